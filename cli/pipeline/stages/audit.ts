@@ -1,0 +1,4 @@
+// Stage of `sddf check`: filled in by issue #4.
+import type { Stage } from '../check.ts';
+
+export const auditStage: Stage = async () => [];

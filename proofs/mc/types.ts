@@ -1,0 +1,71 @@
+// The contract between the model-checking engine (proofs/mc) and the models (proofs/models).
+// A model is a finite transition system over fixed-length u32 state vectors, so the engine can
+// store, hash and compare states without knowing what they mean (compact encoding, issue #3).
+
+/** A state: a fixed-length vector of u32 words; its meaning belongs to the model. */
+export type State = Uint32Array;
+
+/** What one transition does, in the sDDF vocabulary (ARCHITECTURE.md "The one vocabulary"). */
+export interface ActionInfo {
+  /** e.g. `virt_rx.rx_return.dequeue`, `client0.notify`, `driver.irq`. */
+  readonly name: string;
+  /** The PD (or `device`) that takes the step. */
+  readonly pd: string;
+  /** Memory event the step performs, when it touches shared memory (for ITF `#meta`, weak memory). */
+  readonly memory?: string;
+  /** Queue or register touched, when there is one. */
+  readonly touches?: string;
+}
+
+export interface Invariant {
+  readonly name: string;
+  /** Returns null when it holds, else a message saying what was expected and what was seen. */
+  check(s: State): string | null;
+}
+
+/** ITF expression (verification-tools.md §2). */
+export type ItfValue =
+  | boolean
+  | string
+  | number
+  | { readonly '#bigint': string }
+  | readonly ItfValue[]
+  | { readonly '#tup': readonly ItfValue[] }
+  | { readonly '#set': readonly ItfValue[] }
+  | { readonly '#map': readonly (readonly [ItfValue, ItfValue])[] }
+  | { readonly [field: string]: ItfValue };
+
+export interface TransitionSystem {
+  readonly name: string;
+  /** Length of every state vector. */
+  readonly stateWords: number;
+  readonly actions: readonly ActionInfo[];
+  initialStates(): State[];
+  /**
+   * Calls `emit(action, next)` once per enabled transition of `s` (an index into `actions`).
+   * `next` may be a scratch buffer the model reuses: the engine copies it before the next emit.
+   * Must not modify `s`.
+   */
+  successors(s: State, emit: (action: number, next: State) => void): void;
+  readonly invariants: readonly Invariant[];
+  /**
+   * Quiescence oracle (no lost wakeup): called on states with no successors or where every PD is
+   * blocked. Returns null when the state is a legitimate end (all work done or back-pressure
+   * with the matching signal requested), else what work is stranded.
+   */
+  quiescentViolation?(s: State): string | null;
+  /** True when every PD is blocked with no pending notification or IRQ. */
+  isQuiescent?(s: State): boolean;
+  /** Eventual-delivery goal for liveness under weak fairness: true when the goal is reached. */
+  goal?(s: State): boolean;
+  /** Symmetry reduction: a canonical representative (e.g. sorted identical clients). */
+  canonicalize?(s: State, out: State): void;
+  /**
+   * Partial-order reduction: true when action `a` is invisible and independent of every action of
+   * other PDs in `s` (e.g. it touches only PD-private state, or a buffer still private to its
+   * writer). The engine may then expand only that action.
+   */
+  isSafeLocal?(s: State, action: number): boolean;
+  /** State as ITF variables, for traces. */
+  toItf(s: State): Record<string, ItfValue>;
+}

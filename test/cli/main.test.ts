@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { main } from '../../cli/main.ts';
+import type { Io } from '../../cli/output.ts';
+
+function captureIo(): Io & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return {
+    stdout,
+    stderr,
+    out: (t) => stdout.push(t),
+    err: (t) => stderr.push(t),
+    progressTty: false,
+    colour: false,
+  };
+}
+
+describe('sddf command', () => {
+  it('exits 2 on an unknown subcommand, with a message on stderr only', async () => {
+    const io = captureIo();
+    expect(await main(['no-such-command'], io)).toBe(2);
+    expect(io.stdout).toEqual([]);
+    expect(io.stderr.join('')).toMatch(/unknown command/);
+  });
+
+  it('exits 2 on a bad --format value', async () => {
+    const io = captureIo();
+    expect(await main(['check', '--format', 'yaml'], io)).toBe(2);
+    expect(io.stderr.join('')).toMatch(/--format must be one of/);
+  });
+
+  it('prints help with exit 0', async () => {
+    const io = captureIo();
+    expect(await main(['--help'], io)).toBe(0);
+    expect(io.stdout.join('')).toMatch(/Usage: sddf/);
+  });
+});
