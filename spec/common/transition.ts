@@ -1,6 +1,7 @@
-// The contract between the model-checking engine (proofs/mc) and the models (proofs/models).
-// A model is a finite transition system over fixed-length u32 state vectors, so the engine can
-// store, hash and compare states without knowing what they mean (compact encoding, issue #3).
+// The contract between the model-checking engine (proofs/mc), the models (proofs/models) and
+// trace replay (traces/): a finite transition system over fixed-length u32 state vectors, so the
+// engine can store, hash and compare states without knowing what they mean (compact encoding).
+// It lives in spec/ because proofs/ and traces/ both use it (ARCHITECTURE.md: shared types in spec/).
 
 /** A state: a fixed-length vector of u32 words; its meaning belongs to the model. */
 export type State = Uint32Array;

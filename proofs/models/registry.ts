@@ -1,0 +1,40 @@
+// Every model `sddf mc` knows, with its seeded-bug variants (reference sddf-bug-catalogue.md).
+import type { TransitionSystem } from '../../spec/common/transition.ts';
+import { spscEntry } from './spsc.ts';
+
+export type MemoryModel = 'sc' | 'tso' | 'arm';
+
+export interface ModelOptions {
+  /** Seeded-bug variant id from the catalogue (e.g. `F8`, `U1`, `O1`); undefined = the model as upstream has it fixed. */
+  readonly bug?: string;
+  readonly memoryModel: MemoryModel;
+  /** Model-specific size parameters, e.g. `{clients: 2, capacity: 2, packets: 4}`. */
+  readonly bounds: Readonly<Record<string, number>>;
+}
+
+export interface BugVariant {
+  readonly id: string;
+  readonly description: string;
+  /** Which property is expected to catch it. */
+  readonly expectedProperty: string;
+  /** Memory model the bug needs to show (default sc). */
+  readonly memoryModel?: MemoryModel;
+}
+
+export interface ModelEntry {
+  readonly name: string;
+  readonly description: string;
+  readonly defaultBounds: Readonly<Record<string, number>>;
+  readonly bugs: readonly BugVariant[];
+  build(opts: ModelOptions): TransitionSystem;
+}
+
+const MODELS: readonly ModelEntry[] = [spscEntry];
+
+export function listModels(): readonly ModelEntry[] {
+  return MODELS;
+}
+
+export function findModel(name: string): ModelEntry | undefined {
+  return MODELS.find((m) => m.name === name);
+}
