@@ -1,0 +1,169 @@
+// Index arithmetic shared by every sDDF queue class (reference sddf-protocols.md §2 and §6.2):
+// free-running unsigned `tail` (producer) and `head` (consumer) of an exact width; slot =
+// `index % capacity`; length = `tail - head` at that width; empty ⇔ length 0; full ⇔ length
+// == capacity (i2c: one reserved slot, `tail - head + 1 == CAP`, §2.5).
+import { assert } from '../common/assert.ts';
+import type { Diagnostic } from '../common/diagnostic.ts';
+import { isPowerOfTwo } from '../common/int.ts';
+import type { AbstractQueue } from './abstract.ts';
+
+export type IndexWidth = 16 | 32;
+
+/** Truncate to the index width, as the C `uint16_t` / `uint32_t` store does. */
+export function wrapIndex(width: IndexWidth, x: number): number {
+  return width === 16 ? x & 0xffff : x >>> 0;
+}
+
+export interface RingIndices {
+  readonly tail: number;
+  readonly head: number;
+}
+
+export interface RingShape {
+  readonly width: IndexWidth;
+  readonly capacity: number;
+  /** Slots that can never hold data: 0 for net/blk/serial, 1 for i2c (§2.5). */
+  readonly reservedSlots: 0 | 1;
+}
+
+/** `(uintN_t)(tail - head)`: the occupied length at the index width. */
+export function ringLength(width: IndexWidth, r: RingIndices): number {
+  return wrapIndex(width, r.tail - r.head);
+}
+
+export function ringIsEmpty(r: RingIndices): boolean {
+  return r.tail === r.head;
+}
+
+/** Usable slots: `capacity - reservedSlots`. */
+export function ringUsable(shape: RingShape): number {
+  return shape.capacity - shape.reservedSlots;
+}
+
+/** The corrected full check: the length at the index width equals the usable slots. */
+export function ringIsFull(shape: RingShape, r: RingIndices): boolean {
+  return ringLength(shape.width, r) === ringUsable(shape);
+}
+
+/** `index % capacity`: the slot an index names. */
+export function ringSlot(capacity: number, index: number): number {
+  return index % capacity;
+}
+
+/**
+ * The queue invariant `0 ≤ tail − head ≤ usable` at the exact width. Returns null when it
+ * holds, else what was expected and what was seen.
+ */
+export function ringInvariant(shape: RingShape, r: RingIndices): string | null {
+  const max = shape.width === 16 ? 0xffff : 0xffff_ffff;
+  if (!Number.isInteger(r.tail) || r.tail < 0 || r.tail > max)
+    return `tail ${r.tail} not a u${shape.width}`;
+  if (!Number.isInteger(r.head) || r.head < 0 || r.head > max)
+    return `head ${r.head} not a u${shape.width}`;
+  const length = ringLength(shape.width, r);
+  if (length > ringUsable(shape)) {
+    return `0 <= tail - head <= ${ringUsable(shape)} violated: tail ${r.tail}, head ${r.head}, tail - head = ${length} (u${shape.width})`;
+  }
+  return null;
+}
+
+/** Largest power-of-two capacity whose full state is distinguishable from empty at the width. */
+export function maxCapacity(width: IndexWidth): number {
+  return width === 16 ? 0x8000 : 0x8000_0000;
+}
+
+/**
+ * Capacity rule of a class (§2 "Capacity must be a power of two so `% capacity` stays
+ * consistent across the integer wrap"). Returns a Diagnostic naming the value, or null.
+ */
+export function checkCapacity(opts: {
+  readonly queue: string;
+  readonly capacity: number;
+  readonly width: IndexWidth;
+  readonly powerOfTwo: boolean;
+}): Diagnostic | null {
+  const { queue, capacity, width } = opts;
+  if (!Number.isInteger(capacity) || capacity < 1) {
+    return {
+      code: 'QUEUE_CAPACITY',
+      message: `${queue}: capacity ${capacity} is not a positive integer`,
+    };
+  }
+  if (opts.powerOfTwo && !isPowerOfTwo(capacity)) {
+    return {
+      code: 'QUEUE_CAPACITY',
+      message: `${queue}: capacity ${capacity} is not a power of two (slot = index % capacity must stay continuous across the u${width} wrap)`,
+    };
+  }
+  if (capacity > maxCapacity(width)) {
+    return {
+      code: 'QUEUE_CAPACITY',
+      message: `${queue}: capacity ${capacity} exceeds ${maxCapacity(width)}, the largest a u${width} tail - head can tell from empty`,
+    };
+  }
+  assert(capacity >= 1 && capacity <= maxCapacity(width), 'capacity in range');
+  return null;
+}
+
+/** A ring with its slot contents: the index words plus `capacity` slots (the shared buffers). */
+export interface RingState<T> extends RingIndices {
+  /** Exactly `capacity` entries; `undefined` = never written (zero-filled memory, §1.7). */
+  readonly slots: readonly (T | undefined)[];
+}
+
+export function ringInitial<T>(capacity: number, start = 0): RingState<T> {
+  assert(Number.isInteger(capacity) && capacity >= 1, `capacity >= 1, saw ${capacity}`);
+  return { tail: start, head: start, slots: new Array<T | undefined>(capacity).fill(undefined) };
+}
+
+/**
+ * `enqueue`: if `full` → rejected; `slots[tail % cap] = item`; `tail++` at the width. `full` is
+ * passed in so a class can use its C-as-written check (net U1) instead of `ringIsFull`.
+ */
+export function ringEnqueue<T, S extends RingState<T>>(
+  shape: RingShape,
+  s: S,
+  item: T,
+  full: boolean,
+): { readonly state: S; readonly ok: boolean } {
+  assert(
+    s.slots.length === shape.capacity,
+    () => `slots ${s.slots.length} != capacity ${shape.capacity}`,
+  );
+  if (full) return { state: s, ok: false };
+  const slots = s.slots.slice();
+  slots[ringSlot(shape.capacity, s.tail)] = item;
+  return { state: { ...s, slots, tail: wrapIndex(shape.width, s.tail + 1) }, ok: true };
+}
+
+/** `dequeue`: if empty → rejected; `item = slots[head % cap]`; `head++` at the width. */
+export function ringDequeue<T, S extends RingState<T>>(
+  shape: RingShape,
+  s: S,
+): { readonly state: S; readonly item: T | null } {
+  assert(
+    s.slots.length === shape.capacity,
+    () => `slots ${s.slots.length} != capacity ${shape.capacity}`,
+  );
+  if (ringIsEmpty(s)) return { state: s, item: null };
+  const item = s.slots[ringSlot(shape.capacity, s.head)];
+  assert(item !== undefined, () => `slot ${ringSlot(shape.capacity, s.head)} read before written`);
+  return { state: { ...s, head: wrapIndex(shape.width, s.head + 1) }, item };
+}
+
+/**
+ * The abstraction function: concrete ring → abstract FIFO. Defined only where the invariant
+ * holds (asserted): the items are the slots `head, head+1, …, tail-1` (mod capacity).
+ */
+export function ringAbstraction<T>(shape: RingShape, s: RingState<T>): AbstractQueue<T> {
+  const broken = ringInvariant(shape, s);
+  assert(broken === null, () => `abstraction of a state breaking the invariant: ${broken}`);
+  const length = ringLength(shape.width, s);
+  const items: T[] = [];
+  for (let i = 0; i < length; i++) {
+    const item = s.slots[ringSlot(shape.capacity, wrapIndex(shape.width, s.head + i))];
+    assert(item !== undefined, () => `live slot ${i} of ${length} never written`);
+    items.push(item);
+  }
+  return { capacity: ringUsable(shape), items };
+}
