@@ -3,6 +3,9 @@
 // consumed by the auditor (spec/system rules), the runtime (impl/runtime) and the emitter.
 // Addresses and sizes are bigint: they are u64 in Microkit and can exceed 2^53.
 
+/** Attribute name → where the attribute starts in the source (microkit-sdf.md §1.3). */
+export type AttrLocations = Readonly<Record<string, SourceLocation>>;
+
 export interface SourceLocation {
   readonly file: string;
   /** 1-based. */
@@ -28,6 +31,7 @@ export interface MemoryRegion {
   readonly pageSizeExplicit: boolean;
   readonly physAddr?: bigint;
   readonly loc: SourceLocation;
+  readonly attrLocs?: AttrLocations;
 }
 
 export interface Mapping {
@@ -39,6 +43,8 @@ export interface Mapping {
   readonly setvarVaddr?: string;
   readonly setvarSize?: string;
   readonly loc: SourceLocation;
+  /** Where each written attribute starts (added by impl/sdf; absent on models built in code). */
+  readonly attrLocs?: AttrLocations;
 }
 
 export type IrqTrigger = 'level' | 'edge';
@@ -49,7 +55,10 @@ export interface Irq {
   /** Channel-id space of the PD, 0..=61. */
   readonly id: number;
   readonly trigger: IrqTrigger;
+  /** 2.1+: symbol in the PD image patched with `id`. */
+  readonly setvarId?: string;
   readonly loc: SourceLocation;
+  readonly attrLocs?: AttrLocations;
 }
 
 export interface Setvar {
@@ -86,11 +95,16 @@ export interface ProtectionDomain {
   /** Name of the parent PD for child PDs. */
   readonly parent?: string;
   readonly programImage: string;
+  /** 2.2+: `<program_image path_for_symbols>`. */
+  readonly programImagePathForSymbols?: string;
+  /** 2.1+ child PDs: symbol in the parent's image patched with `childId`. */
+  readonly setvarId?: string;
   readonly maps: readonly Mapping[];
   readonly irqs: readonly Irq[];
   readonly setvars: readonly Setvar[];
   readonly virtualMachine?: VirtualMachine;
   readonly loc: SourceLocation;
+  readonly attrLocs?: AttrLocations;
 }
 
 export interface ChannelEnd {
@@ -100,7 +114,10 @@ export interface ChannelEnd {
   readonly pp: boolean;
   /** 2.x: this end may notify the other end (default true). */
   readonly notify: boolean;
+  /** 2.1+: symbol in this end's PD image patched with `id`. */
+  readonly setvarId?: string;
   readonly loc: SourceLocation;
+  readonly attrLocs?: AttrLocations;
 }
 
 export interface Channel {

@@ -1,0 +1,176 @@
+// A located XML element tree on top of saxes (docs/adr/005-sdf-parser.md: why saxes).
+// saxes reports positions at events only; we record the offset of every `<tag` and recover each
+// attribute's offset by scanning the start-tag text, so every element AND every attribute carries
+// a 1-based line:column (microkit-sdf.md §1.4: errors are located at `file:line:column`).
+// Malformed XML is a located value, never an exception.
+
+import { SaxesParser } from 'saxes';
+import type { SourceLocation } from '../../spec/system/model.ts';
+import { assert } from '../../spec/common/assert.ts';
+import { SDF_CODES, sdfError, type SdfDiagnostic } from './diagnostics.ts';
+
+export interface XmlAttr {
+  readonly name: string;
+  readonly value: string;
+  readonly loc: SourceLocation;
+}
+
+export interface XmlText {
+  readonly text: string;
+  readonly loc: SourceLocation;
+}
+
+export interface XmlElement {
+  readonly tag: string;
+  readonly loc: SourceLocation;
+  /** In source order; names are unique (saxes rejects duplicate attributes). */
+  readonly attrs: readonly XmlAttr[];
+  readonly children: readonly XmlElement[];
+  /** Non-whitespace character data directly inside this element (comments excluded). */
+  readonly texts: readonly XmlText[];
+}
+
+export type XmlParseOutcome =
+  | { readonly ok: true; readonly root: XmlElement }
+  | { readonly ok: false; readonly error: SdfDiagnostic };
+
+/** Our limits (TIGER_STYLE: a limit on everything). Microkit has none; see the ADR. */
+export const XML_MAX_DEPTH = 64;
+export const XML_MAX_ELEMENTS = 100_000;
+
+interface Building {
+  tag: string;
+  loc: SourceLocation;
+  attrs: XmlAttr[];
+  children: XmlElement[];
+  texts: XmlText[];
+}
+
+/** Maps string offsets to 1-based line:column (columns count UTF-16 code units). */
+class LineTable {
+  private readonly starts: number[] = [0];
+  constructor(
+    private readonly file: string,
+    text: string,
+  ) {
+    for (let i = 0; i < text.length; i++) {
+      if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+    }
+  }
+  at(offset: number): SourceLocation {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((this.starts[mid] ?? 0) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    const column = offset - (this.starts[lo] ?? 0) + 1;
+    assert(column >= 1, () => `column ${column} < 1 at offset ${offset}`);
+    return { file: this.file, line: lo + 1, column };
+  }
+}
+
+/** Offsets of each attribute name inside a start tag `<tag a="1" b='2'>` (first occurrence wins). */
+function attributeOffsets(tagText: string, nameLength: number): Map<string, number> {
+  const out = new Map<string, number>();
+  const re = /[\s]([^\s=/>"']+)\s*=\s*("[^"]*"|'[^']*')/gu;
+  re.lastIndex = Math.min(1 + nameLength, tagText.length);
+  let guard = 0;
+  for (let m = re.exec(tagText); m !== null && guard < 10_000; m = re.exec(tagText), guard++) {
+    const name = m[1];
+    if (name !== undefined && !out.has(name)) out.set(name, m.index + 1);
+  }
+  return out;
+}
+
+/** Parse XML text into a located element tree. Never throws on bad input. */
+export function parseXml(text: string, file: string): XmlParseOutcome {
+  const lines = new LineTable(file, text);
+  const parser = new SaxesParser({ position: true });
+  const stack: Building[] = [];
+  let root: XmlElement | undefined;
+  let error: SdfDiagnostic | undefined;
+  let tagStart = 0;
+  let elementCount = 0;
+
+  const fail = (message: string, loc: SourceLocation): void => {
+    error ??= sdfError(SDF_CODES.xml, message, loc);
+  };
+
+  parser.on('opentagstart', (node) => {
+    // position is just past `<name` plus one character (saxes 6); find the `<` before the name.
+    const found = text.lastIndexOf(`<${node.name}`, Math.max(0, parser.position - 1));
+    tagStart = found >= 0 ? found : Math.max(0, parser.position - 1);
+  });
+  parser.on('opentag', (node) => {
+    if (error !== undefined) return;
+    const loc = lines.at(tagStart);
+    elementCount++;
+    if (stack.length >= XML_MAX_DEPTH) {
+      fail(`elements nested deeper than ${XML_MAX_DEPTH} levels are not supported`, loc);
+      return;
+    }
+    if (elementCount > XML_MAX_ELEMENTS) {
+      fail(`more than ${XML_MAX_ELEMENTS} elements are not supported`, loc);
+      return;
+    }
+    const offsets = attributeOffsets(text.slice(tagStart, parser.position), node.name.length);
+    const attrs: XmlAttr[] = [];
+    for (const [name, value] of Object.entries(node.attributes)) {
+      const off = offsets.get(name);
+      attrs.push({ name, value, loc: off === undefined ? loc : lines.at(tagStart + off) });
+    }
+    stack.push({ tag: node.name, loc, attrs, children: [], texts: [] });
+  });
+  parser.on('closetag', () => {
+    if (error !== undefined) return;
+    const done = stack.pop();
+    if (done === undefined) return;
+    const element: XmlElement = done;
+    const parent = stack[stack.length - 1];
+    if (parent === undefined) root = element;
+    else parent.children.push(element);
+  });
+  const onText = (data: string): void => {
+    if (error !== undefined || data.trim() === '') return;
+    const top = stack[stack.length - 1];
+    // The text event fires once the data ended: position is just past it.
+    const start = Math.max(0, parser.position - data.length - 1);
+    top?.texts.push({ text: data, loc: lines.at(start) });
+  };
+  parser.on('text', onText);
+  parser.on('cdata', onText);
+  parser.on('error', (e) => {
+    // saxes prefixes messages with "line:column: "; we carry the position separately.
+    const message = e.message.replace(/^\d+:\d+: /u, '');
+    fail(`could not parse XML: ${message}`, {
+      file,
+      line: Math.max(1, parser.line),
+      column: parser.columnIndex + 1,
+    });
+  });
+
+  try {
+    parser.write(text).close();
+  } catch (e) {
+    // saxes reports through the error handler; a throw here would be a saxes bug, kept located.
+    fail(`could not parse XML: ${e instanceof Error ? e.message : String(e)}`, {
+      file,
+      line: Math.max(1, parser.line),
+      column: parser.columnIndex + 1,
+    });
+  }
+  if (error !== undefined) return { ok: false, error };
+  if (root === undefined) {
+    return {
+      ok: false,
+      error: sdfError(SDF_CODES.xml, 'could not parse XML: no root element', {
+        file,
+        line: 1,
+        column: 1,
+      }),
+    };
+  }
+  return { ok: true, root };
+}
