@@ -1,13 +1,642 @@
-// The SPSC handshake of ../shared/bench/spsc.pml as a transition system (filled in by issue #3).
-import type { ModelEntry } from './registry.ts';
-import { InvariantError } from '../../spec/common/assert.ts';
+// The SPSC queue signalling handshake of shared/bench/spsc.pml as a transition system (issue #3).
+// Producer (e.g. driver): net_enqueue_active a batch, then require_signal → cancel_signal + notify.
+// Consumer (e.g. virt_rx): notified → drain → request_signal → re-check → cancel_signal
+// (sddf-protocols.md §2.2). Same variables as the .pml (ring, tl, hd, consumer_signalled, notif,
+// pdone, consumed; producer v, ptl, req, dirty; consumer expect, reprocess, isempty), indices
+// free-running modulo MOD = 2*CAP, and the same checks: FIFO payloads and no overflow (assertions,
+// here invariants over an error word), the watchdog `timeout → assert(pdone && consumed == N &&
+// tl == hd)` as the quiescence oracle, and `ltl drained { <> (pdone && consumed == N) }` as the
+// liveness goal.
+//
+// Statement grain: one step per shared-memory access, with the purely local statements around it
+// (guards on private variables, v++, dirty = true, expect++) merged into it, as SPIN's statement
+// merging does. SPIN's `atomic { notif -> notif = false }` is one step here too.
+// Variants: BUG_NO_RECHECK (`no-recheck`), BUG_FLAG_FIRST (`flag-first`), RELAXED (`relaxed`, also
+// selected by memory model tso or arm: the store→load reorderings of the .pml, the SB shape of
+// verification-tools.md §1.2 finding 6).
+import { assert } from '../../spec/common/assert.ts';
+import { UserError } from '../../spec/common/diagnostic.ts';
+import type { ActionInfo, ItfValue, State, TransitionSystem } from '../../spec/common/transition.ts';
+import type { ModelEntry, ModelOptions } from './registry.ts';
+
+export type SpscVariant = 'sc' | 'no-recheck' | 'flag-first' | 'relaxed';
+
+/** Limits: payloads and counters are Promela `byte`s (v runs to N+1 ≤ 255). */
+const MAX_ITEMS = 254;
+/** MOD = 2*CAP must fit a byte index as in the .pml. */
+const MAX_CAPACITY = 64;
+
+// Producer program counters.
+const P_LOOP = 0; // do-loop head: enqueue, or (dirty) the end-of-batch notify check
+const P_PUB = 1; // after an enqueue: publish tl (RELAXED: or leave it in the store buffer)
+const P_FLAG = 2; // tl published, next: req = !consumer_signalled
+const P_TL_AFTER = 3; // flag read first (BUG_FLAG_FIRST / RELAXED), next: tl = ptl
+const P_SIGNAL = 4; // req: cancel_signal (consumer_signalled = true)
+const P_NOTIFY = 5; // req: notify (notif = true)
+const P_AFTER = 6; // batch done: finish if v > N, else block until there is space
+const P_END = 7;
+const PRODUCER_PCS = [
+  'loop',
+  'publish',
+  'require_signal',
+  'publish_after_flag',
+  'cancel_signal',
+  'notify',
+  'after_batch',
+  'end',
+] as const;
+
+// Consumer program counters.
+const C_WAIT = 0; // end_wait: seL4_Wait for the notification
+const C_DRAIN = 1; // inner loop: tl != hd → dequeue, else break
+const C_HEAD = 2; // payload checked, next: hd = hd + 1
+const C_REQ = 3; // queue seen empty, next: request_signal
+const C_RECHECK = 4; // flag cleared, next: isempty = (tl == hd)
+const C_REQ_AFTER = 5; // RELAXED: tl loaded first, next: consumer_signalled = false
+const C_CANCEL = 6; // re-check saw work: cancel_signal, reprocess
+const CONSUMER_PCS = [
+  'wait',
+  'drain',
+  'publish_head',
+  'request_signal',
+  'recheck',
+  'request_signal_after_load',
+  'cancel_signal',
+] as const;
+
+const ERR_NONE = 0;
+const ERR_FIFO = 1;
+const ERR_OVERFLOW = 2;
+
+// Field indices of the decoded state.
+const F_TL = 0;
+const F_HD = 1;
+const F_CS = 2;
+const F_NOTIF = 3;
+const F_PDONE = 4;
+const F_CONSUMED = 5;
+const F_PPC = 6;
+const F_V = 7;
+const F_PTL = 8;
+const F_REQ = 9;
+const F_DIRTY = 10;
+const F_CPC = 11;
+const F_EXPECT = 12;
+const F_REPROCESS = 13;
+const F_ISEMPTY = 14;
+const F_ERR = 15;
+const F_RING = 16;
+
+// Actions (the engine's indices), in the sDDF vocabulary.
+const A = {
+  enqueue: 0,
+  publishTail: 1,
+  storeBuffered: 2,
+  requireSignal: 3,
+  producerCancel: 4,
+  notify: 5,
+  waitForSpace: 6,
+  finish: 7,
+  notified: 8,
+  dequeue: 9,
+  publishHead: 10,
+  empty: 11,
+  requestSignal: 12,
+  recheck: 13,
+  consumerCancel: 14,
+} as const;
+
+const ACTIONS: readonly ActionInfo[] = [
+  {
+    name: 'producer.enqueue',
+    pd: 'producer',
+    memory: 'load hd; store ring[ptl % CAP]',
+    touches: 'active.buffers',
+  },
+  {
+    name: 'producer.publish_tail',
+    pd: 'producer',
+    memory: 'store tl',
+    touches: 'active.tail',
+    peer: 'consumer',
+  },
+  { name: 'producer.store_buffered', pd: 'producer', touches: 'active.tail' },
+  {
+    name: 'producer.require_signal',
+    pd: 'producer',
+    memory: 'load consumer_signalled',
+    touches: 'active.consumer_signalled',
+  },
+  {
+    name: 'producer.cancel_signal',
+    pd: 'producer',
+    memory: 'store consumer_signalled = 1',
+    touches: 'active.consumer_signalled',
+  },
+  { name: 'producer.notify', pd: 'producer', memory: 'signal notif', peer: 'consumer' },
+  { name: 'producer.wait_for_space', pd: 'producer', memory: 'load hd', touches: 'active.head' },
+  { name: 'producer.finish', pd: 'producer', memory: 'store pdone' },
+  { name: 'consumer.notified', pd: 'consumer', memory: 'wait notif' },
+  {
+    name: 'consumer.dequeue',
+    pd: 'consumer',
+    memory: 'load tl; load ring[hd % CAP]',
+    touches: 'active.buffers',
+  },
+  {
+    name: 'consumer.publish_head',
+    pd: 'consumer',
+    memory: 'store hd',
+    touches: 'active.head',
+    peer: 'producer',
+  },
+  { name: 'consumer.empty', pd: 'consumer', memory: 'load tl', touches: 'active.tail' },
+  {
+    name: 'consumer.request_signal',
+    pd: 'consumer',
+    memory: 'store consumer_signalled = 0',
+    touches: 'active.consumer_signalled',
+  },
+  { name: 'consumer.recheck', pd: 'consumer', memory: 'load tl', touches: 'active.tail' },
+  {
+    name: 'consumer.cancel_signal',
+    pd: 'consumer',
+    memory: 'store consumer_signalled = 1',
+    touches: 'active.consumer_signalled',
+  },
+];
+
+/** Bits needed to hold 0..max. */
+function bitsFor(max: number): number {
+  let b = 1;
+  while (1 << b <= max) b++;
+  return b;
+}
+
+/** Fixed bit layout: each field in one word, never straddling (compact state, ADR 007). */
+interface Layout {
+  readonly words: number;
+  readonly word: Int32Array;
+  readonly shift: Int32Array;
+  readonly mask: Uint32Array;
+}
+
+function makeLayout(widths: readonly number[]): Layout {
+  const word = new Int32Array(widths.length);
+  const shift = new Int32Array(widths.length);
+  const mask = new Uint32Array(widths.length);
+  let w = 0;
+  let used = 0;
+  widths.forEach((bits, i) => {
+    assert(bits > 0 && bits <= 32, `field width ${bits} out of range`);
+    if (used + bits > 32) {
+      w++;
+      used = 0;
+    }
+    word[i] = w;
+    shift[i] = used;
+    mask[i] = bits === 32 ? 0xffffffff : (1 << bits) - 1;
+    used += bits;
+  });
+  return { words: w + 1, word, shift, mask };
+}
+
+export interface SpscConfig {
+  readonly capacity: number;
+  readonly items: number;
+  readonly variant: SpscVariant;
+}
+
+export class SpscModel implements TransitionSystem {
+  readonly name = 'spsc';
+  readonly stateWords: number;
+  readonly actions = ACTIONS;
+  readonly goalName = 'drained';
+  readonly invariants;
+  private readonly cap: number;
+  private readonly mod: number;
+  private readonly n: number;
+  private readonly variant: SpscVariant;
+  private readonly layout: Layout;
+  private readonly fieldCount: number;
+  private readonly f: Int32Array;
+  private readonly g: Int32Array;
+  private readonly out: Uint32Array;
+
+  constructor(cfg: SpscConfig) {
+    assert(cfg.capacity >= 1 && cfg.capacity <= MAX_CAPACITY, `capacity ${cfg.capacity}`);
+    assert(cfg.items >= 1 && cfg.items <= MAX_ITEMS, `items ${cfg.items}`);
+    this.cap = cfg.capacity;
+    this.mod = 2 * cfg.capacity;
+    this.n = cfg.items;
+    this.variant = cfg.variant;
+    const idx = bitsFor(this.mod - 1);
+    const count = bitsFor(this.n + 1);
+    const widths = [idx, idx, 1, 1, 1, count, 3, count, idx, 1, 1, 3, count, 1, 1, 2];
+    for (let i = 0; i < this.cap; i++) widths.push(bitsFor(this.n));
+    this.fieldCount = widths.length;
+    this.layout = makeLayout(widths);
+    this.stateWords = this.layout.words;
+    this.f = new Int32Array(this.fieldCount);
+    this.g = new Int32Array(this.fieldCount);
+    this.out = new Uint32Array(this.stateWords);
+    this.invariants = [
+      {
+        name: 'fifo',
+        check: (s: State): string | null =>
+          this.field(s, F_ERR) === ERR_FIFO
+            ? 'consumer dequeued a payload out of order (assert ring[hd % CAP] == expect)'
+            : null,
+      },
+      {
+        name: 'no-overflow',
+        check: (s: State): string | null =>
+          this.field(s, F_ERR) === ERR_OVERFLOW
+            ? 'producer enqueued into a full ring (assert LEN(ptl, hd) < CAP)'
+            : null,
+      },
+    ];
+  }
+
+  private field(s: State, i: number): number {
+    const L = this.layout;
+    return (s[L.word[i]!]! >>> L.shift[i]!) & L.mask[i]!;
+  }
+
+  private decode(s: State, f: Int32Array): void {
+    const L = this.layout;
+    for (let i = 0; i < this.fieldCount; i++) f[i] = (s[L.word[i]!]! >>> L.shift[i]!) & L.mask[i]!;
+  }
+
+  private encode(f: Int32Array, out: Uint32Array): void {
+    const L = this.layout;
+    out.fill(0);
+    for (let i = 0; i < this.fieldCount; i++) {
+      const v = f[i]!;
+      assert(v >= 0 && v <= L.mask[i]!, () => `field ${i} value ${v} does not fit its width`);
+      out[L.word[i]!] = (out[L.word[i]!]! | (v << L.shift[i]!)) >>> 0;
+    }
+  }
+
+  private len(t: number, h: number): number {
+    return (t + this.mod - h) % this.mod;
+  }
+
+  initialStates(): State[] {
+    // Zero-filled shared memory (sddf-protocols.md §1.7), producer v = 1, consumer expect = 1.
+    const f = new Int32Array(this.fieldCount);
+    f[F_V] = 1;
+    f[F_EXPECT] = 1;
+    f[F_PPC] = P_LOOP;
+    f[F_CPC] = C_WAIT;
+    const s = new Uint32Array(this.stateWords);
+    this.encode(f, s);
+    return [s];
+  }
+
+  successors(s: State, emit: (action: number, next: State) => void): void {
+    const f = this.f;
+    this.decode(s, f);
+    this.producerSteps(f, emit);
+    this.consumerSteps(f, emit);
+  }
+
+  /** Starts a successor from the current fields; `commit` encodes and emits it. */
+  private begin(): Int32Array {
+    this.g.set(this.f);
+    return this.g;
+  }
+
+  private commit(action: number, emit: (action: number, next: State) => void): void {
+    this.encode(this.g, this.out);
+    emit(action, this.out);
+  }
+
+  private producerSteps(f: Int32Array, emit: (action: number, next: State) => void): void {
+    const relaxed = this.variant === 'relaxed';
+    const flagFirst = this.variant === 'flag-first';
+    switch (f[F_PPC]) {
+      case P_LOOP: {
+        if (f[F_V]! <= this.n && this.len(f[F_PTL]!, f[F_HD]!) < this.cap) {
+          const g = this.begin();
+          // assert(LEN(ptl, hd) < CAP) re-reads hd: only the consumer writes it, and only upward.
+          if (this.len(g[F_PTL]!, g[F_HD]!) >= this.cap) g[F_ERR] = ERR_OVERFLOW;
+          g[F_RING + (g[F_PTL]! % this.cap)] = g[F_V]!;
+          g[F_PTL] = (g[F_PTL]! + 1) % this.mod;
+          g[F_V] = g[F_V]! + 1;
+          g[F_DIRTY] = 1;
+          g[F_PPC] = flagFirst ? P_LOOP : P_PUB;
+          this.commit(A.enqueue, emit);
+        }
+        if (f[F_DIRTY] === 1) {
+          if (!flagFirst) {
+            const g = this.begin();
+            g[F_TL] = g[F_PTL]!;
+            g[F_PPC] = P_FLAG;
+            this.commit(A.publishTail, emit);
+          }
+          if (flagFirst || relaxed) {
+            // The flag load before (or overtaking) the tail store.
+            const g = this.begin();
+            g[F_REQ] = g[F_CS] === 0 ? 1 : 0;
+            g[F_PPC] = P_TL_AFTER;
+            this.commit(A.requireSignal, emit);
+          }
+        }
+        return;
+      }
+      case P_PUB: {
+        const g = this.begin();
+        g[F_TL] = g[F_PTL]!;
+        g[F_PPC] = P_LOOP;
+        this.commit(A.publishTail, emit);
+        if (relaxed) {
+          this.begin()[F_PPC] = P_LOOP;
+          this.commit(A.storeBuffered, emit);
+        }
+        return;
+      }
+      case P_FLAG: {
+        const g = this.begin();
+        g[F_REQ] = g[F_CS] === 0 ? 1 : 0;
+        this.afterCheck(g);
+        this.commit(A.requireSignal, emit);
+        return;
+      }
+      case P_TL_AFTER: {
+        const g = this.begin();
+        g[F_TL] = g[F_PTL]!;
+        this.afterCheck(g);
+        this.commit(A.publishTail, emit);
+        return;
+      }
+      case P_SIGNAL: {
+        const g = this.begin();
+        g[F_CS] = 1;
+        g[F_PPC] = P_NOTIFY;
+        this.commit(A.producerCancel, emit);
+        return;
+      }
+      case P_NOTIFY: {
+        const g = this.begin();
+        g[F_NOTIF] = 1;
+        g[F_DIRTY] = 0;
+        g[F_PPC] = P_AFTER;
+        this.commit(A.notify, emit);
+        return;
+      }
+      case P_AFTER: {
+        if (f[F_V]! > this.n) {
+          const g = this.begin();
+          g[F_PDONE] = 1;
+          g[F_PPC] = P_END;
+          this.commit(A.finish, emit);
+        } else if (this.len(f[F_PTL]!, f[F_HD]!) < this.cap) {
+          // `(LEN(ptl, hd) < CAP)` blocks while full (the real driver waits for a signal).
+          this.begin()[F_PPC] = P_LOOP;
+          this.commit(A.waitForSpace, emit);
+        }
+        return;
+      }
+      case P_END:
+        return;
+      default:
+        assert(false, `producer pc ${f[F_PPC]} out of range`);
+    }
+  }
+
+  /** `if :: req -> signal :: else -> skip fi; dirty = false` after the notify check. */
+  private afterCheck(g: Int32Array): void {
+    if (g[F_REQ] === 1) {
+      g[F_PPC] = P_SIGNAL;
+    } else {
+      g[F_DIRTY] = 0;
+      g[F_PPC] = P_AFTER;
+    }
+  }
+
+  private consumerSteps(f: Int32Array, emit: (action: number, next: State) => void): void {
+    switch (f[F_CPC]) {
+      case C_WAIT: {
+        if (f[F_NOTIF] === 1) {
+          const g = this.begin();
+          g[F_NOTIF] = 0;
+          g[F_REPROCESS] = 1;
+          g[F_CPC] = C_DRAIN;
+          this.commit(A.notified, emit);
+        }
+        return;
+      }
+      case C_DRAIN: {
+        if (f[F_TL] !== f[F_HD]) {
+          const g = this.begin();
+          if (g[F_RING + (g[F_HD]! % this.cap)] !== g[F_EXPECT]) g[F_ERR] = ERR_FIFO;
+          g[F_EXPECT] = Math.min(g[F_EXPECT]! + 1, this.n + 1);
+          g[F_CONSUMED] = Math.min(g[F_CONSUMED]! + 1, this.n + 1);
+          g[F_CPC] = C_HEAD;
+          this.commit(A.dequeue, emit);
+        } else {
+          this.begin()[F_CPC] = C_REQ;
+          this.commit(A.empty, emit);
+        }
+        return;
+      }
+      case C_HEAD: {
+        const g = this.begin();
+        g[F_HD] = (g[F_HD]! + 1) % this.mod;
+        g[F_CPC] = C_DRAIN;
+        this.commit(A.publishHead, emit);
+        return;
+      }
+      case C_REQ: {
+        const g = this.begin();
+        g[F_CS] = 0;
+        if (this.variant === 'no-recheck') {
+          g[F_REPROCESS] = 0;
+          g[F_CPC] = C_WAIT;
+        } else {
+          g[F_CPC] = C_RECHECK;
+        }
+        this.commit(A.requestSignal, emit);
+        if (this.variant === 'relaxed') {
+          // The tail load overtakes the buffered consumer_signalled store.
+          const h = this.begin();
+          h[F_ISEMPTY] = h[F_TL] === h[F_HD] ? 1 : 0;
+          h[F_CPC] = C_REQ_AFTER;
+          this.commit(A.recheck, emit);
+        }
+        return;
+      }
+      case C_RECHECK: {
+        const g = this.begin();
+        g[F_ISEMPTY] = g[F_TL] === g[F_HD] ? 1 : 0;
+        this.afterRecheck(g);
+        this.commit(A.recheck, emit);
+        return;
+      }
+      case C_REQ_AFTER: {
+        const g = this.begin();
+        g[F_CS] = 0;
+        this.afterRecheck(g);
+        this.commit(A.requestSignal, emit);
+        return;
+      }
+      case C_CANCEL: {
+        const g = this.begin();
+        g[F_CS] = 1;
+        g[F_REPROCESS] = 1;
+        g[F_CPC] = C_DRAIN;
+        this.commit(A.consumerCancel, emit);
+        return;
+      }
+      default:
+        assert(false, `consumer pc ${f[F_CPC]} out of range`);
+    }
+  }
+
+  /** `reprocess = false; if :: !isempty -> cancel_signal; reprocess = true :: else -> skip fi`. */
+  private afterRecheck(g: Int32Array): void {
+    g[F_REPROCESS] = 0;
+    g[F_CPC] = g[F_ISEMPTY] === 1 ? C_WAIT : C_CANCEL;
+  }
+
+  /** The watchdog: `timeout -> assert(pdone && consumed == N && tl == hd)`. */
+  quiescentViolation(s: State): string | null {
+    const pdone = this.field(s, F_PDONE) === 1;
+    const consumed = this.field(s, F_CONSUMED);
+    const tl = this.field(s, F_TL);
+    const hd = this.field(s, F_HD);
+    if (pdone && consumed === this.n && tl === hd) return null;
+    return (
+      `every PD is blocked with work stranded: pdone=${pdone}, consumed=${consumed} of ${this.n}, ` +
+      `tl=${tl}, hd=${hd}, consumer_signalled=${this.field(s, F_CS)} (lost wakeup)`
+    );
+  }
+
+  goal(s: State): boolean {
+    return this.field(s, F_PDONE) === 1 && this.field(s, F_CONSUMED) === this.n;
+  }
+
+  /**
+   * Safe-local steps for partial-order reduction (ADR 007 "POR"): each is invisible to the
+   * invariants (its assertion cannot fail) and commutes with every step of the other PD:
+   * - producer.enqueue writes a ring slot the consumer cannot read until tl covers it (the slot
+   *   equals hd % CAP only when the ring is empty, and then consumer.dequeue is disabled) and
+   *   reads hd only in a guard that consumer.publish_head can enable but never disable;
+   * - producer.store_buffered, producer.wait_for_space: private state, a read of hd as above;
+   * - producer.finish writes pdone, which only the watchdog (at a quiescent state, preserved by
+   *   POR) and the goal read;
+   * - consumer.publish_head writes hd, read only by the producer's space guards (as above).
+   */
+  isSafeLocal(_s: State, action: number): boolean {
+    switch (action) {
+      case A.enqueue:
+      case A.storeBuffered:
+      case A.waitForSpace:
+      case A.finish:
+      case A.publishHead:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  toItf(s: State): Record<string, ItfValue> {
+    const f = new Int32Array(this.fieldCount);
+    this.decode(s, f);
+    const ring: number[] = [];
+    for (let i = 0; i < this.cap; i++) ring.push(f[F_RING + i]!);
+    return {
+      ring,
+      tl: f[F_TL]!,
+      hd: f[F_HD]!,
+      consumer_signalled: f[F_CS] === 1,
+      notif: f[F_NOTIF] === 1,
+      pdone: f[F_PDONE] === 1,
+      consumed: f[F_CONSUMED]!,
+      producer: {
+        pc: PRODUCER_PCS[f[F_PPC]!] ?? `pc${f[F_PPC]}`,
+        v: f[F_V]!,
+        ptl: f[F_PTL]!,
+        req: f[F_REQ] === 1,
+        dirty: f[F_DIRTY] === 1,
+      },
+      consumer: {
+        pc: CONSUMER_PCS[f[F_CPC]!] ?? `pc${f[F_CPC]}`,
+        expect: f[F_EXPECT]!,
+        reprocess: f[F_REPROCESS] === 1,
+        isempty: f[F_ISEMPTY] === 1,
+      },
+      error: ['none', 'fifo', 'overflow'][f[F_ERR]!] ?? 'unknown',
+    };
+  }
+}
+
+const BUG_IDS: readonly SpscVariant[] = ['no-recheck', 'flag-first', 'relaxed'];
+
+function boundOf(opts: ModelOptions, key: string, min: number, max: number): number {
+  const v = opts.bounds[key] ?? spscEntry.defaultBounds[key]!;
+  if (!Number.isSafeInteger(v) || v < min || v > max) {
+    throw new UserError({
+      code: 'MC_BOUND',
+      message: `spsc bound ${key} must be an integer in [${min}, ${max}] (got ${v})`,
+    });
+  }
+  return v;
+}
+
+/** Builds the model for the CLI registry; the weak memory models select the RELAXED variant. */
+export function buildSpsc(opts: ModelOptions): SpscModel {
+  for (const key of Object.keys(opts.bounds)) {
+    if (!(key in spscEntry.defaultBounds)) {
+      throw new UserError({
+        code: 'MC_BOUND',
+        message: `spsc has no bound '${key}' (bounds: ${Object.keys(spscEntry.defaultBounds).join(', ')})`,
+      });
+    }
+  }
+  let variant: SpscVariant = opts.memoryModel === 'sc' ? 'sc' : 'relaxed';
+  if (opts.bug !== undefined) {
+    const bug = BUG_IDS.find((b) => b === opts.bug);
+    if (bug === undefined) {
+      throw new UserError({
+        code: 'MC_BUG',
+        message: `spsc has no bug variant '${opts.bug}' (variants: ${BUG_IDS.join(', ')})`,
+      });
+    }
+    variant = bug;
+  }
+  return new SpscModel({
+    capacity: boundOf(opts, 'capacity', 1, MAX_CAPACITY),
+    items: boundOf(opts, 'items', 1, MAX_ITEMS),
+    variant,
+  });
+}
 
 export const spscEntry: ModelEntry = {
   name: 'spsc',
-  description: 'SPSC queue signalling handshake (shared/bench/spsc.pml); not yet implemented',
+  description:
+    'SPSC queue signalling handshake of shared/bench/spsc.pml (net/queue.h pattern): ' +
+    'FIFO, no overflow, no lost wakeup (watchdog), drained (liveness)',
   defaultBounds: { capacity: 2, items: 4 },
-  bugs: [],
-  build: () => {
-    throw new InvariantError('spsc model not yet implemented');
-  },
+  bugs: [
+    {
+      id: 'no-recheck',
+      description: 'consumer omits the re-check after request_signal (BUG_NO_RECHECK)',
+      expectedProperty: 'no-lost-wakeup',
+    },
+    {
+      id: 'flag-first',
+      description: 'producer reads consumer_signalled before publishing tail (BUG_FLAG_FIRST)',
+      expectedProperty: 'no-lost-wakeup',
+    },
+    {
+      id: 'relaxed',
+      description:
+        'store→load reordering on both sides, the store-buffering shape (RELAXED; also --memory-model tso|arm)',
+      expectedProperty: 'no-lost-wakeup',
+      memoryModel: 'tso',
+    },
+  ],
+  build: (opts) => buildSpsc(opts),
 };

@@ -16,6 +16,11 @@ export interface ActionInfo {
   readonly memory?: string;
   /** Queue or register touched, when there is one. */
   readonly touches?: string;
+  /**
+   * The PD this step is addressed to, when it is a message between PDs (notify → the notified PD,
+   * enqueue/publish → the queue's consumer); Mermaid rendering draws it as an arrow (issue #3).
+   */
+  readonly peer?: string;
 }
 
 export interface Invariant {
@@ -59,6 +64,8 @@ export interface TransitionSystem {
   isQuiescent?(s: State): boolean;
   /** Eventual-delivery goal for liveness under weak fairness: true when the goal is reached. */
   goal?(s: State): boolean;
+  /** Name of the liveness property `goal` stands for (e.g. `drained`); reported as the property. */
+  readonly goalName?: string;
   /** Symmetry reduction: a canonical representative (e.g. sorted identical clients). */
   canonicalize?(s: State, out: State): void;
   /**
