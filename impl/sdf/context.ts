@@ -29,6 +29,8 @@ export interface ParseOptions {
 export class ParseContext {
   readonly errors: SdfDiagnostic[] = [];
   readonly warnings: SdfDiagnostic[] = [];
+  /** MR names named by any <map>, valid or not (for the unused-MR warning). */
+  readonly mentionedMrs = new Set<string>();
   constructor(readonly opts: ParseOptions) {}
 
   get dialect(): Dialect {

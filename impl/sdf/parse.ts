@@ -118,7 +118,12 @@ export function parseSystemElement(ctx: ParseContext, system: XmlElement): Local
   return { system, mrs, mrNames, roots, channelEls };
 }
 
-function invalidElement(ctx: ParseContext, el: XmlElement, unsupported: readonly string[]): void {
+function invalidElement(
+  ctx: ParseContext,
+  el: XmlElement,
+  unsupported: readonly string[],
+  inPd = false,
+): void {
   if (ctx.dialect === '2' && unsupported.includes(el.tag)) {
     ctx.error(
       SDF_CODES.unsupported,
@@ -127,7 +132,9 @@ function invalidElement(ctx: ParseContext, el: XmlElement, unsupported: readonly
     );
     return;
   }
-  ctx.error(SDF_CODES.invalidElement, `invalid XML element '${el.tag}'`, el.loc);
+  // microkit-sdf.md §1.4: inside a PD Microkit writes `Invalid XML element` (capital I); kept.
+  const word = inPd ? 'Invalid' : 'invalid';
+  ctx.error(SDF_CODES.invalidElement, `${word} XML element '${el.tag}'`, el.loc);
 }
 
 function parseMemoryRegion(ctx: ParseContext, el: XmlElement): MemoryRegion | undefined {
@@ -400,7 +407,7 @@ function parsePdChildren(
         break;
       }
       default:
-        invalidElement(ctx, child, UNSUPPORTED_PD);
+        invalidElement(ctx, child, UNSUPPORTED_PD, true);
     }
   }
   assert(pd.depth >= 0, 'depth is non-negative');
@@ -429,6 +436,8 @@ function parseMap(
 ): Mapping | undefined {
   ctx.checkAttributes(el, o.allowSetvar ? 'map' : 'map.vm');
   const mr = ctx.required(el, 'mr');
+  // A map with a bad value still uses its MR: no unused-MR warning as a cascade.
+  if (mr !== undefined) ctx.mentionedMrs.add(mr.value);
   const vaddrAttr = ctx.required(el, 'vaddr');
   const vaddr = vaddrAttr === undefined ? undefined : ctx.sdfNumber(el, vaddrAttr);
   let ok = mr !== undefined && vaddr !== undefined;

@@ -117,7 +117,7 @@ export function validateSystem(ctx: ParseContext, local: LocalParse): Validated 
     }
   }
   checkPhysOverlap(ctx, local.mrs);
-  checkUnused(ctx, local.mrs, pds);
+  checkUnused(ctx, local.mrs);
   checkSetvars(ctx, pds, local.mrNames);
   return { pds, channels };
 }
@@ -330,18 +330,9 @@ function checkPhysOverlap(ctx: ParseContext, mrs: readonly MemoryRegion[]): void
   }
 }
 
-function checkUnused(
-  ctx: ParseContext,
-  mrs: readonly MemoryRegion[],
-  pds: readonly ProtectionDomain[],
-): void {
-  const used = new Set<string>();
-  for (const pd of pds) {
-    for (const m of pd.maps) used.add(m.mr);
-    for (const m of pd.virtualMachine?.maps ?? []) used.add(m.mr);
-  }
+function checkUnused(ctx: ParseContext, mrs: readonly MemoryRegion[]): void {
   for (const mr of mrs) {
-    if (!used.has(mr.name))
+    if (!ctx.mentionedMrs.has(mr.name))
       ctx.warn(SDF_CODES.unusedMr, `unused memory region '${mr.name}'`, mr.loc);
   }
 }

@@ -1,0 +1,174 @@
+// Derived facts of a SystemModel (pure): what each PD can reach and whom it can signal or call.
+// The least-privilege auditor (reference least-privilege-policy.md) reasons over these, not over XML.
+// Ranges are half-open [start, end) bigint (STYLE.md "Integers are exact").
+//
+// Dialect 1 (microkit-sdf.md §1.1): pp on <protection_domain> Y means "Y may be PP-called"; Microkit
+// 1.x gives every channel peer of Y the endpoint, so each peer X gets a PPC edge X → Y, marked
+// `legacyPp`. Dialect 2: pp on the <end> of X means X may PP-call the other end.
+
+import { assert } from '../common/assert.ts';
+import type { Irq, Perms, ProtectionDomain, SourceLocation, SystemModel } from './model.ts';
+
+export type MapperKind = 'pd' | 'vm';
+
+export interface AddressSpaceEntry {
+  readonly mr: string;
+  /** Inclusive start of the mapping. */
+  readonly vaddrStart: bigint;
+  /** Exclusive end: vaddrStart + MR size. */
+  readonly vaddrEnd: bigint;
+  readonly perms: Perms;
+  readonly cached: boolean;
+  readonly loc: SourceLocation;
+}
+
+export interface Mapper {
+  /** PD name, or the VM name for a VM's maps. */
+  readonly name: string;
+  readonly kind: MapperKind;
+  /** The PD that owns the VM (same as `name` for a PD). */
+  readonly pd: string;
+  readonly vaddr: bigint;
+  readonly perms: Perms;
+  readonly cached: boolean;
+  readonly loc: SourceLocation;
+}
+
+/** One direction of a channel: `from` holds `fromId`, its peer `to` holds `toId`. */
+export interface ChannelEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly fromId: number;
+  readonly toId: number;
+  /** `from` may notify `to` (2.x `notify` on from's end; always true in 1.x). */
+  readonly notify: boolean;
+  /** `from` may PP-call `to`. */
+  readonly pp: boolean;
+  /** The PPC right comes from a 1.x PD-level pp on `to` (every peer gets it). */
+  readonly legacyPp: boolean;
+  /** Index into model.channels. */
+  readonly channel: number;
+  readonly loc: SourceLocation;
+}
+
+export interface PpcEdge {
+  readonly caller: string;
+  readonly callee: string;
+  readonly callerPriority: number;
+  readonly calleePriority: number;
+  readonly legacyPp: boolean;
+  readonly channel: number;
+  readonly loc: SourceLocation;
+}
+
+export interface SystemFacts {
+  /** Address space of each PD and of each VM (keyed by PD name / VM name), sorted by vaddr. */
+  readonly addressSpaces: ReadonlyMap<string, readonly AddressSpaceEntry[]>;
+  /** Every PD and VM that maps `mr`, with its perms, in model order. */
+  mappersOf(mr: string): readonly Mapper[];
+  readonly channelEdges: readonly ChannelEdge[];
+  readonly ppcEdges: readonly PpcEdge[];
+  irqsOf(pd: string): readonly Irq[];
+  pd(name: string): ProtectionDomain | undefined;
+}
+
+/** Facts of a validated model (every map names an existing MR; see impl/sdf). */
+export function deriveFacts(model: SystemModel): SystemFacts {
+  const mrSize = new Map(model.memoryRegions.map((m) => [m.name, m.sizeBytes] as const));
+  const pds = new Map(model.pds.map((p) => [p.name, p] as const));
+  const spaces = new Map<string, AddressSpaceEntry[]>();
+  const mappers = new Map<string, Mapper[]>();
+  for (const pd of model.pds) {
+    const owners: { name: string; kind: MapperKind; maps: ProtectionDomain['maps'] }[] = [
+      { name: pd.name, kind: 'pd', maps: pd.maps },
+    ];
+    if (pd.virtualMachine !== undefined) {
+      owners.push({ name: pd.virtualMachine.name, kind: 'vm', maps: pd.virtualMachine.maps });
+    }
+    for (const o of owners) {
+      const entries: AddressSpaceEntry[] = [];
+      for (const m of o.maps) {
+        const size = mrSize.get(m.mr);
+        assert(size !== undefined, () => `map of unknown MR '${m.mr}' in '${o.name}'`);
+        entries.push({
+          mr: m.mr,
+          vaddrStart: m.vaddr,
+          vaddrEnd: m.vaddr + size,
+          perms: m.perms,
+          cached: m.cached,
+          loc: m.loc,
+        });
+        const list = mappers.get(m.mr) ?? [];
+        list.push({
+          name: o.name,
+          kind: o.kind,
+          pd: pd.name,
+          vaddr: m.vaddr,
+          perms: m.perms,
+          cached: m.cached,
+          loc: m.loc,
+        });
+        mappers.set(m.mr, list);
+      }
+      entries.sort((a, b) =>
+        a.vaddrStart < b.vaddrStart ? -1 : a.vaddrStart > b.vaddrStart ? 1 : 0,
+      );
+      spaces.set(o.name, entries);
+    }
+  }
+  const channelEdges = deriveChannelEdges(model, pds);
+  const ppcEdges = channelEdges
+    .filter((e) => e.pp)
+    .map((e): PpcEdge => {
+      const caller = pds.get(e.from);
+      const callee = pds.get(e.to);
+      assert(caller !== undefined && callee !== undefined, 'channel ends name PDs of the model');
+      return {
+        caller: e.from,
+        callee: e.to,
+        callerPriority: caller.priority,
+        calleePriority: callee.priority,
+        legacyPp: e.legacyPp,
+        channel: e.channel,
+        loc: e.loc,
+      };
+    });
+  return {
+    addressSpaces: spaces,
+    mappersOf: (mr) => mappers.get(mr) ?? [],
+    channelEdges,
+    ppcEdges,
+    irqsOf: (name) => pds.get(name)?.irqs ?? [],
+    pd: (name) => pds.get(name),
+  };
+}
+
+function deriveChannelEdges(
+  model: SystemModel,
+  pds: ReadonlyMap<string, ProtectionDomain>,
+): ChannelEdge[] {
+  const edges: ChannelEdge[] = [];
+  model.channels.forEach((ch, index) => {
+    const [a, b] = ch.ends;
+    for (const [self, other] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      const callee = pds.get(other.pd);
+      assert(callee !== undefined, () => `channel end names unknown PD '${other.pd}'`);
+      const legacyPp = model.dialect === '1' && callee.ppLegacy;
+      edges.push({
+        from: self.pd,
+        to: other.pd,
+        fromId: self.id,
+        toId: other.id,
+        notify: model.dialect === '1' ? true : self.notify,
+        pp: legacyPp || (model.dialect === '2' && self.pp),
+        legacyPp,
+        channel: index,
+        loc: self.loc,
+      });
+    }
+  });
+  return edges;
+}
