@@ -1,0 +1,97 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  blkDequeueReq,
+  blkDequeueResp,
+  blkEnqueueReq,
+  blkEnqueueResp,
+  blkReqInitial,
+  blkReqProblem,
+  blkRespInitial,
+  blkRespProblem,
+  blkSetPlugged,
+  blkShape,
+  checkBlkCapacity,
+  type BlkReq,
+  type BlkReqQueueState,
+  type BlkResp,
+  type BlkRespQueueState,
+} from '../../../spec/queue/blk.ts';
+import {
+  ringAbstraction,
+  ringInvariant,
+  ringIsEmpty,
+  ringIsFull,
+  ringLength,
+} from '../../../spec/queue/ring.ts';
+import { blkReqArb, blkRespArb } from '../../../traces/refinement/queue-commands.ts';
+import { specRefinementProperty, startArb } from './spec-refinement.ts';
+
+const common = (cap: number) => ({
+  full: (s: BlkReqQueueState | BlkRespQueueState) => ringIsFull(blkShape(cap), s),
+  empty: ringIsEmpty,
+  length: (s: BlkReqQueueState | BlkRespQueueState) => ringLength(32, s),
+  invariant: (s: BlkReqQueueState | BlkRespQueueState) => ringInvariant(blkShape(cap), s),
+});
+
+describe('blk queue specs refine the abstract FIFO', () => {
+  it.each([1, 4])('request queue, capacity %i, across the u32 wrap', (cap) => {
+    fc.assert(
+      specRefinementProperty<BlkReqQueueState, BlkReq>({
+        item: blkReqArb,
+        initial: startArb(32).map((start) => ({ state: blkReqInitial(cap, start), usable: cap })),
+        ops: {
+          ...common(cap),
+          enqueue: (s, r) => blkEnqueueReq(cap, s, r),
+          dequeue: (s) => blkDequeueReq(cap, s),
+          abstraction: (s) => ringAbstraction(blkShape(cap), s),
+        },
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it.each([1, 4])('response queue, capacity %i, across the u32 wrap', (cap) => {
+    fc.assert(
+      specRefinementProperty<BlkRespQueueState, BlkResp>({
+        item: blkRespArb,
+        initial: startArb(32).map((start) => ({ state: blkRespInitial(cap, start), usable: cap })),
+        ops: {
+          ...common(cap),
+          enqueue: (s, r) => blkEnqueueResp(cap, s, r),
+          dequeue: (s) => blkDequeueResp(cap, s),
+          abstraction: (s) => ringAbstraction(blkShape(cap), s),
+        },
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('plugged is a flag on the request queue only, initially false', () => {
+    const s = blkReqInitial(2);
+    expect(s.plugged).toBe(false);
+    expect(blkSetPlugged(s, true).plugged).toBe(true);
+    expect(s.plugged).toBe(false);
+    expect('plugged' in blkRespInitial(2)).toBe(false);
+  });
+
+  it('the sdfgen driver capacity 384 (U8) is rejected by the power-of-two rule', () => {
+    expect(checkBlkCapacity(384)?.message).toMatch(/capacity 384 is not a power of two/);
+    expect(checkBlkCapacity(128)).toBeNull();
+  });
+
+  it('record fields are checked at their C widths and enum ranges', () => {
+    const ok: BlkReq = { code: 0, ioOrOffset: 0n, blockNumber: 0n, count: 0, id: 0 };
+    expect(blkReqProblem(ok)).toBeNull();
+    expect(blkReqProblem({ ...ok, code: 4 as never })).toMatch(/code 4/);
+    expect(blkReqProblem({ ...ok, ioOrOffset: 1n << 64n })).toMatch(/io_or_offset/);
+    expect(blkReqProblem({ ...ok, blockNumber: -1n })).toMatch(/block_number/);
+    expect(blkReqProblem({ ...ok, count: 0x1_0000 })).toMatch(/count/);
+    expect(blkReqProblem({ ...ok, id: 2 ** 32 })).toMatch(/id/);
+    const resp: BlkResp = { status: 4, successCount: 0xffff, id: 0xffff_ffff };
+    expect(blkRespProblem(resp)).toBeNull();
+    expect(blkRespProblem({ ...resp, status: 5 as never })).toMatch(/status 5/);
+    expect(blkRespProblem({ ...resp, successCount: -1 })).toMatch(/success_count/);
+    expect(blkRespProblem({ ...resp, id: -1 })).toMatch(/id/);
+  });
+});
