@@ -1,6 +1,7 @@
 // Every model `sddf mc` knows, with its seeded-bug variants (reference sddf-bug-catalogue.md).
 import type { TransitionSystem } from '../../spec/common/transition.ts';
 import { spscEntry } from './spsc.ts';
+import { netHandshakeEntry } from './net-handshake.ts';
 
 export type MemoryModel = 'sc' | 'tso' | 'arm';
 
@@ -29,7 +30,7 @@ export interface ModelEntry {
   build(opts: ModelOptions): TransitionSystem;
 }
 
-const MODELS: readonly ModelEntry[] = [spscEntry];
+const MODELS: readonly ModelEntry[] = [spscEntry, netHandshakeEntry];
 
 export function listModels(): readonly ModelEntry[] {
   return MODELS;

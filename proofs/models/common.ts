@@ -1,0 +1,68 @@
+// Helpers shared by the models: queue allocation in the state vector, bounds, queue invariants.
+import { assert } from '../../spec/common/assert.ts';
+import { isPowerOfTwo, u16 } from '../../spec/common/int.ts';
+import type { Invariant, State } from '../../spec/common/transition.ts';
+import type { NetQueueRef } from '../../spec/components/net-queue.ts';
+import type { Layout } from './layout.ts';
+import type { ModelOptions } from './registry.ts';
+
+export function allocNetQueue(layout: Layout, name: string, capacity: number): NetQueueRef {
+  assert(
+    isPowerOfTwo(capacity) && capacity <= 64,
+    `${name}: capacity a power of two ≤ 64, got ${capacity}`,
+  );
+  return {
+    name,
+    tail: layout.alloc(`${name}.tail`),
+    head: layout.alloc(`${name}.head`),
+    consumerSignalled: layout.alloc(`${name}.consumer_signalled`),
+    slots: layout.alloc(`${name}.buffers`, capacity),
+    capacity,
+  };
+}
+
+export function boundOf(
+  opts: ModelOptions,
+  defaults: Readonly<Record<string, number>>,
+  key: string,
+): number {
+  const v = opts.bounds[key] ?? defaults[key];
+  assert(
+    v !== undefined && Number.isSafeInteger(v) && v >= 0,
+    `bound ${key} must be a non-negative integer`,
+  );
+  return v;
+}
+
+/** Length in memory (what a third party sees once every store buffer has drained). */
+export function writerLength(s: State, q: NetQueueRef): number {
+  return u16((s[q.tail] ?? 0) - (s[q.head] ?? 0));
+}
+
+/** Live descriptors of a queue in memory, oldest first. */
+export function liveDescriptors(s: State, q: NetQueueRef): number[] {
+  const head = s[q.head] ?? 0;
+  const n = Math.min(writerLength(s, q), q.capacity);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(s[q.slots + (u16(head + i) % q.capacity)] ?? 0);
+  return out;
+}
+
+/** §3.15.1 "queue lengths never exceed capacity". */
+export function queueInvariants(
+  queues: readonly NetQueueRef[],
+  _o: { ghost: boolean },
+): Invariant[] {
+  return [
+    {
+      name: 'queue-capacity',
+      check: (s) => {
+        for (const q of queues) {
+          const n = writerLength(s, q);
+          if (n > q.capacity) return `${q.name}: length ${n} exceeds capacity ${q.capacity}`;
+        }
+        return null;
+      },
+    },
+  ];
+}

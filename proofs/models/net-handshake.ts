@@ -1,0 +1,176 @@
+// `net-handshake`: one network queue pair between an abstract producer and consumer (reference
+// §2.1–2.2), under SC, TSO or the Arm-like model. The model of upstream shared/bench/spsc.pml,
+// but with the exact u16 indices, the flag polarity and the fence placement of queue.h.
+import type { State } from '../../spec/common/transition.ts';
+import { u16 } from '../../spec/common/int.ts';
+import type { NetQueueFlavour, NetQueueRef } from '../../spec/components/net-queue.ts';
+import {
+  G_DROPPED,
+  G_RECEIVED,
+  G_REQUESTED,
+  G_SENT,
+  PEER_GHOSTS,
+  netConsumer,
+  netProducer,
+} from '../../spec/components/net-peers.ts';
+import { Layout } from './layout.ts';
+import { buildSystem } from './runtime.ts';
+import type { BugVariant, ModelEntry, ModelOptions } from './registry.ts';
+import {
+  allocNetQueue,
+  boundOf,
+  liveDescriptors,
+  queueInvariants,
+  writerLength,
+} from './common.ts';
+
+export const netHandshakeBugs: readonly BugVariant[] = [
+  {
+    id: 'O1',
+    description:
+      'net queue at HEAD: release fences only, no seq_cst fence between request_signal and the re-check load, nor before require_signal: store-buffering lost wakeup (§2.2)',
+    expectedProperty: 'no-lost-wakeup',
+    memoryModel: 'tso',
+  },
+  {
+    id: 'F2',
+    description:
+      'pre-2023 signalling: the consumer arms its signal without re-checking the queue (lost wakeup)',
+    expectedProperty: 'no-lost-wakeup',
+  },
+  {
+    id: 'F17',
+    description:
+      'old full test tail+1-head == capacity with net_buffers_init filling the whole queue',
+    expectedProperty: 'no-assert-failure',
+  },
+  {
+    id: 'U1',
+    description:
+      "full test evaluated in C int across the u16 wrap: an untrusted producer's duplicate (O2) overwrites a live slot",
+    expectedProperty: 'no-overwrite',
+  },
+];
+
+export const netHandshakeEntry: ModelEntry = {
+  name: 'net-handshake',
+  description:
+    'net queue pair: producer/consumer signalling handshake with u16 indices near the wrap',
+  defaultBounds: { capacity: 2, items: 3, fences: 0, indexBase: 65534, untrusted: 0 },
+  bugs: netHandshakeBugs,
+  build: (opts) => buildNetHandshake(opts).ts,
+};
+
+export function buildNetHandshake(opts: ModelOptions) {
+  const bug = opts.bug;
+  const b = (k: string) => boundOf(opts, netHandshakeEntry.defaultBounds, k);
+  const capacity = b('capacity');
+  const items = b('items');
+  const untrusted = bug === 'U1' || b('untrusted') === 1;
+  const fenced = bug !== 'O1' && b('fences') === 1;
+  const flavour: NetQueueFlavour = {
+    fences: fenced ? 'seq_cst' : 'smp-release',
+    intPromotedFull: bug === 'U1',
+    wastedSlotFull: bug === 'F17',
+  };
+  const layout = new Layout();
+  const free = allocNetQueue(layout, 'free', capacity);
+  const active = allocNetQueue(layout, 'active', capacity);
+  const data = layout.alloc('data', capacity);
+  const ghostBase = layout.alloc('ghost', PEER_GHOSTS);
+  const base = u16(b('indexBase'));
+  const cfg = {
+    free,
+    active,
+    flavour,
+    data,
+    buffers: capacity,
+    items,
+    peerCh: 0,
+    untrusted,
+    noRecheck: bug === 'F2',
+  };
+  const g = (s: State, i: number) => s[ghostBase + i] ?? 0;
+  const queues: NetQueueRef[] = [free, active];
+  const sys = buildSystem({
+    name: 'net-handshake',
+    layout,
+    memoryModel: opts.memoryModel,
+    scheduling: 'any',
+    pds: [
+      {
+        name: 'producer',
+        program: netProducer(cfg),
+        priority: 1,
+        channels: { 0: { pd: 'consumer', ch: 0 } },
+      },
+      {
+        name: 'consumer',
+        program: netConsumer(cfg),
+        priority: 2,
+        channels: { 0: { pd: 'producer', ch: 0 } },
+      },
+    ],
+    devices: [
+      {
+        name: 'app',
+        actions: [
+          {
+            name: 'send_request',
+            touches: 'producer',
+            // The application asks the producer to send one item, at any time (bounded).
+            run: (s, io) => {
+              if (g(s, G_REQUESTED) >= items) return false;
+              s[ghostBase + G_REQUESTED] = g(s, G_REQUESTED) + 1;
+              io.signal('producer', 1);
+              return true;
+            },
+          },
+        ],
+      },
+    ],
+    ghostBase,
+    ghostWords: PEER_GHOSTS,
+    ownedBy: [
+      [free.head, active.tail],
+      [active.head, free.tail],
+    ],
+    init: (s) => {
+      for (const q of queues) {
+        s[q.tail] = base;
+        s[q.head] = base;
+      }
+    },
+    invariants: [
+      ...queueInvariants(queues, { ghost: untrusted }),
+      {
+        name: 'buffer-conservation',
+        check: (s) => {
+          if (untrusted) return null;
+          // §3.15.1: no buffer is in two places (free and active in memory, as others see them).
+          const seen = new Set<number>();
+          for (const q of queues) {
+            for (const d of liveDescriptors(s, q)) {
+              if (seen.has(d)) return `buffer ${d} is in two queues at once (${q.name})`;
+              seen.add(d);
+            }
+          }
+          return null;
+        },
+      },
+    ],
+    stranded: (s) => {
+      const sent = g(s, G_SENT);
+      const received = g(s, G_RECEIVED);
+      if (writerLength(s, active) > 0)
+        return `lost wakeup: ${writerLength(s, active)} item(s) stranded in active, consumer blocked`;
+      if (sent < g(s, G_REQUESTED) && writerLength(s, free) > 0)
+        return `lost wakeup: producer blocked with ${items - sent} item(s) to send and free buffers available`;
+      if (received + g(s, G_DROPPED) < items && !untrusted)
+        return `stall: ${items - received} item(s) never delivered`;
+      return null;
+    },
+    goal: (s) => g(s, G_RECEIVED) >= items,
+  });
+  return sys;
+}

@@ -1,0 +1,444 @@
+// Composition of Microkit PDs (spec/components programs), devices and a memory model into one
+// TransitionSystem (spec/common/transition.ts). The Microkit part follows spec/microkit: the
+// handler loop (flush the deferred slot, else seL4_Recv, then `notified` per set bit ascending),
+// coalescing notifications, IRQs held until acked, fixed-priority or any-interleaving scheduling.
+import { assert } from '../../spec/common/assert.ts';
+import type {
+  ActionInfo,
+  Invariant,
+  ItfValue,
+  State,
+  TransitionSystem,
+} from '../../spec/common/transition.ts';
+import type { DeviceMem } from '../../spec/components/mem.ts';
+import { PC_DONE, type ComponentProgram, type PdContext } from '../../spec/components/program.ts';
+import {
+  DEFERRED_EMPTY,
+  clearChannel,
+  decodeDeferred,
+  deferSignal,
+  irqAck,
+  irqAssert,
+  isRunnable,
+  nextChannel,
+  notifyWord,
+  schedulable,
+  type Scheduling,
+} from '../../spec/microkit/semantics.ts';
+import { Layout } from './layout.ts';
+import {
+  PdMemory,
+  bufferCount,
+  bufferWords,
+  flushEntry,
+  flushable,
+  type BufferRef,
+} from './memory.ts';
+import type { MemoryModel } from './registry.ts';
+
+export interface ChannelEnd {
+  readonly pd: string;
+  readonly ch: number;
+}
+
+export interface PdSpec {
+  readonly name: string;
+  readonly program: ComponentProgram;
+  readonly priority: number;
+  /** Local channel id → the other end (notify target). IRQ channels are not listed here. */
+  readonly channels: Readonly<Record<number, ChannelEnd>>;
+  /** IRQ channel ids of this PD, with the device line that drives each. */
+  readonly irqs?: Readonly<Record<number, (s: State) => boolean>>;
+  /** Notification bits pending in the initial state (what `init()` left behind). */
+  readonly initialNotif?: number;
+}
+
+export interface DeviceAction {
+  readonly name: string;
+  readonly touches?: string;
+  /** Performs the action on `s` if enabled; returns false (leaving `s` untouched) when not. */
+  run(s: State, io: DeviceIo): boolean;
+}
+
+export interface DeviceIo {
+  /** Re-evaluates the IRQ lines after a device register changed. */
+  raiseIrqs(): void;
+  /** An event from outside the modelled PDs (an application request, a timer tick). */
+  signal(pd: string, ch: number): void;
+  fail(property: string, message: string): void;
+}
+
+export interface SystemSpec {
+  readonly name: string;
+  readonly layout: Layout;
+  readonly pds: readonly PdSpec[];
+  readonly devices: readonly { readonly name: string; readonly actions: readonly DeviceAction[] }[];
+  readonly memoryModel: MemoryModel;
+  readonly scheduling: Scheduling;
+  /** Ghost words (monitors), allocated in `layout` before `buildSystem`. */
+  readonly ghostBase: number;
+  readonly ghostWords: number;
+  /** Words of memory only `pds[i]` writes (single-writer knowledge for POR). */
+  readonly ownedBy?: readonly (readonly number[])[];
+  readonly init: (s: State) => void;
+  readonly invariants: readonly Invariant[];
+  readonly stranded: (s: State) => string | null;
+  readonly goal?: (s: State) => boolean;
+}
+
+/** Monitor verdict word: 0 = fine, else index+1 into the failure table of the system. */
+export interface Failure {
+  readonly property: string;
+  readonly message: string;
+}
+
+interface PdWords {
+  readonly pc: number;
+  readonly notif: number;
+  readonly badge: number;
+  readonly ch: number;
+  readonly deferred: number;
+  readonly held: number;
+  readonly locals: number;
+  readonly buffer: BufferRef | null;
+}
+
+export interface BuiltSystem {
+  readonly ts: TransitionSystem;
+  readonly failureOf: (s: State) => Failure | null;
+  readonly pdWords: (name: string) => PdWords;
+}
+
+const FAIL_WORD = 'monitor.failure';
+
+export function buildSystem(spec: SystemSpec): BuiltSystem {
+  const layout = spec.layout;
+  const failWord = layout.alloc(FAIL_WORD);
+  const failures: Failure[] = [];
+  const failureIndex = new Map<string, number>();
+  const words: PdWords[] = spec.pds.map((pd) => {
+    const buf = bufferWords(spec.memoryModel);
+    return {
+      pc: layout.alloc(`${pd.name}.pc`),
+      notif: layout.alloc(`${pd.name}.notification`),
+      badge: layout.alloc(`${pd.name}.badge`),
+      ch: layout.alloc(`${pd.name}.notified_ch`),
+      deferred: layout.alloc(`${pd.name}.deferred`),
+      held: layout.alloc(`${pd.name}.irq_held`),
+      locals:
+        pd.program.localWords > 0 ? layout.alloc(`${pd.name}.locals`, pd.program.localWords) : -1,
+      buffer: buf > 0 ? { base: layout.alloc(`${pd.name}.store_buffer`, buf) } : null,
+    };
+  });
+  const pdIndex = new Map(spec.pds.map((p, i) => [p.name, i]));
+  const stateWords = layout.words;
+
+  // Action table: per PD: recv, deferred, one per program step, flush entries; then devices.
+  const actions: ActionInfo[] = [];
+  const recvAction: number[] = [];
+  const deferredAction: number[] = [];
+  const stepAction: number[][] = [];
+  const flushAction: number[][] = [];
+  spec.pds.forEach((pd) => {
+    recvAction.push(
+      actions.push({ name: `${pd.name}.recv`, pd: pd.name, memory: 'seL4_Recv' }) - 1,
+    );
+    deferredAction.push(
+      actions.push({ name: `${pd.name}.deferred_flush`, pd: pd.name, memory: 'seL4_NBSendRecv' }) -
+        1,
+    );
+    stepAction.push(
+      pd.program.steps.map((st, pc) =>
+        pc === 0 ? -1 : actions.push({ name: `${pd.name}.${st}`, pd: pd.name }) - 1,
+      ),
+    );
+    const fl: number[] = [];
+    if (spec.memoryModel !== 'sc') {
+      for (let i = 0; i < 4; i++) {
+        fl.push(
+          actions.push({
+            name: `${pd.name}.store_buffer.flush${i}`,
+            pd: pd.name,
+            memory: 'flush',
+          }) - 1,
+        );
+      }
+    }
+    flushAction.push(fl);
+  });
+  const deviceAction: number[][] = spec.devices.map((d) =>
+    d.actions.map((a) => {
+      const info: ActionInfo =
+        a.touches === undefined
+          ? { name: `${d.name}.${a.name}`, pd: 'device' }
+          : { name: `${d.name}.${a.name}`, pd: 'device', touches: a.touches };
+      return actions.push(info) - 1;
+    }),
+  );
+
+  function fail(s: State, property: string, message: string): void {
+    if ((s[failWord] ?? 0) !== 0) return; // keep the first failure
+    const key = `${property}\u0000${message}`;
+    let idx = failureIndex.get(key);
+    if (idx === undefined) {
+      idx = failures.push({ property, message }) - 1;
+      failureIndex.set(key, idx);
+    }
+    s[failWord] = idx + 1;
+  }
+
+  function raiseIrqs(s: State): void {
+    spec.pds.forEach((pd, i) => {
+      const w = words[i]!;
+      for (const [chText, line] of Object.entries(pd.irqs ?? {})) {
+        if (!line(s)) continue;
+        const r = irqAssert({ notif: s[w.notif] ?? 0, held: s[w.held] ?? 0 }, Number(chText));
+        s[w.notif] = r.notif;
+        s[w.held] = r.held;
+      }
+    });
+  }
+
+  function deliver(s: State, from: number, ch: number): void {
+    const end = spec.pds[from]!.channels[ch];
+    assert(end !== undefined, () => `${spec.pds[from]!.name}: no channel ${ch}`);
+    const t = pdIndex.get(end.pd);
+    assert(t !== undefined, `no PD ${end.pd}`);
+    const tw = words[t]!;
+    s[tw.notif] = notifyWord(s[tw.notif] ?? 0, end.ch);
+  }
+
+  function ackIrq(s: State, p: number, ch: number): void {
+    const w = words[p]!;
+    const line = spec.pds[p]!.irqs?.[ch];
+    assert(line !== undefined, `${spec.pds[p]!.name}: irq_ack on non-IRQ channel ${ch}`);
+    const r = irqAck({ notif: s[w.notif] ?? 0, held: s[w.held] ?? 0 }, ch, line(s));
+    s[w.notif] = r.notif;
+    s[w.held] = r.held;
+  }
+
+  const dev = (s: State): DeviceMem => ({
+    read: (a) => s[a] ?? 0,
+    write: (a, v) => {
+      s[a] = v >>> 0;
+    },
+  });
+
+  function context(s: State, p: number, mem: PdMemory, log: { signals: number } | null): PdContext {
+    const w = words[p]!;
+    return {
+      mem,
+      dev: dev(s),
+      local: (i) => {
+        assert(i >= 0 && i < spec.pds[p]!.program.localWords, `local ${i}`);
+        return s[w.locals + i] ?? 0;
+      },
+      setLocal: (i, v) => {
+        assert(i >= 0 && i < spec.pds[p]!.program.localWords, `local ${i}`);
+        s[w.locals + i] = v >>> 0;
+      },
+      notify: (ch) => {
+        if (log) log.signals++;
+        mem.syscall();
+        deliver(s, p, ch);
+      },
+      deferredNotify: (ch) => {
+        if (log) log.signals++;
+        const r = deferSignal(s[w.deferred] ?? 0, 'notify', ch);
+        s[w.deferred] = r.slot;
+      },
+      deferredIrqAck: (ch) => {
+        if (log) log.signals++;
+        s[w.deferred] = deferSignal(s[w.deferred] ?? 0, 'irq_ack', ch).slot;
+      },
+      fail: (property, message) => fail(s, property, message),
+      ghost: (i) => {
+        assert(i >= 0 && i < spec.ghostWords, `ghost ${i}`);
+        return s[spec.ghostBase + i] ?? 0;
+      },
+      setGhost: (i, v) => {
+        assert(i >= 0 && i < spec.ghostWords, `ghost ${i}`);
+        s[spec.ghostBase + i] = v >>> 0;
+      },
+    };
+  }
+
+  /** Runs PD p's next runtime/handler step on `s` in place; returns the action index or -1. */
+  function pdStep(
+    s: State,
+    p: number,
+    log: { loads: number[]; stores: number[]; signals: number } | null,
+  ): number {
+    const w = words[p]!;
+    const prog = spec.pds[p]!.program;
+    const mem = new PdMemory(s, spec.memoryModel, w.buffer, log);
+    const pc = s[w.pc] ?? 0;
+    if (pc !== PC_DONE) {
+      const action = stepAction[p]![pc];
+      assert(action !== undefined && action >= 0, () => `${prog.name}: bad pc ${pc}`);
+      const next = prog.step(pc, context(s, p, mem, log));
+      assert(
+        next >= 0 && next < prog.steps.length,
+        () => `${prog.name}: step ${pc} returned pc ${next}`,
+      );
+      if (next !== PC_DONE) {
+        s[w.pc] = next;
+      } else {
+        const ch = nextChannel(s[w.badge] ?? 0);
+        if (ch >= 0) {
+          s[w.badge] = clearChannel(s[w.badge] ?? 0, ch);
+          s[w.ch] = ch;
+          s[w.pc] = prog.entry(ch);
+        } else {
+          s[w.pc] = PC_DONE;
+        }
+      }
+      return action;
+    }
+    const slot = s[w.deferred] ?? 0;
+    if (slot !== DEFERRED_EMPTY) {
+      // §1.1: seL4_NBSendRecv(deferred cap): send, clear the slot, then block in Recv.
+      const d = decodeDeferred(slot)!;
+      if (log) log.signals++;
+      mem.syscall();
+      s[w.deferred] = DEFERRED_EMPTY;
+      if (d.kind === 'notify') deliver(s, p, d.ch);
+      else ackIrq(s, p, d.ch);
+      return deferredAction[p]!;
+    }
+    const notif = s[w.notif] ?? 0;
+    if (notif !== 0) {
+      if (log) log.signals++;
+      mem.syscall();
+      const ch = nextChannel(notif);
+      s[w.notif] = 0;
+      s[w.badge] = clearChannel(notif, ch);
+      s[w.ch] = ch;
+      s[w.pc] = prog.entry(ch);
+      return recvAction[p]!;
+    }
+    return -1;
+  }
+
+  function runnable(s: State, p: number): boolean {
+    const w = words[p]!;
+    return isRunnable({ pc: s[w.pc] ?? 0, deferred: s[w.deferred] ?? 0, notif: s[w.notif] ?? 0 });
+  }
+
+  function canRun(s: State): boolean[] {
+    const r = spec.pds.map((_, p) => runnable(s, p));
+    return schedulable(
+      r,
+      spec.pds.map((p) => p.priority),
+      spec.scheduling,
+    );
+  }
+
+  const scratch = new Uint32Array(stateWords);
+  const deviceIo = (s: State): DeviceIo => ({
+    raiseIrqs: () => raiseIrqs(s),
+    signal: (pd, ch) => {
+      const t = pdIndex.get(pd);
+      assert(t !== undefined, `no PD ${pd}`);
+      s[words[t]!.notif] = notifyWord(s[words[t]!.notif] ?? 0, ch);
+    },
+    fail: (property, message) => fail(s, property, message),
+  });
+
+  function successors(s: State, emit: (action: number, next: State) => void): void {
+    if ((s[failWord] ?? 0) !== 0) return; // a violation ends the run
+    const may = canRun(s);
+    for (let p = 0; p < spec.pds.length; p++) {
+      if (!may[p]) continue;
+      scratch.set(s);
+      const a = pdStep(scratch, p, null);
+      if (a >= 0) emit(a, scratch);
+    }
+    for (let p = 0; p < spec.pds.length; p++) {
+      const b = words[p]!.buffer;
+      if (b === null || bufferCount(s, b) === 0) continue;
+      for (const i of flushable(s, b, spec.memoryModel)) {
+        scratch.set(s);
+        flushEntry(scratch, b, i);
+        emit(flushAction[p]![i]!, scratch);
+      }
+    }
+    spec.devices.forEach((d, di) => {
+      d.actions.forEach((a, ai) => {
+        scratch.set(s);
+        if (a.run(scratch, deviceIo(scratch))) emit(deviceAction[di]![ai]!, scratch);
+      });
+    });
+  }
+
+  function isQuiescent(s: State): boolean {
+    for (let p = 0; p < spec.pds.length; p++) {
+      if (runnable(s, p)) return false;
+      const b = words[p]!.buffer;
+      if (b !== null && bufferCount(s, b) > 0) return false;
+    }
+    const probe = new Uint32Array(s);
+    for (const d of spec.devices) {
+      for (const a of d.actions) {
+        probe.set(s);
+        if (a.run(probe, deviceIo(probe))) return false;
+      }
+    }
+    return true;
+  }
+
+  const failureOf = (s: State): Failure | null => {
+    const f = s[failWord] ?? 0;
+    return f === 0 ? null : (failures[f - 1] ?? null);
+  };
+
+  const invariants: Invariant[] = [
+    {
+      name: 'monitors',
+      check: (s) => {
+        const f = failureOf(s);
+        return f === null ? null : `${f.property}: ${f.message}`;
+      },
+    },
+    ...spec.invariants,
+  ];
+
+  const ts: TransitionSystem = {
+    name: spec.name,
+    stateWords,
+    actions,
+    initialStates: () => {
+      const s = new Uint32Array(stateWords);
+      spec.pds.forEach((pd, i) => {
+        s[words[i]!.pc] = pd.program.initPc;
+        s[words[i]!.notif] = pd.initialNotif ?? 0;
+      });
+      spec.init(s);
+      return [s];
+    },
+    successors,
+    invariants,
+    isQuiescent,
+    quiescentViolation: (s) => {
+      if (!isQuiescent(s)) return null;
+      return spec.stranded(s);
+    },
+    ...(spec.goal ? { goal: spec.goal } : {}),
+    isSafeLocal: (s, action) => {
+      // Single-writer knowledge: a handler step that stores nothing shared, signals nobody and
+      // loads only words no other PD writes commutes with every other PD's step.
+      const p = stepAction.findIndex((row) => row.includes(action));
+      if (p < 0 || spec.ownedBy === undefined) return false;
+      const w = words[p]!;
+      if ((s[w.pc] ?? 0) === PC_DONE || stepAction[p]![s[w.pc] ?? 0] !== action) return false;
+      if (!canRun(s)[p]) return false;
+      const probe = new Uint32Array(s);
+      const log = { loads: [] as number[], stores: [] as number[], signals: 0 };
+      pdStep(probe, p, log);
+      const owned = new Set(spec.ownedBy[p] ?? []);
+      return log.signals === 0 && log.stores.length === 0 && log.loads.every((a) => owned.has(a));
+    },
+    toItf: (s): Record<string, ItfValue> => layout.toItf(s),
+  };
+  return { ts, failureOf, pdWords: (name) => words[pdIndex.get(name) ?? -1]! };
+}
