@@ -1,0 +1,29 @@
+// Test helpers: parse a fixture with the real SDF front end and audit it.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseSystemFile } from '../../../../impl/sdf/index.ts';
+import type { SystemModel } from '../../../../spec/system/model.ts';
+import { auditSystem, type AuditReport } from '../../../../spec/system/audit/index.ts';
+import type { RolesFile } from '../../../../spec/system/roles.ts';
+
+export const SHARED_FIXTURES = join(import.meta.dirname, '../../../../../shared/fixtures/sdf');
+export const AUDIT_FIXTURES = join(import.meta.dirname, '../../../fixtures/audit');
+
+export function systemFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.system'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+export function loadModel(path: string): SystemModel {
+  const r = parseSystemFile(path);
+  if (r.model === undefined) {
+    throw new Error(`${path} does not parse: ${r.errors.map((e) => e.message).join('; ')}`);
+  }
+  return r.model;
+}
+
+export function auditFile(path: string, roles?: RolesFile): AuditReport {
+  return auditSystem(loadModel(path), roles === undefined ? {} : { roles });
+}
