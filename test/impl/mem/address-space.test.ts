@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { AddressSpace, type MappingSpec } from '../../../impl/mem/address-space.ts';
+import { PdFaultTrap, type PdFault } from '../../../impl/mem/fault.ts';
+import type { MmioDevice } from '../../../impl/mem/types.ts';
+
+const rw = { r: true, w: true, x: false };
+const ro = { r: true, w: false, x: false };
+const rx = { r: true, w: false, x: true };
+
+function map(
+  mr: string,
+  vaddr: number,
+  sizeBytes: number,
+  perms: MappingSpec['perms'],
+  buffer = new SharedArrayBuffer(sizeBytes),
+): MappingSpec {
+  return { mr, vaddr, sizeBytes, perms, cached: true, buffer, mmio: null };
+}
+
+function faultOf(f: () => unknown): PdFault {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof PdFaultTrap) return e.fault;
+    throw e;
+  }
+  throw new Error('expected a PdFaultTrap, the access succeeded');
+}
+
+describe('AddressSpace', () => {
+  it('reads and writes every width little-endian through an rw map, shared with a second PD at another vaddr', () => {
+    const buf = new SharedArrayBuffer(0x1000);
+    const a = new AddressSpace('a', [map('shared', 0x10_000, 0x1000, rw, buf)]);
+    const b = new AddressSpace('b', [map('shared', 0x80_000, 0x1000, ro, buf)]);
+    a.write8(0x10_000, 0x1ff);
+    a.write16(0x10_002, 0x12345);
+    a.write32(0x10_004, -1);
+    a.write64(0x10_008, -2n);
+    a.writeBytes(0x10_010, new Uint8Array([9, 8, 7]));
+    expect(b.read8(0x80_000)).toBe(0xff);
+    expect(b.read16(0x80_002)).toBe(0x2345);
+    expect(b.read32(0x80_004)).toBe(0xffff_ffff);
+    expect(b.read64(0x80_008)).toBe(0xffff_ffff_ffff_fffen);
+    expect([...b.readBytes(0x80_010, 3)]).toEqual([9, 8, 7]);
+    expect(new Uint8Array(buf)[2]).toBe(0x45); // little-endian low byte first
+  });
+
+  it('faults a write through an r mapping and leaves memory unchanged', () => {
+    const buf = new SharedArrayBuffer(0x1000);
+    const as = new AddressSpace('virt_rx', [map('rx_dma', 0x2000_0000, 0x1000, ro, buf)]);
+    const f = faultOf(() => as.write32(0x2000_0010, 0xdead));
+    expect(f).toMatchObject({
+      kind: 'permission',
+      pd: 'virt_rx',
+      vaddr: 0x2000_0010,
+      access: 'write',
+    });
+    expect(new Uint32Array(buf)[4]).toBe(0);
+    expect(faultOf(() => as.writeBytes(0x2000_0000, new Uint8Array(4))).kind).toBe('permission');
+    expect(as.read32(0x2000_0010)).toBe(0);
+  });
+
+  it('faults an access outside every map, and one that runs past the end of a map', () => {
+    const as = new AddressSpace('client0', [map('data', 0x1000, 0x1000, rw)]);
+    expect(faultOf(() => as.read8(0x3000))).toMatchObject({
+      kind: 'unmapped',
+      vaddr: 0x3000,
+      access: 'read',
+    });
+    expect(faultOf(() => as.read8(0xfff)).kind).toBe('unmapped');
+    expect(faultOf(() => as.read32(0x1ffe)).kind).toBe('unmapped');
+    expect(faultOf(() => as.write64(-8, 0n)).kind).toBe('unmapped');
+    expect(as.read32(0x1ffc)).toBe(0);
+  });
+
+  it('faults executing data; allows exec of an x mapping', () => {
+    const as = new AddressSpace('driver', [
+      map('data', 0x1000, 0x1000, rw),
+      map('code', 0x4000, 0x1000, rx),
+    ]);
+    expect(faultOf(() => as.exec(0x1000))).toMatchObject({ kind: 'permission', access: 'exec' });
+    expect(() => as.exec(0x4000)).not.toThrow();
+  });
+
+  it('check() reports the fault without throwing, and null when allowed', () => {
+    const as = new AddressSpace('p', [map('data', 0x1000, 0x1000, ro)]);
+    expect(as.check(0x1000, 4, 'read')).toBeNull();
+    expect(as.check(0x1000, 4, 'write')?.kind).toBe('permission');
+    expect(as.check(0x9000, 1, 'read')?.kind).toBe('unmapped');
+  });
+
+  it('hands out an Atomics view only for an rw mapping, aligned', () => {
+    const buf = new SharedArrayBuffer(0x1000);
+    const as = new AddressSpace('p', [
+      map('queue', 0x1000, 0x1000, rw, buf),
+      map('ro', 0x4000, 0x1000, ro),
+    ]);
+    const words = as.atomicsU32(0x1008, 2);
+    Atomics.store(words, 1, 7);
+    expect(new Uint32Array(buf)[3]).toBe(7);
+    expect(as.atomicsU16(0x1002, 1).length).toBe(1);
+    expect(faultOf(() => as.atomicsU32(0x4000, 1))).toMatchObject({
+      kind: 'permission',
+      access: 'atomic',
+    });
+    expect(faultOf(() => as.atomicsU32(0x1002, 1)).kind).toBe('alignment');
+    expect(faultOf(() => as.atomicsU32(0x1ffc, 2)).kind).toBe('unmapped');
+  });
+
+  it('routes 32-bit accesses of a device mapping to the device, and refuses other widths', () => {
+    const writes: [number, number][] = [];
+    const dev: MmioDevice = {
+      name: 'uart',
+      sizeBytes: 0x1000,
+      read32: (o) => o + 1,
+      write32: (o, v) => void writes.push([o, v]),
+      irqAsserted: () => false,
+    };
+    const as = new AddressSpace('driver', [
+      {
+        mr: 'uart',
+        vaddr: 0x9000,
+        sizeBytes: 0x1000,
+        perms: rw,
+        cached: false,
+        buffer: null,
+        mmio: dev,
+      },
+    ]);
+    expect(as.read32(0x9010)).toBe(0x11);
+    as.write32(0x9044, 5);
+    expect(writes).toEqual([[0x44, 5]]);
+    expect(faultOf(() => as.read8(0x9000)).kind).toBe('alignment');
+    expect(faultOf(() => as.read32(0x9002)).kind).toBe('alignment');
+    expect(faultOf(() => as.atomicsU32(0x9000, 1)).kind).toBe('alignment');
+  });
+
+  it('rejects overlapping maps at construction (Microkit rejects them too)', () => {
+    expect(
+      () => new AddressSpace('p', [map('a', 0x1000, 0x2000, rw), map('b', 0x2000, 0x1000, rw)]),
+    ).toThrow(/do not overlap/);
+  });
+});
