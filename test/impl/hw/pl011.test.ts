@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { Cr, FIFO_DEPTH, Fr, Int, LCRH_FEN, Pl011, Pl011Reg } from '../../../impl/hw/pl011.ts';
+import type { HwEvent } from '../../../impl/hw/events.ts';
+
+function uart(txMode: 'instant' | 'stepped' = 'stepped'): { u: Pl011; out: number[] } {
+  const out: number[] = [];
+  const u = new Pl011({ name: 'uart', output: (b) => out.push(b), txMode });
+  u.write32(Pl011Reg.LCR_H, LCRH_FEN | (3 << 5));
+  u.write32(Pl011Reg.CR, Cr.UARTEN | Cr.TXE | Cr.RXE);
+  return { u, out };
+}
+
+describe('PL011 FIFOs and flags', () => {
+  it('Tx FIFO holds 16 characters, then TXFF; drained in order', () => {
+    const { u, out } = uart();
+    expect(u.read32(Pl011Reg.FR) & Fr.TXFE).toBe(Fr.TXFE);
+    for (let i = 0; i < FIFO_DEPTH; i++) u.write32(Pl011Reg.DR, 0x41 + i);
+    expect(u.read32(Pl011Reg.FR) & Fr.TXFF).toBe(Fr.TXFF);
+    u.write32(Pl011Reg.DR, 0x7a); // lost: FIFO full
+    expect(u.drainTx(100)).toBe(16);
+    expect(out).toEqual(Array.from({ length: 16 }, (_, i) => 0x41 + i));
+    expect(u.read32(Pl011Reg.FR) & (Fr.TXFE | Fr.BUSY)).toBe(Fr.TXFE);
+  });
+
+  it('Rx FIFO: RXFE until data, RXFF at 16, overrun counted and flagged', () => {
+    const { u } = uart();
+    expect(u.read32(Pl011Reg.FR) & Fr.RXFE).toBe(Fr.RXFE);
+    u.receive(new Uint8Array(20).fill(0x61));
+    expect(u.rxLevel).toBe(16);
+    expect(u.read32(Pl011Reg.FR) & Fr.RXFF).toBe(Fr.RXFF);
+    expect(u.overruns).toBe(4);
+    expect(u.read32(Pl011Reg.RIS) & Int.OE).toBe(Int.OE);
+    expect(u.read32(Pl011Reg.DR) & 0xff).toBe(0x61);
+  });
+
+  it('without FEN the FIFOs are one character deep', () => {
+    const out: number[] = [];
+    const u = new Pl011({ name: 'u', output: (b) => out.push(b), txMode: 'stepped' });
+    u.write32(Pl011Reg.DR, 1);
+    expect(u.read32(Pl011Reg.FR) & Fr.TXFF).toBe(Fr.TXFF);
+    u.receive(Uint8Array.of(1, 2));
+    expect(u.overruns).toBe(1);
+  });
+});
+
+describe('PL011 interrupts: MIS = RIS & IMSC', () => {
+  it('RX at the IFLS level (1/2 = 8), RT for a short burst, both drop when the FIFO drains', () => {
+    const { u } = uart();
+    u.write32(Pl011Reg.IMSC, Int.RX | Int.RT);
+    u.receive(Uint8Array.of(1, 2, 3));
+    expect(u.read32(Pl011Reg.MIS)).toBe(Int.RT);
+    expect(u.irqAsserted()).toBe(true);
+    u.receive(new Uint8Array(5));
+    expect(u.read32(Pl011Reg.MIS) & Int.RX).toBe(Int.RX);
+    for (let i = 0; i < 8; i++) u.read32(Pl011Reg.DR);
+    expect(u.read32(Pl011Reg.MIS)).toBe(0);
+    expect(u.irqAsserted()).toBe(false);
+  });
+
+  it('RX drops below the threshold even with data left; RT stays until empty', () => {
+    const { u } = uart();
+    u.write32(Pl011Reg.IMSC, Int.RX | Int.RT);
+    u.receive(new Uint8Array(8));
+    u.read32(Pl011Reg.DR);
+    expect(u.read32(Pl011Reg.MIS)).toBe(Int.RT);
+  });
+
+  it('MIS drops when IMSC bits are cleared (sDDF gates TX via IMSC, never ICR)', () => {
+    const { u } = uart('instant');
+    u.write32(Pl011Reg.DR, 0x41);
+    expect(u.read32(Pl011Reg.RIS) & Int.TX).toBe(Int.TX);
+    u.write32(Pl011Reg.IMSC, Int.TX);
+    expect(u.irqAsserted()).toBe(true);
+    u.write32(Pl011Reg.IMSC, 0);
+    expect(u.read32(Pl011Reg.MIS)).toBe(0);
+    expect(u.irqAsserted()).toBe(false);
+  });
+
+  it('TXRIS clears while the Tx FIFO is above its level and returns when it drains', () => {
+    const { u } = uart();
+    u.write32(Pl011Reg.IMSC, Int.TX);
+    for (let i = 0; i < 12; i++) u.write32(Pl011Reg.DR, i);
+    expect(u.read32(Pl011Reg.MIS)).toBe(0);
+    u.drainTx(4); // 8 left: at the 1/2 level
+    expect(u.read32(Pl011Reg.MIS)).toBe(Int.TX);
+  });
+
+  it('ICR clears latched bits (W1C) and only those', () => {
+    const { u } = uart('instant');
+    u.write32(Pl011Reg.DR, 0x41);
+    u.receive(Uint8Array.of(1));
+    expect(u.read32(Pl011Reg.RIS) & (Int.TX | Int.RT)).toBe(Int.TX | Int.RT);
+    u.write32(Pl011Reg.ICR, Int.TX);
+    expect(u.read32(Pl011Reg.RIS) & (Int.TX | Int.RT)).toBe(Int.RT);
+  });
+
+  it('the sDDF S1/S3 loop: TX interrupts only while data is queued, MIS ends at 0', () => {
+    const { u, out } = uart('stepped');
+    const text = 'hello, sDDF! a line longer than the sixteen-deep FIFO';
+    const txq = [...text].map((c) => c.charCodeAt(0));
+    const txProvide = (): void => {
+      while ((u.read32(Pl011Reg.FR) & Fr.TXFF) === 0 && txq.length > 0)
+        u.write32(Pl011Reg.DR, txq.shift() as number);
+      const imsc = u.read32(Pl011Reg.IMSC);
+      u.write32(Pl011Reg.IMSC, txq.length > 0 ? imsc | Int.TX : imsc & ~Int.TX);
+    };
+    txProvide(); // notified(virt_tx)
+    let irqs = 0;
+    for (let step = 0; step < 100 && (txq.length > 0 || u.txLevel > 0); step++) {
+      u.drainTx(3); // the line moves a few characters per step
+      if (!u.irqAsserted()) continue;
+      irqs++;
+      for (
+        let m = u.read32(Pl011Reg.MIS), n = 0;
+        (m & Int.TX) !== 0 && n < 10;
+        m = u.read32(Pl011Reg.MIS), n++
+      )
+        txProvide();
+    }
+    expect(String.fromCharCode(...out)).toBe(text);
+    expect(irqs).toBeGreaterThan(0);
+    expect(u.read32(Pl011Reg.IMSC) & Int.TX).toBe(0);
+    expect(u.irqAsserted()).toBe(false);
+  });
+
+  it('a stalled UART transmits nothing until released; IRQ edges are observable', () => {
+    const events: HwEvent[] = [];
+    const out: number[] = [];
+    const u = new Pl011({ name: 'u', output: (b) => out.push(b), observer: (e) => events.push(e) });
+    u.write32(Pl011Reg.LCR_H, LCRH_FEN);
+    u.write32(Pl011Reg.IMSC, Int.TX);
+    u.stall();
+    u.write32(Pl011Reg.DR, 0x42);
+    expect(out).toEqual([]);
+    u.release();
+    expect(out).toEqual([0x42]);
+    expect(events).toContainEqual({ kind: 'irq', device: 'u', asserted: true });
+  });
+});

@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import type { HwEvent } from '../../../../impl/hw/events.ts';
+import { MemoryBlockBackend } from '../../../../impl/hw/block_backend.ts';
+import { BlkType, VirtioBlk } from '../../../../impl/hw/virtio/blk.ts';
+import { Feature, Interrupt, Reg, Status } from '../../../../impl/hw/virtio/constants.ts';
+import { BUF_BASE, driverFor, fullWindow, ram, RING_BASE } from './harness.ts';
+
+function blk(observer?: (e: HwEvent) => void): { dev: VirtioBlk; mem: ReturnType<typeof ram> } {
+  const mem = ram();
+  const dev = new VirtioBlk({
+    name: 'blk',
+    dma: fullWindow(mem, 'blk'),
+    backend: new MemoryBlockBackend({ sizeBytes: 8192 }),
+    queueNumMax: 64,
+    ...(observer ? { observer } : {}),
+  });
+  return { dev, mem };
+}
+
+function flushRequest(
+  mem: ReturnType<typeof ram>,
+  q: ReturnType<ReturnType<typeof driverFor>['setupQueue']>,
+): number {
+  mem.writeU32(BUF_BASE, BlkType.Flush);
+  return q.add([
+    { addr: BUF_BASE, lenBytes: 16, write: false },
+    { addr: BUF_BASE + 16n, lenBytes: 1, write: true },
+  ]) as number;
+}
+
+describe('virtio-mmio transport', () => {
+  it('device features are paged by DeviceFeaturesSel; pages past 1 read 0', () => {
+    const { dev } = blk();
+    dev.write32(Reg.DeviceFeaturesSel, 1);
+    expect(dev.read32(Reg.DeviceFeatures)).toBe(1); // VERSION_1 = bit 32
+    dev.write32(Reg.DeviceFeaturesSel, 0);
+    expect(dev.read32(Reg.DeviceFeatures) & (1 << 9)).toBe(1 << 9); // FLUSH
+    dev.write32(Reg.DeviceFeaturesSel, 2);
+    expect(dev.read32(Reg.DeviceFeatures)).toBe(0);
+  });
+
+  it('FEATURES_OK is not kept for a bad feature set; DriverFeatures after FEATURES_OK are ignored', () => {
+    const { dev, mem } = blk();
+    const drv = driverFor({ mmio: dev, memory: mem });
+    expect(drv.negotiate(Feature.BlkFlush)).toBe(false); // no VERSION_1
+    expect(dev.read32(Reg.Status) & Status.FeaturesOk).toBe(0);
+    expect(dev.errors.some((e) => e.includes('VERSION_1'))).toBe(true);
+    expect(drv.negotiate(Feature.Version1)).toBe(true);
+    dev.write32(Reg.DriverFeaturesSel, 0);
+    dev.write32(Reg.DriverFeatures, 1 << 9);
+    expect(dev.negotiatedFeatures).toBe(Feature.Version1);
+  });
+
+  it('queue set-up: QueueNumMax, refused QueueReady for bad num or alignment, absent queues', () => {
+    const { dev, mem } = blk();
+    driverFor({ mmio: dev, memory: mem }).negotiate(Feature.Version1);
+    dev.write32(Reg.QueueSel, 0);
+    expect(dev.read32(Reg.QueueNumMax)).toBe(64);
+    const tryReady = (num: number, desc: number): number => {
+      dev.write32(Reg.QueueReady, 0);
+      dev.write32(Reg.QueueNum, num);
+      dev.write32(Reg.QueueDescLow, desc);
+      dev.write32(Reg.QueueDriverLow, 0x4000_1000);
+      dev.write32(Reg.QueueDeviceLow, 0x4000_2000);
+      dev.write32(Reg.QueueReady, 1);
+      return dev.read32(Reg.QueueReady);
+    };
+    expect(tryReady(12, 0x4000_0000)).toBe(0); // not a power of two
+    expect(tryReady(128, 0x4000_0000)).toBe(0); // > QueueNumMax
+    expect(tryReady(16, 0x4000_0008)).toBe(0); // desc not 16-aligned
+    expect(tryReady(16, 0x4000_0000)).toBe(1);
+    dev.write32(Reg.QueueNum, 32); // ignored while ready
+    expect(dev.queueState(0).config.num).toBe(16);
+    dev.write32(Reg.QueueSel, 5);
+    expect(dev.read32(Reg.QueueNumMax)).toBe(0);
+  });
+
+  it('high address words are kept (64-bit ring addresses)', () => {
+    const { dev } = blk();
+    dev.write32(Reg.QueueSel, 0);
+    dev.write32(Reg.QueueDescLow, 0x1000);
+    dev.write32(Reg.QueueDescHigh, 0x2);
+    expect(dev.queueState(0).config.descAddr).toBe(0x2_0000_1000n);
+  });
+
+  it('nothing is processed before DRIVER_OK; a notify made before it is served at DRIVER_OK', () => {
+    const { dev, mem } = blk();
+    const drv = driverFor({ mmio: dev, memory: mem });
+    drv.negotiate(Feature.Version1);
+    const q = drv.setupQueue({ index: 0, num: 8, baseAddr: RING_BASE });
+    const head = flushRequest(mem, q);
+    drv.kick(0);
+    expect(q.collect()).toEqual([]);
+    drv.driverOk();
+    expect(q.collect()).toEqual([{ head, lenBytes: 1 }]);
+  });
+
+  it('InterruptStatus/ACK: W1C per bit; the IRQ line follows InterruptStatus != 0', () => {
+    const { dev, mem } = blk();
+    const drv = driverFor({ mmio: dev, memory: mem });
+    drv.negotiate(Feature.Version1);
+    const q = drv.setupQueue({ index: 0, num: 8, baseAddr: RING_BASE });
+    drv.driverOk();
+    flushRequest(mem, q);
+    drv.kick(0);
+    expect(dev.read32(Reg.InterruptStatus)).toBe(Interrupt.UsedBuffer);
+    expect(dev.irqAsserted()).toBe(true);
+    dev.write32(Reg.InterruptAck, Interrupt.ConfigChange); // wrong bit: nothing cleared
+    expect(dev.irqAsserted()).toBe(true);
+    dev.write32(Reg.InterruptAck, Interrupt.UsedBuffer);
+    expect(dev.read32(Reg.InterruptStatus)).toBe(0);
+    expect(dev.irqAsserted()).toBe(false);
+  });
+
+  it('avail NO_INTERRUPT suppresses the used-buffer interrupt (not the used entry)', () => {
+    const { dev, mem } = blk();
+    const drv = driverFor({ mmio: dev, memory: mem });
+    drv.negotiate(Feature.Version1);
+    const q = drv.setupQueue({ index: 0, num: 8, baseAddr: RING_BASE });
+    drv.driverOk();
+    q.setAvailFlags(1);
+    flushRequest(mem, q);
+    drv.kick(0);
+    expect(q.collect()).toHaveLength(1);
+    expect(dev.irqAsserted()).toBe(false);
+  });
+
+  it('reset (Status = 0) clears status, features, queues, indices and interrupts', () => {
+    const { dev, mem } = blk();
+    const drv = driverFor({ mmio: dev, memory: mem });
+    drv.negotiate(Feature.Version1);
+    const q = drv.setupQueue({ index: 0, num: 8, baseAddr: RING_BASE });
+    drv.driverOk();
+    flushRequest(mem, q);
+    drv.kick(0);
+    expect(dev.irqAsserted()).toBe(true);
+    dev.write32(Reg.Status, 0);
+    expect(dev.read32(Reg.Status)).toBe(0);
+    expect(dev.read32(Reg.InterruptStatus)).toBe(0);
+    expect(dev.negotiatedFeatures).toBe(0n);
+    dev.write32(Reg.QueueSel, 0);
+    expect(dev.read32(Reg.QueueReady)).toBe(0);
+    expect(dev.queueState(0).lastAvailIdx).toBe(0);
+    expect(dev.queueState(0).usedIdx).toBe(0);
+    expect(dev.live).toBe(false);
+    // And the device works again after a fresh initialisation.
+    mem.bytes.fill(0, 0, 0x1000);
+    drv.negotiate(Feature.Version1);
+    const q2 = drv.setupQueue({ index: 0, num: 8, baseAddr: RING_BASE });
+    drv.driverOk();
+    const head = flushRequest(mem, q2);
+    drv.kick(0);
+    expect(q2.collect()).toEqual([{ head, lenBytes: 1 }]);
+  });
+
+  it('records events only when observed: DMA, used, IRQ edges, notify', () => {
+    const events: HwEvent[] = [];
+    const { dev, mem } = blk((e) => events.push(e));
+    const drv = driverFor({ mmio: dev, memory: mem });
+    drv.negotiate(Feature.Version1);
+    const q = drv.setupQueue({ index: 0, num: 8, baseAddr: RING_BASE });
+    drv.driverOk();
+    const head = flushRequest(mem, q);
+    drv.kick(0);
+    drv.ackInterrupt();
+    const kinds = new Set(events.map((e) => e.kind));
+    expect([...kinds].sort()).toEqual(['dma-read', 'dma-write', 'irq', 'queue-notify', 'used']);
+    expect(events).toContainEqual({ kind: 'used', device: 'blk', queue: 0, id: head, lenBytes: 1 });
+    expect(
+      events.filter((e) => e.kind === 'irq').map((e) => (e.kind === 'irq' ? e.asserted : null)),
+    ).toEqual([true, false]);
+  });
+});
