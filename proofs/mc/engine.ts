@@ -123,15 +123,23 @@ class Search {
     this.pdCount = pds.size;
     this.canonIn = new Uint32Array(this.w);
     this.canonOut = new Uint32Array(this.w);
+    // Hot path: plain checks (no closures) so an emit allocates nothing.
+    const words = this.w;
+    const actionCount = ts.actions.length;
     this.emit = (action, next) => {
-      assert(next.length === this.w, () => `successor has ${next.length} words, expected ${this.w}`);
-      assert(action >= 0 && action < ts.actions.length, () => `action ${action} out of range`);
+      if (
+        next.length !== words ||
+        action < 0 ||
+        action >= actionCount ||
+        this.n >= MAX_SUCCESSORS
+      ) {
+        badSuccessor({ action, words: next.length, expectedWords: words, count: this.n });
+      }
       const i = this.n;
-      assert(i < MAX_SUCCESSORS, `more than ${MAX_SUCCESSORS} successors of one state`);
       if (i === this.succAction.length) this.growSucc();
-      const base = i * this.w;
+      const base = i * words;
       const succ = this.succ;
-      for (let k = 0; k < this.w; k++) succ[base + k] = next[k]!;
+      for (let k = 0; k < words; k++) succ[base + k] = next[k]!;
       this.succAction[i] = action;
       this.n = i + 1;
     };
@@ -196,10 +204,16 @@ class Search {
     this.selN = n;
   }
 
+  /** True when some successor in the buffer is not in the store yet. */
+  anyNew(store: StateStore): boolean {
+    for (let i = 0; i < this.n; i++) if (store.lookup(this.succ, i * this.w) < 0) return true;
+    return false;
+  }
+
   /** A PD all of whose enabled steps are safe-local and which is not the only one enabled; or -1. */
   private amplePd(s: State): number {
     const n = this.n;
-    const isSafeLocal = this.ts.isSafeLocal!.bind(this.ts);
+    const ts = this.ts;
     for (let p = 0; p < this.pdCount; p++) {
       let mine = 0;
       let safe = true;
@@ -207,7 +221,7 @@ class Search {
         const a = this.succAction[i]!;
         if (this.actionPd[a] !== p) continue;
         mine++;
-        safe = isSafeLocal(s, a);
+        safe = ts.isSafeLocal!(s, a);
       }
       if (safe && mine > 0 && mine < n) return p;
     }
@@ -232,7 +246,7 @@ class Search {
   }
 
   /** Reads the clock every CLOCK_EVERY_STATES calls; returns false when maxSeconds is spent. */
-  tick(expanded: number, memoryBytes: number): boolean {
+  tick(expanded: number, store: StateStore): boolean {
     if (expanded % CLOCK_EVERY_STATES !== 0) return true;
     const t = this.now();
     const seconds = (t - this.t0) / 1000;
@@ -243,7 +257,7 @@ class Search {
         transitions: this.transitions,
         depth: this.depth,
         statesPerSecond: seconds > 0 ? Math.round(this.states / seconds) : 0,
-        memoryBytes,
+        memoryBytes: store.memoryBytes(),
         seconds,
       });
     }
@@ -278,6 +292,15 @@ class Search {
       ...(extra.trace !== undefined ? { trace: extra.trace } : {}),
     };
   }
+}
+
+function badSuccessor(x: {
+  action: number;
+  words: number;
+  expectedWords: number;
+  count: number;
+}): never {
+  assert(false, `model emitted a bad successor: ${JSON.stringify(x)}`);
 }
 
 function grow(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> {
@@ -366,7 +389,7 @@ function bfs(sr: Search): McResult {
       level++;
       levelEnd = store.count;
     }
-    if (!sr.tick(head, store.memoryBytes())) return sr.result(store, 'incomplete');
+    if (!sr.tick(head, store)) return sr.result(store, 'incomplete');
     store.read(head, cur);
     const n = sr.expand(cur);
     const q = sr.checkQuiescent(cur, n);
@@ -374,7 +397,8 @@ function bfs(sr: Search): McResult {
     if (liveness) edgeStart = grow(edgeStart, head + 2);
     if (liveness) edgeStart[head] = edgeCount;
     if (level >= maxDepth) {
-      if (n > 0) truncated = true;
+      // The bound cut something only if a successor is new (a cycle back is not a cut).
+      if (sr.anyNew(store)) truncated = true;
       if (liveness) edgeStart[head + 1] = edgeCount;
       continue;
     }
@@ -496,7 +520,7 @@ function dfs(sr: Search): McResult {
     frameStart[top] = poolTop;
     frameNext[top] = poolTop;
     if (top >= maxDepth) {
-      if (n > 0) truncated = true;
+      if (sr.anyNew(store)) truncated = true;
       frameEnd[top] = poolTop;
       return null;
     }
@@ -534,7 +558,7 @@ function dfs(sr: Search): McResult {
     if (found !== null) return sr.result(store, 'violated', { found, trace: traceOfStack() });
     // Bounded by the number of distinct states: each push inserts a new one.
     while (top >= 0) {
-      if (!sr.tick(expanded, store.memoryBytes())) return sr.result(store, 'incomplete');
+      if (!sr.tick(expanded, store)) return sr.result(store, 'incomplete');
       const next = frameNext[top]!;
       if (next >= frameEnd[top]!) {
         poolTop = frameStart[top]!;

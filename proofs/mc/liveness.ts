@@ -255,7 +255,7 @@ function pathInside(
   assert(hit >= 0, 'target not reachable inside a strongly connected component');
   const nodes: number[] = [];
   const actions: number[] = [];
-  for (let at = hit; at !== from; ) {
+  for (let at = hit; at !== from;) {
     const [u, a] = prev.get(at)!;
     nodes.push(at);
     actions.push(a);

@@ -99,7 +99,10 @@ export class StateStore {
   /** Bytes held in typed arrays (the store's memory use). */
   memoryBytes(): number {
     return (
-      this.slotH1.byteLength + this.slotH2.byteLength + this.slotId.byteLength + this.arena.byteLength
+      this.slotH1.byteLength +
+      this.slotH2.byteLength +
+      this.slotId.byteLength +
+      this.arena.byteLength
     );
   }
 
@@ -127,7 +130,7 @@ export class StateStore {
     if (found >= 0) return ~(found >> 1);
     const slot = ~found;
     const id = this.count;
-    assert(id < MAX_STORED_STATES, `state store full (${MAX_STORED_STATES} states)`);
+    if (id >= MAX_STORED_STATES) assert(false, `state store full (${MAX_STORED_STATES} states)`);
     this.slotH1[slot] = h1;
     this.slotH2[slot] = h2;
     this.slotId[slot] = id + 1;
@@ -145,7 +148,8 @@ export class StateStore {
 
   /** Copies stored state `id` into `out` (keepVectors only). */
   read(id: number, out: Uint32Array): void {
-    assert(this.keepVectors && id >= 0 && id < this.count, `read of state ${id} not stored`);
+    // Hot path: build the message only when the check fails.
+    if (!this.keepVectors || id < 0 || id >= this.count) assert(false, `state ${id} is not stored`);
     const w = this.stateWords;
     const base = id * w;
     for (let i = 0; i < w; i++) out[i] = this.arena[base + i]!;

@@ -16,10 +16,16 @@
 // verification-tools.md §1.2 finding 6).
 import { assert } from '../../spec/common/assert.ts';
 import { UserError } from '../../spec/common/diagnostic.ts';
-import type { ActionInfo, ItfValue, State, TransitionSystem } from '../../spec/common/transition.ts';
+import type {
+  ActionInfo,
+  ItfValue,
+  State,
+  TransitionSystem,
+} from '../../spec/common/transition.ts';
 import type { ModelEntry, ModelOptions } from './registry.ts';
 
-export type SpscVariant = 'sc' | 'no-recheck' | 'flag-first' | 'relaxed';
+export type SpscVariant =
+  'sc' | 'no-recheck' | 'flag-first' | 'relaxed' | 'no-full-check' | 'publish-before-write';
 
 /** Limits: payloads and counters are Promela `byte`s (v runs to N+1 ≤ 255). */
 const MAX_ITEMS = 254;
@@ -35,6 +41,7 @@ const P_SIGNAL = 4; // req: cancel_signal (consumer_signalled = true)
 const P_NOTIFY = 5; // req: notify (notif = true)
 const P_AFTER = 6; // batch done: finish if v > N, else block until there is space
 const P_END = 7;
+const P_WRITE_LATE = 8; // publish-before-write: tl already covers the slot, next: ring write
 const PRODUCER_PCS = [
   'loop',
   'publish',
@@ -44,6 +51,7 @@ const PRODUCER_PCS = [
   'notify',
   'after_batch',
   'end',
+  'write_after_publish',
 ] as const;
 
 // Consumer program counters.
@@ -64,7 +72,8 @@ const CONSUMER_PCS = [
   'cancel_signal',
 ] as const;
 
-const ERR_NONE = 0;
+// Error word: 0 = none (zero-filled at start), then which assertion failed.
+
 const ERR_FIFO = 1;
 const ERR_OVERFLOW = 2;
 
@@ -232,7 +241,7 @@ export class SpscModel implements TransitionSystem {
     this.variant = cfg.variant;
     const idx = bitsFor(this.mod - 1);
     const count = bitsFor(this.n + 1);
-    const widths = [idx, idx, 1, 1, 1, count, 3, count, idx, 1, 1, 3, count, 1, 1, 2];
+    const widths = [idx, idx, 1, 1, 1, count, 4, count, idx, 1, 1, 3, count, 1, 1, 2];
     for (let i = 0; i < this.cap; i++) widths.push(bitsFor(this.n));
     this.fieldCount = widths.length;
     this.layout = makeLayout(widths);
@@ -270,12 +279,16 @@ export class SpscModel implements TransitionSystem {
 
   private encode(f: Int32Array, out: Uint32Array): void {
     const L = this.layout;
-    out.fill(0);
+    for (let k = 0; k < out.length; k++) out[k] = 0;
+    let overflow = 0;
     for (let i = 0; i < this.fieldCount; i++) {
       const v = f[i]!;
-      assert(v >= 0 && v <= L.mask[i]!, () => `field ${i} value ${v} does not fit its width`);
-      out[L.word[i]!] = (out[L.word[i]!]! | (v << L.shift[i]!)) >>> 0;
+      const m = L.mask[i]!;
+      // A value wider than its field would alias another state: check without allocating.
+      overflow |= (v & ~m) | (v < 0 ? 1 : 0);
+      out[L.word[i]!] = (out[L.word[i]!]! | ((v & m) << L.shift[i]!)) >>> 0;
     }
+    if (overflow !== 0) assert(false, `a field does not fit its width: ${Array.from(f).join(',')}`);
   }
 
   private len(t: number, h: number): number {
@@ -317,7 +330,15 @@ export class SpscModel implements TransitionSystem {
     const flagFirst = this.variant === 'flag-first';
     switch (f[F_PPC]) {
       case P_LOOP: {
-        if (f[F_V]! <= this.n && this.len(f[F_PTL]!, f[F_HD]!) < this.cap) {
+        const space = this.variant === 'no-full-check' || this.len(f[F_PTL]!, f[F_HD]!) < this.cap;
+        if (f[F_V]! <= this.n && space && this.variant === 'publish-before-write') {
+          // Seeded bug: tail is published before the slot is written.
+          const g = this.begin();
+          g[F_PTL] = (g[F_PTL]! + 1) % this.mod;
+          g[F_TL] = g[F_PTL]!;
+          g[F_PPC] = P_WRITE_LATE;
+          this.commit(A.publishTail, emit);
+        } else if (f[F_V]! <= this.n && space) {
           const g = this.begin();
           // assert(LEN(ptl, hd) < CAP) re-reads hd: only the consumer writes it, and only upward.
           if (this.len(g[F_PTL]!, g[F_HD]!) >= this.cap) g[F_ERR] = ERR_OVERFLOW;
@@ -396,6 +417,15 @@ export class SpscModel implements TransitionSystem {
           this.begin()[F_PPC] = P_LOOP;
           this.commit(A.waitForSpace, emit);
         }
+        return;
+      }
+      case P_WRITE_LATE: {
+        const g = this.begin();
+        g[F_RING + ((g[F_PTL]! + this.mod - 1) % this.cap)] = g[F_V]!;
+        g[F_V] = g[F_V]! + 1;
+        g[F_DIRTY] = 1;
+        g[F_PPC] = P_LOOP;
+        this.commit(A.enqueue, emit);
         return;
       }
       case P_END:
@@ -531,6 +561,8 @@ export class SpscModel implements TransitionSystem {
   isSafeLocal(_s: State, action: number): boolean {
     switch (action) {
       case A.enqueue:
+        // The seeded bugs below make the slot write visible to the consumer.
+        return this.variant !== 'no-full-check' && this.variant !== 'publish-before-write';
       case A.storeBuffered:
       case A.waitForSpace:
       case A.finish:
@@ -572,7 +604,13 @@ export class SpscModel implements TransitionSystem {
   }
 }
 
-const BUG_IDS: readonly SpscVariant[] = ['no-recheck', 'flag-first', 'relaxed'];
+const BUG_IDS: readonly SpscVariant[] = [
+  'no-recheck',
+  'flag-first',
+  'relaxed',
+  'no-full-check',
+  'publish-before-write',
+];
 
 function boundOf(opts: ModelOptions, key: string, min: number, max: number): number {
   const v = opts.bounds[key] ?? spscEntry.defaultBounds[key]!;
@@ -636,6 +674,16 @@ export const spscEntry: ModelEntry = {
         'store→load reordering on both sides, the store-buffering shape (RELAXED; also --memory-model tso|arm)',
       expectedProperty: 'no-lost-wakeup',
       memoryModel: 'tso',
+    },
+    {
+      id: 'no-full-check',
+      description: 'producer enqueues without the full check (net_enqueue_active ignores -1)',
+      expectedProperty: 'no-overflow',
+    },
+    {
+      id: 'publish-before-write',
+      description: 'producer publishes tail before it writes the slot (missing release order)',
+      expectedProperty: 'fifo',
     },
   ],
   build: (opts) => buildSpsc(opts),
