@@ -46,7 +46,10 @@ interface Building {
   texts: XmlText[];
 }
 
-/** Maps string offsets to 1-based line:column (columns count UTF-16 code units). */
+/**
+ * Maps string offsets to 1-based line:column (columns count UTF-16 code units). Line breaks are
+ * XML's (XML 1.0 §2.11): `\r\n`, lone `\r` and `\n` each end a line, as saxes counts them.
+ */
 class LineTable {
   private readonly starts: number[] = [0];
   constructor(
@@ -54,7 +57,8 @@ class LineTable {
     text: string,
   ) {
     for (let i = 0; i < text.length; i++) {
-      if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+      const c = text.charCodeAt(i);
+      if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) this.starts.push(i + 1);
     }
   }
   at(offset: number): SourceLocation {
@@ -144,22 +148,15 @@ export function parseXml(text: string, file: string): XmlParseOutcome {
   parser.on('error', (e) => {
     // saxes prefixes messages with "line:column: "; we carry the position separately.
     const message = e.message.replace(/^\d+:\d+: /u, '');
-    fail(`could not parse XML: ${message}`, {
-      file,
-      line: Math.max(1, parser.line),
-      column: parser.columnIndex + 1,
-    });
+    fail(`could not parse XML: ${message}`, lines.at(Math.min(parser.position, text.length)));
   });
 
   try {
     parser.write(text).close();
   } catch (e) {
     // saxes reports through the error handler; a throw here would be a saxes bug, kept located.
-    fail(`could not parse XML: ${e instanceof Error ? e.message : String(e)}`, {
-      file,
-      line: Math.max(1, parser.line),
-      column: parser.columnIndex + 1,
-    });
+    const why = e instanceof Error ? e.message : String(e);
+    fail(`could not parse XML: ${why}`, lines.at(Math.min(parser.position, text.length)));
   }
   if (error !== undefined) return { ok: false, error };
   if (root === undefined) {
