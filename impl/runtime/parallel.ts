@@ -1,0 +1,246 @@
+// The parallel scheduler (issue #5 part 3b): each PD in its own worker_thread, each region a
+// SharedArrayBuffer handed only to the workers of PDs that map it, notifications as bits in a
+// per-PD word with Atomics.wait/notify. Components are the same modules the deterministic scheduler
+// runs (the worker imports them by URL). Scheduling is the host's: no priorities, real parallelism
+// — the multicore "components must not assume relative order" case of sddf-protocols.md §1.6.
+// Not here (deterministic scheduler only): MMIO devices (they live in the main thread) and
+// notify/IRQ fault injection (crash injection is supported).
+
+import type { Worker } from 'node:worker_threads';
+import { assert } from '../../spec/common/assert.ts';
+import type { Diagnostic } from '../../spec/common/diagnostic.ts';
+import type { SystemModel } from '../../spec/system/model.ts';
+import type { PdFault } from '../mem/fault.ts';
+import type { RegionInstance } from '../mem/region.ts';
+import type { RuntimeEvent } from './events.ts';
+import type { FaultScript, RestartPolicy } from './faults.ts';
+import { IrqController, type IrqLineInfo } from './irq.ts';
+import { planSystem, type PdPlan, type PlanOptions, type SystemPlan } from './plan.ts';
+import { startTsWorker } from './ts-worker.ts';
+import * as P from './worker-protocol.ts';
+
+export interface ParallelOptions {
+  readonly record?: boolean;
+  readonly restart?: Readonly<Record<string, RestartPolicy>>;
+  /** Only `crash` is honoured in worker mode. */
+  readonly faults?: FaultScript;
+}
+
+export interface ParallelResult {
+  readonly status: 'quiescent' | 'incomplete';
+  readonly faults: readonly PdFault[];
+  /** Per PD, in its own order (there is no global order across threads). */
+  readonly events: ReadonlyMap<string, readonly RuntimeEvent[]>;
+  readonly wakes: ReadonlyMap<string, number>;
+}
+
+/** Poll period of the quiescence check (the main thread must not spin a core away). */
+const POLL_MS = 2;
+
+interface PdWorker {
+  readonly name: string;
+  readonly ctrl: Int32Array;
+  readonly worker: Worker;
+  irqAcksSeen: number;
+  events: readonly RuntimeEvent[];
+  wakes: number;
+  done: Promise<void>;
+}
+
+/**
+ * What one PD's worker receives. Least privilege across threads: only the buffers of regions this
+ * PD maps, its own control block, and the control blocks of the peers it has a channel to.
+ */
+export function workerDataFor(a: {
+  plan: PdPlan;
+  ctrlByPd: ReadonlyMap<string, SharedArrayBuffer>;
+  global: SharedArrayBuffer;
+  options: ParallelOptions;
+}): P.WorkerData {
+  const p = a.plan;
+  const name = p.config.pd;
+  const peers = [...new Set(p.config.channels.map((c) => c.peer))].map((pd) => ({
+    pd,
+    ctrl: a.ctrlByPd.get(pd)!,
+  }));
+  assert(
+    p.binding.moduleUrl !== undefined && p.binding.exportName !== undefined,
+    `PD '${name}' has a worker binding`,
+  );
+  return {
+    config: p.config,
+    mappings: p.mappings.map(({ mr, vaddr, sizeBytes, perms, cached, buffer }) => ({
+      mr,
+      vaddr,
+      sizeBytes,
+      perms,
+      cached,
+      buffer,
+    })),
+    ctrl: a.ctrlByPd.get(name)!,
+    global: a.global,
+    peers,
+    moduleUrl: p.binding.moduleUrl,
+    exportName: p.binding.exportName,
+    params: p.binding.params ?? {},
+    record: a.options.record === true,
+    maxRestarts: a.options.restart?.[name]?.maxRestarts ?? 0,
+    crashAtWakes: (a.options.faults?.crash ?? []).filter((c) => c.pd === name).map((c) => c.atWake),
+  };
+}
+
+export class ParallelRuntime {
+  readonly irqs: IrqController;
+  private readonly global = new Int32Array(new SharedArrayBuffer(P.GLOBAL_WORDS * 4));
+  private readonly workers: PdWorker[] = [];
+  private readonly faults: PdFault[] = [];
+  private started = false;
+
+  static create(
+    model: SystemModel,
+    options: PlanOptions & ParallelOptions,
+  ): { runtime?: ParallelRuntime; errors: Diagnostic[] } {
+    const { plan, errors } = planSystem(model, options);
+    if (plan === undefined) return { errors };
+    const missing = plan.pds.filter(
+      (p) =>
+        p.binding.moduleUrl === undefined ||
+        p.binding.exportName === undefined ||
+        p.mappings.some((m) => m.mmio !== null),
+    );
+    if (missing.length > 0) {
+      return {
+        errors: missing.map((p) => ({
+          code: 'RUNTIME_WORKER_BINDING',
+          message: `PD '${p.config.pd}' cannot run in a worker: its binding needs moduleUrl and exportName, and it must map no MMIO device`,
+          ...p.pd.loc,
+        })),
+      };
+    }
+    return { runtime: new ParallelRuntime(plan, options), errors: [] };
+  }
+
+  constructor(
+    readonly plan: SystemPlan,
+    private readonly options: ParallelOptions = {},
+  ) {
+    const ctrlByPd = new Map(
+      plan.pds.map((p) => [p.config.pd, new SharedArrayBuffer(P.CTRL_WORDS * 4)]),
+    );
+    const irqInfos: IrqLineInfo[] = [];
+    for (const p of plan.pds) {
+      const name = p.config.pd;
+      const ctrl = ctrlByPd.get(name)!;
+      const data = workerDataFor({
+        plan: p,
+        ctrlByPd,
+        global: this.global.buffer as SharedArrayBuffer,
+        options,
+      });
+      const worker = startTsWorker(new URL('./worker-entry.ts', import.meta.url), data);
+      const w: PdWorker = {
+        name,
+        ctrl: new Int32Array(ctrl),
+        worker,
+        irqAcksSeen: 0,
+        events: [],
+        wakes: 0,
+        done: Promise.resolve(),
+      };
+      w.done = new Promise<void>((resolve, reject) => {
+        worker.on('message', (m: P.WorkerMessage) => this.onMessage(w, m));
+        worker.on('error', reject);
+        worker.on('exit', () => resolve());
+      });
+      this.workers.push(w);
+      for (const i of p.config.irqs)
+        irqInfos.push({ irq: i.irq, pd: name, ch: i.id, trigger: i.trigger });
+    }
+    this.irqs = new IrqController(irqInfos, (pd, ch) => this.setBit(pd, ch), null, null);
+    this.started = true;
+    assert(this.workers.length === plan.pds.length, 'one worker per PD');
+  }
+
+  region(name: string): RegionInstance {
+    const r = this.plan.regions.get(name);
+    assert(r !== undefined, `memory region '${name}' exists`);
+    return r;
+  }
+
+  /** Wait until every PD is blocked with nothing pending (or `timeoutMs`), then stop the workers. */
+  async run(bound: { timeoutMs: number }): Promise<ParallelResult> {
+    assert(this.started, 'run() is called once, after construction');
+    this.started = false;
+    const deadline = performance.now() + bound.timeoutMs;
+    let status: ParallelResult['status'] = 'incomplete';
+    // Bounded by the deadline.
+    while (performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      if (this.quiescent()) {
+        status = 'quiescent';
+        break;
+      }
+    }
+    Atomics.store(this.global, P.GLOBAL_STOP, 1);
+    for (const w of this.workers) {
+      Atomics.add(w.ctrl, P.CTRL_SEQ, 1);
+      Atomics.notify(w.ctrl, P.CTRL_SEQ);
+      Atomics.notify(w.ctrl, P.CTRL_PPC);
+    }
+    await Promise.all(this.workers.map((w) => w.done));
+    return {
+      status,
+      faults: this.faults,
+      events: new Map(this.workers.map((w) => [w.name, w.events])),
+      wakes: new Map(this.workers.map((w) => [w.name, w.wakes])),
+    };
+  }
+
+  /**
+   * All PDs blocked (or stopped), no notification pending, no IRQ ack in flight, and the activity
+   * epoch unchanged across the scan. A worker bumps the epoch before it enters and before it leaves
+   * WAITING (worker-entry.ts), so an unchanged epoch means every PD read as WAITING stayed WAITING
+   * for the whole scan: nobody ran, nobody signalled, and every word read as zero is still zero.
+   * (Bumping only on leaving is not enough: a PD running at the scan's start could signal a PD the
+   * scan had already passed and then block before the scan reached it — a false quiescence.)
+   */
+  private quiescent(): boolean {
+    const before = Atomics.load(this.global, P.GLOBAL_EPOCH);
+    for (const w of this.workers) {
+      const state = Atomics.load(w.ctrl, P.CTRL_STATE);
+      if (state === P.STATE_STOPPED) continue;
+      if (state !== P.STATE_WAITING) return false;
+      if ((Atomics.load(w.ctrl, P.CTRL_LO) | Atomics.load(w.ctrl, P.CTRL_HI)) !== 0) return false;
+      if (Atomics.load(w.ctrl, P.CTRL_PPC) !== P.PPC_FREE) return false;
+      if (Atomics.load(w.ctrl, P.CTRL_IRQ_ACKS) !== w.irqAcksSeen) return false;
+    }
+    return Atomics.load(this.global, P.GLOBAL_EPOCH) === before;
+  }
+
+  private setBit(pd: string, id: number): void {
+    const w = this.workers.find((x) => x.name === pd);
+    assert(w !== undefined, `PD '${pd}' has a worker`);
+    if (id < 32) Atomics.or(w.ctrl, P.CTRL_LO, 1 << id);
+    else Atomics.or(w.ctrl, P.CTRL_HI, 1 << (id - 32));
+    Atomics.add(w.ctrl, P.CTRL_SEQ, 1);
+    Atomics.notify(w.ctrl, P.CTRL_SEQ);
+  }
+
+  private onMessage(w: PdWorker, m: P.WorkerMessage): void {
+    switch (m.t) {
+      case 'fault':
+        this.faults.push(m.fault);
+        return;
+      case 'irq_ack':
+        this.irqs.ack(m.irq, m.deferred);
+        w.irqAcksSeen++;
+        return;
+      case 'done':
+        w.events = m.events;
+        w.wakes = m.wakes;
+        return;
+      default:
+        assert(false, `unknown worker message ${JSON.stringify(m satisfies never)}`);
+    }
+  }
+}

@@ -1,0 +1,274 @@
+// One PD in its own worker_thread (issue #5 part 3b). The Microkit loop of sddf-protocols.md §1.1
+// over shared memory: take the whole notification word (Atomics.exchange), dispatch it through
+// PdCore (the same code as the deterministic scheduler), or wait on the futex word. The worker can
+// reach only the buffers in its WorkerData: its own maps, its control block and its peers'.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { assert } from '../../spec/common/assert.ts';
+import { AddressSpace } from '../mem/address-space.ts';
+import { PdFaultTrap, type PdFault } from '../mem/fault.ts';
+import type { ComponentFactory, PpcMessage } from './api.ts';
+import type { ChannelConfig, IrqConfig } from './config.ts';
+import { Recorder } from './events.ts';
+import { PdCore, type PdKernel } from './microkit.ts';
+import * as P from './worker-protocol.ts';
+
+/** How long one wait blocks before re-checking the stop flag. */
+const WAIT_MS = 200;
+/** Bounded spin on a busy PPC endpoint (each round waits up to WAIT_MS). */
+const MAX_PPC_WAIT_ROUNDS = 1_000_000;
+
+const data = workerData as P.WorkerData;
+function requirePort(): NonNullable<typeof parentPort> {
+  assert(parentPort !== null, 'worker-entry.ts runs inside a worker_thread');
+  return parentPort;
+}
+const port = requirePort();
+
+const ctrl = new Int32Array(data.ctrl);
+const global = new Int32Array(data.global);
+const peers = new Map(data.peers.map((p) => [p.pd, new Int32Array(p.ctrl)]));
+const rec = data.record ? new Recorder() : null;
+
+function setBit(block: Int32Array, id: number): void {
+  if (id < 32) Atomics.or(block, P.CTRL_LO, 1 << id);
+  else Atomics.or(block, P.CTRL_HI, 1 << (id - 32));
+  Atomics.add(block, P.CTRL_SEQ, 1);
+  Atomics.notify(block, P.CTRL_SEQ);
+}
+
+function stopping(): boolean {
+  return Atomics.load(global, P.GLOBAL_STOP) !== 0;
+}
+
+const kernel: PdKernel = {
+  signal(from: PdCore, channel: ChannelConfig, deferred: boolean): void {
+    const peer = peers.get(channel.peer);
+    assert(
+      peer !== undefined,
+      `worker of '${from.name}' holds the control block of peer '${channel.peer}'`,
+    );
+    if (rec !== null)
+      rec.push({
+        action: 'notify',
+        pd: from.name,
+        ch: channel.id,
+        to: channel.peer,
+        toCh: channel.peerId,
+        deferred,
+      });
+    setBit(peer, channel.peerId);
+  },
+  irqAck(_from: PdCore, irq: IrqConfig, deferred: boolean): void {
+    Atomics.add(ctrl, P.CTRL_IRQ_ACKS, 1);
+    port.postMessage({ t: 'irq_ack', irq: irq.irq, deferred } satisfies P.WorkerMessage);
+  },
+  ppcall(from: PdCore, channel: ChannelConfig, msg: PpcMessage): PpcMessage {
+    const callee = peers.get(channel.peer);
+    assert(
+      callee !== undefined,
+      `worker of '${from.name}' holds the control block of callee '${channel.peer}'`,
+    );
+    if (rec !== null)
+      rec.push({ action: 'ppcall', pd: from.name, ch: channel.id, to: channel.peer });
+    for (
+      let i = 0;
+      Atomics.compareExchange(callee, P.CTRL_PPC, P.PPC_FREE, P.PPC_CLAIMED) !== P.PPC_FREE;
+      i++
+    ) {
+      assert(i < MAX_PPC_WAIT_ROUNDS, `PPC endpoint of '${channel.peer}' frees up`);
+      Atomics.wait(callee, P.CTRL_PPC, Atomics.load(callee, P.CTRL_PPC), WAIT_MS);
+    }
+    callee[P.CTRL_PPC_CH] = channel.peerId;
+    writeMessage(callee, msg);
+    Atomics.store(callee, P.CTRL_PPC, P.PPC_REQUEST);
+    Atomics.add(callee, P.CTRL_SEQ, 1);
+    Atomics.notify(callee, P.CTRL_SEQ);
+    for (let i = 0; Atomics.load(callee, P.CTRL_PPC) !== P.PPC_REPLY; i++) {
+      if (stopping() || i >= MAX_PPC_WAIT_ROUNDS) {
+        throw new PdFaultTrap({
+          kind: 'blocked',
+          pd: from.name,
+          vaddr: 0,
+          access: 'none',
+          lengthBytes: 0,
+          message: `${from.name}: ppcall to '${channel.peer}' got no reply`,
+        });
+      }
+      Atomics.wait(callee, P.CTRL_PPC, P.PPC_REQUEST, WAIT_MS);
+    }
+    const reply = readMessage(callee);
+    Atomics.store(callee, P.CTRL_PPC, P.PPC_FREE);
+    Atomics.notify(callee, P.CTRL_PPC);
+    return reply;
+  },
+};
+
+function writeMessage(block: Int32Array, msg: PpcMessage): void {
+  block[P.CTRL_PPC_LABEL] = msg.label;
+  block[P.CTRL_PPC_COUNT] = msg.words.length;
+  msg.words.forEach((w, i) => {
+    const v = BigInt.asUintN(64, w);
+    block[P.CTRL_PPC_WORDS + 2 * i] = Number(v & 0xffff_ffffn) | 0;
+    block[P.CTRL_PPC_WORDS + 2 * i + 1] = Number(v >> 32n) | 0;
+  });
+}
+
+function readMessage(block: Int32Array): PpcMessage {
+  const count = block[P.CTRL_PPC_COUNT]!;
+  const words: bigint[] = [];
+  for (let i = 0; i < count; i++) {
+    words.push(
+      (BigInt(block[P.CTRL_PPC_WORDS + 2 * i + 1]! >>> 0) << 32n) |
+        BigInt(block[P.CTRL_PPC_WORDS + 2 * i]! >>> 0),
+    );
+  }
+  return { label: block[P.CTRL_PPC_LABEL]! >>> 0, words };
+}
+
+async function main(): Promise<void> {
+  const mod = (await import(data.moduleUrl)) as Record<string, unknown>;
+  const factory = mod[data.exportName];
+  assert(
+    typeof factory === 'function',
+    `module ${data.moduleUrl} exports factory '${data.exportName}'`,
+  );
+  const mem = new AddressSpace(
+    data.config.pd,
+    data.mappings.map((m) => ({ ...m, mmio: null })),
+  );
+  const core = new PdCore(
+    data.config,
+    mem,
+    { factory: factory as ComponentFactory, params: data.params },
+    kernel,
+    rec,
+  );
+  let wakes = 0;
+  let restarts = 0;
+  let needInit = true;
+  core.load();
+
+  const onFault = (e: unknown): void => {
+    const fault: PdFault =
+      e instanceof PdFaultTrap
+        ? e.fault
+        : {
+            kind: 'exception',
+            pd: core.name,
+            vaddr: 0,
+            access: 'none',
+            lengthBytes: 0,
+            message: `${core.name}: ${e instanceof Error ? e.message : String(e)}`,
+          };
+    core.abandon();
+    if (rec !== null)
+      rec.push({
+        action: 'fault',
+        pd: core.name,
+        kind: fault.kind,
+        vaddr: fault.vaddr,
+        message: fault.message,
+      });
+    const restart = restarts < data.maxRestarts;
+    port.postMessage({ t: 'fault', fault, restarted: restart } satisfies P.WorkerMessage);
+    if (restart) {
+      restarts++;
+      core.load();
+      needInit = true;
+      if (rec !== null) rec.push({ action: 'restart', pd: core.name, restarts });
+    } else {
+      Atomics.store(ctrl, P.CTRL_STATE, P.STATE_STOPPED);
+    }
+  };
+  const crash = (): void => {
+    if (data.crashAtWakes.includes(wakes)) {
+      throw new PdFaultTrap({
+        kind: 'injected',
+        pd: core.name,
+        vaddr: 0,
+        access: 'none',
+        lengthBytes: 0,
+        message: `${core.name}: injected crash at wake ${wakes}`,
+      });
+    }
+  };
+
+  // The handler loop; each iteration is one wake. Ends when the main thread sets the stop flag.
+  while (!stopping()) {
+    if (Atomics.load(ctrl, P.CTRL_STATE) === P.STATE_STOPPED) {
+      Atomics.wait(ctrl, P.CTRL_SEQ, Atomics.load(ctrl, P.CTRL_SEQ), WAIT_MS);
+      continue;
+    }
+    const seq = Atomics.load(ctrl, P.CTRL_SEQ);
+    try {
+      if (needInit) {
+        needInit = false;
+        wakes++;
+        crash();
+        core.runInit();
+      } else if (Atomics.load(ctrl, P.CTRL_PPC) === P.PPC_REQUEST) {
+        // Endpoint message: protected(), reply after the deferred flush (seL4_ReplyRecv, §1.1).
+        const msg = readMessage(ctrl);
+        wakes++;
+        const reply = core.runProtected(ctrl[P.CTRL_PPC_CH]!, msg);
+        writeMessage(ctrl, reply);
+        Atomics.store(ctrl, P.CTRL_PPC, P.PPC_REPLY);
+        Atomics.notify(ctrl, P.CTRL_PPC);
+      } else {
+        const lo = Atomics.exchange(ctrl, P.CTRL_LO, 0);
+        const hi = Atomics.exchange(ctrl, P.CTRL_HI, 0);
+        if ((lo | hi) !== 0) {
+          wakes++;
+          crash();
+          core.runNotified(lo >>> 0, hi >>> 0);
+        } else {
+          // seL4_Recv: publish WAITING, then re-check, then sleep. Entering and leaving WAITING
+          // both bump the epoch first, so a quiescence scan (parallel.ts) that sees no epoch change
+          // saw every PD WAITING for the whole scan.
+          Atomics.add(global, P.GLOBAL_EPOCH, 1);
+          Atomics.store(ctrl, P.CTRL_STATE, P.STATE_WAITING);
+          if (
+            (Atomics.load(ctrl, P.CTRL_LO) | Atomics.load(ctrl, P.CTRL_HI)) === 0 &&
+            Atomics.load(ctrl, P.CTRL_PPC) !== P.PPC_REQUEST
+          ) {
+            Atomics.wait(ctrl, P.CTRL_SEQ, seq, WAIT_MS);
+          }
+          Atomics.add(global, P.GLOBAL_EPOCH, 1);
+          Atomics.store(ctrl, P.CTRL_STATE, P.STATE_RUNNING);
+          continue;
+        }
+      }
+    } catch (e) {
+      onFault(e);
+    }
+    Atomics.store(ctrl, P.CTRL_WAKES, wakes);
+    if (Atomics.load(ctrl, P.CTRL_STATE) === P.STATE_BOOT)
+      Atomics.store(ctrl, P.CTRL_STATE, P.STATE_RUNNING);
+  }
+  port.postMessage({
+    t: 'done',
+    events: rec?.events ?? [],
+    wakes,
+    restarts,
+  } satisfies P.WorkerMessage);
+}
+
+void main().catch((e: unknown) => {
+  // Loading the component failed: report as a fault of this PD, never an unhandled rejection.
+  const message = e instanceof Error ? e.message : String(e);
+  port.postMessage({
+    t: 'fault',
+    fault: {
+      kind: 'exception',
+      pd: data.config.pd,
+      vaddr: 0,
+      access: 'none',
+      lengthBytes: 0,
+      message,
+    },
+    restarted: false,
+  } satisfies P.WorkerMessage);
+  Atomics.store(ctrl, P.CTRL_STATE, P.STATE_STOPPED);
+  port.postMessage({ t: 'done', events: [], wakes: 0, restarts: 0 } satisfies P.WorkerMessage);
+});
