@@ -63,6 +63,8 @@ export const SDF_CODES = {
   vcpuDuplicate: 'SDF_VCPU_DUPLICATE',
   /** Warning: Microkit prints `WARNING: unused memory region`. */
   unusedMr: 'SDF_UNUSED_MR',
+  /** Warning (ours): Microkit silently truncates PD names in the monitor's tables. */
+  nameTruncated: 'SDF_NAME_TRUNCATED',
   /** Warning (ours): a 1.x PD-level pp lets a peer of equal or higher priority PP-call the PD. */
   legacyPpcPriority: 'SDF_LEGACY_PPC_PRIORITY',
 } as const;

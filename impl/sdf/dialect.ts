@@ -106,6 +106,8 @@ const MARKERS: readonly (readonly [string, string, Dialect])[] = [
   ['vcpu', 'cpu', '2'],
 ];
 
+const MARKER_INDEX = new Map(MARKERS.map((m) => [`${m[0]} ${m[1]}`, m] as const));
+
 export interface DialectDecision {
   readonly dialect: Dialect;
   readonly reason: string;
@@ -128,7 +130,7 @@ function firstMarker(
 ): readonly [string, string, Dialect, number] | undefined {
   if (depth > 128) return undefined; // XML_MAX_DEPTH bounds the tree far below this.
   for (const a of el.attrs) {
-    const m = MARKERS.find(([e, n]) => e === el.tag && n === a.name);
+    const m = MARKER_INDEX.get(`${el.tag} ${a.name}`);
     if (m !== undefined) return [m[0], m[1], m[2], a.loc.line];
   }
   for (const c of el.children) {

@@ -58,6 +58,8 @@ interface EmitState {
   readonly dropped: string[];
   /** PDs that get PD-level pp in a 1.x emission. */
   readonly ppCallees: ReadonlySet<string>;
+  /** PDs written so far: every PD must be written exactly once. */
+  emittedPds: number;
 }
 
 function v2Only(st: EmitState, what: string, value: string | undefined): string | undefined {
@@ -93,6 +95,7 @@ function emitPd(st: EmitState, pd: ProtectionDomain, depth: number): void {
   const pad = INDENT.repeat(depth);
   const isChild = pd.parent !== undefined;
   const pp = st.dialect === '1' && (pd.ppLegacy || st.ppCallees.has(pd.name));
+  st.emittedPds++;
   st.lines.push(
     pad +
       tag(
@@ -268,7 +271,14 @@ function calleesOf(model: SystemModel): Set<string> {
 
 export function emitSystem(model: SystemModel, opts: { readonly dialect?: Dialect } = {}): string {
   const dialect = opts.dialect ?? model.dialect;
-  const st: EmitState = { dialect, model, lines: [], dropped: [], ppCallees: calleesOf(model) };
+  const st: EmitState = {
+    dialect,
+    model,
+    lines: [],
+    dropped: [],
+    ppCallees: calleesOf(model),
+    emittedPds: 0,
+  };
   st.lines.push('<?xml version="1.0" encoding="UTF-8"?>', '<system>');
   for (const mr of model.memoryRegions) {
     st.lines.push(
@@ -288,6 +298,11 @@ export function emitSystem(model: SystemModel, opts: { readonly dialect?: Dialec
   for (const pd of model.pds) if (pd.parent === undefined) emitPd(st, pd, 1);
   for (const ch of model.channels) emitChannel(st, ch);
   st.lines.push('</system>');
+  // A child whose parent is not in the model would silently vanish from the output.
+  assert(
+    st.emittedPds === model.pds.length,
+    () => `emitted ${st.emittedPds} of ${model.pds.length} PDs: a parent is missing from the model`,
+  );
   if (st.dropped.length > 0) {
     const note = comment(
       `sddf emit: not expressible in dialect ${dialect}, dropped: ${st.dropped.join('; ')}`,

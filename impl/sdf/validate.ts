@@ -31,6 +31,8 @@ import {
 /** `lib.rs MAX_PDS`: children count too. */
 export const MAX_PDS = 63;
 export const RESERVED_PD_NAME = 'monitor';
+/** `lib.rs PD_MAX_NAME_LENGTH`: longer names are cut in the monitor's fault messages. */
+export const PD_MAX_NAME_LENGTH = 64;
 
 /** `pd_tree_to_list`: pre-order, checking each PD's child ids before descending. */
 function flatten(ctx: ParseContext, node: PdNode, out: ProtectionDomain[], depth: number): void {
@@ -133,6 +135,13 @@ function checkPdNames(ctx: ParseContext, pds: readonly ProtectionDomain[]): void
       );
     }
     seen.add(pd.name);
+    if (pd.name.length > PD_MAX_NAME_LENGTH) {
+      ctx.warn(
+        SDF_CODES.nameTruncated,
+        `PD name '${pd.name}' is longer than ${PD_MAX_NAME_LENGTH} characters; the monitor truncates it`,
+        pd.attrLocs?.['name'] ?? pd.loc,
+      );
+    }
     if (pd.name === RESERVED_PD_NAME) {
       ctx.error(
         SDF_CODES.reservedPdName,

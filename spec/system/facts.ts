@@ -62,8 +62,10 @@ export interface PpcEdge {
 }
 
 export interface SystemFacts {
-  /** Address space of each PD and of each VM (keyed by PD name / VM name), sorted by vaddr. */
+  /** Address space of each PD (keyed by PD name), sorted by vaddr. */
   readonly addressSpaces: ReadonlyMap<string, readonly AddressSpaceEntry[]>;
+  /** Guest-physical space of each VM (keyed by VM name: VM and PD names are separate namespaces). */
+  readonly vmAddressSpaces: ReadonlyMap<string, readonly AddressSpaceEntry[]>;
   /** Every PD and VM that maps `mr`, with its perms, in model order. */
   mappersOf(mr: string): readonly Mapper[];
   readonly channelEdges: readonly ChannelEdge[];
@@ -77,6 +79,7 @@ export function deriveFacts(model: SystemModel): SystemFacts {
   const mrSize = new Map(model.memoryRegions.map((m) => [m.name, m.sizeBytes] as const));
   const pds = new Map(model.pds.map((p) => [p.name, p] as const));
   const spaces = new Map<string, AddressSpaceEntry[]>();
+  const vmSpaces = new Map<string, AddressSpaceEntry[]>();
   const mappers = new Map<string, Mapper[]>();
   for (const pd of model.pds) {
     const owners: { name: string; kind: MapperKind; maps: ProtectionDomain['maps'] }[] = [
@@ -113,7 +116,7 @@ export function deriveFacts(model: SystemModel): SystemFacts {
       entries.sort((a, b) =>
         a.vaddrStart < b.vaddrStart ? -1 : a.vaddrStart > b.vaddrStart ? 1 : 0,
       );
-      spaces.set(o.name, entries);
+      (o.kind === 'pd' ? spaces : vmSpaces).set(o.name, entries);
     }
   }
   const channelEdges = deriveChannelEdges(model, pds);
@@ -135,6 +138,7 @@ export function deriveFacts(model: SystemModel): SystemFacts {
     });
   return {
     addressSpaces: spaces,
+    vmAddressSpaces: vmSpaces,
     mappersOf: (mr) => mappers.get(mr) ?? [],
     channelEdges,
     ppcEdges,

@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emitSystem, parseSystem, parseSystemFile } from '../../../impl/sdf/index.ts';
+import { InvariantError } from '../../../spec/common/assert.ts';
 import type { SystemModel } from '../../../spec/system/model.ts';
 
 const SHARED = '/work/shared/fixtures/sdf';
@@ -42,6 +43,15 @@ describe('emitSystem round trip', () => {
     const text = emitSystem(model).replace('priority="254"', 'priority="253"');
     const again = parseSystem(text, { file: 'x', dialect: '1' });
     expect(stripped(again.model)).not.toEqual(stripped(model));
+  });
+});
+
+describe('emitSystem guards', () => {
+  it('refuses a model whose child PD names a missing parent', () => {
+    const model = parseSystemFile(join(SHARED, 'sddf_timer_qemu_virt_aarch64.system')).model;
+    if (model === undefined) throw new Error('no model');
+    const orphan = { ...model, pds: [model.pds[0], { ...model.pds[1], parent: 'ghost' }] };
+    expect(() => emitSystem(orphan as SystemModel)).toThrow(InvariantError);
   });
 });
 

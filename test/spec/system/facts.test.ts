@@ -97,7 +97,9 @@ describe('deriveFacts', () => {
       ['vmm', 'pd', 'vmm', false],
       ['linux', 'vm', 'vmm', true],
     ]);
-    expect(f.addressSpaces.get('linux')?.[0]?.vaddrEnd).toBe(0x40200000n);
+    expect(f.vmAddressSpaces.get('linux')?.[0]?.vaddrEnd).toBe(0x40200000n);
+    expect(f.addressSpaces.get('linux')).toBeUndefined();
+    expect(f.addressSpaces.get('vmm')?.[0]?.perms.x).toBe(false);
   });
 
   it('rejects a model that was not validated (map of an unknown MR)', () => {
