@@ -1,15 +1,117 @@
-// `sddf audit`: filled in by issue #4 (contract: ../shared/CLI.md).
+// `sddf audit FILE.system [--dialect auto|1|2] [--roles FILE.json]
+//   [--format text|json|sarif|dot|svg] [--svg FILE] [--first-error]` (CLI.md; issue #4).
+// Exit: 0 no error finding and a valid system; 1 an error finding or a Microkit validation error;
+// 2 unreadable or malformed input (missing file, XML not well-formed, bad roles file), located on
+// stderr.
+import { writeFileSync } from 'node:fs';
+import { relative, sep, isAbsolute } from 'node:path';
 import type { Command } from 'commander';
-import { CliUsageError, type Io } from '../output.ts';
+import { formatDiagnostic } from '../../spec/common/diagnostic.ts';
+import { auditToDot } from '../../spec/system/audit/render/dot.ts';
+import { auditToJson } from '../../spec/system/audit/render/json.ts';
+import { outcomeFails, type AuditOutcome } from '../../spec/system/audit/render/outcome.ts';
+import { auditToSarif } from '../../spec/system/audit/render/sarif.ts';
+import { auditToText } from '../../spec/system/audit/render/text.ts';
+import { runAudit } from '../../impl/report/audit.ts';
+import { renderSvg } from '../../impl/report/svg.ts';
+import type { DialectChoice } from '../../impl/sdf/index.ts';
+import {
+  CliUsageError,
+  EXIT_CANNOT_RUN,
+  EXIT_FAILED,
+  EXIT_OK,
+  paint,
+  parseFormat,
+  printJson,
+  type Io,
+} from '../output.ts';
 import type { SetStatus } from './index.ts';
 
-export function registerAudit(program: Command, _io: Io, _setStatus: SetStatus): void {
+const FORMATS = ['text', 'json', 'sarif', 'dot', 'svg'] as const;
+type AuditFormat = (typeof FORMATS)[number];
+
+interface AuditCliOptions {
+  dialect: string;
+  roles?: string;
+  format: string;
+  svg?: string;
+  firstError?: boolean;
+}
+
+export function registerAudit(program: Command, io: Io, setStatus: SetStatus): void {
   program
     .command('audit')
-    .description('audit a Microkit .system file for least privilege (not yet implemented)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => {
-      throw new CliUsageError('sddf audit is not implemented yet (issue #4)');
+    .description('audit a Microkit .system file for least privilege (rules LP000–LP012)')
+    .argument('<file>', '.system file (or a built-in system name, e.g. echo_server)')
+    .option('--dialect <d>', 'SDF dialect: auto, 1 (pp on the PD) or 2 (pp on <end>)', 'auto')
+    .option('--roles <file>', 'roles file (JSON) overriding role inference')
+    .option('--format <format>', `output: ${FORMATS.join(', ')}`, 'text')
+    .option('--svg <file>', 'also write the DOT graph rendered as SVG to this file')
+    .option('--first-error', "report only Microkit's first validation error")
+    .action(async (file: string, o: AuditCliOptions) => {
+      const format = parseFormat(o.format, FORMATS) as AuditFormat;
+      const dialect = parseDialect(o.dialect);
+      const result = runAudit({
+        system: file,
+        dialect,
+        ...(o.roles !== undefined ? { rolesPath: o.roles } : {}),
+        ...(o.firstError === true ? { firstError: true } : {}),
+      });
+      if (!result.ok) {
+        for (const d of result.unreadable) io.err(`sddf audit: ${formatDiagnostic(d)}`);
+        setStatus(EXIT_CANNOT_RUN);
+        return;
+      }
+      await render(io, result.outcome, format);
+      if (o.svg !== undefined) await writeSvg(result.outcome, o.svg);
+      setStatus(outcomeFails(result.outcome) ? EXIT_FAILED : EXIT_OK);
     });
+}
+
+function parseDialect(d: string): DialectChoice {
+  if (d === 'auto' || d === '1' || d === '2') return d;
+  throw new CliUsageError(`--dialect must be auto, 1 or 2 (got '${d}')`);
+}
+
+async function render(io: Io, outcome: AuditOutcome, format: AuditFormat): Promise<void> {
+  switch (format) {
+    case 'text':
+      io.out(auditToText(outcome, { paint: (c, t) => paint(io, c, t) }));
+      return;
+    case 'json':
+      printJson(io, auditToJson(outcome));
+      return;
+    case 'sarif':
+      printJson(
+        io,
+        auditToSarif(outcome, { uri: artifactUri(outcome.file), toolVersion: '0.1.0' }),
+      );
+      return;
+    case 'dot':
+      io.out(dotOf(outcome));
+      return;
+    case 'svg':
+      io.out(await renderSvg(dotOf(outcome)));
+      return;
+    default: {
+      const never: never = format;
+      throw new CliUsageError(`unknown format ${String(never)}`);
+    }
+  }
+}
+
+function dotOf(outcome: AuditOutcome): string {
+  if (outcome.report === undefined) throw new CliUsageError('no system model to draw');
+  return auditToDot(outcome.report, outcome.file);
+}
+
+async function writeSvg(outcome: AuditOutcome, path: string): Promise<void> {
+  writeFileSync(path, await renderSvg(dotOf(outcome)));
+}
+
+/** SARIF artifact URI: relative to the working directory (the repository root in CI), `/`-separated. */
+function artifactUri(file: string): string {
+  const rel = isAbsolute(file) ? relative(process.cwd(), file) : file;
+  const chosen = rel.startsWith('..') || rel === '' ? file : rel;
+  return chosen.split(sep).join('/');
 }
