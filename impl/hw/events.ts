@@ -74,3 +74,29 @@ export function observedDmaPort(options: {
     },
   };
 }
+
+/**
+ * Edge detector on a device's IRQ line: reports level changes to an observer and to the
+ * runtime's line (`onIrqLevel`, e.g. the IRQ controller's assertLine/deassertLine). With neither
+ * set it only stores a boolean.
+ */
+export class IrqLine {
+  #level = false;
+
+  constructor(
+    readonly device: string,
+    readonly observer: HwObserver | undefined,
+    readonly onIrqLevel: ((asserted: boolean) => void) | undefined,
+  ) {}
+
+  get level(): boolean {
+    return this.#level;
+  }
+
+  set(level: boolean): void {
+    if (level === this.#level) return;
+    this.#level = level;
+    this.observer?.({ kind: 'irq', device: this.device, asserted: level });
+    this.onIrqLevel?.(level);
+  }
+}

@@ -6,7 +6,7 @@
 
 import { assert } from '../../spec/common/assert.ts';
 import type { Clock, MmioDevice } from '../mem/types.ts';
-import type { HwObserver } from './events.ts';
+import { IrqLine, type HwObserver } from './events.ts';
 
 export const GoldfishReg = {
   TIME_LOW: 0x00,
@@ -25,20 +25,25 @@ export class GoldfishTimer implements MmioDevice {
   readonly name: string;
   readonly sizeBytes = SIZE_BYTES;
   readonly #clock: Clock;
-  readonly #observer: HwObserver | undefined;
+  readonly #irq: IrqLine;
   #timeHighLatch = 0;
   #alarmHigh = 0;
   #alarmAtNs: bigint | null = null;
   #irqEnabled = false;
   #irqPending = false;
   #stalled = false;
-  #irqLevel = false;
   firedCount = 0;
 
-  constructor(options: { name: string; clock: Clock; observer?: HwObserver }) {
+  constructor(options: {
+    name: string;
+    clock: Clock;
+    observer?: HwObserver;
+    /** Called on every change of the IRQ line level (the runtime's interrupt controller). */
+    onIrqLevel?: (asserted: boolean) => void;
+  }) {
     this.name = options.name;
     this.#clock = options.clock;
-    this.#observer = options.observer;
+    this.#irq = new IrqLine(options.name, options.observer, options.onIrqLevel);
   }
 
   /** When the armed alarm is due (for a scheduler that advances the clock), or null. */
@@ -54,6 +59,14 @@ export class GoldfishTimer implements MmioDevice {
   irqAsserted(): boolean {
     this.#poll();
     return this.#irqPending && this.#irqEnabled;
+  }
+
+  /**
+   * Time is lazy: a scheduler that advanced the clock calls this (or any register access does it)
+   * so a due alarm fires and the line rises. Returns the IRQ level.
+   */
+  poll(): boolean {
+    return this.irqAsserted();
   }
 
   /** A stalled timer does not fire until released (fault injection). */
@@ -72,16 +85,7 @@ export class GoldfishTimer implements MmioDevice {
       this.#irqPending = true;
       this.firedCount++;
     }
-    this.#notifyLevel();
-  }
-
-  #notifyLevel(): void {
-    if (this.#observer === undefined) return;
-    const level = this.#irqPending && this.#irqEnabled;
-    if (level !== this.#irqLevel) {
-      this.#irqLevel = level;
-      this.#observer({ kind: 'irq', device: this.name, asserted: level });
-    }
+    this.#irq.set(this.#irqPending && this.#irqEnabled);
   }
 
   read32(offsetBytes: number): number {

@@ -7,7 +7,7 @@
 
 import { assert } from '../../spec/common/assert.ts';
 import type { MmioDevice } from '../mem/types.ts';
-import type { HwObserver } from './events.ts';
+import { IrqLine, type HwObserver } from './events.ts';
 
 export const Pl011Reg = {
   DR: 0x000,
@@ -49,6 +49,8 @@ export interface Pl011Options {
    */
   readonly txMode?: 'instant' | 'stepped';
   readonly observer?: HwObserver;
+  /** Called on every change of the IRQ line level (the runtime's interrupt controller). */
+  readonly onIrqLevel?: (asserted: boolean) => void;
 }
 
 export class Pl011 implements MmioDevice {
@@ -56,7 +58,7 @@ export class Pl011 implements MmioDevice {
   readonly sizeBytes = SIZE_BYTES;
   readonly #output: (byte: number) => void;
   readonly #txMode: 'instant' | 'stepped';
-  readonly #observer: HwObserver | undefined;
+  readonly #irq: IrqLine;
   readonly #rx: number[] = [];
   readonly #tx: number[] = [];
   #ris = 0;
@@ -68,7 +70,6 @@ export class Pl011 implements MmioDevice {
   #fbrd = 0;
   #rsr = 0;
   #stalled = false;
-  #irqLevel = false;
   /** Characters lost because the Rx FIFO was full (also flagged by OE in RSR and RIS). */
   overruns = 0;
   txCount = 0;
@@ -78,7 +79,7 @@ export class Pl011 implements MmioDevice {
     this.name = options.name;
     this.#output = options.output;
     this.#txMode = options.txMode ?? 'instant';
-    this.#observer = options.observer;
+    this.#irq = new IrqLine(options.name, options.observer, options.onIrqLevel);
     this.#update();
   }
 
@@ -167,13 +168,7 @@ export class Pl011 implements MmioDevice {
     if (this.#rx.length < this.#rxThreshold) this.#ris &= ~Int.RX;
     if (this.#rx.length === 0) this.#ris &= ~Int.RT;
     if (this.#tx.length > this.#txThreshold) this.#ris &= ~Int.TX;
-    if (this.#observer !== undefined) {
-      const level = this.irqAsserted();
-      if (level !== this.#irqLevel) {
-        this.#irqLevel = level;
-        this.#observer({ kind: 'irq', device: this.name, asserted: level });
-      }
-    }
+    this.#irq.set(this.irqAsserted());
   }
 
   read32(offsetBytes: number): number {

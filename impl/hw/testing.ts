@@ -11,11 +11,14 @@ export class TestMemory {
   readonly baseAddr: bigint;
   readonly #view: DataView;
 
-  constructor(options: { baseAddr: bigint; sizeBytes: number }) {
-    assert(options.sizeBytes > 0 && options.sizeBytes <= 1 << 28, 'test memory is 1 B..256 MiB');
+  /** New zeroed RAM of `sizeBytes`, or a view of existing `bytes` (e.g. a region's SharedArrayBuffer). */
+  constructor(
+    options: { baseAddr: bigint; sizeBytes: number } | { baseAddr: bigint; bytes: Uint8Array },
+  ) {
     this.baseAddr = options.baseAddr;
-    this.bytes = new Uint8Array(options.sizeBytes);
-    this.#view = new DataView(this.bytes.buffer);
+    this.bytes = 'bytes' in options ? options.bytes : new Uint8Array(options.sizeBytes);
+    assert(this.bytes.length > 0 && this.bytes.length <= 1 << 28, 'test memory is 1 B..256 MiB');
+    this.#view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   }
 
   #offset(addr: bigint, lengthBytes: number): number {

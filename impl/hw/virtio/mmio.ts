@@ -6,7 +6,7 @@
 import { assert, unreachable } from '../../../spec/common/assert.ts';
 import { u32 } from '../../../spec/common/int.ts';
 import type { DmaFault, DmaPort, MmioDevice } from '../../mem/types.ts';
-import { observedDmaPort, type HwObserver } from '../events.ts';
+import { IrqLine, observedDmaPort, type HwObserver } from '../events.ts';
 import {
   Feature,
   Interrupt,
@@ -39,6 +39,8 @@ export interface VirtioDeviceOptions {
   /** Process a queue as soon as QueueNotify names it (default); otherwise wait for `service()`. */
   readonly processOnNotify?: boolean;
   readonly observer?: HwObserver;
+  /** Called on every change of the IRQ line level (the runtime's interrupt controller). */
+  readonly onIrqLevel?: (asserted: boolean) => void;
 }
 
 export type Negotiation = 'strict' | 'qemu';
@@ -69,7 +71,7 @@ export abstract class VirtioMmioDevice implements MmioDevice {
   #configGeneration = 0;
   #notifyPending: boolean[];
   #stalled = false;
-  #irqLevel = false;
+  readonly #irq: IrqLine;
   #errorCount = 0;
   readonly #errors: string[] = [];
   readonly #faults: DmaFault[] = [];
@@ -91,6 +93,7 @@ export abstract class VirtioMmioDevice implements MmioDevice {
     const queueNumMax = options.queueNumMax ?? 256;
     this.queues = Array.from({ length: shape.numQueues }, () => new SplitVirtqueue(queueNumMax));
     this.#notifyPending = new Array<boolean>(shape.numQueues).fill(false);
+    this.#irq = new IrqLine(options.name, options.observer, options.onIrqLevel);
   }
 
   // ---- what a device model supplies -------------------------------------------------------
@@ -407,13 +410,8 @@ export abstract class VirtioMmioDevice implements MmioDevice {
 
   #setInterruptStatus(v: number): void {
     this.#interruptStatus = v & (Interrupt.UsedBuffer | Interrupt.ConfigChange);
-    if (this.observer !== undefined) {
-      const level = this.#interruptStatus !== 0;
-      if (level !== this.#irqLevel) {
-        this.#irqLevel = level;
-        this.observer({ kind: 'irq', device: this.name, asserted: level });
-      }
-    }
+    // §4.2.2: the line stays asserted while InterruptStatus != 0.
+    this.#irq.set(this.#interruptStatus !== 0);
   }
 
   /** A used buffer notification on queue `index`, unless the driver suppressed it (§2.7.7). */

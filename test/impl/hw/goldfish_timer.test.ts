@@ -93,3 +93,19 @@ describe('VirtualClock', () => {
     expect(() => c.advanceByNs(-1n)).toThrow(/backwards/);
   });
 });
+
+describe('goldfish timer IRQ line', () => {
+  it('reports level changes to onIrqLevel when polled after the clock moves', () => {
+    const clock = new VirtualClock();
+    const levels: boolean[] = [];
+    const t = new GoldfishTimer({ name: 't', clock, onIrqLevel: (l) => levels.push(l) });
+    t.write32(GoldfishReg.IRQ_ENABLED, 1);
+    t.write32(GoldfishReg.ALARM_HIGH, 0);
+    t.write32(GoldfishReg.ALARM_LOW, 100);
+    clock.advanceToNs(100n);
+    expect(levels).toEqual([]); // time is lazy until someone looks
+    expect(t.poll()).toBe(true);
+    t.write32(GoldfishReg.CLEAR_INTERRUPT, 1);
+    expect(levels).toEqual([true, false]);
+  });
+});
