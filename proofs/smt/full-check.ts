@@ -1,0 +1,180 @@
+// The full and empty checks against the abstract queue.
+//
+// The abstract queue has counters `enqueued` and `dequeued` (unbounded naturals) with
+// 0 ≤ enqueued − dequeued ≤ capacity; the shared C indices are their residues:
+// tail = enqueued mod 2^w, head = dequeued mod 2^w. The abstract queue is full iff
+// enqueued − dequeued == capacity. Each obligation states that a C check agrees with it.
+//
+// Encoded in linear integer arithmetic (exact: C's `uint16_t` promoted to `int` is an integer in
+// [0, 2^16), and an unsigned subtraction is the integer difference mod 2^w); a symbolic power of
+// two capacity is the disjunction cap ∈ {1, 2, 4, …, 2^maxLog2}, which keeps the query linear.
+import { assert } from '../../spec/common/assert.ts';
+import {
+  validityObligation,
+  type Obligation,
+  type Z3,
+  type Z3Bool,
+  type Z3Int,
+} from './obligation.ts';
+
+/** How the C expression computes `tail - head`. */
+export type FullCheckForm =
+  /** net at HEAD: `tail - head == capacity`, uint16_t operands promoted to int (bug U1). */
+  | 'int-promoted'
+  /** `(uint{w}_t)(tail - head) == capacity`: the corrected net check; blk and serial as written. */
+  | 'unsigned'
+  /** i2c: `tail - head + 1 == CAP`, one slot reserved (full at CAP − 1 entries). */
+  | 'unsigned-reserved-slot'
+  /** empty: `tail == head`. */
+  | 'empty';
+
+export interface FullCheckSpec {
+  readonly name: string;
+  readonly widthBits: 16 | 32;
+  readonly form: FullCheckForm;
+  /** Symbolic power of two up to 2^maxLog2, or a fixed capacity. */
+  readonly capacity: { readonly maxLog2: number } | { readonly fixed: number };
+  readonly models: string;
+  readonly expected?: 'refuted';
+}
+
+export function fullCheckObligation(spec: FullCheckSpec): Obligation {
+  const w = spec.widthBits;
+  const capText =
+    'fixed' in spec.capacity
+      ? `capacity ${spec.capacity.fixed}`
+      : `every capacity 1 << k, k ≤ ${spec.capacity.maxLog2}`;
+  return validityObligation(
+    {
+      name: spec.name,
+      statement: `${checkText(spec.form, w)} ⇔ the abstract queue is ${
+        spec.form === 'empty' ? 'empty' : 'full'
+      }, for all reachable u${w} tail/head (tail − head ≤ capacity, ${capText})`,
+      widthBits: w,
+      models: spec.models,
+      ...(spec.expected === undefined ? {} : { expected: spec.expected }),
+    },
+    (z) => {
+      const modulus = 1n << BigInt(w);
+      const enqueued = z.Int.const('enqueued');
+      const dequeued = z.Int.const('dequeued');
+      const capacity = z.Int.const('capacity');
+      const tail = enqueued.mod(modulus);
+      const head = dequeued.mod(modulus);
+      const reachable = z.And(
+        dequeued.ge(0),
+        enqueued.ge(dequeued),
+        enqueued.sub(dequeued).le(capacity),
+        capacityDomain(z, capacity, spec.capacity),
+      );
+      const count = enqueued.sub(dequeued);
+      const abstract =
+        spec.form === 'empty'
+          ? count.eq(0)
+          : spec.form === 'unsigned-reserved-slot'
+            ? count.eq(capacity.sub(1))
+            : count.eq(capacity);
+      const concrete = cCheck(z, { form: spec.form, tail, head, capacity, modulus });
+      return {
+        claim: z.Implies(reachable, concrete.eq(abstract)),
+        witnesses: {
+          tail,
+          head,
+          capacity,
+          enqueued,
+          dequeued,
+          // What the C expression `tail - head` evaluates to for that form.
+          c_tail_minus_head:
+            spec.form === 'int-promoted' ? tail.sub(head) : tail.sub(head).mod(modulus),
+          c_check: concrete,
+          abstract_full_or_empty: abstract,
+        },
+      };
+    },
+  );
+}
+
+function checkText(form: FullCheckForm, w: number): string {
+  switch (form) {
+    case 'int-promoted':
+      return '`tail - head == capacity` computed in int';
+    case 'unsigned':
+      return `\`(uint${w}_t)(tail - head) == capacity\``;
+    case 'unsigned-reserved-slot':
+      return `\`(uint${w}_t)(tail - head + 1) == CAP\``;
+    case 'empty':
+      return '`tail == head`';
+  }
+}
+
+function cCheck(
+  _z: Z3,
+  args: { form: FullCheckForm; tail: Z3Int; head: Z3Int; capacity: Z3Int; modulus: bigint },
+): Z3Bool {
+  const { tail, head, capacity, modulus } = args;
+  switch (args.form) {
+    case 'int-promoted':
+      // C11 6.3.1.1: both uint16_t operands become int; the difference cannot overflow int and
+      // is negative when the tail has wrapped and the head has not.
+      return tail.sub(head).eq(capacity);
+    case 'unsigned':
+      return tail.sub(head).mod(modulus).eq(capacity);
+    case 'unsigned-reserved-slot':
+      return tail.sub(head).add(1).mod(modulus).eq(capacity);
+    case 'empty':
+      return tail.eq(head);
+  }
+}
+
+function capacityDomain(z: Z3, capacity: Z3Int, domain: FullCheckSpec['capacity']): Z3Bool {
+  if ('fixed' in domain) return capacity.eq(domain.fixed);
+  assert(domain.maxLog2 >= 0 && domain.maxLog2 <= 32, `maxLog2 out of range: ${domain.maxLog2}`);
+  const powers: Z3Bool[] = [];
+  for (let k = 0; k <= domain.maxLog2; k++) powers.push(capacity.eq(1n << BigInt(k)));
+  return z.Or(...powers);
+}
+
+export function fullCheckObligations(): readonly Obligation[] {
+  const net =
+    '(sddf-protocols.md §2.1: tail/head are uint16_t, capacity is uint32_t in the handle)';
+  return [
+    fullCheckObligation({
+      name: 'full-check.net.as-written',
+      widthBits: 16,
+      form: 'int-promoted',
+      capacity: { maxLog2: 15 },
+      models: `net_queue_full_free/active: \`tail - head == capacity\` ${net}; upstream defect U1`,
+      expected: 'refuted',
+    }),
+    fullCheckObligation({
+      name: 'full-check.net.corrected',
+      widthBits: 16,
+      form: 'unsigned',
+      capacity: { maxLog2: 15 },
+      models: `net full check with the cast, as net_queue_length already does ${net}`,
+    }),
+    fullCheckObligation({
+      name: 'full-check.net.empty',
+      widthBits: 16,
+      form: 'empty',
+      capacity: { maxLog2: 15 },
+      models: `net_queue_empty_free/active: \`tail - head == 0\` ${net}; U1 says it is unaffected`,
+    }),
+    fullCheckObligation({
+      name: 'full-check.u32',
+      widthBits: 32,
+      form: 'unsigned',
+      capacity: { maxLog2: 31 },
+      models:
+        'blk and serial full checks `tail - head == capacity` on uint32_t: unsigned int, no ' +
+        'promotion (sddf-protocols.md §2.3, §2.4)',
+    }),
+    fullCheckObligation({
+      name: 'full-check.i2c-254',
+      widthBits: 32,
+      form: 'unsigned-reserved-slot',
+      capacity: { fixed: 254 },
+      models: 'i2c_queue_full / i2c_request_queue_full: `tail - head + 1 == CAP`, CAP = 254 (§2.5)',
+    }),
+  ];
+}
