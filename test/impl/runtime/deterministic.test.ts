@@ -8,7 +8,6 @@ import { deterministicFromFile } from '../../../impl/runtime/load.ts';
 import { ComponentRegistry } from '../../../impl/runtime/registry.ts';
 import { pingPongBindings, pongReply } from '../../../impl/runtime/components/ping_pong.ts';
 import { ScriptedFaults } from '../../../impl/runtime/faults.ts';
-import { Prng } from '../../../impl/runtime/prng.ts';
 import { registryOf, system } from './build.ts';
 
 const PING_PONG = 'test/fixtures/runtime/ping_pong.system';
@@ -117,16 +116,6 @@ describe('DeterministicRuntime', () => {
     expect(hashes.size).toBeGreaterThan(90);
     // Priority mode ignores the seed: one schedule.
     expect(streamHash(1, 'priority')).toBe(streamHash(2, 'priority'));
-  });
-
-  it('saves and restores the PRNG state mid-stream', () => {
-    const a = Prng.fromSeed(42);
-    for (let i = 0; i < 10; i++) a.nextU32();
-    const b = Prng.fromState(a.saveState());
-    expect(Array.from({ length: 20 }, () => a.below(1000))).toEqual(
-      Array.from({ length: 20 }, () => b.below(1000)),
-    );
-    expect(Prng.fromSeed(1).nextU32()).not.toBe(Prng.fromSeed(2).nextU32());
   });
 
   it('records nothing when recording is off', () => {
