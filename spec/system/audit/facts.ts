@@ -41,7 +41,10 @@ export interface AuditFacts {
   readonly channels: readonly ChannelFact[];
   /** PD name → PDs it shares a channel with. */
   readonly channelPeers: ReadonlyMap<string, ReadonlySet<string>>;
-  /** PD name → PDs it shares at least one MR with. */
+  /**
+   * PD name → PDs it shares at least one MR with, device memory (phys_addr and mapped uncached)
+   * excluded: sharing registers with a driver does not make a PD that driver's client.
+   */
   readonly memoryPeers: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
@@ -95,7 +98,9 @@ export function computeFacts(model: SystemModel): AuditFacts {
   const channelPeers = new Map<string, Set<string>>();
   for (const c of channels) addPeer(channelPeers, c.a, c.b);
   const memoryPeers = new Map<string, Set<string>>();
-  for (const refs of mapsOf.values()) {
+  for (const [mr, refs] of mapsOf) {
+    const device = mrByName.get(mr)?.physAddr !== undefined && refs.some((r) => !r.map.cached);
+    if (device) continue;
     const holders = [...new Set(refs.filter((r) => !r.inVm).map((r) => r.pd))];
     for (let i = 0; i < holders.length; i++) {
       for (let j = i + 1; j < holders.length; j++) {

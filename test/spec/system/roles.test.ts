@@ -1,0 +1,165 @@
+// Role inference (least-privilege-policy.md "Roles") on the shared fixtures, and the roles file:
+// its format, its located errors, and that it overrides inference.
+import { describe, expect, it } from 'vitest';
+import {
+  checkRolesAgainstModel,
+  inferRoles,
+  nameTokens,
+  parseRolesFile,
+  type RolesFile,
+} from '../../../spec/system/roles.ts';
+import { SHARED_FIXTURES, loadModel } from './audit/fixtures.ts';
+
+const echo = (): ReturnType<typeof loadModel> =>
+  loadModel(`${SHARED_FIXTURES}/sddf_echo_server_qemu_virt_aarch64.system`);
+
+function rolesOf(file: string): Record<string, string> {
+  const r = inferRoles(loadModel(`${SHARED_FIXTURES}/${file}`));
+  return Object.fromEntries([...r.pds].map(([k, v]) => [k, v.role ?? 'unclassified']));
+}
+
+describe('role inference on the shared fixtures', () => {
+  it('echo server: drivers by structure, virtualisers and copiers by name, clients by what they talk to', () => {
+    expect(rolesOf('sddf_echo_server_qemu_virt_aarch64.system')).toEqual({
+      bench: 'serial.client',
+      benchIdle: 'unclassified',
+      client0: 'net.client',
+      client1: 'net.client',
+      copy0: 'net.copier',
+      copy1: 'net.copier',
+      eth: 'net.driver',
+      net_virt_rx: 'net.virt_rx',
+      net_virt_tx: 'net.virt_tx',
+      serial_virt_tx: 'serial.virt_tx',
+      timer: 'timer.driver',
+      uart: 'serial.driver',
+    });
+    const r = inferRoles(echo());
+    expect(r.pds.get('eth')?.source).toBe('structure');
+    expect(r.mrs.get('eth_regs')?.kind).toBe('mmio');
+    expect(r.mrs.get('hw_ring_buffer')?.kind).toBe('hw_ring');
+    expect(r.mrs.get('net_rx_buffer_data_region')?.kind).toBe('net.rx_dma_data');
+    expect(r.mrs.get('net_tx_buffer_data_region_cli1')).toMatchObject({
+      kind: 'net.tx_data',
+      owner: 'client1',
+    });
+    expect(r.mrs.get('net_rx_buffer_data_region_cli0')).toMatchObject({
+      kind: 'net.client_rx_data',
+      owner: 'client0',
+    });
+    expect(r.mrs.get('net_rx_free_drv')?.kind).toBe('queue');
+    expect(r.mrs.get('serial_tx_data_client0')).toMatchObject({
+      kind: 'serial.data',
+      owner: 'client0',
+    });
+    expect(r.mrs.get('cyclecounters')?.kind).toBeUndefined();
+  });
+
+  it('blk, i2c, gpu, serial, timer: classes from names and structure', () => {
+    expect(rolesOf('sddf_blk_qemu_virt_aarch64.system')).toEqual({
+      driver: 'blk.driver',
+      virt: 'blk.virt',
+      client: 'blk.client',
+    });
+    expect(rolesOf('sddf_i2c_odroidc4.system')).toEqual({
+      driver: 'i2c.driver',
+      virt: 'i2c.virt',
+      client_ds3231: 'i2c.client',
+      client_pn532: 'i2c.client',
+      timer: 'timer.driver',
+    });
+    expect(rolesOf('sddf_gpu_qemu_virt_aarch64.system')).toEqual({
+      gpu_driver: 'gpu.driver',
+      timer_driver: 'timer.driver',
+      gpu_virt: 'gpu.virt',
+      client: 'gpu.client',
+    });
+    expect(rolesOf('sddf_serial_qemu_virt_aarch64.system')).toMatchObject({
+      serial_virt_rx: 'serial.virt_rx',
+      client1: 'serial.client',
+    });
+    expect(rolesOf('sddf_timer_qemu_virt_aarch64.system')).toEqual({
+      timer: 'timer.driver',
+      client: 'timer.client',
+    });
+  });
+
+  it('splits names into words the naming conventions key on', () => {
+    expect(nameTokens('net_virt_rx')).toEqual(['net', 'virt', 'rx']);
+    expect(nameTokens('benchIdle')).toEqual(['bench', 'idle']);
+    expect(nameTokens('ethernet/net/queue/client0_net_copier/client0/free')).toEqual([
+      'ethernet',
+      'net',
+      'queue',
+      'client',
+      'net',
+      'copier',
+      'client',
+      'free',
+    ]);
+    expect(nameTokens('eth_driver.elf')).toEqual(['eth', 'driver']);
+  });
+});
+
+describe('the roles file', () => {
+  const good = `{
+  "pds": { "eth": "net.driver", "benchIdle": "other" },
+  "mrs": { "cyclecounters": "private",
+           "net_tx_buffer_data_region_cli0": { "kind": "net.tx_data", "owner": "client0" } }
+}`;
+
+  it('parses the policy format and overrides inference', () => {
+    const parsed = parseRolesFile(good, 'roles.json');
+    expect(parsed.errors).toEqual([]);
+    const roles = parsed.roles as RolesFile;
+    expect(checkRolesAgainstModel(roles, echo())).toEqual([]);
+    const r = inferRoles(echo(), roles);
+    expect(r.pds.get('benchIdle')).toMatchObject({ role: 'other', source: 'roles file' });
+    expect(r.mrs.get('cyclecounters')).toMatchObject({ kind: 'private', source: 'roles file' });
+    expect(r.mrs.get('net_tx_buffer_data_region_cli0')).toMatchObject({
+      owner: 'client0',
+      source: 'roles file',
+    });
+  });
+
+  it('reports JSON syntax errors at their line and column', () => {
+    const { errors } = parseRolesFile('{\n  "pds": { "eth": "net.driver", }\n}', 'r.json');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ file: 'r.json', line: 2, column: 33 });
+  });
+
+  it('reports an unknown role, kind or key where it is written', () => {
+    const text =
+      '{\n "pds": {\n  "eth": "net.drvier"\n },\n "mrs": { "x": {"kind": "queue", "ownr": "a"} },\n "extra": 1\n}';
+    const { errors, roles } = parseRolesFile(text, 'r.json');
+    expect(roles).toBeUndefined();
+    expect(errors.map((e) => [e.line, e.column])).toEqual([
+      [3, 10],
+      [5, 34],
+      [6, 2],
+    ]);
+    expect(errors[0]?.message).toMatch(/role must be one of/);
+    expect(errors[1]?.message).toMatch(/unknown key 'ownr'/);
+    expect(errors[2]?.message).toMatch(/unknown key 'extra'/);
+  });
+
+  it('reports names the system does not declare', () => {
+    const { roles } = parseRolesFile(
+      '{"pds": {"nosuch": "other"}, "mrs": {"eth_regs": {"kind": "mmio", "owner": "ghost"}}}',
+      'r.json',
+    );
+    const errs = checkRolesAgainstModel(roles as RolesFile, echo());
+    expect(errs.map((e) => e.message)).toEqual([
+      expect.stringMatching(/no PD named 'nosuch'/),
+      expect.stringMatching(/owner 'ghost'/),
+    ]);
+    expect(errs.every((e) => e.line === 1)).toBe(true);
+  });
+
+  it('rejects a non-object and a missing kind', () => {
+    expect(parseRolesFile('[]', 'r.json').errors[0]?.message).toMatch(/JSON object/);
+    expect(parseRolesFile('{"mrs": {"a": {"owner": "b"}}}', 'r.json').errors[0]?.message).toMatch(
+      /missing "kind"/,
+    );
+  });
+});
