@@ -29,7 +29,7 @@ export interface SysSpec {
   readonly mrs: readonly (readonly [string, bigint?])[];
   readonly pds: readonly PdSpec[];
   /** [a, b, caller?]: caller ppcalls the other end (2.x `pp` on its end). */
-  readonly channels?: readonly (readonly [string, string, string?])[];
+  readonly channels?: readonly (readonly [string, string, (string | undefined)?])[];
 }
 
 const FILE = 'built.system';
