@@ -83,10 +83,10 @@ export function flushable(s: State, b: BufferRef, model: MemoryModel): number[] 
 /** One PD's view of memory for one step. */
 export class PdMemory implements SharedMem {
   constructor(
-    private readonly s: State,
+    public s: State,
     private readonly model: MemoryModel,
     private readonly buffer: BufferRef | null,
-    private readonly accessLog: { loads: number[]; stores: number[] } | null = null,
+    public accessLog: { loads: number[]; stores: number[] } | null = null,
   ) {}
 
   load(addr: number): number {
@@ -101,7 +101,8 @@ export class PdMemory implements SharedMem {
   }
 
   store(addr: number, value: number): void {
-    assert(addr >= 0 && addr <= ADDR_MASK && Number.isInteger(value), 'u32 store');
+    if (!(addr >= 0 && addr <= ADDR_MASK && Number.isInteger(value)))
+      assert(false, `u32 store ${addr} ${value}`);
     this.accessLog?.stores.push(addr);
     const b = this.buffer;
     if (b === null || this.model === 'sc') {

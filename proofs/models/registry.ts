@@ -2,6 +2,7 @@
 import type { TransitionSystem } from '../../spec/common/transition.ts';
 import { spscEntry } from './spsc.ts';
 import { netHandshakeEntry } from './net-handshake.ts';
+import { echoEntry, netPipelineEntry } from './net-pipeline.ts';
 
 export type MemoryModel = 'sc' | 'tso' | 'arm';
 
@@ -30,7 +31,7 @@ export interface ModelEntry {
   build(opts: ModelOptions): TransitionSystem;
 }
 
-const MODELS: readonly ModelEntry[] = [spscEntry, netHandshakeEntry];
+const MODELS: readonly ModelEntry[] = [spscEntry, netHandshakeEntry, netPipelineEntry, echoEntry];
 
 export function listModels(): readonly ModelEntry[] {
   return MODELS;

@@ -30,6 +30,7 @@ import {
   PdMemory,
   bufferCount,
   bufferWords,
+  drain,
   flushEntry,
   flushable,
   type BufferRef,
@@ -105,6 +106,12 @@ interface PdWords {
 
 export interface BuiltSystem {
   readonly ts: TransitionSystem;
+  /**
+   * The state with every store buffer drained in program order: each index and slot as its single
+   * writer last wrote it. Invariants about queue contents read this view (a buffer dequeued with a
+   * still-buffered head store is not "in two places").
+   */
+  readonly drained: (s: State) => State;
   readonly failureOf: (s: State) => Failure | null;
   readonly pdWords: (name: string) => PdWords;
 }
@@ -217,51 +224,72 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
     s[w.held] = r.held;
   }
 
-  const dev = (s: State): DeviceMem => ({
-    read: (a) => s[a] ?? 0,
-    write: (a, v) => {
-      s[a] = v >>> 0;
-    },
-  });
+  type StepLog = { loads: number[]; stores: number[]; signals: number };
 
-  function context(s: State, p: number, mem: PdMemory, log: { signals: number } | null): PdContext {
-    const w = words[p]!;
-    return {
-      mem,
-      dev: dev(s),
-      local: (i) => {
-        assert(i >= 0 && i < spec.pds[p]!.program.localWords, `local ${i}`);
-        return s[w.locals + i] ?? 0;
-      },
-      setLocal: (i, v) => {
-        assert(i >= 0 && i < spec.pds[p]!.program.localWords, `local ${i}`);
-        s[w.locals + i] = v >>> 0;
-      },
-      notify: (ch) => {
-        if (log) log.signals++;
-        mem.syscall();
-        deliver(s, p, ch);
-      },
-      deferredNotify: (ch) => {
-        if (log) log.signals++;
-        const r = deferSignal(s[w.deferred] ?? 0, 'notify', ch);
-        s[w.deferred] = r.slot;
-      },
-      deferredIrqAck: (ch) => {
-        if (log) log.signals++;
-        s[w.deferred] = deferSignal(s[w.deferred] ?? 0, 'irq_ack', ch).slot;
-      },
-      fail: (property, message) => fail(s, property, message),
-      ghost: (i) => {
-        assert(i >= 0 && i < spec.ghostWords, `ghost ${i}`);
-        return s[spec.ghostBase + i] ?? 0;
-      },
-      setGhost: (i, v) => {
-        assert(i >= 0 && i < spec.ghostWords, `ghost ${i}`);
-        s[spec.ghostBase + i] = v >>> 0;
-      },
-    };
+  /** One reusable context per PD (no closures per step: the engine calls this millions of times). */
+  class StepContext implements PdContext {
+    s: State = new Uint32Array(0);
+    log: StepLog | null = null;
+    readonly mem: PdMemory;
+    readonly dev: DeviceMem;
+    private readonly w: PdWords;
+    private readonly localWords: number;
+    constructor(private readonly p: number) {
+      this.w = words[p]!;
+      this.localWords = spec.pds[p]!.program.localWords;
+      this.mem = new PdMemory(this.s, spec.memoryModel, this.w.buffer, null);
+      this.dev = {
+        read: (a) => this.s[a] ?? 0,
+        write: (a, v) => {
+          this.s[a] = v >>> 0;
+        },
+      };
+    }
+    bind(s: State, log: StepLog | null): this {
+      this.s = s;
+      this.log = log;
+      this.mem.s = s;
+      this.mem.accessLog = log;
+      return this;
+    }
+    local(i: number): number {
+      if (!(i >= 0 && i < this.localWords)) assert(false, `local ${i} of ${this.localWords}`);
+      return this.s[this.w.locals + i] ?? 0;
+    }
+    setLocal(i: number, v: number): void {
+      if (!(i >= 0 && i < this.localWords)) assert(false, `local ${i} of ${this.localWords}`);
+      this.s[this.w.locals + i] = v >>> 0;
+    }
+    notify(ch: number): void {
+      if (this.log) this.log.signals++;
+      this.mem.syscall();
+      deliver(this.s, this.p, ch);
+    }
+    deferredNotify(ch: number): void {
+      if (this.log) this.log.signals++;
+      this.s[this.w.deferred] = deferSignal(this.s[this.w.deferred] ?? 0, 'notify', ch).slot;
+    }
+    deferredIrqAck(ch: number): void {
+      if (this.log) this.log.signals++;
+      this.s[this.w.deferred] = deferSignal(this.s[this.w.deferred] ?? 0, 'irq_ack', ch).slot;
+    }
+    deferredPending(): boolean {
+      return (this.s[this.w.deferred] ?? 0) !== DEFERRED_EMPTY;
+    }
+    fail(property: string, message: string): void {
+      fail(this.s, property, message);
+    }
+    ghost(i: number): number {
+      if (!(i >= 0 && i < spec.ghostWords)) assert(false, `ghost ${i}`);
+      return this.s[spec.ghostBase + i] ?? 0;
+    }
+    setGhost(i: number, v: number): void {
+      if (!(i >= 0 && i < spec.ghostWords)) assert(false, `ghost ${i}`);
+      if (this.log) this.log.signals++; // a ghost write is visible to invariants: never "safe local"
+      this.s[spec.ghostBase + i] = v >>> 0;
+    }
   }
+  const contexts = spec.pds.map((_, p) => new StepContext(p));
 
   /** Runs PD p's next runtime/handler step on `s` in place; returns the action index or -1. */
   function pdStep(
@@ -271,12 +299,13 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
   ): number {
     const w = words[p]!;
     const prog = spec.pds[p]!.program;
-    const mem = new PdMemory(s, spec.memoryModel, w.buffer, log);
+    const ctx = contexts[p]!.bind(s, log);
+    const mem = ctx.mem;
     const pc = s[w.pc] ?? 0;
     if (pc !== PC_DONE) {
       const action = stepAction[p]![pc];
       assert(action !== undefined && action >= 0, () => `${prog.name}: bad pc ${pc}`);
-      const next = prog.step(pc, context(s, p, mem, log));
+      const next = prog.step(pc, ctx);
       assert(
         next >= 0 && next < prog.steps.length,
         () => `${prog.name}: step ${pc} returned pc ${next}`,
@@ -325,25 +354,34 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
     return isRunnable({ pc: s[w.pc] ?? 0, deferred: s[w.deferred] ?? 0, notif: s[w.notif] ?? 0 });
   }
 
+  const priorities = spec.pds.map((p) => p.priority);
+  const runnableNow: boolean[] = spec.pds.map(() => false);
   function canRun(s: State): boolean[] {
-    const r = spec.pds.map((_, p) => runnable(s, p));
-    return schedulable(
-      r,
-      spec.pds.map((p) => p.priority),
-      spec.scheduling,
-    );
+    for (let p = 0; p < spec.pds.length; p++) runnableNow[p] = runnable(s, p);
+    return schedulable(runnableNow, priorities, spec.scheduling);
   }
 
   const scratch = new Uint32Array(stateWords);
-  const deviceIo = (s: State): DeviceIo => ({
-    raiseIrqs: () => raiseIrqs(s),
-    signal: (pd, ch) => {
+  /** One reusable DeviceIo (bound to the state being built) instead of closures per action. */
+  class BoundDeviceIo implements DeviceIo {
+    s: State = new Uint32Array(0);
+    raiseIrqs(): void {
+      raiseIrqs(this.s);
+    }
+    signal(pd: string, ch: number): void {
       const t = pdIndex.get(pd);
       assert(t !== undefined, `no PD ${pd}`);
-      s[words[t]!.notif] = notifyWord(s[words[t]!.notif] ?? 0, ch);
-    },
-    fail: (property, message) => fail(s, property, message),
-  });
+      this.s[words[t]!.notif] = notifyWord(this.s[words[t]!.notif] ?? 0, ch);
+    }
+    fail(property: string, message: string): void {
+      fail(this.s, property, message);
+    }
+  }
+  const boundIo = new BoundDeviceIo();
+  const deviceIo = (s: State): DeviceIo => {
+    boundIo.s = s;
+    return boundIo;
+  };
 
   function successors(s: State, emit: (action: number, next: State) => void): void {
     if ((s[failWord] ?? 0) !== 0) return; // a violation ends the run
@@ -363,12 +401,13 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
         emit(flushAction[p]![i]!, scratch);
       }
     }
-    spec.devices.forEach((d, di) => {
-      d.actions.forEach((a, ai) => {
+    for (let di = 0; di < spec.devices.length; di++) {
+      const d = spec.devices[di]!;
+      for (let ai = 0; ai < d.actions.length; ai++) {
         scratch.set(s);
-        if (a.run(scratch, deviceIo(scratch))) emit(deviceAction[di]![ai]!, scratch);
-      });
-    });
+        if (d.actions[ai]!.run(scratch, deviceIo(scratch))) emit(deviceAction[di]![ai]!, scratch);
+      }
+    }
   }
 
   function isQuiescent(s: State): boolean {
@@ -440,5 +479,12 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
     },
     toItf: (s): Record<string, ItfValue> => layout.toItf(s),
   };
-  return { ts, failureOf, pdWords: (name) => words[pdIndex.get(name) ?? -1]! };
+  const view = new Uint32Array(stateWords);
+  const drained = (s: State): State => {
+    if (spec.memoryModel === 'sc') return s; // no store buffers: memory is every writer's view
+    view.set(s);
+    for (const w of words) if (w.buffer !== null) drain(view, w.buffer);
+    return view;
+  };
+  return { ts, drained, failureOf, pdWords: (name) => words[pdIndex.get(name) ?? -1]! };
 }

@@ -44,7 +44,7 @@ export function netLength(mem: SharedMem, q: NetQueueRef): number {
 export function netFull(mem: SharedMem, q: NetQueueRef, f: NetQueueFlavour): boolean {
   const tail = mem.load(q.tail);
   const head = mem.load(q.head);
-  assert(tail <= 0xffff && head <= 0xffff, `${q.name}: u16 indices`);
+  if (tail > 0xffff || head > 0xffff) assert(false, `${q.name}: u16 indices, saw ${tail}/${head}`);
   if (f.wastedSlotFull === true) return u16(tail + 1 - head) === q.capacity;
   // U1: in C both u16 operands promote to int; only `net_queue_length` casts back.
   if (f.intPromotedFull === true) return tail - head === q.capacity;

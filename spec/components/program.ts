@@ -18,6 +18,8 @@ export interface PdContext {
   notify(ch: number): void;
   deferredNotify(ch: number): void;
   deferredIrqAck(ch: number): void;
+  /** True when the deferred slot holds a signal (lib_sddf_lwip `sddf_deferred_notify_curr`). */
+  deferredPending(): boolean;
   /** A C `assert` that fails, or a monitor that sees a property broken: the run is a violation. */
   fail(property: string, message: string): void;
   /** Ghost words for monitors (not program state, never through a store buffer). */
