@@ -36,6 +36,11 @@ export interface FullCheckSpec {
   readonly capacity: { readonly maxLog2: number } | { readonly fixed: number };
   readonly models: string;
   readonly expected?: 'refuted';
+  /**
+   * When the abstract queue counts as full; by default CAP − 1 entries for the reserved-slot
+   * form, capacity otherwise. (A seeded break pairs a check with the other queue kind.)
+   */
+  readonly fullAt?: 'capacity' | 'capacity-minus-one';
 }
 
 export function fullCheckObligation(spec: FullCheckSpec): Obligation {
@@ -68,10 +73,12 @@ export function fullCheckObligation(spec: FullCheckSpec): Obligation {
         capacityDomain(z, capacity, spec.capacity),
       );
       const count = enqueued.sub(dequeued);
+      const fullAt =
+        spec.fullAt ?? (spec.form === 'unsigned-reserved-slot' ? 'capacity-minus-one' : 'capacity');
       const abstract =
         spec.form === 'empty'
           ? count.eq(0)
-          : spec.form === 'unsigned-reserved-slot'
+          : fullAt === 'capacity-minus-one'
             ? count.eq(capacity.sub(1))
             : count.eq(capacity);
       const concrete = cCheck(z, { form: spec.form, tail, head, capacity, modulus });

@@ -145,5 +145,10 @@ export async function runObligations(opts: RunOptions = {}): Promise<ProveReport
   } finally {
     await prover.close();
   }
+  return summarise(results);
+}
+
+/** ok: at least one obligation ran and every verdict is the expected one (unknown never is). */
+export function summarise(results: readonly ObligationResult[]): ProveReport {
   return { ok: results.length > 0 && results.every((r) => r.matches), obligations: results };
 }

@@ -1,0 +1,122 @@
+// `sddf prove` (cli/commands/prove.ts) through cli/main.ts, with a capturing Io.
+// Lives here because the prover is what it exercises; test/cli/ belongs to the CLI shell.
+import { describe, expect, it } from 'vitest';
+import { main } from '../../../cli/main.ts';
+import type { Io } from '../../../cli/output.ts';
+import { proofVerdict } from '../../../cli/pipeline/stages/proofs.ts';
+import type { ObligationResult } from '../../../proofs/smt/index.ts';
+import { Z3_TEST_TIMEOUT_MS } from './helpers.ts';
+
+function captureIo(): Io & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return {
+    stdout,
+    stderr,
+    out: (t) => stdout.push(t),
+    err: (t) => stderr.push(t),
+    progressTty: false,
+    colour: false,
+  };
+}
+
+describe('sddf prove', () => {
+  it(
+    '--format json prints one document of the CLI.md shape and exits 0 when all verdicts match',
+    async () => {
+      const io = captureIo();
+      const status = await main(
+        [
+          'prove',
+          '--format',
+          'json',
+          '--only',
+          'full-check.net.as-written',
+          'full-check.net.corrected',
+        ],
+        io,
+      );
+      expect(status).toBe(0);
+      expect(io.stdout).toHaveLength(1);
+      const doc = JSON.parse(io.stdout[0] as string) as {
+        ok: boolean;
+        obligations: Record<string, unknown>[];
+      };
+      expect(doc.ok).toBe(true);
+      expect(doc.obligations.map((o) => o['name'])).toEqual([
+        'full-check.net.as-written',
+        'full-check.net.corrected',
+      ]);
+      const [asWritten, corrected] = doc.obligations as [
+        Record<string, unknown>,
+        Record<string, unknown>,
+      ];
+      expect(asWritten).toMatchObject({ verdict: 'refuted', expected: 'refuted' });
+      expect(typeof asWritten['seconds']).toBe('number');
+      expect(typeof asWritten['counterexample']).toBe('object');
+      expect(corrected).toMatchObject({ verdict: 'proved' });
+      expect(corrected).not.toHaveProperty('counterexample');
+      expect(corrected).not.toHaveProperty('expected');
+    },
+    Z3_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'text output: one aligned line per obligation, expected-refuted marked, counterexample shown',
+    async () => {
+      const io = captureIo();
+      const status = await main(['prove', '--only', 'slot-wrap.blk-384.u32', 'handshake.safe'], io);
+      expect(status).toBe(0);
+      const text = io.stdout.join('\n');
+      expect(text).toMatch(
+        /slot-wrap\.blk-384\.u32\s+refuted\s+\d+\.\d+ s\s+\(expected: documents an upstream defect\)/,
+      );
+      expect(text).toMatch(/counterexample: capacity=384 index=4294967295/);
+      expect(text).toMatch(/handshake\.safe\s+proved/);
+      expect(text).toMatch(/^ok: 2 obligations/m);
+    },
+    Z3_TEST_TIMEOUT_MS,
+  );
+
+  it('exits 2 on an unknown --only name, listing the valid names', async () => {
+    const io = captureIo();
+    expect(await main(['prove', '--only', 'no.such.obligation'], io)).toBe(2);
+    expect(io.stdout).toEqual([]);
+    const err = io.stderr.join('');
+    expect(err).toMatch(/unknown obligation: no\.such\.obligation/);
+    expect(err).toMatch(/handshake\.step/);
+  });
+
+  it('exits 2 on a bad --format', async () => {
+    const io = captureIo();
+    expect(await main(['prove', '--format', 'yaml'], io)).toBe(2);
+  });
+
+  it('--list --format json lists every obligation without running Z3', async () => {
+    const io = captureIo();
+    expect(await main(['prove', '--list', '--format', 'json'], io)).toBe(0);
+    const doc = JSON.parse(io.stdout[0] as string) as { obligations: { name: string }[] };
+    expect(doc.obligations.length).toBeGreaterThan(30);
+    expect(doc.obligations.map((o) => o.name)).toContain('handshake.no-recheck');
+  });
+});
+
+describe('sddf check proof stage verdicts', () => {
+  const base: ObligationResult = {
+    name: 't',
+    statement: 's',
+    widthBits: 16,
+    models: 'm',
+    verdict: 'proved',
+    seconds: 0,
+    matches: true,
+  };
+  it('pass when as expected, fail when not, error when unknown', () => {
+    expect(proofVerdict(base)).toBe('pass');
+    expect(proofVerdict({ ...base, verdict: 'refuted', matches: false })).toBe('fail');
+    expect(proofVerdict({ ...base, verdict: 'refuted', expected: 'refuted', matches: true })).toBe(
+      'pass',
+    );
+    expect(proofVerdict({ ...base, verdict: 'unknown', matches: false })).toBe('error');
+  });
+});
