@@ -8,8 +8,17 @@ import { roleTier, type RoleTier } from '../../roles.ts';
 import type { Finding } from '../rules-meta.ts';
 import type { AuditReport } from '../index.ts';
 
+function esc(s: string): string {
+  return s.replaceAll('\\', '\\\\').replaceAll('"', '\\"');
+}
+
 function q(s: string): string {
-  return `"${s.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+  return `"${esc(s)}"`;
+}
+
+/** A multi-line label: each line escaped, joined by DOT's `\n` (centred line break). */
+function lines(...ls: string[]): string {
+  return `"${ls.map(esc).join('\\n')}"`;
 }
 
 const TIER_FILL: Readonly<Record<RoleTier | 'unclassified', string>> = {
@@ -48,18 +57,21 @@ export function auditToDot(report: AuditReport, title: string): string {
     const fill = TIER_FILL[role === undefined ? 'unclassified' : roleTier(role)];
     const mark = pdMark.get(pd.name);
     const colour = mark === undefined ? 'black' : MARK_COLOUR[mark];
-    const label = `${pd.name}\\n${role ?? 'unclassified'} · prio ${pd.priority}${pd.passive ? ' · passive' : ''}`;
+    const label = lines(
+      pd.name,
+      `${role ?? 'unclassified'} · prio ${pd.priority}${pd.passive ? ' · passive' : ''}`,
+    );
     out.push(
-      `  ${q(`pd:${pd.name}`)} [shape=box, style="rounded,filled", fillcolor=${q(fill)}, color=${q(colour)}, penwidth=${mark ? 2.5 : 1}, label=${q(label)}];`,
+      `  ${q(`pd:${pd.name}`)} [shape=box, style="rounded,filled", fillcolor=${q(fill)}, color=${q(colour)}, penwidth=${mark ? 2.5 : 1}, label=${label}];`,
     );
   }
   for (const mr of report.facts.model.memoryRegions) {
     const info = report.roles.mrs.get(mr.name);
     const mark = mrMark.get(mr.name);
     const colour = mark === undefined ? 'gray40' : MARK_COLOUR[mark];
-    const label = `${mr.name}\\n${info?.kind ?? 'unclassified'}`;
+    const label = lines(mr.name, info?.kind ?? 'unclassified');
     out.push(
-      `  ${q(`mr:${mr.name}`)} [shape=ellipse, color=${q(colour)}, penwidth=${mark ? 2.5 : 1}, label=${q(label)}];`,
+      `  ${q(`mr:${mr.name}`)} [shape=ellipse, color=${q(colour)}, penwidth=${mark ? 2.5 : 1}, label=${label}];`,
     );
   }
   for (const [mr, refs] of report.facts.mapsOf) {

@@ -1,0 +1,89 @@
+// SARIF 2.1.0 output validated against the SARIF 2.1.0 JSON schema (sarif-2.1.0-rtm.5.json, as
+// shipped by the @microsoft/jest-sarif package; draft-04, hence ajv-draft-04), plus what GitHub
+// code scanning needs: rule metadata, ruleId, level, and physical locations into the .system file.
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import Ajv04 from 'ajv-draft-04';
+import type * as Sarif from 'sarif';
+import { describe, expect, it } from 'vitest';
+import { RULE_IDS } from '../../../../../spec/system/audit/rules-meta.ts';
+import { auditToSarif } from '../../../../../spec/system/audit/render/sarif.ts';
+import type { AuditOutcome } from '../../../../../spec/system/audit/render/outcome.ts';
+import { AUDIT_FIXTURES, SHARED_FIXTURES, auditFile, systemFiles } from '../fixtures.ts';
+
+const require = createRequire(import.meta.url);
+const schemaPath = require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json');
+const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as object;
+const ajv = new Ajv04({ allErrors: true, strict: false, unicodeRegExp: false });
+// The schema uses these formats; check them instead of ignoring them.
+ajv.addFormat('uri', (s: string) => /^[a-z][a-z0-9+.-]*:/i.test(s));
+ajv.addFormat('uri-reference', (s: string) => !/\s/.test(s) && !s.includes('\\'));
+ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));
+const validate = ajv.compile(schema);
+
+function outcomeOf(file: string): AuditOutcome {
+  const report = auditFile(file);
+  return { file, dialect: report.dialect, errors: [], report };
+}
+
+function sarifOf(file: string): Sarif.Log {
+  // Round trip through JSON: what the CLI prints is what is validated.
+  return JSON.parse(
+    JSON.stringify(
+      auditToSarif(outcomeOf(file), { uri: 'fixtures/x.system', toolVersion: '0.1.0' }),
+    ),
+  );
+}
+
+describe('SARIF 2.1.0', () => {
+  const files = [...systemFiles(SHARED_FIXTURES), ...systemFiles(AUDIT_FIXTURES)];
+  it('validates against the 2.1.0 schema for every fixture', () => {
+    for (const f of files) {
+      const ok = validate(sarifOf(f));
+      expect(ok ? [] : validate.errors).toEqual([]);
+    }
+  });
+
+  it('the validator catches a broken log (the check can fail)', () => {
+    const log = sarifOf(`${AUDIT_FIXTURES}/lp001-bad.system`) as unknown as Record<string, unknown>;
+    expect(validate({ ...log, version: '2.0.0' })).toBe(false);
+    const runs = log['runs'] as Record<string, unknown>[];
+    const results = runs[0]?.['results'] as Record<string, unknown>[];
+    const broken = { ...log, runs: [{ ...runs[0], results: [{ ...results[0], level: 'fatal' }] }] };
+    expect(validate(broken)).toBe(false);
+  });
+
+  it('carries rule metadata LP000–LP012 and located results, as GitHub code scanning expects', () => {
+    const log = sarifOf(`${AUDIT_FIXTURES}/lp001-bad.system`);
+    const run = log.runs[0];
+    const rules = run?.tool.driver.rules ?? [];
+    expect(rules.map((r) => r.id).slice(0, RULE_IDS.length)).toEqual([...RULE_IDS]);
+    for (const r of rules) {
+      expect(r.shortDescription?.text.length).toBeGreaterThan(0);
+      expect(r.help?.text.length).toBeGreaterThan(0);
+    }
+    const [res] = run?.results ?? [];
+    expect(res?.ruleId).toBe('LP001');
+    expect(res?.level).toBe('error');
+    expect(rules[res?.ruleIndex ?? -1]?.id).toBe('LP001');
+    const loc = res?.locations?.[0]?.physicalLocation;
+    expect(loc?.artifactLocation?.uri).toBe('fixtures/x.system');
+    expect(loc?.region?.startLine).toBeGreaterThan(1);
+    expect(loc?.region?.startColumn).toBeGreaterThan(0);
+  });
+
+  it('reports Microkit validation errors as SDF000 results', () => {
+    const o: AuditOutcome = {
+      file: 'x.system',
+      dialect: '2',
+      errors: [
+        { code: 'SDF_PRIORITY', message: 'priority must be between 0 and 254', line: 3, column: 5 },
+      ],
+    };
+    const log = JSON.parse(
+      JSON.stringify(auditToSarif(o, { uri: 'x.system', toolVersion: '0.1.0' })),
+    );
+    expect(validate(log)).toBe(true);
+    expect(log.runs[0].results[0]).toMatchObject({ ruleId: 'SDF000', level: 'error' });
+  });
+});
