@@ -1,15 +1,317 @@
-// `sddf mc`: filled in by issue #3 (contract: ../shared/CLI.md).
+// `sddf mc`: model checking (contract: ../shared/CLI.md). Thin: parses arguments, builds the model
+// from the registry, runs proofs/mc, minimises and writes the counterexample as ITF, renders.
+// Exit status: 0 holds, 1 violated or incomplete (a bound was hit: not a pass), 2 could not run.
 import type { Command } from 'commander';
-import { CliUsageError, type Io } from '../output.ts';
+import { checkModel, type McResult, type SearchOrder } from '../../proofs/mc/engine.ts';
+import {
+  findModel,
+  listModels,
+  type MemoryModel,
+  type ModelEntry,
+  type ModelOptions,
+} from '../../proofs/models/registry.ts';
+import { writeTrace } from '../../traces/corpus.ts';
+import { toItfTrace, type ItfTrace } from '../../traces/itf.ts';
+import { minimise } from '../../traces/minimise.ts';
+import { renderText } from '../../traces/render.ts';
+import {
+  CliUsageError,
+  EXIT_FAILED,
+  EXIT_OK,
+  paint,
+  parseFormat,
+  parseIntOption,
+  printJson,
+  type Io,
+} from '../output.ts';
 import type { SetStatus } from './index.ts';
 
-export function registerMc(program: Command, _io: Io, _setStatus: SetStatus): void {
+const MEMORY_MODELS: readonly MemoryModel[] = ['sc', 'tso', 'arm'];
+
+export interface McRunOptions {
+  readonly model: string;
+  readonly bounds?: Readonly<Record<string, number>>;
+  readonly memoryModel?: MemoryModel;
+  readonly bug?: string;
+  readonly search?: SearchOrder;
+  readonly por?: boolean;
+  readonly symmetry?: boolean;
+  readonly liveness?: boolean;
+  readonly exact?: boolean;
+  readonly maxStates?: number;
+  readonly maxSeconds?: number;
+  readonly maxDepth?: number;
+  readonly minimise?: boolean;
+  /** Where a counterexample is written; undefined = not written. */
+  readonly outDir?: string;
+  readonly onProgress?: Parameters<typeof checkModel>[1]['onProgress'];
+}
+
+export interface McRun {
+  readonly entry: ModelEntry;
+  readonly options: ModelOptions;
+  readonly search: SearchOrder;
+  readonly result: McResult;
+  readonly itf?: ItfTrace;
+  readonly tracePath?: string;
+  readonly minimised: boolean;
+}
+
+/** Unknown model, bug or bound: a usage error (exit 2). */
+export function resolveModel(o: Pick<McRunOptions, 'model' | 'bounds' | 'memoryModel' | 'bug'>): {
+  entry: ModelEntry;
+  options: ModelOptions;
+} {
+  const entry = findModel(o.model);
+  if (entry === undefined) {
+    const names = listModels().map((m) => m.name);
+    throw new CliUsageError(`unknown model '${o.model}' (models: ${names.join(', ')})`);
+  }
+  for (const key of Object.keys(o.bounds ?? {})) {
+    if (!(key in entry.defaultBounds)) {
+      const known = Object.keys(entry.defaultBounds).join(', ');
+      throw new CliUsageError(`model ${entry.name} has no bound '${key}' (bounds: ${known})`);
+    }
+  }
+  const bug = o.bug === undefined ? undefined : entry.bugs.find((b) => b.id === o.bug);
+  if (o.bug !== undefined && bug === undefined) {
+    const ids = entry.bugs.map((b) => b.id).join(', ') || 'none';
+    throw new CliUsageError(`model ${entry.name} has no bug variant '${o.bug}' (variants: ${ids})`);
+  }
+  const options: ModelOptions = {
+    memoryModel: o.memoryModel ?? bug?.memoryModel ?? 'sc',
+    bounds: { ...entry.defaultBounds, ...(o.bounds ?? {}) },
+    ...(o.bug !== undefined ? { bug: o.bug } : {}),
+  };
+  return { entry, options };
+}
+
+/** Library entry of `sddf mc` (also for the `sddf check` stage): check, minimise, write ITF. */
+export function runModelCheck(o: McRunOptions): McRun {
+  const { entry, options } = resolveModel(o);
+  const ts = entry.build(options);
+  const search = o.search ?? 'bfs';
+  const result = checkModel(ts, {
+    search,
+    ...(o.por !== undefined ? { por: o.por } : {}),
+    ...(o.symmetry !== undefined ? { symmetry: o.symmetry } : {}),
+    ...(o.liveness !== undefined ? { liveness: o.liveness } : {}),
+    ...(o.exact !== undefined ? { exact: o.exact } : {}),
+    ...(o.maxStates !== undefined ? { maxStates: o.maxStates } : {}),
+    ...(o.maxSeconds !== undefined ? { maxSeconds: o.maxSeconds } : {}),
+    ...(o.maxDepth !== undefined ? { maxDepth: o.maxDepth } : {}),
+    ...(o.onProgress !== undefined ? { onProgress: o.onProgress } : {}),
+  });
+  if (result.verdict !== 'violated' || result.trace === undefined) {
+    return { entry, options, search, result, minimised: false };
+  }
+  let trace = result.trace;
+  let minimised = false;
+  // BFS traces are already shortest; DFS traces shrink by ddmin (lassos are kept whole).
+  if ((o.minimise ?? search === 'dfs') && trace.loop === undefined && result.property) {
+    const shorter = minimise(ts, trace, result.property).trace;
+    trace = { states: [...shorter.states], actions: [...shorter.actions] };
+    minimised = true;
+  }
+  const itf = toItfTrace(ts, trace, {
+    options,
+    verdict: result.verdict,
+    search,
+    minimised,
+    ...(result.property !== undefined ? { property: result.property } : {}),
+    ...(result.message !== undefined ? { message: result.message } : {}),
+  });
+  const tracePath = o.outDir !== undefined ? writeTrace(o.outDir, itf) : undefined;
+  return {
+    entry,
+    options,
+    search,
+    result: { ...result, trace },
+    itf,
+    minimised,
+    ...(tracePath !== undefined ? { tracePath } : {}),
+  };
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parseBounds(pairs: readonly string[]): Record<string, number> {
+  const bounds: Record<string, number> = {};
+  for (const pair of pairs) {
+    const m = /^([A-Za-z][A-Za-z0-9_]*)=(.+)$/.exec(pair);
+    if (m === null) throw new CliUsageError(`--bound must be KEY=VALUE (got '${pair}')`);
+    bounds[m[1]!] = parseIntOption(`--bound ${m[1]}`, m[2]!);
+  }
+  return bounds;
+}
+
+function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new CliUsageError(`--max-seconds must be a positive number (got '${value}')`);
+  }
+  return n;
+}
+
+function describeOptions(o: ModelOptions): string {
+  const parts = Object.entries(o.bounds).map(([k, v]) => `${k}=${v}`);
+  parts.push(`memory model ${o.memoryModel}`);
+  if (o.bug !== undefined) parts.push(`bug ${o.bug}`);
+  return parts.join(', ');
+}
+
+function renderList(io: Io, format: string): void {
+  const models = listModels().map((m) => ({
+    name: m.name,
+    description: m.description,
+    bounds: m.defaultBounds,
+    bugs: m.bugs.map((b) => ({
+      id: b.id,
+      description: b.description,
+      expectedProperty: b.expectedProperty,
+      memoryModel: b.memoryModel ?? 'sc',
+    })),
+  }));
+  if (format === 'json') {
+    printJson(io, { models });
+    return;
+  }
+  const lines: string[] = [];
+  for (const m of models) {
+    const bounds = Object.entries(m.bounds).map(([k, v]) => `${k}=${v}`);
+    lines.push(`${m.name}  ${m.description}`, `  bounds: ${bounds.join(' ')}`);
+    for (const b of m.bugs) {
+      lines.push(`  --bug ${b.id}: ${b.description} (caught by ${b.expectedProperty})`);
+    }
+  }
+  io.out(lines.join('\n'));
+}
+
+function renderRun(io: Io, run: McRun): void {
+  const r = run.result;
+  const verdict =
+    r.verdict === 'holds'
+      ? paint(io, 'green', 'holds')
+      : r.verdict === 'violated'
+        ? paint(io, 'red', `violated: ${r.property ?? '?'}`)
+        : paint(io, 'yellow', `incomplete (${r.incompleteReason ?? 'bound'} reached)`);
+  const rate = r.seconds > 0 ? Math.round(r.states / r.seconds) : r.states;
+  const lines = [
+    `${run.entry.name} (${describeOptions(run.options)}): ${verdict}`,
+    `  states ${r.states}  transitions ${r.transitions}  depth ${r.depth}  ` +
+      `${r.seconds.toFixed(2)} s  ${rate} states/s  ${run.search}`,
+    `  reductions: POR ${r.reductions.por ? 'on' : 'off'}, symmetry ${r.reductions.symmetry ? 'on' : 'off'}; ` +
+      `fingerprint collision probability ${r.collisionProbability.toExponential(1)}`,
+  ];
+  if (r.message !== undefined) lines.push(`  ${r.message}`);
+  if (run.itf !== undefined) {
+    const how = run.minimised ? 'minimised' : run.search === 'bfs' ? 'shortest' : 'as found';
+    const where = run.tracePath !== undefined ? `, written to ${run.tracePath}` : '';
+    lines.push(`  trace: ${run.itf.states.length - 1} steps (${how})${where}`, '');
+    lines.push(renderText(run.itf).trimEnd());
+  }
+  io.out(lines.join('\n'));
+}
+
+export function registerMc(program: Command, io: Io, setStatus: SetStatus): void {
   program
     .command('mc')
-    .description('model-check a protocol model (not yet implemented)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => {
-      throw new CliUsageError('sddf mc is not implemented yet (issue #3)');
+    .argument('[model]', 'model name (see --list)')
+    .description(
+      'model-check a protocol model: invariants, no lost wakeup (quiescence), liveness\n' +
+        'Exit status: 0 holds; 1 violated, or incomplete (a --max-* bound was reached, so\n' +
+        'nothing is proved); 2 could not run (unknown model, bug or bound).',
+    )
+    .option('--list', 'list models, their bounds and bug variants')
+    .option('--bound <key=value>', 'model size parameter (repeatable)', collect, [])
+    .option('--memory-model <model>', 'sc | tso | arm')
+    .option('--bug <id>', 'seeded-bug variant (see --list)')
+    .option('--search <order>', 'bfs (shortest traces) | dfs (less memory)', 'bfs')
+    .option('--no-por', 'turn partial-order reduction off')
+    .option('--no-symmetry', 'turn symmetry reduction off')
+    .option('--liveness', "also check the model's eventual goal under weak fairness (BFS)")
+    .option('--exact', 'store whole states instead of 64-bit fingerprints')
+    .option('--no-minimise', 'keep a DFS counterexample as found')
+    .option('--max-states <n>', 'stop after n states (verdict incomplete)')
+    .option('--max-seconds <s>', 'stop after s seconds (verdict incomplete)')
+    .option('--max-depth <n>', 'explore at most n steps deep (verdict incomplete if cut)')
+    .option('--format <format>', 'text | json', 'text')
+    .option('--out <dir>', 'directory for counterexample traces', '.')
+    .option('--quiet', 'no progress line')
+    .action((model: string | undefined, opts: Record<string, unknown>) => {
+      const format = parseFormat(String(opts['format']), ['text', 'json']);
+      if (opts['list'] === true) {
+        renderList(io, format);
+        setStatus(EXIT_OK);
+        return;
+      }
+      if (model === undefined) throw new CliUsageError('sddf mc needs a MODEL (or --list)');
+      const search = String(opts['search']);
+      if (search !== 'bfs' && search !== 'dfs') {
+        throw new CliUsageError(`--search must be bfs or dfs (got '${search}')`);
+      }
+      const mm = opts['memoryModel'];
+      if (mm !== undefined && !MEMORY_MODELS.includes(mm as MemoryModel)) {
+        throw new CliUsageError(`--memory-model must be one of sc, tso, arm (got '${String(mm)}')`);
+      }
+      const progress = io.progressTty && opts['quiet'] !== true;
+      const run = runModelCheck({
+        model,
+        bounds: parseBounds(opts['bound'] as string[]),
+        search,
+        por: opts['por'] !== false,
+        symmetry: opts['symmetry'] !== false,
+        liveness: opts['liveness'] === true,
+        exact: opts['exact'] === true,
+        ...(opts['minimise'] === false ? { minimise: false } : {}),
+        outDir: String(opts['out']),
+        ...(mm !== undefined ? { memoryModel: mm as MemoryModel } : {}),
+        ...(opts['bug'] !== undefined ? { bug: String(opts['bug']) } : {}),
+        ...(opts['maxStates'] !== undefined
+          ? { maxStates: parseIntOption('--max-states', String(opts['maxStates'])) }
+          : {}),
+        ...(opts['maxSeconds'] !== undefined
+          ? { maxSeconds: parseSeconds(String(opts['maxSeconds'])) }
+          : {}),
+        ...(opts['maxDepth'] !== undefined
+          ? { maxDepth: parseIntOption('--max-depth', String(opts['maxDepth'])) }
+          : {}),
+        ...(progress
+          ? {
+              onProgress: (p) =>
+                process.stderr.write(
+                  `\r${p.states} states  depth ${p.depth}  ${p.statesPerSecond} states/s  ` +
+                    `${(p.memoryBytes / 2 ** 20).toFixed(0)} MiB  ${p.seconds.toFixed(1)} s `,
+                ),
+            }
+          : {}),
+      });
+      if (progress) process.stderr.write('\r\u001b[K');
+      const r = run.result;
+      if (format === 'json') {
+        printJson(io, {
+          model: run.entry.name,
+          verdict: r.verdict,
+          ...(r.property !== undefined ? { property: r.property } : {}),
+          states: r.states,
+          transitions: r.transitions,
+          depth: r.depth,
+          seconds: r.seconds,
+          ...(run.tracePath !== undefined ? { trace: run.tracePath } : {}),
+          ...(r.message !== undefined ? { message: r.message } : {}),
+          ...(run.itf !== undefined ? { traceSteps: run.itf.states.length - 1 } : {}),
+          ...(r.incompleteReason !== undefined ? { incompleteReason: r.incompleteReason } : {}),
+          options: run.options,
+          search: run.search,
+          reductions: r.reductions,
+          collisionProbability: r.collisionProbability,
+          memoryBytes: r.memoryBytes,
+        });
+      } else {
+        renderRun(io, run);
+      }
+      setStatus(r.verdict === 'holds' ? EXIT_OK : EXIT_FAILED);
     });
 }
