@@ -140,9 +140,12 @@ function channelTables(model: SystemModel, errors: Diagnostic[]): Map<string, Ch
       });
       continue;
     }
-    // 2.x: `pp` on the calling end; 1.x: `pp` on the PD that can be called (microkit-sdf.md §1.1).
-    const aCallsB = model.dialect === '2' ? a.pp : pb.ppLegacy;
-    const bCallsA = model.dialect === '2' ? b.pp : pa.ppLegacy;
+    // 2.x: `pp` on the calling end, a load error unless the callee is strictly higher. 1.x: `pp`
+    // on the PD that can be called (microkit-sdf.md §1.1), which does not say who calls; the right
+    // goes only to strictly lower-priority peers (impl/sdf warns about the others; the i2c
+    // fixture's driver is above its pp virt and must not get it).
+    const aCallsB = model.dialect === '2' ? a.pp : pb.ppLegacy && pa.priority < pb.priority;
+    const bCallsA = model.dialect === '2' ? b.pp : pa.ppLegacy && pb.priority < pa.priority;
     for (const [caller, callee, calls] of [
       [pa, pb, aCallsB],
       [pb, pa, bCallsA],

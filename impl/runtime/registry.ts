@@ -16,10 +16,17 @@ export interface ComponentBinding {
 
 export class ComponentRegistry {
   private readonly bindings = new Map<string, ComponentBinding>();
+  private fallbackBinding: ComponentBinding | undefined;
 
   /** `key` is a PD name, a program_image path, or its base name without extension. */
   register(key: string, binding: ComponentBinding): this {
     this.bindings.set(key, binding);
+    return this;
+  }
+
+  /** Binding for every PD nothing else matches (e.g. idle stand-ins to boot a partial system). */
+  fallback(binding: ComponentBinding): this {
+    this.fallbackBinding = binding;
     return this;
   }
 
@@ -33,7 +40,8 @@ export class ComponentRegistry {
       this.bindings.get(pd.name) ??
       this.bindings.get(pd.programImage) ??
       this.bindings.get(base) ??
-      this.bindings.get(stem)
+      this.bindings.get(stem) ??
+      this.fallbackBinding
     );
   }
 }

@@ -317,6 +317,15 @@ describe('PPC (§1.5)', () => {
     }
   });
 
+  it('1.x PD-level pp grants the PPC right only to strictly lower-priority peers (no load error)', () => {
+    const { result } = start(model('1', 200), {
+      client: ({ api }) => ({ init: () => void api.ppcall(1, { label: 0, words: [] }) }),
+      timer: () => ({ protected: () => ({ label: 0, words: [] }) }),
+      other: () => ({}),
+    });
+    expect(result.faults.map((f) => [f.pd, f.kind])).toEqual([['client', 'invalid-capability']]);
+  });
+
   it('a ppcall on a channel without the PPC right faults the caller', () => {
     const { result } = start(model('2', 100), {
       client: () => ({}),
