@@ -76,6 +76,15 @@ describe('i2c bad input', () => {
     expectUserError(() => new I2cReqQueue({ region: region(4079) }), /needs 4080 bytes/);
     expectUserError(() => new I2cRespQueue({ region: region(4096, 4) }), /byte offset 4/);
   });
+  it('the smallest capacity (2: one usable slot) and full-range u8 fields are accepted', () => {
+    const q = new I2cReqQueue({ region: region(16 + 32), capacity: 2 });
+    expect(q.enqueue({ payload: 0n, dataLen: 255, flagMask: 255 })).toBe(true);
+    expect(q.full()).toBe(true);
+    q.commit();
+    expect(q.dequeue()).toEqual({ payload: 0n, dataLen: 255, flagMask: 255 });
+    expect(new I2cRespQueue({ region: region(8 + 32), capacity: 2 }).capacity).toBe(2);
+  });
+
   it('u8 fields out of range are our bug', () => {
     const q = new I2cReqQueue({ region: region(4096) });
     expect(() => q.enqueue({ payload: 0n, dataLen: 256, flagMask: 0 })).toThrow(InvariantError);

@@ -36,6 +36,19 @@ describe('ring index arithmetic', () => {
     expect(ringInvariant(shape16, { tail: 0, head: 1 })).toMatch(/65535/);
     expect(ringInvariant(shape16, { tail: 0x1_0000, head: 0 })).toMatch(/not a u16/);
     expect(ringInvariant(shape16, { tail: 0, head: -1 })).toMatch(/head -1 not a u16/);
+    expect(ringInvariant(shape16, { tail: 1.5, head: 0 })).toMatch(/tail 1.5 not a u16/);
+    expect(ringInvariant(shape16, { tail: 0, head: 0.5 })).toMatch(/head 0.5 not a u16/);
+    expect(ringInvariant(shape16, { tail: -1, head: 0 })).toMatch(/tail -1 not a u16/);
+    expect(ringInvariant(shape16, { tail: 0, head: 0x1_0000 })).toMatch(/head 65536 not a u16/);
+    expect(
+      ringInvariant(
+        { width: 32, capacity: 4, reservedSlots: 0 },
+        { tail: 0xffff_ffff, head: 0xffff_fffd },
+      ),
+    ).toBeNull();
+    expect(
+      ringInvariant({ width: 32, capacity: 4, reservedSlots: 0 }, { tail: 2 ** 32, head: 0 }),
+    ).toMatch(/not a u32/);
     expect(
       ringInvariant({ width: 32, capacity: 4, reservedSlots: 1 }, { tail: 4, head: 0 }),
     ).toMatch(/<= 3/);

@@ -1,0 +1,105 @@
+// Benchmark: 16-byte records per second through the sDDF net queue (impl/queue/net.ts) between
+// two worker threads, against ringbuf.js (a wait-free SPSC ring on SharedArrayBuffer) moving
+// the same records in the same run. Both sides busy-poll; the consumer checks FIFO order.
+//
+//   npx tsx bench/queue-ringbuf.ts [--items N] [--rounds R] [--capacity C] [--format json]
+//
+// Prints both rates and the ratio net/ringbuf (goal ≥ 0.8), best of R alternating rounds.
+import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { RingBuffer } from 'ringbuf.js';
+import { NetQueue } from '../impl/queue/net.ts';
+import type { BenchSide } from './queue-bench-worker.ts';
+
+const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+const tsxApi = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href;
+const entry = new URL('./queue-bench-worker.ts', import.meta.url).href;
+
+/** Node 20 workers do not inherit tsx from `--import`; boot them through tsx's API. */
+function startWorker(data: BenchSide): Promise<{ count: number; seconds: number }> {
+  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  const w = new Worker(boot, { eval: true, workerData: data });
+  return new Promise((resolve, reject) => {
+    w.once('message', resolve);
+    w.once('error', reject);
+  });
+}
+
+async function once(kind: 'net' | 'ringbuf', items: number, capacity: number): Promise<number> {
+  const sab =
+    kind === 'net'
+      ? new SharedArrayBuffer(NetQueue.sizeBytes(capacity))
+      : (RingBuffer.getStorageForCapacity(capacity * 4, Uint32Array) as SharedArrayBuffer);
+  const startSab = new SharedArrayBuffer(8);
+  const start = new Int32Array(startSab);
+  const common = { kind, sab, startSab, capacity, items };
+  const sides = [
+    startWorker({ ...common, role: 'producer' }),
+    startWorker({ ...common, role: 'consumer' }),
+  ];
+  // Release both sides together once both are spinning (worker start-up is not measured).
+  for (let i = 0; i < 600 && Atomics.load(start, 0) < 2; i++)
+    await new Promise((r) => setTimeout(r, 10));
+  Atomics.store(start, 1, 1);
+  Atomics.notify(start, 1);
+  const [p, c] = await Promise.all(sides);
+  if (p.count !== items || c.count !== items)
+    throw new Error(`${kind}: moved ${p.count}/${c.count} of ${items}`);
+  return items / Math.max(p.seconds, c.seconds);
+}
+
+const { values } = parseArgs({
+  options: {
+    items: { type: 'string', default: '4000000' },
+    rounds: { type: 'string', default: '3' },
+    capacity: { type: 'string', default: '512' },
+    format: { type: 'string', default: 'text' },
+  },
+});
+const items = Number(values.items);
+const rounds = Number(values.rounds);
+const capacity = Number(values.capacity);
+if (
+  !Number.isInteger(items) ||
+  items < 1 ||
+  !Number.isInteger(rounds) ||
+  rounds < 1 ||
+  !Number.isInteger(capacity)
+) {
+  console.error(
+    `bad arguments: --items ${values.items} --rounds ${values.rounds} --capacity ${values.capacity}`,
+  );
+  process.exit(2);
+}
+
+const loadBefore = loadavg()[0] ?? 0;
+let net = 0;
+let ringbuf = 0;
+for (let r = 0; r < rounds; r++) {
+  net = Math.max(net, await once('net', items, capacity));
+  ringbuf = Math.max(ringbuf, await once('ringbuf', items, capacity));
+}
+const result = {
+  items,
+  rounds,
+  capacity,
+  recordBytes: 16,
+  netPerSecond: Math.round(net),
+  ringbufPerSecond: Math.round(ringbuf),
+  ratio: Number((net / ringbuf).toFixed(3)),
+  goal: 0.8,
+  loadAverage1m: Number(loadBefore.toFixed(2)),
+};
+if (values.format === 'json') {
+  console.log(JSON.stringify(result));
+} else {
+  console.log(`net queue : ${(net / 1e6).toFixed(2)} M records/s`);
+  console.log(`ringbuf.js: ${(ringbuf / 1e6).toFixed(2)} M records/s`);
+  console.log(
+    `ratio     : ${result.ratio} (goal >= ${result.goal}); ${items} records x ${rounds} rounds, capacity ${capacity}, load ${result.loadAverage1m}`,
+  );
+}
