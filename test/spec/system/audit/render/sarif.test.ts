@@ -3,7 +3,7 @@
 // code scanning needs: rule metadata, ruleId, level, and physical locations into the .system file.
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import Ajv04 from 'ajv-draft-04';
+import AjvDraft04 from 'ajv-draft-04';
 import type * as Sarif from 'sarif';
 import { describe, expect, it } from 'vitest';
 import { RULE_IDS } from '../../../../../spec/system/audit/rules-meta.ts';
@@ -14,7 +14,7 @@ import { AUDIT_FIXTURES, SHARED_FIXTURES, auditFile, systemFiles } from '../fixt
 const require = createRequire(import.meta.url);
 const schemaPath = require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json');
 const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as object;
-const ajv = new Ajv04({ allErrors: true, strict: false, unicodeRegExp: false });
+const ajv = new AjvDraft04.default({ allErrors: true, strict: false, unicodeRegExp: false });
 // The schema uses these formats; check them instead of ignoring them.
 ajv.addFormat('uri', (s: string) => /^[a-z][a-z0-9+.-]*:/i.test(s));
 ajv.addFormat('uri-reference', (s: string) => !/\s/.test(s) && !s.includes('\\'));
