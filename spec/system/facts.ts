@@ -72,7 +72,16 @@ export interface SystemFacts {
   readonly ppcEdges: readonly PpcEdge[];
   irqsOf(pd: string): readonly Irq[];
   pd(name: string): ProtectionDomain | undefined;
+  /**
+   * The page size Microkit will really use for `mr`: an MR without a written page_size starts at
+   * 4 KiB and is promoted to 2 MiB when its size, every vaddr it is mapped at and its phys_addr are
+   * 2 MiB aligned (microkit-sdf.md §1.3, sdf.rs "Optimise page size of MRs").
+   */
+  effectivePageSizeOf(mr: string): bigint | undefined;
 }
+
+export const SMALL_PAGE_BYTES = 0x1000n;
+export const LARGE_PAGE_BYTES = 0x200000n;
 
 /** Facts of a validated model (every map names an existing MR; see impl/sdf). */
 export function deriveFacts(model: SystemModel): SystemFacts {
@@ -143,8 +152,24 @@ export function deriveFacts(model: SystemModel): SystemFacts {
     channelEdges,
     ppcEdges,
     irqsOf: (name) => pds.get(name)?.irqs ?? [],
+    effectivePageSizeOf: (name) => effectivePageSize(model, name, mappers.get(name) ?? []),
     pd: (name) => pds.get(name),
   };
+}
+
+function effectivePageSize(
+  model: SystemModel,
+  name: string,
+  maps: readonly Mapper[],
+): bigint | undefined {
+  const mr = model.memoryRegions.find((m) => m.name === name);
+  if (mr === undefined) return undefined;
+  if (mr.pageSizeExplicit || mr.sizeBytes % LARGE_PAGE_BYTES !== 0n) return mr.pageSizeBytes;
+  const addrs = maps.map((m) => m.vaddr);
+  if (mr.physAddr !== undefined) addrs.push(mr.physAddr);
+  const aligned = addrs.every((a) => a % LARGE_PAGE_BYTES === 0n);
+  assert(mr.pageSizeBytes === SMALL_PAGE_BYTES, () => `implicit page size of '${name}' is 4 KiB`);
+  return aligned ? LARGE_PAGE_BYTES : SMALL_PAGE_BYTES;
 }
 
 function deriveChannelEdges(

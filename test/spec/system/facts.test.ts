@@ -77,6 +77,31 @@ describe('deriveFacts', () => {
     ]);
   });
 
+  it('promotes an implicit page size to 2 MiB only when every address allows it', () => {
+    const src = (vaddr: string, phys: string): string =>
+      [
+        '<system>',
+        `<memory_region name="big" size="0x400000"${phys} />`,
+        '<memory_region name="fixed" size="0x400000" page_size="0x1000" />',
+        '<memory_region name="small" size="0x3000" />',
+        '<protection_domain name="a"><program_image path="a" />',
+        `<map mr="big" vaddr="${vaddr}" /><map mr="fixed" vaddr="0x10000000" />`,
+        '<map mr="small" vaddr="0x20000000" />',
+        '</protection_domain></system>',
+      ].join('\n');
+    const facts = (vaddr: string, phys = ''): ReturnType<typeof deriveFacts> => {
+      const m = parseSystem(src(vaddr, phys), { file: 'p' }).model;
+      if (m === undefined) throw new Error('no model');
+      return deriveFacts(m);
+    };
+    expect(facts('0x40000000').effectivePageSizeOf('big')).toBe(0x200000n);
+    expect(facts('0x40001000').effectivePageSizeOf('big')).toBe(0x1000n);
+    expect(facts('0x40000000', ' phys_addr="0x1000"').effectivePageSizeOf('big')).toBe(0x1000n);
+    expect(facts('0x40000000').effectivePageSizeOf('fixed')).toBe(0x1000n);
+    expect(facts('0x40000000').effectivePageSizeOf('small')).toBe(0x1000n);
+    expect(facts('0x40000000').effectivePageSizeOf('nope')).toBeUndefined();
+  });
+
   it('IRQs per PD', () => {
     expect(facts.irqsOf('eth').map((i) => [i.irq, i.id, i.trigger])).toEqual([[79, 0, 'edge']]);
     expect(facts.irqsOf('client0')).toEqual([]);
