@@ -95,6 +95,21 @@ describe('shared fixtures', () => {
     expect(r.partialModel?.pds.length).toBe(12);
   });
 
+  it('mixed dialects: the first dialect-specific attribute decides, the other is an error', () => {
+    const text = [
+      '<system>',
+      '<protection_domain name="a" priority="9" pp="true"><program_image path="a" /></protection_domain>',
+      '<protection_domain name="b" priority="1"><program_image path="b" /></protection_domain>',
+      '<channel><end pd="a" id="0" /><end pd="b" id="0" notify="false" /></channel>',
+      '</system>',
+    ].join('\n');
+    const r = parseSystem(text, { file: 'mixed' });
+    expect([r.dialect, r.dialectReason]).toEqual(['1', 'pp on <protection_domain> at line 2']);
+    expect(r.errors.map((e) => [e.message, e.line, e.column])).toEqual([
+      ["invalid attribute 'notify' on element 'end'", 4, columnOf(text, 4, 'notify=')],
+    ]);
+  });
+
   it('1.x PD-level pp towards a higher-priority peer is a warning (i2c driver → virt)', () => {
     const r = parseSystemFile(fixture('sddf_i2c_odroidc4.system'));
     expect(r.errors).toEqual([]);
