@@ -37,10 +37,11 @@ export interface FullCheckSpec {
   readonly models: string;
   readonly expected?: 'refuted';
   /**
-   * When the abstract queue counts as full; by default CAP − 1 entries for the reserved-slot
-   * form, capacity otherwise. (A seeded break pairs a check with the other queue kind.)
+   * The abstract condition the check must agree with; by default empty for the empty form, CAP − 1
+   * entries for the reserved-slot form, capacity entries otherwise. (A seeded break pairs a check
+   * with the wrong condition.)
    */
-  readonly fullAt?: 'capacity' | 'capacity-minus-one';
+  readonly abstractAt?: 'empty' | 'capacity' | 'capacity-minus-one';
 }
 
 export function fullCheckObligation(spec: FullCheckSpec): Obligation {
@@ -73,12 +74,11 @@ export function fullCheckObligation(spec: FullCheckSpec): Obligation {
         capacityDomain(z, capacity, spec.capacity),
       );
       const count = enqueued.sub(dequeued);
-      const fullAt =
-        spec.fullAt ?? (spec.form === 'unsigned-reserved-slot' ? 'capacity-minus-one' : 'capacity');
+      const abstractAt = spec.abstractAt ?? defaultAbstract(spec.form);
       const abstract =
-        spec.form === 'empty'
+        abstractAt === 'empty'
           ? count.eq(0)
-          : fullAt === 'capacity-minus-one'
+          : abstractAt === 'capacity-minus-one'
             ? count.eq(capacity.sub(1))
             : count.eq(capacity);
       const concrete = cCheck(z, { form: spec.form, tail, head, capacity, modulus });
@@ -99,6 +99,18 @@ export function fullCheckObligation(spec: FullCheckSpec): Obligation {
       };
     },
   );
+}
+
+function defaultAbstract(form: FullCheckForm): NonNullable<FullCheckSpec['abstractAt']> {
+  switch (form) {
+    case 'empty':
+      return 'empty';
+    case 'unsigned-reserved-slot':
+      return 'capacity-minus-one';
+    case 'int-promoted':
+    case 'unsigned':
+      return 'capacity';
+  }
 }
 
 function checkText(form: FullCheckForm, w: number): string {

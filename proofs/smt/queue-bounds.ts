@@ -50,6 +50,8 @@ export interface QueueBoundsVariant {
   readonly intPromotedFullCheck?: boolean;
   /** i2c only: a full check without the reserved slot, `tail - head == CAP`. */
   readonly noReservedSlot?: boolean;
+  /** Every index the operation writes is stored one too far (an off-by-one in the publish). */
+  readonly offByOne?: boolean;
 }
 
 const len = (tail: Z3BitVec, head: Z3BitVec): Z3BitVec => tail.sub(head);
@@ -349,7 +351,11 @@ export function queueBoundsObligation(
     (z) => {
       const { capacity, range } = capacityTerm(z, system);
       const pre = preState(z, system);
-      const written = queueOp.update(z, pre, capacity);
+      const update = queueOp.update(z, pre, capacity);
+      const written: Record<string, Z3BitVec> = {};
+      for (const [v, term] of Object.entries(update)) {
+        written[v] = variant.offByOne === true ? term.add(1) : term;
+      }
       const post: Record<string, Z3BitVec> = { ...pre, ...written };
       const guard = seededGuard(z, { system, queueOp, variant, pre, capacity });
       const claim = z.Implies(

@@ -69,6 +69,42 @@ describe('seeded breaks', () => {
   );
 
   it(
+    'the u32 full check fails once the capacity can be 2^32',
+    async () => {
+      const r = await prover.current.run(
+        fullCheckObligation({
+          name: 't.u32-cap-2^32',
+          widthBits: 32,
+          form: 'unsigned',
+          capacity: { maxLog2: 32 },
+          models: 'test',
+        }),
+      );
+      expect(r.verdict).toBe('refuted');
+      expect(big(r.counterexample, 'capacity')).toBe(2n ** 32n);
+    },
+    Z3_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'the empty check held against the wrong condition (a full queue) is refuted',
+    async () => {
+      const r = await prover.current.run(
+        fullCheckObligation({
+          name: 't.empty-vs-full',
+          widthBits: 16,
+          form: 'empty',
+          capacity: { maxLog2: 15 },
+          abstractAt: 'capacity',
+          models: 'test',
+        }),
+      );
+      expect(r.verdict).toBe('refuted');
+    },
+    Z3_TEST_TIMEOUT_MS,
+  );
+
+  it(
     'the i2c queue checked without its reserved slot (`tail - head == CAP`) is refuted',
     async () => {
       const r = await prover.current.run(
@@ -77,7 +113,7 @@ describe('seeded breaks', () => {
           widthBits: 32,
           form: 'unsigned',
           capacity: { fixed: 254 },
-          fullAt: 'capacity-minus-one',
+          abstractAt: 'capacity-minus-one',
           models: 'test',
         }),
       );

@@ -123,6 +123,36 @@ describe('seeded breaks are caught, with real counterexamples', () => {
     Z3_TEST_TIMEOUT_MS,
   );
 
+  it(
+    'every operation with an off-by-one index store is refuted, with an out-of-bounds post-state',
+    async () => {
+      for (const ob of queueBoundsObligations()) {
+        const [, cls, op] = ob.name.split('.') as [string, string, string];
+        const r = await prover.current.run(queueBoundsObligation(cls, op, { offByOne: true }));
+        expect(r.verdict, ob.name).toBe('refuted');
+        const w = cls === 'net' ? 16 : 32;
+        const cex = r.counterexample;
+        const cap = big(cex, 'capacity');
+        // Replay: some index the operation wrote left its bound (or passed another index).
+        const after = (v: string): bigint => big(cex, `${v}'`);
+        const keys = Object.keys(cex ?? {}).filter((k) => k.endsWith("'"));
+        const indices = keys.map((k) => k.slice(0, -1));
+        const lenAfter = sub(after('tail'), after('head'), w);
+        const limit = cls.startsWith('i2c') ? cap - 1n : cap;
+        const outOfOrder = indices
+          .filter((v) => v !== 'tail' && v !== 'head')
+          .some((v) => {
+            const ahead = sub(after(v), after('head'), w);
+            return v.startsWith('local_head')
+              ? ahead > lenAfter
+              : ahead < lenAfter || ahead > limit;
+          });
+        expect(lenAfter > limit || outOfOrder, `${ob.name}: ${JSON.stringify(cex)}`).toBe(true);
+      }
+    },
+    Z3_TEST_TIMEOUT_MS,
+  );
+
   it('rejects a variant that does not exist for the operation', () => {
     expect(() => queueBoundsObligation('blk', 'enqueue', { intPromotedFullCheck: true })).toThrow(
       /only exists for net enqueue/,
