@@ -115,6 +115,31 @@ describe('ParallelRuntime (one worker_thread per PD)', () => {
     expect(words[0x800 / 4 + 5]).toBe(8);
   });
 
+  it('delivers IRQs to a worker; its acks reach the main-thread controller and a held level line re-fires', async () => {
+    const m = system({
+      mrs: [{ name: 'log', size: 0x1000 }],
+      pds: [
+        {
+          name: 'driver',
+          priority: 254,
+          maps: [{ mr: 'log', vaddr: 0x30_000 }],
+          irqs: [{ irq: 79, id: 2, trigger: 'level' }],
+        },
+      ],
+    });
+    const par = ParallelRuntime.create(m, {
+      registry: new ComponentRegistry().register(
+        'driver',
+        bind('irqCounterComponent', { acks: 5 }),
+      ),
+    }).runtime!;
+    par.irqs.assertLine(79);
+    const r = await par.run({ timeoutMs: 20_000 });
+    expect(r).toMatchObject({ status: 'quiescent', faults: [] });
+    expect(new Uint32Array(par.region('log').buffer!)[0]).toBe(5);
+    expect(par.irqs.isMasked(79)).toBe(true);
+  });
+
   it('refuses a binding a worker cannot import', () => {
     const reg = new ComponentRegistry()
       .register('ping', { factory: C.snoopComponent })

@@ -40,3 +40,17 @@ export function ppcServerComponent(_ctx: ComponentContext): Component {
     }),
   };
 }
+
+/** Counts IRQ wakes in its `log` region; acks (so a held level line re-fires) while under params.acks. */
+export function irqCounterComponent(ctx: ComponentContext): Component {
+  const { api, config } = ctx;
+  const log = mapOf(config, 'log').vaddr;
+  return {
+    init: () => {},
+    notified: (ch) => {
+      const n = api.mem.read32(log) + 1;
+      api.mem.write32(log, n);
+      if (n < (ctx.params['acks'] as number)) api.irqAck(ch);
+    },
+  };
+}
