@@ -37,16 +37,14 @@ async function once(kind: 'net' | 'ringbuf', items: number, capacity: number): P
   const startSab = new SharedArrayBuffer(8);
   const start = new Int32Array(startSab);
   const common = { kind, sab, startSab, capacity, items };
-  const sides = [
-    startWorker({ ...common, role: 'producer' }),
-    startWorker({ ...common, role: 'consumer' }),
-  ];
+  const producer = startWorker({ ...common, role: 'producer' });
+  const consumer = startWorker({ ...common, role: 'consumer' });
   // Release both sides together once both are spinning (worker start-up is not measured).
   for (let i = 0; i < 600 && Atomics.load(start, 0) < 2; i++)
     await new Promise((r) => setTimeout(r, 10));
   Atomics.store(start, 1, 1);
   Atomics.notify(start, 1);
-  const [p, c] = await Promise.all(sides);
+  const [p, c] = await Promise.all([producer, consumer]);
   if (p.count !== items || c.count !== items)
     throw new Error(`${kind}: moved ${p.count}/${c.count} of ${items}`);
   return items / Math.max(p.seconds, c.seconds);
