@@ -1,0 +1,121 @@
+// `sddf audit`: exit statuses 0/1/2 (CLI.md), every output format, roles files, --svg.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../../cli/main.ts';
+import type { Io } from '../../../cli/output.ts';
+
+const FIX = join(import.meta.dirname, '../../fixtures/audit');
+const ECHO = join(
+  import.meta.dirname,
+  '../../../../shared/fixtures/sdf/sddf_echo_server_qemu_virt_aarch64.system',
+);
+
+function captureIo(): Io & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return {
+    stdout,
+    stderr,
+    out: (t) => stdout.push(t),
+    err: (t) => stderr.push(t),
+    progressTty: false,
+    colour: false,
+  };
+}
+
+async function run(...args: string[]): Promise<{ status: number; out: string; err: string }> {
+  const io = captureIo();
+  const status = await main(['audit', ...args], io);
+  return { status, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
+}
+
+describe('sddf audit exit status', () => {
+  it('0: a clean system, and one with only warnings and notes', async () => {
+    expect((await run(`${FIX}/base.system`)).status).toBe(0);
+    const echo = await run(ECHO);
+    expect(echo.status).toBe(0);
+    expect(echo.out).toMatch(/LP009/);
+    expect((await run('echo_server')).status).toBe(0);
+  });
+
+  it('1: an error finding', async () => {
+    const r = await run(`${FIX}/lp001-bad.system`);
+    expect(r.status).toBe(1);
+    expect(r.out).toMatch(/error LP001/);
+  });
+
+  it('1: a Microkit validation error, reported in "errors"', async () => {
+    const r = await run(`${FIX}/invalid-priority.system`, '--format', 'json');
+    expect(r.status).toBe(1);
+    const doc = JSON.parse(r.out);
+    expect(doc.errors[0]).toMatchObject({ line: 5 });
+    expect(doc.errors[0].message).toMatch(/priority/);
+    // The partial model is still audited: cached device registers.
+    expect(doc.findings.map((f: { rule: string }) => f.rule)).toContain('LP002');
+  });
+
+  it('2: a missing file, not well-formed XML, bad arguments; located message on stderr only', async () => {
+    const missing = await run(`${FIX}/no-such.system`);
+    expect(missing.status).toBe(2);
+    expect(missing.out).toBe('');
+    expect(missing.err).toMatch(/no-such\.system.*could not read/);
+    const malformed = await run(`${FIX}/malformed.system`, '--format', 'json');
+    expect(malformed.status).toBe(2);
+    expect(malformed.out).toBe('');
+    expect(malformed.err).toMatch(/malformed\.system:\d+:\d+: /);
+    expect((await run(ECHO, '--format', 'yaml')).status).toBe(2);
+    expect((await run(ECHO, '--dialect', '3')).status).toBe(2);
+  });
+});
+
+describe('sddf audit --roles', () => {
+  it('a roles file overrides inference (LP000 notes go away, JSON shows the roles)', async () => {
+    const r = await run(ECHO, '--roles', `${FIX}/roles-echo.json`, '--format', 'json');
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.roles.pds.benchIdle).toBe('other');
+    expect(doc.roles.mrs.cyclecounters).toBe('other');
+    expect(doc.findings.filter((f: { rule: string }) => f.rule === 'LP000')).toEqual([]);
+  });
+
+  it('a bad roles file: exit 2 with a located error', async () => {
+    const r = await run(ECHO, '--roles', `${FIX}/roles-bad.json`);
+    expect(r.status).toBe(2);
+    expect(r.err).toMatch(/roles-bad\.json:2:25: ROLES: PD 'benchIdle': role must be one of/);
+    expect((await run(ECHO, '--roles', `${FIX}/none.json`)).status).toBe(2);
+  });
+});
+
+describe('sddf audit output formats', () => {
+  it('json is one document with the CLI.md keys', async () => {
+    const r = await run(`${FIX}/lp011-bad.system`, '--format', 'json');
+    expect(r.status).toBe(1);
+    const doc = JSON.parse(r.out);
+    expect(Object.keys(doc)).toEqual(['file', 'dialect', 'errors', 'roles', 'findings']);
+    expect(doc.dialect).toBe('2');
+  });
+
+  it('sarif, dot and svg', async () => {
+    const sarif = JSON.parse((await run(`${FIX}/lp002-bad.system`, '--format', 'sarif')).out);
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0].results[0].ruleId).toBe('LP002');
+    expect(sarif.runs[0].artifacts[0].location.uri).not.toMatch(/^\//);
+    expect((await run(`${FIX}/lp002-bad.system`, '--format', 'dot')).out).toMatch(/^digraph /);
+    expect((await run(`${FIX}/base.system`, '--format', 'svg')).out).toMatch(/<svg/);
+  });
+
+  it('--svg FILE writes the rendered graph next to the normal output', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sddf-audit-'));
+    const r = await run(`${FIX}/base.system`, '--svg', join(dir, 'g.svg'));
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/PASS/);
+    expect(readFileSync(join(dir, 'g.svg'), 'utf8')).toMatch(/<svg/);
+  });
+
+  it('--first-error keeps only the first validation error', async () => {
+    const r = await run(`${FIX}/invalid-priority.system`, '--format', 'json', '--first-error');
+    expect(JSON.parse(r.out).errors).toHaveLength(1);
+  });
+});
