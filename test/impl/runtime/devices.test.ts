@@ -9,11 +9,12 @@ import { registryOf, system } from './build.ts';
 describe('runtime + PL011 (impl/hw)', () => {
   it('a driver PD echoes received bytes through MMIO, acking the level IRQ each wake', () => {
     const out: number[] = [];
-    let rt: DeterministicRuntime | undefined;
+    // The device needs the runtime's IRQ controller, the runtime needs the device: bind late.
+    const late: { rt?: DeterministicRuntime } = {};
     const uart = new Pl011({
       name: 'uart',
       output: (b) => void out.push(b),
-      onIrqLevel: (up) => (up ? rt!.irqs.assertLine(33) : rt!.irqs.deassertLine(33)),
+      onIrqLevel: (up) => (up ? late.rt!.irqs.assertLine(33) : late.rt!.irqs.deassertLine(33)),
     });
     const model = system({
       mrs: [{ name: 'uart', size: 0x1000, phys: 0x900_0000n }],
@@ -50,7 +51,8 @@ describe('runtime + PL011 (impl/hw)', () => {
       }),
     });
     expect(created.errors).toEqual([]);
-    rt = created.runtime!;
+    const rt = created.runtime!;
+    late.rt = rt;
     rt.irqs.attachLevelSource(33, () => uart.irqAsserted());
     expect(rt.run({ maxSteps: 10 }).status).toBe('quiescent');
     uart.receive(new TextEncoder().encode('hi'));
