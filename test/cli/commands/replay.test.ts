@@ -1,0 +1,75 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../../cli/main.ts';
+import { captureIo } from './mc-io.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'sddf-replay-test-'));
+const trace = join(dir, 'spsc-relaxed.itf.json');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeAll(async () => {
+  expect(await main(['mc', 'spsc', '--bug', 'relaxed', '--out', dir], captureIo())).toBe(1);
+});
+
+async function replay(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const io = captureIo();
+  const status = await main(['replay', ...args], io);
+  return { status, stdout: io.stdout.join(''), stderr: io.stderr.join('') };
+}
+
+describe('sddf replay', () => {
+  it('replays a counterexample: text, mermaid and json (exit 0)', async () => {
+    const text = await replay([trace]);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/^# ?1 producer /m);
+    const mermaid = await replay([trace, '--format', 'mermaid']);
+    expect(mermaid.stdout).toMatch(/^sequenceDiagram/);
+    const json = JSON.parse((await replay([trace, '--format', 'json'])).stdout) as object;
+    expect(json).toMatchObject({ model: 'spsc', replayed: true, property: 'no-lost-wakeup' });
+  });
+
+  it('a diverging trace → exit 1 with the step and the differing variable', async () => {
+    const doc = JSON.parse(readFileSync(trace, 'utf8')) as { states: Record<string, unknown>[] };
+    doc.states[3]!['notif'] = !doc.states[3]!['notif'];
+    const bad = join(dir, 'diverged.itf.json');
+    writeFileSync(bad, JSON.stringify(doc));
+    const r = await replay([bad]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/diverges at step 3/);
+    expect(r.stdout).toMatch(/differs in: notif/);
+  });
+
+  it('a trace that is not JSON → exit 2 at file:line:column', async () => {
+    const bad = join(dir, 'broken.itf.json');
+    writeFileSync(bad, '{\n  "vars": [,\n}');
+    const r = await replay([bad]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${bad}:2:12`);
+  });
+
+  it('a trace that fails the ITF schema → exit 2 naming the JSON path', async () => {
+    const bad = join(dir, 'schema.itf.json');
+    writeFileSync(bad, JSON.stringify({ vars: ['x'], states: [{ x: null }] }));
+    const r = await replay([bad]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/\/states\/0\/x/);
+  });
+
+  it('a trace without sddf #meta, or for an unknown model → exit 2', async () => {
+    const plain = join(dir, 'plain.itf.json');
+    writeFileSync(plain, JSON.stringify({ vars: ['x'], states: [{ x: 1 }] }));
+    expect((await replay([plain])).status).toBe(2);
+    const doc = JSON.parse(readFileSync(trace, 'utf8')) as { '#meta': { model: string } };
+    doc['#meta'].model = 'nope';
+    const unknown = join(dir, 'unknown.itf.json');
+    writeFileSync(unknown, JSON.stringify(doc));
+    expect((await replay([unknown])).status).toBe(2);
+  });
+
+  it('--on impl is a later issue: exit 2 saying so', async () => {
+    const r = await replay([trace, '--on', 'impl']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/later issue/);
+  });
+});
