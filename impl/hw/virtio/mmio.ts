@@ -23,6 +23,8 @@ const MAX_KEPT_ERRORS = 64;
 /** Register block size: registers end at 0x100, device config follows (§4.2.2). */
 const MMIO_SIZE_BYTES = 0x200;
 const FEATURE_PAGES = 2;
+/** Bound on re-processing rounds in one service() call (notifies made while processing). */
+const MAX_SERVICE_ROUNDS = 1024;
 
 export interface VirtioDeviceOptions {
   readonly name: string;
@@ -71,6 +73,7 @@ export abstract class VirtioMmioDevice implements MmioDevice {
   #configGeneration = 0;
   #notifyPending: boolean[];
   #stalled = false;
+  #servicing = false;
   readonly #irq: IrqLine;
   #errorCount = 0;
   readonly #errors: string[] = [];
@@ -163,18 +166,34 @@ export abstract class VirtioMmioDevice implements MmioDevice {
     this.service();
   }
 
-  /** Process every queue notified since the last call; returns how many queues were processed. */
+  /**
+   * Process every queue notified since the last call; returns how many queue passes ran. Not
+   * re-entrant: a notify that arrives while a queue is being processed (a peer on the wire that
+   * answers synchronously and kicks this device again) is left pending and served by the outer
+   * call, so a pass never sees the avail ring change under it.
+   */
   service(): number {
-    if (this.#stalled || !this.live) return 0;
+    if (this.#servicing || this.#stalled || !this.live) return 0;
+    this.#servicing = true;
     let processed = 0;
-    for (let q = 0; q < this.queues.length; q++) {
-      if (!this.#notifyPending[q]) continue;
-      this.#notifyPending[q] = false;
-      if (!this.live) break;
-      if (this.queueState(q).ready) {
-        this.processQueue(q);
-        processed++;
+    try {
+      for (
+        let round = 0;
+        round < MAX_SERVICE_ROUNDS && this.#notifyPending.includes(true);
+        round++
+      ) {
+        for (let q = 0; q < this.queues.length; q++) {
+          if (!this.#notifyPending[q]) continue;
+          if (this.#stalled || !this.live) return processed;
+          this.#notifyPending[q] = false;
+          if (this.queueState(q).ready) {
+            this.processQueue(q);
+            processed++;
+          }
+        }
       }
+    } finally {
+      this.#servicing = false;
     }
     return processed;
   }

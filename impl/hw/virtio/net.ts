@@ -34,10 +34,18 @@ export interface NetStats {
   rxDroppedStalled: number;
   /** The next receive buffer was too small for header + frame (no MRG_RXBUF). */
   rxDroppedTooLong: number;
+  /** A frame arrived while the link was down (fault injection). */
+  rxDroppedLinkDown: number;
+  /** Transmitted while the link was down: the buffer is returned, the frame is lost. */
+  txDroppedLinkDown: number;
 }
 
 type RxDropReason =
-  'rxDroppedNoBuffer' | 'rxDroppedNotReady' | 'rxDroppedStalled' | 'rxDroppedTooLong';
+  | 'rxDroppedNoBuffer'
+  | 'rxDroppedNotReady'
+  | 'rxDroppedStalled'
+  | 'rxDroppedTooLong'
+  | 'rxDroppedLinkDown';
 
 export class VirtioNet extends VirtioMmioDevice implements NicPort {
   readonly mac: Uint8Array;
@@ -50,7 +58,10 @@ export class VirtioNet extends VirtioMmioDevice implements NicPort {
     rxDroppedNotReady: 0,
     rxDroppedStalled: 0,
     rxDroppedTooLong: 0,
+    rxDroppedLinkDown: 0,
+    txDroppedLinkDown: 0,
   };
+  #linkUp = true;
   #link: FrameEndpoint | null = null;
 
   constructor(options: VirtioNetOptions) {
@@ -66,7 +77,24 @@ export class VirtioNet extends VirtioMmioDevice implements NicPort {
 
   get rxDropped(): number {
     const s = this.stats;
-    return s.rxDroppedNoBuffer + s.rxDroppedNotReady + s.rxDroppedStalled + s.rxDroppedTooLong;
+    return (
+      s.rxDroppedNoBuffer +
+      s.rxDroppedNotReady +
+      s.rxDroppedStalled +
+      s.rxDroppedTooLong +
+      s.rxDroppedLinkDown
+    );
+  }
+
+  get linkUp(): boolean {
+    return this.#linkUp;
+  }
+
+  /** Cable pulled or plugged (fault injection): config status changes, a config interrupt. */
+  setLinkUp(up: boolean): void {
+    if (up === this.#linkUp) return;
+    this.#linkUp = up;
+    this.configChanged();
   }
 
   /** virtio 1.x §5.1.6: `num_buffers` is present with VERSION_1 or MRG_RXBUF. */
@@ -86,7 +114,8 @@ export class VirtioNet extends VirtioMmioDevice implements NicPort {
     const cfg = new Uint8Array(12);
     const v = new DataView(cfg.buffer);
     cfg.set(this.mac, 0);
-    v.setUint16(6, (this.deviceFeatures & Feature.NetStatus) !== 0n ? NET_S_LINK_UP : 0, true);
+    const reportsStatus = (this.deviceFeatures & Feature.NetStatus) !== 0n;
+    v.setUint16(6, reportsStatus && this.#linkUp ? NET_S_LINK_UP : 0, true);
     v.setUint16(8, 1, true);
     v.setUint16(10, NET_MTU_BYTES, true);
     return cfg;
@@ -123,9 +152,13 @@ export class VirtioNet extends VirtioMmioDevice implements NicPort {
       const frame = bytes.slice(hdrBytes);
       // §5.1.6.2: transmit buffers are returned with used.len = 0 (nothing written).
       if (!this.pushUsed(NET_TX_QUEUE, { head: chain.head, lenBytes: 0 })) return;
+      sent++;
+      if (!this.#linkUp) {
+        this.stats.txDroppedLinkDown++;
+        continue;
+      }
       this.stats.txFrames++;
       this.stats.txBytes += frame.length;
-      sent++;
       this.observer?.({ kind: 'frame-tx', device: this.name, lengthBytes: frame.length });
       this.#link?.receiveFrame(frame);
     }
@@ -142,6 +175,7 @@ export class VirtioNet extends VirtioMmioDevice implements NicPort {
     const q = this.queueState(NET_RX_QUEUE);
     if (!this.live || !q.ready) return this.#drop(frame, 'rxDroppedNotReady');
     if (this.stalled) return this.#drop(frame, 'rxDroppedStalled');
+    if (!this.#linkUp) return this.#drop(frame, 'rxDroppedLinkDown');
     const pending = q.pendingCount(this.dma);
     if (typeof pending !== 'number') return this.fail(pending);
     if (pending === 0) return this.#drop(frame, 'rxDroppedNoBuffer');
