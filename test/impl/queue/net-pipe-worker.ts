@@ -16,16 +16,17 @@ export interface PipeLayout {
   readonly activeOffset: number;
   readonly freeOffset: number;
   readonly dataOffset: number;
-  /** Int32 words: [consumer notification, producer notification]. */
+  /** Int32 words: [consumer notification, producer notification, ready count]. */
   readonly notifyOffset: number;
   readonly items: number;
   /** Test switch: skip the re-check after request_signal (the lost-wakeup bug). */
   readonly noRecheck: boolean;
+  /** Test switch: the producer skips one sequence number (a lost item the consumer must catch). */
+  readonly skipItem?: number;
+  /** Longest a PD sleeps before we call it a lost wakeup (a stranded item, §2.2). */
+  readonly waitTimeoutMs: number;
   readonly role: 'producer' | 'consumer';
 }
-
-/** Longest a PD sleeps before we call it a lost wakeup (a stranded item, §2.2). */
-const WAIT_TIMEOUT_MS = 2000;
 
 const L = workerData as PipeLayout;
 const active = new NetQueue({
@@ -37,7 +38,8 @@ const free = new NetQueue({
   capacity: L.capacity,
 });
 const data = new Uint32Array(L.sab, L.dataOffset, (L.capacity * 2048) / 4);
-const words = new Int32Array(L.sab, L.notifyOffset, 2);
+const words = new Int32Array(L.sab, L.notifyOffset, 3);
+const READY = 2; // start barrier: worker start-up (tsx boot) must not count as a sleeping peer
 const CONSUMER = 0;
 const PRODUCER = 1;
 
@@ -48,7 +50,7 @@ function notifyPd(word: number): void {
 
 /** Block until our notification word is non-zero, then clear it; false on timeout. */
 function waitNotified(word: number): boolean {
-  if (Atomics.wait(words, word, 0, WAIT_TIMEOUT_MS) === 'timed-out') return false;
+  if (Atomics.wait(words, word, 0, L.waitTimeoutMs) === 'timed-out') return false;
   Atomics.store(words, word, 0);
   return true;
 }
@@ -67,6 +69,7 @@ function producer(): { count: number; waits: number; error?: string } {
   while (seq < L.items) {
     let moved = false;
     while (seq < L.items && free.dequeueInto(d)) {
+      if (seq === L.skipItem) seq++;
       data[checkedIndex(d.ioLow, d.ioHigh)] = seq;
       if (!active.enqueueParts(d.ioLow, 0, 4, 0))
         return { count: seq, waits, error: 'active queue full' };
@@ -125,6 +128,9 @@ function consumer(): { count: number; waits: number; error?: string } {
   return { count: expected, waits };
 }
 
+Atomics.add(words, READY, 1);
+Atomics.notify(words, READY);
+for (let i = 0; i < 600 && Atomics.load(words, READY) < 2; i++) Atomics.wait(words, READY, 1, 100);
 const started = performance.now();
 const result = L.role === 'producer' ? producer() : consumer();
 parentPort?.postMessage({ role: L.role, ...result, seconds: (performance.now() - started) / 1000 });

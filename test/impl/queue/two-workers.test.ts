@@ -23,13 +23,19 @@ function runSide(layout: PipeLayout): Promise<SideResult> {
   });
 }
 
-async function pipe(opts: { items: number; capacity: number; noRecheck: boolean }) {
+async function pipe(opts: {
+  items: number;
+  capacity: number;
+  noRecheck: boolean;
+  skipItem?: number;
+  waitTimeoutMs?: number;
+}) {
   const qBytes = NetQueue.sizeBytes(opts.capacity);
   const activeOffset = 0;
   const freeOffset = Math.ceil(qBytes / 64) * 64;
   const dataOffset = freeOffset + Math.ceil(qBytes / 64) * 64;
   const notifyOffset = dataOffset + 2048 * opts.capacity;
-  const sab = new SharedArrayBuffer(notifyOffset + 8);
+  const sab = new SharedArrayBuffer(notifyOffset + 12);
   const h = createNetQueueHandle({
     active: { buffer: sab, byteOffset: activeOffset },
     free: { buffer: sab, byteOffset: freeOffset },
@@ -45,6 +51,8 @@ async function pipe(opts: { items: number; capacity: number; noRecheck: boolean 
     notifyOffset,
     items: opts.items,
     noRecheck: opts.noRecheck,
+    waitTimeoutMs: opts.waitTimeoutMs ?? 2000,
+    ...(opts.skipItem === undefined ? {} : { skipItem: opts.skipItem }),
   };
   return Promise.all([
     runSide({ ...base, role: 'producer' }),
@@ -62,5 +70,18 @@ describe('net queue between two worker threads', () => {
     expect(c.error).toBeUndefined();
     expect(p.count).toBe(1_000_000);
     expect(c.count).toBe(1_000_000);
+  }, 30_000);
+
+  it('the FIFO/no-loss check catches a producer that loses an item', async () => {
+    const [p, c] = await pipe({
+      items: 10_000,
+      capacity: 16,
+      noRecheck: false,
+      skipItem: 5000,
+      waitTimeoutMs: 300,
+    });
+    expect(c.error).toMatch(/expected 5000, saw 5001/);
+    expect(c.count).toBe(5000);
+    expect(p.error).toMatch(/stranded/); // the consumer stopped, so the producer's free buffers never return
   }, 30_000);
 });
