@@ -196,34 +196,15 @@ export class ParallelRuntime {
     };
   }
 
-  /**
-   * All PDs blocked (or stopped), no notification pending, no IRQ ack in flight, and the activity
-   * epoch unchanged across the scan. A worker bumps the epoch before it enters and before it leaves
-   * WAITING (worker-entry.ts), so an unchanged epoch means every PD read as WAITING stayed WAITING
-   * for the whole scan: nobody ran, nobody signalled, and every word read as zero is still zero.
-   * (Bumping only on leaving is not enough: a PD running at the scan's start could signal a PD the
-   * scan had already passed and then block before the scan reached it — a false quiescence.)
-   */
+  /** See scanQuiescent (worker-protocol.ts) for why this is sound. */
   private quiescent(): boolean {
-    const before = Atomics.load(this.global, P.GLOBAL_EPOCH);
-    for (const w of this.workers) {
-      const state = Atomics.load(w.ctrl, P.CTRL_STATE);
-      if (state === P.STATE_STOPPED) continue;
-      if (state !== P.STATE_WAITING) return false;
-      if ((Atomics.load(w.ctrl, P.CTRL_LO) | Atomics.load(w.ctrl, P.CTRL_HI)) !== 0) return false;
-      if (Atomics.load(w.ctrl, P.CTRL_PPC) !== P.PPC_FREE) return false;
-      if (Atomics.load(w.ctrl, P.CTRL_IRQ_ACKS) !== w.irqAcksSeen) return false;
-    }
-    return Atomics.load(this.global, P.GLOBAL_EPOCH) === before;
+    return P.scanQuiescent(this.workers, this.global);
   }
 
   private setBit(pd: string, id: number): void {
     const w = this.workers.find((x) => x.name === pd);
     assert(w !== undefined, `PD '${pd}' has a worker`);
-    if (id < 32) Atomics.or(w.ctrl, P.CTRL_LO, 1 << id);
-    else Atomics.or(w.ctrl, P.CTRL_HI, 1 << (id - 32));
-    Atomics.add(w.ctrl, P.CTRL_SEQ, 1);
-    Atomics.notify(w.ctrl, P.CTRL_SEQ);
+    P.signalBlock(w.ctrl, id);
   }
 
   private onMessage(w: PdWorker, m: P.WorkerMessage): void {

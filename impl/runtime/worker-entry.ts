@@ -30,13 +30,6 @@ const global = new Int32Array(data.global);
 const peers = new Map(data.peers.map((p) => [p.pd, new Int32Array(p.ctrl)]));
 const rec = data.record ? new Recorder() : null;
 
-function setBit(block: Int32Array, id: number): void {
-  if (id < 32) Atomics.or(block, P.CTRL_LO, 1 << id);
-  else Atomics.or(block, P.CTRL_HI, 1 << (id - 32));
-  Atomics.add(block, P.CTRL_SEQ, 1);
-  Atomics.notify(block, P.CTRL_SEQ);
-}
-
 function stopping(): boolean {
   return Atomics.load(global, P.GLOBAL_STOP) !== 0;
 }
@@ -57,7 +50,7 @@ const kernel: PdKernel = {
         toCh: channel.peerId,
         deferred,
       });
-    setBit(peer, channel.peerId);
+    P.signalBlock(peer, channel.peerId);
   },
   irqAck(_from: PdCore, irq: IrqConfig, deferred: boolean): void {
     Atomics.add(ctrl, P.CTRL_IRQ_ACKS, 1);
@@ -178,7 +171,7 @@ async function main(): Promise<void> {
       needInit = true;
       if (rec !== null) rec.push({ action: 'restart', pd: core.name, restarts });
     } else {
-      Atomics.store(ctrl, P.CTRL_STATE, P.STATE_STOPPED);
+      P.setState(ctrl, global, P.STATE_STOPPED);
     }
   };
   const crash = (): void => {
@@ -223,19 +216,16 @@ async function main(): Promise<void> {
           crash();
           core.runNotified(lo >>> 0, hi >>> 0);
         } else {
-          // seL4_Recv: publish WAITING, then re-check, then sleep. Entering and leaving WAITING
-          // both bump the epoch first, so a quiescence scan (parallel.ts) that sees no epoch change
-          // saw every PD WAITING for the whole scan.
-          Atomics.add(global, P.GLOBAL_EPOCH, 1);
-          Atomics.store(ctrl, P.CTRL_STATE, P.STATE_WAITING);
+          // seL4_Recv: publish WAITING, then re-check, then sleep. Every state change goes
+          // through setState, which bumps the epoch first (scanQuiescent depends on it).
+          P.setState(ctrl, global, P.STATE_WAITING);
           if (
             (Atomics.load(ctrl, P.CTRL_LO) | Atomics.load(ctrl, P.CTRL_HI)) === 0 &&
             Atomics.load(ctrl, P.CTRL_PPC) !== P.PPC_REQUEST
           ) {
             Atomics.wait(ctrl, P.CTRL_SEQ, seq, WAIT_MS);
           }
-          Atomics.add(global, P.GLOBAL_EPOCH, 1);
-          Atomics.store(ctrl, P.CTRL_STATE, P.STATE_RUNNING);
+          P.setState(ctrl, global, P.STATE_RUNNING);
           continue;
         }
       }
@@ -244,7 +234,7 @@ async function main(): Promise<void> {
     }
     Atomics.store(ctrl, P.CTRL_WAKES, wakes);
     if (Atomics.load(ctrl, P.CTRL_STATE) === P.STATE_BOOT)
-      Atomics.store(ctrl, P.CTRL_STATE, P.STATE_RUNNING);
+      P.setState(ctrl, global, P.STATE_RUNNING);
   }
   port.postMessage({
     t: 'done',
@@ -269,6 +259,6 @@ void main().catch((e: unknown) => {
     },
     restarted: false,
   } satisfies P.WorkerMessage);
-  Atomics.store(ctrl, P.CTRL_STATE, P.STATE_STOPPED);
+  P.setState(ctrl, global, P.STATE_STOPPED);
   port.postMessage({ t: 'done', events: [], wakes: 0, restarts: 0 } satisfies P.WorkerMessage);
 });

@@ -71,3 +71,55 @@ export type WorkerMessage =
       readonly wakes: number;
       readonly restarts: number;
     };
+
+/** seL4_Signal on a PD's notification: set the bit, bump the futex word, wake the waiter. */
+export function signalBlock(block: Int32Array, id: number): void {
+  if (id < 32) Atomics.or(block, CTRL_LO, 1 << id);
+  else Atomics.or(block, CTRL_HI, 1 << (id - 32));
+  Atomics.add(block, CTRL_SEQ, 1);
+  Atomics.notify(block, CTRL_SEQ);
+}
+
+/**
+ * Every state change of a PD bumps the global epoch *first*. scanQuiescent relies on it: an
+ * unchanged epoch across a scan means no PD changed state during the scan.
+ */
+export function setState(ctrl: Int32Array, global: Int32Array, state: number): void {
+  Atomics.add(global, GLOBAL_EPOCH, 1);
+  Atomics.store(ctrl, CTRL_STATE, state);
+}
+
+export interface ScanEntry {
+  readonly ctrl: Int32Array;
+  /** IRQ acks the main thread has processed for this PD. */
+  readonly irqAcksSeen: number;
+}
+
+/**
+ * Quiescence: every PD WAITING (or STOPPED) with an empty notification word, a free PPC endpoint
+ * and no IRQ ack in flight, and the epoch unchanged across the scan. Since every state change
+ * bumps the epoch first (setState), an unchanged epoch means each PD stayed in the state the scan
+ * read for the whole scan: nobody ran, nobody signalled, and a word read as zero is still zero.
+ * Bumping only when leaving WAITING is not enough: a PD running when the scan starts could signal
+ * a PD the scan has already passed and then block before the scan reaches it (found by the
+ * 100 000-round bench). `between` is a test hook run after each PD is read.
+ */
+export function scanQuiescent(
+  entries: readonly ScanEntry[],
+  global: Int32Array,
+  between?: (index: number) => void,
+): boolean {
+  const before = Atomics.load(global, GLOBAL_EPOCH);
+  for (let i = 0; i < entries.length; i++) {
+    const { ctrl, irqAcksSeen } = entries[i]!;
+    const state = Atomics.load(ctrl, CTRL_STATE);
+    if (state !== STATE_STOPPED) {
+      if (state !== STATE_WAITING) return false;
+      if ((Atomics.load(ctrl, CTRL_LO) | Atomics.load(ctrl, CTRL_HI)) !== 0) return false;
+      if (Atomics.load(ctrl, CTRL_PPC) !== PPC_FREE) return false;
+      if (Atomics.load(ctrl, CTRL_IRQ_ACKS) !== irqAcksSeen) return false;
+    }
+    between?.(i);
+  }
+  return Atomics.load(global, GLOBAL_EPOCH) === before;
+}
