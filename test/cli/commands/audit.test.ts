@@ -47,7 +47,7 @@ describe('sddf audit exit status', () => {
   });
 
   it('1: a Microkit validation error, reported in "errors"', async () => {
-    const r = await run(`${FIX}/invalid-priority.system`, '--format', 'json');
+    const r = await run(`${FIX}/invalid/invalid-priority.system`, '--format', 'json');
     expect(r.status).toBe(1);
     const doc = JSON.parse(r.out);
     expect(doc.errors[0]).toMatchObject({ line: 5 });
@@ -61,7 +61,7 @@ describe('sddf audit exit status', () => {
     expect(missing.status).toBe(2);
     expect(missing.out).toBe('');
     expect(missing.err).toMatch(/no-such\.system.*could not read/);
-    const malformed = await run(`${FIX}/malformed.system`, '--format', 'json');
+    const malformed = await run(`${FIX}/invalid/malformed.system`, '--format', 'json');
     expect(malformed.status).toBe(2);
     expect(malformed.out).toBe('');
     expect(malformed.err).toMatch(/malformed\.system:\d+:\d+: /);
@@ -115,7 +115,12 @@ describe('sddf audit output formats', () => {
   });
 
   it('--first-error keeps only the first validation error', async () => {
-    const r = await run(`${FIX}/invalid-priority.system`, '--format', 'json', '--first-error');
+    const r = await run(
+      `${FIX}/invalid/invalid-priority.system`,
+      '--format',
+      'json',
+      '--first-error',
+    );
     expect(JSON.parse(r.out).errors).toHaveLength(1);
   });
 });

@@ -21,8 +21,10 @@ describe('audit stage', () => {
   });
   it('fails on a system with an error finding, errors on unreadable input', async () => {
     expect((await auditStage(opts(`${FIX}/lp003-bad.system`)))[0]?.verdict).toBe('fail');
-    expect((await auditStage(opts(`${FIX}/invalid-priority.system`)))[0]?.verdict).toBe('fail');
-    expect((await auditStage(opts(`${FIX}/malformed.system`)))[0]?.verdict).toBe('error');
+    expect((await auditStage(opts(`${FIX}/invalid/invalid-priority.system`)))[0]?.verdict).toBe(
+      'fail',
+    );
+    expect((await auditStage(opts(`${FIX}/invalid/malformed.system`)))[0]?.verdict).toBe('error');
     expect((await auditStage(opts('no_such_system')))[0]?.verdict).toBe('error');
   });
 });

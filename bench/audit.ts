@@ -1,0 +1,70 @@
+// Speed of `sddf audit` (issue #4 acceptance): the audit of the largest shared fixture, parse
+// included (goal < 200 ms), and every shared fixture in one process (goal < 1 s). Cold = first
+// call in the process (module JIT warm-up included), warm = median of repeated runs. The peer
+// measured in the same run is the SDF parse alone: the ratio says what the auditor adds on top.
+// The Z3 isolation proof (not on the audit path; `sddf check`/tests) is timed separately.
+// Run: npx tsx bench/audit.ts
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseSystemFile } from '../impl/sdf/index.ts';
+import { runAudit } from '../impl/report/audit.ts';
+import { auditToJson } from '../spec/system/audit/render/json.ts';
+import { auditToSarif } from '../spec/system/audit/render/sarif.ts';
+import { proveIsolation, releaseZ3 } from '../proofs/smt/isolation.ts';
+
+const FIXTURES = join(import.meta.dirname, '../../shared/fixtures/sdf');
+const WARM_RUNS = 30;
+
+function auditOnce(file: string): void {
+  const r = runAudit({ system: file });
+  if (!r.ok) throw new Error(`${file} unreadable`);
+  auditToJson(r.outcome);
+  auditToSarif(r.outcome, { uri: 'x.system', toolVersion: 'bench' });
+}
+
+function ms(f: () => void): number {
+  const t = performance.now();
+  f();
+  return performance.now() - t;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+const files = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.system'))
+  .map((f) => join(FIXTURES, f));
+const largest = [...files].sort((a, b) => statSync(b).size - statSync(a).size)[0] ?? '';
+
+const coldAll = ms(() => files.forEach(auditOnce));
+const coldLargest = ms(() => auditOnce(largest));
+const warmLargest = median(Array.from({ length: WARM_RUNS }, () => ms(() => auditOnce(largest))));
+const warmParse = median(
+  Array.from({ length: WARM_RUNS }, () => ms(() => parseSystemFile(largest))),
+);
+const warmAll = median(Array.from({ length: WARM_RUNS }, () => ms(() => files.forEach(auditOnce))));
+
+const fmt = (x: number): string => `${x.toFixed(1).padStart(7)} ms`;
+console.log(`largest fixture: ${largest.split('/').pop()} (${statSync(largest).size} bytes)`);
+console.log(
+  `  all ${files.length} fixtures, cold (first in process): ${fmt(coldAll)}   goal < 1000 ms`,
+);
+console.log(`  largest, audit incl. parse, after cold pass:  ${fmt(coldLargest)}   goal <  200 ms`);
+console.log(`  largest, audit incl. parse, warm median:      ${fmt(warmLargest)}`);
+console.log(
+  `  largest, parse only (peer), warm median:      ${fmt(warmParse)}   audit/parse = ${(warmLargest / warmParse).toFixed(2)}x`,
+);
+console.log(`  all fixtures, warm median:                    ${fmt(warmAll)}`);
+
+const report = runAudit({ system: largest });
+if (report.ok && report.outcome.report !== undefined) {
+  const t = performance.now();
+  const proof = await proveIsolation(report.outcome.report.flow);
+  const total = performance.now() - t;
+  console.log(
+    `  Z3 isolation proof of the largest (${proof.pairs.length} client pairs, z3 init included): ${fmt(total)}`,
+  );
+  await releaseZ3();
+}
