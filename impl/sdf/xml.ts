@@ -61,29 +61,49 @@ class LineTable {
       if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) this.starts.push(i + 1);
     }
   }
+  /** Lookups come in document order, so we walk from the previous line instead of searching. */
+  private hint = 0;
+
   at(offset: number): SourceLocation {
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((this.starts[mid] ?? 0) <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    const column = offset - (this.starts[lo] ?? 0) + 1;
+    let i = this.hint;
+    const last = this.starts.length - 1;
+    while (i < last && (this.starts[i + 1] ?? Infinity) <= offset) i++;
+    while (i > 0 && (this.starts[i] ?? 0) > offset) i--;
+    this.hint = i;
+    const column = offset - (this.starts[i] ?? 0) + 1;
     assert(column >= 1, () => `column ${column} < 1 at offset ${offset}`);
-    return { file: this.file, line: lo + 1, column };
+    return { file: this.file, line: i + 1, column };
   }
 }
 
-/** Offsets of each attribute name inside a start tag `<tag a="1" b='2'>` (first occurrence wins). */
+function isXmlSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
+/**
+ * Offsets of each attribute name inside a start tag `<tag a="1" b='2'>` (first occurrence wins).
+ * saxes has already checked the syntax, so a plain scan suffices; it stops at anything odd.
+ */
 function attributeOffsets(tagText: string, nameLength: number): Map<string, number> {
   const out = new Map<string, number>();
-  const re = /[\s]([^\s=/>"']+)\s*=\s*("[^"]*"|'[^']*')/gu;
-  re.lastIndex = Math.min(1 + nameLength, tagText.length);
-  let guard = 0;
-  for (let m = re.exec(tagText); m !== null && guard < 10_000; m = re.exec(tagText), guard++) {
-    const name = m[1];
-    if (name !== undefined && !out.has(name)) out.set(name, m.index + 1);
+  const n = tagText.length;
+  let i = Math.min(1 + nameLength, n);
+  for (let guard = 0; guard < n && i < n; guard++) {
+    while (i < n && isXmlSpace(tagText.charCodeAt(i))) i++;
+    const nameStart = i;
+    while (i < n && !isXmlSpace(tagText.charCodeAt(i)) && '=/>'.indexOf(tagText.charAt(i)) < 0) i++;
+    if (i === nameStart) break;
+    const name = tagText.slice(nameStart, i);
+    while (i < n && isXmlSpace(tagText.charCodeAt(i))) i++;
+    if (tagText.charAt(i) !== '=') break;
+    i++;
+    while (i < n && isXmlSpace(tagText.charCodeAt(i))) i++;
+    const quote = tagText.charAt(i);
+    if (quote !== '"' && quote !== "'") break;
+    const close = tagText.indexOf(quote, i + 1);
+    if (close < 0) break;
+    if (!out.has(name)) out.set(name, nameStart);
+    i = close + 1;
   }
   return out;
 }
