@@ -55,6 +55,8 @@ export interface McRun {
   readonly itf?: ItfTrace;
   readonly tracePath?: string;
   readonly minimised: boolean;
+  /** Every property the run checked (invariants, the quiescence oracle, the liveness goal). */
+  readonly properties: readonly string[];
 }
 
 /** Unknown model, bug or bound: a usage error (exit 2). */
@@ -91,6 +93,13 @@ export function runModelCheck(o: McRunOptions): McRun {
   const { entry, options } = resolveModel(o);
   const ts = entry.build(options);
   const search = o.search ?? 'bfs';
+  const properties = [
+    ...ts.invariants.map((i) => i.name),
+    ...(ts.quiescentViolation !== undefined ? ['no-lost-wakeup'] : []),
+    ...(o.liveness === true && ts.goal !== undefined
+      ? [`${ts.goalName ?? 'eventually-goal'} (liveness, weak fairness)`]
+      : []),
+  ];
   const result = checkModel(ts, {
     search,
     ...(o.por !== undefined ? { por: o.por } : {}),
@@ -103,7 +112,7 @@ export function runModelCheck(o: McRunOptions): McRun {
     ...(o.onProgress !== undefined ? { onProgress: o.onProgress } : {}),
   });
   if (result.verdict !== 'violated' || result.trace === undefined) {
-    return { entry, options, search, result, minimised: false };
+    return { entry, options, search, result, minimised: false, properties };
   }
   let trace = result.trace;
   let minimised = false;
@@ -129,6 +138,7 @@ export function runModelCheck(o: McRunOptions): McRun {
     result: { ...result, trace },
     itf,
     minimised,
+    properties,
     ...(tracePath !== undefined ? { tracePath } : {}),
   };
 }
@@ -205,6 +215,7 @@ function renderRun(io: Io, run: McRun): void {
     `  reductions: POR ${r.reductions.por ? 'on' : 'off'}, symmetry ${r.reductions.symmetry ? 'on' : 'off'}; ` +
       `fingerprint collision probability ${r.collisionProbability.toExponential(1)}`,
   ];
+  lines.push(`  checked: ${run.properties.join(', ')}`);
   if (r.message !== undefined) lines.push(`  ${r.message}`);
   if (run.itf !== undefined) {
     const how = run.minimised ? 'minimised' : run.search === 'bfs' ? 'shortest' : 'as found';
@@ -304,6 +315,7 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
           ...(run.itf !== undefined ? { traceSteps: run.itf.states.length - 1 } : {}),
           ...(r.incompleteReason !== undefined ? { incompleteReason: r.incompleteReason } : {}),
           options: run.options,
+          properties: run.properties,
           search: run.search,
           reductions: r.reductions,
           collisionProbability: r.collisionProbability,
