@@ -90,6 +90,7 @@ export function toJson(report: ProveReport): unknown {
       verdict: r.verdict,
       seconds: r.seconds,
       ...(r.expected === undefined ? {} : { expected: r.expected }),
+      ...(r.defect === undefined ? {} : { defect: r.defect }),
       ...(r.counterexample === undefined ? {} : { counterexample: r.counterexample }),
       ...(r.reason === undefined ? {} : { reason: r.reason }),
       statement: r.statement,
@@ -107,7 +108,10 @@ function renderList(io: Io, format: string): void {
   }
   const width = Math.max(...infos.map((o) => o.name.length));
   for (const o of infos) {
-    const mark = o.expected === undefined ? '' : `  [expected ${o.expected}]`;
+    const mark =
+      o.expected === undefined
+        ? ''
+        : `  [expected ${o.expected}: ${o.defect ?? 'upstream defect'}]`;
     io.out(`${o.name.padEnd(width)}  u${o.widthBits}  ${o.statement}${mark}`);
   }
 }
@@ -139,7 +143,9 @@ function verdictCell(io: Io, r: ObligationResult): string {
 }
 
 function note(r: ObligationResult): string {
-  if (r.expected !== undefined && r.matches) return '  (expected: documents an upstream defect)';
+  if (r.expected !== undefined && r.matches) {
+    return `  (expected: documents ${r.defect ?? 'an upstream defect'})`;
+  }
   if (r.expected !== undefined) return `  (expected ${r.expected}!)`;
   if (r.verdict === 'unknown') return `  (${r.reason ?? 'unknown'})`;
   return '';

@@ -36,6 +36,7 @@ export interface FullCheckSpec {
   readonly capacity: { readonly maxLog2: number } | { readonly fixed: number };
   readonly models: string;
   readonly expected?: 'refuted';
+  readonly defect?: string;
   /**
    * The abstract condition the check must agree with; by default empty for the empty form, CAP − 1
    * entries for the reserved-slot form, capacity entries otherwise. (A seeded break pairs a check
@@ -59,6 +60,7 @@ export function fullCheckObligation(spec: FullCheckSpec): Obligation {
       widthBits: w,
       models: spec.models,
       ...(spec.expected === undefined ? {} : { expected: spec.expected }),
+      ...(spec.defect === undefined ? {} : { defect: spec.defect }),
     },
     (z) => {
       const modulus = 1n << BigInt(w);
@@ -164,6 +166,7 @@ export function fullCheckObligations(): readonly Obligation[] {
       capacity: { maxLog2: 15 },
       models: `net_queue_full_free/active: \`tail - head == capacity\` ${net}; upstream defect U1`,
       expected: 'refuted',
+      defect: 'U1',
     }),
     fullCheckObligation({
       name: 'full-check.net.corrected',

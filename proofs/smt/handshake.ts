@@ -388,7 +388,12 @@ export function handshakeBmcObligation(
     models:
       MODELS +
       (recheck ? '' : '; without the double-check (bug catalogue F2/F8, serial virt_tx 334e9be8)'),
-    ...(recheck ? {} : { expected: 'refuted' as const }),
+    ...(recheck
+      ? {}
+      : {
+          expected: 'refuted' as const,
+          defect: 'F2/F8 (fixed upstream: the protocol without the fix)',
+        }),
     run: (z, limits) => runBmc(z, { actions, variant, maxSteps, timeoutMs: limits.timeoutMs }),
   };
 }

@@ -55,12 +55,13 @@ export function allObligations(): readonly Obligation[] {
 
 /** Names and descriptions without running anything (`sddf prove --list`). */
 export function listObligations(): readonly ObligationInfo[] {
-  return allObligations().map(({ name, statement, widthBits, models, expected }) => ({
+  return allObligations().map(({ name, statement, widthBits, models, expected, defect }) => ({
     name,
     statement,
     widthBits,
     models,
     ...(expected === undefined ? {} : { expected }),
+    ...(defect === undefined ? {} : { defect }),
   }));
 }
 
@@ -106,6 +107,7 @@ export async function openProver(opts: { readonly timeoutMs?: number } = {}): Pr
         widthBits: obligation.widthBits,
         models: obligation.models,
         ...(obligation.expected === undefined ? {} : { expected: obligation.expected }),
+        ...(obligation.defect === undefined ? {} : { defect: obligation.defect }),
         verdict: outcome.verdict,
         seconds: Math.round(seconds * 1000) / 1000,
         ...(outcome.counterexample === undefined ? {} : { counterexample: outcome.counterexample }),

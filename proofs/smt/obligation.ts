@@ -41,6 +41,8 @@ export interface ObligationInfo {
   readonly models: string;
   /** Present when the obligation documents an upstream defect: refuted is the right answer. */
   readonly expected?: 'refuted';
+  /** The defect an expected refutation documents (sddf-bug-catalogue.md id, or why it has none). */
+  readonly defect?: string;
 }
 
 export interface Obligation extends ObligationInfo {

@@ -422,9 +422,60 @@ function seededGuard(
   return args.queueOp.guard(z, pre, capacity);
 }
 
+/**
+ * include/sddf/i2c/queue.h, i2c_enqueue_request and i2c_request_commit: `assert(staged_active_tail
+ * >= ctrl.tail)` compares the free-running u32 indices numerically. Under the request invariant
+ * (the staged tail is ahead of the committed one, modulo 2^32) it fails once the staged tail has
+ * wrapped and the committed tail has not: a debug build aborts on a healthy queue. [unconfirmed]:
+ * read in the upstream header (sddf-protocols.md §2.5 describes the staging but not the assert);
+ * not in the bug catalogue. `wrapSafe` is the fix, `(uint32_t)(staged - tail) <= (staged - head)`.
+ */
+export function i2cStagedAssertObligation(variant: { wrapSafe?: boolean } = {}): Obligation {
+  const system = i2cRequestSystem('i2c');
+  const wrapSafe = variant.wrapSafe === true;
+  return validityObligation(
+    {
+      name: wrapSafe
+        ? 'queue-bounds.i2c.staged-assert-wrap-safe'
+        : 'queue-bounds.i2c.staged-assert',
+      statement:
+        `under ${system.invariantText}, the debug assert ` +
+        (wrapSafe
+          ? '`(uint32_t)(staged_active_tail - ctrl.tail) <= (uint32_t)(staged_active_tail - ctrl.head)`'
+          : '`staged_active_tail >= ctrl.tail` (numeric u32 comparison)') +
+        ' holds, for symbolic capacity 1 << k, k ≤ 31',
+      widthBits: 32,
+      models:
+        'i2c_enqueue_request / i2c_request_commit debug assert (include/sddf/i2c/queue.h; ' +
+        'sddf-protocols.md §2.5)',
+      ...(wrapSafe
+        ? {}
+        : {
+            expected: 'refuted' as const,
+            defect: 'i2c staged-tail assert not wrap-safe ([unconfirmed], not in the catalogue)',
+          }),
+    },
+    (z) => {
+      const { capacity, range } = capacityTerm(z, system);
+      const s = preState(z, system);
+      const staged = req(s, 'staged_tail');
+      const tail = req(s, 'tail');
+      const assertion = wrapSafe
+        ? staged.sub(tail).ule(staged.sub(req(s, 'head')))
+        : staged.uge(tail);
+      return {
+        claim: z.Implies(z.And(range, system.invariant(z, s, capacity)), assertion),
+        witnesses: { capacity, tail, head: req(s, 'head'), staged_active_tail: staged },
+      };
+    },
+  );
+}
+
 /** Every `queue-bounds.*` obligation, in a stable order. */
 export function queueBoundsObligations(): readonly Obligation[] {
-  return SYSTEMS.flatMap((system) =>
-    system.ops.map((o) => queueBoundsObligation(system.cls, o.op)),
-  );
+  return [
+    ...SYSTEMS.flatMap((system) => system.ops.map((o) => queueBoundsObligation(system.cls, o.op))),
+    i2cStagedAssertObligation(),
+    i2cStagedAssertObligation({ wrapSafe: true }),
+  ];
 }

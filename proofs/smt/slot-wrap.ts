@@ -26,6 +26,7 @@ export interface SlotWrapSpec {
   readonly capacity: 'pow2' | number;
   readonly models: string;
   readonly expected?: 'refuted';
+  readonly defect?: string;
 }
 
 /** The continuity claim for a symbolic (power-of-two) or fixed capacity. */
@@ -44,6 +45,7 @@ export function slotWrapObligation(spec: SlotWrapSpec): Obligation {
       widthBits: w,
       models: spec.models,
       ...(spec.expected === undefined ? {} : { expected: spec.expected }),
+      ...(spec.defect === undefined ? {} : { defect: spec.defect }),
     },
     (z) => (spec.capacity === 'pow2' ? pow2Query(z, w) : fixedQuery(z, w, spec.capacity)),
   );
@@ -165,6 +167,7 @@ export function slotWrapObligations(): readonly Obligation[] {
         'i2c `staged_active_tail % I2C_QUEUE_CAPACITY` with CAP = 254 and uint32_t indices ' +
         '(sddf-protocols.md §2.5; upstream defect U5, sddf-bug-catalogue.md §3)',
       expected: 'refuted',
+      defect: 'U5',
     }),
     slotWrapObligation({
       name: 'slot-wrap.blk-384.u32',
@@ -174,6 +177,7 @@ export function slotWrapObligations(): readonly Obligation[] {
         'blk driver queue `tail % capacity` with capacity = Σ client capacities = 3 × 128 ' +
         '(sddf-protocols.md §2.3; upstream defect U8, sddf-bug-catalogue.md §3)',
       expected: 'refuted',
+      defect: 'U8',
     }),
   ];
 }

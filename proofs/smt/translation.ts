@@ -97,7 +97,7 @@ export function blkBoundsObligation(form: BlkBoundsForm): Obligation {
         'blk virt client request bounds check (sddf-bug-catalogue.md U6; count is uint16_t, ' +
         'offsets and size are u64)' +
         (form === 'as-written' ? '; upstream defect U6' : ''),
-      ...(form === 'as-written' ? { expected: 'refuted' as const } : {}),
+      ...(form === 'as-written' ? { expected: 'refuted' as const, defect: 'U6' } : {}),
     },
     (z) => {
       const offset: Z3BitVec = z.BitVec.const('cli_offset', 64);

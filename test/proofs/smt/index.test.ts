@@ -32,10 +32,17 @@ describe('the obligation list', () => {
     expect(expected).toEqual([
       'full-check.net.as-written',
       'handshake.no-recheck',
+      'queue-bounds.i2c.staged-assert',
       'slot-wrap.blk-384.u32',
       'slot-wrap.i2c-254.u32',
       'translation.blk-virt.bounds.as-written',
     ]);
+  });
+
+  it('names the defect each expected refutation documents', () => {
+    for (const o of listObligations()) {
+      expect(o.defect !== undefined, o.name).toBe(o.expected !== undefined);
+    }
   });
 
   it('reports unknown names', () => {
