@@ -39,6 +39,15 @@ export type HwEvent =
 
 export type HwObserver = (event: HwEvent) => void;
 
+/** Fault injection (issue #5 part 4, "stall a device"): every emulated device implements it. */
+export interface StallableDevice {
+  readonly stalled: boolean;
+  /** Stop processing (queues, FIFO drain, alarms) until released. */
+  stall(): void;
+  /** Resume, and catch up on what was notified or became due meanwhile. */
+  release(): void;
+}
+
 export function isDmaFault(x: unknown): x is DmaFault {
   return typeof x === 'object' && x !== null && (x as { kind?: unknown }).kind === 'dma-fault';
 }

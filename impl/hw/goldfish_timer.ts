@@ -6,7 +6,7 @@
 
 import { assert } from '../../spec/common/assert.ts';
 import type { Clock, MmioDevice } from '../mem/types.ts';
-import { IrqLine, type HwObserver } from './events.ts';
+import { IrqLine, type HwObserver, type StallableDevice } from './events.ts';
 
 export const GoldfishReg = {
   TIME_LOW: 0x00,
@@ -21,7 +21,7 @@ export const GoldfishReg = {
 
 const SIZE_BYTES = 0x1000;
 
-export class GoldfishTimer implements MmioDevice {
+export class GoldfishTimer implements MmioDevice, StallableDevice {
   readonly name: string;
   readonly sizeBytes = SIZE_BYTES;
   readonly #clock: Clock;
@@ -70,6 +70,9 @@ export class GoldfishTimer implements MmioDevice {
   }
 
   /** A stalled timer does not fire until released (fault injection). */
+  get stalled(): boolean {
+    return this.#stalled;
+  }
   stall(): void {
     this.#stalled = true;
   }

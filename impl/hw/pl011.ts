@@ -7,7 +7,7 @@
 
 import { assert } from '../../spec/common/assert.ts';
 import type { MmioDevice } from '../mem/types.ts';
-import { IrqLine, type HwObserver } from './events.ts';
+import { IrqLine, type HwObserver, type StallableDevice } from './events.ts';
 
 export const Pl011Reg = {
   DR: 0x000,
@@ -53,7 +53,7 @@ export interface Pl011Options {
   readonly onIrqLevel?: (asserted: boolean) => void;
 }
 
-export class Pl011 implements MmioDevice {
+export class Pl011 implements MmioDevice, StallableDevice {
   readonly name: string;
   readonly sizeBytes = SIZE_BYTES;
   readonly #output: (byte: number) => void;
@@ -114,6 +114,9 @@ export class Pl011 implements MmioDevice {
     return this.mis !== 0;
   }
 
+  get stalled(): boolean {
+    return this.#stalled;
+  }
   stall(): void {
     this.#stalled = true;
   }

@@ -6,7 +6,7 @@
 import { assert, unreachable } from '../../../spec/common/assert.ts';
 import { u32 } from '../../../spec/common/int.ts';
 import type { DmaFault, DmaPort, MmioDevice } from '../../mem/types.ts';
-import { IrqLine, observedDmaPort, type HwObserver } from '../events.ts';
+import { IrqLine, observedDmaPort, type HwObserver, type StallableDevice } from '../events.ts';
 import {
   Feature,
   Interrupt,
@@ -53,7 +53,7 @@ export interface VirtioShape {
   readonly numQueues: number;
 }
 
-export abstract class VirtioMmioDevice implements MmioDevice {
+export abstract class VirtioMmioDevice implements MmioDevice, StallableDevice {
   readonly name: string;
   readonly sizeBytes = MMIO_SIZE_BYTES;
   readonly deviceId: number;
