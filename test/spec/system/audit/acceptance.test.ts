@@ -68,6 +68,17 @@ describe('reference results on the shared fixtures (least-privilege-policy.md)',
     });
   }
 
+  it('reports the dialect of each fixture (pp on the PD: 1.x; pp on <end>: 2.x)', () => {
+    for (const [name, dialect] of [
+      ['sddf_echo_server_qemu_virt_aarch64.system', '1'],
+      ['sddf_i2c_odroidc4.system', '1'],
+      ['sddf_timer_qemu_virt_aarch64.system', '1'],
+      ['sddf_gpu_qemu_virt_aarch64.system', '2'],
+    ] as const) {
+      expect(auditFile(shared(name)).dialect).toBe(dialect);
+    }
+  });
+
   it('every shared fixture is covered above', () => {
     expect(systemFiles(SHARED_FIXTURES).map((f) => basename(f))).toHaveLength(6);
   });
