@@ -172,6 +172,35 @@ describe('faults and restart', () => {
     expect(new Uint32Array(runtime!.region('q').buffer!)[0]).toBe(5);
   });
 
+  it('records DMA and DMA faults through the IOMMU; a faulting device stops no PD', () => {
+    const model = system({
+      mrs: [
+        { name: 'rx_dma', size: 0x1000, phys: 0x5000_0000n },
+        { name: 'private', size: 0x1000, phys: 0x5100_0000n },
+      ],
+      pds: [{ name: 'driver', priority: 1, maps: [{ mr: 'rx_dma', vaddr: 0x1000 }] }],
+    });
+    const { runtime } = DeterministicRuntime.create(model, {
+      registry: registryOf({ driver: () => ({}) }),
+      devices: [{ device: 'nic', ioMaps: [{ mr: 'rx_dma' }] }],
+      record: true,
+    });
+    const rt = runtime!;
+    const port = rt.iommu.portFor('nic');
+    expect(port.write(0x5000_0010n, new Uint8Array([1, 2]))).toBeNull();
+    expect(port.write(0x5100_0000n, new Uint8Array([1]))).not.toBeNull();
+    expect(rt.run({ maxSteps: 10 })).toMatchObject({ status: 'quiescent', faults: [] });
+    expect(
+      rt
+        .rec!.events.filter((e) => e.action === 'dma' || e.action === 'dma_fault')
+        .map((e) => [e.action, e.pd, e.ioAddr]),
+    ).toEqual([
+      ['dma', 'nic', '0x50000010'],
+      ['dma_fault', 'nic', '0x51000000'],
+    ]);
+    expect(new Uint8Array(rt.region('private').buffer!)[0]).toBe(0);
+  });
+
   it('an exception in a handler is a fault of that PD, not of the runtime', () => {
     const model = system({ pds: [{ name: 'a', priority: 1 }] });
     const { runtime } = DeterministicRuntime.create(model, {

@@ -33,9 +33,14 @@ describe('ParallelRuntime (one worker_thread per PD)', () => {
     const rounds = 3000;
     const det = DeterministicRuntime.create(model, { registry: registry(rounds) }).runtime!;
     expect(det.run({ maxSteps: 100_000 }).status).toBe('quiescent');
-    const par = ParallelRuntime.create(model, { registry: registry(rounds) }).runtime!;
+    const par = ParallelRuntime.create(model, {
+      registry: registry(rounds),
+      record: true,
+    }).runtime!;
     const r = await par.run({ timeoutMs: 30_000 });
     expect(r).toMatchObject({ status: 'quiescent', faults: [] });
+    // Each worker records its own events (there is no global order across threads).
+    expect(r.events.get('pong')!.filter((e) => e.action === 'notified')).toHaveLength(rounds);
     expect(log(par)).toEqual(log(det));
     expect(log(par)).toHaveLength(rounds);
     expect(log(par)[rounds - 1]).toBe(pongReply(rounds));
