@@ -268,12 +268,49 @@ class Search {
     return true;
   }
 
+  /**
+   * Under symmetry the search stores representatives, so its path is not a run of the model.
+   * Rebuild a concrete run: from an initial state, at each step take a successor whose canonical
+   * form is the next representative (it exists: canonicalize maps runs to runs of the quotient).
+   */
+  concretize(trace: McTrace): McTrace {
+    const { ts, w } = this;
+    const canon = (x: State): string => {
+      ts.canonicalize!(x, this.canonOut);
+      return this.canonOut.join(',');
+    };
+    const repKey = (x: State): string => Array.from(x).join(',');
+    let cur = ts.initialStates().find((x) => canon(x) === repKey(trace.states[0]!));
+    assert(cur !== undefined, 'no initial state maps to the first representative');
+    const states: State[] = [cur.slice()];
+    const actions: number[] = [];
+    for (let i = 1; i < trace.states.length; i++) {
+      const want = repKey(trace.states[i]!);
+      let next: State | undefined;
+      let action = -1;
+      ts.successors(cur, (a, x) => {
+        if (next === undefined && canon(x) === want) {
+          next = x.slice(0, w);
+          action = a;
+        }
+      });
+      assert(next !== undefined, `no concrete successor maps to representative ${i}`);
+      states.push(next);
+      actions.push(action);
+      cur = next;
+    }
+    return { states, actions };
+  }
+
   result(
     store: StateStore,
     verdict: Verdict,
     extra: { found?: Found; trace?: McTrace } = {},
   ): McResult {
     const seconds = (this.now() - this.t0) / 1000;
+    if (extra.trace !== undefined && this.symmetry) {
+      extra = { ...extra, trace: this.concretize(extra.trace) };
+    }
     return {
       verdict,
       ...(extra.found !== undefined

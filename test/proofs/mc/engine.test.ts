@@ -154,6 +154,18 @@ describe('checkModel: reductions agree with the full search', () => {
       expect(r.property).toBe('sum');
     }
   });
+
+  it('symmetry: the counterexample is a concrete run of the model, not a path of representatives', () => {
+    const ts = twoClients(2);
+    for (const search of ['bfs', 'dfs'] as const) {
+      const r = checkModel(ts, { search, symmetry: true });
+      expect(r.verdict).toBe('violated');
+      expectValidTrace(ts, r.trace!);
+      // Representatives are sorted pairs, so the stored path (0,0) → (0,1) is not a step of
+      // client0; the concrete run is (0,0) → (1,0) → ...
+      expect(Array.from(r.trace!.states[1]!)).toEqual([1, 0]);
+    }
+  });
 });
 
 describe('checkModel: bounds end in incomplete, never holds', () => {
