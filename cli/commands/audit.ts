@@ -1,5 +1,6 @@
 // `sddf audit FILE.system [--dialect auto|1|2] [--roles FILE.json]
-//   [--format text|json|sarif|dot|svg] [--svg FILE] [--first-error]` (CLI.md; issue #4).
+//   [--format text|json|sarif|dot|svg] [--svg FILE] [--first-error] [--fail-on SEVERITY]`
+// (CLI.md; issue #4).
 // Exit: 0 no error finding and a valid system; 1 an error finding or a Microkit validation error;
 // 2 unreadable or malformed input (missing file, XML not well-formed, bad roles file), located on
 // stderr.
@@ -9,7 +10,11 @@ import type { Command } from 'commander';
 import { formatDiagnostic } from '../../spec/common/diagnostic.ts';
 import { auditToDot } from '../../spec/system/audit/render/dot.ts';
 import { auditToJson } from '../../spec/system/audit/render/json.ts';
-import { outcomeFails, type AuditOutcome } from '../../spec/system/audit/render/outcome.ts';
+import {
+  outcomeFails,
+  type AuditOutcome,
+  type FailOn,
+} from '../../spec/system/audit/render/outcome.ts';
 import { auditToSarif } from '../../spec/system/audit/render/sarif.ts';
 import { auditToText } from '../../spec/system/audit/render/text.ts';
 import { runAudit } from '../../impl/report/audit.ts';
@@ -36,6 +41,7 @@ interface AuditCliOptions {
   format: string;
   svg?: string;
   firstError?: boolean;
+  failOn: string;
 }
 
 export function registerAudit(program: Command, io: Io, setStatus: SetStatus): void {
@@ -48,9 +54,15 @@ export function registerAudit(program: Command, io: Io, setStatus: SetStatus): v
     .option('--format <format>', `output: ${FORMATS.join(', ')}`, 'text')
     .option('--svg <file>', 'also write the DOT graph rendered as SVG to this file')
     .option('--first-error', "report only Microkit's first validation error")
+    .option(
+      '--fail-on <severity>',
+      'lowest finding severity that exits 1: error, warning, note, none',
+      'error',
+    )
     .action(async (file: string, o: AuditCliOptions) => {
       const format = parseFormat(o.format, FORMATS) as AuditFormat;
       const dialect = parseDialect(o.dialect);
+      const failOn = parseFailOn(o.failOn);
       const result = runAudit({
         system: file,
         dialect,
@@ -64,8 +76,13 @@ export function registerAudit(program: Command, io: Io, setStatus: SetStatus): v
       }
       await render(io, result.outcome, format);
       if (o.svg !== undefined) await writeSvg(result.outcome, o.svg);
-      setStatus(outcomeFails(result.outcome) ? EXIT_FAILED : EXIT_OK);
+      setStatus(outcomeFails(result.outcome, failOn) ? EXIT_FAILED : EXIT_OK);
     });
+}
+
+function parseFailOn(v: string): FailOn {
+  if (v === 'error' || v === 'warning' || v === 'note' || v === 'none') return v;
+  throw new CliUsageError(`--fail-on must be error, warning, note or none (got '${v}')`);
 }
 
 function parseDialect(d: string): DialectChoice {

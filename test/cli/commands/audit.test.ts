@@ -40,6 +40,16 @@ describe('sddf audit exit status', () => {
     expect((await run('echo_server')).status).toBe(0);
   });
 
+  it('--fail-on moves the threshold: warnings fail with --fail-on warning, nothing with none', async () => {
+    expect((await run(ECHO, '--fail-on', 'warning')).status).toBe(1);
+    expect((await run(ECHO, '--fail-on', 'error')).status).toBe(0);
+    expect((await run(`${FIX}/lp001-bad.system`, '--fail-on', 'none')).status).toBe(0);
+    expect((await run(`${FIX}/invalid/invalid-priority.system`, '--fail-on', 'none')).status).toBe(
+      1,
+    );
+    expect((await run(ECHO, '--fail-on', 'sometimes')).status).toBe(2);
+  });
+
   it('1: an error finding', async () => {
     const r = await run(`${FIX}/lp001-bad.system`);
     expect(r.status).toBe(1);

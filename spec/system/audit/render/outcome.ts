@@ -16,9 +16,24 @@ export interface AuditOutcome {
   readonly report?: AuditReport;
 }
 
-/** Exit status of `sddf audit` for a readable file: 1 on a validation error or an error finding. */
-export function outcomeFails(o: AuditOutcome): boolean {
-  return o.errors.length > 0 || (o.report?.findings.some((f) => f.severity === 'error') ?? false);
+/** Which finding severity fails the audit (policy: `error`, "unless --fail-on says otherwise"). */
+export type FailOn = 'error' | 'warning' | 'note' | 'none';
+
+const FAIL_RANK: Readonly<Record<FailOn, number>> = { error: 3, warning: 2, note: 1, none: 4 };
+const SEVERITY_RANK: Readonly<Record<'error' | 'warning' | 'note', number>> = {
+  error: 3,
+  warning: 2,
+  note: 1,
+};
+
+/**
+ * Exit status of `sddf audit` for a readable file: 1 on a validation error (always) or on a
+ * finding at least as severe as `failOn` (default `error`).
+ */
+export function outcomeFails(o: AuditOutcome, failOn: FailOn = 'error'): boolean {
+  const threshold = FAIL_RANK[failOn];
+  const findings = o.report?.findings ?? [];
+  return o.errors.length > 0 || findings.some((f) => SEVERITY_RANK[f.severity] >= threshold);
 }
 
 export const UNCLASSIFIED = 'unclassified';
