@@ -101,13 +101,20 @@ export function eventsToItf(
       if (k === 'pd' || k === 'action') continue;
       detail[k] = v as ItfValue;
     }
-    return { '#meta': { index }, step: index, pd: e.pd, action: e.action, detail };
+    return {
+      '#meta': { index, action: e.action, pd: e.pd },
+      step: index,
+      pd: e.pd,
+      action: e.action,
+      detail,
+    };
   });
   return {
     '#meta': {
       format: 'ITF',
       'format-description': 'https://apalache-mc.org/docs/adr/015adr-trace.html',
-      source: 'impl/runtime',
+      source: 'sddf-model',
+      model: 'runtime',
       ...meta,
     },
     vars: ['step', 'pd', 'action', 'detail'],

@@ -9,6 +9,7 @@ import { ComponentRegistry } from '../../../impl/runtime/registry.ts';
 import { pingPongBindings, pongReply } from '../../../impl/runtime/components/ping_pong.ts';
 import { ScriptedFaults } from '../../../impl/runtime/faults.ts';
 import { registryOf, system } from './build.ts';
+import { parseItf } from '../../../traces/itf.ts';
 
 const PING_PONG = 'test/fixtures/runtime/ping_pong.system';
 
@@ -137,6 +138,10 @@ describe('DeterministicRuntime', () => {
     expect(itf['#meta']).toMatchObject({ format: 'ITF', seed: 9, mode: 'priority' });
     expect(itf.states[0]).toMatchObject({ step: 0, pd: 'pong', action: 'init' });
     for (const s of itf.states) for (const v of itf.vars) expect(s).toHaveProperty(v);
+    // The project's ITF reader (schema + every state defines every var) accepts it.
+    expect(parseItf(JSON.stringify(itf), 'runtime.itf.json').states).toHaveLength(
+      itf.states.length,
+    );
   });
 });
 
