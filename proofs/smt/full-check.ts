@@ -9,6 +9,7 @@
 // [0, 2^16), and an unsigned subtraction is the integer difference mod 2^w); a symbolic power of
 // two capacity is the disjunction cap ∈ {1, 2, 4, …, 2^maxLog2}, which keeps the query linear.
 import { assert } from '../../spec/common/assert.ts';
+import { I2C_CAPACITY } from '../../spec/queue/i2c.ts';
 import {
   validityObligation,
   type Obligation,
@@ -195,7 +196,7 @@ export function fullCheckObligations(): readonly Obligation[] {
       name: 'full-check.i2c-254',
       widthBits: 32,
       form: 'unsigned-reserved-slot',
-      capacity: { fixed: 254 },
+      capacity: { fixed: I2C_CAPACITY },
       models: 'i2c_queue_full / i2c_request_queue_full: `tail - head + 1 == CAP`, CAP = 254 (§2.5)',
     }),
   ];

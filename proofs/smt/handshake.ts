@@ -16,6 +16,7 @@
 // consumer's re-check (C1 → C4 directly) a bounded unrolling from Init reaches Bad, and the
 // counterexample is the step sequence (bug catalogue F2/F8: the missing double-check).
 import { assert } from '../../spec/common/assert.ts';
+import { FLAG_SIGNALLED, FLAG_WANTS_SIGNAL } from '../../spec/signal/handshake.ts';
 import {
   bv,
   evaluateWitnesses,
@@ -106,12 +107,12 @@ export function handshakeActions(variant: HandshakeVariant = {}): readonly Actio
     },
     {
       id: 'producer.cancel_signal',
-      guard: (z, s) => z.And(atP(z, s, 'P3'), s.r.eq(word(z, 0))),
-      update: (z) => ({ ppc: pcVal(z, 'P4'), consumer_signalled: word(z, 1) }),
+      guard: (z, s) => z.And(atP(z, s, 'P3'), s.r.eq(word(z, FLAG_WANTS_SIGNAL))),
+      update: (z) => ({ ppc: pcVal(z, 'P4'), consumer_signalled: word(z, FLAG_SIGNALLED) }),
     },
     {
       id: 'producer.skip_notify',
-      guard: (z, s) => z.And(atP(z, s, 'P3'), s.r.neq(word(z, 0))),
+      guard: (z, s) => z.And(atP(z, s, 'P3'), s.r.neq(word(z, FLAG_WANTS_SIGNAL))),
       update: (z) => ({ ppc: pcVal(z, 'P0') }),
     },
     {
@@ -132,7 +133,10 @@ export function handshakeActions(variant: HandshakeVariant = {}): readonly Actio
     {
       id: 'consumer.request_signal',
       guard: (z, s) => atC(z, s, 'C1'),
-      update: (z) => ({ cpc: pcVal(z, recheck ? 'C2' : 'C4'), consumer_signalled: word(z, 0) }),
+      update: (z) => ({
+        cpc: pcVal(z, recheck ? 'C2' : 'C4'),
+        consumer_signalled: word(z, FLAG_WANTS_SIGNAL),
+      }),
     },
     {
       id: 'consumer.recheck_nonempty',
@@ -147,7 +151,7 @@ export function handshakeActions(variant: HandshakeVariant = {}): readonly Actio
     {
       id: 'consumer.cancel_signal',
       guard: (z, s) => atC(z, s, 'C3'),
-      update: (z) => ({ cpc: pcVal(z, 'C0'), consumer_signalled: word(z, 1) }),
+      update: (z) => ({ cpc: pcVal(z, 'C0'), consumer_signalled: word(z, FLAG_SIGNALLED) }),
     },
     {
       id: 'consumer.notified',
@@ -216,7 +220,7 @@ function bad(z: Z3, s: State): Z3Bool {
 
 /** The inductive invariant; see docs/adr/004-proofs.md for why each clause is needed. */
 function invariant(z: Z3, s: State, capacity: Z3BitVec, variant: HandshakeVariant): Z3Bool {
-  const flagDown = s.consumer_signalled.eq(word(z, 0));
+  const flagDown = s.consumer_signalled.eq(word(z, FLAG_WANTS_SIGNAL));
   const empty = s.tail.eq(s.head);
   const noPending = s.notified.eq(zero(z));
   const domain = z.And(
@@ -238,7 +242,7 @@ function invariant(z: Z3, s: State, capacity: Z3BitVec, variant: HandshakeVarian
     z.And(
       z.Implies(z.Or(atP(z, s, 'P0'), atP(z, s, 'P1')), z.And(empty, flagDown)),
       z.Implies(atP(z, s, 'P2'), flagDown),
-      z.Implies(atP(z, s, 'P3'), z.Or(s.r.eq(word(z, 0)), z.And(empty, flagDown))),
+      z.Implies(atP(z, s, 'P3'), z.Or(s.r.eq(word(z, FLAG_WANTS_SIGNAL)), z.And(empty, flagDown))),
     ),
   );
   return variant.weakInvariant === true ? z.And(domain, armed) : z.And(domain, armed, blocked);

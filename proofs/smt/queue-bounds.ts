@@ -6,6 +6,7 @@
 // where J is the class's invariant (the bounds themselves, or a stronger one when the class
 // keeps a private index: serial's local_tail/local_head, i2c's staged_active_tail).
 import { assert } from '../../spec/common/assert.ts';
+import { I2C_CAPACITY } from '../../spec/queue/i2c.ts';
 import {
   bv,
   pow2Capacity,
@@ -300,8 +301,8 @@ function i2cResponseSystem(cls: string, fixedCapacity?: number): QueueSystem {
   };
 }
 
-/** sddf-protocols.md §2.5: CAP = (4096 - 32) / sizeof(i2c_cmd_t) = 254 at HEAD. */
-export const I2C_UPSTREAM_CAPACITY = 254;
+/** sddf-protocols.md §2.5: CAP = (4096 - 32) / sizeof(i2c_cmd_t) = 254 at HEAD (the spec's). */
+export const I2C_UPSTREAM_CAPACITY = I2C_CAPACITY;
 
 const SYSTEMS: readonly QueueSystem[] = [
   NET,

@@ -7,6 +7,7 @@
 // This holds iff capacity divides 2^w. Proved for every power of two; refuted for the two
 // upstream capacities that are not (bug catalogue U5: i2c CAP = 254; U8: blk driver queue 3×128).
 import { assert } from '../../spec/common/assert.ts';
+import { I2C_CAPACITY } from '../../spec/queue/i2c.ts';
 import {
   bv,
   isPow2,
@@ -140,8 +141,8 @@ export function nonPow2BreaksObligation(variant: { includePow2?: boolean } = {})
 
 /** sddf-bug-catalogue.md U8: sdfgen sizes the blk driver queue as Σ client capacities (3 × 128). */
 export const BLK_DRIVER_CAPACITY_U8 = 384;
-/** sddf-protocols.md §2.5 / U5: CAP = (4096 − 32) / 16. */
-export const I2C_CAPACITY_U5 = 254;
+/** sddf-protocols.md §2.5 / U5: CAP = (4096 − 32) / 16, as spec/queue/i2c.ts has it. */
+export const I2C_CAPACITY_U5 = I2C_CAPACITY;
 
 export function slotWrapObligations(): readonly Obligation[] {
   return [

@@ -1,5 +1,7 @@
 // Offset → IO-address translation bounds, at u64 (sddf-protocols.md §3.3 virt_tx T1/T2, and the
 // blk virt client bounds check of bug catalogue U6).
+import { BLK_TRANSFER_SIZE_BYTES } from '../../spec/queue/blk.ts';
+import { NET_BUFFER_SIZE_BYTES } from '../../spec/queue/net.ts';
 import {
   bv,
   validityObligation,
@@ -9,10 +11,10 @@ import {
   type Z3Bool,
 } from './obligation.ts';
 
-/** sddf-protocols.md §2.1: NET_BUFFER_SIZE. */
-const NET_BUFFER_SIZE = 2048;
-/** sddf-protocols.md §2.3: BLK_TRANSFER_SIZE. */
-const BLK_TRANSFER_SIZE = 4096;
+/** sddf-protocols.md §2.1: NET_BUFFER_SIZE (spec/queue/net.ts). */
+const NET_BUFFER_SIZE = NET_BUFFER_SIZE_BYTES;
+/** sddf-protocols.md §2.3: BLK_TRANSFER_SIZE (spec/queue/blk.ts). */
+const BLK_TRANSFER_SIZE = BLK_TRANSFER_SIZE_BYTES;
 
 /** `a + b` does not wrap at 64 bits. */
 const noWrap = (z: Z3, a: Z3BitVec, b: Z3BitVec): Z3Bool =>
