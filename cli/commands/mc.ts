@@ -3,6 +3,7 @@
 // Exit status: 0 holds, 1 violated or incomplete (a bound was hit: not a pass), 2 could not run.
 import type { Command } from 'commander';
 import { checkModel, type McResult, type SearchOrder } from '../../proofs/mc/engine.ts';
+import { simulate } from '../../proofs/mc/simulate.ts';
 import {
   findModel,
   listModels,
@@ -27,13 +28,19 @@ import {
 import type { SetStatus } from './index.ts';
 
 const MEMORY_MODELS: readonly MemoryModel[] = ['sc', 'tso', 'arm'];
+/** Random simulation defaults: walks, and steps per walk (override with --runs, --max-depth). */
+const DEFAULT_RUNS = 1000;
+const DEFAULT_RANDOM_STEPS = 1000;
 
 export interface McRunOptions {
   readonly model: string;
   readonly bounds?: Readonly<Record<string, number>>;
   readonly memoryModel?: MemoryModel;
   readonly bug?: string;
-  readonly search?: SearchOrder;
+  /** bfs | dfs (exhaustive) or random (seeded simulation: finds, never proves). */
+  readonly search?: SearchOrder | 'random';
+  readonly seed?: number;
+  readonly runs?: number;
   readonly por?: boolean;
   readonly symmetry?: boolean;
   readonly liveness?: boolean;
@@ -50,7 +57,7 @@ export interface McRunOptions {
 export interface McRun {
   readonly entry: ModelEntry;
   readonly options: ModelOptions;
-  readonly search: SearchOrder;
+  readonly search: SearchOrder | 'random';
   readonly result: McResult;
   readonly itf?: ItfTrace;
   readonly tracePath?: string;
@@ -100,24 +107,31 @@ export function runModelCheck(o: McRunOptions): McRun {
       ? [`${ts.goalName ?? 'eventually-goal'} (liveness, weak fairness)`]
       : []),
   ];
-  const result = checkModel(ts, {
-    search,
-    ...(o.por !== undefined ? { por: o.por } : {}),
-    ...(o.symmetry !== undefined ? { symmetry: o.symmetry } : {}),
-    ...(o.liveness !== undefined ? { liveness: o.liveness } : {}),
-    ...(o.exact !== undefined ? { exact: o.exact } : {}),
-    ...(o.maxStates !== undefined ? { maxStates: o.maxStates } : {}),
-    ...(o.maxSeconds !== undefined ? { maxSeconds: o.maxSeconds } : {}),
-    ...(o.maxDepth !== undefined ? { maxDepth: o.maxDepth } : {}),
-    ...(o.onProgress !== undefined ? { onProgress: o.onProgress } : {}),
-  });
+  const result =
+    search === 'random'
+      ? simulate(ts, {
+          seed: o.seed ?? 1,
+          runs: o.runs ?? DEFAULT_RUNS,
+          maxSteps: o.maxDepth ?? DEFAULT_RANDOM_STEPS,
+        })
+      : checkModel(ts, {
+          search,
+          ...(o.por !== undefined ? { por: o.por } : {}),
+          ...(o.symmetry !== undefined ? { symmetry: o.symmetry } : {}),
+          ...(o.liveness !== undefined ? { liveness: o.liveness } : {}),
+          ...(o.exact !== undefined ? { exact: o.exact } : {}),
+          ...(o.maxStates !== undefined ? { maxStates: o.maxStates } : {}),
+          ...(o.maxSeconds !== undefined ? { maxSeconds: o.maxSeconds } : {}),
+          ...(o.maxDepth !== undefined ? { maxDepth: o.maxDepth } : {}),
+          ...(o.onProgress !== undefined ? { onProgress: o.onProgress } : {}),
+        });
   if (result.verdict !== 'violated' || result.trace === undefined) {
     return { entry, options, search, result, minimised: false, properties };
   }
   let trace = result.trace;
   let minimised = false;
-  // BFS traces are already shortest; DFS traces shrink by ddmin (lassos are kept whole).
-  if ((o.minimise ?? search === 'dfs') && trace.loop === undefined && result.property) {
+  // BFS traces are already shortest; DFS and random ones shrink by ddmin (lassos kept whole).
+  if ((o.minimise ?? search !== 'bfs') && trace.loop === undefined && result.property) {
     const shorter = minimise(ts, trace, result.property).trace;
     trace = { states: [...shorter.states], actions: [...shorter.actions] };
     minimised = true;
@@ -206,7 +220,13 @@ function renderRun(io: Io, run: McRun): void {
       ? paint(io, 'green', 'holds')
       : r.verdict === 'violated'
         ? paint(io, 'red', `violated: ${r.property ?? '?'}`)
-        : paint(io, 'yellow', `incomplete (${r.incompleteReason ?? 'bound'} reached)`);
+        : paint(
+            io,
+            'yellow',
+            r.incompleteReason === 'simulation'
+              ? 'incomplete (random simulation found nothing; that proves nothing)'
+              : `incomplete (${r.incompleteReason ?? 'bound'} reached)`,
+          );
   const rate = r.seconds > 0 ? Math.round(r.states / r.seconds) : r.states;
   const lines = [
     `${run.entry.name} (${describeOptions(run.options)}): ${verdict}`,
@@ -239,7 +259,13 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
     .option('--bound <key=value>', 'model size parameter (repeatable)', collect, [])
     .option('--memory-model <model>', 'sc | tso | arm')
     .option('--bug <id>', 'seeded-bug variant (see --list)')
-    .option('--search <order>', 'bfs (shortest traces) | dfs (less memory)', 'bfs')
+    .option(
+      '--search <order>',
+      'bfs (shortest traces) | dfs (less memory) | random (seeded simulation: finds, never proves)',
+      'bfs',
+    )
+    .option('--seed <n>', 'seed of --search random', '1')
+    .option('--runs <n>', 'random walks of --search random', String(DEFAULT_RUNS))
     .option('--no-por', 'turn partial-order reduction off')
     .option('--no-symmetry', 'turn symmetry reduction off')
     .option('--liveness', "also check the model's eventual goal under weak fairness (BFS)")
@@ -260,8 +286,8 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
       }
       if (model === undefined) throw new CliUsageError('sddf mc needs a MODEL (or --list)');
       const search = String(opts['search']);
-      if (search !== 'bfs' && search !== 'dfs') {
-        throw new CliUsageError(`--search must be bfs or dfs (got '${search}')`);
+      if (search !== 'bfs' && search !== 'dfs' && search !== 'random') {
+        throw new CliUsageError(`--search must be bfs, dfs or random (got '${search}')`);
       }
       const mm = opts['memoryModel'];
       if (mm !== undefined && !MEMORY_MODELS.includes(mm as MemoryModel)) {
@@ -272,6 +298,8 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
         model,
         bounds: parseBounds(opts['bound'] as string[]),
         search,
+        seed: parseIntOption('--seed', String(opts['seed'])),
+        runs: Math.max(1, parseIntOption('--runs', String(opts['runs']))),
         por: opts['por'] !== false,
         symmetry: opts['symmetry'] !== false,
         liveness: opts['liveness'] === true,

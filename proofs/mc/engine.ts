@@ -62,7 +62,7 @@ export interface McResult {
   readonly collisionProbability: number;
   readonly memoryBytes: number;
   /** Which bound ended an incomplete run. */
-  readonly incompleteReason?: 'maxStates' | 'maxSeconds' | 'maxDepth';
+  readonly incompleteReason?: 'maxStates' | 'maxSeconds' | 'maxDepth' | 'simulation';
   readonly reductions: { readonly por: boolean; readonly symmetry: boolean };
   readonly trace?: McTrace;
 }

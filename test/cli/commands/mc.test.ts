@@ -58,6 +58,15 @@ describe('sddf mc', () => {
     expect(r.stdout).toMatch(/steps \(minimised\)/);
   });
 
+  it('--search random finds a violation and minimises it; with no bug it is incomplete', async () => {
+    const bad = await mc(['spsc', '--bug', 'relaxed', '--search', 'random', '--out', out]);
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toMatch(/steps \(minimised\)/);
+    const none = await mc(['spsc', '--search', 'random', '--runs', '20', '--format', 'json']);
+    expect(none.status).toBe(1);
+    expect(JSON.parse(none.stdout)).toMatchObject({ verdict: 'incomplete' });
+  });
+
   it('a bound that is hit → incomplete, exit 1, never holds', async () => {
     const r = await mc(['spsc', '--max-states', '50', '--format', 'json', '--out', out]);
     expect(r.status).toBe(1);
@@ -84,7 +93,7 @@ describe('sddf mc', () => {
       ['spsc', '--bound', 'capacity'],
       ['spsc', '--bound', 'capacity=0'],
       ['spsc', '--memory-model', 'pso'],
-      ['spsc', '--search', 'random'],
+      ['spsc', '--search', 'sideways'],
       [],
     ]) {
       const r = await mc(args);

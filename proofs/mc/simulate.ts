@@ -1,0 +1,105 @@
+// Seeded random simulation (verification-tools.md §9.7 "one engine, three modes"): random walks
+// over a TransitionSystem checking the same invariants and quiescence oracle as the exhaustive
+// search. It can find a violation but never prove one absent, so without a find its verdict is
+// `incomplete`. The seed is the whole source of randomness (STYLE.md: same seed, same run), and
+// its counterexamples are long, which is what traces/minimise.ts is for.
+import { assert } from '../../spec/common/assert.ts';
+import type { State, TransitionSystem } from '../../spec/common/transition.ts';
+import { NO_LOST_WAKEUP, type McResult } from './engine.ts';
+
+export interface SimulateOptions {
+  readonly seed: number;
+  /** Number of random walks. */
+  readonly runs: number;
+  /** Steps per walk at most. */
+  readonly maxSteps: number;
+  readonly now?: () => number;
+}
+
+/** mulberry32: a small seeded 32-bit generator whose whole state is one u32. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+interface Step {
+  readonly action: number;
+  readonly state: State;
+}
+
+export function simulate(ts: TransitionSystem, opts: SimulateOptions): McResult {
+  assert(opts.runs > 0 && opts.maxSteps > 0, 'simulate needs runs > 0 and maxSteps > 0');
+  const now = opts.now ?? (() => performance.now());
+  const t0 = now();
+  const random = mulberry32(opts.seed);
+  const inits = ts.initialStates();
+  assert(inits.length > 0, `model ${ts.name} has no initial state`);
+  let transitions = 0;
+  let depth = 0;
+  const base = {
+    collisionProbability: 0,
+    memoryBytes: 0,
+    reductions: { por: false, symmetry: false },
+  };
+  for (let run = 0; run < opts.runs; run++) {
+    const states: State[] = [inits[Math.floor(random() * inits.length)]!.slice()];
+    const actions: number[] = [];
+    for (let step = 0; step <= opts.maxSteps; step++) {
+      const s = states[states.length - 1]!;
+      const violation = checkState(ts, s);
+      const succ: Step[] = [];
+      if (violation === null)
+        ts.successors(s, (action, next) => succ.push({ action, state: next.slice() }));
+      const quiet =
+        violation ??
+        (succ.length === 0 || (ts.isQuiescent?.(s) ?? false) ? quiescence(ts, s) : null);
+      if (quiet !== null) {
+        return {
+          ...base,
+          verdict: 'violated',
+          property: quiet.property,
+          message: quiet.message,
+          states: transitions + 1,
+          transitions,
+          depth: Math.max(depth, actions.length),
+          seconds: (now() - t0) / 1000,
+          trace: { states, actions },
+        };
+      }
+      if (succ.length === 0 || step === opts.maxSteps) break;
+      const pick = succ[Math.floor(random() * succ.length)]!;
+      states.push(pick.state);
+      actions.push(pick.action);
+      transitions++;
+    }
+    depth = Math.max(depth, actions.length);
+  }
+  return {
+    ...base,
+    verdict: 'incomplete',
+    incompleteReason: 'simulation',
+    states: transitions + opts.runs,
+    transitions,
+    depth,
+    seconds: (now() - t0) / 1000,
+  };
+}
+
+function checkState(ts: TransitionSystem, s: State): { property: string; message: string } | null {
+  for (const inv of ts.invariants) {
+    const message = inv.check(s);
+    if (message !== null) return { property: inv.name, message };
+  }
+  return null;
+}
+
+function quiescence(ts: TransitionSystem, s: State): { property: string; message: string } | null {
+  const message = ts.quiescentViolation?.(s) ?? null;
+  return message === null ? null : { property: NO_LOST_WAKEUP, message };
+}
