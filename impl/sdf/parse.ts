@@ -171,6 +171,10 @@ function parseMemoryRegion(ctx: ParseContext, el: XmlElement): MemoryRegion | un
   if (!ok || nameAttr === undefined || sizeBytes === undefined || pageSizeBytes === undefined) {
     return undefined;
   }
+  assert(
+    PAGE_SIZES_BYTES.includes(pageSizeBytes) && sizeBytes % pageSizeBytes === 0n,
+    () => `MR '${nameAttr.value}' kept with size ${sizeBytes} / page ${pageSizeBytes}`,
+  );
   return {
     name: nameAttr.value,
     sizeBytes,
@@ -197,7 +201,8 @@ function parsePd(ctx: ParseContext, el: XmlElement, o: PdParseOpts): PdNode {
   if (o.isChild) {
     const idAttr = ctx.required(el, 'id');
     const id = idAttr === undefined ? undefined : ctx.sdfNumber(el, idAttr);
-    // Child ids are badges in the parent's id space (sdf.rs:36-46); 2.x checks the same bound.
+    // Child ids are badges in the parent's id space (sdf.rs:36-46). Microkit checks only
+    // uniqueness here; the 0..=61 bound is our addition (docs/adr/005-sdf-parser.md).
     if (id !== undefined && id > PD_MAX_ID) {
       ctx.valueError(SDF_CODES.idRange, el, `id must be < ${PD_MAX_ID + 1n}`, idAttr?.loc);
     } else if (id !== undefined) {
@@ -478,6 +483,8 @@ function parseMap(
   }
   const cached = ctx.bool(el, 'cached', true);
   if (!ok || mr === undefined || vaddr === undefined) return undefined;
+  assert(vaddr < o.maxVaddr, () => `map of '${mr.value}' kept at ${hex(vaddr)} >= max`);
+  assert(perms.r || perms.x || !perms.w, () => `write-only map of '${mr.value}' kept`);
   const setvarVaddr = o.allowSetvar ? attr(el, 'setvar_vaddr')?.value : undefined;
   const setvarSize =
     o.allowSetvar && ctx.dialect === '2' ? attr(el, 'setvar_size')?.value : undefined;
@@ -507,6 +514,7 @@ function parseId(ctx: ParseContext, el: XmlElement, max: bigint): number | undef
     ctx.valueError(SDF_CODES.idRange, el, 'id must be >= 0', a.loc);
     return undefined;
   }
+  assert(id >= 0n && id <= max, () => `id ${id} kept outside 0..=${max}`);
   return Number(id);
 }
 
