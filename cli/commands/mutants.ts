@@ -1,15 +1,97 @@
-// `sddf mutants`: filled in by issue #3 (contract: ../shared/CLI.md).
+// `sddf mutants [--format json] [--only ID...] [--out DIR]`: runs the seeded-bug catalogue
+// (contract: ../shared/CLI.md; library: proofs/models/catalogue.ts). Exit 1 when any variant is
+// not detected by its named property, or when any unmodified model fails at the variant's bounds.
 import type { Command } from 'commander';
-import { CliUsageError, type Io } from '../output.ts';
+import { runCatalogue, type CatalogueReport } from '../../proofs/models/catalogue.ts';
+import { writeTrace } from '../../traces/corpus.ts';
+import { toItfTrace } from '../../traces/itf.ts';
+import { EXIT_FAILED, EXIT_OK, paint, parseFormat, printJson, type Io } from '../output.ts';
 import type { SetStatus } from './index.ts';
 
-export function registerMutants(program: Command, _io: Io, _setStatus: SetStatus): void {
+interface MutantsFlags {
+  format: string;
+  only?: string[];
+  out?: string;
+  quiet?: boolean;
+}
+
+function writeTraces(report: CatalogueReport, dir: string): Map<string, string> {
+  const paths = new Map<string, string>();
+  for (const m of report.mutants) {
+    if (m.trace === undefined) continue;
+    const itf = toItfTrace(m.ts, m.trace, {
+      options: m.options,
+      verdict: 'violated',
+      property: m.by,
+      ...(m.message !== undefined ? { message: m.message } : {}),
+      search: 'bfs',
+      minimised: false,
+    });
+    paths.set(m.id, writeTrace(dir, itf));
+  }
+  return paths;
+}
+
+export function registerMutants(program: Command, io: Io, setStatus: SetStatus): void {
   program
     .command('mutants')
-    .description('run the seeded-bug catalogue (not yet implemented)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => {
-      throw new CliUsageError('sddf mutants is not implemented yet (issue #3)');
+    .description(
+      'run the seeded-bug catalogue: every variant detected, every unmodified model holds',
+    )
+    .option('--format <format>', 'text or json', 'text')
+    .option('--only <ids...>', 'only these variant ids (e.g. F4 O1)')
+    .option('--out <dir>', 'write each counterexample as ITF into this directory')
+    .option('--quiet', 'no progress lines')
+    .action((flags: MutantsFlags) => {
+      const format = parseFormat(flags.format, ['text', 'json']);
+      const progress = io.progressTty && flags.quiet !== true;
+      const report = runCatalogue({
+        ...(flags.only !== undefined ? { only: flags.only } : {}),
+        ...(progress ? { onResult: (line: string) => io.err(line) } : {}),
+      });
+      const paths =
+        flags.out !== undefined ? writeTraces(report, flags.out) : new Map<string, string>();
+      if (format === 'json') {
+        printJson(io, {
+          ok: report.ok,
+          mutants: report.mutants.map((m) => ({
+            id: m.id,
+            model: m.model,
+            detected: m.detected,
+            by: m.by,
+            expected: m.expected,
+            ...(m.traceLength !== undefined ? { traceLength: m.traceLength } : {}),
+            ...(paths.has(m.id) ? { trace: paths.get(m.id) } : {}),
+          })),
+          baselines: report.baselines.map((b) => ({
+            model: b.model,
+            memoryModel: b.memoryModel,
+            bounds: b.bounds,
+            verdict: b.verdict,
+            states: b.states,
+          })),
+        });
+      } else {
+        for (const m of report.mutants) {
+          const mark = m.detected ? paint(io, 'green', 'detected') : paint(io, 'red', 'MISSED  ');
+          const len = m.traceLength !== undefined ? `${m.traceLength} steps` : '';
+          io.out(`${m.id.padEnd(22)} ${m.model.padEnd(14)} ${mark} by ${m.by.padEnd(20)} ${len}`);
+        }
+        for (const b of report.baselines.filter((x) => !x.holds)) {
+          io.out(
+            paint(
+              io,
+              'red',
+              `unmodified ${b.model} (${b.memoryModel} ${JSON.stringify(b.bounds)}): ${b.verdict} ${b.message ?? ''}`,
+            ),
+          );
+        }
+        const detected = report.mutants.filter((m) => m.detected).length;
+        const held = report.baselines.filter((b) => b.holds).length;
+        io.out(
+          `${detected}/${report.mutants.length} variants detected; ${held}/${report.baselines.length} unmodified runs hold`,
+        );
+      }
+      setStatus(report.ok ? EXIT_OK : EXIT_FAILED);
     });
 }

@@ -66,3 +66,20 @@ export function queueInvariants(
     },
   ];
 }
+
+/**
+ * Bounds of a run: defaults, then the bug variant's own small configuration, then what the user
+ * set. `sddf mc` passes every default explicitly, so a bound equal to its default counts as unset.
+ */
+export function effectiveBounds(
+  opts: ModelOptions,
+  defaults: Readonly<Record<string, number>>,
+  bugBounds: Readonly<Record<string, number>>,
+): Record<string, number> {
+  const out: Record<string, number> = { ...defaults, ...bugBounds };
+  for (const [k, v] of Object.entries(opts.bounds)) {
+    if (k in bugBounds && v === defaults[k]) continue;
+    out[k] = v;
+  }
+  return out;
+}

@@ -31,6 +31,8 @@ export const netHandshakeBugs: readonly BugVariant[] = [
       'net queue at HEAD: release fences only, no seq_cst fence between request_signal and the re-check load, nor before require_signal: store-buffering lost wakeup (§2.2)',
     expectedProperty: 'no-lost-wakeup',
     memoryModel: 'tso',
+    bounds: { fences: 0 },
+    fixedBounds: { fences: 1 },
   },
   {
     id: 'F2',

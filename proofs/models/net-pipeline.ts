@@ -59,6 +59,7 @@ import type { BugVariant, ModelEntry, ModelOptions } from './registry.ts';
 import {
   allocNetQueue,
   boundOf,
+  effectiveBounds,
   liveDescriptors,
   queueInvariants,
   writerLength,
@@ -68,32 +69,47 @@ const RX_IO_BASE = 0x1000_0000;
 const TX_IO_BASE = 0x2000_0000;
 const TX_IO_STRIDE = 0x0100_0000;
 
+/** Per-bug bounds: the smallest configuration in which each seeded bug can show. */
+export const PIPELINE_BUG_BOUNDS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  F3: { clients: 1, frames: 3, rxBuffers: 2, clientRxBuffers: 1 },
+  F4: { clients: 1, frames: 0, sends: 2, txBuffers: 2, hwRing: 1 },
+  // client1 is slow: frame 1 fills its only buffer, frame 2 must be dropped, frame 3 is client0's.
+  F15: { clients: 2, frames: 3, rxBuffers: 1, clientRxBuffers: 1, slowClient: 2, pattern: 0x011 },
+  F33: { clients: 1, frames: 2, rxBuffers: 2, clientRxBuffers: 1 },
+  U15: { clients: 1, frames: 1, rxBuffers: 2, doubleReturn: 1 },
+};
+
 export const netPipelineBugs: readonly BugVariant[] = [
   {
     id: 'F3',
+    bounds: PIPELINE_BUG_BOUNDS['F3']!,
     description:
       'virt_rx never clears notify_drv after notifying the driver (938d8051): spurious notifications',
-    expectedProperty: 'monitors',
+    expectedProperty: 'no-spurious-notify',
   },
   {
     id: 'F4',
+    bounds: PIPELINE_BUG_BOUNDS['F4']!,
     description:
       'driver IRQ path runs tx_return without tx_provide (PR #253): TxA entries beyond the HW ring stall',
     expectedProperty: 'no-lost-wakeup',
   },
   {
     id: 'F15',
+    bounds: PIPELINE_BUG_BOUNDS['F15']!,
     description:
       'copier stops draining virt.RxA while its client has no free buffer (7d69d7ba): a slow client starves everyone',
     expectedProperty: 'no-lost-wakeup',
   },
   {
     id: 'F33',
+    bounds: PIPELINE_BUG_BOUNDS['F33']!,
     description: "virt_rx sizes the copier queue handle with the client's capacity (97131509)",
-    expectedProperty: 'monitors',
+    expectedProperty: 'no-assert-failure',
   },
   {
     id: 'U15',
+    bounds: PIPELINE_BUG_BOUNDS['U15']!,
     description:
       'virt_rx rx_provide only asserts refcounts: a double return underflows the u8 refcount in release builds',
     expectedProperty: 'refcount',
@@ -113,16 +129,8 @@ const DEFAULTS = {
   slowClient: 0,
   doubleReturn: 0,
   scheduling: 0,
+  pattern: 0,
 } as const;
-
-/** Per-bug bounds: the smallest configuration in which each seeded bug can show. */
-export const PIPELINE_BUG_BOUNDS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
-  F3: { clients: 1, frames: 3, rxBuffers: 2, clientRxBuffers: 1 },
-  F4: { clients: 1, frames: 0, sends: 2, txBuffers: 2, hwRing: 1 },
-  F15: { clients: 2, frames: 4, rxBuffers: 2, clientRxBuffers: 1, slowClient: 2 },
-  F33: { clients: 1, frames: 2, rxBuffers: 2, clientRxBuffers: 1 },
-  U15: { clients: 1, frames: 1, rxBuffers: 2, doubleReturn: 1 },
-};
 
 function inRegion(d: number, r: DataRegion): boolean {
   return (
@@ -173,8 +181,8 @@ export const echoEntry: ModelEntry = {
 export function buildNetPipeline(opts: ModelOptions): BuiltSystem {
   const bug = opts.bug as NetBug | undefined;
   const bugBounds = bug !== undefined ? (PIPELINE_BUG_BOUNDS[bug] ?? {}) : {};
-  const b = (k: string) =>
-    boundOf({ ...opts, bounds: { ...bugBounds, ...opts.bounds } }, DEFAULTS, k);
+  const bounds = effectiveBounds(opts, DEFAULTS, bugBounds);
+  const b = (k: string) => boundOf({ ...opts, bounds }, DEFAULTS, k);
   const clients = b('clients');
   assert(clients >= 1 && clients <= 2, 'net-pipeline: 1 or 2 clients');
   const rxBuffers = b('rxBuffers');
@@ -244,7 +252,14 @@ export function buildNetPipeline(opts: ModelOptions): BuiltSystem {
       ? { bug }
       : {}),
   };
+  // Frame k's destination: nibble k-1 of the `pattern` bound (0..1 client, 0xe broadcast,
+  // 0xd no match), or by default clients in order, then broadcast, then no match, cycling.
+  const patternBound = b('pattern');
   const destOf = (k: number): number => {
+    if (patternBound > 0) {
+      const nib = Math.floor(patternBound / 16 ** (k - 1)) % 16;
+      return nib === 0xe ? DEST_BROADCAST : nib === 0xd ? DEST_NONE : nib;
+    }
     const pattern = [...Array.from({ length: clients }, (_, c) => c), DEST_BROADCAST, DEST_NONE];
     return pattern[(k - 1) % pattern.length]!;
   };

@@ -3,6 +3,7 @@ import type { TransitionSystem } from '../../spec/common/transition.ts';
 import { spscEntry } from './spsc.ts';
 import { netHandshakeEntry } from './net-handshake.ts';
 import { echoEntry, netPipelineEntry } from './net-pipeline.ts';
+import { serialTxEntry } from './serial-tx.ts';
 
 export type MemoryModel = 'sc' | 'tso' | 'arm';
 
@@ -21,6 +22,10 @@ export interface BugVariant {
   readonly expectedProperty: string;
   /** Memory model the bug needs to show (default sc). */
   readonly memoryModel?: MemoryModel;
+  /** Bounds the variant is checked at (small, so the catalogue runs fast). */
+  readonly bounds?: Readonly<Record<string, number>>;
+  /** Bounds of the matching unmodified run when they differ (e.g. O1: `fences: 1`). */
+  readonly fixedBounds?: Readonly<Record<string, number>>;
 }
 
 export interface ModelEntry {
@@ -31,7 +36,13 @@ export interface ModelEntry {
   build(opts: ModelOptions): TransitionSystem;
 }
 
-const MODELS: readonly ModelEntry[] = [spscEntry, netHandshakeEntry, netPipelineEntry, echoEntry];
+const MODELS: readonly ModelEntry[] = [
+  spscEntry,
+  netHandshakeEntry,
+  netPipelineEntry,
+  echoEntry,
+  serialTxEntry,
+];
 
 export function listModels(): readonly ModelEntry[] {
   return MODELS;

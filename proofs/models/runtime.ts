@@ -118,6 +118,16 @@ export interface BuiltSystem {
 
 const FAIL_WORD = 'monitor.failure';
 
+/** Properties the in-step monitors report (PdContext.fail); others appear as `monitors`. */
+export const MONITOR_PROPERTIES: readonly string[] = [
+  'no-assert-failure',
+  'address-domain',
+  'fifo',
+  'no-spurious-notify',
+  'no-overwrite',
+  'refcount',
+];
+
 export function buildSystem(spec: SystemSpec): BuiltSystem {
   const layout = spec.layout;
   const failWord = layout.alloc(FAIL_WORD);
@@ -431,14 +441,20 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
     return f === 0 ? null : (failures[f - 1] ?? null);
   };
 
-  const invariants: Invariant[] = [
-    {
-      name: 'monitors',
-      check: (s) => {
-        const f = failureOf(s);
-        return f === null ? null : `${f.property}: ${f.message}`;
-      },
+  // One invariant per monitored property, so a violation names the property it breaks.
+  const monitorInvariant = (name: string): Invariant => ({
+    name,
+    check: (s) => {
+      const f = failureOf(s);
+      if (f === null) return null;
+      if (name === 'monitors' ? MONITOR_PROPERTIES.includes(f.property) : f.property !== name)
+        return null;
+      return f.message;
     },
+  });
+  const invariants: Invariant[] = [
+    ...MONITOR_PROPERTIES.map(monitorInvariant),
+    monitorInvariant('monitors'),
     ...spec.invariants,
   ];
 
