@@ -594,8 +594,13 @@ function dfs(sr: Search): McResult {
     const found = push(s, 0, -1);
     if (found !== null) return sr.result(store, 'violated', { found, trace: traceOfStack() });
     // Bounded by the number of distinct states: each push inserts a new one.
+    let ticked = -1;
     while (top >= 0) {
-      if (!sr.tick(expanded, store)) return sr.result(store, 'incomplete');
+      // Read the clock once per new expansion count (tick samples every CLOCK_EVERY_STATES).
+      if (expanded !== ticked) {
+        ticked = expanded;
+        if (!sr.tick(expanded, store)) return sr.result(store, 'incomplete');
+      }
       const next = frameNext[top]!;
       if (next >= frameEnd[top]!) {
         poolTop = frameStart[top]!;
