@@ -87,6 +87,36 @@ describe('sddf prove', () => {
     expect(err).toMatch(/handshake\.step/);
   });
 
+  it(
+    'exits 1 when a verdict is not the expected one (a timed-out query is unknown, never a pass)',
+    async () => {
+      const io = captureIo();
+      const status = await main(
+        ['prove', '--only', 'handshake.no-recheck', '--timeout', '1', '--format', 'json'],
+        io,
+      );
+      expect(status).toBe(1);
+      const doc = JSON.parse(io.stdout[0] as string) as {
+        ok: boolean;
+        obligations: Record<string, unknown>[];
+      };
+      expect(doc.ok).toBe(false);
+      expect(doc.obligations[0]).toMatchObject({
+        name: 'handshake.no-recheck',
+        verdict: 'unknown',
+      });
+    },
+    Z3_TEST_TIMEOUT_MS,
+  );
+
+  it('exits 2 on a zero or malformed --timeout', async () => {
+    for (const bad of ['0', 'soon']) {
+      const io = captureIo();
+      expect(await main(['prove', '--timeout', bad], io)).toBe(2);
+      expect(io.stdout).toEqual([]);
+    }
+  });
+
   it('exits 2 on a bad --format', async () => {
     const io = captureIo();
     expect(await main(['prove', '--format', 'yaml'], io)).toBe(2);
