@@ -100,6 +100,26 @@ export class ParallelRuntime {
     model: SystemModel,
     options: PlanOptions & ParallelOptions,
   ): { runtime?: ParallelRuntime; errors: Diagnostic[] } {
+    const f = options.faults;
+    const unsupported =
+      f === undefined
+        ? 0
+        : (f.dropNotify?.length ?? 0) +
+          (f.duplicateNotify?.length ?? 0) +
+          (f.dropIrq?.length ?? 0) +
+          (f.stall?.length ?? 0);
+    if (unsupported > 0) {
+      // Silently ignoring a requested fault would report a run as surviving a fault it never saw.
+      return {
+        errors: [
+          {
+            code: 'RUNTIME_WORKER_FAULTS',
+            message:
+              'worker mode injects crashes only; drop/duplicate notify, drop IRQ and stall need the deterministic scheduler',
+          },
+        ],
+      };
+    }
     const { plan, errors } = planSystem(model, options);
     if (plan === undefined) return { errors };
     const missing = plan.pds.filter(

@@ -145,6 +145,15 @@ describe('ParallelRuntime (one worker_thread per PD)', () => {
     expect(par.irqs.isMasked(79)).toBe(true);
   });
 
+  it('refuses fault injection it cannot honour in worker mode', () => {
+    const { runtime, errors } = ParallelRuntime.create(model, {
+      registry: registry(1),
+      faults: { dropNotify: [{ to: 'pong', nth: 1 }] },
+    });
+    expect(runtime).toBeUndefined();
+    expect(errors.map((e) => e.code)).toEqual(['RUNTIME_WORKER_FAULTS']);
+  });
+
   it('refuses a binding a worker cannot import', () => {
     const reg = new ComponentRegistry()
       .register('ping', { factory: C.snoopComponent })
