@@ -190,6 +190,36 @@ describe('virtio-blk', () => {
     expect(seeds.some((s) => order(s).join() !== inOrder.join())).toBe(true);
   });
 
+  it('GET_ID into a short buffer writes only what fits; used.len counts it', () => {
+    const b = makeBlk();
+    request(b, { i: 0, type: BlkType.GetId, sector: 0n, dataBytes: 4 });
+    b.drv.kick(0);
+    expect(
+      b.drv
+        .queue(0)
+        .collect()
+        .map((u) => u.lenBytes),
+    ).toEqual([5]);
+    expect(new TextDecoder().decode(b.mem.read(dataAddr(0), 4))).toBe('disk');
+  });
+
+  it('a request without a status byte or with a short header breaks the device, not the host', () => {
+    for (const chain of [
+      [{ addr: BUF_BASE, lenBytes: 16, write: false }],
+      [
+        { addr: BUF_BASE, lenBytes: 8, write: false },
+        { addr: BUF_BASE + 16n, lenBytes: 1, write: true },
+      ],
+    ]) {
+      const b = makeBlk();
+      b.drv.queue(0).add(chain);
+      b.drv.kick(0);
+      expect(b.dev.needsReset).toBe(true);
+      expect(b.dev.errors.join()).toMatch(/header and a status byte/);
+      expect(b.drv.queue(0).collect()).toEqual([]);
+    }
+  });
+
   it('a stalled disk completes nothing until released', () => {
     const b = makeBlk();
     b.dev.stall();

@@ -170,4 +170,105 @@ describe('virtio-mmio transport', () => {
       events.filter((e) => e.kind === 'irq').map((e) => (e.kind === 'irq' ? e.asserted : null)),
     ).toEqual([true, false]);
   });
+
+  it('identification registers and all six ring address words', () => {
+    const { dev } = blk();
+    expect(dev.read32(Reg.MagicValue)).toBe(0x74726976);
+    expect(dev.read32(Reg.Version)).toBe(2);
+    expect(dev.read32(Reg.VendorId)).toBe(0x46444453);
+    dev.write32(Reg.QueueSel, 0);
+    const words: [number, number][] = [
+      [Reg.QueueDescLow, 0x1110],
+      [Reg.QueueDescHigh, 0x1],
+      [Reg.QueueDriverLow, 0x2220],
+      [Reg.QueueDriverHigh, 0x2],
+      [Reg.QueueDeviceLow, 0x3330],
+      [Reg.QueueDeviceHigh, 0x3],
+    ];
+    for (const [reg, v] of words) dev.write32(reg, v);
+    const c = dev.queueState(0).config;
+    expect([c.descAddr, c.availAddr, c.usedAddr]).toEqual([
+      0x1_0000_1110n,
+      0x2_0000_2220n,
+      0x3_0000_3330n,
+    ]);
+    dev.write32(Reg.QueueDescLow, 0x4440); // a low write keeps the high word
+    expect(dev.queueState(0).config.descAddr).toBe(0x1_0000_4440n);
+  });
+
+  it('a driver feature bit in page 2 or above can only make a strict negotiation fail', () => {
+    const { dev, mem } = blk();
+    const drv = driverFor({ mmio: dev, memory: mem });
+    drv.negotiate(Feature.Version1);
+    dev.write32(Reg.Status, 0);
+    dev.write32(Reg.Status, Status.Acknowledge | Status.Driver);
+    dev.write32(Reg.DriverFeaturesSel, 1);
+    dev.write32(Reg.DriverFeatures, 1);
+    dev.write32(Reg.DriverFeaturesSel, 2);
+    dev.write32(Reg.DriverFeatures, 1);
+    dev.write32(Reg.Status, Status.Acknowledge | Status.Driver | Status.FeaturesOk);
+    expect(dev.read32(Reg.Status) & Status.FeaturesOk).toBe(0);
+  });
+
+  it('QueueReady = 0 disables a queue; notifies of absent queues are recorded, not fatal', () => {
+    const { dev, mem } = blk();
+    const drv = driverFor({ mmio: dev, memory: mem });
+    drv.negotiate(Feature.Version1);
+    const q = drv.setupQueue({ index: 0, num: 8, baseAddr: RING_BASE });
+    drv.driverOk();
+    dev.write32(Reg.QueueSel, 0);
+    dev.write32(Reg.QueueReady, 0);
+    expect(dev.read32(Reg.QueueReady)).toBe(0);
+    flushRequest(mem, q);
+    drv.kick(0);
+    expect(q.collect()).toEqual([]);
+    drv.kick(3);
+    expect(dev.errors.join()).toMatch(/absent queue 3/);
+    expect(dev.live).toBe(true);
+  });
+
+  it('DEVICE_NEEDS_RESET survives status writes other than 0; only a reset clears it', () => {
+    const { dev, mem } = blk();
+    const drv = driverFor({ mmio: dev, memory: mem });
+    drv.negotiate(Feature.Version1);
+    const q = drv.setupQueue({ index: 0, num: 8, baseAddr: RING_BASE });
+    drv.driverOk();
+    q.publish(9); // head out of range
+    drv.kick(0);
+    expect(dev.needsReset).toBe(true);
+    dev.write32(
+      Reg.Status,
+      Status.Acknowledge | Status.Driver | Status.FeaturesOk | Status.DriverOk,
+    );
+    expect(dev.read32(Reg.Status) & Status.DeviceNeedsReset).toBe(Status.DeviceNeedsReset);
+    dev.write32(Reg.Status, 0);
+    expect(dev.needsReset).toBe(false);
+  });
+
+  it('keeps at most 64 error reasons but counts them all', () => {
+    const { dev } = blk();
+    for (let i = 0; i < 100; i++) dev.write32(Reg.QueueNotify, 7);
+    expect(dev.errorCount).toBe(100);
+    expect(dev.errors).toHaveLength(64);
+  });
+
+  it('processOnNotify = false: a notify only marks the queue; service() processes it', () => {
+    const mem = ram();
+    const dev = new VirtioBlk({
+      name: 'blk',
+      dma: fullWindow(mem, 'blk'),
+      backend: new MemoryBlockBackend({ sizeBytes: 8192 }),
+      processOnNotify: false,
+    });
+    const drv = driverFor({ mmio: dev, memory: mem });
+    drv.negotiate(Feature.Version1);
+    const q = drv.setupQueue({ index: 0, num: 8, baseAddr: RING_BASE });
+    drv.driverOk();
+    const head = flushRequest(mem, q);
+    drv.kick(0);
+    expect(q.collect()).toEqual([]);
+    expect(dev.service()).toBe(1);
+    expect(q.collect()).toEqual([{ head, lenBytes: 1 }]);
+    expect(dev.service()).toBe(0);
+  });
 });
