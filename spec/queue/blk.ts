@@ -5,13 +5,16 @@
 import type { Diagnostic } from '../common/diagnostic.ts';
 import {
   checkCapacity,
+  ringAbstraction,
   ringDequeue,
   ringEnqueue,
   ringInitial,
+  ringInvariant,
   ringIsFull,
   type RingShape,
   type RingState,
 } from './ring.ts';
+import type { AbstractQueue } from './abstract.ts';
 
 /** `BLK_TRANSFER_SIZE`: `block_number` and `count` are in 4 KiB units. */
 export const BLK_TRANSFER_SIZE_BYTES = 4096;
@@ -118,4 +121,20 @@ export function blkRespProblem(r: BlkResp): string | null {
   }
   if (!Number.isInteger(r.id) || r.id < 0 || r.id > 0xffff_ffff) return `id ${r.id} is not a u32`;
   return null;
+}
+
+/** `0 ≤ tail − head ≤ capacity` at u32, for either block queue. */
+export function blkInvariant(
+  capacity: number,
+  s: BlkReqQueueState | BlkRespQueueState,
+): string | null {
+  return ringInvariant(blkShape(capacity), s);
+}
+
+export function blkReqAbstraction(capacity: number, s: BlkReqQueueState): AbstractQueue<BlkReq> {
+  return ringAbstraction(blkShape(capacity), s);
+}
+
+export function blkRespAbstraction(capacity: number, s: BlkRespQueueState): AbstractQueue<BlkResp> {
+  return ringAbstraction(blkShape(capacity), s);
 }

@@ -103,6 +103,23 @@ describe('net queue byte layout (include/sddf/network/queue.h)', () => {
     expect(q.enqueue({ ioOrOffset: 0n, len: 0, oid: 0 })).toBe(false);
   });
 
+  it('a handle passes the full-check variant to both queues', () => {
+    const mk = () => region(NetQueue.sizeBytes(2));
+    const h = createNetQueueHandle({
+      free: mk(),
+      active: mk(),
+      capacity: 2,
+      fullCheck: 'c-as-written',
+    });
+    expect([h.free.fullCheck, h.active.fullCheck]).toEqual(['c-as-written', 'c-as-written']);
+    const d = createNetQueueHandle({ free: mk(), active: mk(), capacity: 2 });
+    expect([d.free.fullCheck, d.active.fullCheck, d.capacity]).toEqual([
+      'corrected',
+      'corrected',
+      2,
+    ]);
+  });
+
   it('net_buffers_init fills the free queue of a handle pair', () => {
     const h = createNetQueueHandle({
       free: region(NetQueue.sizeBytes(4)),

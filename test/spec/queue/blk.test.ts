@@ -2,6 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   blkDequeueReq,
+  blkInvariant,
+  blkReqAbstraction,
+  blkRespAbstraction,
   blkDequeueResp,
   blkEnqueueReq,
   blkEnqueueResp,
@@ -17,13 +20,7 @@ import {
   type BlkResp,
   type BlkRespQueueState,
 } from '../../../spec/queue/blk.ts';
-import {
-  ringAbstraction,
-  ringInvariant,
-  ringIsEmpty,
-  ringIsFull,
-  ringLength,
-} from '../../../spec/queue/ring.ts';
+import { ringIsEmpty, ringIsFull, ringLength } from '../../../spec/queue/ring.ts';
 import { blkReqArb, blkRespArb } from '../../../traces/refinement/queue-commands.ts';
 import { specRefinementProperty, startArb } from './spec-refinement.ts';
 
@@ -31,7 +28,7 @@ const common = (cap: number) => ({
   full: (s: BlkReqQueueState | BlkRespQueueState) => ringIsFull(blkShape(cap), s),
   empty: ringIsEmpty,
   length: (s: BlkReqQueueState | BlkRespQueueState) => ringLength(32, s),
-  invariant: (s: BlkReqQueueState | BlkRespQueueState) => ringInvariant(blkShape(cap), s),
+  invariant: (s: BlkReqQueueState | BlkRespQueueState) => blkInvariant(cap, s),
 });
 
 describe('blk queue specs refine the abstract FIFO', () => {
@@ -44,7 +41,7 @@ describe('blk queue specs refine the abstract FIFO', () => {
           ...common(cap),
           enqueue: (s, r) => blkEnqueueReq(cap, s, r),
           dequeue: (s) => blkDequeueReq(cap, s),
-          abstraction: (s) => ringAbstraction(blkShape(cap), s),
+          abstraction: (s) => blkReqAbstraction(cap, s),
         },
       }),
       { numRuns: 100 },
@@ -60,7 +57,7 @@ describe('blk queue specs refine the abstract FIFO', () => {
           ...common(cap),
           enqueue: (s, r) => blkEnqueueResp(cap, s, r),
           dequeue: (s) => blkDequeueResp(cap, s),
-          abstraction: (s) => ringAbstraction(blkShape(cap), s),
+          abstraction: (s) => blkRespAbstraction(cap, s),
         },
       }),
       { numRuns: 100 },

@@ -91,6 +91,15 @@ describe('ring index arithmetic', () => {
   it('a read of a never-written live slot is our bug', () => {
     const s = { ...ringInitial<string>(4), tail: 1 };
     expect(() => ringDequeue(shape16, s)).toThrow(/read before written/);
+    expect(() => ringAbstraction(shape16, s)).toThrow(/never written/);
+  });
+
+  it('slots that do not match the capacity are our bug', () => {
+    const s = ringInitial<string>(3);
+    expect(() => ringEnqueue(shape16, s, 'x', false)).toThrow(/slots 3 != capacity 4/);
+    expect(() => ringDequeue(shape16, s)).toThrow(/slots 3 != capacity 4/);
+    expect(() => ringInitial(0)).toThrow(InvariantError);
+    expect(ringInitial(1).slots).toEqual([undefined]);
   });
 
   it('capacity rules name the value', () => {
