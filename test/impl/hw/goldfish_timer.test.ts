@@ -109,3 +109,15 @@ describe('goldfish timer IRQ line', () => {
     expect(levels).toEqual([true, false]);
   });
 });
+
+describe('goldfish timer registers', () => {
+  it('reads back ALARM_HIGH and IRQ_ENABLED; other offsets read 0', () => {
+    const { t } = timer();
+    t.write32(GoldfishReg.ALARM_HIGH, 7);
+    t.write32(GoldfishReg.IRQ_ENABLED, 1);
+    expect([t.read32(GoldfishReg.ALARM_HIGH), t.read32(GoldfishReg.IRQ_ENABLED)]).toEqual([7, 1]);
+    t.write32(GoldfishReg.IRQ_ENABLED, 0);
+    expect(t.read32(GoldfishReg.IRQ_ENABLED)).toBe(0);
+    expect(t.read32(0x20)).toBe(0);
+  });
+});

@@ -137,3 +137,44 @@ describe('PL011 interrupts: MIS = RIS & IMSC', () => {
     expect(events).toContainEqual({ kind: 'irq', device: 'u', asserted: true });
   });
 });
+
+describe('PL011 registers', () => {
+  it('IFLS selects the Rx level: 1/8 = 2 characters, 7/8 = 14', () => {
+    for (const [sel, level] of [
+      [0, 2],
+      [1, 4],
+      [3, 12],
+      [4, 14],
+    ] as const) {
+      const { u } = uart();
+      u.write32(Pl011Reg.IFLS, sel << 3);
+      u.write32(Pl011Reg.IMSC, Int.RX);
+      u.receive(new Uint8Array(level - 1));
+      expect(u.read32(Pl011Reg.MIS)).toBe(0);
+      u.receive(new Uint8Array(1));
+      expect(u.read32(Pl011Reg.MIS)).toBe(Int.RX);
+    }
+  });
+
+  it('an overrun sets DR bit 11 (OE) on reads until RSR is cleared', () => {
+    const { u } = uart();
+    u.receive(new Uint8Array(17).fill(0x30));
+    expect(u.read32(Pl011Reg.DR)).toBe(0x30 | (1 << 11));
+    expect(u.read32(Pl011Reg.RSR)).toBe(1 << 3);
+    u.write32(Pl011Reg.RSR, 0);
+    expect(u.read32(Pl011Reg.RSR)).toBe(0);
+    expect(u.read32(Pl011Reg.DR)).toBe(0x30);
+  });
+
+  it('reads back control registers with their widths; identifies as a PL011', () => {
+    const { u } = uart();
+    u.write32(Pl011Reg.IBRD, 0x1_0027);
+    u.write32(Pl011Reg.FBRD, 0xff);
+    expect([u.read32(Pl011Reg.IBRD), u.read32(Pl011Reg.FBRD)]).toEqual([0x27, 0x3f]);
+    expect(u.read32(Pl011Reg.CR)).toBe(Cr.UARTEN | Cr.TXE | Cr.RXE);
+    expect(u.read32(Pl011Reg.LCR_H)).toBe(LCRH_FEN | (3 << 5));
+    expect(u.read32(Pl011Reg.IFLS)).toBe(0x12);
+    expect([0xfe0, 0xfe4, 0xfe8, 0xfec].map((o) => u.read32(o))).toEqual([0x11, 0x10, 0x14, 0x00]);
+    expect(u.read32(Pl011Reg.DR)).toBe(0); // empty Rx FIFO
+  });
+});
