@@ -108,8 +108,8 @@ export function computeFacts(model: SystemModel): AuditFacts {
       }
     }
   }
-  assert(mapsOf.size === model.memoryRegions.length || mrByName.size < mapsOf.size, () => {
-    return `one map list per MR: ${mapsOf.size} lists for ${model.memoryRegions.length} MRs`;
+  assert(mapsOf.size === mrByName.size, () => {
+    return `one map list per MR name: ${mapsOf.size} lists for ${mrByName.size} names`;
   });
   return { model, pdByName, mrByName, mapsOf, channels, channelPeers, memoryPeers };
 }

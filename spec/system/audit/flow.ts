@@ -68,6 +68,8 @@ export function buildFlowGraph(facts: AuditFacts, roles: Roles): FlowGraph {
     }
   }
   for (const ch of facts.channels) {
+    // A partial model (validation errors) may keep a channel to an undeclared PD: no such node.
+    if (!facts.pdByName.has(ch.a) || !facts.pdByName.has(ch.b)) continue;
     for (const [caller, callee] of ch.ppcalls) {
       edge(node(pdNode(caller)), node(pdNode(callee)));
       edge(node(pdNode(callee)), node(pdNode(caller)));
@@ -83,10 +85,8 @@ export function buildFlowGraph(facts: AuditFacts, roles: Roles): FlowGraph {
       mediators.add(node(pdNode(pd.name)));
     if (tier === 'client') clients.push(node(pdNode(pd.name)));
   }
-  assert(
-    nodes.length === facts.model.pds.length + facts.model.memoryRegions.length,
-    'one node per PD and MR',
-  );
+  // Partial models may repeat a name (a validation error): one node per distinct name.
+  assert(nodes.length === facts.pdByName.size + facts.mrByName.size, 'one node per PD and MR name');
   return { nodes, edges, mediators, clients };
 }
 

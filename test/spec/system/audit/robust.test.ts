@@ -30,6 +30,8 @@ const mutation = fc.oneof(
   }),
   fc.record({ kind: fc.constant('retarget' as const), index: fc.nat(), other: fc.nat() }),
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
+  fc.record({ kind: fc.constant('ghostEnd' as const), index: fc.nat() }),
+  fc.record({ kind: fc.constant('duplicateMr' as const), index: fc.nat() }),
 );
 type Mutation = typeof mutation extends fc.Arbitrary<infer T> ? T : never;
 
@@ -58,6 +60,10 @@ function apply(text: string, m: Mutation): string {
     }
     case 'truncate':
       return text.slice(0, m.at % (text.length + 1));
+    case 'ghostEnd':
+      return nth(text, /<end pd="[^"]+"/g, m.index, () => '<end pd="ghost"');
+    case 'duplicateMr':
+      return nth(text, /<memory_region [^>]*\/>/g, m.index, (line) => `${line}\n${line}`);
   }
 }
 

@@ -322,3 +322,29 @@ describe('LP011: ppcall carries data, notifications do not', () => {
     expect(fired(spec('client0'), 'LP011')).toEqual([{ pd: 'client0', severity: 'error' }]);
   });
 });
+
+describe('partial models (the file has Microkit validation errors) are still audited', () => {
+  it('a channel to an undeclared PD, a map of an undeclared MR and a repeated MR name do not break the audit', () => {
+    const spec: SysSpec = {
+      mrs: [['eth_regs', 0xa003000n], ['eth_regs', 0xa004000n], ['q']],
+      pds: [
+        {
+          name: 'eth',
+          prio: 101,
+          irq: 79,
+          maps: [
+            ['eth_regs', 'rw', true],
+            ['nosuch', 'rw'],
+            ['q', 'rw'],
+          ],
+        },
+        { name: 'client0', prio: 1, maps: [['q', 'rw']] },
+      ],
+      channels: [
+        ['client0', 'ghost', 'client0'],
+        ['client0', 'eth'],
+      ],
+    };
+    expect(fired(spec, 'LP002')).toEqual([{ pd: 'eth', severity: 'error' }]);
+  });
+});
