@@ -93,13 +93,14 @@ function runSpin(cap: number, items: number, dir: string): Row {
   };
 }
 
-function runOurs(cap: number, items: number, por: boolean): Row {
+function runOurs(cap: number, items: number, por: boolean, grain: 0 | 1 = 0): Row {
   const args = [
     'bin/sddf.mjs',
     'mc',
     'spsc',
     `--bound capacity=${cap}`,
     `--bound items=${items}`,
+    `--bound grain=${grain}`,
     '--format json',
     '--quiet',
     por ? '' : '--no-por',
@@ -113,7 +114,7 @@ function runOurs(cap: number, items: number, por: boolean): Row {
     seconds: number;
   };
   return {
-    tool: `sddf mc (POR ${por ? 'on' : 'off'})`,
+    tool: `sddf mc (${grain === 1 ? 'statement grain, ' : ''}POR ${por ? 'on' : 'off'})`,
     states: doc.states,
     transitions: doc.transitions,
     depth: doc.depth,
@@ -170,9 +171,10 @@ function main(): void {
       const spin = runSpin(cap, items, dir);
       const ours = runOurs(cap, items, true);
       const oursNoPor = runOurs(cap, items, false);
+      const oursFine = runOurs(cap, items, true, 1);
       console.log(`\nCAP=${cap} N=${items}`);
-      printRows([spin, ours, oursNoPor]);
-      for (const o of [ours, oursNoPor]) {
+      printRows([spin, ours, oursNoPor, oursFine]);
+      for (const o of [ours, oursNoPor, oursFine]) {
         const wall = o.wallSeconds / spin.wallSeconds;
         const cpu = o.cpuSeconds / spin.cpuSeconds;
         const met = cpu <= goal ? 'met' : 'NOT met';

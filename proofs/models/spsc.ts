@@ -42,6 +42,8 @@ const P_NOTIFY = 5; // req: notify (notif = true)
 const P_AFTER = 6; // batch done: finish if v > N, else block until there is space
 const P_END = 7;
 const P_WRITE_LATE = 8; // publish-before-write: tl already covers the slot, next: ring write
+const P_ASSERT = 9; // statement grain: guard passed, next: assert(LEN(ptl, hd) < CAP)
+const P_WRITE = 10; // statement grain: asserted, next: ring[ptl % CAP] = v
 const PRODUCER_PCS = [
   'loop',
   'publish',
@@ -52,6 +54,8 @@ const PRODUCER_PCS = [
   'after_batch',
   'end',
   'write_after_publish',
+  'assert_space',
+  'write_slot',
 ] as const;
 
 // Consumer program counters.
@@ -62,6 +66,8 @@ const C_REQ = 3; // queue seen empty, next: request_signal
 const C_RECHECK = 4; // flag cleared, next: isempty = (tl == hd)
 const C_REQ_AFTER = 5; // RELAXED: tl loaded first, next: consumer_signalled = false
 const C_CANCEL = 6; // re-check saw work: cancel_signal, reprocess
+const C_ASSERT = 7; // statement grain: tl != hd seen, next: assert(ring[hd % CAP] == expect)
+const C_COUNT = 8; // statement grain: payload checked, next: consumed++
 const CONSUMER_PCS = [
   'wait',
   'drain',
@@ -70,6 +76,8 @@ const CONSUMER_PCS = [
   'recheck',
   'request_signal_after_load',
   'cancel_signal',
+  'check_payload',
+  'count',
 ] as const;
 
 // Error word: 0 = none (zero-filled at start), then which assertion failed.
@@ -113,6 +121,10 @@ const A = {
   requestSignal: 12,
   recheck: 13,
   consumerCancel: 14,
+  checkSpace: 15,
+  assertSpace: 16,
+  checkPayload: 17,
+  count: 18,
 } as const;
 
 const ACTIONS: readonly ActionInfo[] = [
@@ -173,6 +185,16 @@ const ACTIONS: readonly ActionInfo[] = [
     memory: 'store consumer_signalled = 1',
     touches: 'active.consumer_signalled',
   },
+  // Statement grain only: the steps the default grain merges into enqueue and dequeue.
+  { name: 'producer.check_space', pd: 'producer', memory: 'load hd', touches: 'active.head' },
+  { name: 'producer.assert_space', pd: 'producer', memory: 'load hd', touches: 'active.head' },
+  {
+    name: 'consumer.check_payload',
+    pd: 'consumer',
+    memory: 'load ring[hd % CAP]',
+    touches: 'active.buffers',
+  },
+  { name: 'consumer.count', pd: 'consumer', memory: 'store consumed' },
 ];
 
 /** Bits needed to hold 0..max. */
@@ -210,10 +232,19 @@ function makeLayout(widths: readonly number[]): Layout {
   return { words: w + 1, word, shift, mask };
 }
 
+/**
+ * `merged` (default): one step per shared access with the local statements around it, and the
+ * enqueue (guard, assert, slot write) and dequeue (guard, payload assert, consumed++) sequences as
+ * one step each, since their parts touch only memory the other PD cannot change meanwhile.
+ * `statement`: every Promela statement that touches a global is its own step, as pan runs them.
+ */
+export type SpscGrain = 'merged' | 'statement';
+
 export interface SpscConfig {
   readonly capacity: number;
   readonly items: number;
   readonly variant: SpscVariant;
+  readonly grain?: SpscGrain;
 }
 
 export class SpscModel implements TransitionSystem {
@@ -226,6 +257,7 @@ export class SpscModel implements TransitionSystem {
   private readonly mod: number;
   private readonly n: number;
   private readonly variant: SpscVariant;
+  private readonly grain: SpscGrain;
   private readonly layout: Layout;
   private readonly fieldCount: number;
   private readonly f: Int32Array;
@@ -239,9 +271,10 @@ export class SpscModel implements TransitionSystem {
     this.mod = 2 * cfg.capacity;
     this.n = cfg.items;
     this.variant = cfg.variant;
+    this.grain = cfg.grain ?? 'merged';
     const idx = bitsFor(this.mod - 1);
     const count = bitsFor(this.n + 1);
-    const widths = [idx, idx, 1, 1, 1, count, 4, count, idx, 1, 1, 3, count, 1, 1, 2];
+    const widths = [idx, idx, 1, 1, 1, count, 4, count, idx, 1, 1, 4, count, 1, 1, 2];
     for (let i = 0; i < this.cap; i++) widths.push(bitsFor(this.n));
     this.fieldCount = widths.length;
     this.layout = makeLayout(widths);
@@ -331,23 +364,13 @@ export class SpscModel implements TransitionSystem {
     switch (f[F_PPC]) {
       case P_LOOP: {
         const space = this.variant === 'no-full-check' || this.len(f[F_PTL]!, f[F_HD]!) < this.cap;
-        if (f[F_V]! <= this.n && space && this.variant === 'publish-before-write') {
-          // Seeded bug: tail is published before the slot is written.
-          const g = this.begin();
-          g[F_PTL] = (g[F_PTL]! + 1) % this.mod;
-          g[F_TL] = g[F_PTL]!;
-          g[F_PPC] = P_WRITE_LATE;
-          this.commit(A.publishTail, emit);
-        } else if (f[F_V]! <= this.n && space) {
-          const g = this.begin();
-          // assert(LEN(ptl, hd) < CAP) re-reads hd: only the consumer writes it, and only upward.
-          if (this.len(g[F_PTL]!, g[F_HD]!) >= this.cap) g[F_ERR] = ERR_OVERFLOW;
-          g[F_RING + (g[F_PTL]! % this.cap)] = g[F_V]!;
-          g[F_PTL] = (g[F_PTL]! + 1) % this.mod;
-          g[F_V] = g[F_V]! + 1;
-          g[F_DIRTY] = 1;
-          g[F_PPC] = flagFirst ? P_LOOP : P_PUB;
-          this.commit(A.enqueue, emit);
+        if (f[F_V]! <= this.n && space) {
+          if (this.grain === 'statement') {
+            this.begin()[F_PPC] = P_ASSERT;
+            this.commit(A.checkSpace, emit);
+          } else {
+            this.enqueueBody(this.assertSpace(this.begin()), emit);
+          }
         }
         if (f[F_DIRTY] === 1) {
           if (!flagFirst) {
@@ -366,6 +389,15 @@ export class SpscModel implements TransitionSystem {
         }
         return;
       }
+      case P_ASSERT: {
+        const g = this.assertSpace(this.begin());
+        g[F_PPC] = P_WRITE;
+        this.commit(A.assertSpace, emit);
+        return;
+      }
+      case P_WRITE:
+        this.enqueueBody(this.begin(), emit);
+        return;
       case P_PUB: {
         const g = this.begin();
         g[F_TL] = g[F_PTL]!;
@@ -435,6 +467,30 @@ export class SpscModel implements TransitionSystem {
     }
   }
 
+  /** `assert(LEN(ptl, hd) < CAP)`: re-reads hd, which only the consumer writes, only upward. */
+  private assertSpace(g: Int32Array): Int32Array {
+    if (this.len(g[F_PTL]!, g[F_HD]!) >= this.cap) g[F_ERR] = ERR_OVERFLOW;
+    return g;
+  }
+
+  /** `ring[ptl % CAP] = v; ptl = (ptl + 1) % MOD; v++; dirty = true` (net_enqueue_active). */
+  private enqueueBody(g: Int32Array, emit: (action: number, next: State) => void): void {
+    if (this.variant === 'publish-before-write') {
+      // Seeded bug: tail is published before the slot is written.
+      g[F_PTL] = (g[F_PTL]! + 1) % this.mod;
+      g[F_TL] = g[F_PTL]!;
+      g[F_PPC] = P_WRITE_LATE;
+      this.commit(A.publishTail, emit);
+      return;
+    }
+    g[F_RING + (g[F_PTL]! % this.cap)] = g[F_V]!;
+    g[F_PTL] = (g[F_PTL]! + 1) % this.mod;
+    g[F_V] = g[F_V]! + 1;
+    g[F_DIRTY] = 1;
+    g[F_PPC] = this.variant === 'flag-first' ? P_LOOP : P_PUB;
+    this.commit(A.enqueue, emit);
+  }
+
   /** `if :: req -> signal :: else -> skip fi; dirty = false` after the notify check. */
   private afterCheck(g: Int32Array): void {
     if (g[F_REQ] === 1) {
@@ -458,10 +514,11 @@ export class SpscModel implements TransitionSystem {
         return;
       }
       case C_DRAIN: {
-        if (f[F_TL] !== f[F_HD]) {
-          const g = this.begin();
-          if (g[F_RING + (g[F_HD]! % this.cap)] !== g[F_EXPECT]) g[F_ERR] = ERR_FIFO;
-          g[F_EXPECT] = Math.min(g[F_EXPECT]! + 1, this.n + 1);
+        if (f[F_TL] !== f[F_HD] && this.grain === 'statement') {
+          this.begin()[F_CPC] = C_ASSERT;
+          this.commit(A.dequeue, emit);
+        } else if (f[F_TL] !== f[F_HD]) {
+          const g = this.checkPayload(this.begin());
           g[F_CONSUMED] = Math.min(g[F_CONSUMED]! + 1, this.n + 1);
           g[F_CPC] = C_HEAD;
           this.commit(A.dequeue, emit);
@@ -469,6 +526,18 @@ export class SpscModel implements TransitionSystem {
           this.begin()[F_CPC] = C_REQ;
           this.commit(A.empty, emit);
         }
+        return;
+      }
+      case C_ASSERT: {
+        this.checkPayload(this.begin())[F_CPC] = C_COUNT;
+        this.commit(A.checkPayload, emit);
+        return;
+      }
+      case C_COUNT: {
+        const g = this.begin();
+        g[F_CONSUMED] = Math.min(g[F_CONSUMED]! + 1, this.n + 1);
+        g[F_CPC] = C_HEAD;
+        this.commit(A.count, emit);
         return;
       }
       case C_HEAD: {
@@ -524,6 +593,13 @@ export class SpscModel implements TransitionSystem {
     }
   }
 
+  /** `assert(ring[hd % CAP] == expect); expect++` (FIFO: nothing lost or duplicated). */
+  private checkPayload(g: Int32Array): Int32Array {
+    if (g[F_RING + (g[F_HD]! % this.cap)] !== g[F_EXPECT]) g[F_ERR] = ERR_FIFO;
+    g[F_EXPECT] = Math.min(g[F_EXPECT]! + 1, this.n + 1);
+    return g;
+  }
+
   /** `reprocess = false; if :: !isempty -> cancel_signal; reprocess = true :: else -> skip fi`. */
   private afterRecheck(g: Int32Array): void {
     g[F_REPROCESS] = 0;
@@ -556,13 +632,19 @@ export class SpscModel implements TransitionSystem {
    * - producer.store_buffered, producer.wait_for_space: private state, a read of hd as above;
    * - producer.finish writes pdone, which only the watchdog (at a quiescent state, preserved by
    *   POR) and the goal read;
-   * - consumer.publish_head writes hd, read only by the producer's space guards (as above).
+   * - consumer.publish_head writes hd, read only by the producer's space guards (as above);
+   * - statement grain: producer.check_space / assert_space read hd as above (the assert cannot
+   *   fail: hd only grows); consumer.count writes consumed, read only by the watchdog and goal.
+   *   (consumer.check_payload is visible: its assert is the fifo invariant.)
    */
   isSafeLocal(_s: State, action: number): boolean {
     switch (action) {
       case A.enqueue:
-        // The seeded bugs below make the slot write visible to the consumer.
+      case A.checkSpace:
+      case A.assertSpace:
+        // The seeded bugs below make the slot write visible to the consumer (or the assert fail).
         return this.variant !== 'no-full-check' && this.variant !== 'publish-before-write';
+      case A.count:
       case A.storeBuffered:
       case A.waitForSpace:
       case A.finish:
@@ -648,6 +730,7 @@ export function buildSpsc(opts: ModelOptions): SpscModel {
     capacity: boundOf(opts, 'capacity', 1, MAX_CAPACITY),
     items: boundOf(opts, 'items', 1, MAX_ITEMS),
     variant,
+    grain: boundOf(opts, 'grain', 0, 1) === 1 ? 'statement' : 'merged',
   });
 }
 
@@ -656,7 +739,8 @@ export const spscEntry: ModelEntry = {
   description:
     'SPSC queue signalling handshake of shared/bench/spsc.pml (net/queue.h pattern): ' +
     'FIFO, no overflow, no lost wakeup (watchdog), drained (liveness)',
-  defaultBounds: { capacity: 2, items: 4 },
+  // grain: 0 = merged steps (default), 1 = one step per Promela statement on a global (as pan).
+  defaultBounds: { capacity: 2, items: 4, grain: 0 },
   bugs: [
     {
       id: 'no-recheck',

@@ -84,6 +84,7 @@ describe('spsc model (port of shared/bench/spsc.pml)', () => {
     expect(() => build(undefined, { capacity: 0 })).toThrow(UserError);
     expect(() => build(undefined, { items: 255 })).toThrow(UserError);
     expect(() => build(undefined, { nope: 1 })).toThrow(UserError);
+    expect(() => build(undefined, { grain: 2 })).toThrow(UserError);
     expect(() => build('no-such-bug')).toThrow(UserError);
   });
 
@@ -92,6 +93,26 @@ describe('spsc model (port of shared/bench/spsc.pml)', () => {
       const ts = spscEntry.build({ memoryModel: bug.memoryModel ?? 'sc', bounds: {}, bug: bug.id });
       expect(checkModel(ts, { search: 'bfs' }).property, bug.id).toBe(bug.expectedProperty);
     }
+  });
+
+  it('statement grain (one step per Promela statement on a global) agrees on every verdict', () => {
+    const merged = checkModel(build(), { search: 'bfs', por: false });
+    const fine = checkModel(build(undefined, { grain: 1 }), { search: 'bfs', por: false });
+    expect(fine.verdict).toBe('holds');
+    expect(fine.states).toBeGreaterThan(merged.states);
+    for (const bug of spscEntry.bugs) {
+      const ts = spscEntry.build({
+        memoryModel: bug.memoryModel ?? 'sc',
+        bounds: { grain: 1 },
+        bug: bug.id,
+      });
+      for (const por of [true, false]) {
+        expect(checkModel(ts, { search: 'bfs', por }).property, bug.id).toBe(bug.expectedProperty);
+      }
+    }
+    expect(
+      checkModel(build(undefined, { grain: 1 }), { search: 'bfs', liveness: true }).verdict,
+    ).toBe('holds');
   });
 
   it('larger bounds (CAP=4, N=8) still hold', () => {
