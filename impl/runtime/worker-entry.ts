@@ -78,6 +78,19 @@ const kernel: PdKernel = {
     Atomics.add(callee, P.CTRL_SEQ, 1);
     Atomics.notify(callee, P.CTRL_SEQ);
     for (let i = 0; Atomics.load(callee, P.CTRL_PPC) !== P.PPC_REPLY; i++) {
+      const calleeStopped = Atomics.load(callee, P.CTRL_STATE) === P.STATE_STOPPED;
+      if (Atomics.load(callee, P.CTRL_PPC) === P.PPC_FAILED || calleeStopped) {
+        Atomics.store(callee, P.CTRL_PPC, P.PPC_FREE);
+        Atomics.notify(callee, P.CTRL_PPC);
+        throw new PdFaultTrap({
+          kind: 'blocked',
+          pd: from.name,
+          vaddr: 0,
+          access: 'none',
+          lengthBytes: 0,
+          message: `${from.name}: callee '${channel.peer}' faulted or is stopped: the caller blocks forever`,
+        });
+      }
       if (stopping() || i >= MAX_PPC_WAIT_ROUNDS) {
         throw new PdFaultTrap({
           kind: 'blocked',
@@ -140,6 +153,7 @@ async function main(): Promise<void> {
   let wakes = 0;
   let restarts = 0;
   let needInit = true;
+  let inProtected = false;
   core.load();
 
   const onFault = (e: unknown): void => {
@@ -200,21 +214,25 @@ async function main(): Promise<void> {
         wakes++;
         crash();
         core.runInit();
-      } else if (Atomics.load(ctrl, P.CTRL_PPC) === P.PPC_REQUEST) {
-        // Endpoint message: protected(), reply after the deferred flush (seL4_ReplyRecv, §1.1).
-        const msg = readMessage(ctrl);
-        wakes++;
-        const reply = core.runProtected(ctrl[P.CTRL_PPC_CH]!, msg);
-        writeMessage(ctrl, reply);
-        Atomics.store(ctrl, P.CTRL_PPC, P.PPC_REPLY);
-        Atomics.notify(ctrl, P.CTRL_PPC);
       } else {
+        // A pending notification is delivered before an endpoint message (seL4 receiveIPC
+        // completes an active bound notification first).
         const lo = Atomics.exchange(ctrl, P.CTRL_LO, 0);
         const hi = Atomics.exchange(ctrl, P.CTRL_HI, 0);
         if ((lo | hi) !== 0) {
           wakes++;
           crash();
           core.runNotified(lo >>> 0, hi >>> 0);
+        } else if (Atomics.load(ctrl, P.CTRL_PPC) === P.PPC_REQUEST) {
+          // Endpoint message: protected(), reply after the deferred flush (seL4_ReplyRecv, §1.1).
+          const msg = readMessage(ctrl);
+          wakes++;
+          inProtected = true;
+          const reply = core.runProtected(ctrl[P.CTRL_PPC_CH]!, msg);
+          inProtected = false;
+          writeMessage(ctrl, reply);
+          Atomics.store(ctrl, P.CTRL_PPC, P.PPC_REPLY);
+          Atomics.notify(ctrl, P.CTRL_PPC);
         } else {
           // seL4_Recv: publish WAITING, then re-check, then sleep. Every state change goes
           // through setState, which bumps the epoch first (scanQuiescent depends on it).

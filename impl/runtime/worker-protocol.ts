@@ -17,7 +17,7 @@ export const CTRL_STATE = 3;
 export const CTRL_WAKES = 4;
 /** IRQ acks posted to the main thread (the IRQ controller lives there). */
 export const CTRL_IRQ_ACKS = 5;
-/** PPC endpoint: 0 free, 1 claimed by a caller, 2 request ready, 3 reply ready. */
+/** PPC endpoint: 0 free, 1 claimed by a caller, 2 request ready, 3 reply ready, 4 callee faulted. */
 export const CTRL_PPC = 6;
 export const CTRL_PPC_CH = 7;
 export const CTRL_PPC_LABEL = 8;
@@ -30,6 +30,7 @@ export const PPC_FREE = 0;
 export const PPC_CLAIMED = 1;
 export const PPC_REQUEST = 2;
 export const PPC_REPLY = 3;
+export const PPC_FAILED = 4;
 
 export const STATE_BOOT = 0;
 export const STATE_RUNNING = 1;

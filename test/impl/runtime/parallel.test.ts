@@ -145,6 +145,33 @@ describe('ParallelRuntime (one worker_thread per PD)', () => {
     expect(par.irqs.isMasked(79)).toBe(true);
   });
 
+  it('a callee that faults in protected() stops; its blocked caller is reported, the run still ends', async () => {
+    const m = system({
+      mrs: [{ name: 'log', size: 0x1000 }],
+      pds: [
+        { name: 'client', priority: 1, maps: [{ mr: 'log', vaddr: 0x20_000 }] },
+        { name: 'server', priority: 2 },
+      ],
+      channels: [
+        [
+          { pd: 'client', id: 0, pp: true },
+          { pd: 'server', id: 9 },
+        ],
+      ],
+    });
+    const reg = new ComponentRegistry()
+      .register('client', bind('ppcClientComponent', { calls: 1 }))
+      .register('server', bind('faultyServerComponent'));
+    const r = await ParallelRuntime.create(m, { registry: reg }).runtime!.run({
+      timeoutMs: 20_000,
+    });
+    expect(r.status).toBe('quiescent');
+    expect(r.faults.map((f) => [f.pd, f.kind]).sort()).toEqual([
+      ['client', 'blocked'],
+      ['server', 'unmapped'],
+    ]);
+  });
+
   it('refuses fault injection it cannot honour in worker mode', () => {
     const { runtime, errors } = ParallelRuntime.create(model, {
       registry: registry(1),

@@ -54,3 +54,12 @@ export function irqCounterComponent(ctx: ComponentContext): Component {
     },
   };
 }
+
+/** A PPC server whose protected() touches memory it does not map. */
+export function faultyServerComponent(ctx: ComponentContext): Component {
+  return {
+    init: () => {},
+    notified: () => {},
+    protected: () => (ctx.api.mem.read32(0xdead_0000), { label: 0, words: [] }),
+  };
+}
