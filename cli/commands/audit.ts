@@ -1,5 +1,5 @@
 // `sddf audit FILE.system [--dialect auto|1|2] [--roles FILE.json]
-//   [--format text|json|sarif|dot|svg] [--svg FILE] [--first-error] [--fail-on SEVERITY]`
+//   [--format text|json|sarif|dot|svg] [--svg FILE] [--first-error] [--fail-on SEVERITY] [--prove]`
 // (CLI.md; issue #4).
 // Exit: 0 no error finding and a valid system; 1 an error finding or a Microkit validation error;
 // 2 unreadable or malformed input (missing file, XML not well-formed, bad roles file), located on
@@ -17,6 +17,9 @@ import {
 } from '../../spec/system/audit/render/outcome.ts';
 import { auditToSarif } from '../../spec/system/audit/render/sarif.ts';
 import { auditToText } from '../../spec/system/audit/render/text.ts';
+import { assert } from '../../spec/common/assert.ts';
+import { isolationByGraphSearch, type FlowGraph } from '../../spec/system/audit/flow.ts';
+import { proveIsolation, releaseZ3 } from '../../proofs/smt/isolation.ts';
 import { runAudit } from '../../impl/report/audit.ts';
 import { renderSvg } from '../../impl/report/svg.ts';
 import type { DialectChoice } from '../../impl/sdf/index.ts';
@@ -42,6 +45,7 @@ interface AuditCliOptions {
   svg?: string;
   firstError?: boolean;
   failOn: string;
+  prove?: boolean;
 }
 
 export function registerAudit(program: Command, io: Io, setStatus: SetStatus): void {
@@ -54,6 +58,7 @@ export function registerAudit(program: Command, io: Io, setStatus: SetStatus): v
     .option('--format <format>', `output: ${FORMATS.join(', ')}`, 'text')
     .option('--svg <file>', 'also write the DOT graph rendered as SVG to this file')
     .option('--first-error', "report only Microkit's first validation error")
+    .option('--prove', 'also prove LP011 isolation in Z3 and check it agrees with the graph search')
     .option(
       '--fail-on <severity>',
       'lowest finding severity that exits 1: error, warning, note, none',
@@ -75,9 +80,33 @@ export function registerAudit(program: Command, io: Io, setStatus: SetStatus): v
         return;
       }
       await render(io, result.outcome, format);
+      if (o.prove === true && result.outcome.report !== undefined) {
+        const line = await proveAndCompare(result.outcome.report.flow);
+        // Text output only: json/sarif/dot/svg print exactly one document on stdout (CLI.md).
+        if (format === 'text') io.out(line);
+        else io.err(line);
+      }
       if (o.svg !== undefined) await writeSvg(result.outcome, o.svg);
       setStatus(outcomeFails(result.outcome, failOn) ? EXIT_FAILED : EXIT_OK);
     });
+}
+
+/** LP011 by Z3, checked against the graph search the findings came from (a mismatch is our bug). */
+async function proveAndCompare(flow: FlowGraph): Promise<string> {
+  const proof = await proveIsolation(flow);
+  await releaseZ3();
+  const search = isolationByGraphSearch(flow);
+  for (const p of proof.pairs) {
+    const s = search.find((x) => x.from === p.from && x.to === p.to);
+    assert(p.verdict === 'unknown' || (p.verdict === 'flow') === (s?.path !== null), () => {
+      return `Z3 and graph search disagree on ${flow.nodes[p.from]} → ${flow.nodes[p.to]}`;
+    });
+  }
+  const count = (v: string): number => proof.pairs.filter((p) => p.verdict === v).length;
+  return (
+    `isolation (Z3, ${proof.seconds.toFixed(2)} s): ${count('isolated')} ordered client pair(s) proved isolated, ` +
+    `${count('flow')} with a flow, ${count('unknown')} unknown; agrees with the graph search`
+  );
 }
 
 function parseFailOn(v: string): FailOn {

@@ -124,6 +124,18 @@ describe('sddf audit output formats', () => {
     expect(readFileSync(join(dir, 'g.svg'), 'utf8')).toMatch(/<svg/);
   });
 
+  it('--prove runs the Z3 isolation proof and reports its agreement', async () => {
+    const good = await run(`${FIX}/lp011-good.system`, '--prove');
+    expect(good.out).toMatch(
+      /isolation \(Z3, .* s\): 2 ordered client pair\(s\) proved isolated, 0 with a flow, 0 unknown; agrees/,
+    );
+    const bad = await run(`${FIX}/lp011-bad.system`, '--prove', '--format', 'json');
+    expect(JSON.parse(bad.out).findings.some((f: { rule: string }) => f.rule === 'LP011')).toBe(
+      true,
+    );
+    expect(bad.err).toMatch(/[1-2] with a flow/);
+  });
+
   it('--first-error keeps only the first validation error', async () => {
     const r = await run(
       `${FIX}/invalid/invalid-priority.system`,
