@@ -188,11 +188,12 @@ function main(): void {
     }
   }
   console.log(
-    '\nState counts differ by statement grain, not by coverage: our port merges the local\n' +
-      'statements around each shared-memory access into one step (guards on private variables,\n' +
-      'v++, dirty = true, expect++), where pan stores a state per Promela statement (minus its own\n' +
-      'statement merging and POR) plus the watchdog and never-claim bookkeeping. Both explore every\n' +
-      'interleaving of shared-memory accesses; both find the same violations in every variant.',
+    '\nState counts differ by statement grain, not by coverage. By default our port merges the\n' +
+      'local statements around each shared access into one step, and the enqueue (guard, assert,\n' +
+      'slot write) and dequeue (guard, payload assert, consumed++) sequences into one step each;\n' +
+      '--bound grain=1 splits every statement on a global as pan runs it. pan still stores more:\n' +
+      'a state after each guard on a private variable (reprocess, dirty, else/break), the watchdog\n' +
+      'process, and its POR differs from ours. Every variant gets the same verdict in all of them.',
   );
 }
 
