@@ -1,20 +1,27 @@
-// The sDDF signalling handshake (sddf-protocols.md §2.2) as interleaved producer and consumer
-// steps under sequential consistency, with program counters as bit-vectors.
+// The sDDF signalling handshake (sddf-protocols.md §2.2) as interleaved steps of the two PDs of a
+// queue under sequential consistency, with program counters as bit-vectors. One PD waits (asks
+// to be woken), the other wakes it:
 //
-//   producer (per item):  P0 write slot (if not full) → P1 store tail → P2 r := consumer_signalled
-//                         (require_signal) → P3 if r == 0: cancel_signal (flag := 1) → P4 notify
-//                         → P0;                        if r != 0: → P0
-//   consumer:             C0 drain: dequeue while non-empty; when empty → C1 request_signal
-//                         (flag := 0) → C2 re-check: load tail; non-empty → C3 cancel_signal
-//                         (flag := 1) → C0; empty → C4 blocked until notified → C0
+//   net (§2.1, §2.2): the consumer waits for items, the producer wakes it (consumer_signalled).
+//   serial (§2.4):    the producer waits for space, the consumer wakes it (producer_signalled).
 //
-// Flag polarity as in C: consumer_signalled == 0 means "the consumer wants a signal" (§2.2).
+//   waker:  K0 start its transfer (net: write slot if not full; serial: read slot if non-empty)
+//           → K1 publish the index (net: store tail; serial: store head) → K2 r := flag
+//           (require_signal) → K3 if r == 0: cancel_signal (flag := 1) → K4 notify → K0;
+//                                if r != 0: → K0
+//   waiter: W0 work while work is possible (net: dequeue while non-empty; serial: enqueue while
+//           not full); when not possible → W1 request_signal (flag := 0) → W2 re-check:
+//           possible → W3 cancel_signal (flag := 1) → W0; not possible → W4 blocked until
+//           notified → W0
+//
+// Flag polarity as in C: 0 means "the waiter wants a signal" (§2.2, spec/signal/handshake.ts).
 // A notification is a pending bit (coalescing, §1 item 2). The bad state ("lost wakeup") is:
-// consumer blocked, queue non-empty, no notification pending, producer done (idle at P0).
+// waiter blocked, work possible, no notification pending, waker done (idle at K0).
 //
-// Proved by induction: (a) Init ⇒ Inv, (b) Inv ∧ Step ⇒ Inv', (c) Inv ⇒ ¬Bad. Without the
-// consumer's re-check (C1 → C4 directly) a bounded unrolling from Init reaches Bad, and the
-// counterexample is the step sequence (bug catalogue F2/F8: the missing double-check).
+// Proved by induction: (a) Init ⇒ Inv, (b) Inv ∧ Step ⇒ Inv', (c) Inv ⇒ ¬Bad. Seeded upstream
+// bugs, found by a bounded unrolling from Init with the step sequence as counterexample: no
+// re-check after request_signal (F2 net, F8 serial virt_tx), and a waiter that calls
+// require_signal (a query) where it should call request_signal (F7, serial UART drivers).
 import { assert } from '../../spec/common/assert.ts';
 import { FLAG_SIGNALLED, FLAG_WANTS_SIGNAL } from '../../spec/signal/handshake.ts';
 import {
@@ -31,37 +38,81 @@ import {
   type Z3Expr,
 } from './obligation.ts';
 
-/** Width of net queue indices (sddf-protocols.md §2.1: tail/head are uint16_t). */
-const INDEX_BITS = 16;
+export type HandshakeProtocol = 'net' | 'serial';
+
 const PC_BITS = 3;
 const ACTION_BITS = 4;
 
 export const PRODUCER_PCS = ['P0', 'P1', 'P2', 'P3', 'P4'] as const;
 export const CONSUMER_PCS = ['C0', 'C1', 'C2', 'C3', 'C4'] as const;
-type Ppc = (typeof PRODUCER_PCS)[number];
-type Cpc = (typeof CONSUMER_PCS)[number];
 
-/** Variables of one state; `notified` is a 1-bit pending notification. */
-const VARS = ['ppc', 'cpc', 'tail', 'head', 'consumer_signalled', 'r', 'notified'] as const;
+/** Variables of one state; `flag` is consumer_signalled (net) or producer_signalled (serial). */
+const VARS = ['ppc', 'cpc', 'tail', 'head', 'flag', 'r', 'notified'] as const;
 type Var = (typeof VARS)[number];
 type State = Readonly<Record<Var, Z3BitVec>>;
 
-const WIDTH: Readonly<Record<Var, number>> = {
-  ppc: PC_BITS,
-  cpc: PC_BITS,
-  tail: INDEX_BITS,
-  head: INDEX_BITS,
-  consumer_signalled: 32,
-  r: 32,
-  notified: 1,
+interface ProtocolShape {
+  /** Index width: net tail/head are uint16_t, serial uint32_t. */
+  readonly indexBits: 16 | 32;
+  readonly waker: 'producer' | 'consumer';
+  readonly waiter: 'producer' | 'consumer';
+  /** The C name of the flag word. */
+  readonly flagName: 'consumer_signalled' | 'producer_signalled';
+  readonly models: string;
+}
+
+const PROTOCOLS: Readonly<Record<HandshakeProtocol, ProtocolShape>> = {
+  net: {
+    indexBits: 16,
+    waker: 'producer',
+    waiter: 'consumer',
+    flagName: 'consumer_signalled',
+    models:
+      'net signalling: net_enqueue + net_require_signal/net_cancel_signal + notify (producer); ' +
+      'drain, net_request_signal, double-check, net_cancel_signal (consumer) ' +
+      '(sddf-protocols.md §2.1, §2.2)',
+  },
+  serial: {
+    indexBits: 32,
+    waker: 'consumer',
+    waiter: 'producer',
+    flagName: 'producer_signalled',
+    models:
+      'serial signalling: serial_dequeue + serial_require_consumer_signal/' +
+      'serial_cancel_consumer_signal + notify (consumer); enqueue until full, ' +
+      'serial_request_consumer_signal, re-check, cancel (producer) (sddf-protocols.md §2.4; ' +
+      'the SC fences are no-ops under sequential consistency)',
+  },
+};
+
+const widthOf = (shape: ProtocolShape, v: Var): number => {
+  switch (v) {
+    case 'ppc':
+    case 'cpc':
+      return PC_BITS;
+    case 'tail':
+    case 'head':
+      return shape.indexBits;
+    case 'flag':
+    case 'r':
+      return 32;
+    case 'notified':
+      return 1;
+  }
 };
 
 export interface HandshakeVariant {
-  /** The consumer's double-check after request_signal (§2.2 phase 2). Default true. */
+  readonly protocol?: HandshakeProtocol;
+  /** The waiter's double-check after request_signal (§2.2 phase 2). Default true. */
   readonly recheck?: boolean;
+  /**
+   * The waiter's request_signal stores flag := 0. False is bug F7: the driver called
+   * serial_require_consumer_signal (a query) instead, so the flag is never armed.
+   */
+  readonly requestStoresFlag?: boolean;
   /** Seeded break of (a): overrides of the initial state. */
   readonly initOverride?: Partial<Readonly<Record<Var, number>>>;
-  /** Seeded break of (c): drop the clause about the blocked consumer from the invariant. */
+  /** Seeded break of (c): drop the clause about the blocked waiter from the invariant. */
   readonly weakInvariant?: boolean;
 }
 
@@ -72,100 +123,127 @@ interface Action {
   readonly update: (z: Z3, s: State) => Partial<Record<Var, Z3BitVec>>;
 }
 
-const pcVal = (z: Z3, pc: Ppc | Cpc): Z3BitVec =>
-  bv(
-    z,
-    pc.startsWith('P') ? PRODUCER_PCS.indexOf(pc as Ppc) : CONSUMER_PCS.indexOf(pc as Cpc),
-    PC_BITS,
-  );
-const atP = (z: Z3, s: State, pc: Ppc): Z3Bool => s.ppc.eq(pcVal(z, pc));
-const atC = (z: Z3, s: State, pc: Cpc): Z3Bool => s.cpc.eq(pcVal(z, pc));
 const word = (z: Z3, v: number): Z3BitVec => bv(z, v, 32);
 const one = (z: Z3): Z3BitVec => bv(z, 1, 1);
 const zero = (z: Z3): Z3BitVec => bv(z, 0, 1);
 
-/** The steps. The consumer's C1 goes to C2 (re-check) or, without it, straight to C4. */
+/** Accessors that speak in roles (waker K0..K4, waiter W0..W4) rather than producer/consumer. */
+function roles(shape: ProtocolShape): {
+  wakerPc: (s: State) => Z3BitVec;
+  waiterPc: (s: State) => Z3BitVec;
+  wakerVar: 'ppc' | 'cpc';
+  waiterVar: 'ppc' | 'cpc';
+} {
+  const wakerVar = shape.waker === 'producer' ? 'ppc' : 'cpc';
+  const waiterVar = shape.waiter === 'producer' ? 'ppc' : 'cpc';
+  assert(wakerVar !== waiterVar, 'waker and waiter must be different PDs');
+  return { wakerPc: (s) => s[wakerVar], waiterPc: (s) => s[waiterVar], wakerVar, waiterVar };
+}
+
+const at = (z: Z3, pc: Z3BitVec, index: number): Z3Bool => pc.eq(bv(z, index, PC_BITS));
+
+/** Work is possible for the waiter: net non-empty; serial not full. */
+function possible(z: Z3, shape: ProtocolShape, s: State, cap: Z3BitVec): Z3Bool {
+  return shape.waiter === 'consumer' ? s.tail.neq(s.head) : s.tail.sub(s.head).neq(cap);
+}
+
+/** The steps of both PDs for one protocol and variant. */
 export function handshakeActions(variant: HandshakeVariant = {}): readonly Action[] {
+  const shape = PROTOCOLS[variant.protocol ?? 'net'];
   const recheck = variant.recheck ?? true;
+  const storesFlag = variant.requestStoresFlag ?? true;
+  const { wakerPc, waiterPc, wakerVar, waiterVar } = roles(shape);
+  const K = shape.waker;
+  const W = shape.waiter;
+  const net = shape.waiter === 'consumer';
+  const pc = (z: Z3, i: number): Z3BitVec => bv(z, i, PC_BITS);
   const actions: Action[] = [
     {
-      id: 'producer.write_slot',
-      // net_enqueue: full check (corrected, full-check.net.corrected), then the slot write.
-      guard: (z, s, cap) => z.And(atP(z, s, 'P0'), s.tail.sub(s.head).neq(cap)),
-      update: (z) => ({ ppc: pcVal(z, 'P1') }),
+      id: `${K}.${net ? 'write_slot' : 'read_slot'}`,
+      // net: the (corrected) full check, then the slot write; serial: empty check, slot read.
+      guard: (z, s, cap) =>
+        z.And(at(z, wakerPc(s), 0), net ? s.tail.sub(s.head).neq(cap) : s.tail.neq(s.head)),
+      update: (z) => ({ [wakerVar]: pc(z, 1) }),
     },
     {
-      id: 'producer.store_tail',
-      guard: (z, s) => atP(z, s, 'P1'),
-      update: (z, s) => ({ ppc: pcVal(z, 'P2'), tail: s.tail.add(1) }),
+      id: `${K}.${net ? 'store_tail' : 'store_head'}`,
+      guard: (z, s) => at(z, wakerPc(s), 1),
+      update: (z, s) =>
+        net
+          ? { [wakerVar]: pc(z, 2), tail: s.tail.add(1) }
+          : { [wakerVar]: pc(z, 2), head: s.head.add(1) },
     },
     {
-      id: 'producer.require_signal',
-      // net_require_signal: returns !consumer_signalled; the load is its own step.
-      guard: (z, s) => atP(z, s, 'P2'),
-      update: (z, s) => ({ ppc: pcVal(z, 'P3'), r: s.consumer_signalled }),
+      id: `${K}.require_signal`,
+      // require_signal returns !flag; the load is its own step.
+      guard: (z, s) => at(z, wakerPc(s), 2),
+      update: (z, s) => ({ [wakerVar]: pc(z, 3), r: s.flag }),
     },
     {
-      id: 'producer.cancel_signal',
-      guard: (z, s) => z.And(atP(z, s, 'P3'), s.r.eq(word(z, FLAG_WANTS_SIGNAL))),
-      update: (z) => ({ ppc: pcVal(z, 'P4'), consumer_signalled: word(z, FLAG_SIGNALLED) }),
+      id: `${K}.cancel_signal`,
+      guard: (z, s) => z.And(at(z, wakerPc(s), 3), s.r.eq(word(z, FLAG_WANTS_SIGNAL))),
+      update: (z) => ({ [wakerVar]: pc(z, 4), flag: word(z, FLAG_SIGNALLED) }),
     },
     {
-      id: 'producer.skip_notify',
-      guard: (z, s) => z.And(atP(z, s, 'P3'), s.r.neq(word(z, FLAG_WANTS_SIGNAL))),
-      update: (z) => ({ ppc: pcVal(z, 'P0') }),
+      id: `${K}.skip_notify`,
+      guard: (z, s) => z.And(at(z, wakerPc(s), 3), s.r.neq(word(z, FLAG_WANTS_SIGNAL))),
+      update: (z) => ({ [wakerVar]: pc(z, 0) }),
     },
     {
-      id: 'producer.notify',
-      guard: (z, s) => atP(z, s, 'P4'),
-      update: (z) => ({ ppc: pcVal(z, 'P0'), notified: one(z) }),
+      id: `${K}.notify`,
+      guard: (z, s) => at(z, wakerPc(s), 4),
+      update: (z) => ({ [wakerVar]: pc(z, 0), notified: one(z) }),
     },
     {
-      id: 'consumer.dequeue',
-      guard: (z, s) => z.And(atC(z, s, 'C0'), s.tail.neq(s.head)),
-      update: (_z, s) => ({ head: s.head.add(1) }),
+      id: `${W}.${net ? 'dequeue' : 'enqueue'}`,
+      guard: (z, s, cap) => z.And(at(z, waiterPc(s), 0), possible(z, shape, s, cap)),
+      update: (_z, s) => (net ? { head: s.head.add(1) } : { tail: s.tail.add(1) }),
     },
     {
-      id: 'consumer.queue_empty',
-      guard: (z, s) => z.And(atC(z, s, 'C0'), s.tail.eq(s.head)),
-      update: (z) => ({ cpc: pcVal(z, 'C1') }),
+      id: `${W}.${net ? 'queue_empty' : 'queue_full'}`,
+      guard: (z, s, cap) => z.And(at(z, waiterPc(s), 0), z.Not(possible(z, shape, s, cap))),
+      update: (z) => ({ [waiterVar]: pc(z, 1) }),
     },
     {
-      id: 'consumer.request_signal',
-      guard: (z, s) => atC(z, s, 'C1'),
+      id: `${W}.request_signal`,
+      guard: (z, s) => at(z, waiterPc(s), 1),
       update: (z) => ({
-        cpc: pcVal(z, recheck ? 'C2' : 'C4'),
-        consumer_signalled: word(z, FLAG_WANTS_SIGNAL),
+        [waiterVar]: pc(z, recheck ? 2 : 4),
+        ...(storesFlag ? { flag: word(z, FLAG_WANTS_SIGNAL) } : {}),
       }),
     },
     {
-      id: 'consumer.recheck_nonempty',
-      guard: (z, s) => z.And(atC(z, s, 'C2'), s.tail.neq(s.head)),
-      update: (z) => ({ cpc: pcVal(z, 'C3') }),
+      id: `${W}.${net ? 'recheck_nonempty' : 'recheck_not_full'}`,
+      guard: (z, s, cap) => z.And(at(z, waiterPc(s), 2), possible(z, shape, s, cap)),
+      update: (z) => ({ [waiterVar]: pc(z, 3) }),
     },
     {
-      id: 'consumer.recheck_empty_block',
-      guard: (z, s) => z.And(atC(z, s, 'C2'), s.tail.eq(s.head)),
-      update: (z) => ({ cpc: pcVal(z, 'C4') }),
+      id: `${W}.${net ? 'recheck_empty_block' : 'recheck_full_block'}`,
+      guard: (z, s, cap) => z.And(at(z, waiterPc(s), 2), z.Not(possible(z, shape, s, cap))),
+      update: (z) => ({ [waiterVar]: pc(z, 4) }),
     },
     {
-      id: 'consumer.cancel_signal',
-      guard: (z, s) => atC(z, s, 'C3'),
-      update: (z) => ({ cpc: pcVal(z, 'C0'), consumer_signalled: word(z, FLAG_SIGNALLED) }),
+      id: `${W}.cancel_signal`,
+      guard: (z, s) => at(z, waiterPc(s), 3),
+      update: (z) => ({ [waiterVar]: pc(z, 0), flag: word(z, FLAG_SIGNALLED) }),
     },
     {
-      id: 'consumer.notified',
-      guard: (z, s) => z.And(atC(z, s, 'C4'), s.notified.eq(one(z))),
-      update: (z) => ({ cpc: pcVal(z, 'C0'), notified: zero(z) }),
+      id: `${W}.notified`,
+      guard: (z, s) => z.And(at(z, waiterPc(s), 4), s.notified.eq(one(z))),
+      update: (z) => ({ [waiterVar]: pc(z, 0), notified: zero(z) }),
     },
   ];
   assert(actions.length < 2 ** ACTION_BITS, 'action selector too narrow');
   return actions;
 }
 
-function freshState(z: Z3, suffix: string): State {
+function shapeOf(variant: HandshakeVariant): ProtocolShape {
+  return PROTOCOLS[variant.protocol ?? 'net'];
+}
+
+function freshState(z: Z3, shape: ProtocolShape, suffix: string): State {
   const s = {} as Record<Var, Z3BitVec>;
-  for (const v of VARS) s[v] = z.BitVec.const(`${v}${suffix}`, WIDTH[v]);
+  for (const v of VARS) s[v] = z.BitVec.const(`${v}${suffix}`, widthOf(shape, v));
   return s;
 }
 
@@ -197,55 +275,74 @@ function stepRelation(
   return z.Or(...choices);
 }
 
-function initial(z: Z3, s: State, override: HandshakeVariant['initOverride'] = {}): Z3Bool {
-  // sddf-protocols.md §1 item 7: MRs are zero-filled, so indices and consumer_signalled start 0
-  // (every consumer initially wants a signal, §2.2).
+function initial(
+  z: Z3,
+  args: { shape: ProtocolShape; s: State; override: HandshakeVariant['initOverride'] },
+): Z3Bool {
+  // sddf-protocols.md §1 item 7: MRs are zero-filled, so indices and the flag start 0 (the
+  // waiter initially wants a signal, §2.2); both PDs start at their first step.
   const values: Record<Var, number> = {
     ppc: 0,
     cpc: 0,
     tail: 0,
     head: 0,
-    consumer_signalled: 0,
+    flag: FLAG_WANTS_SIGNAL,
     r: 0,
     notified: 0,
-    ...override,
+    ...args.override,
   };
-  return z.And(...VARS.map((v) => s[v].eq(bv(z, values[v], WIDTH[v]))));
+  return z.And(...VARS.map((v) => args.s[v].eq(bv(z, values[v], widthOf(args.shape, v)))));
 }
 
-/** Bad: consumer blocked, queue non-empty, no notification pending, producer done. */
-function bad(z: Z3, s: State): Z3Bool {
-  return z.And(atC(z, s, 'C4'), s.tail.neq(s.head), s.notified.eq(zero(z)), atP(z, s, 'P0'));
+/** Bad: waiter blocked, work possible, no notification pending, waker done. */
+function bad(z: Z3, shape: ProtocolShape, s: State, cap: Z3BitVec): Z3Bool {
+  const { wakerPc, waiterPc } = roles(shape);
+  return z.And(
+    at(z, waiterPc(s), 4),
+    possible(z, shape, s, cap),
+    s.notified.eq(zero(z)),
+    at(z, wakerPc(s), 0),
+  );
 }
 
 /** The inductive invariant; see docs/adr/004-proofs.md for why each clause is needed. */
-function invariant(z: Z3, s: State, capacity: Z3BitVec, variant: HandshakeVariant): Z3Bool {
-  const flagDown = s.consumer_signalled.eq(word(z, FLAG_WANTS_SIGNAL));
-  const empty = s.tail.eq(s.head);
+function invariant(
+  z: Z3,
+  args: { shape: ProtocolShape; s: State; capacity: Z3BitVec; variant: HandshakeVariant },
+): Z3Bool {
+  const { shape, s, capacity } = args;
+  const { wakerPc, waiterPc } = roles(shape);
+  const K = (i: number): Z3Bool => at(z, wakerPc(s), i);
+  const W = (i: number): Z3Bool => at(z, waiterPc(s), i);
+  const flagDown = s.flag.eq(word(z, FLAG_WANTS_SIGNAL));
+  const impossible = z.Not(possible(z, shape, s, capacity));
   const noPending = s.notified.eq(zero(z));
+  const len = s.tail.sub(s.head);
   const domain = z.And(
     s.ppc.ule(bv(z, 4, PC_BITS)),
     s.cpc.ule(bv(z, 4, PC_BITS)),
-    s.consumer_signalled.ule(word(z, 1)),
+    s.flag.ule(word(z, 1)),
     s.r.ule(word(z, 1)),
-    // Queue bounds (queue-bounds.net.*), strict while the producer holds a written slot.
-    s.tail.sub(s.head).ule(capacity),
-    z.Implies(atP(z, s, 'P1'), s.tail.sub(s.head).ult(capacity)),
+    // Queue bounds (queue-bounds.*), and the slot the waker holds between its two steps:
+    // a written slot (net producer: not full) or a read one (serial consumer: not empty).
+    len.ule(capacity),
+    z.Implies(K(1), shape.waker === 'producer' ? len.ult(capacity) : s.tail.neq(s.head)),
   );
-  // After request_signal and before the re-check, the flag is down unless the producer has
+  // After request_signal and before the re-check, the flag is down unless the waker has
   // cancelled it and is about to notify.
-  const armed = z.Implies(z.And(atC(z, s, 'C2'), noPending), z.Or(flagDown, atP(z, s, 'P4')));
-  // A blocked consumer with nothing pending: the producer has either not yet published an item
-  // (and will see the flag down), or has published and will see the flag down, or has seen it.
+  const armed = z.Implies(z.And(W(2), noPending), z.Or(flagDown, K(4)));
+  // A blocked waiter with nothing pending: the waker has not yet published (and the work is
+  // still impossible, the flag down), or has published and will see the flag down, or has
+  // already loaded it as down.
   const blocked = z.Implies(
-    z.And(atC(z, s, 'C4'), noPending),
+    z.And(W(4), noPending),
     z.And(
-      z.Implies(z.Or(atP(z, s, 'P0'), atP(z, s, 'P1')), z.And(empty, flagDown)),
-      z.Implies(atP(z, s, 'P2'), flagDown),
-      z.Implies(atP(z, s, 'P3'), z.Or(s.r.eq(word(z, FLAG_WANTS_SIGNAL)), z.And(empty, flagDown))),
+      z.Implies(z.Or(K(0), K(1)), z.And(impossible, flagDown)),
+      z.Implies(K(2), flagDown),
+      z.Implies(K(3), z.Or(s.r.eq(word(z, FLAG_WANTS_SIGNAL)), z.And(impossible, flagDown))),
     ),
   );
-  return variant.weakInvariant === true ? z.And(domain, armed) : z.And(domain, armed, blocked);
+  return args.variant.weakInvariant === true ? z.And(domain, armed) : z.And(domain, armed, blocked);
 }
 
 function stateWitnesses(s: State, suffix: string): Record<string, Z3Expr> {
@@ -254,82 +351,90 @@ function stateWitnesses(s: State, suffix: string): Record<string, Z3Expr> {
   return out;
 }
 
-/** Replace numeric pcs and action selectors by their names, for a readable counterexample. */
-function decode(raw: Counterexample, actions: readonly Action[]): Counterexample {
+/** Name pcs, actions and the flag as the protocol does, for a readable counterexample. */
+function decode(
+  raw: Counterexample,
+  args: { actions: readonly Action[]; shape: ProtocolShape },
+): Counterexample {
   const out: Record<string, Counterexample[string]> = {};
   for (const [k, v] of Object.entries(raw)) {
     if (typeof v === 'number' && k.startsWith('ppc')) out[k] = PRODUCER_PCS[v] ?? v;
     else if (typeof v === 'number' && k.startsWith('cpc')) out[k] = CONSUMER_PCS[v] ?? v;
-    else if (typeof v === 'number' && k === 'action') out[k] = actions[v]?.id ?? v;
+    else if (typeof v === 'number' && k === 'action') out[k] = args.actions[v]?.id ?? v;
+    else if (k.startsWith('flag')) out[`${args.shape.flagName}${k.slice('flag'.length)}`] = v;
     else out[k] = v;
   }
   return out;
 }
 
-const MODELS =
-  'net signalling protocol: net_enqueue + net_require_signal/net_cancel_signal + notify (producer); ' +
-  'drain, net_request_signal, double-check, net_cancel_signal (consumer) (sddf-protocols.md §2.1, §2.2)';
-
-function withDecode(ob: Obligation, actions: readonly Action[]): Obligation {
+function withDecode(ob: Obligation, variant: HandshakeVariant): Obligation {
+  const args = { actions: handshakeActions(variant), shape: shapeOf(variant) };
   return {
     ...ob,
     run: async (z, limits) => {
       const out = await ob.run(z, limits);
       return out.counterexample === undefined
         ? out
-        : { ...out, counterexample: decode(out.counterexample, actions) };
+        : { ...out, counterexample: decode(out.counterexample, args) };
     },
   };
 }
 
+function symbolicCapacity(z: Z3, shape: ProtocolShape): { capacity: Z3BitVec; range: Z3Bool } {
+  return pow2Capacity(z, { widthBits: shape.indexBits, maxLog2: shape.indexBits - 1 });
+}
+
+const protocolName = (variant: HandshakeVariant): HandshakeProtocol => variant.protocol ?? 'net';
+
 export function handshakeInitObligation(variant: HandshakeVariant = {}): Obligation {
-  const actions = handshakeActions(variant);
+  const shape = shapeOf(variant);
   const ob = validityObligation(
     {
-      name: 'handshake.init',
+      name: `handshake.${protocolName(variant)}.init`,
       statement: 'the initial state (zero-filled MRs, both PDs at their first step) satisfies Inv',
-      widthBits: INDEX_BITS,
-      models: MODELS,
+      widthBits: shape.indexBits,
+      models: shape.models,
     },
     (z) => {
-      const { capacity, range } = pow2Capacity(z, { widthBits: INDEX_BITS, maxLog2: 15 });
-      const s = freshState(z, '');
+      const { capacity, range } = symbolicCapacity(z, shape);
+      const s = freshState(z, shape, '');
       return {
         claim: z.Implies(
-          z.And(range, initial(z, s, variant.initOverride)),
-          invariant(z, s, capacity, variant),
+          z.And(range, initial(z, { shape, s, override: variant.initOverride })),
+          invariant(z, { shape, s, capacity, variant }),
         ),
         witnesses: { capacity, ...stateWitnesses(s, '') },
       };
     },
   );
-  return withDecode(ob, actions);
+  return withDecode(ob, variant);
 }
 
 export function handshakeStepObligation(variant: HandshakeVariant = {}): Obligation {
+  const shape = shapeOf(variant);
   const actions = handshakeActions(variant);
   const ob = validityObligation(
     {
-      name: 'handshake.step',
+      name: `handshake.${protocolName(variant)}.step`,
       statement:
-        "Inv is inductive: Inv(s) ∧ s → s' by any one producer or consumer step ⇒ Inv(s'), " +
-        'under sequential consistency',
-      widthBits: INDEX_BITS,
-      models: MODELS,
+        `Inv is inductive: Inv(s) ∧ s → s' by any one ${shape.waker} or ${shape.waiter} step ` +
+        "⇒ Inv(s'), under sequential consistency",
+      widthBits: shape.indexBits,
+      models: shape.models,
     },
     (z) => {
-      const { capacity, range } = pow2Capacity(z, { widthBits: INDEX_BITS, maxLog2: 15 });
-      const pre = freshState(z, '');
-      const post = freshState(z, "'");
+      const { capacity, range } = symbolicCapacity(z, shape);
+      const pre = freshState(z, shape, '');
+      const post = freshState(z, shape, "'");
       const selector = z.BitVec.const('action', ACTION_BITS);
       return {
         claim: z.Implies(
           z.And(
             range,
-            invariant(z, pre, capacity, variant),
+            invariant(z, { shape, s: pre, capacity, variant }),
             stepRelation(z, { actions, pre, post, capacity, selector }),
           ),
-          invariant(z, post, capacity, variant),
+          invariant(z, { shape, s: post, capacity, variant }),
         ),
         witnesses: {
           capacity,
@@ -340,34 +445,41 @@ export function handshakeStepObligation(variant: HandshakeVariant = {}): Obligat
       };
     },
   );
-  return withDecode(ob, actions);
+  return withDecode(ob, variant);
 }
 
 export function handshakeSafeObligation(variant: HandshakeVariant = {}): Obligation {
-  const actions = handshakeActions(variant);
+  const shape = shapeOf(variant);
+  const work = shape.waiter === 'consumer' ? 'queue non-empty' : 'queue not full';
   const ob = validityObligation(
     {
-      name: 'handshake.safe',
+      name: `handshake.${protocolName(variant)}.safe`,
       statement:
-        'Inv ⇒ no lost wakeup: never (consumer blocked ∧ queue non-empty ∧ no notification ' +
-        'pending ∧ producer done)',
-      widthBits: INDEX_BITS,
-      models: MODELS,
+        `Inv ⇒ no lost wakeup: never (${shape.waiter} blocked ∧ ${work} ∧ no notification ` +
+        `pending ∧ ${shape.waker} done)`,
+      widthBits: shape.indexBits,
+      models: shape.models,
     },
     (z) => {
-      const { capacity, range } = pow2Capacity(z, { widthBits: INDEX_BITS, maxLog2: 15 });
-      const s = freshState(z, '');
+      const { capacity, range } = symbolicCapacity(z, shape);
+      const s = freshState(z, shape, '');
       return {
-        claim: z.Implies(z.And(range, invariant(z, s, capacity, variant)), z.Not(bad(z, s))),
+        claim: z.Implies(
+          z.And(range, invariant(z, { shape, s, capacity, variant })),
+          z.Not(bad(z, shape, s, capacity)),
+        ),
         witnesses: { capacity, ...stateWitnesses(s, '') },
       };
     },
   );
-  return withDecode(ob, actions);
+  return withDecode(ob, variant);
 }
 
-/** Deepest unrolling tried; the shortest lost wakeup without re-check is 15 steps (measured). */
-export const BMC_MAX_STEPS = 16;
+/**
+ * Deepest unrolling tried per protocol. Shortest lost wakeups (measured): net without re-check
+ * 15 steps; serial ones are longer because the producer must first fill the queue.
+ */
+export const BMC_MAX_STEPS: Readonly<Record<HandshakeProtocol, number>> = { net: 16, serial: 24 };
 /** Queue capacity in the bounded search (sddf-protocols.md §2.2: the Spin models use 2). */
 export const BMC_CAPACITY = 2;
 const BMC_BUDGET_QUERIES = 3;
@@ -379,64 +491,80 @@ const BMC_BUDGET_QUERIES = 3;
  */
 export function handshakeBmcObligation(
   variant: HandshakeVariant = { recheck: false },
-  maxSteps: number = BMC_MAX_STEPS,
+  maxSteps: number = BMC_MAX_STEPS[protocolName(variant)],
 ): Obligation {
+  const shape = shapeOf(variant);
   const actions = handshakeActions(variant);
-  const recheck = variant.recheck ?? true;
+  const bug = seededBug(variant);
   return {
-    name: recheck ? 'handshake.bmc' : 'handshake.no-recheck',
+    name: `handshake.${protocolName(variant)}.${bug?.suffix ?? 'bmc'}`,
     statement:
       `no lost wakeup within ${maxSteps} interleaved steps from Init` +
-      (recheck ? '' : ' when the consumer does not re-check after request_signal'),
-    widthBits: INDEX_BITS,
-    models:
-      MODELS +
-      (recheck ? '' : '; without the double-check (bug catalogue F2/F8, serial virt_tx 334e9be8)'),
-    ...(recheck
-      ? {}
-      : {
-          expected: 'refuted' as const,
-          defect: 'F2/F8 (fixed upstream: the protocol without the fix)',
-        }),
-    run: (z, limits) => runBmc(z, { actions, variant, maxSteps, timeoutMs: limits.timeoutMs }),
+      (bug === undefined ? '' : `, ${bug.what}`),
+    widthBits: shape.indexBits,
+    models: shape.models + (bug === undefined ? '' : `; ${bug.models}`),
+    ...(bug === undefined ? {} : { expected: 'refuted' as const, defect: bug.defect }),
+    run: (z, limits) =>
+      runBmc(z, { actions, shape, variant, maxSteps, timeoutMs: limits.timeoutMs }),
   };
+}
+
+function seededBug(
+  variant: HandshakeVariant,
+): { suffix: string; what: string; models: string; defect: string } | undefined {
+  const shape = shapeOf(variant);
+  if (variant.recheck === false) {
+    return {
+      suffix: 'no-recheck',
+      what: `when the ${shape.waiter} does not re-check after request_signal`,
+      models: 'without the double-check',
+      defect:
+        protocolName(variant) === 'net'
+          ? 'F2 (fixed upstream: the net protocol before the re-check)'
+          : 'F8 (fixed upstream: serial virt_tx without the re-check)',
+    };
+  }
+  if (variant.requestStoresFlag === false) {
+    return {
+      suffix: 'require-not-request',
+      what: `when the blocked ${shape.waiter} calls require_signal instead of request_signal`,
+      models: 'the waiter never arms the flag',
+      defect: 'F7 (fixed upstream: UART drivers called serial_require_consumer_signal)',
+    };
+  }
+  return undefined;
 }
 
 async function runBmc(
   z: Z3,
   args: {
     actions: readonly Action[];
+    shape: ProtocolShape;
     variant: HandshakeVariant;
     maxSteps: number;
     timeoutMs: number;
   },
 ): Promise<Outcome> {
   assert(args.maxSteps > 0 && args.maxSteps <= 64, `BMC bound out of range: ${args.maxSteps}`);
+  const { shape } = args;
   // A counterexample needs only one capacity: the Spin model's QUEUE_CAPACITY = 2 (§2.2).
-  const capacity = bv(z, BMC_CAPACITY, INDEX_BITS);
-  const states: State[] = [freshState(z, '@0')];
+  const capacity = bv(z, BMC_CAPACITY, shape.indexBits);
+  const states: State[] = [freshState(z, shape, '@0')];
   const selectors: Z3BitVec[] = [];
   const solver = new z.Solver();
   solver.set('timeout', BMC_BUDGET_QUERIES * args.timeoutMs);
-  solver.add(initial(z, states[0] as State, args.variant.initOverride));
+  solver.add(initial(z, { shape, s: states[0] as State, override: args.variant.initOverride }));
   for (let depth = 0; depth < args.maxSteps; depth++) {
-    const next = freshState(z, `@${depth + 1}`);
+    const next = freshState(z, shape, `@${depth + 1}`);
     const selector = z.BitVec.const(`action@${depth}`, ACTION_BITS);
-    solver.add(
-      stepRelation(z, {
-        actions: args.actions,
-        pre: states[depth] as State,
-        post: next,
-        capacity,
-        selector,
-      }),
-    );
+    const pre = states[depth] as State;
+    solver.add(stepRelation(z, { actions: args.actions, pre, post: next, capacity, selector }));
     states.push(next);
     selectors.push(selector);
   }
   // One non-incremental query "Bad at some depth ≤ maxSteps": Z3 bit-blasts it whole, which is
-  // several times faster than asking depth by depth with assumptions (measured; ADR 004).
-  const badAt = states.map((s) => bad(z, s));
+  // faster than asking depth by depth with assumptions (measured; ADR 004).
+  const badAt = states.map((s) => bad(z, shape, s, capacity));
   solver.add(z.Or(...badAt));
   const result = await solver.check();
   if (result === 'unknown') return { verdict: 'unknown', reason: solver.reasonUnknown() };
@@ -455,10 +583,10 @@ async function runBmc(
       ? (args.actions[value]?.id ?? `action#${value}`)
       : String(value);
   });
-  const final = decode(
-    evaluateWitnesses(z, model, stateWitnesses(states[depth] as State, '')),
-    args.actions,
-  );
+  const final = decode(evaluateWitnesses(z, model, stateWitnesses(states[depth] as State, '')), {
+    actions: args.actions,
+    shape,
+  });
   return {
     verdict: 'refuted',
     counterexample: { steps: trace, depth, capacity: BMC_CAPACITY, ...final },
@@ -466,10 +594,15 @@ async function runBmc(
 }
 
 export function handshakeObligations(): readonly Obligation[] {
-  return [
-    handshakeInitObligation(),
-    handshakeStepObligation(),
-    handshakeSafeObligation(),
-    handshakeBmcObligation({ recheck: false }),
-  ];
+  const out: Obligation[] = [];
+  for (const protocol of ['net', 'serial'] as const) {
+    out.push(
+      handshakeInitObligation({ protocol }),
+      handshakeStepObligation({ protocol }),
+      handshakeSafeObligation({ protocol }),
+      handshakeBmcObligation({ protocol, recheck: false }),
+    );
+  }
+  out.push(handshakeBmcObligation({ protocol: 'serial', requestStoresFlag: false }));
+  return out;
 }

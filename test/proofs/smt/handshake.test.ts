@@ -7,98 +7,151 @@ import {
   handshakeObligations,
   handshakeSafeObligation,
   handshakeStepObligation,
+  type HandshakeProtocol,
+  type HandshakeVariant,
 } from '../../../proofs/smt/handshake.ts';
 import type { ObligationResult } from '../../../proofs/smt/index.ts';
 import { Z3_TEST_TIMEOUT_MS, num, useProver } from './helpers.ts';
 
 const prover = useProver();
 
-/** The BMC run is the slowest query: run it once per file and share its result. */
-let bmcResult: Promise<ObligationResult> | undefined;
-const noRecheck = (): Promise<ObligationResult> =>
-  (bmcResult ??= prover.current.run(handshakeBmcObligation({ recheck: false })));
+/** The BMC runs are the slowest queries: run each once per file and share the result. */
+const bmcResults = new Map<string, Promise<ObligationResult>>();
+function bmc(variant: HandshakeVariant): Promise<ObligationResult> {
+  const ob = handshakeBmcObligation(variant);
+  let result = bmcResults.get(ob.name);
+  if (result === undefined) {
+    result = prover.current.run(ob);
+    bmcResults.set(ob.name, result);
+  }
+  return result;
+}
 
 /**
  * An independent interpreter of the handshake in plain TypeScript with C semantics
- * (sddf-protocols.md §2.1–2.2), to replay counterexamples found by Z3.
+ * (sddf-protocols.md §2.1, §2.2, §2.4), to replay counterexamples found by Z3.
+ * net: the producer wakes the consumer; serial: the consumer wakes the producer.
  */
 interface HsState {
   ppc: string;
   cpc: string;
   tail: number;
   head: number;
-  consumer_signalled: number;
+  flag: number;
   r: number;
   notified: boolean;
 }
 
-function step(s: HsState, action: string, opts: { recheck: boolean; capacity: number }): HsState {
+interface Replay {
+  readonly protocol: HandshakeProtocol;
+  readonly recheck: boolean;
+  readonly requestStoresFlag: boolean;
+  readonly capacity: number;
+}
+
+function step(s: HsState, action: string, o: Replay): HsState {
+  const mask = o.protocol === 'net' ? 0xffff : 0xffffffff;
+  const len = (s.tail - s.head) & mask;
+  const net = o.protocol === 'net';
+  // Work possible for the waiter: net consumer non-empty; serial producer not full.
+  const possible = net ? len !== 0 : len !== o.capacity;
+  const [pd, verb] = action.split('.') as [string, string];
+  const waker = net ? 'producer' : 'consumer';
+  const pcKey = pd === 'producer' ? 'ppc' : 'cpc';
+  const pcPrefix = pd === 'producer' ? 'P' : 'C';
+  const pc = Number(s[pcKey].slice(1));
   const n = { ...s };
+  const go = (i: number): void => {
+    n[pcKey] = `${pcPrefix}${i}`;
+  };
   const need = (cond: boolean): void => {
     if (!cond) throw new Error(`action ${action} not enabled in ${JSON.stringify(s)}`);
   };
-  switch (action) {
-    case 'producer.write_slot':
-      need(s.ppc === 'P0' && ((s.tail - s.head) & 0xffff) !== opts.capacity);
-      n.ppc = 'P1';
+  if (pd === waker) {
+    switch (verb) {
+      case 'write_slot':
+        need(net && pc === 0 && len !== o.capacity);
+        go(1);
+        break;
+      case 'read_slot':
+        need(!net && pc === 0 && len !== 0);
+        go(1);
+        break;
+      case 'store_tail':
+        need(net && pc === 1);
+        n.tail = (s.tail + 1) & mask;
+        go(2);
+        break;
+      case 'store_head':
+        need(!net && pc === 1);
+        n.head = (s.head + 1) & mask;
+        go(2);
+        break;
+      case 'require_signal':
+        need(pc === 2);
+        n.r = s.flag;
+        go(3);
+        break;
+      case 'cancel_signal':
+        need(pc === 3 && s.r === 0);
+        n.flag = 1;
+        go(4);
+        break;
+      case 'skip_notify':
+        need(pc === 3 && s.r !== 0);
+        go(0);
+        break;
+      case 'notify':
+        need(pc === 4);
+        n.notified = true;
+        go(0);
+        break;
+      default:
+        throw new Error(`unknown waker action ${action}`);
+    }
+    return n;
+  }
+  switch (verb) {
+    case 'dequeue':
+      need(net && pc === 0 && possible);
+      n.head = (s.head + 1) & mask;
       break;
-    case 'producer.store_tail':
-      need(s.ppc === 'P1');
-      n.tail = (s.tail + 1) & 0xffff;
-      n.ppc = 'P2';
+    case 'enqueue':
+      need(!net && pc === 0 && possible);
+      n.tail = (s.tail + 1) & mask;
       break;
-    case 'producer.require_signal':
-      need(s.ppc === 'P2');
-      n.r = s.consumer_signalled;
-      n.ppc = 'P3';
+    case 'queue_empty':
+    case 'queue_full':
+      need(pc === 0 && !possible && verb === (net ? 'queue_empty' : 'queue_full'));
+      go(1);
       break;
-    case 'producer.cancel_signal':
-      need(s.ppc === 'P3' && s.r === 0);
-      n.consumer_signalled = 1;
-      n.ppc = 'P4';
+    case 'request_signal':
+      need(pc === 1);
+      if (o.requestStoresFlag) n.flag = 0;
+      go(o.recheck ? 2 : 4);
       break;
-    case 'producer.skip_notify':
-      need(s.ppc === 'P3' && s.r !== 0);
-      n.ppc = 'P0';
+    case 'recheck_nonempty':
+    case 'recheck_not_full':
+      need(pc === 2 && possible);
+      go(3);
       break;
-    case 'producer.notify':
-      need(s.ppc === 'P4');
-      n.notified = true;
-      n.ppc = 'P0';
+    case 'recheck_empty_block':
+    case 'recheck_full_block':
+      need(pc === 2 && !possible);
+      go(4);
       break;
-    case 'consumer.dequeue':
-      need(s.cpc === 'C0' && s.tail !== s.head);
-      n.head = (s.head + 1) & 0xffff;
+    case 'cancel_signal':
+      need(pc === 3);
+      n.flag = 1;
+      go(0);
       break;
-    case 'consumer.queue_empty':
-      need(s.cpc === 'C0' && s.tail === s.head);
-      n.cpc = 'C1';
-      break;
-    case 'consumer.request_signal':
-      need(s.cpc === 'C1');
-      n.consumer_signalled = 0;
-      n.cpc = opts.recheck ? 'C2' : 'C4';
-      break;
-    case 'consumer.recheck_nonempty':
-      need(s.cpc === 'C2' && s.tail !== s.head);
-      n.cpc = 'C3';
-      break;
-    case 'consumer.recheck_empty_block':
-      need(s.cpc === 'C2' && s.tail === s.head);
-      n.cpc = 'C4';
-      break;
-    case 'consumer.cancel_signal':
-      need(s.cpc === 'C3');
-      n.consumer_signalled = 1;
-      n.cpc = 'C0';
-      break;
-    case 'consumer.notified':
-      need(s.cpc === 'C4' && s.notified);
+    case 'notified':
+      need(pc === 4 && s.notified);
       n.notified = false;
-      n.cpc = 'C0';
+      go(0);
       break;
     default:
-      throw new Error(`unknown action ${action}`);
+      throw new Error(`unknown waiter action ${action}`);
   }
   return n;
 }
@@ -108,81 +161,121 @@ const INITIAL: HsState = {
   cpc: 'C0',
   tail: 0,
   head: 0,
-  consumer_signalled: 0,
+  flag: 0,
   r: 0,
   notified: false,
 };
 
-const lostWakeup = (s: HsState): boolean =>
-  s.cpc === 'C4' && s.tail !== s.head && !s.notified && s.ppc === 'P0';
+function lostWakeup(s: HsState, o: Replay): boolean {
+  const len = (s.tail - s.head) & (o.protocol === 'net' ? 0xffff : 0xffffffff);
+  return o.protocol === 'net'
+    ? s.cpc === 'C4' && len !== 0 && !s.notified && s.ppc === 'P0'
+    : s.ppc === 'P4' && len !== o.capacity && !s.notified && s.cpc === 'C0';
+}
 
 describe('handshake obligations', () => {
   it(
-    'init, step (inductiveness) and safe are proved; no-recheck is refuted as expected',
+    'init, step (inductiveness) and safe are proved for net and serial; seeded bugs refuted',
     async () => {
       const verdicts: Record<string, string> = {};
       for (const ob of handshakeObligations()) {
         const r =
-          ob.name === 'handshake.no-recheck' ? await noRecheck() : await prover.current.run(ob);
+          ob.expected === 'refuted'
+            ? await prover.current.run(ob).then((x) => {
+                bmcResults.set(ob.name, Promise.resolve(x));
+                return x;
+              })
+            : await prover.current.run(ob);
         verdicts[r.name] = r.verdict;
         expect(r.matches, r.name).toBe(true);
       }
       expect(verdicts).toEqual({
-        'handshake.init': 'proved',
-        'handshake.step': 'proved',
-        'handshake.safe': 'proved',
-        'handshake.no-recheck': 'refuted',
+        'handshake.net.init': 'proved',
+        'handshake.net.step': 'proved',
+        'handshake.net.safe': 'proved',
+        'handshake.net.no-recheck': 'refuted',
+        'handshake.serial.init': 'proved',
+        'handshake.serial.step': 'proved',
+        'handshake.serial.safe': 'proved',
+        'handshake.serial.no-recheck': 'refuted',
+        'handshake.serial.require-not-request': 'refuted',
       });
     },
     Z3_TEST_TIMEOUT_MS,
   );
 
-  it(
-    'the no-recheck counterexample is a real step sequence ending in a lost wakeup',
-    async () => {
-      const r = await noRecheck();
-      expect(r.verdict).toBe('refuted');
-      const steps = r.counterexample?.['steps'];
-      expect(Array.isArray(steps)).toBe(true);
-      const ids = steps as readonly string[];
-      expect(ids.length).toBe(num(r.counterexample, 'depth'));
-      let s = INITIAL;
-      for (const id of ids) s = step(s, id, { recheck: false, capacity: BMC_CAPACITY });
-      expect(lostWakeup(s)).toBe(true);
-      // The final state Z3 reports is the one the replay reaches.
-      expect(s.tail).toBe(num(r.counterexample, 'tail'));
-      expect(s.head).toBe(num(r.counterexample, 'head'));
-      expect(r.counterexample?.['cpc']).toBe('C4');
-      // Every action id it uses is one of the model's.
-      const known = new Set(handshakeActions({ recheck: false }).map((a) => a.id));
-      for (const id of ids) expect(known.has(id)).toBe(true);
-    },
-    Z3_TEST_TIMEOUT_MS,
-  );
-
-  it('the replay interpreter agrees that the same steps are not enabled with the re-check', () => {
-    // With the re-check, request_signal leads to C2, so the consumer cannot block on a
-    // non-empty queue by that path: replaying the shape of the lost wakeup fails.
-    let s = INITIAL;
-    s = step(s, 'producer.write_slot', { recheck: true, capacity: 2 });
-    s = step(s, 'producer.store_tail', { recheck: true, capacity: 2 });
-    s = { ...s, cpc: 'C1' };
-    s = step(s, 'consumer.request_signal', { recheck: true, capacity: 2 });
-    expect(() => step(s, 'consumer.recheck_empty_block', { recheck: true, capacity: 2 })).toThrow(
-      /not enabled/,
+  for (const variant of [
+    { protocol: 'net', recheck: false },
+    { protocol: 'serial', recheck: false },
+    { protocol: 'serial', requestStoresFlag: false },
+  ] as const) {
+    const name = handshakeBmcObligation(variant).name;
+    it(
+      `${name}: the counterexample is a real step sequence ending in a lost wakeup`,
+      async () => {
+        const r = await bmc(variant);
+        expect(r.verdict).toBe('refuted');
+        const steps = r.counterexample?.['steps'];
+        expect(Array.isArray(steps)).toBe(true);
+        const ids = steps as readonly string[];
+        expect(ids.length).toBe(num(r.counterexample, 'depth'));
+        const replay: Replay = {
+          protocol: variant.protocol,
+          recheck: !('recheck' in variant) || variant.recheck,
+          requestStoresFlag: !('requestStoresFlag' in variant) || variant.requestStoresFlag,
+          capacity: BMC_CAPACITY,
+        };
+        let s = INITIAL;
+        for (const id of ids) s = step(s, id, replay);
+        expect(lostWakeup(s, replay)).toBe(true);
+        // The final state Z3 reports is the one the replay reaches.
+        expect(s.tail).toBe(num(r.counterexample, 'tail'));
+        expect(s.head).toBe(num(r.counterexample, 'head'));
+        const flagName = variant.protocol === 'net' ? 'consumer_signalled' : 'producer_signalled';
+        expect(s.flag).toBe(num(r.counterexample, flagName));
+        const known = new Set(handshakeActions(variant).map((a) => a.id));
+        for (const id of ids) expect(known.has(id)).toBe(true);
+      },
+      Z3_TEST_TIMEOUT_MS,
     );
+  }
+
+  it('the replay interpreter refuses steps the protocol does not allow', () => {
+    const o: Replay = { protocol: 'net', recheck: true, requestStoresFlag: true, capacity: 2 };
+    let s = INITIAL;
+    s = step(s, 'producer.write_slot', o);
+    s = step(s, 'producer.store_tail', o);
+    s = { ...s, cpc: 'C1' };
+    s = step(s, 'consumer.request_signal', o);
+    // With the re-check the consumer cannot block on a non-empty queue.
+    expect(() => step(s, 'consumer.recheck_empty_block', o)).toThrow(/not enabled/);
   });
 });
 
 describe('seeded breaks', () => {
+  for (const protocol of ['net', 'serial'] as const) {
+    it(
+      `${protocol}: removing the re-check breaks inductiveness at request_signal`,
+      async () => {
+        const r = await prover.current.run(handshakeStepObligation({ protocol, recheck: false }));
+        expect(r.verdict).toBe('refuted');
+        const waiter = protocol === 'net' ? 'consumer' : 'producer';
+        expect(r.counterexample?.['action']).toBe(`${waiter}.request_signal`);
+        expect(r.counterexample?.[protocol === 'net' ? "cpc'" : "ppc'"]).toBe(
+          protocol === 'net' ? 'C4' : 'P4',
+        );
+      },
+      Z3_TEST_TIMEOUT_MS,
+    );
+  }
+
   it(
-    'removing the re-check breaks inductiveness, with a concrete pre/post state',
+    'serial: a request_signal that does not arm the flag (F7) breaks inductiveness',
     async () => {
-      const r = await prover.current.run(handshakeStepObligation({ recheck: false }));
+      const r = await prover.current.run(
+        handshakeStepObligation({ protocol: 'serial', requestStoresFlag: false }),
+      );
       expect(r.verdict).toBe('refuted');
-      const cex = r.counterexample;
-      expect(cex?.['action']).toBe('consumer.request_signal');
-      expect(cex?.["cpc'"]).toBe('C4');
     },
     Z3_TEST_TIMEOUT_MS,
   );
@@ -198,24 +291,29 @@ describe('seeded breaks', () => {
     Z3_TEST_TIMEOUT_MS,
   );
 
-  it(
-    'a weakened invariant no longer implies safety',
-    async () => {
-      const r = await prover.current.run(handshakeSafeObligation({ weakInvariant: true }));
-      expect(r.verdict).toBe('refuted');
-      const cex = r.counterexample;
-      expect(cex?.['cpc']).toBe('C4');
-      expect(cex?.['ppc']).toBe('P0');
-      expect(num(cex, 'notified')).toBe(0);
-      expect(num(cex, 'tail')).not.toBe(num(cex, 'head'));
-    },
-    Z3_TEST_TIMEOUT_MS,
-  );
+  for (const protocol of ['net', 'serial'] as const) {
+    it(
+      `${protocol}: a weakened invariant no longer implies safety`,
+      async () => {
+        const r = await prover.current.run(
+          handshakeSafeObligation({ protocol, weakInvariant: true }),
+        );
+        expect(r.verdict).toBe('refuted');
+        const cex = r.counterexample;
+        const [waiterPc, wakerPc] = protocol === 'net' ? ['cpc', 'ppc'] : ['ppc', 'cpc'];
+        expect(String(cex?.[waiterPc]).endsWith('4')).toBe(true);
+        expect(String(cex?.[wakerPc]).endsWith('0')).toBe(true);
+        expect(num(cex, 'notified')).toBe(0);
+      },
+      Z3_TEST_TIMEOUT_MS,
+    );
+  }
 
   it(
     'BMC of the correct protocol reaches its bound: unknown (incomplete), never proved',
     async () => {
       const r = await prover.current.run(handshakeBmcObligation({ recheck: true }, 8));
+      expect(r.name).toBe('handshake.net.bmc');
       expect(r.verdict).toBe('unknown');
       expect(r.reason).toMatch(/bound of 8 steps/);
       expect(r.matches).toBe(false);

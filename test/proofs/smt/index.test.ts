@@ -31,7 +31,9 @@ describe('the obligation list', () => {
       .sort();
     expect(expected).toEqual([
       'full-check.net.as-written',
-      'handshake.no-recheck',
+      'handshake.net.no-recheck',
+      'handshake.serial.no-recheck',
+      'handshake.serial.require-not-request',
       'queue-bounds.i2c.staged-assert',
       'slot-wrap.blk-384.u32',
       'slot-wrap.i2c-254.u32',
@@ -46,7 +48,7 @@ describe('the obligation list', () => {
   });
 
   it('reports unknown names', () => {
-    expect(unknownObligationNames(['handshake.init', 'nope'])).toEqual(['nope']);
+    expect(unknownObligationNames(['handshake.net.init', 'nope'])).toEqual(['nope']);
   });
 });
 
@@ -101,15 +103,15 @@ describe('runner and ok', () => {
     async () => {
       const seen: string[] = [];
       const report = await runObligations({
-        only: ['slot-wrap.i2c-254.u32', 'handshake.init'],
+        only: ['slot-wrap.i2c-254.u32', 'handshake.net.init'],
         onProgress: (r, done, total) => seen.push(`${done}/${total} ${r.name}`),
       });
       expect(report.ok).toBe(true);
       expect(report.obligations.map((o) => [o.name, o.verdict, o.expected])).toEqual([
         ['slot-wrap.i2c-254.u32', 'refuted', 'refuted'],
-        ['handshake.init', 'proved', undefined],
+        ['handshake.net.init', 'proved', undefined],
       ]);
-      expect(seen).toEqual(['1/2 slot-wrap.i2c-254.u32', '2/2 handshake.init']);
+      expect(seen).toEqual(['1/2 slot-wrap.i2c-254.u32', '2/2 handshake.net.init']);
     },
     Z3_TEST_TIMEOUT_MS,
   );

@@ -65,14 +65,17 @@ describe('sddf prove', () => {
     'text output: one aligned line per obligation, expected-refuted marked, counterexample shown',
     async () => {
       const io = captureIo();
-      const status = await main(['prove', '--only', 'slot-wrap.blk-384.u32', 'handshake.safe'], io);
+      const status = await main(
+        ['prove', '--only', 'slot-wrap.blk-384.u32', 'handshake.net.safe'],
+        io,
+      );
       expect(status).toBe(0);
       const text = io.stdout.join('\n');
       expect(text).toMatch(
         /slot-wrap\.blk-384\.u32\s+refuted\s+\d+\.\d+ s\s+\(expected: documents U8\)/,
       );
       expect(text).toMatch(/counterexample: capacity=384 index=4294967295/);
-      expect(text).toMatch(/handshake\.safe\s+proved/);
+      expect(text).toMatch(/handshake\.net\.safe\s+proved/);
       expect(text).toMatch(/^ok: 2 obligations/m);
     },
     Z3_TEST_TIMEOUT_MS,
@@ -84,7 +87,7 @@ describe('sddf prove', () => {
     expect(io.stdout).toEqual([]);
     const err = io.stderr.join('');
     expect(err).toMatch(/unknown obligation: no\.such\.obligation/);
-    expect(err).toMatch(/handshake\.step/);
+    expect(err).toMatch(/handshake\.net\.step/);
   });
 
   it(
@@ -92,7 +95,7 @@ describe('sddf prove', () => {
     async () => {
       const io = captureIo();
       const status = await main(
-        ['prove', '--only', 'handshake.no-recheck', '--timeout', '1', '--format', 'json'],
+        ['prove', '--only', 'handshake.net.no-recheck', '--timeout', '1', '--format', 'json'],
         io,
       );
       expect(status).toBe(1);
@@ -102,7 +105,7 @@ describe('sddf prove', () => {
       };
       expect(doc.ok).toBe(false);
       expect(doc.obligations[0]).toMatchObject({
-        name: 'handshake.no-recheck',
+        name: 'handshake.net.no-recheck',
         verdict: 'unknown',
       });
     },
@@ -127,7 +130,7 @@ describe('sddf prove', () => {
     expect(await main(['prove', '--list', '--format', 'json'], io)).toBe(0);
     const doc = JSON.parse(io.stdout[0] as string) as { obligations: { name: string }[] };
     expect(doc.obligations.length).toBeGreaterThan(30);
-    expect(doc.obligations.map((o) => o.name)).toContain('handshake.no-recheck');
+    expect(doc.obligations.map((o) => o.name)).toContain('handshake.net.no-recheck');
   });
 });
 
