@@ -46,6 +46,20 @@ describe('StateStore', () => {
     expect(hash2(a, 0, 3)).not.toBe(hash2(b, 0, 3));
   });
 
+  it('fingerprints merge no distinct states on 200 000 near-identical vectors (one bit apart)', () => {
+    const store = new StateStore({ stateWords: 4, keepVectors: false, exact: false });
+    const buf = new Uint32Array(4);
+    // Low-entropy vectors, like packed model states: counters and single flipped bits.
+    for (let i = 0; i < 200_000; i++) {
+      buf[0] = i & 0xff;
+      buf[1] = (i >>> 8) & 0xff;
+      buf[2] = 1 << (i % 32);
+      buf[3] = i >>> 16;
+      store.insert(buf, 0);
+    }
+    expect(store.count).toBe(200_000);
+  });
+
   it('collision estimate n²/2^65', () => {
     expect(collisionProbability(2 ** 32)).toBe(0.5);
     expect(collisionProbability(1_000_000)).toBeCloseTo(1e12 / 2 ** 65, 20);
