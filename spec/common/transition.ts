@@ -72,6 +72,9 @@ export interface TransitionSystem {
    * Partial-order reduction: true when action `a` is invisible and independent of every action of
    * other PDs in `s` (e.g. it touches only PD-private state, or a buffer still private to its
    * writer). The engine may then expand only that action.
+   * The engine's ample set is every enabled step of one PD whose steps are all safe-local
+   * (docs/adr/007-model-checker.md), so a model must also answer false while another step of that
+   * PD, disabled now, could be enabled by another PD (the process-based C1 condition).
    */
   isSafeLocal?(s: State, action: number): boolean;
   /** State as ITF variables, for traces. */
