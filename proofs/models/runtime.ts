@@ -452,10 +452,16 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
       return f.message;
     },
   });
+  // A model invariant and an in-step monitor of the same property become one invariant.
   const invariants: Invariant[] = [
-    ...MONITOR_PROPERTIES.map(monitorInvariant),
+    ...MONITOR_PROPERTIES.map((name) => {
+      const monitor = monitorInvariant(name);
+      const own = spec.invariants.find((i) => i.name === name);
+      if (own === undefined) return monitor;
+      return { name, check: (s: State) => monitor.check(s) ?? own.check(s) };
+    }),
     monitorInvariant('monitors'),
-    ...spec.invariants,
+    ...spec.invariants.filter((i) => !MONITOR_PROPERTIES.includes(i.name)),
   ];
 
   const ts: TransitionSystem = {

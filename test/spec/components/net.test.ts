@@ -78,7 +78,8 @@ describe('network components on concrete states', () => {
       pattern: 0x00,
       slowClient: 1,
     };
-    let { ts, s } = afterOneFrame(bounds);
+    const { ts, s: s0 } = afterOneFrame(bounds);
+    let s = s0;
     s = runWhile(ts, s, ['virt_rx.', 'copier0.', 'driver.']);
     s = take(ts, s, 'nic.rx_frame');
     s = runWhile(ts, s, ['driver.', 'virt_rx.', 'copier0.']);
