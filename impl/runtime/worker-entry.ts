@@ -169,6 +169,12 @@ async function main(): Promise<void> {
             message: `${core.name}: ${e instanceof Error ? e.message : String(e)}`,
           };
     core.abandon();
+    if (inProtected) {
+      // The reply cap dies with the thread: tell the blocked caller instead of leaving it forever.
+      inProtected = false;
+      Atomics.store(ctrl, P.CTRL_PPC, P.PPC_FAILED);
+      Atomics.notify(ctrl, P.CTRL_PPC);
+    }
     if (rec !== null)
       rec.push({
         action: 'fault',

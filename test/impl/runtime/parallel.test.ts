@@ -145,7 +145,7 @@ describe('ParallelRuntime (one worker_thread per PD)', () => {
     expect(par.irqs.isMasked(79)).toBe(true);
   });
 
-  it('a callee that faults in protected() stops; its blocked caller is reported, the run still ends', async () => {
+  it('a callee that faults in protected() (and restarts) leaves its caller reported blocked, not hung', async () => {
     const m = system({
       mrs: [{ name: 'log', size: 0x1000 }],
       pds: [
@@ -162,7 +162,10 @@ describe('ParallelRuntime (one worker_thread per PD)', () => {
     const reg = new ComponentRegistry()
       .register('client', bind('ppcClientComponent', { calls: 1 }))
       .register('server', bind('faultyServerComponent'));
-    const r = await ParallelRuntime.create(m, { registry: reg }).runtime!.run({
+    const r = await ParallelRuntime.create(m, {
+      registry: reg,
+      restart: { server: { maxRestarts: 1 } },
+    }).runtime!.run({
       timeoutMs: 20_000,
     });
     expect(r.status).toBe('quiescent');
