@@ -49,7 +49,7 @@ type PdStatus = 'boot' | 'ready' | 'stopped';
 
 /** Faults kept; later ones are counted only (a crash loop must not eat memory). */
 export const MAX_RECORDED_FAULTS = 10_000;
-/** Consecutive onIdle() calls that made nothing runnable before the run counts as quiescent. */
+/** Consecutive onIdle() calls that report device activity but make no PD runnable: a bound. */
 export const MAX_IDLE_ROUNDS = 1000;
 
 class Pd {
@@ -177,10 +177,14 @@ export class DeterministicRuntime implements PdKernel {
         continue;
       }
       const onIdle = this.options.onIdle;
-      if (onIdle === undefined || idleRounds >= MAX_IDLE_ROUNDS || !onIdle()) {
+      if (onIdle === undefined || !onIdle()) {
         return { status: 'quiescent', steps: this.steps, faults: this.faults };
       }
-      idleRounds++;
+      // Devices say they are busy but wake no PD: a bound like any other, so hitting it is
+      // `incomplete`, never `quiescent`.
+      if (++idleRounds >= MAX_IDLE_ROUNDS) {
+        return { status: 'incomplete', steps: this.steps, faults: this.faults };
+      }
     }
     const left = this.pds.some((p) => p.runnable());
     return { status: left ? 'incomplete' : 'quiescent', steps: this.steps, faults: this.faults };

@@ -118,3 +118,37 @@ describe('IRQs (§1.4)', () => {
     expect(rt.rec!.count('inject')).toBe(1);
   });
 });
+
+describe('devices acting when no PD is runnable (onIdle)', () => {
+  it('a device that raises an IRQ from onIdle wakes the driver; the run ends quiescent when the device is done', () => {
+    const model = system({
+      pds: [{ name: 'driver', priority: 254, irqs: [{ irq: 30, id: 1, trigger: 'edge' }] }],
+    });
+    let pending = 3;
+    let seen = 0;
+    const late: { rt?: DeterministicRuntime } = {};
+    const { runtime } = DeterministicRuntime.create(model, {
+      registry: registryOf({
+        driver: ({ api }) => ({ notified: (ch) => (seen++, api.irqAck(ch)) }),
+      }),
+      onIdle: () => {
+        if (pending === 0) return false;
+        pending--;
+        late.rt!.irqs.pulse(30);
+        return true;
+      },
+    });
+    late.rt = runtime!;
+    expect(runtime!.run({ maxSteps: 100 }).status).toBe('quiescent');
+    expect(seen).toBe(3);
+  });
+
+  it('a device busy forever without waking any PD hits the idle bound: incomplete, not quiescent', () => {
+    const model = system({ pds: [{ name: 'driver', priority: 254 }] });
+    const { runtime } = DeterministicRuntime.create(model, {
+      registry: registryOf({ driver: () => ({}) }),
+      onIdle: () => true,
+    });
+    expect(runtime!.run({ maxSteps: 100 }).status).toBe('incomplete');
+  });
+});
