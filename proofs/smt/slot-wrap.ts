@@ -48,7 +48,10 @@ export function slotWrapObligation(spec: SlotWrapSpec): Obligation {
       ...(spec.expected === undefined ? {} : { expected: spec.expected }),
       ...(spec.defect === undefined ? {} : { defect: spec.defect }),
     },
-    (z) => (spec.capacity === 'pow2' ? pow2Query(z, w) : fixedQuery(z, w, spec.capacity)),
+    (z) =>
+      spec.capacity === 'pow2'
+        ? pow2Query(z, w)
+        : fixedQuery(z, { widthBits: w, capacity: spec.capacity }),
   );
 }
 
@@ -80,9 +83,9 @@ function pow2Query(z: Z3, w: number): { claim: Z3Bool; witnesses: Record<string,
 
 function fixedQuery(
   z: Z3,
-  w: number,
-  capacity: number,
+  opts: { readonly widthBits: number; readonly capacity: number },
 ): { claim: Z3Bool; witnesses: Record<string, Z3Expr> } {
+  const { widthBits: w, capacity } = opts;
   assert(capacity > 0 && capacity < 2 ** w, `capacity ${capacity} out of range for u${w}`);
   // Exact u<w> semantics in linear integer arithmetic: an index is an integer in [0, 2^w) and
   // `i + 1` is taken mod 2^w. Bit-blasting a 32-bit divider by 254 needs > 5 s in Z3; `mod` by a
