@@ -5,6 +5,7 @@ import type { State } from '../../spec/common/transition.ts';
 import { u16 } from '../../spec/common/int.ts';
 import type { NetQueueFlavour, NetQueueRef } from '../../spec/components/net-queue.ts';
 import {
+  NET_BUFFER_SIZE,
   G_DROPPED,
   G_RECEIVED,
   G_REQUESTED,
@@ -174,5 +175,46 @@ export function buildNetHandshake(opts: ModelOptions) {
     },
     goal: (s) => g(s, G_RECEIVED) >= items,
   });
-  return sys;
+  if (opts.memoryModel !== 'sc') return sys; // buffered stores name buffers in addresses too
+  return {
+    ...sys,
+    ts: { ...sys.ts, canonicalize: bufferSymmetry({ free, active, data, capacity }) },
+  };
+}
+
+/**
+ * Symmetry over buffer identities (data independence): the components never look at which buffer
+ * they hold, only at its payload, so renaming buffers consistently everywhere (queue slots, live
+ * or stale, and the data region) maps runs to runs. Representative: buffers renamed in order of
+ * first appearance in the live parts of free then active; the rest keep their relative order.
+ */
+export function bufferSymmetry(q: {
+  free: NetQueueRef;
+  active: NetQueueRef;
+  data: number;
+  capacity: number;
+}): (s: State, out: State) => void {
+  const n = q.capacity;
+  const rename = new Int32Array(n);
+  return (s, out) => {
+    out.set(s);
+    rename.fill(-1);
+    let next = 0;
+    for (const queue of [q.free, q.active]) {
+      for (const d of liveDescriptors(s, queue)) {
+        const b = d / NET_BUFFER_SIZE;
+        if (Number.isInteger(b) && b >= 0 && b < n && rename[b] === -1) rename[b] = next++;
+      }
+    }
+    for (let b = 0; b < n; b++) if (rename[b] === -1) rename[b] = next++;
+    for (const queue of [q.free, q.active]) {
+      for (let i = 0; i < queue.capacity; i++) {
+        const d = s[queue.slots + i] ?? 0;
+        const b = d / NET_BUFFER_SIZE;
+        if (Number.isInteger(b) && b >= 0 && b < n)
+          out[queue.slots + i] = NET_BUFFER_SIZE * rename[b]!;
+      }
+    }
+    for (let b = 0; b < n; b++) out[q.data + rename[b]!] = s[q.data + b] ?? 0;
+  };
 }

@@ -34,3 +34,43 @@ describe('net-handshake', () => {
     expect(check('sc', {}, 'U1').property).toBe('no-overwrite');
   });
 });
+
+describe('net-handshake buffer symmetry', () => {
+  it('verdicts and counterexample lengths agree with and without symmetry reduction', () => {
+    for (const bug of [undefined, 'F2', 'U1']) {
+      const ts = buildNetHandshake({ memoryModel: 'sc', bounds: {}, ...(bug ? { bug } : {}) }).ts;
+      expect(ts.canonicalize).toBeDefined();
+      const on = checkModel(ts, { search: 'bfs', symmetry: true });
+      const off = checkModel(ts, { search: 'bfs', symmetry: false });
+      expect(on.verdict).toBe(off.verdict);
+      expect(on.trace?.actions.length).toBe(off.trace?.actions.length);
+    }
+  });
+
+  it('renames buffers consistently in slots and data', () => {
+    const ts = buildNetHandshake({ memoryModel: 'sc', bounds: {} }).ts;
+    const s = ts.initialStates()[0]!;
+    const itf = ts.toItf(s);
+    const names = Object.keys(itf);
+    const at = (name: string) => {
+      let off = 0;
+      for (const n of names) {
+        if (n === name) return off;
+        const v = itf[n];
+        off += Array.isArray(v) ? v.length : 1;
+      }
+      throw new Error(name);
+    };
+    const x = new Uint32Array(s);
+    x[at('free.tail')] = (x[at('free.head')]! + 2) & 0xffff; // free holds buffers 1 then 0
+    const slot = (i: number) => at('free.buffers') + ((x[at('free.head')]! + i) % 2);
+    x[slot(0)] = 2048;
+    x[slot(1)] = 0;
+    x[at('data') + 1] = 7;
+    const out = new Uint32Array(x.length);
+    ts.canonicalize!(x, out);
+    expect(out[slot(0)]).toBe(0); // first seen is now buffer 0 ...
+    expect(out[slot(1)]).toBe(2048);
+    expect(out[at('data')]).toBe(7); // ... and its payload moved with it
+  });
+});
