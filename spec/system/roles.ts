@@ -503,10 +503,10 @@ function inferMrKinds(
   return out;
 }
 
+/** Kinds a single client can own (LP006): its data, its queues, its config (`other`: gpu data). */
 function ownedKind(kind: MrKind): boolean {
-  return DATA_KINDS.has(kind) && kind !== 'net.rx_dma_data'
-    ? true
-    : kind === 'queue' || kind === 'blk.storage_info' || kind === 'config';
+  if (kind === 'net.rx_dma_data') return false; // the device's, shared by design (LP007 instead)
+  return DATA_KINDS.has(kind) || ['queue', 'blk.storage_info', 'config', 'other'].includes(kind);
 }
 
 function classifyMr(f: AuditFacts, pds: ReadonlyMap<string, PdRoleInfo>, name: string): MrKindInfo {
@@ -524,11 +524,9 @@ function classifyMr(f: AuditFacts, pds: ReadonlyMap<string, PdRoleInfo>, name: s
   const s = (kind: MrKind, reason: string): MrKindInfo => ({ kind, source: 'structure', reason });
   const n = (kind: MrKind, reason: string): MrKindInfo => ({ kind, source: 'naming', reason });
 
-  if (
-    refs.some((r) => r.inVm) &&
-    (has(tokens, 'guest', 'ram') || refs.some((r) => roleOf(r.holder) === 'vmm'))
-  ) {
-    if (has(tokens, 'guest', 'ram')) return n('guest_ram', 'name says guest RAM');
+  const inGuest = refs.some((r) => r.inVm || roleOf(r.holder) === 'vmm');
+  if (inGuest && has(tokens, 'guest') && has(tokens, 'ram')) {
+    return s('guest_ram', 'guest RAM mapped into a VM or its VMM');
   }
   const uncachedInDriver = refs.some((r, i) => !r.map.cached && tiers[i] === 'driver');
   if (mr.physAddr !== undefined && (uncachedInDriver || has(tokens, ...MMIO_WORDS))) {

@@ -84,6 +84,13 @@ describe('role inference on the shared fixtures', () => {
     });
   });
 
+  it('gpu data regions are kind other, owned by their client (LP006 still applies)', () => {
+    const r = inferRoles(loadModel(`${SHARED_FIXTURES}/sddf_gpu_qemu_virt_aarch64.system`));
+    expect(r.mrs.get('gpu_client_data')).toMatchObject({ kind: 'other', owner: 'client' });
+    expect(r.mrs.get('gpu_driver_data')?.owner).toBeUndefined();
+    expect(r.mrs.get('virtio_data')?.kind).toBe('hw_ring');
+  });
+
   it('splits names into words the naming conventions key on', () => {
     expect(nameTokens('net_virt_rx')).toEqual(['net', 'virt', 'rx']);
     expect(nameTokens('benchIdle')).toEqual(['bench', 'idle']);
