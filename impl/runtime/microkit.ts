@@ -25,6 +25,11 @@ type DeferredSlot =
   | { readonly kind: 'notify'; readonly channel: ChannelConfig }
   | { readonly kind: 'irq_ack'; readonly irq: IrqConfig };
 
+function sameSlot(a: DeferredSlot, b: DeferredSlot): boolean {
+  if (a.kind === 'notify') return b.kind === 'notify' && a.channel.id === b.channel.id;
+  return b.kind === 'irq_ack' && a.irq.id === b.irq.id;
+}
+
 function slotName(s: DeferredSlot): string {
   return s.kind === 'notify' ? `notify(${s.channel.id})` : `irq_ack(${s.irq.id})`;
 }
@@ -154,7 +159,8 @@ export class PdCore implements MicrokitApi {
   // --- internals -----------------------------------------------------------------------------
 
   private fill(s: DeferredSlot): void {
-    if (this.slot !== null && this.rec !== null) {
+    // Deferring the very same signal twice loses nothing (spec/microkit deferSignal agrees).
+    if (this.slot !== null && this.rec !== null && !sameSlot(this.slot, s)) {
       this.rec.push({
         action: 'deferred_overwrite',
         pd: this.name,
