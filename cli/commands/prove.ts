@@ -144,7 +144,7 @@ function verdictCell(io: Io, r: ObligationResult): string {
 
 function note(r: ObligationResult): string {
   if (r.expected !== undefined && r.matches) {
-    return `  (expected: documents ${r.defect ?? 'an upstream defect'})`;
+    return `  (expected refuted: ${r.defect ?? 'documented defect'})`;
   }
   if (r.expected !== undefined) return `  (expected ${r.expected}!)`;
   if (r.verdict === 'unknown') return `  (${r.reason ?? 'unknown'})`;

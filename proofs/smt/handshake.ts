@@ -517,19 +517,21 @@ function seededBug(
     return {
       suffix: 'no-recheck',
       what: `when the ${shape.waiter} does not re-check after request_signal`,
-      models: 'without the double-check',
-      defect:
+      models:
         protocolName(variant) === 'net'
-          ? 'F2 (fixed upstream: the net protocol before the re-check)'
-          : 'F8 (fixed upstream: serial virt_tx without the re-check)',
+          ? 'without the double-check (bug catalogue F2, fixed upstream)'
+          : 'without the double-check (bug catalogue F8, serial virt_tx, fixed upstream)',
+      defect: protocolName(variant) === 'net' ? 'F2' : 'F8',
     };
   }
   if (variant.requestStoresFlag === false) {
     return {
       suffix: 'require-not-request',
       what: `when the blocked ${shape.waiter} calls require_signal instead of request_signal`,
-      models: 'the waiter never arms the flag',
-      defect: 'F7 (fixed upstream: UART drivers called serial_require_consumer_signal)',
+      models:
+        'the waiter never arms the flag (bug catalogue F7: UART drivers called ' +
+        'serial_require_consumer_signal; fixed upstream)',
+      defect: 'F7',
     };
   }
   return undefined;

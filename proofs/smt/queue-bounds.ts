@@ -453,7 +453,7 @@ export function i2cStagedAssertObligation(variant: { wrapSafe?: boolean } = {}):
         ? {}
         : {
             expected: 'refuted' as const,
-            defect: 'i2c staged-tail assert not wrap-safe ([unconfirmed], not in the catalogue)',
+            defect: 'unconfirmed finding, not in the catalogue',
           }),
     },
     (z) => {

@@ -72,7 +72,7 @@ describe('sddf prove', () => {
       expect(status).toBe(0);
       const text = io.stdout.join('\n');
       expect(text).toMatch(
-        /slot-wrap\.blk-384\.u32\s+refuted\s+\d+\.\d+ s\s+\(expected: documents U8\)/,
+        /slot-wrap\.blk-384\.u32\s+refuted\s+\d+\.\d+ s\s+\(expected refuted: U8\)/,
       );
       expect(text).toMatch(/counterexample: capacity=384 index=4294967295/);
       expect(text).toMatch(/handshake\.net\.safe\s+proved/);
