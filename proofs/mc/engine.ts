@@ -2,7 +2,7 @@
 // counterexamples, depth-first search for memory-bounded runs, invariants, the quiescence oracle
 // (no lost wakeup), liveness under weak fairness (./liveness.ts), partial-order reduction with the
 // cycle proviso and symmetry reduction. Design: docs/adr/007-model-checker.md.
-import { assert } from '../../spec/common/assert.ts';
+import { assert, unreachable } from '../../spec/common/assert.ts';
 import type { State, TransitionSystem } from '../../spec/common/transition.ts';
 import { findFairLasso, type EdgeGraph } from './liveness.ts';
 import { StateStore, collisionProbability } from './store.ts';
@@ -359,10 +359,8 @@ export function checkModel(ts: TransitionSystem, opts: CheckOptions): McResult {
     case 'dfs':
       assert(opts.liveness !== true, 'liveness needs the BFS graph (use search bfs)');
       return dfs(search);
-    default: {
-      const never: never = opts.search;
-      throw new Error(`unknown search ${String(never)}`);
-    }
+    default:
+      return unreachable(opts.search);
   }
 }
 
