@@ -48,12 +48,6 @@ function malformed(reason: string): Malformed {
   return { kind: 'malformed', reason };
 }
 
-export function isQueueError(x: unknown): x is QueueError {
-  if (typeof x !== 'object' || x === null) return false;
-  const kind = (x as { kind?: unknown }).kind;
-  return kind === 'malformed' || kind === 'dma';
-}
-
 function le(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

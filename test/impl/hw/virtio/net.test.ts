@@ -266,7 +266,7 @@ describe('virtio-net link state and re-entrant peers', () => {
     expect(n.nic.read32(Reg.Config + 4) >>> 16).toBe(1); // status: LINK_UP
     n.nic.setLinkUp(false);
     expect(n.nic.read32(Reg.Config + 4) >>> 16).toBe(0);
-    expect(n.nic.read32(Reg.ConfigGeneration)).not.toBe(gen0);
+    expect(n.nic.read32(Reg.ConfigGeneration)).toBe(gen0 + 1);
     expect(n.drv.ackInterrupt()).toBe(Interrupt.ConfigChange);
     const head = postTx(n, { i: 0, hdrBytes: 12, frame: gen().nextFrame() });
     n.drv.kick(NET_TX_QUEUE);
@@ -303,5 +303,24 @@ describe('virtio-net link state and re-entrant peers', () => {
     expect(seen).toEqual([0, 1, 2, 3, 4]);
     expect(n.nic.errorCount).toBe(0);
     expect(n.drv.queue(NET_TX_QUEUE).collect()).toHaveLength(5);
+  });
+
+  it('only notified queues are processed: a kick on receiveq does not transmit', () => {
+    const n = makeNic();
+    const sink = new FrameSink();
+    connectSink({ nic: n.nic, sink });
+    postTx(n, { i: 0, hdrBytes: 12, frame: gen().nextFrame() });
+    n.drv.kick(NET_RX_QUEUE);
+    expect(sink.frameCount).toBe(0);
+    n.drv.kick(NET_TX_QUEUE);
+    expect(sink.frameCount).toBe(1);
+  });
+
+  it('a config change before DRIVER_OK moves ConfigGeneration but raises no interrupt', () => {
+    const mem = ram();
+    const nic = new VirtioNet({ name: 'n', dma: fullWindow(mem, 'n'), mac: MAC_A });
+    nic.setLinkUp(false);
+    expect(nic.read32(Reg.ConfigGeneration)).toBe(1);
+    expect(nic.irqAsserted()).toBe(false);
   });
 });
