@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { AddressSpace, type MappingSpec } from '../../../impl/mem/address-space.ts';
 import { PdFaultTrap, type PdFault } from '../../../impl/mem/fault.ts';
 import type { MmioDevice } from '../../../impl/mem/types.ts';
@@ -139,5 +140,68 @@ describe('AddressSpace', () => {
     expect(
       () => new AddressSpace('p', [map('a', 0x1000, 0x2000, rw), map('b', 0x2000, 0x1000, rw)]),
     ).toThrow(/do not overlap/);
+  });
+});
+
+describe('AddressSpace against a reference model (random maps and accesses)', () => {
+  it('an access is allowed exactly when one map covers all of it with the needed perm', () => {
+    const permsArb = fc.record({ r: fc.boolean(), w: fc.boolean(), x: fc.boolean() });
+    const mapsArb = fc
+      .uniqueArray(fc.integer({ min: 0, max: 15 }), { minLength: 1, maxLength: 5 })
+      .chain((pages) =>
+        fc.tuple(
+          ...pages.map((p) =>
+            fc.record({
+              page: fc.constant(p),
+              pages: fc.integer({ min: 1, max: 2 }),
+              perms: permsArb,
+            }),
+          ),
+        ),
+      );
+    const accessArb = fc.record({
+      vaddr: fc.integer({ min: 0, max: 18 * 0x1000 }),
+      len: fc.constantFrom(1, 2, 4, 8, 64),
+      access: fc.constantFrom<'read' | 'write' | 'exec' | 'atomic'>(
+        'read',
+        'write',
+        'exec',
+        'atomic',
+      ),
+    });
+    fc.assert(
+      fc.property(
+        mapsArb,
+        fc.array(accessArb, { minLength: 1, maxLength: 20 }),
+        (raw, accesses) => {
+          // Drop maps that would overlap an earlier one (Microkit rejects overlaps).
+          const maps: MappingSpec[] = [];
+          for (const m of raw) {
+            const start = m.page * 0x1000;
+            const end = start + m.pages * 0x1000;
+            if (maps.some((o) => start < o.vaddr + o.sizeBytes && o.vaddr < end)) continue;
+            maps.push(map(`mr${m.page}`, start, m.pages * 0x1000, m.perms));
+          }
+          const as = new AddressSpace('p', maps);
+          for (const a of accesses) {
+            const cover = maps.find(
+              (m) => a.vaddr >= m.vaddr && a.vaddr + a.len <= m.vaddr + m.sizeBytes,
+            );
+            const p = cover?.perms;
+            const ok =
+              p !== undefined &&
+              (a.access === 'read'
+                ? p.r
+                : a.access === 'write'
+                  ? p.w
+                  : a.access === 'exec'
+                    ? p.x
+                    : p.r && p.w);
+            expect(as.check(a.vaddr, a.len, a.access) === null).toBe(ok);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
