@@ -432,7 +432,8 @@ function seededGuard(
  * not in the bug catalogue. `wrapSafe` is the fix, `(uint32_t)(staged - tail) <= (staged - head)`.
  */
 export function i2cStagedAssertObligation(variant: { wrapSafe?: boolean } = {}): Obligation {
-  const system = i2cRequestSystem('i2c');
+  // At the upstream CAP = 254: the assert is about upstream's queue.
+  const system = i2cRequestSystem('i2c-254', I2C_UPSTREAM_CAPACITY);
   const wrapSafe = variant.wrapSafe === true;
   return validityObligation(
     {
@@ -444,7 +445,7 @@ export function i2cStagedAssertObligation(variant: { wrapSafe?: boolean } = {}):
         (wrapSafe
           ? '`(uint32_t)(staged_active_tail - ctrl.tail) <= (uint32_t)(staged_active_tail - ctrl.head)`'
           : '`staged_active_tail >= ctrl.tail` (numeric u32 comparison)') +
-        ' holds, for symbolic capacity 1 << k, k ≤ 31',
+        ` holds, for CAP = ${I2C_UPSTREAM_CAPACITY}`,
       widthBits: 32,
       models:
         'i2c_enqueue_request / i2c_request_commit debug assert (include/sddf/i2c/queue.h; ' +
