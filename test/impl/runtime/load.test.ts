@@ -33,6 +33,14 @@ describe('booting the shared sDDF fixtures', () => {
     expect(runtime!.rec!.count('init')).toBe(pds);
   });
 
+  it('boots the built-in default system (impl/systems/echo_server) with stand-ins', () => {
+    const file = 'impl/systems/echo_server/echo_server.system';
+    const { runtime, errors } = deterministicFromFile(file, { registry: touchAll, record: true });
+    expect(errors).toEqual([]);
+    expect(runtime!.run({ maxSteps: 1000 })).toMatchObject({ status: 'quiescent', faults: [] });
+    expect(runtime!.rec!.count('init')).toBe(loadSystemModel(file).model!.pds.length);
+  });
+
   it('reports a parse error of the .system file as located diagnostics', () => {
     const { runtime, errors } = deterministicFromFile(
       'test/fixtures/runtime/does_not_exist.system',
