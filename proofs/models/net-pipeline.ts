@@ -6,6 +6,7 @@ import { u32 } from '../../spec/common/int.ts';
 import type { Invariant, State } from '../../spec/common/transition.ts';
 import { PdMemory } from './memory.ts';
 import {
+  CL_ECHO_COUNT,
   CLIENT_CH_APP,
   DEST_BROADCAST,
   DEST_NONE,
@@ -25,6 +26,7 @@ import {
   NGC_DELIVERED,
   NGC_DROPPED,
   NGC_REQUESTED,
+  NGC_SENT,
   NG_RX_INJECTED,
   RXD_EMPTY,
   TXD_READY,
@@ -449,6 +451,12 @@ export function buildNetPipeline(opts: ModelOptions): BuiltSystem {
         return lost(`${virtRx[c]!.free.name} holds buffers, virt_rx blocked`);
       if (len(cliTx[c]!.active) > 0)
         return lost(`${cliTx[c]!.active.name} holds packets, virt_tx blocked`);
+      const echoPending = s[built!.pdWords(`client${c}`).locals + CL_ECHO_COUNT] ?? 0;
+      const txPending = g(s, cg(c, NGC_REQUESTED)) > g(s, cg(c, NGC_SENT)) || echoPending > 0;
+      if (txPending && len(cliTx[c]!.free) > 0)
+        return lost(
+          `${cliTx[c]!.free.name} holds buffers, client${c} blocked with packets to send`,
+        );
       if (c !== slowClient && len(cliRx[c]!.active) > 0)
         return lost(`${cliRx[c]!.active.name} holds frames, client${c} blocked`);
     }

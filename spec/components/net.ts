@@ -598,7 +598,7 @@ export const CLIENT_CH_VIRT_TX = 1;
 export const CLIENT_CH_APP = 2;
 const CL_NOTIFY_RX = 0;
 const CL_NOTIFY_TX = 1;
-const CL_ECHO_COUNT = 2;
+export const CL_ECHO_COUNT = 2;
 /** Echo FIFO (payloads received, not yet echoed) from local 3; its size is the pbuf pool. */
 const CL_ECHO = 3;
 
