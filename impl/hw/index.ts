@@ -3,6 +3,7 @@ export * from './events.ts';
 export * from './clock.ts';
 export * from './rng.ts';
 export * from './wire.ts';
+export * from './ethernet.ts';
 export * from './pcap.ts';
 export * from './block_backend.ts';
 export * from './pl011.ts';
