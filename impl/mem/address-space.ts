@@ -39,8 +39,9 @@ export interface SharedWindow {
 }
 
 export class AddressSpace {
-  private readonly slots: Slot[];
-  private last: Slot | null = null;
+  // JS-private (#): not reachable from a component even by ignoring the types.
+  readonly #slots: Slot[];
+  #last: Slot | null = null;
 
   constructor(
     readonly pd: string,
@@ -71,11 +72,25 @@ export class AddressSpace {
         `maps of '${prev.spec.mr}' and '${cur.spec.mr}' in '${pd}' do not overlap`,
       );
     }
-    this.slots = slots;
+    this.#slots = slots;
   }
 
-  get mappings(): readonly MappingSpec[] {
-    return this.slots.map((s) => s.spec);
+  /** What is mapped where, without the backing buffers: a component holding a buffer could
+   * write through a read-only map, so buffers never leave this class except via sharedWindow. */
+  describe(): readonly {
+    mr: string;
+    vaddr: number;
+    sizeBytes: number;
+    perms: Perms;
+    cached: boolean;
+  }[] {
+    return this.#slots.map(({ spec }) => ({
+      mr: spec.mr,
+      vaddr: spec.vaddr,
+      sizeBytes: spec.sizeBytes,
+      perms: spec.perms,
+      cached: spec.cached,
+    }));
   }
 
   /** Non-throwing check: the fault an access would raise, or null when it is allowed. */
@@ -172,7 +187,7 @@ export class AddressSpace {
   }
 
   private slot(vaddr: number, lengthBytes: number, access: PdAccess): Slot {
-    const last = this.last;
+    const last = this.#last;
     if (
       last !== null &&
       vaddr >= last.start &&
@@ -183,7 +198,7 @@ export class AddressSpace {
     }
     const r = this.lookup(vaddr, lengthBytes, access);
     if (r instanceof PdFaultTrap) throw r;
-    this.last = r;
+    this.#last = r;
     return r;
   }
 
@@ -202,7 +217,7 @@ export class AddressSpace {
       );
     }
     // Bounded: a PD has at most a few dozen maps (the SDF lists them all).
-    for (const s of this.slots) {
+    for (const s of this.#slots) {
       if (vaddr < s.start || vaddr >= s.end) continue;
       if (vaddr + lengthBytes > s.end) {
         return this.trap(

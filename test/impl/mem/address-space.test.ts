@@ -205,3 +205,23 @@ describe('AddressSpace against a reference model (random maps and accesses)', ()
     );
   });
 });
+
+describe('AddressSpace hands out no backing buffer of a read-only map', () => {
+  it('describe() lists maps without buffers; no property of the object reaches one', () => {
+    const buf = new SharedArrayBuffer(0x1000);
+    const as = new AddressSpace('virt_rx', [map('rx_dma', 0x1000, 0x1000, ro, buf)]);
+    expect(as.describe()).toEqual([
+      { mr: 'rx_dma', vaddr: 0x1000, sizeBytes: 0x1000, perms: ro, cached: true },
+    ]);
+    // Walk every property reachable without the types (TS `private` would not hide it).
+    const seen = new Set<unknown>();
+    const walk = (v: unknown, depth: number): boolean => {
+      if (v === buf) return true;
+      if (typeof v !== 'object' || v === null || seen.has(v) || depth > 5) return false;
+      seen.add(v);
+      return Object.values(v).some((x) => walk(x, depth + 1));
+    };
+    expect(walk(as, 0)).toBe(false);
+    expect(walk({ leak: [{ x: buf }] }, 0)).toBe(true); // the walker itself can find one
+  });
+});
