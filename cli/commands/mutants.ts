@@ -27,7 +27,7 @@ function writeTraces(report: CatalogueReport, dir: string): Map<string, string> 
       search: 'bfs',
       minimised: false,
     });
-    paths.set(m.id, writeTrace(dir, itf));
+    paths.set(`${m.model}:${m.id}`, writeTrace(dir, itf));
   }
   return paths;
 }
@@ -61,7 +61,7 @@ export function registerMutants(program: Command, io: Io, setStatus: SetStatus):
             by: m.by,
             expected: m.expected,
             ...(m.traceLength !== undefined ? { traceLength: m.traceLength } : {}),
-            ...(paths.has(m.id) ? { trace: paths.get(m.id) } : {}),
+            ...(paths.has(`${m.model}:${m.id}`) ? { trace: paths.get(`${m.model}:${m.id}`) } : {}),
           })),
           baselines: report.baselines.map((b) => ({
             model: b.model,

@@ -71,6 +71,8 @@ const TX_IO_STRIDE = 0x0100_0000;
 
 /** Per-bug bounds: the smallest configuration in which each seeded bug can show. */
 export const PIPELINE_BUG_BOUNDS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  // Store buffering between copier0 (producer of virt.RxF) and virt_rx, second frame.
+  O1: { clients: 1, frames: 2, rxBuffers: 2, clientRxBuffers: 1, hwRing: 2, fences: 0 },
   F3: { clients: 1, frames: 3, rxBuffers: 2, clientRxBuffers: 1 },
   F4: { clients: 1, frames: 0, sends: 2, txBuffers: 2, hwRing: 1 },
   // client1 is slow: frame 1 fills its only buffer, frame 2 must be dropped, frame 3 is client0's.
@@ -80,6 +82,15 @@ export const PIPELINE_BUG_BOUNDS: Readonly<Record<string, Readonly<Record<string
 };
 
 export const netPipelineBugs: readonly BugVariant[] = [
+  {
+    id: 'O1',
+    bounds: PIPELINE_BUG_BOUNDS['O1']!,
+    description:
+      'net queues at HEAD (release fences only) on the whole Rx path: store-buffering lost wakeup between copier and virt_rx',
+    expectedProperty: 'no-lost-wakeup',
+    memoryModel: 'tso',
+    fixedBounds: { fences: 1 },
+  },
   {
     id: 'F3',
     bounds: PIPELINE_BUG_BOUNDS['F3']!,

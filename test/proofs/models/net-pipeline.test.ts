@@ -69,3 +69,36 @@ describe('net-pipeline', () => {
     });
   });
 });
+
+describe('net-pipeline under weak memory and liveness', () => {
+  it('TSO: the HEAD fences lose a wakeup on the Rx path; seq_cst fences remove it', () => {
+    const bounds = { clients: 1, frames: 2, rxBuffers: 2, clientRxBuffers: 1, hwRing: 2 };
+    const bad = checkModel(
+      buildNetPipeline({ memoryModel: 'tso', bounds: { ...bounds, fences: 0 } }).ts,
+      {
+        search: 'bfs',
+        maxSeconds: 40,
+      },
+    );
+    expect(bad.verdict).toBe('violated');
+    expect(bad.property).toBe('no-lost-wakeup');
+    const fixed = checkModel(
+      buildNetPipeline({ memoryModel: 'tso', bounds: { ...bounds, fences: 1 } }).ts,
+      {
+        search: 'bfs',
+        maxSeconds: 40,
+      },
+    );
+    expect(fixed.verdict).toBe('holds');
+  }, 90_000);
+
+  it('echo: every frame is eventually echoed under weak fairness; the goal is not met initially', () => {
+    const ts = buildNetPipeline({
+      memoryModel: 'sc',
+      bounds: { clients: 1, frames: 2, echo: 1 },
+    }).ts;
+    expect(ts.goal!(ts.initialStates()[0]!)).toBe(false);
+    const r = checkModel(ts, { search: 'bfs', liveness: true, maxSeconds: 40 });
+    expect(r.verdict).toBe('holds');
+  }, 60_000);
+});
