@@ -3,6 +3,12 @@
 // Delivery is synchronous and deterministic: transmit on one side is receive on the other.
 
 import { assert } from '../../spec/common/assert.ts';
+import {
+  buildUdpFrame,
+  MAX_UDP_PAYLOAD_BYTES,
+  parseUdpFrame,
+  type UdpEndpoints,
+} from './ethernet.ts';
 import { SeededRng } from './rng.ts';
 
 /** Anything that can accept a frame from the wire. */
@@ -116,6 +122,7 @@ export class TrafficGenerator {
   readonly #dstMac: Uint8Array;
   readonly #minPayloadBytes: number;
   readonly #maxPayloadBytes: number;
+  readonly #udp: UdpEndpoints | undefined;
   #nextSeq = 0;
 
   constructor(options: {
@@ -124,18 +131,23 @@ export class TrafficGenerator {
     dstMac: Uint8Array;
     minPayloadBytes?: number;
     maxPayloadBytes?: number;
+    /** Send IPv4/UDP datagrams between these endpoints (MACs from `udp`) instead of raw frames. */
+    udp?: UdpEndpoints;
   }) {
     this.#rng = new SeededRng(options.seed);
     this.#srcMac = options.srcMac;
     this.#dstMac = options.dstMac;
     this.#minPayloadBytes = options.minPayloadBytes ?? 46;
-    this.#maxPayloadBytes = options.maxPayloadBytes ?? ETH_MAX_FRAME_BYTES - ETH_HEADER_BYTES;
+    this.#udp = options.udp;
+    const maxBytes =
+      options.udp !== undefined ? MAX_UDP_PAYLOAD_BYTES : ETH_MAX_FRAME_BYTES - ETH_HEADER_BYTES;
+    this.#maxPayloadBytes = options.maxPayloadBytes ?? maxBytes;
     assert(options.srcMac.length === 6 && options.dstMac.length === 6, 'MACs are 6 bytes');
     assert(
       this.#minPayloadBytes >= 4 &&
         this.#minPayloadBytes <= this.#maxPayloadBytes &&
-        this.#maxPayloadBytes <= ETH_MAX_FRAME_BYTES - ETH_HEADER_BYTES,
-      'payload bounds: 4 ≤ min ≤ max ≤ 1500',
+        this.#maxPayloadBytes <= maxBytes,
+      `payload bounds: 4 ≤ min ≤ max ≤ ${maxBytes}`,
     );
   }
 
@@ -146,6 +158,7 @@ export class TrafficGenerator {
   nextFrame(): Uint8Array {
     const span = this.#maxPayloadBytes - this.#minPayloadBytes + 1;
     const payloadBytes = this.#minPayloadBytes + this.#rng.below(span);
+    if (this.#udp !== undefined) return this.#udpFrame(this.#udp, payloadBytes);
     const frame = new Uint8Array(Math.max(ETH_MIN_FRAME_BYTES, ETH_HEADER_BYTES + payloadBytes));
     frame.set(this.#dstMac, 0);
     frame.set(this.#srcMac, 6);
@@ -159,6 +172,15 @@ export class TrafficGenerator {
     return frame;
   }
 
+  #udpFrame(udp: UdpEndpoints, payloadBytes: number): Uint8Array {
+    const payload = new Uint8Array(payloadBytes);
+    new DataView(payload.buffer).setUint32(0, this.#nextSeq);
+    for (let i = 4; i < payloadBytes; i++) payload[i] = this.#rng.nextU32() & 0xff;
+    const frame = buildUdpFrame({ ...udp, payload, ipId: this.#nextSeq & 0xffff });
+    this.#nextSeq = (this.#nextSeq + 1) >>> 0;
+    return frame;
+  }
+
   /** Put `count` frames on the wire towards `to`. */
   send(options: { count: number; to: FrameEndpoint }): void {
     assert(Number.isInteger(options.count) && options.count >= 0, 'count is a natural number');
@@ -166,9 +188,12 @@ export class TrafficGenerator {
   }
 }
 
-/** The sequence number a TrafficGenerator frame carries, or null for other frames. */
+/** The sequence number a TrafficGenerator frame (raw or UDP) carries, or null for other frames. */
 export function frameSeq(frame: Uint8Array): number | null {
   if (frame.length < ETH_HEADER_BYTES + 4) return null;
   const v = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  return v.getUint16(12) === TEST_ETHERTYPE ? v.getUint32(ETH_HEADER_BYTES) : null;
+  if (v.getUint16(12) === TEST_ETHERTYPE) return v.getUint32(ETH_HEADER_BYTES);
+  const udp = parseUdpFrame(frame);
+  if (udp === null || udp.payload.length < 4) return null;
+  return new DataView(udp.payload.buffer, udp.payload.byteOffset).getUint32(0);
 }

@@ -9,6 +9,7 @@ import {
   TrafficGenerator,
 } from '../../../impl/hw/wire.ts';
 import { SeededRng } from '../../../impl/hw/rng.ts';
+import { parseUdpFrame } from '../../../impl/hw/ethernet.ts';
 
 const A = Uint8Array.of(2, 0, 0, 0, 0, 1);
 const B = Uint8Array.of(2, 0, 0, 0, 0, 2);
@@ -43,6 +44,22 @@ describe('TrafficGenerator', () => {
     expect(f.length).toBeGreaterThanOrEqual(ETH_MIN_FRAME_BYTES);
     expect(f.length).toBeLessThanOrEqual(14 + 300);
     expect(frameSeq(new Uint8Array(60))).toBeNull();
+  });
+
+  it('UDP mode: valid IPv4/UDP datagrams between the given endpoints, sequence in the payload', () => {
+    const udp = {
+      srcMac: A,
+      dstMac: B,
+      srcIp: 0x0a000201,
+      dstIp: 0x0a00020f,
+      srcPort: 4000,
+      dstPort: 1235,
+    };
+    const g = new TrafficGenerator({ seed: 2, srcMac: A, dstMac: B, udp, maxPayloadBytes: 64 });
+    const frames = Array.from({ length: 5 }, () => g.nextFrame());
+    expect(frames.map(frameSeq)).toEqual([0, 1, 2, 3, 4]);
+    for (const f of frames)
+      expect(parseUdpFrame(f)).toMatchObject({ dstPort: 1235, srcIp: 0x0a000201 });
   });
 
   it('refuses impossible payload bounds', () => {
