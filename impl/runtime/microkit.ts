@@ -36,32 +36,40 @@ function slotName(s: DeferredSlot): string {
 
 export class PdCore implements MicrokitApi {
   readonly name: string;
-  private component: Component | null = null;
+  // JS-private (#): the component gets this object as its MicrokitApi, and must not reach the
+  // kernel (every PD, every region) even by ignoring the types.
+  #component: Component | null = null;
   /** Microkit's `microkit_have_signal` + `microkit_signal_cap/msg`: exactly one slot (§1.3). */
-  private slot: DeferredSlot | null = null;
-  private readonly channelById = new Map<number, ChannelConfig>();
-  private readonly irqById = new Map<number, IrqConfig>();
+  #slot: DeferredSlot | null = null;
+  readonly #channelById = new Map<number, ChannelConfig>();
+  readonly #irqById = new Map<number, IrqConfig>();
+  readonly #binding: ComponentBinding;
+  readonly #kernel: PdKernel;
+  readonly #rec: Recorder | null;
 
   constructor(
     readonly config: ComponentConfig,
     readonly mem: AddressSpace,
-    private readonly binding: ComponentBinding,
-    private readonly kernel: PdKernel,
-    private readonly rec: Recorder | null,
+    binding: ComponentBinding,
+    kernel: PdKernel,
+    rec: Recorder | null,
   ) {
     this.name = config.pd;
-    for (const c of config.channels) this.channelById.set(c.id, c);
-    for (const i of config.irqs) this.irqById.set(i.id, i);
+    this.#binding = binding;
+    this.#kernel = kernel;
+    this.#rec = rec;
+    for (const c of config.channels) this.#channelById.set(c.id, c);
+    for (const i of config.irqs) this.#irqById.set(i.id, i);
     assert(mem.pd === config.pd, `address space of '${mem.pd}' belongs to PD '${config.pd}'`);
   }
 
   /** A fresh program instance (boot or restart): private state reset, shared memory untouched. */
   load(): void {
-    this.slot = null;
-    this.component = this.binding.factory({
+    this.#slot = null;
+    this.#component = this.#binding.factory({
       api: this,
       config: this.config,
-      params: this.binding.params ?? {},
+      params: this.#binding.params ?? {},
     });
   }
 
@@ -69,17 +77,17 @@ export class PdCore implements MicrokitApi {
    * passive, whose main() overwrites the slot with the "I'm passive" signal (§1.3): lost. */
   runInit(): void {
     const c = this.loaded();
-    if (this.rec !== null) this.rec.push({ action: 'init', pd: this.name });
+    if (this.#rec !== null) this.#rec.push({ action: 'init', pd: this.name });
     c.init();
-    if (this.config.passive && this.slot !== null) {
-      if (this.rec !== null)
-        this.rec.push({
+    if (this.config.passive && this.#slot !== null) {
+      if (this.#rec !== null)
+        this.#rec.push({
           action: 'deferred_lost',
           pd: this.name,
-          lost: slotName(this.slot),
+          lost: slotName(this.#slot),
           why: 'passive PD: main() overwrites the slot after init',
         });
-      this.slot = null;
+      this.#slot = null;
     }
     this.flush();
   }
@@ -89,12 +97,12 @@ export class PdCore implements MicrokitApi {
     const c = this.loaded();
     for (let i = 0; i < 32; i++) {
       if (((badgeLo >>> i) & 1) === 0) continue;
-      if (this.rec !== null) this.rec.push({ action: 'notified', pd: this.name, ch: i });
+      if (this.#rec !== null) this.#rec.push({ action: 'notified', pd: this.name, ch: i });
       c.notified(i);
     }
     for (let i = 0; i < 30; i++) {
       if (((badgeHi >>> i) & 1) === 0) continue;
-      if (this.rec !== null) this.rec.push({ action: 'notified', pd: this.name, ch: 32 + i });
+      if (this.#rec !== null) this.#rec.push({ action: 'notified', pd: this.name, ch: 32 + i });
       c.notified(32 + i);
     }
     this.flush();
@@ -103,8 +111,8 @@ export class PdCore implements MicrokitApi {
   /** Endpoint wake: `protected(ch)`; the slot is flushed before the reply (seL4_ReplyRecv, §1.1). */
   runProtected(ch: number, msg: PpcMessage): PpcMessage {
     const c = this.loaded();
-    if (this.rec !== null)
-      this.rec.push({ action: 'protected', pd: this.name, ch, label: msg.label });
+    if (this.#rec !== null)
+      this.#rec.push({ action: 'protected', pd: this.name, ch, label: msg.label });
     if (c.protected === undefined) {
       throw new PdFaultTrap({
         kind: 'exception',
@@ -123,13 +131,13 @@ export class PdCore implements MicrokitApi {
 
   /** A fault stopped the thread: whatever the slot held is never sent. */
   abandon(): void {
-    this.slot = null;
+    this.#slot = null;
   }
 
   // --- MicrokitApi ---------------------------------------------------------------------------
 
   notify(ch: number): void {
-    this.kernel.signal(this, this.notifyChannel(ch), false);
+    this.#kernel.signal(this, this.notifyChannel(ch), false);
   }
 
   deferredNotify(ch: number): void {
@@ -137,7 +145,7 @@ export class PdCore implements MicrokitApi {
   }
 
   irqAck(ch: number): void {
-    this.kernel.irqAck(this, this.irq(ch), false);
+    this.#kernel.irqAck(this, this.irq(ch), false);
   }
 
   deferredIrqAck(ch: number): void {
@@ -145,49 +153,49 @@ export class PdCore implements MicrokitApi {
   }
 
   ppcall(ch: number, msg: PpcMessage): PpcMessage {
-    const c = this.channelById.get(ch);
+    const c = this.#channelById.get(ch);
     if (c === undefined || !c.pp)
       this.capFault(`ppcall on channel ${ch}, which has no PPC right at this end`);
     checkMessage(this.name, msg);
-    return this.kernel.ppcall(this, c, msg);
+    return this.#kernel.ppcall(this, c, msg);
   }
 
   deferredCurrent(): number | null {
-    return this.slot !== null && this.slot.kind === 'notify' ? this.slot.channel.id : null;
+    return this.#slot !== null && this.#slot.kind === 'notify' ? this.#slot.channel.id : null;
   }
 
   // --- internals -----------------------------------------------------------------------------
 
   private fill(s: DeferredSlot): void {
     // Deferring the very same signal twice loses nothing (spec/microkit deferSignal agrees).
-    if (this.slot !== null && this.rec !== null && !sameSlot(this.slot, s)) {
-      this.rec.push({
+    if (this.#slot !== null && this.#rec !== null && !sameSlot(this.#slot, s)) {
+      this.#rec.push({
         action: 'deferred_overwrite',
         pd: this.name,
-        lost: slotName(this.slot),
+        lost: slotName(this.#slot),
         by: slotName(s),
       });
     }
-    this.slot = s;
+    this.#slot = s;
   }
 
   private flush(): void {
-    const s = this.slot;
+    const s = this.#slot;
     if (s === null) return;
-    this.slot = null;
-    if (s.kind === 'notify') this.kernel.signal(this, s.channel, true);
-    else this.kernel.irqAck(this, s.irq, true);
+    this.#slot = null;
+    if (s.kind === 'notify') this.#kernel.signal(this, s.channel, true);
+    else this.#kernel.irqAck(this, s.irq, true);
   }
 
   private notifyChannel(ch: number): ChannelConfig {
-    const c = this.channelById.get(ch);
+    const c = this.#channelById.get(ch);
     if (c === undefined || !c.notify)
       this.capFault(`notify on channel ${ch}, which has no notify right at this end`);
     return c;
   }
 
   private irq(ch: number): IrqConfig {
-    const i = this.irqById.get(ch);
+    const i = this.#irqById.get(ch);
     if (i === undefined) this.capFault(`irq_ack on channel ${ch}, which is not an IRQ of this PD`);
     return i;
   }
@@ -204,8 +212,8 @@ export class PdCore implements MicrokitApi {
   }
 
   private loaded(): Component {
-    assert(this.component !== null, `PD '${this.name}' has a program loaded before it runs`);
-    return this.component;
+    assert(this.#component !== null, `PD '${this.name}' has a program loaded before it runs`);
+    return this.#component;
   }
 }
 

@@ -206,6 +206,33 @@ describe('faults and restart', () => {
     expect(new Uint8Array(rt.region('private').buffer!)[0]).toBe(0);
   });
 
+  it('from its MicrokitApi a component reaches no region buffer and not the runtime, even ignoring types', () => {
+    const captured: unknown[] = [];
+    const b = pingPongBindings(1);
+    const spy = {
+      ...b.pong,
+      factory: (ctx: Parameters<typeof b.pong.factory>[0]) => (
+        captured.push(ctx),
+        b.pong.factory(ctx)
+      ),
+    };
+    const registry = new ComponentRegistry().register('ping', b.ping).register('pong', spy);
+    const rt = deterministicFromFile(PING_PONG, { registry }).runtime!;
+    rt.run({ maxSteps: 100 });
+    const seen = new Set<unknown>();
+    const leaks: string[] = [];
+    const walk = (v: unknown, path: string, depth: number): void => {
+      if (v instanceof SharedArrayBuffer) leaks.push(path);
+      if (v === rt) leaks.push(`${path} (the runtime)`);
+      if (typeof v !== 'object' || v === null || seen.has(v) || depth > 8) return;
+      seen.add(v);
+      for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`, depth + 1);
+    };
+    walk(captured[0], 'ctx', 0);
+    expect(captured).toHaveLength(1);
+    expect(leaks).toEqual([]);
+  });
+
   it('an exception in a handler is a fault of that PD, not of the runtime', () => {
     const model = system({ pds: [{ name: 'a', priority: 1 }] });
     const { runtime } = DeterministicRuntime.create(model, {
