@@ -12,7 +12,6 @@ export default defineConfig({
       'test/traces/refinement/**/*.test.ts',
     ],
     exclude: ['test/impl/queue/two-workers.test.ts'],
-    pool: 'forks',
     testTimeout: 60_000,
   },
 });

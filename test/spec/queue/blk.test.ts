@@ -85,7 +85,40 @@ describe('blk queue specs refine the abstract FIFO', () => {
     expect(blkReqProblem({ ...ok, blockNumber: -1n })).toMatch(/block_number/);
     expect(blkReqProblem({ ...ok, count: 0x1_0000 })).toMatch(/count/);
     expect(blkReqProblem({ ...ok, id: 2 ** 32 })).toMatch(/id/);
+    // Both bounds of every field, the largest valid value, and a non-integer.
+    for (const [field, bad] of [
+      ['ioOrOffset', -1n],
+      ['blockNumber', 1n << 64n],
+      ['count', -1],
+      ['count', 1.5],
+      ['id', -1],
+      ['id', 0.5],
+    ] as const) {
+      expect(blkReqProblem({ ...ok, [field]: bad }), `${field} ${bad}`).toMatch(
+        new RegExp(`${bad}`),
+      );
+    }
+    expect(
+      blkReqProblem({
+        code: 3,
+        ioOrOffset: (1n << 64n) - 1n,
+        blockNumber: (1n << 64n) - 1n,
+        count: 0xffff,
+        id: 0xffff_ffff,
+      }),
+    ).toBeNull();
     const resp: BlkResp = { status: 4, successCount: 0xffff, id: 0xffff_ffff };
+    for (const [field, bad] of [
+      ['successCount', 0x1_0000],
+      ['successCount', 0.5],
+      ['id', 2 ** 32],
+      ['id', 1.5],
+    ] as const) {
+      expect(blkRespProblem({ ...resp, [field]: bad }), `${field} ${bad}`).toMatch(
+        new RegExp(`${bad}`),
+      );
+    }
+    expect(blkRespProblem({ status: 0, successCount: 0, id: 0 })).toBeNull();
     expect(blkRespProblem(resp)).toBeNull();
     expect(blkRespProblem({ ...resp, status: 5 as never })).toMatch(/status 5/);
     expect(blkRespProblem({ ...resp, successCount: -1 })).toMatch(/success_count/);
