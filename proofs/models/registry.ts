@@ -4,6 +4,7 @@ import { spscEntry } from './spsc.ts';
 import { netHandshakeEntry } from './net-handshake.ts';
 import { echoEntry, netPipelineEntry } from './net-pipeline.ts';
 import { serialTxEntry } from './serial-tx.ts';
+import { blkHandshakeEntry } from './blk-handshake.ts';
 
 export type MemoryModel = 'sc' | 'tso' | 'arm';
 
@@ -42,6 +43,7 @@ const MODELS: readonly ModelEntry[] = [
   netPipelineEntry,
   echoEntry,
   serialTxEntry,
+  blkHandshakeEntry,
 ];
 
 export function listModels(): readonly ModelEntry[] {

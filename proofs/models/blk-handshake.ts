@@ -1,0 +1,116 @@
+// `blk-handshake`: block request/response queues between a client and its server (reference
+// §2.3). No flags: both sides always notify after enqueuing, so there is no handshake to lose —
+// the model checks that this stays true under TSO and the Arm-like model, and U7.
+import type { State } from '../../spec/common/transition.ts';
+import { u32 } from '../../spec/common/int.ts';
+import {
+  BG_COMPLETED,
+  BG_SUBMITTED,
+  BG_WANTED,
+  BLK_GHOSTS,
+  blkRequester,
+  blkServer,
+  type BlkQueueRef,
+} from '../../spec/components/blk-peers.ts';
+import { Layout } from './layout.ts';
+import { buildSystem, type BuiltSystem } from './runtime.ts';
+import type { BugVariant, ModelEntry, ModelOptions } from './registry.ts';
+import { boundOf } from './common.ts';
+
+export const blkHandshakeBugs: readonly BugVariant[] = [
+  {
+    id: 'U7',
+    description:
+      'blk virt bounds requests in flight by its allocator, not by the client response capacity: a response does not fit',
+    expectedProperty: 'no-assert-failure',
+  },
+];
+
+export const blkHandshakeEntry: ModelEntry = {
+  name: 'blk-handshake',
+  description: 'block request/response queues, always-notify (no flags), u32 indices',
+  defaultBounds: { capacity: 2, requests: 4 },
+  bugs: blkHandshakeBugs,
+  build: (opts) => buildBlkHandshake(opts).ts,
+};
+
+export function buildBlkHandshake(opts: ModelOptions): BuiltSystem {
+  const b = (k: string) => boundOf(opts, blkHandshakeEntry.defaultBounds, k);
+  const capacity = b('capacity');
+  const requests = b('requests');
+  const layout = new Layout();
+  const queue = (name: string): BlkQueueRef => ({
+    name,
+    head: layout.alloc(`${name}.head`),
+    tail: layout.alloc(`${name}.tail`),
+    slots: layout.alloc(`${name}.buffers`, capacity),
+    capacity,
+  });
+  const req = queue('req');
+  const resp = queue('resp');
+  const ghostBase = layout.alloc('ghost', BLK_GHOSTS);
+  const cfg = { req, resp, requests, inFlightLimit: opts.bug === 'U7' ? 2 * capacity : capacity };
+  const g = (s: State, i: number) => s[ghostBase + i] ?? 0;
+  const len = (s: State, q: BlkQueueRef) => u32((s[q.tail] ?? 0) - (s[q.head] ?? 0));
+  return buildSystem({
+    name: 'blk-handshake',
+    layout,
+    memoryModel: opts.memoryModel,
+    scheduling: 'any',
+    pds: [
+      {
+        name: 'client',
+        program: blkRequester(cfg),
+        priority: 1,
+        channels: { 0: { pd: 'server', ch: 0 } },
+      },
+      {
+        name: 'server',
+        program: blkServer(cfg),
+        priority: 2,
+        channels: { 0: { pd: 'client', ch: 0 } },
+      },
+    ],
+    devices: [
+      {
+        name: 'app',
+        actions: [
+          {
+            name: 'submit_request',
+            touches: 'client',
+            run: (s, io) => {
+              if (g(s, BG_WANTED) >= requests) return false;
+              s[ghostBase + BG_WANTED] = g(s, BG_WANTED) + 1;
+              io.signal('client', 1);
+              return true;
+            },
+          },
+        ],
+      },
+    ],
+    ghostBase,
+    ghostWords: BLK_GHOSTS,
+    init: () => undefined,
+    invariants: [
+      {
+        name: 'queue-capacity',
+        check: (s) => {
+          for (const q of [req, resp])
+            if (len(s, q) > capacity) return `${q.name}: length ${len(s, q)} > ${capacity}`;
+          return null;
+        },
+      },
+    ],
+    stranded: (s) => {
+      if (len(s, req) > 0)
+        return `lost wakeup: req holds ${len(s, req)} request(s), server blocked`;
+      if (len(s, resp) > 0)
+        return `lost wakeup: resp holds ${len(s, resp)} response(s), client blocked`;
+      if (g(s, BG_COMPLETED) < requests) {
+        return `stall: ${requests - g(s, BG_COMPLETED)} request(s) never completed (${g(s, BG_SUBMITTED)} submitted)`;
+      }
+      return null;
+    },
+    goal: (s) => g(s, BG_COMPLETED) >= requests,
+  });
+}
