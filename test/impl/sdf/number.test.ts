@@ -15,6 +15,10 @@ describe('sdf_parse_number', () => {
     ['0xFF63C000', 0xff63c000n],
     ['+7', 7n],
     ['0xffffffffffffffff', (1n << 64n) - 1n],
+    ['0x0', 0n],
+    ['0x000', 0n],
+    ['0', 0n],
+    [`${'0'.repeat(70)}1`, 1n],
   ])('%s → %s', (text, value) => {
     expect(parseSdfNumber(text)).toEqual({ ok: true, value });
   });
@@ -38,11 +42,17 @@ describe('decimal-only ids (Rust str::parse)', () => {
     expect(parseDecimalU64('0x4f').ok).toBe(false);
     expect(parseDecimalU64('1_0').ok).toBe(false);
     expect(parseDecimalU64('79')).toEqual({ ok: true, value: 79n });
+    expect(parseDecimalU64('1f')).toEqual({ ok: false, reason: 'invalid digit found in string' });
   });
   it('i64 accepts a sign and bounds both ends', () => {
     expect(parseDecimalI64('-1')).toEqual({ ok: true, value: -1n });
     expect(parseDecimalI64('-')).toEqual({ ok: false, reason: 'invalid digit found in string' });
     expect(parseDecimalI64('9223372036854775808').ok).toBe(false);
+    expect(parseDecimalI64('9223372036854775807')).toEqual({ ok: true, value: (1n << 63n) - 1n });
+    expect(parseDecimalI64(`-${'9'.repeat(70)}`)).toEqual({
+      ok: false,
+      reason: 'number too small to fit in target type',
+    });
     expect(parseDecimalI64('-9223372036854775808')).toEqual({ ok: true, value: -(1n << 63n) });
     expect(parseDecimalI64('-9223372036854775809')).toEqual({
       ok: false,

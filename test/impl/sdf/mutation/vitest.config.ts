@@ -10,6 +10,7 @@ export default defineConfig({
       'test/impl/sdf/parse.test.ts',
       'test/impl/sdf/number.test.ts',
       'test/impl/sdf/emit.test.ts',
+      'test/impl/sdf/validate.test.ts',
     ],
     pool: 'forks',
     testTimeout: 60_000,
