@@ -128,6 +128,14 @@ export const MONITOR_PROPERTIES: readonly string[] = [
   'refcount',
 ];
 
+/** A handler step's action: `rx_provide.recheck(RxF)` touches the queue named in parentheses. */
+function stepInfo(pd: string, step: string): ActionInfo {
+  const touches = /\(([^)]+)\)$/.exec(step)?.[1];
+  return touches === undefined
+    ? { name: `${pd}.${step}`, pd }
+    : { name: `${pd}.${step}`, pd, touches };
+}
+
 export function buildSystem(spec: SystemSpec): BuiltSystem {
   const layout = spec.layout;
   const failWord = layout.alloc(FAIL_WORD);
@@ -165,9 +173,7 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
         1,
     );
     stepAction.push(
-      pd.program.steps.map((st, pc) =>
-        pc === 0 ? -1 : actions.push({ name: `${pd.name}.${st}`, pd: pd.name }) - 1,
-      ),
+      pd.program.steps.map((st, pc) => (pc === 0 ? -1 : actions.push(stepInfo(pd.name, st)) - 1)),
     );
     const fl: number[] = [];
     if (spec.memoryModel !== 'sc') {
