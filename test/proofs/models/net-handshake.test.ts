@@ -74,3 +74,24 @@ describe('net-handshake buffer symmetry', () => {
     expect(out[at('data')]).toBe(7); // ... and its payload moved with it
   });
 });
+
+describe('net-handshake monitors break on purpose', () => {
+  it('fifo: a payload out of order is caught where the consumer reads it', async () => {
+    const { runWhile, take, violations } = await import('./helpers.ts');
+    const ts = buildNetHandshake({ memoryModel: 'sc', bounds: {} }).ts;
+    let s = runWhile(ts, ts.initialStates()[0]!, ['producer.init']);
+    s = take(ts, s, 'app.send_request');
+    s = runWhile(ts, s, ['producer.']);
+    expect(violations(ts, s)).toEqual([]);
+    const itf = ts.toItf(s);
+    let off = 0;
+    for (const [k, v] of Object.entries(itf)) {
+      if (k === 'data') break;
+      off += Array.isArray(v) ? v.length : 1;
+    }
+    const bad = new Uint32Array(s);
+    for (let i = 0; i < 2; i++) bad[off + i] = 9; // every buffer now carries item 9
+    const after = runWhile(ts, bad, ['consumer.']);
+    expect(violations(ts, after).join()).toMatch(/^fifo: active: received item 9, expected 1/);
+  });
+});
