@@ -121,3 +121,17 @@ describe('goldfish timer registers', () => {
     expect(t.read32(0x20)).toBe(0);
   });
 });
+
+describe('goldfish timer edges', () => {
+  it('CLEAR_ALARM really disarms: polling past the old deadline fires nothing', () => {
+    const { t, clock } = timer();
+    arm(t, 100n);
+    expect(t.alarmArmed).toBe(true);
+    t.write32(GoldfishReg.CLEAR_ALARM, 1);
+    expect(t.alarmArmed).toBe(false);
+    clock.advanceToNs(200n);
+    t.poll();
+    expect(t.firedCount).toBe(0);
+    expect(t.stalled).toBe(false);
+  });
+});

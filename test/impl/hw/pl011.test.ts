@@ -178,3 +178,52 @@ describe('PL011 registers', () => {
     expect(u.read32(Pl011Reg.DR)).toBe(0); // empty Rx FIFO
   });
 });
+
+describe('PL011 edges', () => {
+  it('without FEN: RX at one character, TX clears with one queued and returns when it drains', () => {
+    const out: number[] = [];
+    const u = new Pl011({ name: 'u', output: (b) => out.push(b), txMode: 'stepped' });
+    u.write32(Pl011Reg.IMSC, Int.RX | Int.TX);
+    u.receive(Uint8Array.of(7));
+    expect(u.read32(Pl011Reg.MIS) & Int.RX).toBe(Int.RX);
+    u.read32(Pl011Reg.DR);
+    u.write32(Pl011Reg.DR, 1);
+    expect(u.read32(Pl011Reg.MIS) & Int.TX).toBe(0);
+    u.drainTx(1);
+    expect(u.read32(Pl011Reg.MIS) & Int.TX).toBe(Int.TX);
+  });
+
+  it('TXRIS, once set, clears when the Tx FIFO is refilled above its level', () => {
+    const { u } = uart();
+    u.write32(Pl011Reg.DR, 1);
+    u.drainTx(1);
+    expect(u.read32(Pl011Reg.RIS) & Int.TX).toBe(Int.TX);
+    for (let i = 0; i < 9; i++) u.write32(Pl011Reg.DR, i);
+    expect(u.read32(Pl011Reg.RIS) & Int.TX).toBe(0);
+  });
+
+  it('drainTx moves exactly maxChars; counters count characters; FR tracks both FIFOs', () => {
+    const { u } = uart();
+    expect(u.read32(Pl011Reg.FR)).toBe(Fr.RXFE | Fr.TXFE);
+    for (let i = 0; i < 10; i++) u.write32(Pl011Reg.DR, i);
+    expect(u.read32(Pl011Reg.FR)).toBe(Fr.RXFE | Fr.BUSY);
+    expect(u.drainTx(3)).toBe(3);
+    expect(u.txLevel).toBe(7);
+    expect(u.txCount).toBe(3);
+    u.receive(new Uint8Array(16));
+    expect(u.rxCount).toBe(16);
+    expect(u.read32(Pl011Reg.FR)).toBe(Fr.RXFF | Fr.BUSY);
+  });
+
+  it('a stepped UART does not drain on release; reserved offsets read 0', () => {
+    const { u, out } = uart('stepped');
+    u.stall();
+    expect(u.stalled).toBe(true);
+    u.write32(Pl011Reg.DR, 5);
+    u.release();
+    expect(out).toEqual([]);
+    expect(u.drainTx(1)).toBe(1);
+    expect([u.read32(0x048), u.read32(0xfe4)]).toEqual([0, 0x10]);
+    expect(u.read32(0x0fc)).toBe(0);
+  });
+});

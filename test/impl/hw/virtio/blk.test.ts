@@ -252,3 +252,57 @@ describe('FileBlockBackend', () => {
     expect(backend.read(0, 512)).toMatchObject({ kind: 'backend-error' });
   });
 });
+
+describe('virtio-blk edges', () => {
+  it('out-of-range requests never reach the backend; statistics count each request type', () => {
+    const calls: string[] = [];
+    const inner = new MemoryBlockBackend({ sizeBytes: DISK_SECTORS * SECTOR_BYTES });
+    const spy: BlockBackend = {
+      sizeBytes: inner.sizeBytes,
+      read: (o, n) => (calls.push(`r${o}`), inner.read(o, n)),
+      write: (o, d) => (calls.push(`w${o}`), inner.write(o, d)),
+      flush: () => (calls.push('f'), inner.flush()),
+    };
+    const b = makeBlk({ backend: spy, num: 32 });
+    request(b, { i: 0, type: BlkType.In, sector: BigInt(DISK_SECTORS), dataBytes: 512 });
+    request(b, { i: 1, type: BlkType.Out, sector: (1n << 64n) - 1n, dataBytes: 512 });
+    request(b, { i: 2, type: BlkType.In, sector: 1n, dataBytes: 512 });
+    request(b, { i: 3, type: BlkType.Out, sector: 2n, dataBytes: 512 });
+    request(b, { i: 4, type: BlkType.Flush, sector: 0n, dataBytes: 0 });
+    request(b, { i: 5, type: BlkType.GetId, sector: 0n, dataBytes: 20 });
+    request(b, { i: 6, type: 77, sector: 0n, dataBytes: 0 });
+    b.drv.kick(0);
+    expect(calls).toEqual(['r512', 'w1024', 'f']);
+    expect(b.dev.stats).toEqual({
+      reads: 2,
+      writes: 2,
+      flushes: 1,
+      getIds: 1,
+      ioErrors: 2,
+      unsupported: 1,
+    });
+  });
+
+  it('a backend write error is IOERR; blk_size is 512 in config; reset forgets completion order', () => {
+    const failing: BlockBackend = {
+      sizeBytes: DISK_SECTORS * SECTOR_BYTES,
+      read: () => new Uint8Array(512),
+      write: () => ({ kind: 'backend-error', reason: 'media error' }),
+      flush: () => null,
+    };
+    const b = makeBlk({ backend: failing });
+    expect(b.dev.read32(Reg.Config + 20)).toBe(512);
+    request(b, { i: 0, type: BlkType.Out, sector: 0n, dataBytes: 512 });
+    b.drv.kick(0);
+    expect(statusOf(b, 0)).toBe(BlkStatus.IoErr);
+    expect(b.dev.completionOrder).toHaveLength(1);
+    b.dev.write32(Reg.Status, 0);
+    expect(b.dev.completionOrder).toEqual([]);
+  });
+
+  it('a notify with nothing available raises no interrupt', () => {
+    const b = makeBlk();
+    b.drv.kick(0);
+    expect(b.dev.irqAsserted()).toBe(false);
+  });
+});

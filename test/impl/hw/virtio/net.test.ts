@@ -324,3 +324,87 @@ describe('virtio-net link state and re-entrant peers', () => {
     expect(nic.irqAsserted()).toBe(false);
   });
 });
+
+describe('virtio-net edges', () => {
+  it('copies its MAC; reports max_virtqueue_pairs 1 and MTU 1500; no STATUS feature → status 0', () => {
+    const mac = Uint8Array.from(MAC_A);
+    const mem = ram();
+    const nic = new VirtioNet({
+      name: 'n',
+      dma: fullWindow(mem, 'n'),
+      mac,
+      deviceFeatures: Feature.Version1,
+    });
+    mac[0] = 0xff;
+    expect(nic.read32(Reg.Config) & 0xff).toBe(MAC_A[0]);
+    expect(nic.read32(Reg.Config + 4) >>> 16).toBe(0); // no LINK_UP without VIRTIO_NET_F_STATUS
+    expect(nic.read32(Reg.Config + 8)).toBe(1 | (1500 << 16));
+  });
+
+  it('setLinkUp to the current state changes nothing; rxDropped sums every reason', () => {
+    const n = makeNic();
+    const gen0 = n.nic.read32(Reg.ConfigGeneration);
+    n.nic.setLinkUp(true);
+    expect(n.nic.read32(Reg.ConfigGeneration)).toBe(gen0);
+    expect(n.nic.linkUp).toBe(true);
+    n.nic.receiveFrame(gen().nextFrame()); // no buffer
+    n.nic.stall();
+    n.nic.receiveFrame(gen().nextFrame()); // stalled
+    n.nic.release();
+    n.nic.setLinkUp(false);
+    n.nic.receiveFrame(gen().nextFrame()); // link down
+    n.nic.setLinkUp(true);
+    n.drv.queue(NET_RX_QUEUE).add([{ addr: rxBufAddr(0, 0), lenBytes: 20, write: true }]);
+    n.nic.receiveFrame(gen().nextFrame()); // too long
+    expect(n.nic.rxDropped).toBe(4);
+    expect(n.nic.stats).toMatchObject({
+      rxDroppedNoBuffer: 1,
+      rxDroppedStalled: 1,
+      rxDroppedLinkDown: 1,
+      rxDroppedTooLong: 1,
+    });
+  });
+
+  it('byte counters, exact-fit receive buffer, header-only transmit, no link, no interrupt for an empty kick', () => {
+    const n = makeNic();
+    n.drv.kick(NET_TX_QUEUE);
+    expect(n.nic.irqAsserted()).toBe(false);
+    const frame = new TrafficGenerator({
+      seed: 1,
+      srcMac: MAC_B,
+      dstMac: MAC_A,
+      minPayloadBytes: 46,
+      maxPayloadBytes: 46,
+    }).nextFrame();
+    n.drv
+      .queue(NET_RX_QUEUE)
+      .add([{ addr: rxBufAddr(0, 0), lenBytes: 12 + frame.length, write: true }]);
+    n.nic.receiveFrame(frame);
+    expect(n.nic.stats).toMatchObject({ rxFrames: 1, rxBytes: frame.length });
+    postTx(n, { i: 0, hdrBytes: 12, frame }); // no link connected: transmitted into the void
+    n.drv.queue(NET_TX_QUEUE).add([{ addr: txBufAddr(0, 1), lenBytes: 12, write: false }]);
+    n.drv.kick(NET_TX_QUEUE);
+    expect(n.nic.stats).toMatchObject({ txFrames: 2, txBytes: frame.length });
+    expect(n.nic.errorCount).toBe(0);
+  });
+
+  it('receive with the receiveq not set up is dropped as not ready; a bad receive ring breaks the device', () => {
+    const mem = ram();
+    const nic = new VirtioNet({ name: 'n', dma: fullWindow(mem, 'n'), mac: MAC_A });
+    const drv = driverFor({ mmio: nic, memory: mem });
+    drv.negotiate(Feature.Version1);
+    drv.setupQueue({ index: NET_TX_QUEUE, num: 8, baseAddr: RING_BASE });
+    drv.driverOk();
+    nic.receiveFrame(gen().nextFrame());
+    expect(nic.stats.rxDroppedNotReady).toBe(1);
+
+    const n = makeNic();
+    n.mem.writeU16(n.drv.queue(NET_RX_QUEUE).layout.availAddr + 2n, 100);
+    n.nic.receiveFrame(gen().nextFrame());
+    expect(n.nic.errors.join()).toMatch(/ahead of the device/);
+    const m = makeNic();
+    m.drv.queue(NET_RX_QUEUE).publish(16); // out of range on a 16-entry queue
+    m.nic.receiveFrame(gen().nextFrame());
+    expect(m.nic.errors.join()).toMatch(/chain head 16/);
+  });
+});

@@ -79,6 +79,22 @@ describe('DMA faults on each ring part', () => {
   }
 });
 
+describe('DMA faults on request buffers', () => {
+  for (const [name, holeStart, holeEnd] of [
+    ['data', BUF_BASE + 0x100n, BUF_BASE + 0x200n],
+    ['status byte', BUF_BASE + 0x100n + 512n, BUF_BASE + 0x100n + 513n],
+  ] as const) {
+    it(`a ${name} buffer the device may not write faults the device; no used entry`, () => {
+      const mem = ram();
+      const { dev, q } = blkWith(holePort({ memory: mem, holeStart, holeEnd }), mem);
+      readRequest(mem, q, 0);
+      dev.write32(Reg.QueueNotify, 0);
+      expect(dev.dmaFaults[0]).toMatchObject({ ioAddr: holeStart, write: true });
+      expect(q.collect()).toEqual([]);
+    });
+  }
+});
+
 describe('queue limits', () => {
   it('the status byte goes to the last writable byte even inside a data descriptor', () => {
     const mem = ram();
