@@ -39,6 +39,12 @@ export interface Malformed {
 export type QueueError = Malformed | { readonly kind: 'dma'; readonly fault: DmaFault };
 
 const U64_END = 1n << 64n;
+/**
+ * Bound on the bytes one chain may describe in either direction: the device gathers readable
+ * bytes into one buffer, and a hostile `len` (u32 per descriptor, × QueueNum) must not make the
+ * host allocate gigabytes. Far above any sDDF transfer (net 2 KiB, blk 4 KiB × count).
+ */
+export const MAX_CHAIN_BYTES = 64 * 1024 * 1024;
 
 function dmaError(fault: DmaFault): QueueError {
   return { kind: 'dma', fault };
@@ -162,6 +168,9 @@ export class SplitVirtqueue {
       }
       if (addr + BigInt(lenBytes) > U64_END) {
         return malformed(`descriptor ${index} [0x${addr.toString(16)}, +${lenBytes}) wraps u64`);
+      }
+      if (readableBytes + writableBytes + lenBytes > MAX_CHAIN_BYTES) {
+        return malformed(`chain from head ${head} describes more than ${MAX_CHAIN_BYTES} bytes`);
       }
       if ((flags & DescFlag.Write) !== 0) {
         writable.push({ addr, lenBytes });

@@ -222,6 +222,14 @@ describe('malformed chains: DEVICE_NEEDS_RESET, never a hang or a crash', () => 
       /shorter than the 12 B header/,
     ],
     [
+      'a chain describing more than the transfer limit (no huge allocation)',
+      (s) => {
+        s.tx.writeDesc(0, { addr: BUF_BASE, lenBytes: 0xffff_ffff, flags: 0, next: 0 });
+        s.tx.publish(0);
+      },
+      /more than 67108864 bytes/,
+    ],
+    [
       'a descriptor range that wraps u64',
       (s) => {
         s.tx.writeDesc(0, { addr: (1n << 64n) - 8n, lenBytes: 72, flags: 0, next: 0 });
