@@ -96,3 +96,12 @@ describe('i2c queues away from index 0', () => {
     expect(q.empty()).toBe(false);
   });
 });
+
+describe('i2c command fields: both bounds of both u8 fields', () => {
+  it('a negative data_len or a flag_mask above 255 is our bug', () => {
+    const q = new I2cReqQueue({ region: region(16 + 16 * 4), capacity: 4 });
+    expect(() => q.enqueue({ payload: 0n, dataLen: -1, flagMask: 0 })).toThrow(/u8 fields/);
+    expect(() => q.enqueue({ payload: 0n, dataLen: 0, flagMask: 256 })).toThrow(/u8 fields/);
+    expect(q.full()).toBe(false);
+  });
+});

@@ -12,7 +12,12 @@ import {
   type I2cCmd,
 } from '../../../spec/queue/i2c.ts';
 import { netEnqueue, netFull, netInitial } from '../../../spec/queue/net.ts';
-import { ringAbstraction, ringEnqueue, ringInitial } from '../../../spec/queue/ring.ts';
+import {
+  checkCapacity,
+  ringAbstraction,
+  ringEnqueue,
+  ringInitial,
+} from '../../../spec/queue/ring.ts';
 import {
   serialEnqueue,
   serialEnqueueBatch,
@@ -122,5 +127,32 @@ describe('assertion messages say what was expected and what was seen', () => {
         oid: 64,
       }),
     ).toThrow(/impossible descriptor: oid 64/);
+  });
+});
+
+describe('more exact boundaries', () => {
+  it('capacity 0 is not a positive integer even where no power of two is required', () => {
+    expect(
+      checkCapacity({ queue: 'q', capacity: 0, width: 32, powerOfTwo: false })?.message,
+    ).toMatch(/capacity 0 is not a positive integer/);
+    expect(
+      checkCapacity({ queue: 'q', capacity: -4, width: 32, powerOfTwo: false })?.message,
+    ).toMatch(/-4 is not a positive/);
+  });
+
+  it('a batch that does not reach the end of the data region is one copy', () => {
+    expect(serialEnqueueBatch(8, serialInitial(8, 1), [1, 2, 3]).copies).toEqual([
+      { dataIndex: 1, countBytes: 3 },
+    ]);
+    expect(serialEnqueueBatch(8, serialInitial(8, 5), [1, 2, 3]).copies).toEqual([
+      { dataIndex: 5, countBytes: 3 },
+    ]);
+  });
+
+  it('i2c slots that do not match the capacity are our bug', () => {
+    expect(() => i2cEnqueueRequest(4, i2cReqInitial(3), cmd)).toThrow(/slots match capacity/);
+    expect(() =>
+      i2cEnqueueResponse(4, i2cRespInitial(3), { errCmd: 0n, busAddress: 0, error: 0 }),
+    ).toThrow(/slots match capacity/);
   });
 });
