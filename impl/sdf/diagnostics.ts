@@ -59,6 +59,7 @@ export const SDF_CODES = {
   mapBound: 'SDF_MAP_BOUND',
   mapOverlap: 'SDF_MAP_OVERLAP',
   physOverlap: 'SDF_PHYS_OVERLAP',
+  physOverflow: 'SDF_PHYS_OVERFLOW',
   vcpuMissing: 'SDF_VCPU_MISSING',
   vcpuDuplicate: 'SDF_VCPU_DUPLICATE',
   /** Warning: Microkit prints `WARNING: unused memory region`. */

@@ -318,10 +318,11 @@ function checkPhysOverlap(ctx: ParseContext, mrs: readonly MemoryRegion[]): void
     if (mr.physAddr === undefined) continue;
     const start = mr.physAddr;
     const end = start + mr.sizeBytes;
-    if (end > U64_MAX + 1n) {
-      // Microkit would wrap (release) or panic (debug); we report it.
+    if (end > U64_MAX) {
+      // `phys_addr + size` overflows u64 in Microkit (wraps in release, panics in debug), even
+      // when the range would end exactly at 2^64; we report it.
       ctx.error(
-        SDF_CODES.physOverlap,
+        SDF_CODES.physOverflow,
         `memory region '${mr.name}' physical address range overflows`,
         mr.loc,
       );

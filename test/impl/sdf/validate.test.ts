@@ -37,6 +37,20 @@ describe('validate boundaries', () => {
     expect(codes([mrs, pd('a', 1, overlapping)])).toEqual([SDF_CODES.mapOverlap]);
     const physClash = mrs.replace('0x9001000', '0x9000000');
     expect(codes([physClash, pd('a', 1, touching)])).toEqual([SDF_CODES.physOverlap]);
+    // Touching from below (the later one ends where the earlier one starts) is fine too.
+    const below =
+      '<memory_region name="m1" size="0x1000" phys_addr="0x9001000" />' +
+      '<memory_region name="m2" size="0x1000" phys_addr="0x9000000" />';
+    const mapsBelow = '<map mr="m1" vaddr="0x1001000" /><map mr="m2" vaddr="0x1000000" />';
+    expect(codes([below, pd('a', 1, mapsBelow)])).toEqual([]);
+  });
+
+  it('a physical range that reaches 2^64 overflows u64, as in Microkit', () => {
+    const mr = (phys: string): string =>
+      `<memory_region name="m" size="0x1000" phys_addr="${phys}" />`;
+    const map = pd('a', 1, '<map mr="m" vaddr="0x1000" />');
+    expect(codes([mr('0xffffffffffffe000'), map])).toEqual([]);
+    expect(codes([mr('0xfffffffffffff000'), map])).toEqual([SDF_CODES.physOverflow]);
   });
 
   it('a map may end exactly at the top of the address space', () => {
