@@ -11,6 +11,7 @@ import {
   type ModelEntry,
   type ModelOptions,
 } from '../../proofs/models/registry.ts';
+import { boundsProblem } from '../../proofs/models/common.ts';
 import { writeTrace } from '../../traces/corpus.ts';
 import { toItfTrace, type ItfTrace } from '../../traces/itf.ts';
 import { minimise } from '../../traces/minimise.ts';
@@ -76,12 +77,10 @@ export function resolveModel(o: Pick<McRunOptions, 'model' | 'bounds' | 'memoryM
     const names = listModels().map((m) => m.name);
     throw new CliUsageError(`unknown model '${o.model}' (models: ${names.join(', ')})`);
   }
-  for (const key of Object.keys(o.bounds ?? {})) {
-    if (!(key in entry.defaultBounds)) {
-      const known = Object.keys(entry.defaultBounds).join(', ');
-      throw new CliUsageError(`model ${entry.name} has no bound '${key}' (bounds: ${known})`);
-    }
-  }
+  // Every bound is checked up front (name, range, constraints between bounds): bad input is exit 2
+  // with a message, never an assert deep inside a build.
+  const problem = boundsProblem(entry, { ...entry.defaultBounds, ...(o.bounds ?? {}) });
+  if (problem !== null) throw new CliUsageError(problem);
   const bug = o.bug === undefined ? undefined : entry.bugs.find((b) => b.id === o.bug);
   if (o.bug !== undefined && bug === undefined) {
     const ids = entry.bugs.map((b) => b.id).join(', ') || 'none';
@@ -191,6 +190,7 @@ function renderList(io: Io, format: string): void {
     name: m.name,
     description: m.description,
     bounds: m.defaultBounds,
+    boundRanges: m.boundRanges ?? {},
     bugs: m.bugs.map((b) => ({
       id: b.id,
       description: b.description,
@@ -204,8 +204,12 @@ function renderList(io: Io, format: string): void {
   }
   const lines: string[] = [];
   for (const m of models) {
-    const bounds = Object.entries(m.bounds).map(([k, v]) => `${k}=${v}`);
-    lines.push(`${m.name}  ${m.description}`, `  bounds: ${bounds.join(' ')}`);
+    lines.push(`${m.name}  ${m.description}`, '  bounds (default, range):');
+    for (const [k, v] of Object.entries(m.bounds)) {
+      const r = m.boundRanges[k];
+      const range = r === undefined ? '' : `${r.min}..${r.max}`;
+      lines.push(`    ${`${k}=${v}`.padEnd(20)} ${range.padEnd(14)} ${r?.doc ?? ''}`.trimEnd());
+    }
     for (const b of m.bugs) {
       lines.push(`  --bug ${b.id}: ${b.description} (caught by ${b.expectedProperty})`);
     }

@@ -3,9 +3,18 @@
 // not detected by its named property, or when any unmodified model fails at the variant's bounds.
 import type { Command } from 'commander';
 import { runCatalogue, type CatalogueReport } from '../../proofs/models/catalogue.ts';
+import { listModels } from '../../proofs/models/registry.ts';
 import { writeTrace } from '../../traces/corpus.ts';
 import { toItfTrace } from '../../traces/itf.ts';
-import { EXIT_FAILED, EXIT_OK, paint, parseFormat, printJson, type Io } from '../output.ts';
+import {
+  CliUsageError,
+  EXIT_FAILED,
+  EXIT_OK,
+  paint,
+  parseFormat,
+  printJson,
+  type Io,
+} from '../output.ts';
 import type { SetStatus } from './index.ts';
 
 interface MutantsFlags {
@@ -44,6 +53,14 @@ export function registerMutants(program: Command, io: Io, setStatus: SetStatus):
     .option('--quiet', 'no progress lines')
     .action((flags: MutantsFlags) => {
       const format = parseFormat(flags.format, ['text', 'json']);
+      // An unknown id would run nothing and "pass": a usage error instead (exit 2).
+      const ids = new Set(listModels().flatMap((m) => m.bugs.map((b) => b.id)));
+      const unknown = (flags.only ?? []).filter((id) => !ids.has(id));
+      if (unknown.length > 0) {
+        throw new CliUsageError(
+          `unknown variant id(s) ${unknown.join(', ')} (variants: ${[...ids].join(', ')})`,
+        );
+      }
       const progress = io.progressTty && flags.quiet !== true;
       const report = runCatalogue({
         ...(flags.only !== undefined ? { only: flags.only } : {}),

@@ -15,7 +15,7 @@ import {
 import { Layout } from './layout.ts';
 import { buildSystem, type BuiltSystem } from './runtime.ts';
 import type { BugVariant, ModelEntry, ModelOptions } from './registry.ts';
-import { boundOf } from './common.ts';
+import { boundOf, validateBounds } from './common.ts';
 
 export const blkHandshakeBugs: readonly BugVariant[] = [
   {
@@ -30,11 +30,16 @@ export const blkHandshakeEntry: ModelEntry = {
   name: 'blk-handshake',
   description: 'block request/response queues, always-notify (no flags), u32 indices',
   defaultBounds: { capacity: 2, requests: 4 },
+  boundRanges: {
+    capacity: { min: 1, max: 16, doc: 'capacity of the request and the response queue' },
+    requests: { min: 0, max: 16, doc: 'requests the client makes' },
+  },
   bugs: blkHandshakeBugs,
   build: (opts) => buildBlkHandshake(opts).ts,
 };
 
 export function buildBlkHandshake(opts: ModelOptions): BuiltSystem {
+  validateBounds(blkHandshakeEntry, opts.bounds);
   const b = (k: string) => boundOf(opts, blkHandshakeEntry.defaultBounds, k);
   const capacity = b('capacity');
   const requests = b('requests');

@@ -1,10 +1,11 @@
 // Helpers shared by the models: queue allocation in the state vector, bounds, queue invariants.
 import { assert } from '../../spec/common/assert.ts';
+import { UserError } from '../../spec/common/diagnostic.ts';
 import { isPowerOfTwo, u16 } from '../../spec/common/int.ts';
 import type { Invariant, State } from '../../spec/common/transition.ts';
 import type { NetQueueRef } from '../../spec/components/net-queue.ts';
 import type { Layout } from './layout.ts';
-import type { ModelOptions } from './registry.ts';
+import type { BoundRange, ModelEntry, ModelOptions } from './registry.ts';
 
 export function allocNetQueue(layout: Layout, name: string, capacity: number): NetQueueRef {
   assert(
@@ -32,6 +33,37 @@ export function boundOf(
     `bound ${key} must be a non-negative integer`,
   );
   return v;
+}
+
+/**
+ * Why `bounds` cannot build `entry` (an unknown name, a value outside its range, a broken
+ * constraint between bounds), or null. Bad bounds are user input: they must never reach an
+ * `assert` deep in a build (`--bound txBuffers=0` used to die as "field ...: 1..4096 words").
+ */
+export function boundsProblem(
+  entry: Pick<ModelEntry, 'name' | 'defaultBounds' | 'boundRanges' | 'crossCheck'>,
+  bounds: Readonly<Record<string, number>>,
+): string | null {
+  const known = Object.keys(entry.defaultBounds);
+  for (const [key, v] of Object.entries(bounds)) {
+    const range: BoundRange | undefined = entry.boundRanges?.[key];
+    if (!known.includes(key) || range === undefined)
+      return `model ${entry.name} has no bound '${key}' (bounds: ${known.join(', ')})`;
+    if (!Number.isSafeInteger(v) || v < range.min || v > range.max)
+      return `${entry.name}: bound ${key} must be an integer in ${range.min}..${range.max} (${range.doc}); got ${v}`;
+  }
+  const all = { ...entry.defaultBounds, ...bounds };
+  const cross = entry.crossCheck?.(all) ?? null;
+  return cross === null ? null : `${entry.name}: ${cross}`;
+}
+
+/** `boundsProblem` as a located user error (exit 2 in the CLI), for every `build`. */
+export function validateBounds(
+  entry: Pick<ModelEntry, 'name' | 'defaultBounds' | 'boundRanges' | 'crossCheck'>,
+  bounds: Readonly<Record<string, number>>,
+): void {
+  const problem = boundsProblem(entry, bounds);
+  if (problem !== null) throw new UserError({ code: 'MC_BOUND', message: problem });
 }
 
 /** Length in memory (what a third party sees once every store buffer has drained). */

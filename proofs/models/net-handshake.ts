@@ -2,7 +2,7 @@
 // §2.1–2.2), under SC, TSO or the Arm-like model. The model of upstream shared/bench/spsc.pml,
 // but with the exact u16 indices, the flag polarity and the fence placement of queue.h.
 import type { State } from '../../spec/common/transition.ts';
-import { u16 } from '../../spec/common/int.ts';
+import { isPowerOfTwo, u16 } from '../../spec/common/int.ts';
 import type { NetQueueFlavour, NetQueueRef } from '../../spec/components/net-queue.ts';
 import {
   NET_BUFFER_SIZE,
@@ -22,6 +22,7 @@ import {
   boundOf,
   liveDescriptors,
   queueInvariants,
+  validateBounds,
   writerLength,
 } from './common.ts';
 
@@ -60,12 +61,24 @@ export const netHandshakeEntry: ModelEntry = {
   description:
     'net queue pair: producer/consumer signalling handshake with u16 indices near the wrap',
   defaultBounds: { capacity: 2, items: 3, fences: 0, indexBase: 65534, untrusted: 0 },
+  boundRanges: {
+    capacity: { min: 1, max: 16, doc: 'queue capacity = buffers, a power of two' },
+    items: { min: 0, max: 16, doc: 'items the application asks the producer to send' },
+    fences: { min: 0, max: 1, doc: '0 = HEAD (release only), 1 = seq_cst fences' },
+    indexBase: { min: 0, max: 0xffff, doc: 'initial u16 tail = head (65534: the wrap is reached)' },
+    untrusted: { min: 0, max: 1, doc: '1 = the producer publishes one duplicate (O2)' },
+  },
+  crossCheck: (bounds) => {
+    const cap = bounds['capacity'] ?? 0;
+    return isPowerOfTwo(cap) ? null : `bound capacity must be a power of two; got ${cap}`;
+  },
   bugs: netHandshakeBugs,
   build: (opts) => buildNetHandshake(opts).ts,
 };
 
 export function buildNetHandshake(opts: ModelOptions) {
   const bug = opts.bug;
+  validateBounds(netHandshakeEntry, opts.bounds);
   const b = (k: string) => boundOf(opts, netHandshakeEntry.defaultBounds, k);
   const capacity = b('capacity');
   const items = b('items');

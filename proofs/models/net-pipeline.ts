@@ -55,13 +55,14 @@ import {
 } from '../../spec/components/net-queue.ts';
 import { Layout } from './layout.ts';
 import { buildSystem, type BuiltSystem, type PdSpec } from './runtime.ts';
-import type { BugVariant, ModelEntry, ModelOptions } from './registry.ts';
+import type { BoundRange, BugVariant, ModelEntry, ModelOptions } from './registry.ts';
 import {
   allocNetQueue,
   boundOf,
   effectiveBounds,
   liveDescriptors,
   queueInvariants,
+  validateBounds,
   writerLength,
 } from './common.ts';
 
@@ -143,6 +144,47 @@ const DEFAULTS = {
   pattern: 0,
 } as const;
 
+/**
+ * Ranges of the bounds. Capacities stay 1..4 (issue #3: "capacities 2–4"; queues are sized to the
+ * next power of two), frames/sends ≤ 8 keep one pattern nibble per frame in a u32 and the state
+ * space finite in practice.
+ */
+const RANGES: Readonly<Record<keyof typeof DEFAULTS, BoundRange>> = {
+  clients: { min: 1, max: 2, doc: 'clients, each with its own copier' },
+  rxBuffers: { min: 1, max: 4, doc: 'Rx DMA buffers' },
+  clientRxBuffers: { min: 1, max: 4, doc: "buffers in each client's Rx region" },
+  txBuffers: { min: 1, max: 4, doc: "buffers in each client's Tx region" },
+  hwRing: { min: 1, max: 4, doc: 'descriptors in each NIC ring' },
+  frames: { min: 0, max: 8, doc: 'frames the NIC receives' },
+  sends: { min: 0, max: 8, doc: 'packets each client sends' },
+  echo: { min: 0, max: 1, doc: '1 = each client echoes what it receives' },
+  fences: { min: 0, max: 1, doc: '0 = HEAD (release only), 1 = seq_cst fences' },
+  slowClient: { min: 0, max: 2, doc: '0 = none, k = client k-1 stops consuming Rx (≤ clients)' },
+  doubleReturn: { min: 0, max: 1, doc: '1 = copier0 returns one buffer twice' },
+  scheduling: { min: 0, max: 1, doc: '0 = single-core priority, 1 = any interleaving' },
+  pattern: {
+    min: 0,
+    max: 0xffff_ffff,
+    doc: 'destinations, nibble k-1 for frame k: a client index, 0xe broadcast, 0xd no match; 0 = default cycle',
+  },
+};
+
+/** Constraints between bounds (the ranges alone cannot say them). */
+export function pipelineCrossCheck(bounds: Readonly<Record<string, number>>): string | null {
+  const clients = bounds['clients'] ?? DEFAULTS.clients;
+  const slow = bounds['slowClient'] ?? 0;
+  if (slow > clients) return `bound slowClient must be ≤ clients (${clients}); got ${slow}`;
+  const pattern = bounds['pattern'] ?? 0;
+  if (pattern === 0) return null;
+  const frames = bounds['frames'] ?? DEFAULTS.frames;
+  for (let k = 1; k <= frames; k++) {
+    const nib = Math.floor(pattern / 16 ** (k - 1)) % 16;
+    if (nib >= clients && nib !== 0xe && nib !== 0xd)
+      return `bound pattern: nibble ${k - 1} (frame ${k}) is ${nib}, not a client index < ${clients}, 0xe or 0xd`;
+  }
+  return null;
+}
+
 function inRegion(d: number, r: DataRegion): boolean {
   return (
     d >= r.ioBase &&
@@ -167,6 +209,8 @@ export const netPipelineEntry: ModelEntry = {
   description:
     'NIC + driver + virt_tx + virt_rx + copiers + clients (§3.1–3.6), invariants of §3.15',
   defaultBounds: DEFAULTS,
+  boundRanges: RANGES,
+  crossCheck: pipelineCrossCheck,
   bugs: netPipelineBugs,
   build: (opts) => buildNetPipeline(opts).ts,
 };
@@ -184,6 +228,8 @@ export const echoEntry: ModelEntry = {
     clientRxBuffers: 1,
     txBuffers: 1,
   },
+  boundRanges: RANGES,
+  crossCheck: pipelineCrossCheck,
   bugs: [],
   build: (opts) =>
     buildNetPipeline({ ...opts, bounds: { ...echoEntry.defaultBounds, ...opts.bounds } }).ts,
@@ -193,6 +239,7 @@ export function buildNetPipeline(opts: ModelOptions): BuiltSystem {
   const bug = opts.bug as NetBug | undefined;
   const bugBounds = bug !== undefined ? (PIPELINE_BUG_BOUNDS[bug] ?? {}) : {};
   const bounds = effectiveBounds(opts, DEFAULTS, bugBounds);
+  validateBounds(netPipelineEntry, bounds);
   const b = (k: string) => boundOf({ ...opts, bounds }, DEFAULTS, k);
   const clients = b('clients');
   assert(clients >= 1 && clients <= 2, 'net-pipeline: 1 or 2 clients');

@@ -29,16 +29,44 @@ export interface BugVariant {
   readonly fixedBounds?: Readonly<Record<string, number>>;
 }
 
+/** Allowed values of one bound (inclusive), shown by `sddf mc --list`. */
+export interface BoundRange {
+  readonly min: number;
+  readonly max: number;
+  /** What the bound means, with any constraint on other bounds. */
+  readonly doc: string;
+}
+
 export interface ModelEntry {
   readonly name: string;
   readonly description: string;
   readonly defaultBounds: Readonly<Record<string, number>>;
+  /**
+   * One range per key of `defaultBounds`; `build` rejects values outside it (UserError). Optional
+   * in the type only so that spsc.ts keeps compiling: every entry of `listModels()` has it.
+   */
+  readonly boundRanges?: Readonly<Record<string, BoundRange>>;
+  /** Constraints between bounds (e.g. `slowClient <= clients`): a message, or null when fine. */
+  readonly crossCheck?: (bounds: Readonly<Record<string, number>>) => string | null;
   readonly bugs: readonly BugVariant[];
   build(opts: ModelOptions): TransitionSystem;
 }
 
+/**
+ * spsc (proofs/models/spsc.ts) checks its own bounds (UserError MC_BOUND, MAX_CAPACITY 64,
+ * MAX_ITEMS 254); its ranges are repeated here for `sddf mc --list` and the up-front check.
+ */
+const spscChecked: ModelEntry = {
+  ...spscEntry,
+  boundRanges: {
+    capacity: { min: 1, max: 64, doc: 'ring slots (CAP)' },
+    items: { min: 1, max: 254, doc: 'items the producer sends (N)' },
+    grain: { min: 0, max: 1, doc: '0 = merged steps, 1 = one step per Promela statement' },
+  },
+};
+
 const MODELS: readonly ModelEntry[] = [
-  spscEntry,
+  spscChecked,
   netHandshakeEntry,
   netPipelineEntry,
   echoEntry,

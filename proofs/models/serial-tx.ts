@@ -17,7 +17,7 @@ import {
 import { Layout } from './layout.ts';
 import { buildSystem, type BuiltSystem } from './runtime.ts';
 import type { BugVariant, ModelEntry, ModelOptions } from './registry.ts';
-import { boundOf, effectiveBounds } from './common.ts';
+import { boundOf, effectiveBounds, validateBounds } from './common.ts';
 
 /** Per-bug bounds: F8 needs a second full-queue round to lose the wakeup. */
 export const SERIAL_BUG_BOUNDS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
@@ -53,6 +53,10 @@ export const serialTxEntry: ModelEntry = {
   description:
     'serial Tx: client → virt_tx → driver, producer_signalled handshake with seq_cst fences',
   defaultBounds: { capacity: 2, chars: 4 },
+  boundRanges: {
+    capacity: { min: 1, max: 16, doc: 'capacity of each serial queue' },
+    chars: { min: 0, max: 16, doc: 'characters the client writes' },
+  },
   bugs: serialTxBugs,
   build: (opts) => buildSerialTx(opts).ts,
 };
@@ -60,6 +64,7 @@ export const serialTxEntry: ModelEntry = {
 export function buildSerialTx(opts: ModelOptions): BuiltSystem {
   const extra = opts.bug !== undefined ? (SERIAL_BUG_BOUNDS[opts.bug] ?? {}) : {};
   const bounds = effectiveBounds(opts, serialTxEntry.defaultBounds, extra);
+  validateBounds(serialTxEntry, bounds);
   const b = (k: string) => boundOf({ ...opts, bounds }, serialTxEntry.defaultBounds, k);
   const capacity = b('capacity');
   const chars = b('chars');

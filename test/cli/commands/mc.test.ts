@@ -1,8 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.ts';
+import { boundsProblem } from '../../../proofs/models/common.ts';
+import { listModels } from '../../../proofs/models/registry.ts';
 import { captureIo } from './mc-io.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'sddf-mc-test-'));
@@ -101,5 +104,151 @@ describe('sddf mc', () => {
       expect(r.stdout).toBe('');
       expect(r.stderr).not.toBe('');
     }
+  });
+});
+
+// Bad input never crashes `sddf mc`, `sddf mutants` or `sddf replay` (CLI.md: exit 0/1/2 only,
+// never an uncaught exception). fast-check throws random values at every bound of every model.
+async function sddf(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const io = captureIo();
+  const status = await main(args, io);
+  return { status, stdout: io.stdout.join(''), stderr: io.stderr.join('') };
+}
+
+/** A tiny run: the point is that building and starting never throws, not the verdict. */
+const TINY = ['--max-states', '200', '--quiet', '--format', 'json', '--out', out];
+
+describe('sddf mc: bounds are validated up front', () => {
+  it('every model documents a range for every bound, and its defaults are in range', () => {
+    for (const m of listModels()) {
+      expect(Object.keys(m.boundRanges ?? {}).sort()).toEqual(Object.keys(m.defaultBounds).sort());
+      expect(boundsProblem(m, m.defaultBounds)).toBeNull();
+      for (const b of m.bugs) {
+        expect(boundsProblem(m, { ...m.defaultBounds, ...(b.bounds ?? {}) })).toBeNull();
+      }
+    }
+  });
+
+  it('the reported crash: net-pipeline --bound txBuffers=0 is exit 2 with a message', async () => {
+    const r = await sddf(['mc', 'net-pipeline', '--bound', 'txBuffers=0', ...TINY]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/bound txBuffers must be an integer in 1\.\.4/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('--list shows each bound with its range', async () => {
+    const r = await sddf(['mc', '--list']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/txBuffers=1\s+1\.\.4\s+buffers in each client's Tx region/);
+  });
+
+  it('unknown model, bound name or bug: exit 2 naming what is known', async () => {
+    const model = await sddf(['mc', 'no-such-model', ...TINY]);
+    expect(model.status).toBe(2);
+    expect(model.stderr).toMatch(/unknown model 'no-such-model' \(models: spsc/);
+    const bound = await sddf(['mc', 'net-pipeline', '--bound', 'widgets=1', ...TINY]);
+    expect(bound.status).toBe(2);
+    expect(bound.stderr).toMatch(/has no bound 'widgets' \(bounds: clients/);
+    const bug = await sddf(['mc', 'echo', '--bug', 'F4', ...TINY]);
+    expect(bug.status).toBe(2);
+    expect(bug.stderr).toMatch(/has no bug variant 'F4' \(variants: none\)/);
+    const cross = await sddf([
+      'mc',
+      'net-pipeline',
+      '--bound',
+      'clients=1',
+      '--bound',
+      'slowClient=2',
+      ...TINY,
+    ]);
+    expect(cross.status).toBe(2);
+    expect(cross.stderr).toMatch(/slowClient must be ≤ clients/);
+  });
+
+  it('random values for every bound of every model (and every bug): exit 0, 1 or 2, never a throw', async () => {
+    const models = listModels();
+    const arb = fc.record({
+      m: fc.nat({ max: models.length - 1 }),
+      key: fc.nat({ max: 20 }),
+      value: fc.oneof(
+        fc.integer({ min: 0, max: 20 }),
+        fc.nat(),
+        fc.constantFrom(0xffff_ffff, 2 ** 40),
+      ),
+      bug: fc.nat({ max: 8 }),
+      memoryModel: fc.constantFrom('sc', 'tso', 'arm'),
+    });
+    await fc.assert(
+      fc.asyncProperty(arb, async ({ m, key, value, bug, memoryModel }) => {
+        const entry = models[m]!;
+        const keys = Object.keys(entry.defaultBounds);
+        const k = keys[key % keys.length]!;
+        const bugArgs = bug < entry.bugs.length ? ['--bug', entry.bugs[bug]!.id] : [];
+        const args = ['mc', entry.name, '--bound', `${k}=${value}`, ...bugArgs];
+        const r = await sddf([...args, '--memory-model', memoryModel, ...TINY]);
+        expect([0, 1, 2]).toContain(r.status);
+        const problem = boundsProblem(entry, { ...entry.defaultBounds, [k]: value });
+        // In range: it ran (one JSON document); out of range: exit 2 and the reason on stderr.
+        if (problem === null) expect(JSON.parse(r.stdout)).toHaveProperty('verdict');
+        else
+          expect({ status: r.status, err: r.stderr }).toEqual({
+            status: 2,
+            err: `sddf: ${problem}`,
+          });
+      }),
+      { numRuns: 120, seed: 0x5ddf },
+    );
+  }, 60_000);
+  it('random combinations of all bounds around their ranges: in range runs, out of range is exit 2', async () => {
+    const models = listModels();
+    const arb = fc.record({
+      m: fc.nat({ max: models.length - 1 }),
+      // One offset per bound: -1 below min … +1 above max, scaled into the range.
+      picks: fc.array(fc.double({ min: -0.1, max: 1.1, noNaN: true }), {
+        minLength: 16,
+        maxLength: 16,
+      }),
+      memoryModel: fc.constantFrom('sc', 'tso', 'arm'),
+    });
+    await fc.assert(
+      fc.asyncProperty(arb, async ({ m, picks, memoryModel }) => {
+        const entry = models[m]!;
+        const bounds: Record<string, number> = {};
+        Object.entries(entry.boundRanges ?? {}).forEach(([k, r], i) => {
+          const span = Math.min(r.max - r.min, 64);
+          bounds[k] = Math.max(0, r.min + Math.round((picks[i] ?? 0) * span));
+        });
+        const args = Object.entries(bounds).flatMap(([k, v]) => ['--bound', `${k}=${v}`]);
+        const r = await sddf(['mc', entry.name, ...args, '--memory-model', memoryModel, ...TINY]);
+        const problem = boundsProblem(entry, bounds);
+        expect(r.status).toBe(problem === null ? r.status : 2);
+        expect([0, 1, 2]).toContain(r.status);
+        if (problem === null) expect(JSON.parse(r.stdout)).toHaveProperty('verdict');
+      }),
+      { numRuns: 150, seed: 0x5ddf + 1 },
+    );
+  }, 60_000);
+});
+
+describe('sddf mutants and sddf replay on bad input', () => {
+  it('mutants --only with an unknown id is exit 2, not an empty "pass"', async () => {
+    const r = await sddf(['mutants', '--only', 'NO-SUCH-ID']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unknown variant id\(s\) NO-SUCH-ID/);
+  });
+
+  it('replay of a trace whose #meta carries out-of-range bounds is exit 2', async () => {
+    const itf = JSON.parse(
+      readFileSync(
+        new URL('../../../traces/corpus/net-handshake-F17.itf.json', import.meta.url),
+        'utf8',
+      ),
+    ) as { '#meta': { options: { bounds: Record<string, number> } } };
+    itf['#meta'].options.bounds['capacity'] = 0;
+    const file = join(out, 'bad-bounds.itf.json');
+    writeFileSync(file, JSON.stringify(itf));
+    const r = await sddf(['replay', file]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/bound capacity must be an integer in 1\.\.16/);
   });
 });
