@@ -6,7 +6,8 @@ import { deterministicFromFile, loadSystemModel } from '../../../impl/runtime/lo
 import { ComponentRegistry } from '../../../impl/runtime/registry.ts';
 import { mapOf } from '../../../impl/runtime/config.ts';
 
-const DIR = '/work/shared/fixtures/sdf';
+import { SHARED_SDF_FIXTURES } from '../../helpers/shared.ts';
+const DIR = SHARED_SDF_FIXTURES;
 const fixtures = readdirSync(DIR).filter((f) => f.endsWith('.system'));
 
 /** Stand-in program: touches the first byte of each map it may read, as a real init would. */

@@ -5,7 +5,8 @@ import { emitSystem, parseSystem, parseSystemFile } from '../../../impl/sdf/inde
 import { InvariantError } from '../../../spec/common/assert.ts';
 import type { SystemModel } from '../../../spec/system/model.ts';
 
-const SHARED = '/work/shared/fixtures/sdf';
+import { SHARED_SDF_FIXTURES } from '../../helpers/shared.ts';
+const SHARED = SHARED_SDF_FIXTURES;
 const fixtures = readdirSync(SHARED).filter((f) => f.endsWith('.system'));
 
 /** The model without locations (and without the file name, which differs by construction). */

@@ -10,7 +10,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseSystem, type ParseResult } from '../../../impl/sdf/index.ts';
 
-const SHARED = '/work/shared/fixtures/sdf';
+import { SHARED_SDF_FIXTURES } from '../../helpers/shared.ts';
+const SHARED = SHARED_SDF_FIXTURES;
 const TEXTS = readdirSync(SHARED)
   .filter((f) => f.endsWith('.system'))
   .sort()

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { parseSystem, parseSystemFile, SDF_CODES } from '../../../impl/sdf/index.ts';
 import type { SystemModel } from '../../../spec/system/model.ts';
 
-const SHARED = '/work/shared/fixtures/sdf';
+import { SHARED_SDF_FIXTURES } from '../../helpers/shared.ts';
+const SHARED = SHARED_SDF_FIXTURES;
 const fixture = (name: string): string => join(SHARED, name);
 const read = (name: string): string => readFileSync(fixture(name), 'utf8');
 

@@ -4,7 +4,8 @@ import { InvariantError } from '../../../spec/common/assert.ts';
 import { deriveFacts } from '../../../spec/system/facts.ts';
 import type { SystemModel } from '../../../spec/system/model.ts';
 
-const SHARED = '/work/shared/fixtures/sdf';
+import { SHARED_SDF_FIXTURES } from '../../helpers/shared.ts';
+const SHARED = SHARED_SDF_FIXTURES;
 function load(name: string): SystemModel {
   const r = parseSystemFile(`${SHARED}/${name}`);
   if (r.model === undefined) throw new Error(`${name}: ${JSON.stringify(r.errors)}`);

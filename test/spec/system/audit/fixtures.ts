@@ -1,12 +1,13 @@
 // Test helpers: parse a fixture with the real SDF front end and audit it.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { SHARED_SDF_FIXTURES } from '../../../helpers/shared.ts';
 import { parseSystemFile } from '../../../../impl/sdf/index.ts';
 import type { SystemModel } from '../../../../spec/system/model.ts';
 import { auditSystem, type AuditReport } from '../../../../spec/system/audit/index.ts';
 import type { RolesFile } from '../../../../spec/system/roles.ts';
 
-export const SHARED_FIXTURES = join(import.meta.dirname, '../../../../../shared/fixtures/sdf');
+export const SHARED_FIXTURES = SHARED_SDF_FIXTURES;
 export const AUDIT_FIXTURES = join(import.meta.dirname, '../../../fixtures/audit');
 
 export function systemFiles(dir: string): string[] {
