@@ -271,4 +271,18 @@ describe('virtio-mmio transport', () => {
     expect(q.collect()).toEqual([{ head, lenBytes: 1 }]);
     expect(dev.service()).toBe(0);
   });
+
+  it('queue registers for an absent queue and a notify naming queue num_queues are recorded, not fatal', () => {
+    const { dev } = blk();
+    dev.write32(Reg.QueueSel, 1); // blk has queue 0 only
+    dev.write32(Reg.QueueNum, 8);
+    dev.write32(Reg.QueueReady, 1);
+    expect(dev.read32(Reg.QueueReady)).toBe(0);
+    dev.write32(Reg.QueueNotify, 1);
+    expect(dev.errors).toEqual([
+      'queue register 0x38 for absent queue 1',
+      'QueueReady for absent queue 1',
+      'QueueNotify names absent queue 1',
+    ]);
+  });
 });
