@@ -86,9 +86,11 @@ export function resolveModel(o: Pick<McRunOptions, 'model' | 'bounds' | 'memoryM
     const ids = entry.bugs.map((b) => b.id).join(', ') || 'none';
     throw new CliUsageError(`model ${entry.name} has no bug variant '${o.bug}' (variants: ${ids})`);
   }
+  // The variant's own small bounds are part of the options, so what is printed and written to
+  // `#meta.options` is what was checked (the model applies the same bounds again: no change).
   const options: ModelOptions = {
     memoryModel: o.memoryModel ?? bug?.memoryModel ?? 'sc',
-    bounds: { ...entry.defaultBounds, ...(o.bounds ?? {}) },
+    bounds: { ...entry.defaultBounds, ...(bug?.bounds ?? {}), ...(o.bounds ?? {}) },
     ...(o.bug !== undefined ? { bug: o.bug } : {}),
   };
   return { entry, options };

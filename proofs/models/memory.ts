@@ -86,7 +86,8 @@ export class PdMemory implements SharedMem {
     public s: State,
     private readonly model: MemoryModel,
     private readonly buffer: BufferRef | null,
-    public accessLog: { loads: number[]; stores: number[] } | null = null,
+    /** `shared` counts fences and syscalls (they order or drain what others see). */
+    public accessLog: { loads: number[]; stores: number[]; shared?: number } | null = null,
   ) {}
 
   load(addr: number): number {
@@ -117,6 +118,7 @@ export class PdMemory implements SharedMem {
   }
 
   fence(kind: FenceKind): void {
+    if (this.accessLog) this.accessLog.shared = (this.accessLog.shared ?? 0) + 1;
     if (this.buffer === null) return;
     const b = this.buffer;
     const n = bufferCount(this.s, b);
@@ -130,6 +132,7 @@ export class PdMemory implements SharedMem {
 
   /** Syscalls (notify, Recv) are full barriers. */
   syscall(): void {
+    if (this.accessLog) this.accessLog.shared = (this.accessLog.shared ?? 0) + 1;
     if (this.buffer !== null) drain(this.s, this.buffer);
   }
 }

@@ -304,6 +304,7 @@ export function buildNetPipeline(opts: ModelOptions): BuiltSystem {
     hwTx,
     eir,
     echo: b('echo') === 1,
+    sends,
     slowClient,
     doubleReturn: b('doubleReturn') === 1,
     ...(bug !== undefined && (['F3', 'F4', 'F15', 'F33', 'U15'] as const).includes(bug)

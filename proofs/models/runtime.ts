@@ -240,7 +240,13 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
     s[w.held] = r.held;
   }
 
-  type StepLog = { loads: number[]; stores: number[]; signals: number };
+  /**
+   * What a step did. `signals`: notify, deferred calls, ghost writes (POR: never safe-local).
+   * `shared`: anything another PD, a device or an invariant can see: a fence, a device register
+   * or ring access, a ghost read or write, a notify, a monitor failure (loads and stores are in
+   * their own lists). The deferred slot is not shared: only the PD's own flush reads it.
+   */
+  type StepLog = { loads: number[]; stores: number[]; signals: number; shared: number };
 
   /** One reusable context per PD (no closures per step: the engine calls this millions of times). */
   class StepContext implements PdContext {
@@ -255,8 +261,12 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
       this.localWords = spec.pds[p]!.program.localWords;
       this.mem = new PdMemory(this.s, spec.memoryModel, this.w.buffer, null);
       this.dev = {
-        read: (a) => this.s[a] ?? 0,
+        read: (a) => {
+          if (this.log) this.log.shared++;
+          return this.s[a] ?? 0;
+        },
         write: (a, v) => {
+          if (this.log) this.log.shared++;
           this.s[a] = v >>> 0;
         },
       };
@@ -277,7 +287,10 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
       this.s[this.w.locals + i] = v >>> 0;
     }
     notify(ch: number): void {
-      if (this.log) this.log.signals++;
+      if (this.log) {
+        this.log.signals++;
+        this.log.shared++;
+      }
       this.mem.syscall();
       deliver(this.s, this.p, ch);
     }
@@ -293,26 +306,27 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
       return (this.s[this.w.deferred] ?? 0) !== DEFERRED_EMPTY;
     }
     fail(property: string, message: string): void {
+      if (this.log) this.log.shared++;
       fail(this.s, property, message);
     }
     ghost(i: number): number {
       if (!(i >= 0 && i < spec.ghostWords)) assert(false, `ghost ${i}`);
+      if (this.log) this.log.shared++; // devices (the application) write ghosts too
       return this.s[spec.ghostBase + i] ?? 0;
     }
     setGhost(i: number, v: number): void {
       if (!(i >= 0 && i < spec.ghostWords)) assert(false, `ghost ${i}`);
-      if (this.log) this.log.signals++; // a ghost write is visible to invariants: never "safe local"
+      if (this.log) {
+        this.log.signals++; // a ghost write is visible to invariants: never "safe local"
+        this.log.shared++;
+      }
       this.s[spec.ghostBase + i] = v >>> 0;
     }
   }
   const contexts = spec.pds.map((_, p) => new StepContext(p));
 
   /** Runs PD p's next runtime/handler step on `s` in place; returns the action index or -1. */
-  function pdStep(
-    s: State,
-    p: number,
-    log: { loads: number[]; stores: number[]; signals: number } | null,
-  ): number {
+  function pdStep(s: State, p: number, log: StepLog | null): number {
     const w = words[p]!;
     const prog = spec.pds[p]!.program;
     const ctx = contexts[p]!.bind(s, log);
@@ -345,7 +359,7 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
       // §1.1: seL4_NBSendRecv(deferred cap): send, clear the slot, then block in Recv.
       const d = decodeDeferred(slot)!;
       if (log) log.signals++;
-      mem.syscall();
+      mem.syscall(); // counted as shared by the access log
       s[w.deferred] = DEFERRED_EMPTY;
       if (d.kind === 'notify') deliver(s, p, d.ch);
       else ackIrq(s, p, d.ch);
@@ -363,6 +377,39 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
       return recvAction[p]!;
     }
     return -1;
+  }
+
+  // Step grain (ADR 008 "Granularity"): after a step, the PD's following handler steps that touch
+  // nothing shared (no load, store, fence, device access, ghost, notify or monitor; only its pc,
+  // locals and deferred slot) run in the same transition. Such a step is invisible to every other
+  // PD, device and invariant and commutes with all their steps (only this PD writes or reads what
+  // it touches), so running it right after the step before it removes no interleaving of shared
+  // accesses or store-buffer flushes: every run of the split system has an equivalent run of the
+  // merged one with the same shared-memory history, and no state an invariant or the quiescence
+  // oracle could tell apart is lost (a PD inside a handler is runnable, so never quiescent).
+  // Invariants may read PD locals only where a shared access writes them too (HW ring indices,
+  // buffer_refs, the echo count), which keeps merged-away states invisible.
+  const MAX_LOCAL_MERGE = 16;
+  const mergeProbe = new Uint32Array(stateWords);
+  const mergeLog: StepLog = { loads: [], stores: [], signals: 0, shared: 0 };
+  function mergeLocalSteps(s: State, p: number, outer: StepLog | null): void {
+    const w = words[p]!;
+    for (let i = 0; i < MAX_LOCAL_MERGE; i++) {
+      // pc DONE: next comes the deferred flush or seL4_Recv, syscalls that are never local.
+      if ((s[w.pc] ?? 0) === PC_DONE) return;
+      mergeProbe.set(s);
+      mergeLog.loads.length = 0;
+      mergeLog.stores.length = 0;
+      mergeLog.signals = 0;
+      mergeLog.shared = 0;
+      pdStep(mergeProbe, p, mergeLog);
+      const local =
+        mergeLog.loads.length === 0 && mergeLog.stores.length === 0 && mergeLog.shared === 0;
+      if (!local) return;
+      s.set(mergeProbe);
+      if (outer !== null) outer.signals += mergeLog.signals; // deferred calls: never POR-safe
+    }
+    assert(false, () => `${spec.pds[p]!.name}: more than ${MAX_LOCAL_MERGE} local steps in a row`);
   }
 
   function runnable(s: State, p: number): boolean {
@@ -406,7 +453,9 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
       if (!may[p]) continue;
       scratch.set(s);
       const a = pdStep(scratch, p, null);
-      if (a >= 0) emit(a, scratch);
+      if (a < 0) continue;
+      mergeLocalSteps(scratch, p, null);
+      emit(a, scratch);
     }
     for (let p = 0; p < spec.pds.length; p++) {
       const b = words[p]!.buffer;
@@ -500,8 +549,9 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
       if ((s[w.pc] ?? 0) === PC_DONE || stepAction[p]![s[w.pc] ?? 0] !== action) return false;
       if (!canRun(s)[p]) return false;
       const probe = new Uint32Array(s);
-      const log = { loads: [] as number[], stores: [] as number[], signals: 0 };
+      const log: StepLog = { loads: [], stores: [], signals: 0, shared: 0 };
       pdStep(probe, p, log);
+      mergeLocalSteps(probe, p, log);
       const owned = new Set(spec.ownedBy[p] ?? []);
       return log.signals === 0 && log.stores.length === 0 && log.loads.every((a) => owned.has(a));
     },

@@ -89,6 +89,12 @@ export interface NetConfig {
   /** ENET EIR register word (W1C). */
   readonly eir: number;
   readonly echo: boolean;
+  /**
+   * Own packets the application may ask each client to send (0 = it never asks). With 0 the
+   * request counter is a constant the client need not load, so its transmit check is PD-local
+   * (the runtime then runs it in the same transition as the step before it, ADR 008).
+   */
+  readonly sends: number;
   /** Client index that stopped consuming Rx (a slow client, for F15), or -1. */
   readonly slowClient: number;
   /** copier 0 returns one Rx DMA buffer twice (a misbehaving copier-less peer, for U15). */
@@ -618,7 +624,7 @@ export function netClient(c: NetConfig, k: number): ComponentProgram {
   const pool = c.cliRxData[k]!.count;
   const slow = c.slowClient === k;
   const ownPending = (ctx: PdContext) =>
-    ctx.ghost(cg(k, NGC_SENT)) < ctx.ghost(cg(k, NGC_REQUESTED));
+    c.sends > 0 && ctx.ghost(cg(k, NGC_SENT)) < ctx.ghost(cg(k, NGC_REQUESTED));
   const txPending = (ctx: PdContext) => ctx.local(CL_ECHO_COUNT) > 0 || ownPending(ctx);
   const rxWork = (ctx: PdContext) =>
     !slow && !netEmpty(ctx.mem, rx.active) && ctx.local(CL_ECHO_COUNT) < pool;
