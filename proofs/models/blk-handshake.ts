@@ -58,6 +58,7 @@ export function buildBlkHandshake(opts: ModelOptions): BuiltSystem {
   const g = (s: State, i: number) => s[ghostBase + i] ?? 0;
   const len = (s: State, q: BlkQueueRef) => u32((s[q.tail] ?? 0) - (s[q.head] ?? 0));
   return buildSystem({
+    ...(opts.splitLocalSteps === true ? { splitLocalSteps: true } : {}),
     name: 'blk-handshake',
     layout,
     memoryModel: opts.memoryModel,

@@ -109,6 +109,7 @@ export function buildNetHandshake(opts: ModelOptions) {
   const g = (s: State, i: number) => s[ghostBase + i] ?? 0;
   const queues: NetQueueRef[] = [free, active];
   const sys = buildSystem({
+    ...(opts.splitLocalSteps === true ? { splitLocalSteps: true } : {}),
     name: 'net-handshake',
     layout,
     memoryModel: opts.memoryModel,

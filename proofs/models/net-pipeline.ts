@@ -652,6 +652,7 @@ export function buildNetPipeline(opts: ModelOptions): BuiltSystem {
   };
 
   built = buildSystem({
+    ...(opts.splitLocalSteps === true ? { splitLocalSteps: true } : {}),
     name: 'net-pipeline',
     layout,
     pds,

@@ -14,6 +14,12 @@ export interface ModelOptions {
   readonly memoryModel: MemoryModel;
   /** Model-specific size parameters, e.g. `{clients: 2, capacity: 2, packets: 4}`. */
   readonly bounds: Readonly<Record<string, number>>;
+  /**
+   * Runtime models: one transition per handler step even when a step touches nothing shared
+   * (default false: such steps run with the step before them, ADR 008 "Granularity"). For tests
+   * that show the merge changes no verdict.
+   */
+  readonly splitLocalSteps?: boolean;
 }
 
 export interface BugVariant {

@@ -85,6 +85,8 @@ export interface SystemSpec {
   readonly invariants: readonly Invariant[];
   readonly stranded: (s: State) => string | null;
   readonly goal?: (s: State) => boolean;
+  /** One transition per handler step, local or not (ModelOptions.splitLocalSteps). */
+  readonly splitLocalSteps?: boolean;
 }
 
 /** Monitor verdict word: 0 = fine, else index+1 into the failure table of the system. */
@@ -393,6 +395,7 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
   const mergeProbe = new Uint32Array(stateWords);
   const mergeLog: StepLog = { loads: [], stores: [], signals: 0, shared: 0 };
   function mergeLocalSteps(s: State, p: number, outer: StepLog | null): void {
+    if (spec.splitLocalSteps === true) return;
     const w = words[p]!;
     for (let i = 0; i < MAX_LOCAL_MERGE; i++) {
       // pc DONE: next comes the deferred flush or seL4_Recv, syscalls that are never local.

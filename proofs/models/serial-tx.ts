@@ -86,6 +86,7 @@ export function buildSerialTx(opts: ModelOptions): BuiltSystem {
   const g = (s: State, i: number) => s[ghostBase + i] ?? 0;
   const len = (s: State, q: SerialQueueRef) => u32((s[q.tail] ?? 0) - (s[q.head] ?? 0));
   return buildSystem({
+    ...(opts.splitLocalSteps === true ? { splitLocalSteps: true } : {}),
     name: 'serial-tx',
     layout,
     memoryModel: opts.memoryModel,

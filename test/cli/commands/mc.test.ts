@@ -230,6 +230,37 @@ describe('sddf mc: bounds are validated up front', () => {
   }, 60_000);
 });
 
+describe('sddf mc net-pipeline (issue #3 acceptance)', () => {
+  it('holds under SC with 2 clients (default bounds)', async () => {
+    const r = await sddf(['mc', 'net-pipeline', ...TINY.slice(2)]);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      verdict: 'holds',
+      options: { bounds: { clients: 2 } },
+    });
+  }, 30_000);
+
+  it('TSO at clients=1 hwRing=2: the store-buffering lost wakeup in ≤ 60 steps; fences=1 removes it', async () => {
+    const small = ['--memory-model', 'tso', '--bound', 'clients=1', '--bound', 'hwRing=2'];
+    const bad = await sddf(['mc', 'net-pipeline', ...small, ...TINY.slice(2)]);
+    expect(bad.status).toBe(1);
+    const doc = JSON.parse(bad.stdout) as { property: string; message: string; traceSteps: number };
+    expect(doc.property).toBe('no-lost-wakeup');
+    expect(doc.message).toMatch(/^lost wakeup: /);
+    expect(doc.traceSteps).toBeLessThanOrEqual(60);
+    const fenced = await sddf([
+      'mc',
+      'net-pipeline',
+      ...small,
+      '--bound',
+      'fences=1',
+      ...TINY.slice(2),
+    ]);
+    expect(fenced.status).toBe(0);
+    expect(JSON.parse(fenced.stdout)).toMatchObject({ verdict: 'holds' });
+  }, 60_000);
+});
+
 describe('sddf mutants and sddf replay on bad input', () => {
   it('mutants --only with an unknown id is exit 2, not an empty "pass"', async () => {
     const r = await sddf(['mutants', '--only', 'NO-SUCH-ID']);

@@ -82,6 +82,9 @@ describe('net-pipeline under weak memory and liveness', () => {
     );
     expect(bad.verdict).toBe('violated');
     expect(bad.property).toBe('no-lost-wakeup');
+    expect(bad.message).toMatch(/lost wakeup: virt_rx\.copier0\.free/);
+    // Issue #3 acceptance: a store-buffering trace of at most 60 steps on the whole pipeline.
+    expect(bad.trace!.actions.length).toBeLessThanOrEqual(60);
     const fixed = checkModel(
       buildNetPipeline({ memoryModel: 'tso', bounds: { ...bounds, fences: 1 } }).ts,
       {

@@ -1,0 +1,138 @@
+// The runtime's step grain: purely local handler steps run in the transition before them, steps
+// with any shared access (load, store, fence, device, ghost) never do, and the merge changes no
+// verdict of the catalogue (docs/adr/008-models.md "Granularity").
+import { describe, expect, it } from 'vitest';
+import { checkModel } from '../../../proofs/mc/engine.ts';
+import { Layout } from '../../../proofs/models/layout.ts';
+import { findModel } from '../../../proofs/models/registry.ts';
+import { buildSystem } from '../../../proofs/models/runtime.ts';
+import { PC_DONE, type ComponentProgram } from '../../../spec/components/program.ts';
+import { successors } from './helpers.ts';
+
+type Third = 'local' | 'load' | 'fence' | 'ghost' | 'device';
+
+/** One PD: s1 stores X, s2 only writes a local, s3 does `third`, then returns. */
+function tiny(third: Third, split = false) {
+  const layout = new Layout();
+  const x = layout.alloc('x');
+  const reg = layout.alloc('reg');
+  const ghostBase = layout.alloc('ghost');
+  const program: ComponentProgram = {
+    name: 'p',
+    steps: ['', 's1', 's2', 's3'],
+    localWords: 1,
+    initPc: PC_DONE,
+    entry: () => 1,
+    step(pc, ctx) {
+      switch (pc) {
+        case 1:
+          ctx.mem.store(x, 1);
+          return 2;
+        case 2:
+          ctx.setLocal(0, 7);
+          ctx.deferredNotify(0); // the deferred slot is the PD's own: still local
+          return 3;
+        default:
+          if (third === 'load') ctx.mem.load(x);
+          if (third === 'fence') ctx.mem.fence('release');
+          if (third === 'ghost') ctx.ghost(0);
+          if (third === 'device') ctx.dev.read(reg);
+          return PC_DONE;
+      }
+    },
+  };
+  return buildSystem({
+    name: 'tiny',
+    layout,
+    pds: [
+      { name: 'p', program, priority: 1, channels: { 0: { pd: 'p', ch: 1 } }, initialNotif: 1 },
+    ],
+    devices: [],
+    memoryModel: 'sc',
+    scheduling: 'any',
+    ghostBase,
+    ghostWords: 1,
+    init: () => {},
+    invariants: [],
+    stranded: () => null,
+    ...(split ? { splitLocalSteps: true } : {}),
+  });
+}
+
+describe('runtime step grain', () => {
+  const afterS1 = (third: Third, split = false) => {
+    const sys = tiny(third, split);
+    const [recv] = successors(sys.ts, sys.ts.initialStates()[0]!);
+    expect(recv!.name).toBe('p.recv'); // s1 stores: not merged into the syscall
+    const next = successors(sys.ts, recv!.next);
+    expect(next.map((x) => x.name)).toEqual(['p.s1']);
+    return { sys, s: next[0]!.next };
+  };
+
+  it('a local step runs with the step before it; a local final step ends the handler too', () => {
+    const { sys, s } = afterS1('local');
+    const w = sys.pdWords('p');
+    expect(s[w.pc]).toBe(PC_DONE);
+    expect(s[w.locals]).toBe(7);
+    expect(s[w.deferred]).not.toBe(0);
+  });
+
+  for (const third of ['load', 'fence', 'ghost', 'device'] as const) {
+    it(`a step with a ${third} is its own transition`, () => {
+      const { sys, s } = afterS1(third);
+      const w = sys.pdWords('p');
+      expect(s[w.pc]).toBe(3); // s2 merged into s1, s3 waits
+      expect(s[w.locals]).toBe(7);
+      expect(successors(sys.ts, s).map((x) => x.name)).toEqual(['p.s3']);
+    });
+  }
+
+  it('splitLocalSteps keeps one transition per step', () => {
+    const { sys, s } = afterS1('local', true);
+    expect(s[sys.pdWords('p').pc]).toBe(2);
+  });
+
+  // Every cheap catalogue variant and its unmodified model: same verdict and property with the
+  // merge on and off; merging never adds states or lengthens the shortest trace.
+  const cases: [string, string | undefined][] = [
+    ['net-handshake', 'O1'],
+    ['net-handshake', 'F2'],
+    ['net-handshake', 'U1'],
+    ['net-handshake', undefined],
+    ['net-pipeline', 'O1'],
+    ['net-pipeline', 'F4'],
+    ['net-pipeline', 'F15'],
+    ['net-pipeline', 'F33'],
+    ['net-pipeline', 'U15'],
+    ['serial-tx', 'F8'],
+    ['serial-tx', 'F9'],
+    ['serial-tx', 'F12'],
+    ['serial-tx', undefined],
+    ['blk-handshake', 'U7'],
+    ['blk-handshake', undefined],
+  ];
+  for (const [model, bug] of cases) {
+    it(`${model} ${bug ?? '(unmodified)'}: the same verdict with local steps merged or split`, () => {
+      const entry = findModel(model)!;
+      const variant = entry.bugs.find((b) => b.id === bug);
+      const opts = {
+        memoryModel: variant?.memoryModel ?? ('sc' as const),
+        bounds: { ...entry.defaultBounds, ...(variant?.bounds ?? {}) },
+        ...(bug !== undefined ? { bug } : {}),
+      };
+      const run = (split: boolean) =>
+        checkModel(entry.build({ ...opts, splitLocalSteps: split }), {
+          search: 'bfs',
+          maxStates: 300_000,
+        });
+      const merged = run(false);
+      const split = run(true);
+      expect(merged.verdict).not.toBe('incomplete');
+      expect([merged.verdict, merged.property]).toEqual([split.verdict, split.property]);
+      expect(merged.states).toBeLessThanOrEqual(split.states);
+      expect(merged.trace?.actions.length ?? 0).toBeLessThanOrEqual(
+        split.trace?.actions.length ?? 0,
+      );
+    }, 30_000);
+  }
+});
