@@ -19,6 +19,13 @@ export const ECHO_SERVER_MODEL_CHECKS: readonly (McRunOptions & { readonly label
   { label: 'serial-tx (tso)', model: 'serial-tx', memoryModel: 'tso' },
   { label: 'net-pipeline (sc, 2 clients)', model: 'net-pipeline', memoryModel: 'sc' },
   { label: 'echo (sc)', model: 'echo', memoryModel: 'sc' },
+  // The store-buffering lost wakeup of the Rx path (O1) is gone with seq_cst fences (ADR 008).
+  {
+    label: 'net-pipeline (tso, seq_cst fences, 1 client)',
+    model: 'net-pipeline',
+    memoryModel: 'tso',
+    bounds: { clients: 1, hwRing: 2, fences: 1 },
+  },
 ];
 
 const STAGE_MAX_STATES = 1_000_000;
