@@ -209,9 +209,11 @@ describe('sddf mc: bounds are validated up front', () => {
         maxLength: 16,
       }),
       memoryModel: fc.constantFrom('sc', 'tso', 'arm'),
+      // Random walks go deep (300 steps) where the 200-state BFS stays near the initial state.
+      deep: fc.boolean(),
     });
     await fc.assert(
-      fc.asyncProperty(arb, async ({ m, picks, memoryModel }) => {
+      fc.asyncProperty(arb, async ({ m, picks, memoryModel, deep }) => {
         const entry = models[m]!;
         const bounds: Record<string, number> = {};
         Object.entries(entry.boundRanges ?? {}).forEach(([k, r], i) => {
@@ -219,7 +221,18 @@ describe('sddf mc: bounds are validated up front', () => {
           bounds[k] = Math.max(0, r.min + Math.round((picks[i] ?? 0) * span));
         });
         const args = Object.entries(bounds).flatMap(([k, v]) => ['--bound', `${k}=${v}`]);
-        const r = await sddf(['mc', entry.name, ...args, '--memory-model', memoryModel, ...TINY]);
+        const search = deep
+          ? ['--search', 'random', '--runs', '3', '--max-depth', '300', '--no-minimise']
+          : [];
+        const r = await sddf([
+          'mc',
+          entry.name,
+          ...args,
+          ...search,
+          '--memory-model',
+          memoryModel,
+          ...TINY,
+        ]);
         const problem = boundsProblem(entry, bounds);
         expect(r.status).toBe(problem === null ? r.status : 2);
         expect([0, 1, 2]).toContain(r.status);
