@@ -77,6 +77,12 @@ export function resolveModel(o: Pick<McRunOptions, 'model' | 'bounds' | 'memoryM
     const names = listModels().map((m) => m.name);
     throw new CliUsageError(`unknown model '${o.model}' (models: ${names.join(', ')})`);
   }
+  // A trace's `#meta.options` reaches here unchecked too (sddf replay).
+  if (o.memoryModel !== undefined && !MEMORY_MODELS.includes(o.memoryModel)) {
+    throw new CliUsageError(
+      `memory model must be one of ${MEMORY_MODELS.join(', ')} (got '${String(o.memoryModel)}')`,
+    );
+  }
   // Every bound is checked up front (name, range, constraints between bounds): bad input is exit 2
   // with a message, never an assert deep inside a build.
   const problem = boundsProblem(entry, { ...entry.defaultBounds, ...(o.bounds ?? {}) });

@@ -294,5 +294,12 @@ describe('sddf mutants and sddf replay on bad input', () => {
     const r = await sddf(['replay', file]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/bound capacity must be an integer in 1\.\.16/);
+    const mm = itf as unknown as { '#meta': { options: { memoryModel: string } } };
+    itf['#meta'].options.bounds['capacity'] = 2;
+    mm['#meta'].options.memoryModel = 'pso';
+    writeFileSync(file, JSON.stringify(itf));
+    const r2 = await sddf(['replay', file]);
+    expect(r2.status).toBe(2);
+    expect(r2.stderr).toMatch(/memory model must be one of sc, tso, arm \(got 'pso'\)/);
   });
 });
