@@ -5,24 +5,17 @@
 //   npx tsx bench/queue-ringbuf.ts [--items N] [--rounds R] [--capacity C] [--format json]
 //
 // Prints both rates and the ratio net/ringbuf (goal ≥ 0.8), best of R alternating rounds.
-import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import { RingBuffer } from 'ringbuf.js';
 import { NetQueue } from '../impl/queue/net.ts';
+import { startTsWorker } from '../impl/runtime/ts-worker.ts';
 import type { BenchSide } from './queue-bench-worker.ts';
 
-const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-const tsxApi = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href;
-const entry = new URL('./queue-bench-worker.ts', import.meta.url).href;
+const entry = new URL('./queue-bench-worker.ts', import.meta.url);
 
-/** Node 20 workers do not inherit tsx from `--import`; boot them through tsx's API. */
 function startWorker(data: BenchSide): Promise<{ count: number; seconds: number }> {
-  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  const w = new Worker(boot, { eval: true, workerData: data });
+  const w = startTsWorker(entry, data);
   return new Promise((resolve, reject) => {
     w.once('message', resolve);
     w.once('error', reject);

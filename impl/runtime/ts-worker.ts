@@ -1,7 +1,7 @@
 // Starting a worker_thread on a TypeScript module. On Node 20, `execArgv: ['--import', 'tsx']`
 // does not reach a Worker's own entry ("Unknown file extension .ts"), so the worker boots from a
 // one-line eval script that registers tsx's ESM hooks (its ESM API build) and then imports the
-// entry module. Same workaround as test/impl/queue/ts-worker.ts.
+// entry module. Used by the worker scheduler, the queue tests and the benchmarks.
 
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { NetQueue, createNetQueueHandle, netBuffersInit } from '../../../impl/queue/net.ts';
 import type { PipeLayout } from './net-pipe-worker.ts';
-import { startTsWorker } from './ts-worker.ts';
+import { startTsWorker } from '../../../impl/runtime/ts-worker.ts';
 
 interface SideResult {
   role: string;
