@@ -6,7 +6,7 @@
 //
 // SPIN end to end = `spin -a` + `gcc -O2 -DSAFETY -DNOCLAIM` + `./pan`; ours end to end = a fresh
 // `node bin/sddf.mjs mc spsc` process (tsx start-up included) on proofs/models/spsc.ts, the port of
-// bench/spin/spsc.pml (a copy of shared/bench/spsc.pml). Each phase runs under bash's `time`, so we
+// shared/bench/spsc.pml (the reference model, read in place). Each phase runs under bash's `time`, so we
 // report wall and CPU (user+sys) time: on a shared machine CPU time is the steadier figure.
 // Only this script installs SPIN (Debian `spin`), never CI.
 import { spawnSync } from 'node:child_process';
@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const PML = fileURLToPath(new URL('./spin/spsc.pml', import.meta.url));
+// The reference model itself (shared/bench/spsc.pml beside the repository), never a copy.
+const PML = fileURLToPath(new URL('../../shared/bench/spsc.pml', import.meta.url));
 /** pan's DFS depth limit: deep enough for CAP=16 N=250 (pan warns when it is too small). */
 const PAN_DEPTH = 2_000_000;
 
