@@ -287,7 +287,7 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
     .option('--max-seconds <s>', 'stop after s seconds (verdict incomplete)')
     .option('--max-depth <n>', 'explore at most n steps deep (verdict incomplete if cut)')
     .option('--format <format>', 'text | json', 'text')
-    .option('--out <dir>', 'directory for counterexample traces', '.')
+    .option('--out <dir>', 'directory for counterexample traces', 'out/mc')
     .option('--quiet', 'no progress line')
     .action((model: string | undefined, opts: Record<string, unknown>) => {
       const format = parseFormat(String(opts['format']), ['text', 'json']);
