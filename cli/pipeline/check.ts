@@ -5,6 +5,8 @@ import { auditStage } from './stages/audit.ts';
 import { proofStage } from './stages/proofs.ts';
 import { modelCheckStage } from './stages/mc.ts';
 import { refinementStage } from './stages/refinement.ts';
+import { UserError } from '../../spec/common/diagnostic.ts';
+import { runAudit } from '../../impl/report/audit.ts';
 
 export type CheckKind = 'audit' | 'proof' | 'model-check' | 'refinement';
 export type CheckVerdict = 'pass' | 'fail' | 'error';
@@ -40,6 +42,13 @@ export type Stage = (opts: CheckOptions) => Promise<readonly CheckResult[]>;
 const STAGES: readonly Stage[] = [auditStage, proofStage, modelCheckStage, refinementStage];
 
 export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
+  // CLI.md: unreadable or malformed input means "could not run" (exit 2), decided before any
+  // stage runs; an invalid or insecure system is a finding of the audit stage (exit 1).
+  const preflight = runAudit({ system: opts.system });
+  if (!preflight.ok) {
+    const first = preflight.unreadable[0];
+    if (first !== undefined) throw new UserError(first);
+  }
   const results: CheckResult[] = [];
   for (const stage of STAGES) {
     results.push(...(await stage(opts)));

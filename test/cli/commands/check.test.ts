@@ -1,0 +1,73 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../../cli/main.ts';
+import type { Io } from '../../../cli/output.ts';
+
+function captureIo(): Io & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return {
+    stdout,
+    stderr,
+    out: (t) => stdout.push(t),
+    err: (t) => stderr.push(t),
+    progressTty: false,
+    colour: false,
+  };
+}
+
+describe('sddf check', () => {
+  it('checks the built-in echo server: one JSON document, every kind of check, all pass', async () => {
+    const io = captureIo();
+    const status = await main(
+      ['check', '--format', 'json', '--out', mkdtempSync(join(tmpdir(), 'check-'))],
+      io,
+    );
+    expect(io.stdout).toHaveLength(1);
+    const doc = JSON.parse(io.stdout[0] as string) as {
+      ok: boolean;
+      system: string;
+      results: { name: string; kind: string; verdict: string; seconds: number }[];
+    };
+    expect(doc.system).toBe('echo_server');
+    const kinds = new Set(doc.results.map((r) => r.kind));
+    expect([...kinds].sort()).toEqual(['audit', 'model-check', 'proof', 'refinement']);
+    for (const r of doc.results) {
+      expect(typeof r.name).toBe('string');
+      expect(['pass', 'fail', 'error']).toContain(r.verdict);
+      expect(r.seconds).toBeGreaterThanOrEqual(0);
+    }
+    expect(doc.ok).toBe(doc.results.every((r) => r.verdict === 'pass'));
+    expect(status).toBe(doc.ok ? 0 : 1);
+    expect(doc.ok).toBe(true);
+  }, 120_000);
+
+  it('exits 2 with a located message, before running anything, on a malformed .system file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'check-'));
+    const file = join(dir, 'broken.system');
+    writeFileSync(file, '<system>\n  <protection_domain name="a"\n');
+    const io = captureIo();
+    expect(await main(['check', '--system', file, '--format', 'json'], io)).toBe(2);
+    expect(io.stdout).toEqual([]);
+    expect(io.stderr.join('')).toMatch(/broken\.system:\d+:\d+: SDF_XML/);
+  });
+
+  it('exits 1 when the system is readable but invalid (a Microkit validation error)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'check-'));
+    const file = join(dir, 'invalid.system');
+    writeFileSync(
+      file,
+      '<?xml version="1.0"?>\n<system>\n  <protection_domain name="a" priority="300">\n    <program_image path="a.elf" />\n  </protection_domain>\n</system>\n',
+    );
+    const io = captureIo();
+    expect(await main(['check', '--system', file, '--format', 'json'], io)).toBe(1);
+    const doc = JSON.parse(io.stdout[0] as string) as {
+      ok: boolean;
+      results: { kind: string; verdict: string }[];
+    };
+    expect(doc.ok).toBe(false);
+    expect(doc.results.find((r) => r.kind === 'audit')?.verdict).toBe('fail');
+  }, 120_000);
+});
