@@ -1,19 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
-import type { Io } from '../../cli/output.ts';
-
-function captureIo(): Io & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    out: (t) => stdout.push(t),
-    err: (t) => stderr.push(t),
-    progressTty: false,
-    colour: false,
-  };
-}
+import { captureIo } from '../helpers/io.ts';
 
 describe('sddf command', () => {
   it('exits 2 on an unknown subcommand, with a message on stderr only', async () => {

@@ -4,26 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.ts';
-import type { Io } from '../../../cli/output.ts';
+import { captureIo } from '../../helpers/io.ts';
+import { SHARED_SDF_FIXTURES } from '../../helpers/shared.ts';
 
 const FIX = join(import.meta.dirname, '../../fixtures/audit');
-const ECHO = join(
-  import.meta.dirname,
-  '../../../../shared/fixtures/sdf/sddf_echo_server_qemu_virt_aarch64.system',
-);
-
-function captureIo(): Io & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    out: (t) => stdout.push(t),
-    err: (t) => stderr.push(t),
-    progressTty: false,
-    colour: false,
-  };
-}
+const ECHO = join(SHARED_SDF_FIXTURES, 'sddf_echo_server_qemu_virt_aarch64.system');
 
 async function run(...args: string[]): Promise<{ status: number; out: string; err: string }> {
   const io = captureIo();

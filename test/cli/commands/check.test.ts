@@ -3,20 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.ts';
-import type { Io } from '../../../cli/output.ts';
-
-function captureIo(): Io & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    out: (t) => stdout.push(t),
-    err: (t) => stderr.push(t),
-    progressTty: false,
-    colour: false,
-  };
-}
+import { captureIo } from '../../helpers/io.ts';
 
 describe('sddf check', () => {
   it('checks the built-in echo server: one JSON document, every kind of check, all pass', async () => {

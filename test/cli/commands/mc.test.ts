@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.ts';
 import { boundsProblem } from '../../../proofs/models/common.ts';
 import { listModels } from '../../../proofs/models/registry.ts';
-import { captureIo } from './mc-io.ts';
+import { captureIo } from '../../helpers/io.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'sddf-mc-test-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.ts';
-import { captureIo } from './mc-io.ts';
+import { captureIo } from '../../helpers/io.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sddf-replay-test-'));
 const trace = join(dir, 'spsc-relaxed.itf.json');

@@ -1,24 +1,10 @@
 // `sddf prove` (cli/commands/prove.ts) through cli/main.ts, with a capturing Io.
-// Lives here because the prover is what it exercises; test/cli/ belongs to the CLI shell.
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.ts';
-import type { Io } from '../../../cli/output.ts';
+import { captureIo } from '../../helpers/io.ts';
 import { proofVerdict } from '../../../cli/pipeline/stages/proofs.ts';
 import type { ObligationResult } from '../../../proofs/smt/index.ts';
-import { Z3_TEST_TIMEOUT_MS } from './helpers.ts';
-
-function captureIo(): Io & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    out: (t) => stdout.push(t),
-    err: (t) => stderr.push(t),
-    progressTty: false,
-    colour: false,
-  };
-}
+import { Z3_TEST_TIMEOUT_MS } from '../../proofs/smt/helpers.ts';
 
 describe('sddf prove', () => {
   it(

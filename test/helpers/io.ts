@@ -1,5 +1,5 @@
-// Captured Io for the sddf mc / sddf replay command tests.
-import type { Io } from '../../../cli/output.ts';
+// A capturing Io for tests that run the sddf command through cli/main.ts.
+import type { Io } from '../../cli/output.ts';
 
 export function captureIo(): Io & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
