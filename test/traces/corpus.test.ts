@@ -1,7 +1,7 @@
 // Regression corpus (traces/corpus/): every stored counterexample still replays on the model its
 // #meta names and still shows the violation of its #meta.property.
 import { describe, expect, it } from 'vitest';
-import { findModel } from '../../proofs/models/registry.ts';
+import { findModel, listModels } from '../../proofs/models/registry.ts';
 import type { MemoryModel } from '../../proofs/models/registry.ts';
 import { CORPUS_DIR, listTraceFiles, readTrace, traceFileName } from '../../traces/corpus.ts';
 import { replayItf, showsViolation } from '../../traces/replay.ts';
@@ -9,11 +9,13 @@ import { replayItf, showsViolation } from '../../traces/replay.ts';
 const files = listTraceFiles(CORPUS_DIR);
 
 describe('traces/corpus', () => {
-  it('holds one trace per spsc catalogue variant', () => {
-    const spsc = findModel('spsc')!;
-    for (const bug of spsc.bugs) {
-      expect(files.map((f) => f.split('/').pop())).toContain(traceFileName('spsc', bug.id));
-    }
+  it('holds one trace per catalogue variant of every model', () => {
+    const names = files.map((f) => f.split('/').pop());
+    const variants = listModels().flatMap((m) =>
+      m.bugs.map((bug) => traceFileName(m.name, bug.id)),
+    );
+    expect(variants.length).toBeGreaterThanOrEqual(19);
+    for (const want of variants) expect(names).toContain(want);
   });
 
   for (const file of files) {
