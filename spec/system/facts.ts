@@ -5,9 +5,21 @@
 // Dialect 1 (microkit-sdf.md §1.1): pp on <protection_domain> Y means "Y may be PP-called"; Microkit
 // 1.x gives every channel peer of Y the endpoint, so each peer X gets a PPC edge X → Y, marked
 // `legacyPp`. Dialect 2: pp on the <end> of X means X may PP-call the other end.
+//
+// The auditor (spec/system/audit) also derives its facts here, from the `partialModel` impl/sdf
+// returns when Microkit validation fails: with `partial`, a map of an undeclared MR and a channel
+// end naming an undeclared PD are skipped or left without rights instead of asserting, and a
+// repeated PD name resolves to its first declaration.
 
 import { assert } from '../common/assert.ts';
-import type { Irq, Perms, ProtectionDomain, SourceLocation, SystemModel } from './model.ts';
+import type {
+  Irq,
+  Mapping,
+  Perms,
+  ProtectionDomain,
+  SourceLocation,
+  SystemModel,
+} from './model.ts';
 
 export type MapperKind = 'pd' | 'vm';
 
@@ -32,6 +44,8 @@ export interface Mapper {
   readonly perms: Perms;
   readonly cached: boolean;
   readonly loc: SourceLocation;
+  /** The `<map>` itself (attribute locations for findings). */
+  readonly map: Mapping;
 }
 
 /** One direction of a channel: `from` holds `fromId`, its peer `to` holds `toId`. */
@@ -83,10 +97,22 @@ export interface SystemFacts {
 export const SMALL_PAGE_BYTES = 0x1000n;
 export const LARGE_PAGE_BYTES = 0x200000n;
 
-/** Facts of a validated model (every map names an existing MR; see impl/sdf). */
-export function deriveFacts(model: SystemModel): SystemFacts {
+export interface DeriveOptions {
+  /**
+   * The model may be a `partialModel` (validation failed): skip maps of undeclared MRs, give no
+   * PD-level pp through a channel end naming an undeclared PD, and leave PPC edges with such an
+   * end out of `ppcEdges` (they stay in `channelEdges`). Without it, either is an InvariantError.
+   */
+  readonly partial?: boolean;
+}
+
+/** Facts of a validated model (every map names an existing MR; see impl/sdf), or of a partial one. */
+export function deriveFacts(model: SystemModel, opts: DeriveOptions = {}): SystemFacts {
+  const partial = opts.partial === true;
   const mrSize = new Map(model.memoryRegions.map((m) => [m.name, m.sizeBytes] as const));
-  const pds = new Map(model.pds.map((p) => [p.name, p] as const));
+  // A repeated PD name (a validation error) resolves to its first declaration.
+  const pds = new Map<string, ProtectionDomain>();
+  for (const p of model.pds) if (!pds.has(p.name)) pds.set(p.name, p);
   const spaces = new Map<string, AddressSpaceEntry[]>();
   const vmSpaces = new Map<string, AddressSpaceEntry[]>();
   const mappers = new Map<string, Mapper[]>();
@@ -101,7 +127,8 @@ export function deriveFacts(model: SystemModel): SystemFacts {
       const entries: AddressSpaceEntry[] = [];
       for (const m of o.maps) {
         const size = mrSize.get(m.mr);
-        assert(size !== undefined, () => `map of unknown MR '${m.mr}' in '${o.name}'`);
+        assert(partial || size !== undefined, () => `map of unknown MR '${m.mr}' in '${o.name}'`);
+        if (size === undefined) continue; // partial model: the parser reports the map
         entries.push({
           mr: m.mr,
           vaddrStart: m.vaddr,
@@ -119,6 +146,7 @@ export function deriveFacts(model: SystemModel): SystemFacts {
           perms: m.perms,
           cached: m.cached,
           loc: m.loc,
+          map: m,
         });
         mappers.set(m.mr, list);
       }
@@ -128,23 +156,25 @@ export function deriveFacts(model: SystemModel): SystemFacts {
       (o.kind === 'pd' ? spaces : vmSpaces).set(o.name, entries);
     }
   }
-  const channelEdges = deriveChannelEdges(model, pds);
-  const ppcEdges = channelEdges
-    .filter((e) => e.pp)
-    .map((e): PpcEdge => {
-      const caller = pds.get(e.from);
-      const callee = pds.get(e.to);
-      assert(caller !== undefined && callee !== undefined, 'channel ends name PDs of the model');
-      return {
-        caller: e.from,
-        callee: e.to,
-        callerPriority: caller.priority,
-        calleePriority: callee.priority,
-        legacyPp: e.legacyPp,
-        channel: e.channel,
-        loc: e.loc,
-      };
+  const channelEdges = deriveChannelEdges(model, pds, partial);
+  const ppcEdges: PpcEdge[] = [];
+  for (const e of channelEdges) {
+    if (!e.pp) continue;
+    const caller = pds.get(e.from);
+    const callee = pds.get(e.to);
+    const known = caller !== undefined && callee !== undefined;
+    assert(partial || known, 'channel ends name PDs of the model');
+    if (caller === undefined || callee === undefined) continue;
+    ppcEdges.push({
+      caller: e.from,
+      callee: e.to,
+      callerPriority: caller.priority,
+      calleePriority: callee.priority,
+      legacyPp: e.legacyPp,
+      channel: e.channel,
+      loc: e.loc,
     });
+  }
   return {
     addressSpaces: spaces,
     vmAddressSpaces: vmSpaces,
@@ -175,6 +205,7 @@ function effectivePageSize(
 function deriveChannelEdges(
   model: SystemModel,
   pds: ReadonlyMap<string, ProtectionDomain>,
+  partial: boolean,
 ): ChannelEdge[] {
   const edges: ChannelEdge[] = [];
   model.channels.forEach((ch, index) => {
@@ -184,8 +215,8 @@ function deriveChannelEdges(
       [b, a],
     ] as const) {
       const callee = pds.get(other.pd);
-      assert(callee !== undefined, () => `channel end names unknown PD '${other.pd}'`);
-      const legacyPp = model.dialect === '1' && callee.ppLegacy;
+      assert(partial || callee !== undefined, () => `channel end names unknown PD '${other.pd}'`);
+      const legacyPp = model.dialect === '1' && callee?.ppLegacy === true;
       edges.push({
         from: self.pd,
         to: other.pd,

@@ -1,11 +1,11 @@
-// Derived facts the auditor needs: who maps each MR with which permissions, the channel graph and
-// the PPC graph (ARCHITECTURE.md "sddf audit": model → derived facts → roles → rules).
-// The SDF engineer's spec/system/facts.ts was not there when this was written, so the auditor
-// computes the few facts it needs here, from the SystemModel alone (pure).
+// The auditor's view of the derived facts (ARCHITECTURE.md "sddf audit": model → derived facts →
+// roles → rules): the same facts as spec/system/facts.ts, which derives them (with `partial`, since
+// the auditor also audits the `partialModel` of a system that failed validation), regrouped the way
+// the rules read them, plus the peer relations role inference needs. Pure.
 
 import { assert } from '../../common/assert.ts';
+import { deriveFacts, type Mapper, type SystemFacts } from '../facts.ts';
 import type {
-  Channel,
   Mapping,
   MemoryRegion,
   ProtectionDomain,
@@ -34,6 +34,8 @@ export interface ChannelFact {
 
 export interface AuditFacts {
   readonly model: SystemModel;
+  /** The shared derived facts this view is computed from. */
+  readonly system: SystemFacts;
   readonly pdByName: ReadonlyMap<string, ProtectionDomain>;
   readonly mrByName: ReadonlyMap<string, MemoryRegion>;
   /** MR name → its maps in document order (PD maps, then VM maps). */
@@ -48,25 +50,6 @@ export interface AuditFacts {
   readonly memoryPeers: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
-function channelFact(model: SystemModel, ch: Channel): ChannelFact {
-  const [ea, eb] = ch.ends;
-  const calls: (readonly [string, string])[] = [];
-  // 2.x: `pp` on an end means that end may ppcall the other (microkit-sdf.md §1.1).
-  if (ea.pp) calls.push([ea.pd, eb.pd]);
-  if (eb.pp) calls.push([eb.pd, ea.pd]);
-  if (model.dialect === '1') {
-    // 1.x: `pp` on the PD means the PD may be PP-called over its channels.
-    const pdA = model.pds.find((p) => p.name === ea.pd);
-    const pdB = model.pds.find((p) => p.name === eb.pd);
-    if (pdB?.ppLegacy === true) calls.push([ea.pd, eb.pd]);
-    if (pdA?.ppLegacy === true) calls.push([eb.pd, ea.pd]);
-  }
-  const unique = calls.filter(
-    (c, i) => calls.findIndex((d) => d[0] === c[0] && d[1] === c[1]) === i,
-  );
-  return { a: ea.pd, b: eb.pd, ppcalls: unique, loc: ch.loc };
-}
-
 function addPeer(peers: Map<string, Set<string>>, a: string, b: string): void {
   if (a === b) return;
   const sa = peers.get(a) ?? new Set<string>();
@@ -77,24 +60,41 @@ function addPeer(peers: Map<string, Set<string>>, a: string, b: string): void {
   peers.set(b, sb);
 }
 
+function mapRef(m: Mapper): MapRef {
+  return { holder: m.name, pd: m.pd, inVm: m.kind === 'vm', map: m.map };
+}
+
+/** One ChannelFact per channel of the model, from its two directed edges. */
+function channelFacts(model: SystemModel, system: SystemFacts): ChannelFact[] {
+  return model.channels.map((ch, index) => {
+    const edges = system.channelEdges.filter((e) => e.channel === index);
+    const first = edges[0];
+    assert(edges.length === 2 && first !== undefined, () => `two edges for channel ${index}`);
+    const calls = edges.filter((e) => e.pp).map((e) => [e.from, e.to] as const);
+    // A channel from a PD to itself (a validation error) would name the same call twice.
+    const ppcalls = calls.filter(
+      (c, i) => calls.findIndex((d) => d[0] === c[0] && d[1] === c[1]) === i,
+    );
+    return { a: first.from, b: first.to, ppcalls, loc: ch.loc };
+  });
+}
+
 export function computeFacts(model: SystemModel): AuditFacts {
+  const system = deriveFacts(model, { partial: true });
+  // A partial model may repeat a name: the rules look up the last declaration.
   const pdByName = new Map(model.pds.map((p) => [p.name, p] as const));
   const mrByName = new Map(model.memoryRegions.map((m) => [m.name, m] as const));
   const mapsOf = new Map<string, MapRef[]>();
-  for (const mr of model.memoryRegions) mapsOf.set(mr.name, []);
-  const record = (ref: MapRef): void => {
-    // A map of an undeclared MR is a validation error (the parser reports it); skip it here.
-    mapsOf.get(ref.map.mr)?.push(ref);
-  };
-  for (const pd of model.pds) {
-    for (const map of pd.maps) record({ holder: pd.name, pd: pd.name, inVm: false, map });
+  for (const mr of mrByName.keys()) {
+    const mappers = system.mappersOf(mr);
+    // Document order as the rules report it: every PD map, then every VM map.
+    const ordered = [
+      ...mappers.filter((m) => m.kind === 'pd'),
+      ...mappers.filter((m) => m.kind === 'vm'),
+    ];
+    mapsOf.set(mr, ordered.map(mapRef));
   }
-  for (const pd of model.pds) {
-    const vm = pd.virtualMachine;
-    if (vm === undefined) continue;
-    for (const map of vm.maps) record({ holder: vm.name, pd: pd.name, inVm: true, map });
-  }
-  const channels = model.channels.map((c) => channelFact(model, c));
+  const channels = channelFacts(model, system);
   const channelPeers = new Map<string, Set<string>>();
   for (const c of channels) addPeer(channelPeers, c.a, c.b);
   const memoryPeers = new Map<string, Set<string>>();
@@ -111,7 +111,7 @@ export function computeFacts(model: SystemModel): AuditFacts {
   assert(mapsOf.size === mrByName.size, () => {
     return `one map list per MR name: ${mapsOf.size} lists for ${mrByName.size} names`;
   });
-  return { model, pdByName, mrByName, mapsOf, channels, channelPeers, memoryPeers };
+  return { model, system, pdByName, mrByName, mapsOf, channels, channelPeers, memoryPeers };
 }
 
 /** Distinct holders (PDs and VMs) of an MR, in document order. */

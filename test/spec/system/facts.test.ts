@@ -132,4 +132,44 @@ describe('deriveFacts', () => {
     const broken: SystemModel = { ...echo, memoryRegions: echo.memoryRegions.slice(1) };
     expect(() => deriveFacts(broken)).toThrow(InvariantError);
   });
+
+  it('with `partial` (the auditor on a partialModel) skips what the model does not declare', () => {
+    const dropped = echo.memoryRegions[0]?.name ?? '';
+    const broken: SystemModel = { ...echo, memoryRegions: echo.memoryRegions.slice(1) };
+    const f = deriveFacts(broken, { partial: true });
+    expect(f.mappersOf(dropped)).toEqual([]);
+    const kept = [...f.addressSpaces.values()].flat().map((e) => e.mr);
+    expect(kept).not.toContain(dropped);
+    expect(kept.length).toBeGreaterThan(0);
+    const [ch] = echo.channels;
+    if (ch === undefined) throw new Error('echo has channels');
+    const ghost: SystemModel = {
+      ...echo,
+      dialect: '2',
+      channels: [
+        {
+          ...ch,
+          ends: [
+            { ...ch.ends[0], pp: true },
+            { ...ch.ends[1], pd: 'ghost' },
+          ],
+        },
+      ],
+    };
+    expect(() => deriveFacts(ghost)).toThrow(InvariantError);
+    const g = deriveFacts(ghost, { partial: true });
+    expect(g.channelEdges.map((e) => [e.from, e.to, e.pp])).toEqual([
+      [ch.ends[0].pd, 'ghost', true],
+      ['ghost', ch.ends[0].pd, false],
+    ]);
+    expect(g.ppcEdges).toEqual([]);
+  });
+
+  it('a repeated PD name resolves to its first declaration', () => {
+    const [first] = echo.pds;
+    if (first === undefined) throw new Error('echo has PDs');
+    const again = { ...first, priority: first.priority + 1 };
+    const f = deriveFacts({ ...echo, pds: [...echo.pds, again] }, { partial: true });
+    expect(f.pd(first.name)).toBe(first);
+  });
 });
