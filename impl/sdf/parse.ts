@@ -19,6 +19,7 @@ import { attr, attrLocs, ParseContext } from './context.ts';
 import { SDF_CODES } from './diagnostics.ts';
 import { hex } from './number.ts';
 import type { XmlElement } from './xml.ts';
+import { LARGE_PAGE_BYTES, SMALL_PAGE_BYTES } from '../../spec/system/facts.ts';
 
 // sdf.rs constants (microkit-sdf.md §1.3); the limits and their reasons.
 /** Ids are badge bits: bit 63 marks a PPC, bit 62 a fault, leaving 62 ids (sdf.rs:36-46). */
@@ -32,8 +33,8 @@ export const PD_DEFAULT_STACK_SIZE_BYTES = 0x2000n;
 export const PD_MIN_STACK_SIZE_BYTES = 0x1000n;
 export const PD_MAX_STACK_SIZE_BYTES = 0x1000000n;
 /** AArch64 / RISC-V page sizes: 4 KiB and 2 MiB. */
-export const PAGE_SIZES_BYTES: readonly bigint[] = [0x1000n, 0x200000n];
-export const SMALL_PAGE_BYTES = 0x1000n;
+export const PAGE_SIZES_BYTES: readonly bigint[] = [SMALL_PAGE_BYTES, LARGE_PAGE_BYTES];
+export { SMALL_PAGE_BYTES };
 /**
  * AArch64 with hypervisor support and a 40-bit PA (qemu_virt_aarch64): the stack sits just under
  * this address, and maps must lie below the stack bottom (`pd_map_max_vaddr(stack_size)`); with

@@ -1,6 +1,7 @@
 // Test helper: a SystemModel written compactly (the runtime accepts a model directly; the .system
 // file path goes through impl/sdf and is tested with the ping-pong fixture).
 
+import { BUDGET_DEFAULT_US, PD_DEFAULT_STACK_SIZE_BYTES } from '../../../impl/sdf/parse.ts';
 import type {
   ChannelEnd,
   IrqTrigger,
@@ -45,10 +46,10 @@ export function system(s: {
   const pds: ProtectionDomain[] = s.pds.map((p) => ({
     name: p.name,
     priority: p.priority ?? 0,
-    budgetUs: 1000n,
-    periodUs: 1000n,
+    budgetUs: BUDGET_DEFAULT_US,
+    periodUs: BUDGET_DEFAULT_US,
     passive: p.passive ?? false,
-    stackSizeBytes: 0x2000n,
+    stackSizeBytes: PD_DEFAULT_STACK_SIZE_BYTES,
     cpu: 0,
     smc: false,
     fpu: true,

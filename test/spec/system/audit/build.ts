@@ -1,4 +1,5 @@
 // A compact builder of SystemModel values for unit tests of the rules (no parser involved).
+import { BUDGET_DEFAULT_US, PD_DEFAULT_STACK_SIZE_BYTES } from '../../../../impl/sdf/parse.ts';
 import type {
   Channel,
   Mapping,
@@ -61,10 +62,10 @@ export function sys(spec: SysSpec): SystemModel {
     return {
       name: p.name,
       priority: p.prio ?? 100,
-      budgetUs: 1000n,
-      periodUs: 1000n,
+      budgetUs: BUDGET_DEFAULT_US,
+      periodUs: BUDGET_DEFAULT_US,
       passive: p.passive ?? false,
-      stackSizeBytes: 0x2000n,
+      stackSizeBytes: PD_DEFAULT_STACK_SIZE_BYTES,
       cpu: 0,
       smc: false,
       fpu: true,
