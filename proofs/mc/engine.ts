@@ -6,6 +6,9 @@ import { assert, unreachable } from '../../spec/common/assert.ts';
 import type { State, TransitionSystem } from '../../spec/common/transition.ts';
 import { findFairLasso, type EdgeGraph } from './liveness.ts';
 import { StateStore, collisionProbability } from './store.ts';
+import type { McTrace } from './trace.ts';
+
+export type { McTrace } from './trace.ts';
 
 export type SearchOrder = 'bfs' | 'dfs';
 export type Verdict = 'holds' | 'violated' | 'incomplete';
@@ -38,16 +41,6 @@ export interface CheckOptions {
   readonly onProgress?: (p: Progress) => void;
   /** Milliseconds clock, injectable so tests of the bounds do not depend on the machine. */
   readonly now?: () => number;
-}
-
-export interface McTrace {
-  readonly states: State[];
-  /** actions[i] leads from states[i] to states[i+1]. */
-  readonly actions: number[];
-  /** Lasso: index where the loop starts; the last state steps back to states[loop]. */
-  readonly loop?: number;
-  /** Action of the closing step last state → states[loop] (absent for a stutter loop). */
-  readonly loopAction?: number;
 }
 
 export interface McResult {

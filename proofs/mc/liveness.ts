@@ -10,7 +10,7 @@
 // fair or none of its cycles is.
 import { assert } from '../../spec/common/assert.ts';
 import type { State, TransitionSystem } from '../../spec/common/transition.ts';
-import type { McTrace } from './engine.ts';
+import type { McTrace } from './trace.ts';
 
 export interface EdgeGraph {
   /** Number of states; ids 0..count-1, the first `initialCount` are the initial states. */

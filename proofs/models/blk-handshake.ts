@@ -14,7 +14,7 @@ import {
 } from '../../spec/components/blk-peers.ts';
 import { Layout } from './layout.ts';
 import { buildSystem, type BuiltSystem } from './runtime.ts';
-import type { BugVariant, ModelEntry, ModelOptions } from './registry.ts';
+import type { BugVariant, ModelEntry, ModelOptions } from './types.ts';
 import { boundOf, validateBounds } from './common.ts';
 
 export const blkHandshakeBugs: readonly BugVariant[] = [

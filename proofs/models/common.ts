@@ -5,7 +5,7 @@ import { isPowerOfTwo, u16 } from '../../spec/common/int.ts';
 import type { Invariant, State } from '../../spec/common/transition.ts';
 import type { NetQueueRef } from '../../spec/components/net-queue.ts';
 import type { Layout } from './layout.ts';
-import type { BoundRange, ModelEntry, ModelOptions } from './registry.ts';
+import type { BoundRange, ModelEntry, ModelOptions } from './types.ts';
 
 export function allocNetQueue(layout: Layout, name: string, capacity: number): NetQueueRef {
   assert(

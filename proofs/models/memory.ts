@@ -10,7 +10,7 @@
 import { assert } from '../../spec/common/assert.ts';
 import type { FenceKind, SharedMem } from '../../spec/components/mem.ts';
 import type { State } from '../../spec/common/transition.ts';
-import type { MemoryModel } from './registry.ts';
+import type { MemoryModel } from './types.ts';
 
 /** Entries per PD store buffer; a store into a full buffer first drains the oldest (bounded). */
 export const STORE_BUFFER_ENTRIES = 4;

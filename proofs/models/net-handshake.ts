@@ -16,7 +16,7 @@ import {
 } from '../../spec/components/net-peers.ts';
 import { Layout } from './layout.ts';
 import { buildSystem } from './runtime.ts';
-import type { BugVariant, ModelEntry, ModelOptions } from './registry.ts';
+import type { BugVariant, ModelEntry, ModelOptions } from './types.ts';
 import {
   allocNetQueue,
   boundOf,

@@ -55,7 +55,7 @@ import {
 } from '../../spec/components/net-queue.ts';
 import { Layout } from './layout.ts';
 import { buildSystem, type BuiltSystem, type PdSpec } from './runtime.ts';
-import type { BoundRange, BugVariant, ModelEntry, ModelOptions } from './registry.ts';
+import type { BoundRange, BugVariant, ModelEntry, ModelOptions } from './types.ts';
 import {
   allocNetQueue,
   boundOf,

@@ -35,7 +35,7 @@ import {
   flushable,
   type BufferRef,
 } from './memory.ts';
-import type { MemoryModel } from './registry.ts';
+import type { MemoryModel } from './types.ts';
 
 export interface ChannelEnd {
   readonly pd: string;

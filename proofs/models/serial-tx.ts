@@ -16,7 +16,7 @@ import {
 } from '../../spec/components/serial.ts';
 import { Layout } from './layout.ts';
 import { buildSystem, type BuiltSystem } from './runtime.ts';
-import type { BugVariant, ModelEntry, ModelOptions } from './registry.ts';
+import type { BugVariant, ModelEntry, ModelOptions } from './types.ts';
 import { boundOf, effectiveBounds, validateBounds } from './common.ts';
 
 /** Per-bug bounds: F8 needs a second full-queue round to lose the wakeup. */

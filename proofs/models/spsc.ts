@@ -22,7 +22,7 @@ import type {
   State,
   TransitionSystem,
 } from '../../spec/common/transition.ts';
-import type { ModelEntry, ModelOptions } from './registry.ts';
+import type { ModelEntry, ModelOptions } from './types.ts';
 
 export type SpscVariant =
   'sc' | 'no-recheck' | 'flag-first' | 'relaxed' | 'no-full-check' | 'publish-before-write';
