@@ -1,11 +1,11 @@
 // `sddf audit`: exit statuses 0/1/2 (CLI.md), every output format, roles files, --svg.
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.ts';
 import { captureIo } from '../../helpers/io.ts';
-import { SHARED_SDF_FIXTURES } from '../../helpers/shared.ts';
+import { SHARED_SDF_FIXTURES, itShared } from '../../helpers/shared.ts';
+import { tempDir } from '../../helpers/temp.ts';
 
 const FIX = join(import.meta.dirname, '../../fixtures/audit');
 const ECHO = join(SHARED_SDF_FIXTURES, 'sddf_echo_server_qemu_virt_aarch64.system');
@@ -17,7 +17,7 @@ async function run(...args: string[]): Promise<{ status: number; out: string; er
 }
 
 describe('sddf audit exit status', () => {
-  it('0: a clean system, and one with only warnings and notes', async () => {
+  itShared('0: a clean system, and one with only warnings and notes', async () => {
     expect((await run(`${FIX}/base.system`)).status).toBe(0);
     const echo = await run(ECHO);
     expect(echo.status).toBe(0);
@@ -25,7 +25,7 @@ describe('sddf audit exit status', () => {
     expect((await run('echo_server')).status).toBe(0);
   });
 
-  it('--fail-on moves the threshold: warnings fail with --fail-on warning, nothing with none', async () => {
+  itShared('--fail-on moves the threshold: warnings fail with --fail-on warning, nothing with none', async () => {
     expect((await run(ECHO, '--fail-on', 'warning')).status).toBe(1);
     expect((await run(ECHO, '--fail-on', 'error')).status).toBe(0);
     expect((await run(`${FIX}/lp001-bad.system`, '--fail-on', 'none')).status).toBe(0);
@@ -60,13 +60,13 @@ describe('sddf audit exit status', () => {
     expect(malformed.status).toBe(2);
     expect(malformed.out).toBe('');
     expect(malformed.err).toMatch(/malformed\.system:\d+:\d+: /);
-    expect((await run(ECHO, '--format', 'yaml')).status).toBe(2);
-    expect((await run(ECHO, '--dialect', '3')).status).toBe(2);
+    expect((await run(`${FIX}/base.system`, '--format', 'yaml')).status).toBe(2);
+    expect((await run(`${FIX}/base.system`, '--dialect', '3')).status).toBe(2);
   });
 });
 
 describe('sddf audit --roles', () => {
-  it('a roles file overrides inference (LP000 notes go away, JSON shows the roles)', async () => {
+  itShared('a roles file overrides inference (LP000 notes go away, JSON shows the roles)', async () => {
     const r = await run(ECHO, '--roles', `${FIX}/roles-echo.json`, '--format', 'json');
     expect(r.status).toBe(0);
     const doc = JSON.parse(r.out);
@@ -75,7 +75,7 @@ describe('sddf audit --roles', () => {
     expect(doc.findings.filter((f: { rule: string }) => f.rule === 'LP000')).toEqual([]);
   });
 
-  it('a bad roles file: exit 2 with a located error', async () => {
+  itShared('a bad roles file: exit 2 with a located error', async () => {
     const r = await run(ECHO, '--roles', `${FIX}/roles-bad.json`);
     expect(r.status).toBe(2);
     expect(r.err).toMatch(/roles-bad\.json:2:25: ROLES: PD 'benchIdle': role must be one of/);
@@ -102,7 +102,7 @@ describe('sddf audit output formats', () => {
   });
 
   it('--svg FILE writes the rendered graph next to the normal output', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sddf-audit-'));
+    const dir = tempDir('sddf-audit');
     const r = await run(`${FIX}/base.system`, '--svg', join(dir, 'g.svg'));
     expect(r.status).toBe(0);
     expect(r.out).toMatch(/PASS/);

@@ -1,15 +1,15 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.ts';
 import { captureIo } from '../../helpers/io.ts';
+import { tempDir } from '../../helpers/temp.ts';
 
 describe('sddf check', () => {
   it('checks the built-in echo server: one JSON document, every kind of check, all pass', async () => {
     const io = captureIo();
     const status = await main(
-      ['check', '--format', 'json', '--out', mkdtempSync(join(tmpdir(), 'check-'))],
+      ['check', '--format', 'json', '--out', tempDir('check')],
       io,
     );
     expect(io.stdout).toHaveLength(1);
@@ -32,7 +32,7 @@ describe('sddf check', () => {
   }, 120_000);
 
   it('exits 2 with a located message, before running anything, on a malformed .system file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'check-'));
+    const dir = tempDir('check');
     const file = join(dir, 'broken.system');
     writeFileSync(file, '<system>\n  <protection_domain name="a"\n');
     const io = captureIo();
@@ -42,7 +42,7 @@ describe('sddf check', () => {
   });
 
   it('exits 1 when the system is readable but invalid (a Microkit validation error)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'check-'));
+    const dir = tempDir('check');
     const file = join(dir, 'invalid.system');
     writeFileSync(
       file,

@@ -15,6 +15,7 @@ import {
   auditFile,
   systemFiles,
 } from '../../spec/system/audit/fixtures.ts';
+import { itShared } from '../../helpers/shared.ts';
 
 afterAll(async () => {
   await releaseZ3();
@@ -75,7 +76,7 @@ describe('isolation proof (Z3) agrees with graph search', () => {
     expect(good.pairs).toBe(2);
   });
 
-  it('a seeded shared writable region between the echo-server clients is caught by both', async () => {
+  itShared('a seeded shared writable region between the echo-server clients is caught by both', async () => {
     const g = auditFile(`${SHARED_FIXTURES}/sddf_echo_server_qemu_virt_aarch64.system`).flow;
     const base = await agree(g);
     expect(base.flows).toBe(0);

@@ -9,6 +9,7 @@ import {
   type RolesFile,
 } from '../../../spec/system/roles.ts';
 import { SHARED_FIXTURES, loadModel } from './audit/fixtures.ts';
+import { describeShared } from '../../helpers/shared.ts';
 
 const echo = (): ReturnType<typeof loadModel> =>
   loadModel(`${SHARED_FIXTURES}/sddf_echo_server_qemu_virt_aarch64.system`);
@@ -18,7 +19,7 @@ function rolesOf(file: string): Record<string, string> {
   return Object.fromEntries([...r.pds].map(([k, v]) => [k, v.role ?? 'unclassified']));
 }
 
-describe('role inference on the shared fixtures', () => {
+describeShared('role inference on the shared fixtures', () => {
   it('echo server: drivers by structure, virtualisers and copiers by name, clients by what they talk to', () => {
     expect(rolesOf('sddf_echo_server_qemu_virt_aarch64.system')).toEqual({
       bench: 'serial.client',
@@ -108,7 +109,7 @@ describe('role inference on the shared fixtures', () => {
   });
 });
 
-describe('the roles file', () => {
+describeShared('the roles file', () => {
   const good = `{
   "pds": { "eth": "net.driver", "benchIdle": "other" },
   "mrs": { "cyclecounters": "private",

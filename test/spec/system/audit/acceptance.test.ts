@@ -8,6 +8,7 @@ import { parseSystem } from '../../../../impl/sdf/index.ts';
 import { auditPasses, auditSystem } from '../../../../spec/system/audit/index.ts';
 import type { RuleId } from '../../../../spec/system/audit/rules-meta.ts';
 import { AUDIT_FIXTURES, SHARED_FIXTURES, auditFile, systemFiles } from './fixtures.ts';
+import { describeShared } from '../../../helpers/shared.ts';
 
 const shared = (name: string): string => `${SHARED_FIXTURES}/${name}`;
 const ours = (name: string): string => `${AUDIT_FIXTURES}/${name}`;
@@ -18,7 +19,7 @@ function rules(file: string): string[] {
   );
 }
 
-describe('reference results on the shared fixtures (least-privilege-policy.md)', () => {
+describeShared('reference results on the shared fixtures (least-privilege-policy.md)', () => {
   it('echo server: no LP001–LP008 errors, no LP011; cyclecounters listed as shared', () => {
     const report = auditFile(shared('sddf_echo_server_qemu_virt_aarch64.system'));
     const ids = report.findings.map((f) => f.rule);
@@ -153,7 +154,7 @@ describe('one minimal fixture per rule, and its corrected twin', () => {
   });
 });
 
-describe('LP004 on sdfgen-style grants in the echo server fixture (variants made in the test)', () => {
+describeShared('LP004 on sdfgen-style grants in the echo server fixture (variants made in the test)', () => {
   const text = readFileSync(shared('sddf_echo_server_qemu_virt_aarch64.system'), 'utf8');
   const audit = (t: string): { rule: string; pd?: string; mr?: string }[] => {
     const r = parseSystem(t, { file: 'variant.system' });

@@ -4,6 +4,7 @@ import { auditToJson } from '../../../../../spec/system/audit/render/json.ts';
 import { auditToText } from '../../../../../spec/system/audit/render/text.ts';
 import { auditToDot } from '../../../../../spec/system/audit/render/dot.ts';
 import { AUDIT_FIXTURES, SHARED_FIXTURES, auditFile } from '../fixtures.ts';
+import { describeShared } from '../../../../helpers/shared.ts';
 
 const ECHO = `${SHARED_FIXTURES}/sddf_echo_server_qemu_virt_aarch64.system`;
 
@@ -39,7 +40,7 @@ describe('JSON', () => {
   });
 });
 
-describe('text', () => {
+describeShared('text', () => {
   it('prints inferred roles, findings grouped by PD, shared regions and the verdict', () => {
     const report = auditFile(ECHO);
     const text = auditToText({ file: 'echo.system', dialect: '1', errors: [], report });
