@@ -1,7 +1,7 @@
 // The real sDDF system descriptions (shared/fixtures/sdf) boot in the runtime: regions, maps,
 // channels and IRQs are instantiated, and every PD's init runs against its derived config.
 import { readdirSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { deterministicFromFile, loadSystemModel } from '../../../impl/runtime/load.ts';
 import { ComponentRegistry } from '../../../impl/runtime/registry.ts';
 import { mapOf } from '../../../impl/runtime/config.ts';

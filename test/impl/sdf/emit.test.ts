@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { emitSystem, parseSystem, parseSystemFile } from '../../../impl/sdf/index.ts';
 import { InvariantError } from '../../../spec/common/assert.ts';
 import type { SystemModel } from '../../../spec/system/model.ts';

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { parseSystem, type ParseResult } from '../../../impl/sdf/index.ts';
 
 import { describeShared, SHARED_AVAILABLE, SHARED_SDF_FIXTURES } from '../../helpers/shared.ts';

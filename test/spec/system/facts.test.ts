@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { parseSystem, parseSystemFile } from '../../../impl/sdf/index.ts';
 import { InvariantError } from '../../../spec/common/assert.ts';
 import { deriveFacts } from '../../../spec/system/facts.ts';

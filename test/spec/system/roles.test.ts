@@ -1,6 +1,6 @@
 // Role inference (least-privilege-policy.md "Roles") on the shared fixtures, and the roles file:
 // its format, its located errors, and that it overrides inference.
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   checkRolesAgainstModel,
   inferRoles,
