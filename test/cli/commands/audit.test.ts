@@ -25,15 +25,18 @@ describe('sddf audit exit status', () => {
     expect((await run('echo_server')).status).toBe(0);
   });
 
-  itShared('--fail-on moves the threshold: warnings fail with --fail-on warning, nothing with none', async () => {
-    expect((await run(ECHO, '--fail-on', 'warning')).status).toBe(1);
-    expect((await run(ECHO, '--fail-on', 'error')).status).toBe(0);
-    expect((await run(`${FIX}/lp001-bad.system`, '--fail-on', 'none')).status).toBe(0);
-    expect((await run(`${FIX}/invalid/invalid-priority.system`, '--fail-on', 'none')).status).toBe(
-      1,
-    );
-    expect((await run(ECHO, '--fail-on', 'sometimes')).status).toBe(2);
-  });
+  itShared(
+    '--fail-on moves the threshold: warnings fail with --fail-on warning, nothing with none',
+    async () => {
+      expect((await run(ECHO, '--fail-on', 'warning')).status).toBe(1);
+      expect((await run(ECHO, '--fail-on', 'error')).status).toBe(0);
+      expect((await run(`${FIX}/lp001-bad.system`, '--fail-on', 'none')).status).toBe(0);
+      expect(
+        (await run(`${FIX}/invalid/invalid-priority.system`, '--fail-on', 'none')).status,
+      ).toBe(1);
+      expect((await run(ECHO, '--fail-on', 'sometimes')).status).toBe(2);
+    },
+  );
 
   it('1: an error finding', async () => {
     const r = await run(`${FIX}/lp001-bad.system`);
@@ -66,14 +69,17 @@ describe('sddf audit exit status', () => {
 });
 
 describe('sddf audit --roles', () => {
-  itShared('a roles file overrides inference (LP000 notes go away, JSON shows the roles)', async () => {
-    const r = await run(ECHO, '--roles', `${FIX}/roles-echo.json`, '--format', 'json');
-    expect(r.status).toBe(0);
-    const doc = JSON.parse(r.out);
-    expect(doc.roles.pds.benchIdle).toBe('other');
-    expect(doc.roles.mrs.cyclecounters).toBe('other');
-    expect(doc.findings.filter((f: { rule: string }) => f.rule === 'LP000')).toEqual([]);
-  });
+  itShared(
+    'a roles file overrides inference (LP000 notes go away, JSON shows the roles)',
+    async () => {
+      const r = await run(ECHO, '--roles', `${FIX}/roles-echo.json`, '--format', 'json');
+      expect(r.status).toBe(0);
+      const doc = JSON.parse(r.out);
+      expect(doc.roles.pds.benchIdle).toBe('other');
+      expect(doc.roles.mrs.cyclecounters).toBe('other');
+      expect(doc.findings.filter((f: { rule: string }) => f.rule === 'LP000')).toEqual([]);
+    },
+  );
 
   itShared('a bad roles file: exit 2 with a located error', async () => {
     const r = await run(ECHO, '--roles', `${FIX}/roles-bad.json`);

@@ -8,10 +8,7 @@ import { tempDir } from '../../helpers/temp.ts';
 describe('sddf check', () => {
   it('checks the built-in echo server: one JSON document, every kind of check, all pass', async () => {
     const io = captureIo();
-    const status = await main(
-      ['check', '--format', 'json', '--out', tempDir('check')],
-      io,
-    );
+    const status = await main(['check', '--format', 'json', '--out', tempDir('check')], io);
     expect(io.stdout).toHaveLength(1);
     const doc = JSON.parse(io.stdout[0] as string) as {
       ok: boolean;

@@ -154,38 +154,41 @@ describe('one minimal fixture per rule, and its corrected twin', () => {
   });
 });
 
-describeShared('LP004 on sdfgen-style grants in the echo server fixture (variants made in the test)', () => {
-  const text = readFileSync(shared('sddf_echo_server_qemu_virt_aarch64.system'), 'utf8');
-  const audit = (t: string): { rule: string; pd?: string; mr?: string }[] => {
-    const r = parseSystem(t, { file: 'variant.system' });
-    if (r.model === undefined) throw new Error(r.errors.map((e) => e.message).join('; '));
-    return auditSystem(r.model).findings.filter((f) => f.rule === 'LP004');
-  };
-  it('is clean as written', () => {
-    expect(audit(text)).toEqual([]);
-  });
-  it('serial virt_tx mapping client Tx data rw (sdfgen TODO in serial.zig)', () => {
-    const t = text.replace(
-      'mr="serial_tx_data_client0" vaddr="0x4_008_000" perms="r"',
-      'mr="serial_tx_data_client0" vaddr="0x4_008_000" perms="rw"',
-    );
-    expect(t).not.toBe(text);
-    expect(audit(t)).toMatchObject([{ pd: 'serial_virt_tx', mr: 'serial_tx_data_client0' }]);
-  });
-  it('net virt_tx mapping client Tx data rw', () => {
-    const t = text.replace(
-      'mr="net_tx_buffer_data_region_cli1" vaddr="0x2_e00_000" perms="r"',
-      'mr="net_tx_buffer_data_region_cli1" vaddr="0x2_e00_000" perms="rw"',
-    );
-    expect(t).not.toBe(text);
-    expect(audit(t)).toMatchObject([{ pd: 'net_virt_tx', mr: 'net_tx_buffer_data_region_cli1' }]);
-  });
-  it('virt_rx mapping the Rx DMA region rw (D8)', () => {
-    const t = text.replace(
-      'mr="net_rx_buffer_data_region" vaddr="0x2_c00_000" perms="r"',
-      'mr="net_rx_buffer_data_region" vaddr="0x2_c00_000" perms="rw"',
-    );
-    expect(t).not.toBe(text);
-    expect(audit(t)).toMatchObject([{ pd: 'net_virt_rx', mr: 'net_rx_buffer_data_region' }]);
-  });
-});
+describeShared(
+  'LP004 on sdfgen-style grants in the echo server fixture (variants made in the test)',
+  () => {
+    const text = readFileSync(shared('sddf_echo_server_qemu_virt_aarch64.system'), 'utf8');
+    const audit = (t: string): { rule: string; pd?: string; mr?: string }[] => {
+      const r = parseSystem(t, { file: 'variant.system' });
+      if (r.model === undefined) throw new Error(r.errors.map((e) => e.message).join('; '));
+      return auditSystem(r.model).findings.filter((f) => f.rule === 'LP004');
+    };
+    it('is clean as written', () => {
+      expect(audit(text)).toEqual([]);
+    });
+    it('serial virt_tx mapping client Tx data rw (sdfgen TODO in serial.zig)', () => {
+      const t = text.replace(
+        'mr="serial_tx_data_client0" vaddr="0x4_008_000" perms="r"',
+        'mr="serial_tx_data_client0" vaddr="0x4_008_000" perms="rw"',
+      );
+      expect(t).not.toBe(text);
+      expect(audit(t)).toMatchObject([{ pd: 'serial_virt_tx', mr: 'serial_tx_data_client0' }]);
+    });
+    it('net virt_tx mapping client Tx data rw', () => {
+      const t = text.replace(
+        'mr="net_tx_buffer_data_region_cli1" vaddr="0x2_e00_000" perms="r"',
+        'mr="net_tx_buffer_data_region_cli1" vaddr="0x2_e00_000" perms="rw"',
+      );
+      expect(t).not.toBe(text);
+      expect(audit(t)).toMatchObject([{ pd: 'net_virt_tx', mr: 'net_tx_buffer_data_region_cli1' }]);
+    });
+    it('virt_rx mapping the Rx DMA region rw (D8)', () => {
+      const t = text.replace(
+        'mr="net_rx_buffer_data_region" vaddr="0x2_c00_000" perms="r"',
+        'mr="net_rx_buffer_data_region" vaddr="0x2_c00_000" perms="rw"',
+      );
+      expect(t).not.toBe(text);
+      expect(audit(t)).toMatchObject([{ pd: 'net_virt_rx', mr: 'net_rx_buffer_data_region' }]);
+    });
+  },
+);
