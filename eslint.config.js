@@ -49,4 +49,7 @@ export default tseslint.config(
   layer(['impl/**/*.ts'], ['proofs', 'traces', 'cli']),
   layer(['proofs/**/*.ts'], ['impl', 'traces', 'cli']),
   layer(['traces/**/*.ts'], ['proofs', 'cli']),
+  // api/: the library's task functions (check, model checking with traces, replay, mutants) and
+  // public entry points; it may use every layer but the command line (docs/adr/011-library.md).
+  layer(['api/**/*.ts'], ['cli']),
 );

@@ -133,7 +133,8 @@ describe('sddf mc: bounds are validated up front', () => {
     const r = await sddf(['mc', 'net-pipeline', '--bound', 'txBuffers=0', ...TINY]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/bound txBuffers must be an integer in 1\.\.4/);
-    expect(r.stdout).toBe('');
+    // --format json (in TINY): the one JSON document is the error, with its stable code.
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'MC_BOUND' } });
   });
 
   it('--list shows each bound with its range', async () => {
@@ -188,13 +189,16 @@ describe('sddf mc: bounds are validated up front', () => {
         const r = await sddf([...args, '--memory-model', memoryModel, ...TINY]);
         expect([0, 1, 2]).toContain(r.status);
         const problem = boundsProblem(entry, { ...entry.defaultBounds, [k]: value });
-        // In range: it ran (one JSON document); out of range: exit 2 and the reason on stderr.
+        // In range: it ran (one JSON document); out of range: exit 2, the reason on stderr with
+        // its code, and the JSON error document on stdout.
         if (problem === null) expect(JSON.parse(r.stdout)).toHaveProperty('verdict');
-        else
+        else {
           expect({ status: r.status, err: r.stderr }).toEqual({
             status: 2,
-            err: `sddf: ${problem}`,
+            err: `sddf: MC_BOUND: ${problem}`,
           });
+          expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'MC_BOUND', message: problem } });
+        }
       }),
       { numRuns: 120, seed: 0x5ddf },
     );
