@@ -26,11 +26,17 @@ export interface McRun extends ModelRun {
   readonly tracePath?: string;
 }
 
-/** How a trace names its module: relative to the folder the trace is written to. */
+/**
+ * How a trace names its module: relative to the folder the trace is written to when both are
+ * inside the working directory (a project's traces move with the project), else absolute.
+ */
 function moduleRef(modulePath: string, outDir: string | undefined): string {
   const abs = resolve(modulePath);
   if (outDir === undefined) return abs;
-  return relative(resolve(outDir), abs).split(sep).join('/');
+  const out = resolve(outDir);
+  const inside = (p: string): boolean => !relative(process.cwd(), p).startsWith('..');
+  if (!inside(abs) || !inside(out)) return abs;
+  return relative(out, abs).split(sep).join('/');
 }
 
 /** Checks, minimises and writes the counterexample as ITF when there is one. */

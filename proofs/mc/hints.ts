@@ -48,7 +48,7 @@ export function hintProblem(ts: TransitionSystem, s: State, pdOf: Int32Array): s
   const name = (a: number): string => ts.actions[a]?.name ?? `#${a}`;
   for (const a of enabled) {
     if (!ts.isSafeLocal(s, a)) continue;
-    const claim = `${name(a)} is claimed safe-local (isSafeLocal) in state [${key(s)}], but`;
+    const claim = `${name(a)} is claimed safe-local (isSafeLocal) in this state, but`;
     const aSucc = all.filter((x) => x.action === a);
     for (const inv of ts.invariants) {
       const before = inv.check(s) === null;
