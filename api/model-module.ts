@@ -35,7 +35,8 @@ async function importModule(abs: string): Promise<Record<string, unknown>> {
   }
   const { register } = await import('tsx/esm/api');
   register();
-  return (await import(url)) as Record<string, unknown>;
+  // The failed load stays cached under its URL: ask again under a new one.
+  return (await import(`${url}?sddf-tsx`)) as Record<string, unknown>;
 }
 
 /** Why `x` is not a usable ModelEntry, or null. */
