@@ -77,6 +77,8 @@ export interface McResult {
 /** How often (expanded states) the clock is read for bounds and progress. */
 const CLOCK_EVERY_STATES = 1024;
 const PROGRESS_EVERY_MS = 250;
+/** ...and at least every this many expansions, so a long run reports whatever the machine's speed. */
+const PROGRESS_EVERY_STATES = 1 << 17;
 /** Bound on one state's successors, against a model that emits forever. */
 const MAX_SUCCESSORS = 1 << 16;
 
@@ -112,6 +114,7 @@ class Search {
   readonly constraintView: Uint32Array;
   readonly t0: number;
   lastProgress: number;
+  lastProgressExpanded = 0;
   incompleteReason: McResult['incompleteReason'];
 
   constructor(
@@ -304,8 +307,12 @@ class Search {
     if (expanded % CLOCK_EVERY_STATES !== 0) return true;
     const t = this.now();
     const seconds = (t - this.t0) / 1000;
-    if (this.opts.onProgress !== undefined && t - this.lastProgress >= PROGRESS_EVERY_MS) {
+    const due =
+      t - this.lastProgress >= PROGRESS_EVERY_MS ||
+      expanded - this.lastProgressExpanded >= PROGRESS_EVERY_STATES;
+    if (this.opts.onProgress !== undefined && due) {
       this.lastProgress = t;
+      this.lastProgressExpanded = expanded;
       this.opts.onProgress({
         states: this.states,
         transitions: this.transitions,

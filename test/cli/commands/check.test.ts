@@ -10,7 +10,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('sddf check', () => {
   it('checks the built-in echo server: one JSON document, every kind of check, all pass', async () => {
-    const io = captureIo();
+    // On a TTY: the stage lines on stderr, stdout still exactly one JSON document.
+    const io = captureIo({ tty: true });
     const status = await main(['check', '--format', 'json', '--out', join(tmp, 'out')], io);
     expect(io.stdout).toHaveLength(1);
     const doc = JSON.parse(io.stdout[0] as string) as {
@@ -28,6 +29,15 @@ describe('sddf check', () => {
     }
     expect(doc.ok).toBe(doc.results.every((r) => r.verdict === 'pass'));
     expect(status).toBe(doc.ok ? 0 : 1);
+    const progress = io.stderr.join('\n');
+    expect(progress).toMatch(/^audit: echo_server$/m);
+    expect(progress).toMatch(/^proofs: 1\/\d+ /m);
+    expect(progress).toMatch(/^model-check: net-handshake \(sc\)$/m);
+    expect(progress).toMatch(/^refinement: queues$/m);
+    // No clock in the verdicts: every model run is bounded by states and says what it found.
+    for (const r of doc.results.filter((x) => x.kind === 'model-check')) {
+      expect((r as { detail?: string }).detail).toMatch(/^holds \(\d+ states, depth \d+\)$/);
+    }
     expect(doc.ok).toBe(true);
   }, 120_000);
 

@@ -118,6 +118,28 @@ async function sddf(args: string[]): Promise<{ status: number; stdout: string; s
 /** A tiny run: the point is that building and starting never throws, not the verdict. */
 const TINY = ['--max-states', '200', '--quiet', '--format', 'json', '--out', out];
 
+describe('sddf mc: progress (CLI.md: on a TTY only, on stderr, --quiet silences it)', () => {
+  // 154 588 states: over the engine's report cadence of 2^17 expansions, whatever the clock says.
+  const LONG = ['spsc', '--bound', 'capacity=6', '--bound', 'items=90', '--format', 'json'];
+
+  it('a long run on a TTY shows states, depth, states/s and elapsed time, off stdout', async () => {
+    const io = captureIo({ tty: true });
+    expect(await main(['mc', ...LONG], io)).toBe(0);
+    expect(io.progressLines.length).toBeGreaterThan(0);
+    expect(io.progressLines[0]).toMatch(/^\d+ states {2}depth \d+ {2}\d+ states\/s .* \d+\.\d s$/);
+    expect(JSON.parse(io.stdout.join(''))).toMatchObject({ verdict: 'holds' });
+  }, 30_000);
+
+  it('--quiet, or stderr not a TTY: no progress', async () => {
+    const quiet = captureIo({ tty: true });
+    expect(await main(['mc', ...LONG, '--quiet'], quiet)).toBe(0);
+    expect(quiet.progressLines).toEqual([]);
+    const piped = captureIo();
+    expect(await main(['mc', ...LONG], piped)).toBe(0);
+    expect(piped.progressLines).toEqual([]);
+  }, 30_000);
+});
+
 describe('sddf mc: bounds are validated up front', () => {
   it('every model documents a range for every bound, and its defaults are in range', () => {
     for (const m of listModels()) {
