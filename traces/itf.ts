@@ -267,8 +267,8 @@ export function jsonErrorOffset(text: string): number {
  * with control characters escaped: the location says where, the text need not be repeated.
  */
 function quietJsonMessage(msg: string): string {
-  const first = msg.split('\n')[0] ?? msg;
-  const cut = first.replace(/, ".*" is not valid JSON$/s, '');
+  const withoutExcerpt = msg.replace(/, ".*" is not valid JSON$/s, '');
+  const cut = withoutExcerpt.split('\n')[0] ?? withoutExcerpt;
   return cut.replace(
     // eslint-disable-next-line no-control-regex -- escaping control characters is the point
     /[\u0000-\u001f\u007f]/g,
