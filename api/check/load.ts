@@ -22,7 +22,9 @@ export function resolveSystem(system: string): string {
 
 export function loadSystem(req: CheckRequest): LoadedSystem {
   const file = resolveSystem(req.system);
+  const started = performance.now();
   const audited = runAudit({ system: file });
+  const auditSeconds = (performance.now() - started) / 1000;
   if (!audited.ok) {
     const [first, ...rest] = audited.unreadable;
     throw new UserError(
@@ -30,5 +32,5 @@ export function loadSystem(req: CheckRequest): LoadedSystem {
       rest,
     );
   }
-  return { ...req, file, audit: audited.outcome };
+  return { ...req, file, audit: audited.outcome, auditSeconds };
 }

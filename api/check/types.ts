@@ -54,6 +54,8 @@ export interface LoadedSystem extends CheckRequest {
   /** The .system file the name resolved to. */
   readonly file: string;
   readonly audit: AuditOutcome;
+  /** How long reading, parsing and auditing took. */
+  readonly auditSeconds: number;
 }
 
 /** Stage 2: what will be checked on that system. */

@@ -14,8 +14,8 @@ export const auditStage: Stage = async (check) => {
     name: 'least-privilege',
     kind: 'audit',
     verdict: outcomeFails(o) ? 'fail' : 'pass',
-    // The audit ran in loadSystem; it takes milliseconds (bench:audit).
-    seconds: 0,
+    // The audit ran once, in loadSystem (unreadable input stops there, before any stage).
+    seconds: check.auditSeconds,
     detail,
   };
   return [r];
