@@ -51,6 +51,11 @@ export function entryProblem(x: unknown): string | null {
   if (typeof e.defaultBounds !== 'object' || e.defaultBounds === null) {
     return 'it has no defaultBounds (an object of numbers, {} for none)';
   }
+  const ranges = (e.boundRanges ?? {}) as Record<string, unknown>;
+  const unranged = Object.keys(e.defaultBounds).filter((k) => ranges[k] === undefined);
+  if (unranged.length > 0) {
+    return `bound ${unranged.join(', ')} has no boundRanges entry ({min, max, doc})`;
+  }
   if (!Array.isArray(e.bugs)) return 'it has no bugs list ([] for none)';
   for (const b of e.bugs as unknown[]) {
     const id = (b as { id?: unknown } | null)?.id;

@@ -86,6 +86,14 @@ export function findEntry(model: string | ModelEntry): ModelEntry {
  */
 export function resolveModel(o: ModelChoice): { entry: ModelEntry; options: ModelOptions } {
   const entry = findEntry(o.model);
+  const unranged = Object.keys(entry.defaultBounds).filter((k) => !entry.boundRanges?.[k]);
+  if (unranged.length > 0) {
+    fail(
+      'MC_MODULE',
+      `model ${entry.name} gives no range for bound ${unranged.join(', ')} ` +
+        '(every key of defaultBounds needs a boundRanges entry: {min, max, doc})',
+    );
+  }
   if (o.memoryModel !== undefined && !MEMORY_MODELS.includes(o.memoryModel)) {
     fail(
       'MC_MEMORY_MODEL',

@@ -66,7 +66,14 @@ describe('examples/lost-wakeup.ts', () => {
     writeFileSync(none, 'export const x = 1;\n');
     const broken = join(tmp, 'broken.ts');
     writeFileSync(broken, 'export default { name: "bad name!" };\n');
-    for (const file of [join(tmp, 'missing.ts'), none, broken]) {
+    const unranged = join(tmp, 'unranged.ts');
+    writeFileSync(
+      unranged,
+      "export default { name: 'u', description: 'd', defaultBounds: { n: 1 }, bugs: [], build: () => { throw new Error('not built'); } };\n",
+    );
+    const syntax = join(tmp, 'syntax.ts');
+    writeFileSync(syntax, 'export default {;\n');
+    for (const file of [join(tmp, 'missing.ts'), none, broken, unranged, syntax]) {
       const r = await sddf(['mc', '--model', file, '--format', 'json']);
       expect(r.status, file).toBe(2);
       expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'MC_MODULE', file } });
