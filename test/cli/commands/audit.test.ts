@@ -1,5 +1,5 @@
 // `sddf audit`: exit statuses 0/1/2 (CLI.md), every output format, roles files, --svg.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -111,6 +111,7 @@ describe('sddf audit output formats', () => {
     expect(r.status).toBe(0);
     expect(r.out).toMatch(/PASS/);
     expect(readFileSync(join(dir, 'g.svg'), 'utf8')).toMatch(/<svg/);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('--prove runs the Z3 isolation proof and reports its agreement', async () => {
