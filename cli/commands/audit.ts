@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { relative, sep, isAbsolute } from 'node:path';
 import type { Command } from 'commander';
-import { formatDiagnostic } from '../../spec/common/diagnostic.ts';
+import { UserError } from '../../spec/common/diagnostic.ts';
 import { auditToDot } from '../../spec/system/audit/render/dot.ts';
 import { auditToJson } from '../../spec/system/audit/render/json.ts';
 import {
@@ -19,13 +19,10 @@ import { auditToSarif } from '../../spec/system/audit/render/sarif.ts';
 import { auditToText } from '../../spec/system/audit/render/text.ts';
 import { assert } from '../../spec/common/assert.ts';
 import { isolationByGraphSearch, type FlowGraph } from '../../spec/system/audit/flow.ts';
-import { proveIsolation, releaseZ3 } from '../../proofs/smt/isolation.ts';
 import { runAudit } from '../../impl/report/audit.ts';
-import { renderSvg } from '../../impl/report/svg.ts';
 import type { DialectChoice } from '../../impl/sdf/index.ts';
 import {
   CliUsageError,
-  EXIT_CANNOT_RUN,
   EXIT_FAILED,
   EXIT_OK,
   paint,
@@ -75,9 +72,9 @@ export function registerAudit(program: Command, io: Io, setStatus: SetStatus): v
         ...(o.firstError === true ? { firstError: true } : {}),
       });
       if (!result.ok) {
-        for (const d of result.unreadable) io.err(`sddf audit: ${formatDiagnostic(d)}`);
-        setStatus(EXIT_CANNOT_RUN);
-        return;
+        // Exit 2 through cli/main.ts: every diagnostic on stderr, one JSON error under --format json.
+        const [first, ...rest] = result.unreadable;
+        throw new UserError(first ?? { code: 'SDF_IO', file, message: 'cannot read' }, rest);
       }
       await render(io, result.outcome, format);
       if (o.prove === true && result.outcome.report !== undefined) {
@@ -93,6 +90,8 @@ export function registerAudit(program: Command, io: Io, setStatus: SetStatus): v
 
 /** LP011 by Z3, checked against the graph search the findings came from (a mismatch is our bug). */
 async function proveAndCompare(flow: FlowGraph): Promise<string> {
+  // Z3 loads only for --prove (docs/adr/001: a command loads only what it needs).
+  const { proveIsolation, releaseZ3 } = await import('../../proofs/smt/isolation.ts');
   const proof = await proveIsolation(flow);
   await releaseZ3();
   const search = isolationByGraphSearch(flow);
@@ -137,7 +136,7 @@ async function render(io: Io, outcome: AuditOutcome, format: AuditFormat): Promi
       io.out(dotOf(outcome));
       return;
     case 'svg':
-      io.out(await renderSvg(dotOf(outcome)));
+      io.out(await (await import('../../impl/report/svg.ts')).renderSvg(dotOf(outcome)));
       return;
     default: {
       const never: never = format;
@@ -152,6 +151,7 @@ function dotOf(outcome: AuditOutcome): string {
 }
 
 async function writeSvg(outcome: AuditOutcome, path: string): Promise<void> {
+  const { renderSvg } = await import('../../impl/report/svg.ts');
   writeFileSync(path, await renderSvg(dotOf(outcome)));
 }
 

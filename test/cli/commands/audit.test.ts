@@ -61,8 +61,12 @@ describe('sddf audit exit status', () => {
     expect(missing.err).toMatch(/no-such\.system.*could not read/);
     const malformed = await run(`${FIX}/invalid/malformed.system`, '--format', 'json');
     expect(malformed.status).toBe(2);
-    expect(malformed.out).toBe('');
     expect(malformed.err).toMatch(/malformed\.system:\d+:\d+: /);
+    // Issue #8: under --format json a run that exits 2 still prints one JSON document.
+    const doc = JSON.parse(malformed.out) as { error: Record<string, unknown> };
+    expect(doc.error).toMatchObject({ code: 'SDF_XML', file: `${FIX}/invalid/malformed.system` });
+    expect(doc.error['line']).toBeGreaterThan(0);
+    expect(doc.error['column']).toBeGreaterThan(0);
     expect((await run(`${FIX}/base.system`, '--format', 'yaml')).status).toBe(2);
     expect((await run(`${FIX}/base.system`, '--dialect', '3')).status).toBe(2);
   });
