@@ -4,7 +4,6 @@
 // `sddf-model/runtime` (docs/adr/011-library.md).
 export {
   auditStage,
-  ECHO_SERVER_MODEL_RUNS,
   loadSystem,
   modelCheckStage,
   planCheck,

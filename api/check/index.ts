@@ -11,7 +11,7 @@ import type { CheckReport, CheckRequest, CheckResult, PlannedCheck, Stage } from
 
 export type * from './types.ts';
 export { loadSystem, resolveSystem } from './load.ts';
-export { ECHO_SERVER_MODEL_RUNS, planCheck, planModelRuns } from './plan.ts';
+export { planCheck, planFor, planModelRuns } from './plan.ts';
 export { auditStage, modelCheckStage, proofStage, refinementStage };
 
 export const STAGES: readonly Stage[] = [auditStage, proofStage, modelCheckStage, refinementStage];
@@ -28,6 +28,7 @@ export async function runStages(
     system: check.system,
     file: check.file,
     results,
+    notModelChecked: check.notModelChecked,
   };
 }
 

@@ -20,6 +20,8 @@ export interface CheckResult {
   readonly trace?: string;
   /** One line for the report (`holds (1234 states, depth 40)`, `incomplete (...)`). */
   readonly detail?: string;
+  /** Model checks: what the plan scaled down from the system's instance (ModelRunSpec.scaled). */
+  readonly scaled?: readonly string[];
 }
 
 /** One model-checking run of the check, named as `sddf mc` would be invoked. */
@@ -28,6 +30,8 @@ export interface ModelRunSpec extends ModelChoice {
   /** Bound on distinct states (default: the stage's). Hitting it is `incomplete`: not a pass. */
   readonly maxStates?: number;
   readonly maxDepth?: number;
+  /** What the plan scaled down from the system's own instance, and what that means. */
+  readonly scaled?: readonly string[];
 }
 
 export interface CheckRequest {
@@ -61,6 +65,8 @@ export interface LoadedSystem extends CheckRequest {
 /** Stage 2: what will be checked on that system. */
 export interface PlannedCheck extends LoadedSystem {
   readonly modelRuns: readonly ModelRunSpec[];
+  /** Device classes the system uses that no model checks yet, with the reason. */
+  readonly notModelChecked: readonly { readonly deviceClass: string; readonly reason: string }[];
 }
 
 export interface CheckReport {
@@ -68,6 +74,8 @@ export interface CheckReport {
   readonly system: string;
   readonly file: string;
   readonly results: readonly CheckResult[];
+  /** Device classes of the system that no model checks yet (they are not a pass or a fail). */
+  readonly notModelChecked: readonly { readonly deviceClass: string; readonly reason: string }[];
 }
 
 /** A stage of the report: results for one kind of check. */

@@ -26,6 +26,12 @@ function renderText(io: Io, report: CheckReport): void {
     io.out(
       `  ${r.kind.padEnd(11)} ${r.name.padEnd(width)} ${verdict.padEnd(4)} ${r.seconds.toFixed(2).padStart(6)}s  ${extra}`.trimEnd(),
     );
+    for (const s of r.scaled ?? []) io.out(`  ${''.padEnd(11)} ${''.padEnd(width)}   scaled: ${s}`);
+  }
+  for (const n of report.notModelChecked) {
+    io.out(
+      `  ${'model-check'.padEnd(11)} ${n.deviceClass.padEnd(width)} not model-checked: ${n.reason}`,
+    );
   }
   const failed = report.results.filter((r) => r.verdict !== 'pass').length;
   io.out(
@@ -65,7 +71,12 @@ export function registerCheck(program: Command, io: Io, setStatus: SetStatus): v
         });
         if (showProgress) io.endProgress();
         if (format === 'json') {
-          printJson(io, { ok: report.ok, system: report.system, results: report.results });
+          printJson(io, {
+            ok: report.ok,
+            system: report.system,
+            results: report.results,
+            notModelChecked: report.notModelChecked,
+          });
         } else {
           renderText(io, report);
         }

@@ -12,7 +12,7 @@ export const modelCheckStage: Stage = async (check) => {
   const results: CheckResult[] = [];
   for (const spec of check.modelRuns) {
     check.progress(`model-check: ${spec.label}`);
-    const { label, maxStates, maxDepth, ...choice } = spec;
+    const { label, maxStates, maxDepth, scaled, ...choice } = spec;
     const onProgress = check.mcProgress;
     const run = modelCheck({
       ...choice,
@@ -35,6 +35,7 @@ export const modelCheckStage: Stage = async (check) => {
       verdict,
       seconds: r.seconds,
       detail,
+      ...(scaled !== undefined ? { scaled } : {}),
       ...(run.tracePath !== undefined ? { trace: run.tracePath } : {}),
     });
   }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.ts';
 import { captureIo } from '../../helpers/io.ts';
+import { SHARED_SDF_FIXTURES, itShared } from '../../helpers/shared.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'sddf-check-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -83,4 +84,42 @@ describe('sddf check', () => {
     expect(doc.ok).toBe(false);
     expect(doc.results.find((r) => r.kind === 'audit')?.verdict).toBe('fail');
   }, 120_000);
+
+  itShared(
+    '--system FILE checks that file: a blk system gets the blk model and no net model',
+    async () => {
+      const io = captureIo();
+      const file = join(SHARED_SDF_FIXTURES, 'sddf_blk_qemu_virt_aarch64.system');
+      const status = await main(
+        ['check', '--system', file, '--format', 'json', '--out', join(tmp, 'blk')],
+        io,
+      );
+      const doc = JSON.parse(io.stdout[0] as string) as {
+        ok: boolean;
+        results: { name: string; kind: string }[];
+        notModelChecked: { deviceClass: string }[];
+      };
+      const mc = doc.results.filter((r) => r.kind === 'model-check').map((r) => r.name);
+      expect(mc).toEqual(['mc blk-handshake (sc)']);
+      expect(doc.notModelChecked).toEqual([]);
+      expect(status).toBe(0);
+    },
+    120_000,
+  );
+
+  itShared(
+    '--system FILE lists the classes it cannot model-check (i2c, timer)',
+    async () => {
+      const io = captureIo();
+      const file = join(SHARED_SDF_FIXTURES, 'sddf_i2c_odroidc4.system');
+      await main(['check', '--system', file, '--format', 'json', '--out', join(tmp, 'i2c')], io);
+      const doc = JSON.parse(io.stdout[0] as string) as {
+        results: { kind: string }[];
+        notModelChecked: { deviceClass: string; reason: string }[];
+      };
+      expect(doc.results.filter((r) => r.kind === 'model-check')).toEqual([]);
+      expect(doc.notModelChecked.map((n) => n.deviceClass).sort()).toEqual(['i2c', 'timer']);
+    },
+    120_000,
+  );
 });

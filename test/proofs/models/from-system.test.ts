@@ -1,0 +1,97 @@
+// `sddf check --system FILE` checks FILE (issue 8 part 3): the protocols and their instances come
+// from the system description and its inferred roles; classes without a model are listed.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseSystemFile } from '../../../impl/sdf/index.ts';
+import { builtInSystemPath } from '../../../impl/systems/index.ts';
+import { auditSystem } from '../../../spec/system/audit/index.ts';
+import type { SystemModel } from '../../../spec/system/model.ts';
+import {
+  netCapacityFitting,
+  planModelChecks,
+  type CheckPlan,
+} from '../../../proofs/models/from-system.ts';
+import { findModel } from '../../../proofs/models/registry.ts';
+import { SHARED_SDF_FIXTURES, describeShared } from '../../helpers/shared.ts';
+
+function load(path: string): SystemModel {
+  const r = parseSystemFile(path);
+  if (r.model === undefined) throw new Error(`${path}: ${JSON.stringify(r.errors)}`);
+  return r.model;
+}
+
+function plan(path: string): CheckPlan {
+  const model = load(path);
+  return planModelChecks(model, auditSystem(model).roles);
+}
+
+const models = (p: CheckPlan): string[] => [...new Set(p.runs.map((r) => r.model))].sort();
+const fixture = (name: string): string => join(SHARED_SDF_FIXTURES, name);
+
+describe('planModelChecks', () => {
+  it('the built-in echo server: the net models with its two clients, the serial Tx path', () => {
+    const p = plan(builtInSystemPath('echo_server') as string);
+    expect(models(p)).toEqual(['echo', 'net-handshake', 'net-pipeline', 'serial-tx']);
+    const net = p.instances.find((i) => i.deviceClass === 'net');
+    expect(net?.clients).toEqual(['client0', 'client1']);
+    // 0x3000-byte queue regions: 8 + 16 * 512 fits, 8 + 16 * 1024 does not.
+    expect(net?.maxQueueCapacity).toBe(512);
+    const pipeline = p.runs.find((r) => r.model === 'net-pipeline' && r.memoryModel === 'sc');
+    expect(pipeline?.bounds['clients']).toBe(2);
+    expect(p.notChecked.map((n) => n.deviceClass)).toEqual(['timer']);
+  });
+
+  it('every planned run names a registered model with bounds in its ranges', () => {
+    for (const r of plan(builtInSystemPath('echo_server') as string).runs) {
+      const entry = findModel(r.model);
+      expect(entry, r.model).toBeDefined();
+      for (const [k, v] of Object.entries(r.bounds)) {
+        const range = entry?.boundRanges?.[k];
+        expect(range, `${r.model} bound ${k}`).toBeDefined();
+        expect(v).toBeGreaterThanOrEqual(range?.min ?? Infinity);
+        expect(v).toBeLessThanOrEqual(range?.max ?? -Infinity);
+      }
+    }
+  });
+
+  it('queue capacity from a region size: the largest power of two whose queue fits', () => {
+    expect(netCapacityFitting(0x3000n)).toBe(512);
+    expect(netCapacityFitting(BigInt(8 + 16 * 1024))).toBe(1024);
+    expect(netCapacityFitting(BigInt(8 + 16 * 1024 - 1))).toBe(512);
+    expect(netCapacityFitting(0x200000n)).toBe(0x8000); // capped at the u16 limit
+    expect(netCapacityFitting(23n)).toBe(0); // not even one descriptor
+  });
+});
+
+describeShared('planModelChecks on the shared sDDF examples', () => {
+  it('blk: the blk protocol and no net model', () => {
+    const p = plan(fixture('sddf_blk_qemu_virt_aarch64.system'));
+    expect(models(p)).toEqual(['blk-handshake']);
+    expect(p.notChecked).toEqual([]);
+  });
+
+  it('serial: the serial Tx path, scaled from two clients to one and saying so', () => {
+    const p = plan(fixture('sddf_serial_qemu_virt_aarch64.system'));
+    expect(models(p)).toEqual(['serial-tx']);
+    expect(p.runs.every((r) => r.scaled.some((s) => /clients 2 → 1/.test(s)))).toBe(true);
+  });
+
+  it('i2c and timer: nothing to model-check yet, and each is listed with its reason', () => {
+    const i2c = plan(fixture('sddf_i2c_odroidc4.system'));
+    expect(i2c.runs).toEqual([]);
+    expect(i2c.notChecked.map((n) => n.deviceClass).sort()).toEqual(['i2c', 'timer']);
+    const timer = plan(fixture('sddf_timer_qemu_virt_aarch64.system'));
+    expect(timer.runs).toEqual([]);
+    expect(timer.notChecked.map((n) => n.deviceClass)).toEqual(['timer']);
+  });
+
+  it('the upstream echo server: net models with the two clients of its file', () => {
+    const p = plan(fixture('sddf_echo_server_qemu_virt_aarch64.system'));
+    expect(models(p)).toContain('net-pipeline');
+    const net = p.instances.find((i) => i.deviceClass === 'net');
+    expect(net?.clients.length).toBe(2);
+    expect(
+      p.runs.find((r) => r.model === 'net-pipeline' && r.memoryModel === 'sc')?.bounds['clients'],
+    ).toBe(2);
+  });
+});
