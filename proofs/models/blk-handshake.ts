@@ -10,8 +10,8 @@ import {
   BLK_GHOSTS,
   blkRequester,
   blkServer,
-  type BlkQueueRef,
 } from '../../spec/components/blk-peers.ts';
+import type { BlkQueueRef } from '../../spec/queue/blk.ts';
 import { Layout } from './layout.ts';
 import { buildSystem, type BuiltSystem } from './runtime.ts';
 import type { BugVariant, ModelEntry, ModelOptions } from './types.ts';

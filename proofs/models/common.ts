@@ -3,7 +3,7 @@ import { assert } from '../../spec/common/assert.ts';
 import { UserError } from '../../spec/common/diagnostic.ts';
 import { isPowerOfTwo, u16 } from '../../spec/common/int.ts';
 import type { Invariant, State } from '../../spec/common/transition.ts';
-import type { NetQueueRef } from '../../spec/components/net-queue.ts';
+import type { NetQueueRef } from '../../spec/queue/net.ts';
 import type { Layout } from './layout.ts';
 import type { BoundRange, ModelEntry, ModelOptions } from './types.ts';
 

@@ -3,7 +3,7 @@
 // but with the exact u16 indices, the flag polarity and the fence placement of queue.h.
 import type { State } from '../../spec/common/transition.ts';
 import { isPowerOfTwo, u16 } from '../../spec/common/int.ts';
-import type { NetQueueFlavour, NetQueueRef } from '../../spec/components/net-queue.ts';
+import type { NetQueueFlavour, NetQueueRef } from '../../spec/queue/net.ts';
 import {
   NET_BUFFER_SIZE,
   G_DROPPED,
@@ -86,8 +86,7 @@ export function buildNetHandshake(opts: ModelOptions) {
   const fenced = bug !== 'O1' && b('fences') === 1;
   const flavour: NetQueueFlavour = {
     fences: fenced ? 'seq_cst' : 'smp-release',
-    intPromotedFull: bug === 'U1',
-    wastedSlotFull: bug === 'F17',
+    fullCheck: bug === 'U1' ? 'int-promoted' : bug === 'F17' ? 'wasted-slot' : 'corrected',
   };
   const layout = new Layout();
   const free = allocNetQueue(layout, 'free', capacity);

@@ -48,11 +48,7 @@ import {
   type NetConfig,
   type NetQueuePair,
 } from '../../spec/components/net.ts';
-import {
-  netEnqueue,
-  type NetQueueFlavour,
-  type NetQueueRef,
-} from '../../spec/components/net-queue.ts';
+import { netEnqueue, type NetQueueFlavour, type NetQueueRef } from '../../spec/queue/net.ts';
 import { Layout } from './layout.ts';
 import { buildSystem, type BuiltSystem, type PdSpec } from './runtime.ts';
 import type { BoundRange, BugVariant, ModelEntry, ModelOptions } from './types.ts';
@@ -247,7 +243,10 @@ export function buildNetPipeline(opts: ModelOptions): BuiltSystem {
   const frames = b('frames');
   const sends = b('sends');
   const slowClient = b('slowClient') - 1; // bound 0 = none, k = client k-1
-  const flavour: NetQueueFlavour = { fences: b('fences') === 1 ? 'seq_cst' : 'smp-release' };
+  const flavour: NetQueueFlavour = {
+    fences: b('fences') === 1 ? 'seq_cst' : 'smp-release',
+    fullCheck: 'corrected',
+  };
   const layout = new Layout();
   const pair = (name: string, cap: number): NetQueuePair => ({
     free: allocNetQueue(layout, `${name}.free`, cap),

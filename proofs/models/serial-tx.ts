@@ -12,8 +12,8 @@ import {
   serialDriver,
   serialVirtTx,
   type SerialBug,
-  type SerialQueueRef,
 } from '../../spec/components/serial.ts';
+import type { SerialQueueRef } from '../../spec/queue/serial.ts';
 import { Layout } from './layout.ts';
 import { buildSystem, type BuiltSystem } from './runtime.ts';
 import type { BugVariant, ModelEntry, ModelOptions } from './types.ts';

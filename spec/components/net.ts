@@ -16,7 +16,7 @@ import {
   netRequireSignal,
   type NetQueueFlavour,
   type NetQueueRef,
-} from './net-queue.ts';
+} from '../queue/net.ts';
 import { PC_DONE, type ComponentProgram, type PdContext } from './program.ts';
 
 export const NET_BUFFER_SIZE = 2048;

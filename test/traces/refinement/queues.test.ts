@@ -37,7 +37,7 @@ describe('runQueueRefinement', () => {
       seed: 5,
       runs: 500,
       only: ['queue.net'],
-      netFullCheck: 'c-as-written',
+      netFullCheck: 'int-promoted',
     });
     expect(net?.ok).toBe(false);
     expect(net?.counterexample).toMatch(/65533|6553\d/);
@@ -61,13 +61,13 @@ describe('runQueueRefinement', () => {
       seed: 77,
       runs: 300,
       only: ['queue.net'],
-      netFullCheck: 'c-as-written',
+      netFullCheck: 'int-promoted',
     });
     const b = runQueueRefinement({
       seed: 77,
       runs: 300,
       only: ['queue.net'],
-      netFullCheck: 'c-as-written',
+      netFullCheck: 'int-promoted',
     });
     expect(a[0]?.counterexample).toBe(b[0]?.counterexample);
   });

@@ -5,24 +5,22 @@ import {
   abstractEnqueue,
   type AbstractQueue,
 } from '../../../spec/queue/abstract.ts';
+import { I2C_CAPACITY, i2cFullAt, type I2cCmd } from '../../../spec/queue/i2c.ts';
 import {
-  I2C_CAPACITY,
-  i2cDequeueRequest,
-  i2cDequeueResponse,
-  i2cEmpty,
-  i2cEnqueueRequest,
-  i2cEnqueueResponse,
-  i2cFullAt,
-  i2cReqAbstraction,
-  i2cReqInitial,
-  i2cReqInvariant,
-  i2cRequestAbort,
-  i2cRequestCommit,
-  i2cRespAbstraction,
-  i2cRespInitial,
-  type I2cCmd,
   type I2cReqQueueState,
-} from '../../../spec/queue/i2c.ts';
+  i2cStateDequeueRequest,
+  i2cStateDequeueResponse,
+  i2cStateEmpty,
+  i2cStateEnqueueRequest,
+  i2cStateEnqueueResponse,
+  i2cStateReqAbstraction,
+  i2cStateReqInitial,
+  i2cStateReqInvariant,
+  i2cStateRequestAbort,
+  i2cStateRequestCommit,
+  i2cStateRespAbstraction,
+  i2cStateRespInitial,
+} from '../../../spec/queue/i2c-state.ts';
 import { i2cCmdArb } from '../../../traces/refinement/queue-commands.ts';
 
 type Step =
@@ -42,35 +40,35 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
 
 /** Run steps on the spec and on an abstract (committed, staged) model; false on divergence. */
 function refines(start: number, steps: readonly Step[]): boolean {
-  let s: I2cReqQueueState = i2cReqInitial(I2C_CAPACITY, start);
+  let s: I2cReqQueueState = i2cStateReqInitial(I2C_CAPACITY, start);
   let q: AbstractQueue<I2cCmd> = abstractEmpty(I2C_CAPACITY - 1);
   let staged: I2cCmd[] = [];
   for (const step of steps) {
     if (step.kind === 'stage') {
       for (const c of step.cmds) {
-        const r = i2cEnqueueRequest(I2C_CAPACITY, s, c);
+        const r = i2cStateEnqueueRequest(I2C_CAPACITY, s, c);
         const room = q.items.length + staged.length < q.capacity;
         if (r.ok !== room) return false;
         s = r.state;
         if (room) staged.push(c);
       }
     } else if (step.kind === 'commit') {
-      s = i2cRequestCommit(s);
+      s = i2cStateRequestCommit(s);
       for (const c of staged) q = abstractEnqueue(q, c)!;
       staged = [];
     } else if (step.kind === 'abort') {
-      s = i2cRequestAbort(s);
+      s = i2cStateRequestAbort(s);
       staged = [];
     } else {
       for (let i = 0; i < step.n; i++) {
-        const r = i2cDequeueRequest(I2C_CAPACITY, s);
+        const r = i2cStateDequeueRequest(I2C_CAPACITY, s);
         if (fc.stringify(r.item) !== fc.stringify(q.items[0] ?? null)) return false;
         s = r.state;
         q = { capacity: q.capacity, items: q.items.slice(1) };
       }
     }
-    if (i2cReqInvariant(I2C_CAPACITY, s) !== null) return false;
-    if (fc.stringify(i2cReqAbstraction(I2C_CAPACITY, s).items) !== fc.stringify(q.items))
+    if (i2cStateReqInvariant(I2C_CAPACITY, s) !== null) return false;
+    if (fc.stringify(i2cStateReqAbstraction(I2C_CAPACITY, s).items) !== fc.stringify(q.items))
       return false;
   }
   return true;
@@ -104,23 +102,23 @@ describe('i2c request queue spec', () => {
 
   it('staged commands are invisible until commit and dropped by abort', () => {
     const cmd: I2cCmd = { payload: 5n, dataLen: 1, flagMask: 1 };
-    let s = i2cEnqueueRequest(I2C_CAPACITY, i2cReqInitial(), cmd).state;
-    expect(i2cEmpty(s)).toBe(true);
-    expect(i2cRequestAbort(s).stagedTail).toBe(0);
-    s = i2cRequestCommit(s);
-    expect(i2cReqAbstraction(I2C_CAPACITY, s).items).toEqual([cmd]);
-    expect(i2cReqInvariant(I2C_CAPACITY, { ...s, stagedTail: 0, tail: 1 })).toMatch(
+    let s = i2cStateEnqueueRequest(I2C_CAPACITY, i2cStateReqInitial(), cmd).state;
+    expect(i2cStateEmpty(s)).toBe(true);
+    expect(i2cStateRequestAbort(s).stagedTail).toBe(0);
+    s = i2cStateRequestCommit(s);
+    expect(i2cStateReqAbstraction(I2C_CAPACITY, s).items).toEqual([cmd]);
+    expect(i2cStateReqInvariant(I2C_CAPACITY, { ...s, stagedTail: 0, tail: 1 })).toMatch(
       /staged tail 0 behind tail 1/,
     );
   });
 
   it('response queue: FIFO with the reserved slot', () => {
-    let s = i2cRespInitial(3);
+    let s = i2cStateRespInitial(3);
     const r = { errCmd: 0n, busAddress: 0x50, error: 0 as const };
-    s = i2cEnqueueResponse(3, s, r).state;
-    s = i2cEnqueueResponse(3, s, { ...r, busAddress: 0x51 }).state;
-    expect(i2cEnqueueResponse(3, s, r).ok).toBe(false);
-    expect(i2cRespAbstraction(3, s).items.map((x) => x.busAddress)).toEqual([0x50, 0x51]);
-    expect(i2cDequeueResponse(3, s).item?.busAddress).toBe(0x50);
+    s = i2cStateEnqueueResponse(3, s, r).state;
+    s = i2cStateEnqueueResponse(3, s, { ...r, busAddress: 0x51 }).state;
+    expect(i2cStateEnqueueResponse(3, s, r).ok).toBe(false);
+    expect(i2cStateRespAbstraction(3, s).items.map((x) => x.busAddress)).toEqual([0x50, 0x51]);
+    expect(i2cStateDequeueResponse(3, s).item?.busAddress).toBe(0x50);
   });
 });

@@ -3,21 +3,23 @@ import { describe, expect, it } from 'vitest';
 import {
   checkNetCapacity,
   checkNetOffset,
-  netAbstraction,
-  netBuffersInit,
-  netDequeue,
   netDescProblem,
-  netEmpty,
-  netEnqueue,
-  netFull,
-  netInitial,
-  netInvariant,
-  netLength,
   netQueueSizeBytes,
   type NetFullCheck,
-  type NetQueueState,
   type NetBuffDesc,
 } from '../../../spec/queue/net.ts';
+import {
+  type NetQueueState,
+  netStateAbstraction,
+  netStateBuffersInit,
+  netStateDequeue,
+  netStateEmpty,
+  netStateEnqueue,
+  netStateFull,
+  netStateInitial,
+  netStateInvariant,
+  netStateLength,
+} from '../../../spec/queue/net-state.ts';
 import { InvariantError } from '../../../spec/common/assert.ts';
 import { netDescArb } from '../../../traces/refinement/queue-commands.ts';
 import { specRefinementProperty, startArb, type SpecOps } from './spec-refinement.ts';
@@ -25,13 +27,13 @@ import { specRefinementProperty, startArb, type SpecOps } from './spec-refinemen
 function netOps(capacity: number, fullCheck: NetFullCheck): SpecOps<NetQueueState, NetBuffDesc> {
   const spec = { capacity, fullCheck };
   return {
-    enqueue: (s, d) => netEnqueue(spec, s, d),
-    dequeue: (s) => netDequeue(capacity, s),
-    full: (s) => netFull(spec, s),
-    empty: netEmpty,
-    length: netLength,
-    abstraction: (s) => netAbstraction(capacity, s),
-    invariant: (s) => netInvariant(capacity, s),
+    enqueue: (s, d) => netStateEnqueue(spec, s, d),
+    dequeue: (s) => netStateDequeue(capacity, s),
+    full: (s) => netStateFull(spec, s),
+    empty: netStateEmpty,
+    length: netStateLength,
+    abstraction: (s) => netStateAbstraction(capacity, s),
+    invariant: (s) => netStateInvariant(capacity, s),
   };
 }
 
@@ -39,7 +41,7 @@ function property(capacity: number, fullCheck: NetFullCheck) {
   return specRefinementProperty({
     item: netDescArb,
     initial: startArb(16).map((start) => ({
-      state: netInitial(capacity, start),
+      state: netStateInitial(capacity, start),
       usable: capacity,
     })),
     ops: netOps(capacity, fullCheck),
@@ -52,27 +54,27 @@ describe('net queue spec refines the abstract FIFO', () => {
   });
 
   it('the C-as-written full check (U1) is caught at the u16 wrap', () => {
-    const details = fc.check(property(4, 'c-as-written'), { numRuns: 300, seed: 42 });
+    const details = fc.check(property(4, 'int-promoted'), { numRuns: 300, seed: 42 });
     expect(details.failed).toBe(true);
   });
 
   it('U1 concretely: capacity 512, head 65300, tail 276 is full but C says not full', () => {
-    const s = { ...netInitial(512), head: 65300, tail: 276 };
-    expect(netFull({ capacity: 512, fullCheck: 'corrected' }, s)).toBe(true);
-    expect(netFull({ capacity: 512, fullCheck: 'c-as-written' }, s)).toBe(false);
-    expect(netLength(s)).toBe(512);
+    const s = { ...netStateInitial(512), head: 65300, tail: 276 };
+    expect(netStateFull({ capacity: 512, fullCheck: 'corrected' }, s)).toBe(true);
+    expect(netStateFull({ capacity: 512, fullCheck: 'int-promoted' }, s)).toBe(false);
+    expect(netStateLength(s)).toBe(512);
   });
 
   it('net_buffers_init fills the free queue with {2048*i + base, 0}', () => {
-    const s = netBuffersInit({ capacity: 4, baseIoOrOffset: 0x1000n, start: 0xfffe });
-    expect(netAbstraction(4, s).items.map((d) => d.ioOrOffset)).toEqual([
+    const s = netStateBuffersInit({ capacity: 4, baseIoOrOffset: 0x1000n, start: 0xfffe });
+    expect(netStateAbstraction(4, s).items.map((d) => d.ioOrOffset)).toEqual([
       0x1000n,
       0x1800n,
       0x2000n,
       0x2800n,
     ]);
-    expect(netAbstraction(4, s).items.every((d) => d.len === 0 && d.oid === 0)).toBe(true);
-    expect(netInitial(4).consumerSignalled).toBe(0);
+    expect(netStateAbstraction(4, s).items.every((d) => d.len === 0 && d.oid === 0)).toBe(true);
+    expect(netStateInitial(4).consumerSignalled).toBe(0);
   });
 
   it('descriptor fields are checked at their C widths', () => {
@@ -84,7 +86,7 @@ describe('net queue spec refines the abstract FIFO', () => {
     expect(netDescProblem({ ioOrOffset: 0n, len: 0, oid: -1 })).toMatch(/oid -1/);
     expect(netDescProblem({ ioOrOffset: (1n << 64n) - 1n, len: 0xffff, oid: 63 })).toBeNull();
     expect(() =>
-      netEnqueue({ capacity: 1, fullCheck: 'corrected' }, netInitial(1), {
+      netStateEnqueue({ capacity: 1, fullCheck: 'corrected' }, netStateInitial(1), {
         ioOrOffset: 0n,
         len: 0,
         oid: 99,

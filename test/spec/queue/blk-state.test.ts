@@ -1,25 +1,27 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  blkDequeueReq,
-  blkInvariant,
-  blkReqAbstraction,
-  blkRespAbstraction,
-  blkDequeueResp,
-  blkEnqueueReq,
-  blkEnqueueResp,
-  blkReqInitial,
   blkReqProblem,
-  blkRespInitial,
   blkRespProblem,
-  blkSetPlugged,
-  blkShape,
   checkBlkCapacity,
   type BlkReq,
-  type BlkReqQueueState,
   type BlkResp,
-  type BlkRespQueueState,
 } from '../../../spec/queue/blk.ts';
+import {
+  type BlkReqQueueState,
+  type BlkRespQueueState,
+  blkShape,
+  blkStateDequeueReq,
+  blkStateDequeueResp,
+  blkStateEnqueueReq,
+  blkStateEnqueueResp,
+  blkStateInvariant,
+  blkStateReqAbstraction,
+  blkStateReqInitial,
+  blkStateRespAbstraction,
+  blkStateRespInitial,
+  blkStateSetPlugged,
+} from '../../../spec/queue/blk-state.ts';
 import { ringIsEmpty, ringIsFull, ringLength } from '../../../spec/queue/ring.ts';
 import { blkReqArb, blkRespArb } from '../../../traces/refinement/queue-commands.ts';
 import { specRefinementProperty, startArb } from './spec-refinement.ts';
@@ -28,7 +30,7 @@ const common = (cap: number) => ({
   full: (s: BlkReqQueueState | BlkRespQueueState) => ringIsFull(blkShape(cap), s),
   empty: ringIsEmpty,
   length: (s: BlkReqQueueState | BlkRespQueueState) => ringLength(32, s),
-  invariant: (s: BlkReqQueueState | BlkRespQueueState) => blkInvariant(cap, s),
+  invariant: (s: BlkReqQueueState | BlkRespQueueState) => blkStateInvariant(cap, s),
 });
 
 describe('blk queue specs refine the abstract FIFO', () => {
@@ -36,12 +38,15 @@ describe('blk queue specs refine the abstract FIFO', () => {
     fc.assert(
       specRefinementProperty<BlkReqQueueState, BlkReq>({
         item: blkReqArb,
-        initial: startArb(32).map((start) => ({ state: blkReqInitial(cap, start), usable: cap })),
+        initial: startArb(32).map((start) => ({
+          state: blkStateReqInitial(cap, start),
+          usable: cap,
+        })),
         ops: {
           ...common(cap),
-          enqueue: (s, r) => blkEnqueueReq(cap, s, r),
-          dequeue: (s) => blkDequeueReq(cap, s),
-          abstraction: (s) => blkReqAbstraction(cap, s),
+          enqueue: (s, r) => blkStateEnqueueReq(cap, s, r),
+          dequeue: (s) => blkStateDequeueReq(cap, s),
+          abstraction: (s) => blkStateReqAbstraction(cap, s),
         },
       }),
       { numRuns: 100 },
@@ -52,12 +57,15 @@ describe('blk queue specs refine the abstract FIFO', () => {
     fc.assert(
       specRefinementProperty<BlkRespQueueState, BlkResp>({
         item: blkRespArb,
-        initial: startArb(32).map((start) => ({ state: blkRespInitial(cap, start), usable: cap })),
+        initial: startArb(32).map((start) => ({
+          state: blkStateRespInitial(cap, start),
+          usable: cap,
+        })),
         ops: {
           ...common(cap),
-          enqueue: (s, r) => blkEnqueueResp(cap, s, r),
-          dequeue: (s) => blkDequeueResp(cap, s),
-          abstraction: (s) => blkRespAbstraction(cap, s),
+          enqueue: (s, r) => blkStateEnqueueResp(cap, s, r),
+          dequeue: (s) => blkStateDequeueResp(cap, s),
+          abstraction: (s) => blkStateRespAbstraction(cap, s),
         },
       }),
       { numRuns: 100 },
@@ -65,11 +73,11 @@ describe('blk queue specs refine the abstract FIFO', () => {
   });
 
   it('plugged is a flag on the request queue only, initially false', () => {
-    const s = blkReqInitial(2);
+    const s = blkStateReqInitial(2);
     expect(s.plugged).toBe(false);
-    expect(blkSetPlugged(s, true).plugged).toBe(true);
+    expect(blkStateSetPlugged(s, true).plugged).toBe(true);
     expect(s.plugged).toBe(false);
-    expect('plugged' in blkRespInitial(2)).toBe(false);
+    expect('plugged' in blkStateRespInitial(2)).toBe(false);
   });
 
   it('the sdfgen driver capacity 384 (U8) is rejected by the power-of-two rule', () => {
