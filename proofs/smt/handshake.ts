@@ -50,9 +50,12 @@ export const PRODUCER_PCS = ['P0', 'P1', 'P2', 'P3', 'P4'] as const;
 export const CONSUMER_PCS = ['C0', 'C1', 'C2', 'C3', 'C4'] as const;
 
 /** Variables of one state; `flag` is consumer_signalled (net) or producer_signalled (serial). */
-const VARS = ['ppc', 'cpc', 'tail', 'head', 'flag', 'r', 'notified'] as const;
-type Var = (typeof VARS)[number];
-type State = Readonly<Record<Var, Z3BitVec>>;
+export const HANDSHAKE_VARS = ['ppc', 'cpc', 'tail', 'head', 'flag', 'r', 'notified'] as const;
+const VARS = HANDSHAKE_VARS;
+export type HandshakeVar = (typeof VARS)[number];
+type Var = HandshakeVar;
+export type HandshakeState = Readonly<Record<Var, Z3BitVec>>;
+type State = HandshakeState;
 
 interface ProtocolShape {
   /** Index width: net tail/head are uint16_t, serial uint32_t. */
@@ -88,6 +91,11 @@ const PROTOCOLS: Readonly<Record<HandshakeProtocol, ProtocolShape>> = {
   },
 };
 
+/** Bit width of each state variable of `protocol` (agreement tests build literal states). */
+export function handshakeVarWidth(protocol: HandshakeProtocol, v: HandshakeVar): number {
+  return widthOf(PROTOCOLS[protocol], v);
+}
+
 const widthOf = (shape: ProtocolShape, v: Var): number => {
   switch (v) {
     case 'ppc':
@@ -120,7 +128,7 @@ export interface HandshakeVariant {
 }
 
 /** One guarded atomic step of one PD. Ids are `producer.x` / `consumer.x` (replayable). */
-interface Action {
+export interface Action {
   readonly id: string;
   readonly guard: (z: Z3, s: State, cap: Z3BitVec) => Z3Bool;
   readonly update: (z: Z3, s: State) => Partial<Record<Var, Z3BitVec>>;

@@ -8,20 +8,6 @@
 // upstream capacities that are not (bug catalogue U5: i2c CAP = 254; U8: blk driver queue 3×128).
 // slot(·) is the spec's own (netSlotOf at u16, ringSlotOf at u32; docs/adr/012-z3-tied-to-spec.md).
 
-/** The spec's slot function at the width, and the successor statement about it. */
-function continuity<V, B>(
-  a: IndexArith<V, B>,
-  i: V,
-  capacity: V,
-): { slot: V; slotNext: V; expected: V; holds: B } {
-  const slotOf = (x: V): V =>
-    a.widthBits === 16 ? netSlotOf(a, x, capacity) : ringSlotOf(a, x, capacity);
-  const slot = slotOf(i);
-  const slotNext = slotOf(a.add(i, a.lit(1)));
-  // slot(i) + 1 ≤ capacity < 2^w: the successor does not wrap the index type.
-  const expected = a.rem(a.add(slot, a.lit(1)), capacity);
-  return { slot, slotNext, expected, holds: a.eq(slotNext, expected) };
-}
 import { assert } from '../../spec/common/assert.ts';
 import type { IndexArith } from '../../spec/queue/arith.ts';
 import { I2C_CAPACITY } from '../../spec/queue/i2c.ts';
@@ -38,6 +24,21 @@ import {
   type Z3Bool,
   type Z3Expr,
 } from './obligation.ts';
+
+/** The spec's slot function at the width, and the successor statement about it. */
+export function slotContinuity<V, B>(
+  a: IndexArith<V, B>,
+  i: V,
+  capacity: V,
+): { slot: V; slotNext: V; expected: V; holds: B } {
+  const slotOf = (x: V): V =>
+    a.widthBits === 16 ? netSlotOf(a, x, capacity) : ringSlotOf(a, x, capacity);
+  const slot = slotOf(i);
+  const slotNext = slotOf(a.add(i, a.lit(1)));
+  // slot(i) + 1 ≤ capacity < 2^w: the successor does not wrap the index type.
+  const expected = a.rem(a.add(slot, a.lit(1)), capacity);
+  return { slot, slotNext, expected, holds: a.eq(slotNext, expected) };
+}
 
 export interface SlotWrapSpec {
   readonly name: string;
@@ -85,9 +86,9 @@ function pow2Query(z: Z3, w: number): { claim: Z3Bool; witnesses: Record<string,
   const cases: Z3Bool[] = [];
   for (let k = 0; k < w; k++) {
     const kTerm = bv(z, k, w);
-    cases.push(z.Implies(log2.eq(kTerm), continuity(a, i, bv(z, 1, w).shl(kTerm)).holds));
+    cases.push(z.Implies(log2.eq(kTerm), slotContinuity(a, i, bv(z, 1, w).shl(kTerm)).holds));
   }
-  const c = continuity(a, i, capacity);
+  const c = slotContinuity(a, i, capacity);
   return {
     claim: z.Implies(range, z.And(...cases)),
     witnesses: {
@@ -112,7 +113,7 @@ function fixedQuery(
   const modulus = 1n << BigInt(w);
   const a = intArith(z, w as 16 | 32);
   const i = z.Int.const('index');
-  const c = continuity(a, i, a.lit(capacity));
+  const c = slotContinuity(a, i, a.lit(capacity));
   return {
     claim: z.Implies(z.And(i.ge(0), i.lt(modulus)), c.holds),
     witnesses: {
@@ -150,7 +151,7 @@ export function nonPow2BreaksObligation(variant: { includePow2?: boolean } = {})
           ? capacity.neq(bv(z, 0, w))
           : z.And(capacity.neq(bv(z, 0, w)), z.Not(isPow2(z, capacity)));
       // slot(last) + 1 ≤ cap ≤ 2^16 − 1, so it does not overflow u16.
-      const c = continuity(bvArith(z, w), last, capacity);
+      const c = slotContinuity(bvArith(z, w), last, capacity);
       return {
         claim: z.Implies(premise, z.Not(c.holds)),
         witnesses: { capacity, slot_next: c.slotNext, expected: c.expected },
