@@ -9,7 +9,14 @@ import { assert } from '../common/assert.ts';
 import type { Diagnostic } from '../common/diagnostic.ts';
 import type { SharedMem } from '../common/memory.ts';
 import { U32 } from './arith.ts';
-import { checkCapacity, ringEmptyOf, ringFullOf, ringLengthOf, ringSlotOf } from './ring.ts';
+import {
+  checkCapacity,
+  ringBoundsProblem,
+  ringEmptyOf,
+  ringFullOf,
+  ringLengthOf,
+  ringSlotOf,
+} from './ring.ts';
 
 /** `BLK_TRANSFER_SIZE`: `block_number` and `count` are in 4 KiB units. */
 export const BLK_TRANSFER_SIZE_BYTES = 4096;
@@ -102,6 +109,12 @@ export function blkDequeue(mem: SharedMem, q: BlkQueueRef): number | null {
   mem.fence('release');
   mem.store(q.head, U32.add(head, 1));
   return record;
+}
+
+/** §3.15.1: `(uint32_t)(tail − head) ≤ capacity` on words a third party reads, or what is broken. */
+export function blkBoundsProblem(read: (addr: number) => number, q: BlkQueueRef): string | null {
+  const [tail, head] = [read(q.tail), read(q.head)];
+  return ringBoundsProblem({ name: q.name, width: 32, tail, head, usable: q.capacity });
 }
 
 function pluggedWord(q: BlkQueueRef): number {

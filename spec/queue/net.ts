@@ -18,7 +18,7 @@ import type { Diagnostic } from '../common/diagnostic.ts';
 import type { SharedMem } from '../common/memory.ts';
 import { FLAG_SIGNALLED, FLAG_WANTS_SIGNAL } from '../signal/handshake.ts';
 import { U16, type IndexArith } from './arith.ts';
-import { checkCapacity, ringEmptyOf, ringLengthOf, ringSlotOf } from './ring.ts';
+import { checkCapacity, ringBoundsProblem, ringEmptyOf, ringLengthOf, ringSlotOf } from './ring.ts';
 
 /** `NET_BUFFER_SIZE` (§2.1): data offsets are multiples of this. */
 export const NET_BUFFER_SIZE_BYTES = 2048;
@@ -207,6 +207,34 @@ export function netBuffersInit(
   return true;
 }
 
+// ---------------------------------------------------------------- contents and bounds, as others see them
+
+/**
+ * The live descriptors `buffers[head … tail−1]`, oldest first, as word memory holds them (`read`:
+ * what a third party reads, e.g. a model state with every store buffer drained). At most
+ * `capacity` of them, even when the bounds are broken.
+ */
+export function netLiveDescriptors(read: (addr: number) => number, q: NetQueueRef): number[] {
+  const tail = read(q.tail);
+  const head = read(q.head);
+  const n = Math.min(netLengthOf(U16, tail, head), q.capacity);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++)
+    out.push(read(q.slots + netSlotOf(U16, U16.add(head, i), q.capacity)));
+  return out;
+}
+
+/** `net_queue_length` as a third party reads the words (no accesses recorded). */
+export function netLengthIn(read: (addr: number) => number, q: NetQueueRef): number {
+  return netLengthOf(U16, read(q.tail), read(q.head));
+}
+
+/** §3.15.1 "queue lengths never exceed capacity": `(uint16_t)(tail − head) ≤ capacity`, or what is broken. */
+export function netBoundsProblem(read: (addr: number) => number, q: NetQueueRef): string | null {
+  const [tail, head] = [read(q.tail), read(q.head)];
+  return ringBoundsProblem({ name: q.name, width: 16, tail, head, usable: q.capacity });
+}
+
 // ---------------------------------------------------------------- descriptors, capacities, sizes
 
 /** A descriptor whose fields fit their C widths, or what does not fit. */
@@ -247,6 +275,19 @@ export function checkNetOffset(opts: {
     };
   }
   return null;
+}
+
+/**
+ * The rule `checkNetOffset` states, on a u32 word (the models' descriptors): a multiple of
+ * NET_BUFFER_SIZE below `NET_BUFFER_SIZE * numBuffers`. test/spec/queue/net.test.ts holds the two
+ * to each other.
+ */
+export function netOffsetValid(offset: number, numBuffers: number): boolean {
+  return (
+    offset >= 0 &&
+    offset % NET_BUFFER_SIZE_BYTES === 0 &&
+    offset < NET_BUFFER_SIZE_BYTES * numBuffers
+  );
 }
 
 /** Shared bytes of a net queue MR holding `capacity` descriptors: `8 + 16*cap`. */

@@ -112,6 +112,21 @@ export function ringInvariant(shape: RingShape, r: RingIndices): string | null {
   return null;
 }
 
+/**
+ * `ringBoundsOf` on words a third party reads (a model's state): null when `(uintW_t)(tail −
+ * head) ≤ usable`, else what is broken, naming the queue.
+ */
+export function ringBoundsProblem(q: {
+  readonly name: string;
+  readonly width: IndexWidth;
+  readonly tail: number;
+  readonly head: number;
+  readonly usable: number;
+}): string | null {
+  if (ringBoundsOf(numberArithOf(q.width), q.tail, q.head, q.usable)) return null;
+  return `${q.name}: length ${ringLength(q.width, q)} exceeds capacity ${q.usable}`;
+}
+
 /** Largest power-of-two capacity whose full state is distinguishable from empty at the width. */
 export function maxCapacity(width: IndexWidth): number {
   return width === 16 ? 0x8000 : 0x8000_0000;

@@ -11,7 +11,14 @@ import type { Diagnostic } from '../common/diagnostic.ts';
 import type { SharedMem } from '../common/memory.ts';
 import { FLAG_SIGNALLED, FLAG_WANTS_SIGNAL } from '../signal/handshake.ts';
 import { U32 } from './arith.ts';
-import { checkCapacity, ringEmptyOf, ringFullOf, ringLengthOf, ringSlotOf } from './ring.ts';
+import {
+  checkCapacity,
+  ringBoundsProblem,
+  ringEmptyOf,
+  ringFullOf,
+  ringLengthOf,
+  ringSlotOf,
+} from './ring.ts';
 
 /** `sizeof(serial_queue_t)`: tail u32 @0, head u32 @4, producer_signalled u32 @8. */
 export const SERIAL_QUEUE_HEADER_BYTES = 12;
@@ -234,6 +241,15 @@ export function serialTransferAll(
     length = ringLengthOf(U32, loadAcquire(mem, src.tail), head);
   }
   return { countBytes: moved };
+}
+
+/** §3.15.1: `(uint32_t)(tail − head) ≤ capacity` on words a third party reads, or what is broken. */
+export function serialBoundsProblem(
+  read: (addr: number) => number,
+  q: SerialQueueRef,
+): string | null {
+  const [tail, head] = [read(q.tail), read(q.head)];
+  return ringBoundsProblem({ name: q.name, width: 32, tail, head, usable: q.capacity });
 }
 
 // ---------------------------------------------------------------- signalling (§2.4)

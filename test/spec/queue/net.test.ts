@@ -1,10 +1,13 @@
 // spec/queue/net.ts: each queue.h call's loads, stores and fences in C order, and the full-check
 // forms (corrected, int-promoted U1, wasted-slot F17, omitted) on numbers.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { U16 } from '../../../spec/queue/arith.ts';
 import {
   NET_FLAVOUR_HEAD,
+  checkNetOffset,
   netBuffersInit,
+  netOffsetValid,
   netCancelSignal,
   netDequeue,
   netEnqueue,
@@ -125,5 +128,22 @@ describe('net queue operations in C order (queue.h at 650ace5d)', () => {
     const wasted: NetQueueFlavour = { ...NET_FLAVOUR_HEAD, fullCheck: 'wasted-slot' };
     expect(netBuffersInit(f17.mem, f17.q, wasted, (i) => i)).toBe(false);
     expect(f17.mem.words[0]).toBe(3); // three of four fit
+  });
+});
+
+describe('offset rule', () => {
+  it('the word predicate and the located check state the same rule', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.integer({ min: 0, max: 0xffff_ffff }),
+          fc.integer({ min: 0, max: 20 }).map((k) => 2048 * k),
+        ),
+        fc.integer({ min: 0, max: 16 }),
+        (offset, n) =>
+          netOffsetValid(offset, n) ===
+          (checkNetOffset({ offset: BigInt(offset), numBuffers: n }) === null),
+      ),
+    );
   });
 });
