@@ -7,10 +7,20 @@ import type { NetQueueRef } from '../../spec/queue/net.ts';
 import type { Layout } from './layout.ts';
 import type { BoundRange, ModelEntry, ModelOptions } from './types.ts';
 
-export function allocNetQueue(layout: Layout, name: string, capacity: number): NetQueueRef {
+/**
+ * A net queue's words in the state vector. Capacities are powers of two (§2) unless a model says
+ * otherwise (`powerOfTwo: false`: spsc takes the .pml's CAP as it is, and shows what `% capacity`
+ * does across the wrap when it is not one).
+ */
+export function allocNetQueue(
+  layout: Layout,
+  name: string,
+  capacity: number,
+  opts: { readonly powerOfTwo?: boolean } = {},
+): NetQueueRef {
   assert(
-    isPowerOfTwo(capacity) && capacity <= 64,
-    `${name}: capacity a power of two ≤ 64, got ${capacity}`,
+    (opts.powerOfTwo === false || isPowerOfTwo(capacity)) && capacity >= 1 && capacity <= 64,
+    `${name}: capacity ${opts.powerOfTwo === false ? '' : 'a power of two '}1..64, got ${capacity}`,
   );
   return {
     name,
