@@ -10,6 +10,8 @@ import type { FenceKind, SharedMem } from '../common/memory.ts';
 export class StateMemory<T> implements SharedMem {
   private readonly words: number[];
   private readonly items: (T | undefined)[];
+  private readonly fieldCount: number;
+  private readonly slotCount: number;
   /** Fences in program order, for tests that pin the C's fence placement. */
   readonly fences: FenceKind[] = [];
 
@@ -23,9 +25,6 @@ export class StateMemory<T> implements SharedMem {
     this.fieldCount = fields.length;
     this.slotCount = slots.length;
   }
-
-  private readonly fieldCount: number;
-  private readonly slotCount: number;
 
   /** Word address of slot 0 (the layout's `slots`). */
   get slotBase(): number {
