@@ -1,7 +1,7 @@
 // The Z3 instances of the spec's index arithmetic (spec/queue/arith.ts): with these the proof
 // obligations evaluate the spec's own predicates (netFullOf, ringFullOf, i2cFullOf, slots …) on
 // symbolic terms, so a change to a predicate in spec/queue changes what is proved
-// (docs/adr/012-z3-tied-to-spec.md). test/proofs/smt/arith.test.ts holds each instance to the
+// (docs/adr/014-z3-tied-to-spec.md). test/proofs/smt/arith.test.ts holds each instance to the
 // number instance on concrete values, including both wraps.
 import { assert } from '../../spec/common/assert.ts';
 import type { IndexArith } from '../../spec/queue/arith.ts';

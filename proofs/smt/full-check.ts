@@ -6,7 +6,7 @@
 // enqueued − dequeued == capacity. Each obligation states that a C check agrees with it.
 //
 // The C check is the spec's own predicate (spec/queue: netFullOf, ringFullOf, i2cFullOf,
-// netEmptyOf) evaluated on Z3 terms (proofs/smt/arith.ts, docs/adr/012-z3-tied-to-spec.md), in
+// netEmptyOf) evaluated on Z3 terms (proofs/smt/arith.ts, docs/adr/014-z3-tied-to-spec.md), in
 // linear integer arithmetic (exact: C's `uint16_t` promoted to `int` is an integer in [0, 2^16),
 // and an unsigned subtraction is the integer difference mod 2^w); a symbolic power of two
 // capacity is the disjunction cap ∈ {1, 2, 4, …, 2^maxLog2}, which keeps the query linear.

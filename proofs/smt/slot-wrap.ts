@@ -6,7 +6,7 @@
 //     slot((i + 1) mod 2^w) == (slot(i) + 1) % capacity.
 // This holds iff capacity divides 2^w. Proved for every power of two; refuted for the two
 // upstream capacities that are not (bug catalogue U5: i2c CAP = 254; U8: blk driver queue 3×128).
-// slot(·) is the spec's own (netSlotOf at u16, ringSlotOf at u32; docs/adr/012-z3-tied-to-spec.md).
+// slot(·) is the spec's own (netSlotOf at u16, ringSlotOf at u32; docs/adr/014-z3-tied-to-spec.md).
 
 import { assert } from '../../spec/common/assert.ts';
 import type { IndexArith } from '../../spec/queue/arith.ts';

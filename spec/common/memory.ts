@@ -3,7 +3,7 @@
 // (proofs/models/memory.ts: SC, TSO, Arm-like) decide what a load returns and when a store becomes
 // visible to other PDs; a plain in-object memory (spec/queue/state-memory.ts) runs the same
 // operations on immutable queue states. The queue operations of spec/queue are written once over
-// this interface (docs/adr/011-one-queue-truth.md).
+// this interface (docs/adr/013-one-queue-truth.md).
 
 export type FenceKind = 'release' | 'acquire' | 'seq_cst';
 

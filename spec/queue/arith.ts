@@ -3,7 +3,7 @@
 // written once over this interface; instances evaluate them on numbers (here: the model checker,
 // the value-level spec, impl/queue) and on Z3 terms (proofs/smt/arith.ts: bit-vectors and linear
 // integers), so a proof obligation states the spec's own predicate, not a re-encoding of it
-// (docs/adr/012-z3-tied-to-spec.md).
+// (docs/adr/014-z3-tied-to-spec.md).
 import { assert } from '../common/assert.ts';
 import { u16, u32 } from '../common/int.ts';
 

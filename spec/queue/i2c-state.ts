@@ -1,5 +1,5 @@
 // The I²C queues on immutable values: a thin adapter that runs the operations of i2c.ts (the one
-// definition, docs/adr/011-one-queue-truth.md) on a plain in-object memory holding one queue
+// definition, docs/adr/013-one-queue-truth.md) on a plain in-object memory holding one queue
 // state. Used by the refinement tests and the abstraction function.
 import { assert } from '../common/assert.ts';
 import type { AbstractQueue } from './abstract.ts';

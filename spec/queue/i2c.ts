@@ -3,7 +3,7 @@
 // `staged_active_tail` (enqueue stages, commit publishes `ctrl.tail`, abort rolls back) so a
 // transaction (HEAD + batch_len body commands) appears atomically. One slot is reserved:
 // full = `tail - head + 1 == CAP`; CAP = (4096-32)/16 = 254, not a power of two (bug U5).
-// Operations are written once over `SharedMem` in the C's order (docs/adr/011-one-queue-truth.md);
+// Operations are written once over `SharedMem` in the C's order (docs/adr/013-one-queue-truth.md);
 // i2c-state.ts runs them on immutable values. No model checks i2c yet.
 import type { SharedMem } from '../common/memory.ts';
 import { U32, type IndexArith } from './arith.ts';

@@ -1,5 +1,5 @@
 // The network queue on immutable values: a thin adapter that runs the operations of net.ts (the
-// one definition, docs/adr/011-one-queue-truth.md) on a plain in-object memory holding one queue
+// one definition, docs/adr/013-one-queue-truth.md) on a plain in-object memory holding one queue
 // state, and reads the state back. Used by the refinement tests and the abstraction function.
 import { assert } from '../common/assert.ts';
 import { u16 } from '../common/int.ts';

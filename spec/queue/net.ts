@@ -3,7 +3,7 @@
 // descriptors `{u64 io_or_offset; u16 len; u8 oid:6}`. Capacity lives in the private handle only
 // (§2 "Capacity is not stored in shared memory").
 //
-// Three layers, each written once (docs/adr/011-one-queue-truth.md):
+// Three layers, each written once (docs/adr/013-one-queue-truth.md):
 //   - index predicates (`netFullOf` …) over `IndexArith`: evaluated on numbers here and on Z3
 //     terms by the proof obligations (proofs/smt);
 //   - one function per library call over `SharedMem`, with the C's loads, stores and fences in

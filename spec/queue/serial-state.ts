@@ -1,5 +1,5 @@
 // The serial queue on immutable values: a thin adapter that runs the operations of serial.ts (the
-// one definition, docs/adr/011-one-queue-truth.md) on a plain in-object memory holding the queue
+// one definition, docs/adr/013-one-queue-truth.md) on a plain in-object memory holding the queue
 // MR and its data region. Used by the refinement tests and the abstraction function.
 import { assert } from '../common/assert.ts';
 import type { AbstractQueue } from './abstract.ts';

@@ -5,7 +5,7 @@
 // operations are written once over `SharedMem` in the C's order of loads, stores and fences
 // (`load_acquire_32` = load then acquire fence; `store_release_32` = release fence then store);
 // the model checker runs them over the model's memory, serial-state.ts over immutable values
-// (docs/adr/011-one-queue-truth.md). A data word holds one character.
+// (docs/adr/013-one-queue-truth.md). A data word holds one character.
 import { assert } from '../common/assert.ts';
 import type { Diagnostic } from '../common/diagnostic.ts';
 import type { SharedMem } from '../common/memory.ts';

@@ -1,6 +1,6 @@
 // A plain in-object memory for one queue, so the value-level API (immutable queue states, used by
 // refinement tests and the abstraction function) runs the very memory operations the model
-// checker runs (docs/adr/011-one-queue-truth.md). Words 0..F-1 hold the queue's index and flag
+// checker runs (docs/adr/013-one-queue-truth.md). Words 0..F-1 hold the queue's index and flag
 // fields, words F..F+capacity-1 its slots. A slot word holds a *handle* to an item (like a pointer
 // to a record): the operations only copy slot words, never look into them, so a record type of
 // any shape (a net descriptor, a blk request, a serial byte) travels through word memory intact.

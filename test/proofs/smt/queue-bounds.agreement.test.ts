@@ -1,7 +1,7 @@
 // Every Z3 encoding of a queue operation in proofs/smt/queue-bounds.ts agrees with the spec's
 // operation (spec/queue, run on a plain memory) on many concrete states, including states at the
 // u16 and u32 wraps: the guard is true exactly when the spec operation proceeds, and the update
-// writes exactly the indices the spec operation stores (docs/adr/012-z3-tied-to-spec.md).
+// writes exactly the indices the spec operation stores (docs/adr/014-z3-tied-to-spec.md).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bvArith } from '../../../proofs/smt/arith.ts';
