@@ -120,7 +120,7 @@ const TINY = ['--max-states', '200', '--quiet', '--format', 'json', '--out', out
 
 describe('sddf mc: progress (CLI.md: on a TTY only, on stderr, --quiet silences it)', () => {
   // 154 588 states: over the engine's report cadence of 2^17 expansions, whatever the clock says.
-  const LONG = ['spsc', '--bound', 'capacity=6', '--bound', 'items=90', '--format', 'json'];
+  const LONG = ['spsc-pml', '--bound', 'capacity=6', '--bound', 'items=90', '--format', 'json'];
 
   it('a long run on a TTY shows states, depth, states/s and elapsed time, off stdout', async () => {
     const io = captureIo({ tty: true });
