@@ -9,8 +9,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSystemFile } from '../impl/sdf/index.ts';
 import { runAudit } from '../impl/report/audit.ts';
-import { auditToJson } from '../spec/system/audit/render/json.ts';
-import { auditToSarif } from '../spec/system/audit/render/sarif.ts';
+import { auditToJson } from '../impl/report/audit/json.ts';
+import { auditToSarif } from '../impl/report/audit/sarif.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../shared/fixtures/sdf');
 const WARM_RUNS = 100;

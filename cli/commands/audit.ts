@@ -8,15 +8,11 @@ import { writeFileSync } from 'node:fs';
 import { relative, sep, isAbsolute } from 'node:path';
 import type { Command } from 'commander';
 import { formatDiagnostic } from '../../spec/common/diagnostic.ts';
-import { auditToDot } from '../../spec/system/audit/render/dot.ts';
-import { auditToJson } from '../../spec/system/audit/render/json.ts';
-import {
-  outcomeFails,
-  type AuditOutcome,
-  type FailOn,
-} from '../../spec/system/audit/render/outcome.ts';
-import { auditToSarif } from '../../spec/system/audit/render/sarif.ts';
-import { auditToText } from '../../spec/system/audit/render/text.ts';
+import { auditToDot } from '../../impl/report/audit/dot.ts';
+import { auditToJson } from '../../impl/report/audit/json.ts';
+import { outcomeFails, type AuditOutcome, type FailOn } from '../../spec/system/audit/outcome.ts';
+import { auditToSarif } from '../../impl/report/audit/sarif.ts';
+import { auditToText } from '../../impl/report/audit/text.ts';
 import { assert } from '../../spec/common/assert.ts';
 import { isolationByGraphSearch, type FlowGraph } from '../../spec/system/audit/flow.ts';
 import { proveIsolation, releaseZ3 } from '../../proofs/smt/isolation.ts';

@@ -3,11 +3,12 @@
 // audit, and return the outcome the renderers take. Unreadable or malformed input (file missing,
 // XML not well-formed, a bad roles file) is returned as located diagnostics: the CLI exits 2.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { Diagnostic } from '../../spec/common/diagnostic.ts';
 import { auditSystem } from '../../spec/system/audit/index.ts';
-import type { AuditOutcome } from '../../spec/system/audit/render/outcome.ts';
-import { checkRolesAgainstModel, parseRolesFile, type RolesFile } from '../../spec/system/roles.ts';
+import type { AuditOutcome } from '../../spec/system/audit/outcome.ts';
+import type { RolesFile } from '../../spec/system/roles/vocabulary.ts';
+import { checkRolesAgainstModel, readRolesFile } from '../audit/roles-file.ts';
 import { parseSystemFile, SDF_CODES, type DialectChoice } from '../sdf/index.ts';
 import { builtInSystemPath } from '../systems/index.ts';
 
@@ -44,7 +45,7 @@ export function runAudit(opts: RunAuditOptions): RunAuditResult {
   }
   let roles: RolesFile | undefined;
   if (opts.rolesPath !== undefined) {
-    const read = readRoles(opts.rolesPath);
+    const read = readRolesFile(opts.rolesPath);
     if (!read.ok) return { ok: false, unreadable: read.errors };
     const unknown = checkRolesAgainstModel(read.roles, model);
     if (unknown.length > 0) return { ok: false, unreadable: unknown };
@@ -61,25 +62,4 @@ export function runAudit(opts: RunAuditOptions): RunAuditResult {
       report,
     },
   };
-}
-
-function readRoles(
-  path: string,
-):
-  | { readonly ok: true; readonly roles: RolesFile }
-  | { readonly ok: false; readonly errors: readonly Diagnostic[] } {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    return {
-      ok: false,
-      errors: [{ code: 'ROLES', message: `could not read roles file: ${why}`, file: path }],
-    };
-  }
-  const parsed = parseRolesFile(text, path);
-  return parsed.roles === undefined
-    ? { ok: false, errors: parsed.errors }
-    : { ok: true, roles: parsed.roles };
 }

@@ -3,7 +3,7 @@
 // the detail line gives the counts. Unreadable input is an `error` verdict, not an exception.
 import { formatDiagnostic } from '../../../spec/common/diagnostic.ts';
 import { countBySeverity } from '../../../spec/system/audit/index.ts';
-import { outcomeFails } from '../../../spec/system/audit/render/outcome.ts';
+import { outcomeFails } from '../../../spec/system/audit/outcome.ts';
 import { runAudit } from '../../../impl/report/audit.ts';
 import type { CheckResult, Stage } from '../check.ts';
 

@@ -13,8 +13,8 @@
 // Unclassified PDs forward (conservative: isolation must not depend on an inference gap).
 
 import { assert } from '../../common/assert.ts';
-import type { Roles } from '../roles.ts';
-import { roleTier } from '../roles.ts';
+import type { Roles } from '../roles/vocabulary.ts';
+import { roleTier } from '../roles/vocabulary.ts';
 import type { AuditFacts } from './facts.ts';
 
 export interface FlowGraph {

@@ -3,7 +3,8 @@
 
 import { assert } from '../../common/assert.ts';
 import type { Perms, SystemModel } from '../model.ts';
-import { inferRoles, roleTier, type Roles, type RolesFile } from '../roles.ts';
+import { inferRoles } from '../roles/infer.ts';
+import { roleTier, type Roles, type RolesFile } from '../roles/vocabulary.ts';
 import { computeFacts, type AuditFacts } from './facts.ts';
 import type { FlowGraph } from './flow.ts';
 import { runRules } from './rules.ts';

@@ -6,7 +6,7 @@
 
 import { assert } from '../../common/assert.ts';
 import type { Mapping, SourceLocation } from '../model.ts';
-import { DATA_KINDS, roleTier, type MrKind, type PdRole, type Roles } from '../roles.ts';
+import { DATA_KINDS, roleTier, type MrKind, type PdRole, type Roles } from '../roles/vocabulary.ts';
 import type { AuditFacts, MapRef } from './facts.ts';
 import { holdersOf } from './facts.ts';
 import {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { auditSystem } from '../../../../spec/system/audit/index.ts';
 import type { RuleId } from '../../../../spec/system/audit/rules-meta.ts';
-import { parseRolesFile } from '../../../../spec/system/roles.ts';
+import { parseRolesFile } from '../../../../impl/audit/roles-file.ts';
 import { sys, type SysSpec } from './build.ts';
 
 function fired(

@@ -4,9 +4,9 @@
 // map points PD → MR, a readable map MR → PD (both: two-headed); channels are dashed PD — PD
 // lines, a ppcall a solid arrow caller → callee.
 
-import { roleTier, type RoleTier } from '../../roles.ts';
-import type { Finding } from '../rules-meta.ts';
-import type { AuditReport } from '../index.ts';
+import { roleTier, type RoleTier } from '../../../spec/system/roles/vocabulary.ts';
+import type { Finding } from '../../../spec/system/audit/rules-meta.ts';
+import type { AuditReport } from '../../../spec/system/audit/index.ts';
 
 function esc(s: string): string {
   return s.replaceAll('\\', '\\\\').replaceAll('"', '\\"');

@@ -1,9 +1,9 @@
 // What every renderer gets: the audit report (when there is a model to audit) plus the Microkit
-// validation errors of the SDF front end (CLI.md `errors`), independent of how they were read.
+// validation errors of the SDF front end (CLI.md `errors`), and the exit rule over them. Pure.
 
-import type { Diagnostic } from '../../../common/diagnostic.ts';
-import type { Dialect } from '../../model.ts';
-import type { AuditReport } from '../index.ts';
+import type { Diagnostic } from '../../common/diagnostic.ts';
+import type { Dialect } from '../model.ts';
+import type { AuditReport } from './index.ts';
 
 export interface AuditOutcome {
   /** The .system file as the user named it. */

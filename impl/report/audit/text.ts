@@ -2,9 +2,13 @@
 // findings grouped by PD (`file:line:column: severity LPnnn message`), shared writable regions
 // outside the I/O pattern, and a one-line summary.
 
-import { countBySeverity } from '../index.ts';
-import type { Finding, Severity } from '../rules-meta.ts';
-import { UNCLASSIFIED, outcomeFails, type AuditOutcome } from './outcome.ts';
+import { countBySeverity } from '../../../spec/system/audit/index.ts';
+import type { Finding, Severity } from '../../../spec/system/audit/rules-meta.ts';
+import {
+  UNCLASSIFIED,
+  outcomeFails,
+  type AuditOutcome,
+} from '../../../spec/system/audit/outcome.ts';
 
 export interface TextStyle {
   readonly paint: (colour: 'red' | 'green' | 'yellow' | 'dim', text: string) => string;

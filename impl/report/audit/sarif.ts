@@ -7,9 +7,14 @@
 // shows up in code scanning. Typed with @types/sarif; validated against the 2.1.0 schema in tests.
 
 import type * as Sarif from 'sarif';
-import { assert } from '../../../common/assert.ts';
-import { RULES, RULE_IDS, type Finding, type Severity } from '../rules-meta.ts';
-import type { AuditOutcome } from './outcome.ts';
+import { assert } from '../../../spec/common/assert.ts';
+import {
+  RULES,
+  RULE_IDS,
+  type Finding,
+  type Severity,
+} from '../../../spec/system/audit/rules-meta.ts';
+import type { AuditOutcome } from '../../../spec/system/audit/outcome.ts';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 export const TOOL_NAME = 'sddf-audit';

@@ -1,9 +1,9 @@
 // `--format json` is exactly the CLI.md shape.
 import { describe, expect, it } from 'vitest';
-import { auditToJson } from '../../../../../spec/system/audit/render/json.ts';
-import { auditToText } from '../../../../../spec/system/audit/render/text.ts';
-import { auditToDot } from '../../../../../spec/system/audit/render/dot.ts';
-import { AUDIT_FIXTURES, SHARED_FIXTURES, auditFile } from '../fixtures.ts';
+import { auditToJson } from '../../../../impl/report/audit/json.ts';
+import { auditToText } from '../../../../impl/report/audit/text.ts';
+import { auditToDot } from '../../../../impl/report/audit/dot.ts';
+import { AUDIT_FIXTURES, SHARED_FIXTURES, auditFile } from '../../../spec/system/audit/fixtures.ts';
 
 const ECHO = `${SHARED_FIXTURES}/sddf_echo_server_qemu_virt_aarch64.system`;
 

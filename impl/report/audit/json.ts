@@ -4,9 +4,9 @@
 // An unclassified PD or MR shows as "unclassified" (and has an LP000 note).
 // A validation error without a position (rare: e.g. "at least one protection domain") gets 0:0.
 
-import { assert } from '../../../common/assert.ts';
-import type { RuleId, Severity } from '../rules-meta.ts';
-import { UNCLASSIFIED, type AuditOutcome } from './outcome.ts';
+import { assert } from '../../../spec/common/assert.ts';
+import type { RuleId, Severity } from '../../../spec/system/audit/rules-meta.ts';
+import { UNCLASSIFIED, type AuditOutcome } from '../../../spec/system/audit/outcome.ts';
 
 export interface AuditJson {
   readonly file: string;

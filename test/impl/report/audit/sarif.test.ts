@@ -6,10 +6,15 @@ import { readFileSync } from 'node:fs';
 import AjvDraft04 from 'ajv-draft-04';
 import type * as Sarif from 'sarif';
 import { describe, expect, it } from 'vitest';
-import { RULE_IDS } from '../../../../../spec/system/audit/rules-meta.ts';
-import { auditToSarif } from '../../../../../spec/system/audit/render/sarif.ts';
-import type { AuditOutcome } from '../../../../../spec/system/audit/render/outcome.ts';
-import { AUDIT_FIXTURES, SHARED_FIXTURES, auditFile, systemFiles } from '../fixtures.ts';
+import { RULE_IDS } from '../../../../spec/system/audit/rules-meta.ts';
+import { auditToSarif } from '../../../../impl/report/audit/sarif.ts';
+import type { AuditOutcome } from '../../../../spec/system/audit/outcome.ts';
+import {
+  AUDIT_FIXTURES,
+  SHARED_FIXTURES,
+  auditFile,
+  systemFiles,
+} from '../../../spec/system/audit/fixtures.ts';
 
 const require = createRequire(import.meta.url);
 const schemaPath = require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json');
