@@ -26,6 +26,8 @@ const TIER_FILL: Readonly<Record<RoleTier | 'unclassified', string>> = {
   virt: '#e4f5d9',
   copier: '#eaf7e1',
   client: '#fff5d6',
+  server: '#e4f5d9',
+  bench: '#eeeeee',
   vmm: '#efe3f7',
   vm: '#efe3f7',
   other: '#eeeeee',

@@ -1,24 +1,26 @@
-// Role inference (least-privilege-policy.md "Roles"). Inference order, exactly as the policy says:
+// Role inference (least-privilege-policy.md "Roles"; issue #10 "roles from structure first"):
 //   1. the roles file (`--roles roles.json`) overrides everything;
-//   2. structure (a PD with an IRQ that maps an MR with phys_addr uncached is a driver; an MR
-//      mapped rw into exactly two PDs of adjacent roles is a queue);
-//   3. naming conventions of hand-written sDDF systems and of sdfgen (./naming.ts).
-// Where structure says "shared by two adjacent PDs" but the name says "data", the name decides
-// between queue and data (structure gives the shape, naming the content; docs/adr/006-auditor.md).
-// Whatever stays unclassified is reported (LP000) and no role-dependent rule fires on it.
-// Pure: the model (and optionally a parsed roles file) in, roles out.
+//   2. structure: a PD hosting a VM is a `vmm`; a driver holds a device's IRQ and maps its
+//      registers (or, for a device without an IRQ, is the only PD that maps them); a virtualiser
+//      shares a queue-shaped region with a driver and serves someone else; a copier sits between a
+//      virtualiser and one client; a client is what talks to a virtualiser, copier or server, or
+//      PP-calls a driver (the timer pattern);
+//   3. names of program images and memory regions as a second signal: a device class, rx/tx,
+//      copier vs client where the topology is symmetric, LionsOS file-system servers and the
+//      benchmark harness (known roles). A PD's own name is never read, so renaming PDs cannot
+//      change a role (a property test checks this).
+// Every role carries its reason. Whatever stays unclassified is reported (LP000). Pure.
 
 import { assert } from '../../common/assert.ts';
 import type { SystemModel } from '../model.ts';
 import { computeFacts, type AuditFacts } from '../audit/facts.ts';
+import { inferMrKinds } from './kinds.ts';
 import { classFromTokens, has, nameTokens } from './naming.ts';
+import { neighbours, topologyOf, type Topology } from './topology.ts';
 import {
-  DATA_KINDS,
   roleClass,
   roleTier,
   type DeviceClass,
-  type MrKind,
-  type MrKindInfo,
   type PdRole,
   type PdRoleInfo,
   type RoleTier,
@@ -27,348 +29,320 @@ import {
 } from './vocabulary.ts';
 
 /** Preference when a client talks to several subsystems: the data-carrying one names it. */
-const CLIENT_CLASS_ORDER: readonly DeviceClass[] = ['net', 'blk', 'gpu', 'i2c', 'serial', 'timer'];
+export const CLIENT_CLASS_ORDER: readonly DeviceClass[] = [
+  'net',
+  'blk',
+  'gpu',
+  'i2c',
+  'serial',
+  'timer',
+  'device',
+];
 
 export function inferRoles(model: SystemModel, file?: RolesFile, facts?: AuditFacts): Roles {
   const f = facts ?? computeFacts(model);
-  const pds = inferPdRoles(f, file);
-  const mrs = inferMrKinds(f, pds, file);
+  const t = topologyOf(f);
+  const pds = inferPdRoles(t, file);
+  const mrs = inferMrKinds(t, pds, file);
   // Names are unique in a valid model; a partial model may repeat one (one entry per name then).
-  assert(pds.size <= model.pds.length + vmCount(model), 'at most one role per PD and VM');
+  assert(pds.size <= model.pds.length + t.vmmOf.size, 'at most one role per PD and VM');
   assert(mrs.size === f.mrByName.size, 'one kind per MR name');
   return { pds, mrs };
 }
 
-function vmCount(model: SystemModel): number {
-  return model.pds.filter((p) => p.virtualMachine !== undefined).length;
-}
-
-function inferPdRoles(f: AuditFacts, file: RolesFile | undefined): Map<string, PdRoleInfo> {
-  const out = new Map<string, PdRoleInfo>();
-  const model = f.model;
-  // 1. the roles file
-  for (const pd of model.pds) {
-    const given = file?.pds.get(pd.name);
-    if (given !== undefined)
-      out.set(pd.name, { role: given.value, source: 'roles file', reason: 'roles file' });
-  }
-  // 2. structure: drivers, VMMs; 3. naming
-  for (const pd of model.pds) {
-    if (out.has(pd.name)) continue;
-    const tokens = [...nameTokens(pd.name), ...nameTokens(basename(pd.programImage))];
-    const deviceMaps = pd.maps.filter((m) => {
-      const mr = f.mrByName.get(m.mr);
-      return mr?.physAddr !== undefined && !m.cached;
-    });
-    if (pd.virtualMachine !== undefined) {
-      out.set(pd.name, { role: 'vmm', source: 'structure', reason: 'hosts a virtual machine' });
-    } else if (pd.irqs.length > 0 && deviceMaps.length > 0) {
-      const cls =
-        classFromTokens(tokens) ?? classFromTokens(deviceMaps.flatMap((m) => nameTokens(m.mr)));
-      if (cls !== undefined) {
-        const why = `has an IRQ and maps device MR '${deviceMaps[0]?.mr}' uncached`;
-        out.set(pd.name, { role: `${cls}.driver`, source: 'structure', reason: why });
-      }
-    }
-    if (out.has(pd.name)) continue;
-    const named = roleFromNaming(tokens, pd.irqs.length > 0);
-    if (named !== undefined)
-      out.set(pd.name, { role: named.role, source: 'naming', reason: named.reason });
-  }
-  // Virtualisers named `virt_rx`/`virt_tx` without a class take the class of their driver.
-  for (const pd of model.pds) {
-    const info = out.get(pd.name);
-    if (info?.reason !== 'name says net virt_rx' && info?.reason !== 'name says net virt_tx')
-      continue;
-    const tokens = [...nameTokens(pd.name), ...nameTokens(basename(pd.programImage))];
-    if (
-      classFromTokens(tokens) === undefined &&
-      peerClass(f, out, pd.name, ['driver']) === 'serial'
-    ) {
-      const role = info.role === 'net.virt_rx' ? 'serial.virt_rx' : 'serial.virt_tx';
-      out.set(pd.name, {
-        role,
-        source: 'naming',
-        reason: `name says ${role}; class from its driver`,
-      });
-    }
-  }
-  // Structure: a PD that talks to a virtualiser, copier or driver and is none of those is a client.
-  for (const pd of model.pds) {
-    const info = out.get(pd.name);
-    const clientByName = info?.reason === CLIENT_BY_NAME;
-    if (info !== undefined && !clientByName) continue;
-    const cls = peerClass(f, out, pd.name, ['virt', 'copier', 'driver']);
-    if (cls !== undefined) {
-      const why = clientByName
-        ? 'client by name; class from the server it talks to'
-        : `talks to a ${cls} server`;
-      out.set(pd.name, {
-        role: `${cls}.client`,
-        source: clientByName ? 'naming' : 'structure',
-        reason: why,
-      });
-    } else if (clientByName) {
-      out.delete(pd.name);
-    }
-  }
-  for (const pd of model.pds) {
-    if (!out.has(pd.name))
-      out.set(pd.name, { reason: 'no IRQ, no recognised name, not connected to an I/O server' });
-    const vm = pd.virtualMachine;
-    if (vm !== undefined) {
-      const given = file?.pds.get(vm.name);
-      out.set(
-        vm.name,
-        given !== undefined
-          ? { role: given.value, source: 'roles file', reason: 'roles file' }
-          : { role: 'vm', source: 'structure', reason: `virtual machine of ${pd.name}` },
-      );
-    }
-  }
-  return out;
-}
-
-const CLIENT_BY_NAME = 'client by name';
+type Out = Map<string, PdRoleInfo>;
 
 function basename(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
 }
 
-function roleFromNaming(
-  tokens: readonly string[],
-  hasIrq: boolean,
-): { role: PdRole; reason: string } | undefined {
-  const cls = classFromTokens(tokens);
-  if (has(tokens, 'copy', 'copier')) return { role: 'net.copier', reason: 'name says copier' };
-  if (has(tokens, 'vmm')) return { role: 'vmm', reason: 'name says vmm' };
-  if (has(tokens, 'virt', 'mux', 'vswitch', 'virtualiser', 'virtualizer')) {
-    const rx = has(tokens, 'rx');
-    const tx = has(tokens, 'tx');
-    if (rx !== tx && (cls === 'serial' || cls === 'net' || cls === undefined)) {
-      const c = cls ?? 'net';
-      return {
-        role: `${c}.virt_${rx ? 'rx' : 'tx'}` as PdRole,
-        reason: `name says ${c} virt_${rx ? 'rx' : 'tx'}`,
-      };
-    }
-    if (cls !== undefined) return { role: `${cls}.virt`, reason: `name says ${cls} virtualiser` };
-    return undefined;
-  }
-  if (cls !== undefined && (has(tokens, 'driver', 'drv') || hasIrq)) {
-    // A PD named after a device class that owns an IRQ (`uart`, `timer`, `eth`) is its driver.
-    return { role: `${cls}.driver`, reason: `name says ${cls} driver` };
-  }
-  if (has(tokens, 'client', 'cli', 'app', 'lwip', 'echo')) {
-    // Class decided from what it talks to (below); `other` marks "client by name" until then.
-    return { role: 'other', reason: CLIENT_BY_NAME };
-  }
-  return undefined;
+/** Words of a PD's program image (never of its name: see the header). */
+function imageWords(t: Topology, pd: string): string[] {
+  return nameTokens(basename(t.facts.pdByName.get(pd)?.programImage ?? ''));
 }
 
-/** Class of the I/O server a PD talks to (channel or shared MR), preferring data-carrying classes. */
-function peerClass(
-  f: AuditFacts,
-  roles: ReadonlyMap<string, PdRoleInfo>,
-  pd: string,
-  tiers: readonly RoleTier[],
-): DeviceClass | undefined {
-  const peers = new Set([...(f.channelPeers.get(pd) ?? []), ...(f.memoryPeers.get(pd) ?? [])]);
-  const found = new Set<DeviceClass>();
-  for (const p of peers) {
-    const role = roles.get(p)?.role;
-    if (role === undefined || !tiers.includes(roleTier(role))) continue;
-    const cls = roleClass(role);
-    if (cls !== undefined) found.add(cls);
-  }
-  return CLIENT_CLASS_ORDER.find((c) => found.has(c));
+function tierOf(out: Out, name: string): RoleTier | undefined {
+  const role = out.get(name)?.role;
+  return role === undefined ? undefined : roleTier(role);
 }
 
-// --- memory regions --------------------------------------------------------------------------
-
-const RING_WORDS = ['ring', 'rings', 'metadata', 'headers', 'descriptors', 'desc', 'descriptor'];
-const QUEUE_WORDS = [
-  'queue',
-  'free',
-  'active',
-  'request',
-  'response',
-  'req',
-  'resp',
-  'events',
-  'command',
-  'completion',
-];
-const DATA_WORDS = ['data', 'buffer', 'buffers', 'dma', 'share'];
-const MMIO_WORDS = ['regs', 'registers', 'mmio', 'reg'];
-
-function inferMrKinds(
-  f: AuditFacts,
-  pds: ReadonlyMap<string, PdRoleInfo>,
-  file: RolesFile | undefined,
-): Map<string, MrKindInfo> {
-  const out = new Map<string, MrKindInfo>();
-  for (const mr of f.model.memoryRegions) {
-    const given = file?.mrs.get(mr.name);
+function inferPdRoles(t: Topology, file: RolesFile | undefined): Out {
+  const out: Out = new Map();
+  const pds = [...t.facts.pdByName.keys()];
+  for (const name of [...pds, ...t.vmmOf.keys()]) {
+    const given = file?.pds.get(name);
     if (given !== undefined) {
-      const base = { kind: given.value, source: 'roles file' as const, reason: 'roles file' };
-      out.set(mr.name, given.owner !== undefined ? { ...base, owner: given.owner } : base);
-      continue;
+      out.set(name, { role: given.value, source: 'roles file', reason: 'roles file' });
     }
-    const info = classifyMr(f, pds, mr.name);
-    const owner =
-      info.kind !== undefined && ownedKind(info.kind) ? ownerOf(f, pds, mr.name) : undefined;
-    out.set(mr.name, owner !== undefined ? { ...info, owner } : info);
+  }
+  const open = (): string[] => pds.filter((p) => !out.has(p));
+  virtualMachines(t, out);
+  bench(t, out, open());
+  drivers(t, out, open());
+  virtualisers(t, out, open());
+  copiers(t, out, open());
+  fileSystemServers(t, out, open());
+  driverVms(t, out);
+  clients(t, out, [...open(), ...[...t.vmOf.keys()].filter((p) => out.get(p)?.role === 'vmm')]);
+  for (const p of open()) {
+    out.set(p, {
+      reason: 'holds no IRQ or device registers and talks to no virtualiser, copier or server',
+    });
   }
   return out;
 }
 
-/** Kinds a single client can own (LP006): its data, its queues, its config (`other`: gpu data). */
-function ownedKind(kind: MrKind): boolean {
-  if (kind === 'net.rx_dma_data') return false; // the device's, shared by design (LP007 instead)
-  return DATA_KINDS.has(kind) || ['queue', 'blk.storage_info', 'config', 'other'].includes(kind);
-}
-
-function classifyMr(f: AuditFacts, pds: ReadonlyMap<string, PdRoleInfo>, name: string): MrKindInfo {
-  const mr = f.mrByName.get(name);
-  assert(mr !== undefined, () => `MR ${name} is declared`);
-  const refs = f.mapsOf.get(name) ?? [];
-  const tokens = nameTokens(name);
-  const roleOf = (holder: string): PdRole | undefined => pds.get(holder)?.role;
-  const tiers = refs.map((r) => {
-    const role = roleOf(r.holder);
-    return role === undefined ? undefined : roleTier(role);
-  });
-  const holders = [...new Set(refs.map((r) => r.holder))];
-  const onlyDrivers = refs.length > 0 && tiers.every((t) => t === 'driver');
-  const s = (kind: MrKind, reason: string): MrKindInfo => ({ kind, source: 'structure', reason });
-  const n = (kind: MrKind, reason: string): MrKindInfo => ({ kind, source: 'naming', reason });
-
-  const inGuest = refs.some((r) => r.inVm || roleOf(r.holder) === 'vmm');
-  if (inGuest && has(tokens, 'guest') && has(tokens, 'ram')) {
-    return s('guest_ram', 'guest RAM mapped into a VM or its VMM');
-  }
-  const uncachedInDriver = refs.some((r, i) => !r.map.cached && tiers[i] === 'driver');
-  if (mr.physAddr !== undefined && (uncachedInDriver || has(tokens, ...MMIO_WORDS))) {
-    if (has(tokens, ...RING_WORDS)) return n('hw_ring', 'device DMA memory named as a ring');
-    if (!has(tokens, ...DATA_WORDS, ...QUEUE_WORDS)) {
-      return s('mmio', 'phys_addr, mapped uncached into a driver (device registers)');
+/** A PD hosting a `<virtual_machine>` is its VMM; the VM itself is a `vm` (structure). */
+function virtualMachines(t: Topology, out: Out): void {
+  for (const [pd, vm] of t.vmOf) {
+    if (!out.has(pd)) out.set(pd, { role: 'vmm', source: 'structure', reason: `hosts VM '${vm}'` });
+    if (!out.has(vm)) {
+      out.set(vm, { role: 'vm', source: 'structure', reason: `virtual machine of ${pd}` });
     }
   }
-  if (has(tokens, ...RING_WORDS) && (refs.length === 0 || onlyDrivers)) {
-    return n('hw_ring', 'name says hardware ring');
+}
+
+/** The benchmark harness of the sDDF examples (benchmark.elf, idle.elf): a known role. */
+function bench(t: Topology, out: Out, open: readonly string[]): void {
+  for (const p of open) {
+    const w = imageWords(t, p);
+    if (!has(w, 'bench', 'benchmark', 'idle')) continue;
+    out.set(p, {
+      role: 'bench',
+      source: 'naming',
+      reason: `benchmark harness (program image ${basename(t.facts.pdByName.get(p)?.programImage ?? '')})`,
+    });
   }
-  if (onlyDrivers && refs.every((r) => !r.map.cached) && !has(tokens, ...QUEUE_WORDS)) {
-    return s('hw_ring', 'mapped uncached into its driver only (device metadata, D2)');
+}
+
+/** Device class of a driver: its image's words, else the device regions only it maps, else any. */
+function driverClass(t: Topology, pd: string, devices: readonly string[]): DeviceClass {
+  const own = devices.filter((mr) => t.holders(mr).length === 1);
+  return (
+    classFromTokens(imageWords(t, pd)) ??
+    classFromTokens(own.flatMap(nameTokens)) ??
+    classFromTokens(devices.flatMap(nameTokens)) ??
+    'device'
+  );
+}
+
+function drivers(t: Topology, out: Out, open: readonly string[]): void {
+  for (const p of open) {
+    const pd = t.facts.pdByName.get(p);
+    if (pd === undefined) continue;
+    const devices = [...new Set(pd.maps.map((m) => m.mr).filter((mr) => t.isPhys(mr)))];
+    const regs = devices.filter((mr) => t.registerLike(mr));
+    const sole = regs.find((mr) => t.holders(mr).length === 1);
+    const ports = (pd.ioports ?? []).length > 0;
+    let reason: string | undefined;
+    if (pd.irqs.length > 0 && devices.length > 0) {
+      const shown = regs[0] ?? devices[0];
+      reason = `holds IRQ ${pd.irqs[0]?.irq} and maps device region '${shown}' (phys_addr)`;
+    } else if (pd.irqs.length > 0) {
+      // A device without memory-mapped registers (the Arm generic timer: system registers).
+      reason = `holds IRQ ${pd.irqs[0]?.irq} (a device without mapped registers)`;
+    } else if (sole !== undefined) {
+      reason = `the only PD mapping device registers '${sole}' (a device without an IRQ here)`;
+    } else if (ports) {
+      reason = `holds x86 I/O ports${pd.irqs.length > 0 ? ` and IRQ ${pd.irqs[0]?.irq}` : ''}`;
+    }
+    if (reason !== undefined) {
+      const cls = driverClass(t, p, devices);
+      out.set(p, { role: `${cls}.driver`, source: 'structure', reason });
+      continue;
+    }
+    // Second signal: an image named a driver of a class (`i2c_driver.elf`, `reactor_driver.elf`
+    // with i2c regions), for drivers of devices the description does not map (non-DMA, sdfgen).
+    const w = imageWords(t, p);
+    if (!has(w, 'driver', 'drv')) continue;
+    const cls =
+      classFromTokens(w) ?? classFromTokens(pd.maps.flatMap((m) => nameTokens(m.mr))) ?? 'device';
+    out.set(p, {
+      role: `${cls}.driver`,
+      source: 'naming',
+      reason: `program image names a ${cls} driver`,
+    });
   }
-  if (has(tokens, 'storage') && has(tokens, 'info'))
-    return n('blk.storage_info', 'name says storage_info');
-  if (has(tokens, 'config')) return n('config', 'name says config');
-  if (has(tokens, 'guest') && has(tokens, 'ram')) return n('guest_ram', 'name says guest RAM');
-  const dataNamed = has(tokens, ...DATA_WORDS);
-  if (!dataNamed && has(tokens, ...QUEUE_WORDS)) return n('queue', 'name says queue');
-  if (!dataNamed && isStructuralQueue(refs, tiers)) {
-    return s('queue', 'mapped rw into exactly two PDs of adjacent roles');
+}
+
+const VIRT_WORDS = ['virt', 'mux', 'vswitch', 'virtualiser', 'virtualizer'];
+
+/** rx/tx of a net or serial virtualiser: its image's words, else those of its driver regions. */
+function direction(t: Topology, p: string, driver: string | undefined): 'rx' | 'tx' | undefined {
+  const from = (w: readonly string[]): 'rx' | 'tx' | undefined =>
+    has(w, 'rx') !== has(w, 'tx') ? (has(w, 'rx') ? 'rx' : 'tx') : undefined;
+  const own = from(imageWords(t, p));
+  if (own !== undefined || driver === undefined) return own;
+  const shared = [...t.facts.mapsOf]
+    .filter(([, refs]) => refs.some((r) => r.holder === p) && refs.some((r) => r.holder === driver))
+    .flatMap(([mr]) => nameTokens(mr));
+  return from(shared);
+}
+
+function virtRole(cls: DeviceClass, dir: 'rx' | 'tx' | undefined): PdRole {
+  if ((cls === 'net' || cls === 'serial') && dir !== undefined) return `${cls}.virt_${dir}`;
+  return `${cls}.virt`;
+}
+
+/**
+ * Structure: a PD that shares a pairwise region with a driver and is connected to someone who is
+ * not a driver serves that someone. An I²C client also shares its data with the driver (D7): of
+ * two such PDs, the one that PP-calls the other (or whose image names a client) is the client.
+ * Second signal: an image named a virtualiser.
+ */
+function virtualisers(t: Topology, out: Out, open: readonly string[]): void {
+  const candidates = open.filter((p) => {
+    if (has(imageWords(t, p), 'copy', 'copier')) return false;
+    const driver = [...(t.pairs.get(p) ?? [])].find((q) => tierOf(out, q) === 'driver');
+    if (driver === undefined) return has(imageWords(t, p), ...VIRT_WORDS);
+    return [...neighbours(t, p)].some((q) => q !== driver && tierOf(out, q) !== 'driver');
+  });
+  const calls = (p: string, q: string): boolean => t.calls.get(p)?.has(q) === true;
+  for (const p of candidates) {
+    const w = imageWords(t, p);
+    const named = has(w, ...VIRT_WORDS);
+    if (!named && (has(w, 'client', 'app') || candidates.some((q) => q !== p && calls(p, q)))) {
+      continue;
+    }
+    const driver = [...(t.pairs.get(p) ?? [])].find((q) => tierOf(out, q) === 'driver');
+    const dRole = driver === undefined ? undefined : out.get(driver)?.role;
+    const cls =
+      (dRole === undefined ? undefined : roleClass(dRole)) ?? classFromTokens(w) ?? 'device';
+    out.set(p, {
+      role: virtRole(cls, direction(t, p, driver)),
+      source: driver !== undefined ? 'structure' : 'naming',
+      reason:
+        driver !== undefined
+          ? `shares a queue region with driver '${driver}' and serves other PDs`
+          : 'program image names a virtualiser',
+    });
   }
-  if (dataNamed) {
-    const data = dataKind(
-      refs.map((r) => roleOf(r.holder)),
-      tokens,
+}
+
+/**
+ * A VM (and its VMM) that shares queue regions with a virtualiser or a file-system server that has
+ * no driver of its own, and has a device — registers passed through to the guest, IRQs its VMM
+ * takes, or a VMM image named a driver — sits in the driver's place. The GIC virtual CPU
+ * interface every guest maps is not a device (lionsos.md §3).
+ */
+function driverVms(t: Topology, out: Out): void {
+  for (const [vm, vmm] of t.vmmOf) {
+    // Only a server with no driver of its own: else the VM is on its client side.
+    const virt = [...(t.pairs.get(vm) ?? []), ...(t.pairs.get(vmm) ?? [])].find(
+      (q) =>
+        (tierOf(out, q) === 'virt' || tierOf(out, q) === 'server') &&
+        ![...(t.pairs.get(q) ?? [])].some((d) => tierOf(out, d) === 'driver'),
     );
-    if (data !== undefined) return data;
+    if (virt === undefined) continue;
+    const vmInfo = out.get(vm);
+    const vmmInfo = out.get(vmm);
+    if (vmInfo?.role !== 'vm' || vmmInfo?.role !== 'vmm' || vmInfo.source === 'roles file')
+      continue;
+    // The driver side of the virtualiser: the VM maps device memory or the VMM takes IRQs.
+    const vmMaps = t.facts.pdByName.get(vmm)?.virtualMachine?.maps ?? [];
+    const passThrough = vmMaps.some(
+      (m) => t.registerLike(m.mr) && !has(nameTokens(m.mr), 'gic', 'vcpu', 'vgic'),
+    );
+    const irqs = (t.facts.pdByName.get(vmm)?.irqs ?? []).length > 0;
+    const named = has(imageWords(t, vmm), 'driver', 'drv');
+    if (!passThrough && !irqs && !named) continue;
+    const how = passThrough
+      ? 'has devices passed through'
+      : irqs
+        ? 'its VMM takes device IRQs'
+        : 'its VMM image names a driver';
+    const why = `a driver VM: shares queue regions with '${virt}' and ${how}`;
+    out.set(vm, { ...vmInfo, acts: 'driver', reason: `${vmInfo.reason}; ${why}` });
+    out.set(vmm, { ...vmmInfo, acts: 'driver', reason: `${vmmInfo.reason}; ${why}` });
   }
-  if (holders.length === 1) return s('private', `mapped into ${holders[0]} only`);
-  return { reason: 'no structural or naming rule applies' };
 }
 
-const ADJACENT: readonly (readonly [RoleTier, RoleTier])[] = [
-  ['driver', 'virt'],
-  ['virt', 'copier'],
-  ['copier', 'client'],
-  ['virt', 'client'],
-];
-
-function isStructuralQueue(
-  refs: readonly {
-    readonly holder: string;
-    readonly map: { readonly perms: { r: boolean; w: boolean } };
-  }[],
-  tiers: readonly (RoleTier | undefined)[],
-): boolean {
-  const holders = [...new Set(refs.map((r) => r.holder))];
-  if (holders.length !== 2 || !refs.every((r) => r.map.perms.r && r.map.perms.w)) return false;
-  const t0 = tiers[refs.findIndex((r) => r.holder === holders[0])];
-  const t1 = tiers[refs.findIndex((r) => r.holder === holders[1])];
-  return ADJACENT.some(([a, b]) => (t0 === a && t1 === b) || (t0 === b && t1 === a));
+/**
+ * A copier sits between a net virtualiser and one client. The topology is symmetric with a
+ * client that has its own Tx virtualiser (each has one virt and one other neighbour), so: an image
+ * named a copier, or the structural tie-break of hand-written systems — it maps the region it
+ * shares with the virtualiser read-only (the Rx DMA data; a client writes its Tx data).
+ */
+function copiers(t: Topology, out: Out, open: readonly string[]): void {
+  for (const p of open) {
+    const virts = [...(t.pairs.get(p) ?? [])].filter((q) =>
+      out.get(q)?.role?.startsWith('net.virt'),
+    );
+    const all = [...neighbours(t, p)];
+    const others = all.filter((q) => !virts.includes(q));
+    const named = has(imageWords(t, p), 'copy', 'copier');
+    const shape =
+      virts.length === 1 && others.length === 1 && tierOf(out, others[0] ?? '') !== 'driver';
+    if (!(named && virts.length > 0) && !(shape && readOnlyTowards(t, p, virts[0] ?? ''))) continue;
+    out.set(p, {
+      role: 'net.copier',
+      source: named ? 'naming' : 'structure',
+      reason: named
+        ? `program image names a copier; shares queues with '${virts[0]}'`
+        : `sits between virtualiser '${virts[0]}' and '${others[0]}', reading the data it shares with the virtualiser`,
+    });
+  }
 }
 
-function dataKind(
-  roles: readonly (PdRole | undefined)[],
-  tokens: readonly string[],
-): MrKindInfo | undefined {
-  const known = roles.filter((r): r is PdRole => r !== undefined);
-  const servers = known.filter((r) => roleTier(r) !== 'client');
-  const cls =
-    CLIENT_CLASS_ORDER.find((c) => servers.some((r) => roleClass(r) === c)) ??
-    classFromTokens(tokens) ??
-    CLIENT_CLASS_ORDER.find((c) => known.some((r) => roleClass(r) === c));
-  const st = (kind: MrKind, reason: string): MrKindInfo => ({ kind, source: 'structure', reason });
-  switch (cls) {
-    case 'net': {
-      if (has(tokens, 'tx') || (known.includes('net.virt_tx') && !has(tokens, 'rx'))) {
-        return st('net.tx_data', 'net data region shared with net virt_tx');
-      }
-      const device = has(tokens, 'device') || known.includes('net.virt_rx');
-      const clientSuffix = has(tokens, 'cli', 'client');
-      if (device && !(clientSuffix && !known.includes('net.virt_rx'))) {
-        return st('net.rx_dma_data', 'net Rx data region of the device (mapped by virt_rx)');
-      }
-      return st('net.client_rx_data', "a client's Rx data region (filled by its copier)");
+function readOnlyTowards(t: Topology, p: string, virt: string): boolean {
+  const shared = [...t.facts.mapsOf.values()].filter(
+    (refs) => refs.some((r) => r.holder === p) && refs.some((r) => r.holder === virt),
+  );
+  return shared.some((refs) => refs.every((r) => !r.map.perms.w));
+}
+
+/** LionsOS file-system servers (FAT, NFS; lionsos.md §2): known by their program images. */
+function fileSystemServers(t: Topology, out: Out, open: readonly string[]): void {
+  for (const p of open) {
+    const w = imageWords(t, p);
+    if (!has(w, 'fat', 'fatfs', 'nfs', 'fs', 'vfs', 'vmfs')) continue;
+    if (neighbours(t, p).size === 0) continue;
+    out.set(p, {
+      role: 'fs.server',
+      source: 'naming',
+      reason: 'LionsOS file-system server (program image); serves command/completion queues',
+    });
+  }
+}
+
+/** Class of the servers a PD talks to, preferring data-carrying classes. */
+function serverClass(t: Topology, out: Out, p: string): DeviceClass | 'fs' | undefined {
+  const found = new Set<DeviceClass | 'fs'>();
+  for (const q of neighbours(t, p)) {
+    const role = out.get(q)?.role;
+    if (role === undefined) continue;
+    const tier = roleTier(role);
+    if (tier === 'server') found.add('fs');
+    if (tier !== 'virt' && tier !== 'copier') continue;
+    const cls = roleClass(role);
+    if (cls !== undefined) found.add(cls);
+  }
+  for (const q of t.calls.get(p) ?? []) {
+    const role = out.get(q)?.role;
+    if (role !== undefined && roleTier(role) === 'driver') found.add(roleClass(role) ?? 'device');
+  }
+  const data = CLIENT_CLASS_ORDER.slice(0, 2).find((c) => found.has(c));
+  if (data !== undefined) return data;
+  if (found.has('fs')) return 'fs';
+  return CLIENT_CLASS_ORDER.find((c) => found.has(c));
+}
+
+/** What talks to a virtualiser, copier or server, or PP-calls a driver, is its client. */
+function clients(t: Topology, out: Out, candidates: readonly string[]): void {
+  for (const p of candidates) {
+    const cls = serverClass(t, out, p);
+    if (cls === undefined) continue;
+    const info = out.get(p);
+    const why =
+      cls === 'fs'
+        ? 'talks to a file-system server'
+        : `talks to a ${cls} ${[...(t.calls.get(p) ?? [])].some((q) => tierOf(out, q) === 'driver') && ![...neighbours(t, p)].some((q) => tierOf(out, q) === 'virt' || tierOf(out, q) === 'copier') ? 'driver through protected calls' : 'virtualiser or copier'}`;
+    if (info?.role === 'vmm') {
+      if (info.acts === undefined)
+        out.set(p, { ...info, acts: 'client', reason: `${info.reason}; ${why} (for its guest)` });
+      continue;
     }
-    case 'blk':
-      return st('blk.data', 'blk data region');
-    case 'serial':
-      return st('serial.data', 'serial data region');
-    case 'i2c':
-      return st('i2c.data', 'i2c data region');
-    case 'gpu':
-    case 'timer':
-      return st('other', `${cls} data region (no dedicated kind in the policy)`);
-    case undefined:
-      return undefined;
-    default:
-      return undefined;
+    const role: PdRole = cls === 'fs' ? 'fs.client' : `${cls}.client`;
+    out.set(p, { role, source: 'structure', reason: why });
   }
-}
-
-/** The client a region belongs to: its only client mapper, else the client its name mentions. */
-function ownerOf(
-  f: AuditFacts,
-  pds: ReadonlyMap<string, PdRoleInfo>,
-  mr: string,
-): string | undefined {
-  const clients = holdersOfTier(f, pds, mr, 'client');
-  if (clients.length === 1) return clients[0];
-  if (clients.length === 0) return undefined;
-  const lower = mr.toLowerCase();
-  const byName = clients.find((c) => lower.includes(c.toLowerCase()));
-  if (byName !== undefined) return byName;
-  const digits = /cli(?:ent)?_?(\d+)$/.exec(lower)?.[1];
-  const byDigits = digits === undefined ? undefined : clients.find((c) => c.endsWith(digits));
-  // Ambiguous: the first client to map it is taken as its owner (the report says so).
-  return byDigits ?? clients[0];
-}
-
-export function holdersOfTier(
-  f: AuditFacts,
-  pds: ReadonlyMap<string, PdRoleInfo>,
-  mr: string,
-  tier: RoleTier,
-): string[] {
-  const refs = f.mapsOf.get(mr) ?? [];
-  const holders = [...new Set(refs.map((r) => r.holder))];
-  return holders.filter((h) => {
-    const role = pds.get(h)?.role;
-    return role !== undefined && roleTier(role) === tier;
-  });
 }

@@ -1,6 +1,8 @@
 // Naming conventions of hand-written sDDF systems and of sdfgen (microkit-sdf.md §2.2 sdfgen
 // names; §3.2 hand-written fixtures): a name split into words, and the device class its words
-// name. A second signal only: structure decides first (./infer.ts).
+// name. A second signal only: structure decides first (./infer.ts), and only the names of memory
+// regions and program images are read — never a PD's own name, so that renaming PDs cannot change
+// a role (issue #10).
 
 import type { DeviceClass } from './vocabulary.ts';
 
@@ -30,14 +32,34 @@ const CLASS_TOKENS: readonly (readonly [DeviceClass, readonly string[]])[] = [
       'vswitch',
       'genet',
       'dwmac',
-      'imx',
     ],
   ],
   ['blk', ['blk', 'block', 'mmc', 'sdhc', 'usdhc', 'nvme', 'disk', 'storage']],
   ['serial', ['serial', 'uart', 'pl011', 'console', 'tty']],
   ['i2c', ['i2c']],
   ['gpu', ['gpu', 'display', 'hdmi']],
-  ['timer', ['timer', 'clock', 'gpt']],
+  ['timer', ['timer', 'gpt', 'hpet']],
+  [
+    'device',
+    [
+      'gpio',
+      'pinctrl',
+      'iomuxc',
+      'clk',
+      'pwm',
+      'usb',
+      'xhci',
+      'pcie',
+      'pci',
+      'snd',
+      'sound',
+      'audio',
+      'reset',
+      'resets',
+      'thermal',
+      'spi',
+    ],
+  ],
 ];
 
 export function classFromTokens(tokens: readonly string[]): DeviceClass | undefined {

@@ -6,7 +6,12 @@
 import { assert } from '../../common/assert.ts';
 import type { SourceLocation } from '../model.ts';
 
-export const DEVICE_CLASSES = ['net', 'blk', 'serial', 'i2c', 'gpu', 'timer'] as const;
+/**
+ * Device classes of the policy, plus `device`: a class it has no rules of its own for (GPIO,
+ * clocks, pin control, PWM, USB, PCIe, sound, …), so that their drivers, virtualisers and clients
+ * still get a tier (issue #10: PDs that stayed unclassified got no rule at all).
+ */
+export const DEVICE_CLASSES = ['net', 'blk', 'serial', 'i2c', 'gpu', 'timer', 'device'] as const;
 export type DeviceClass = (typeof DEVICE_CLASSES)[number];
 
 export type PdRole =
@@ -18,6 +23,9 @@ export type PdRole =
   | 'serial.virt_tx'
   | 'serial.virt_rx'
   | `${DeviceClass}.client`
+  | 'fs.server'
+  | 'fs.client'
+  | 'bench'
   | 'vmm'
   | 'vm'
   | 'other';
@@ -31,6 +39,9 @@ export const PD_ROLES: readonly PdRole[] = [
   'serial.virt_tx',
   'serial.virt_rx',
   ...DEVICE_CLASSES.map((c) => `${c}.client` as const),
+  'fs.server',
+  'fs.client',
+  'bench',
   'vmm',
   'vm',
   'other',
@@ -47,6 +58,8 @@ export const MR_KINDS = [
   'blk.storage_info',
   'serial.data',
   'i2c.data',
+  'fs.share',
+  'bench.counters',
   'config',
   'guest_ram',
   'private',
@@ -62,6 +75,7 @@ export const DATA_KINDS: ReadonlySet<MrKind> = new Set<MrKind>([
   'blk.data',
   'serial.data',
   'i2c.data',
+  'fs.share',
 ]);
 
 export type RoleSource = 'roles file' | 'structure' | 'naming';
@@ -71,6 +85,12 @@ export interface PdRoleInfo {
   readonly role?: PdRole;
   readonly source?: RoleSource;
   readonly reason: string;
+  /**
+   * A `vmm` or `vm` that also takes part in an I/O subsystem: `client` (a VMM that is an sDDF
+   * client for its guest's virtio devices) or `driver` (a driver VM and its VMM). LP011 treats the
+   * first as a client endpoint and the second as a mediator.
+   */
+  readonly acts?: 'client' | 'driver';
 }
 
 export interface MrKindInfo {
@@ -86,11 +106,18 @@ export interface Roles {
   readonly mrs: ReadonlyMap<string, MrKindInfo>;
 }
 
-/** What a PD role does in the I/O chain client < copier < virt < driver (D6). */
-export type RoleTier = 'client' | 'copier' | 'virt' | 'driver' | 'vmm' | 'vm' | 'other';
+/**
+ * What a PD role does in the I/O chain client < copier < virt < driver (D6). `server`: a LionsOS
+ * file-system server (it mediates between its clients' queues and a block or network client of its
+ * own); `bench`: the benchmark harness (bench, benchIdle), outside the I/O chain by design.
+ */
+export type RoleTier =
+  'client' | 'copier' | 'virt' | 'driver' | 'server' | 'bench' | 'vmm' | 'vm' | 'other';
 
 export function roleTier(role: PdRole): RoleTier {
-  if (role === 'vmm' || role === 'vm' || role === 'other') return role;
+  if (role === 'vmm' || role === 'vm' || role === 'other' || role === 'bench') return role;
+  if (role === 'fs.server') return 'server';
+  if (role === 'fs.client') return 'client';
   if (role === 'net.copier') return 'copier';
   if (role.endsWith('.driver')) return 'driver';
   if (role.endsWith('.client')) return 'client';

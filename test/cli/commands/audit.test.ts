@@ -19,15 +19,16 @@ async function run(...args: string[]): Promise<{ status: number; out: string; er
 describe('sddf audit exit status', () => {
   it('0: a clean system, and one with only warnings and notes', async () => {
     expect((await run(`${FIX}/base.system`)).status).toBe(0);
-    const echo = await run(ECHO);
-    expect(echo.status).toBe(0);
-    expect(echo.out).toMatch(/LP009/);
+    expect((await run(ECHO)).status).toBe(0);
+    const warned = await run(`${FIX}/lp009-bad.system`);
+    expect(warned.status).toBe(0);
+    expect(warned.out).toMatch(/warning LP009/);
     expect((await run('echo_server')).status).toBe(0);
   });
 
   it('--fail-on moves the threshold: warnings fail with --fail-on warning, nothing with none', async () => {
-    expect((await run(ECHO, '--fail-on', 'warning')).status).toBe(1);
-    expect((await run(ECHO, '--fail-on', 'error')).status).toBe(0);
+    expect((await run(`${FIX}/lp009-bad.system`, '--fail-on', 'warning')).status).toBe(1);
+    expect((await run(`${FIX}/lp009-bad.system`, '--fail-on', 'error')).status).toBe(0);
     expect((await run(`${FIX}/lp001-bad.system`, '--fail-on', 'none')).status).toBe(0);
     expect((await run(`${FIX}/invalid/invalid-priority.system`, '--fail-on', 'none')).status).toBe(
       1,

@@ -13,10 +13,11 @@ function rolesOf(file: string): Record<string, string> {
 }
 
 describe('role inference on the shared fixtures', () => {
-  it('echo server: drivers by structure, virtualisers and copiers by name, clients by what they talk to', () => {
+  it('echo server: drivers and virtualisers by structure, copiers by image, clients by what they talk to', () => {
     expect(rolesOf('sddf_echo_server_qemu_virt_aarch64.system')).toEqual({
-      bench: 'serial.client',
-      benchIdle: 'unclassified',
+      // The benchmark harness (benchmark.elf, idle.elf) is a known role (issue #10).
+      bench: 'bench',
+      benchIdle: 'bench',
       client0: 'net.client',
       client1: 'net.client',
       copy0: 'net.copier',
@@ -46,7 +47,9 @@ describe('role inference on the shared fixtures', () => {
       kind: 'serial.data',
       owner: 'client0',
     });
-    expect(r.mrs.get('cyclecounters')?.kind).toBeUndefined();
+    expect(r.mrs.get('cyclecounters')?.kind).toBe('bench.counters');
+    expect(r.pds.get('net_virt_rx')).toMatchObject({ source: 'structure' });
+    expect(r.pds.get('net_virt_rx')?.reason).toMatch(/shares a queue region with driver 'eth'/);
   });
 
   it('blk, i2c, gpu, serial, timer: classes from names and structure', () => {
