@@ -7,9 +7,10 @@ import { existsSync } from 'node:fs';
 import type { Diagnostic } from '../../spec/common/diagnostic.ts';
 import { auditSystem } from '../../spec/system/audit/index.ts';
 import type { AuditOutcome } from '../../spec/system/audit/outcome.ts';
+import type { Arch, MicrokitVersion } from '../../spec/system/model.ts';
 import type { RolesFile } from '../../spec/system/roles/vocabulary.ts';
 import { checkRolesAgainstModel, readRolesFile } from '../audit/roles-file.ts';
-import { parseSystemFile, SDF_CODES, type DialectChoice } from '../sdf/index.ts';
+import { parseSystemFile, SDF_CODES, type DialectChoice, type KernelConfig } from '../sdf/index.ts';
 import { builtInSystemPath } from '../systems/index.ts';
 
 export interface RunAuditOptions {
@@ -18,6 +19,10 @@ export interface RunAuditOptions {
   readonly dialect?: DialectChoice;
   readonly rolesPath?: string;
   readonly firstError?: boolean;
+  /** Read as this Microkit release / architecture (default: detected). */
+  readonly microkit?: MicrokitVersion;
+  readonly arch?: Arch;
+  readonly kernel?: KernelConfig;
 }
 
 export type RunAuditResult =
@@ -25,7 +30,11 @@ export type RunAuditResult =
   | { readonly ok: false; readonly unreadable: readonly Diagnostic[] };
 
 /** SDF codes that mean "could not read it at all" (exit 2) rather than "invalid system" (exit 1). */
-const UNREADABLE_CODES: ReadonlySet<string> = new Set([SDF_CODES.io, SDF_CODES.xml]);
+export const UNREADABLE_CODES: ReadonlySet<string> = new Set([
+  SDF_CODES.io,
+  SDF_CODES.xml,
+  SDF_CODES.template,
+]);
 
 export function resolveSystemPath(system: string): string {
   if (existsSync(system)) return system;
@@ -37,6 +46,9 @@ export function runAudit(opts: RunAuditOptions): RunAuditResult {
   const parsed = parseSystemFile(file, {
     ...(opts.dialect !== undefined ? { dialect: opts.dialect } : {}),
     ...(opts.firstError === true ? { firstError: true } : {}),
+    ...(opts.microkit !== undefined ? { microkit: opts.microkit } : {}),
+    ...(opts.arch !== undefined ? { arch: opts.arch } : {}),
+    ...(opts.kernel !== undefined ? { kernel: opts.kernel } : {}),
   });
   const unreadable = parsed.errors.filter((e) => UNREADABLE_CODES.has(e.code));
   const model = parsed.model ?? parsed.partialModel;
@@ -58,7 +70,10 @@ export function runAudit(opts: RunAuditOptions): RunAuditResult {
       file,
       ...(parsed.dialect !== undefined ? { dialect: parsed.dialect } : {}),
       dialectReason: parsed.dialectReason,
+      ...(parsed.microkit !== undefined ? { microkit: parsed.microkit } : {}),
+      ...(parsed.targetReason !== undefined ? { targetReason: parsed.targetReason } : {}),
       errors: parsed.errors,
+      warnings: parsed.warnings,
       report,
     },
   };
