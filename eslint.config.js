@@ -49,4 +49,10 @@ export default tseslint.config(
   layer(['impl/**/*.ts'], ['proofs', 'traces', 'cli']),
   layer(['proofs/**/*.ts'], ['impl', 'traces', 'cli']),
   layer(['traces/**/*.ts'], ['proofs', 'cli']),
+  // api/: the library's task functions (check, model checking with traces, replay, mutants) and
+  // public entry points; it may use every layer but the command line (docs/adr/011-library.md).
+  layer(['api/**/*.ts'], ['cli']),
+  // examples/ are user code: they import the public entry points (`sddf-model/mc`…), never the
+  // folders behind them (docs/writing-a-model.md).
+  layer(['examples/**/*.ts'], ['spec', 'impl', 'proofs', 'traces', 'api', 'cli']),
 );

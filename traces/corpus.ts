@@ -13,6 +13,11 @@ export const CORPUS_DIR = fileURLToPath(new URL('./corpus/', import.meta.url));
 
 const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/i;
 
+/** True when `name` can be part of a trace file name (a model name or a bug id). */
+export function isSafeTraceName(name: string): boolean {
+  return NAME_PATTERN.test(name);
+}
+
 /** `<model>[-<bug>].itf.json`: the file name `sddf mc` writes a counterexample to. */
 export function traceFileName(model: string, bug?: string): string {
   assert(NAME_PATTERN.test(model), `model name '${model}' is not a safe file name`);

@@ -2,7 +2,8 @@
 // counterexamples as `.itf.json`, read them back with located errors, validate them against the
 // JSON Schema of the reference (./itf.schema.json) with ajv.
 // Trace `#meta` carries the model, its options (bug, memory model, bounds), the verdict and the
-// property; each state's `#meta` carries its index, the action that led to it, the PD, the memory
+// property, the module of a user's model (`sddf mc --model FILE`) and the seed of a random walk;
+// each state's `#meta` carries its index, the action that led to it, the PD, the memory
 // event and the queue touched (issue #3 part 5).
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
@@ -30,12 +31,19 @@ export interface TraceMeta {
   readonly 'format-description': string;
   readonly source: 'sddf-model';
   readonly model: string;
+  /**
+   * The module a user's model came from (`sddf mc --model FILE`): a path relative to the trace
+   * file's own folder (`/`-separated), or absolute. Absent for the built-in models.
+   */
+  readonly module?: string;
   readonly options: TraceOptions;
   readonly verdict: string;
   readonly property?: string;
   readonly message?: string;
   readonly search?: string;
   readonly minimised?: boolean;
+  /** Random walks: the seed that replays this walk alone (`--search random --seed N --runs 1`). */
+  readonly seed?: number;
   /** Name of the closing action of a lasso (last state → states[loop]). */
   readonly loopAction?: string;
 }
@@ -103,6 +111,8 @@ export interface ToItfOptions {
   readonly message?: string;
   readonly search?: string;
   readonly minimised?: boolean;
+  readonly module?: string;
+  readonly seed?: number;
 }
 
 /** Converts an engine trace to ITF; every state carries its step's action, PD and memory event. */
@@ -123,12 +133,14 @@ export function toItfTrace(ts: TransitionSystem, trace: TraceData, o: ToItfOptio
     'format-description': FORMAT_DESCRIPTION,
     source: 'sddf-model',
     model: ts.name,
+    ...(o.module !== undefined ? { module: o.module } : {}),
     options: o.options,
     verdict: o.verdict,
     ...(o.property !== undefined ? { property: o.property } : {}),
     ...(o.message !== undefined ? { message: o.message } : {}),
     ...(o.search !== undefined ? { search: o.search } : {}),
     ...(o.minimised !== undefined ? { minimised: o.minimised } : {}),
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
     ...(loopAction !== undefined ? { loopAction } : {}),
   };
   return {
@@ -250,6 +262,20 @@ export function jsonErrorOffset(text: string): number {
   }
 }
 
+/**
+ * JSON.parse's message without the excerpt of the input it quotes (`, "…" is not valid JSON`) and
+ * with control characters escaped: the location says where, the text need not be repeated.
+ */
+function quietJsonMessage(msg: string): string {
+  const withoutExcerpt = msg.replace(/, ".*" is not valid JSON$/s, '');
+  const cut = withoutExcerpt.split('\n')[0] ?? withoutExcerpt;
+  return cut.replace(
+    // eslint-disable-next-line no-control-regex -- escaping control characters is the point
+    /[\u0000-\u001f\u007f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 function bad(file: string, message: string, at?: { line: number; column: number }): UserError {
   return new UserError({ code: 'ITF', message, file, ...(at ?? {}) });
 }
@@ -260,6 +286,17 @@ function bad(file: string, message: string, at?: { line: number; column: number 
  * variable → the same.
  */
 export function parseItf(text: string, file: string): ItfTrace {
+  // A binary file (an image, a pcap) read as UTF-8 has NULs or replacement characters: say so,
+  // and never echo its bytes to the terminal (issue #8).
+  // eslint-disable-next-line no-control-regex -- a NUL is what marks a binary file
+  const binaryAt = text.search(/[\u0000\ufffd]/);
+  if (binaryAt >= 0) {
+    throw bad(
+      file,
+      'not JSON: the file is binary, not text (an ITF trace is a JSON text file)',
+      lineColumn(text, binaryAt),
+    );
+  }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -268,7 +305,7 @@ export function parseItf(text: string, file: string): ItfTrace {
     // Node 20's messages do not always carry a position: find it ourselves.
     const offset = jsonErrorOffset(text);
     const at = offset >= 0 ? lineColumn(text, offset) : undefined;
-    throw bad(file, `not JSON: ${msg.split('\n')[0]}`, at);
+    throw bad(file, `not JSON: ${quietJsonMessage(msg)}`, at);
   }
   const errors = validate(doc);
   if (errors.length > 0) {

@@ -6,7 +6,7 @@
 import { assert } from '../spec/common/assert.ts';
 import type { State, TransitionSystem } from '../spec/common/transition.ts';
 import type { TraceData } from './itf.ts';
-import { NO_LOST_WAKEUP, successorsOf } from './replay.ts';
+import { modelSuccessorsOf, NO_LOST_WAKEUP, successorsOf } from './replay.ts';
 
 /** Bound on re-executions, so minimising a long trace always ends. */
 const DEFAULT_MAX_TESTS = 20_000;
@@ -37,21 +37,22 @@ function violationIndex(ts: TransitionSystem, states: readonly State[], property
 }
 
 /**
- * Runs `names` from the first initial state; stops at the first violation of `property`.
- * Returns the run up to and including that state, or null (an action not enabled, or no violation).
+ * Runs `names` from `from` (default: the first initial state); stops at the first violation of
+ * `property`. Returns the run up to and including that state, or null (an action not enabled, or
+ * no violation).
  */
 export function runToViolation(
   ts: TransitionSystem,
   names: readonly string[],
   property: string,
+  from: State | undefined = ts.initialStates()[0],
 ): TraceData | null {
-  const init = ts.initialStates()[0];
-  assert(init !== undefined, `model ${ts.name} has no initial state`);
-  const states: State[] = [init];
+  assert(from !== undefined, `model ${ts.name} has no initial state`);
+  const states: State[] = [from];
   const actions: number[] = [];
   if (violationIndex(ts, states, property) === 0) return { states, actions };
   for (const name of names) {
-    const next = successorsOf(ts, states[states.length - 1]!).find(
+    const next = modelSuccessorsOf(ts, states[states.length - 1]!).find(
       (x) => ts.actions[x.action]!.name === name,
     );
     if (next === undefined) return null;
@@ -72,11 +73,13 @@ export function minimise(
   const maxTests = opts.maxTests ?? DEFAULT_MAX_TESTS;
   let tests = 0;
   const names = trace.actions.map((a) => ts.actions[a]!.name);
-  let best = runToViolation(ts, names, property);
+  // From the trace's own initial state: a model may have several.
+  const from = trace.states[0];
+  let best = runToViolation(ts, names, property, from);
   assert(best !== null, `the trace to minimise does not violate ${property} when replayed`);
   const test = (candidate: readonly string[]): boolean => {
     tests++;
-    const run = runToViolation(ts, candidate, property);
+    const run = runToViolation(ts, candidate, property, from);
     if (run === null) return false;
     if (run.actions.length < best!.actions.length) best = run;
     return true;

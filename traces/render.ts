@@ -1,9 +1,11 @@
-// Renderers of an ITF trace (issue #3 part 5), from the trace alone (its `#meta`):
+// Renderers of an ITF trace (issue #3 part 5, issue #8 part 8), from the trace alone:
 //  - text: one line per step, `#i PD action touches`, so an sDDF engineer reads it without a
-//    glossary (ARCHITECTURE.md "The one vocabulary");
-//  - Mermaid sequenceDiagram: PDs as participants; steps addressed to another PD (notify, publish
-//    tail or head) as messages, the others as notes over their PD. GitHub renders it.
-import type { ItfTrace, StateMeta } from './itf.ts';
+//    glossary (ARCHITECTURE.md "The one vocabulary"), and under it the values the step changed
+//    (`active.tail 1→2`), so the reader sees why the step matters, not only its name;
+//  - Mermaid sequenceDiagram: PDs as participants; a step that sends something to another PD
+//    (see `messageTarget`) as a message arrow, the others as notes over their PD. GitHub renders
+//    it.
+import { canonicalJson, type ItfState, type ItfTrace, type StateMeta } from './itf.ts';
 
 function metaOf(trace: ItfTrace, i: number): StateMeta {
   return trace.states[i]?.['#meta'] ?? { index: i };
@@ -27,10 +29,64 @@ function shortAction(m: StateMeta): string {
   return m.pd !== undefined && a.startsWith(`${m.pd}.`) ? a.slice(m.pd.length + 1) : a;
 }
 
-export function renderText(trace: ItfTrace): string {
+/** Longest rendering of one value in a change line; longer ones are cut with `…`. */
+const MAX_VALUE_CHARS = 40;
+
+function show(v: unknown): string {
+  if (v === undefined) return '-';
+  const o = v as Record<string, unknown> | null;
+  if (typeof o === 'object' && o !== null && Object.keys(o).length === 1 && '#bigint' in o) {
+    return String(o['#bigint']);
+  }
+  const text = typeof v === 'string' ? v : JSON.stringify(v);
+  return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS - 1)}…` : text;
+}
+
+/** A plain ITF record (not `#bigint`, `#set`, `#tup`, `#map`): compared field by field. */
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    !Object.keys(v).some((k) => k.startsWith('#'))
+  );
+}
+
+function diffValue(name: string, a: unknown, b: unknown, out: string[]): void {
+  if (canonicalJson(a ?? null) === canonicalJson(b ?? null)) return;
+  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
+    b.forEach((x: unknown, k: number) => diffValue(`${name}[${k}]`, a[k], x, out));
+  } else if (isRecord(a) && isRecord(b)) {
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      diffValue(`${name}.${k}`, a[k], b[k], out);
+    }
+  } else {
+    out.push(`${name} ${show(a)}→${show(b)}`);
+  }
+}
+
+/**
+ * The variables that differ between two states, as `name old→new`; lists of the same length and
+ * records show only their changed elements (`buffers[1] 0→2048`, `producer.pc loop→publish`).
+ */
+export function changedValues(before: ItfState, after: ItfState): string[] {
+  const out: string[] = [];
+  for (const name of Object.keys(after)) {
+    if (name !== '#meta') diffValue(name, before[name], after[name], out);
+  }
+  return out;
+}
+
+export interface TextOptions {
+  /** Show the changed values under each step (default true). */
+  readonly changes?: boolean;
+}
+
+export function renderText(trace: ItfTrace, opts: TextOptions = {}): string {
   const lines = header(trace);
   const n = trace.states.length;
   const width = String(n).length;
+  const pad = ' '.repeat(width + 2);
   for (let i = 0; i < n; i++) {
     const m = metaOf(trace, i);
     const idx = `#${String(i).padStart(width, ' ')}`;
@@ -43,6 +99,10 @@ export function renderText(trace: ItfTrace): string {
     if (m.memory !== undefined) parts.push(`[${m.memory}]`);
     if (trace.loop === i) parts.push('<- loop starts');
     lines.push(parts.join(' '));
+    if (opts.changes !== false) {
+      const changes = changedValues(trace.states[i - 1]!, trace.states[i]!);
+      lines.push(`${pad}${changes.length > 0 ? changes.join(', ') : '(no value changed)'}`);
+    }
   }
   if (trace.loop !== undefined) {
     const closing = trace['#meta']?.loopAction;
@@ -60,15 +120,53 @@ function mermaidText(s: string): string {
   return s.replace(/[;#]/g, ',').replace(/[\r\n]+/g, ' ');
 }
 
+/** Suffix of a PD's Microkit notification word in the runtime models' ITF variables. */
+const NOTIFICATION = '.notification';
+
+/** Bits set in `after` that were clear in `before`, when both are u32 words. */
+function raisesBits(before: unknown, after: unknown): boolean {
+  return typeof before === 'number' && typeof after === 'number' && ((after >>> 0) & ~before) !== 0;
+}
+
+/**
+ * The PD a step sends something to, or undefined. A model may name it (`#meta.peer`, e.g. spsc:
+ * a publish to the queue's consumer); else a step of PD `p` that raises a bit in another PD's
+ * Microkit notification word (`<q>.notification`, the variable proofs/models/runtime.ts gives
+ * every PD) is a notify, deferred notify or IRQ from `p` to `q`.
+ */
+export function messageTarget(
+  trace: ItfTrace,
+  i: number,
+  pds: ReadonlySet<string>,
+): string | undefined {
+  const m = metaOf(trace, i);
+  if (m.peer !== undefined && m.peer !== m.pd) return m.peer;
+  const before = trace.states[i - 1];
+  const after = trace.states[i];
+  if (before === undefined || after === undefined) return undefined;
+  for (const q of pds) {
+    if (q === m.pd) continue;
+    const v = `${q}${NOTIFICATION}`;
+    if (raisesBits(before[v], after[v])) return q;
+  }
+  return undefined;
+}
+
 export function renderMermaid(trace: ItfTrace): string {
   const pds: string[] = [];
   const addPd = (pd: string | undefined): void => {
     if (pd !== undefined && !pds.includes(pd)) pds.push(pd);
   };
-  for (let i = 1; i < trace.states.length; i++) {
-    addPd(metaOf(trace, i).pd);
-    addPd(metaOf(trace, i).peer);
-  }
+  for (let i = 1; i < trace.states.length; i++) addPd(metaOf(trace, i).pd);
+  // A PD that only receives (never steps in this trace) is still a participant.
+  const notified = trace.vars
+    .filter((v) => v.endsWith(NOTIFICATION))
+    .map((v) => v.slice(0, -NOTIFICATION.length));
+  const known = new Set([...pds, ...notified]);
+  const targets = trace.states.map((_, i) =>
+    i === 0 ? undefined : messageTarget(trace, i, known),
+  );
+  for (const t of targets) addPd(t);
   const alias = (pd: string): string => `P${pds.indexOf(pd)}`;
   const out = ['sequenceDiagram'];
   for (const pd of pds) out.push(`  participant ${alias(pd)} as ${mermaidText(pd)}`);
@@ -83,11 +181,9 @@ export function renderMermaid(trace: ItfTrace): string {
     const label = mermaidText(
       `${i} ${shortAction(m)}${m.touches !== undefined ? ` (${m.touches})` : ''}`,
     );
-    if (m.peer !== undefined && m.peer !== m.pd) {
-      out.push(`  ${alias(m.pd)}->>${alias(m.peer)}: ${label}`);
-    } else {
-      out.push(`  Note over ${alias(m.pd)}: ${label}`);
-    }
+    const to = targets[i];
+    if (to !== undefined) out.push(`  ${alias(m.pd)}->>${alias(to)}: ${label}`);
+    else out.push(`  Note over ${alias(m.pd)}: ${label}`);
   }
   if (trace.loop !== undefined && pds.length > 0) {
     const closing = trace['#meta']?.loopAction ?? 'stutter';

@@ -1,7 +1,7 @@
 // Replay an ITF trace on a transition system (issue #3 part 5): from an initial state whose ITF
 // variables equal state 0, take at each step the successor with the step's action name and the
 // same ITF variables. The first step where no such successor exists is the divergence, with what
-// the trace expected and what the model offered. Also: does a replayed trace still show the
+// the trace says and what the spec model offers there (named `trace` and `spec`, issue #8). Also: does a replayed trace still show the
 // violation its `#meta` names (the corpus regression check)?
 import { assert } from '../spec/common/assert.ts';
 import type { ItfValue, State, TransitionSystem } from '../spec/common/transition.ts';
@@ -11,9 +11,11 @@ export interface Divergence {
   /** Index of the trace state that could not be reproduced (states.length: the loop closing). */
   readonly step: number;
   readonly reason: string;
-  readonly expected: ItfState | string;
-  readonly found: readonly (Record<string, ItfValue> | string)[];
-  /** Variables in which the first found state differs from the expected one. */
+  /** What the trace has at this step: its state, or the action it names. */
+  readonly trace: ItfState | string;
+  /** What the spec model offers instead: the states its step reaches, or the actions enabled. */
+  readonly spec: readonly (Record<string, ItfValue> | string)[];
+  /** Variables in which the spec's first state differs from the trace's. */
   readonly differs?: readonly string[];
 }
 
@@ -29,10 +31,20 @@ interface Succ {
   readonly state: State;
 }
 
+/** Every successor the step rules give, inside the state constraint or not. */
 export function successorsOf(ts: TransitionSystem, s: State): Succ[] {
   const out: Succ[] = [];
   ts.successors(s, (action, next) => out.push({ action, state: next.slice() }));
   return out;
+}
+
+/**
+ * The successors that are part of the model: those inside its state constraint
+ * (TransitionSystem.constraint), which a trace of the model never leaves.
+ */
+export function modelSuccessorsOf(ts: TransitionSystem, s: State): Succ[] {
+  const all = successorsOf(ts, s);
+  return ts.constraint === undefined ? all : all.filter((x) => ts.constraint!(x.state));
 }
 
 function withoutMeta(s: ItfState): ItfState {
@@ -60,9 +72,9 @@ export function replayItf(ts: TransitionSystem, itf: ItfTrace): ReplayResult {
       prefix: prefix(),
       divergence: {
         step: 0,
-        reason: 'state 0 is not an initial state of the model',
-        expected: withoutMeta(first),
-        found: ts.initialStates().map((s) => ts.toItf(s)),
+        reason: "the trace's state 0 is not an initial state of the spec",
+        trace: withoutMeta(first),
+        spec: ts.initialStates().map((s) => ts.toItf(s)),
       },
     };
   }
@@ -70,7 +82,7 @@ export function replayItf(ts: TransitionSystem, itf: ItfTrace): ReplayResult {
   for (let i = 1; i < itf.states.length; i++) {
     const want = itf.states[i]!;
     const name = want['#meta']?.action;
-    const succ = successorsOf(ts, states[i - 1]!);
+    const succ = modelSuccessorsOf(ts, states[i - 1]!);
     const named = succ.filter((x) => ts.actions[x.action]!.name === name);
     const hit = named.find((x) => stateKey(ts.toItf(x.state)) === stateKey(want));
     if (hit === undefined) {
@@ -85,15 +97,15 @@ export function replayItf(ts: TransitionSystem, itf: ItfTrace): ReplayResult {
                 reason:
                   name === undefined
                     ? 'the state has no #meta.action'
-                    : `action ${name} is not enabled`,
-                expected: name ?? '(none)',
-                found: enabled.length > 0 ? enabled : ['(no step enabled)'],
+                    : `the trace's action ${name} is not enabled in the spec`,
+                trace: name ?? '(none)',
+                spec: enabled.length > 0 ? enabled : ['(no step enabled)'],
               }
             : {
                 step: i,
-                reason: `action ${name} leads to a different state`,
-                expected: withoutMeta(want),
-                found: named.slice(0, MAX_FOUND_LISTED).map((x) => ts.toItf(x.state)),
+                reason: `the spec's ${name} leads to a different state than the trace's`,
+                trace: withoutMeta(want),
+                spec: named.slice(0, MAX_FOUND_LISTED).map((x) => ts.toItf(x.state)),
                 differs: differingVars(want, ts.toItf(named[0]!.state)),
               },
       };
@@ -113,7 +125,7 @@ function closeLoop(
 ): ReplayResult {
   if (itf.loop === undefined) return { ok: true, trace: { states, actions } };
   const last = states[states.length - 1]!;
-  const succ = successorsOf(ts, last);
+  const succ = modelSuccessorsOf(ts, last);
   const loopName = itf['#meta']?.loopAction;
   const prefix = { states, actions };
   if (loopName === undefined) {
@@ -123,9 +135,9 @@ function closeLoop(
       prefix,
       divergence: {
         step: states.length,
-        reason: 'a stutter loop needs a last state with no enabled step',
-        expected: '(no step enabled)',
-        found: [...new Set(succ.map((x) => ts.actions[x.action]!.name))],
+        reason: "the trace's stutter loop needs a last state where the spec enables no step",
+        trace: '(no step enabled)',
+        spec: [...new Set(succ.map((x) => ts.actions[x.action]!.name))],
       },
     };
   }
@@ -141,9 +153,9 @@ function closeLoop(
     prefix,
     divergence: {
       step: states.length,
-      reason: `the loop does not close: ${loopName} from the last state does not reach state ${itf.loop}`,
-      expected: loopName,
-      found: [...new Set(succ.map((x) => ts.actions[x.action]!.name))],
+      reason: `the trace's loop does not close: the spec's ${loopName} from the last state does not reach state ${itf.loop}`,
+      trace: loopName,
+      spec: [...new Set(succ.map((x) => ts.actions[x.action]!.name))],
     },
   };
 }

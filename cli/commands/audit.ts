@@ -8,7 +8,7 @@
 // located on stderr. A corpus exits with its worst file's status.
 import { statSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { formatDiagnostic } from '../../spec/common/diagnostic.ts';
+import { formatDiagnostic, UserError } from '../../spec/common/diagnostic.ts';
 import { auditToDot } from '../../impl/report/audit/dot.ts';
 import { auditToJson, corpusToJson } from '../../impl/report/audit/json.ts';
 import { outcomeFails, type AuditOutcome, type FailOn } from '../../spec/system/audit/outcome.ts';
@@ -16,10 +16,8 @@ import { auditToSarif } from '../../impl/report/audit/sarif.ts';
 import { auditToText, corpusToText } from '../../impl/report/audit/text.ts';
 import { assert } from '../../spec/common/assert.ts';
 import { isolationByGraphSearch, type FlowGraph } from '../../spec/system/audit/flow.ts';
-import { proveIsolation, releaseZ3 } from '../../proofs/smt/isolation.ts';
 import { runAudit, type RunAuditOptions } from '../../impl/report/audit.ts';
 import { auditCorpus, corpusExit } from '../../impl/audit/corpus.ts';
-import { renderSvg } from '../../impl/report/svg.ts';
 import type { DialectChoice } from '../../impl/sdf/index.ts';
 import {
   ARCHES,
@@ -102,9 +100,9 @@ export function registerAudit(program: Command, io: Io, setStatus: SetStatus): v
         ...(o.roles !== undefined ? { rolesPath: o.roles } : {}),
       });
       if (!result.ok) {
-        for (const d of result.unreadable) io.err(`sddf audit: ${formatDiagnostic(d)}`);
-        setStatus(EXIT_CANNOT_RUN);
-        return;
+        // Exit 2 through cli/main.ts: every diagnostic on stderr, one JSON error under --format json.
+        const [first, ...rest] = result.unreadable;
+        throw new UserError(first ?? { code: 'SDF_IO', file, message: 'cannot read' }, rest);
       }
       await render(io, result.outcome, format, o.sarifBase ?? '.');
       if (o.prove === true && result.outcome.report !== undefined) {
@@ -178,6 +176,8 @@ function corpus(
 
 /** LP011 by Z3, checked against the graph search the findings came from (a mismatch is our bug). */
 async function proveAndCompare(flow: FlowGraph): Promise<string> {
+  // Z3 loads only for --prove (docs/adr/001: a command loads only what it needs).
+  const { proveIsolation, releaseZ3 } = await import('../../proofs/smt/isolation.ts');
   const proof = await proveIsolation(flow);
   await releaseZ3();
   const search = isolationByGraphSearch(flow);
@@ -243,7 +243,7 @@ async function render(
       io.out(dotOf(outcome));
       return;
     case 'svg':
-      io.out(await renderSvg(dotOf(outcome)));
+      io.out(await (await import('../../impl/report/svg.ts')).renderSvg(dotOf(outcome)));
       return;
     default: {
       const never: never = format;
@@ -258,5 +258,6 @@ function dotOf(outcome: AuditOutcome): string {
 }
 
 async function writeSvg(outcome: AuditOutcome, path: string): Promise<void> {
+  const { renderSvg } = await import('../../impl/report/svg.ts');
   writeFileSync(path, await renderSvg(dotOf(outcome)));
 }

@@ -1,21 +1,10 @@
-// `sddf mc`: model checking (contract: ../shared/CLI.md). Thin: parses arguments, builds the model
-// from the registry, runs proofs/mc, minimises and writes the counterexample as ITF, renders.
-// Exit status: 0 holds, 1 violated or incomplete (a bound was hit: not a pass), 2 could not run.
+// `sddf mc`: model checking (contract: ../shared/CLI.md). Thin: parses arguments, loads a user's
+// model module when `--model FILE` is given, calls the library (api/mc.ts: check, minimise,
+// write ITF), renders. Exit status: 0 holds, 1 violated or incomplete (a bound was hit: not a
+// pass), 2 could not run (unknown model, bug or bound; a model module that does not load).
 import type { Command } from 'commander';
-import { checkModel, type McResult, type SearchOrder } from '../../proofs/mc/engine.ts';
-import { simulate } from '../../proofs/mc/simulate.ts';
-import {
-  findModel,
-  listModels,
-  type MemoryModel,
-  type ModelEntry,
-  type ModelOptions,
-} from '../../proofs/models/registry.ts';
-import { boundsProblem } from '../../proofs/models/common.ts';
-import { writeTrace } from '../../traces/corpus.ts';
-import { toItfTrace, type ItfTrace } from '../../traces/itf.ts';
-import { minimise } from '../../traces/minimise.ts';
-import { renderText } from '../../traces/render.ts';
+import type { McRun } from '../../api/mc.ts';
+import type { MemoryModel, ModelEntry, ModelOptions } from '../../proofs/models/types.ts';
 import {
   CliUsageError,
   EXIT_FAILED,
@@ -24,145 +13,14 @@ import {
   parseFormat,
   parseIntOption,
   printJson,
+  progressLine,
   type Io,
 } from '../output.ts';
 import type { SetStatus } from './index.ts';
 
-const MEMORY_MODELS: readonly MemoryModel[] = ['sc', 'tso', 'arm'];
-/** Random simulation defaults: walks, and steps per walk (override with --runs, --max-depth). */
+const MEMORY_MODELS: readonly string[] = ['sc', 'tso', 'arm'];
+/** Random simulation defaults (proofs/mc/run.ts DEFAULT_RUNS), repeated for the help text. */
 const DEFAULT_RUNS = 1000;
-const DEFAULT_RANDOM_STEPS = 1000;
-
-export interface McRunOptions {
-  readonly model: string;
-  readonly bounds?: Readonly<Record<string, number>>;
-  readonly memoryModel?: MemoryModel;
-  readonly bug?: string;
-  /** bfs | dfs (exhaustive) or random (seeded simulation: finds, never proves). */
-  readonly search?: SearchOrder | 'random';
-  readonly seed?: number;
-  readonly runs?: number;
-  readonly por?: boolean;
-  readonly symmetry?: boolean;
-  readonly liveness?: boolean;
-  readonly exact?: boolean;
-  readonly maxStates?: number;
-  readonly maxSeconds?: number;
-  readonly maxDepth?: number;
-  readonly minimise?: boolean;
-  /** Where a counterexample is written; undefined = not written. */
-  readonly outDir?: string;
-  readonly onProgress?: Parameters<typeof checkModel>[1]['onProgress'];
-}
-
-export interface McRun {
-  readonly entry: ModelEntry;
-  readonly options: ModelOptions;
-  readonly search: SearchOrder | 'random';
-  readonly result: McResult;
-  readonly itf?: ItfTrace;
-  readonly tracePath?: string;
-  readonly minimised: boolean;
-  /** Every property the run checked (invariants, the quiescence oracle, the liveness goal). */
-  readonly properties: readonly string[];
-}
-
-/** Unknown model, bug or bound: a usage error (exit 2). */
-export function resolveModel(o: Pick<McRunOptions, 'model' | 'bounds' | 'memoryModel' | 'bug'>): {
-  entry: ModelEntry;
-  options: ModelOptions;
-} {
-  const entry = findModel(o.model);
-  if (entry === undefined) {
-    const names = listModels().map((m) => m.name);
-    throw new CliUsageError(`unknown model '${o.model}' (models: ${names.join(', ')})`);
-  }
-  // A trace's `#meta.options` reaches here unchecked too (sddf replay).
-  if (o.memoryModel !== undefined && !MEMORY_MODELS.includes(o.memoryModel)) {
-    throw new CliUsageError(
-      `memory model must be one of ${MEMORY_MODELS.join(', ')} (got '${String(o.memoryModel)}')`,
-    );
-  }
-  // Every bound is checked up front (name, range, constraints between bounds): bad input is exit 2
-  // with a message, never an assert deep inside a build.
-  const problem = boundsProblem(entry, { ...entry.defaultBounds, ...(o.bounds ?? {}) });
-  if (problem !== null) throw new CliUsageError(problem);
-  const bug = o.bug === undefined ? undefined : entry.bugs.find((b) => b.id === o.bug);
-  if (o.bug !== undefined && bug === undefined) {
-    const ids = entry.bugs.map((b) => b.id).join(', ') || 'none';
-    throw new CliUsageError(`model ${entry.name} has no bug variant '${o.bug}' (variants: ${ids})`);
-  }
-  // The variant's own small bounds are part of the options, so what is printed and written to
-  // `#meta.options` is what was checked (the model applies the same bounds again: no change).
-  const options: ModelOptions = {
-    memoryModel: o.memoryModel ?? bug?.memoryModel ?? 'sc',
-    bounds: { ...entry.defaultBounds, ...(bug?.bounds ?? {}), ...(o.bounds ?? {}) },
-    ...(o.bug !== undefined ? { bug: o.bug } : {}),
-  };
-  return { entry, options };
-}
-
-/** Library entry of `sddf mc` (also for the `sddf check` stage): check, minimise, write ITF. */
-export function runModelCheck(o: McRunOptions): McRun {
-  const { entry, options } = resolveModel(o);
-  const ts = entry.build(options);
-  const search = o.search ?? 'bfs';
-  const properties = [
-    ...ts.invariants.map((i) => i.name),
-    ...(ts.quiescentViolation !== undefined ? ['no-lost-wakeup'] : []),
-    ...(o.liveness === true && ts.goal !== undefined
-      ? [`${ts.goalName ?? 'eventually-goal'} (liveness, weak fairness)`]
-      : []),
-  ];
-  const result =
-    search === 'random'
-      ? simulate(ts, {
-          seed: o.seed ?? 1,
-          runs: o.runs ?? DEFAULT_RUNS,
-          maxSteps: o.maxDepth ?? DEFAULT_RANDOM_STEPS,
-        })
-      : checkModel(ts, {
-          search,
-          ...(o.por !== undefined ? { por: o.por } : {}),
-          ...(o.symmetry !== undefined ? { symmetry: o.symmetry } : {}),
-          ...(o.liveness !== undefined ? { liveness: o.liveness } : {}),
-          ...(o.exact !== undefined ? { exact: o.exact } : {}),
-          ...(o.maxStates !== undefined ? { maxStates: o.maxStates } : {}),
-          ...(o.maxSeconds !== undefined ? { maxSeconds: o.maxSeconds } : {}),
-          ...(o.maxDepth !== undefined ? { maxDepth: o.maxDepth } : {}),
-          ...(o.onProgress !== undefined ? { onProgress: o.onProgress } : {}),
-        });
-  if (result.verdict !== 'violated' || result.trace === undefined) {
-    return { entry, options, search, result, minimised: false, properties };
-  }
-  let trace = result.trace;
-  let minimised = false;
-  // BFS traces are already shortest; DFS and random ones shrink by ddmin (lassos kept whole).
-  if ((o.minimise ?? search !== 'bfs') && trace.loop === undefined && result.property) {
-    const shorter = minimise(ts, trace, result.property).trace;
-    trace = { states: [...shorter.states], actions: [...shorter.actions] };
-    minimised = true;
-  }
-  const itf = toItfTrace(ts, trace, {
-    options,
-    verdict: result.verdict,
-    search,
-    minimised,
-    ...(result.property !== undefined ? { property: result.property } : {}),
-    ...(result.message !== undefined ? { message: result.message } : {}),
-  });
-  const tracePath = o.outDir !== undefined ? writeTrace(o.outDir, itf) : undefined;
-  return {
-    entry,
-    options,
-    search,
-    result: { ...result, trace },
-    itf,
-    minimised,
-    properties,
-    ...(tracePath !== undefined ? { tracePath } : {}),
-  };
-}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -193,8 +51,8 @@ function describeOptions(o: ModelOptions): string {
   return parts.join(', ');
 }
 
-function renderList(io: Io, format: string): void {
-  const models = listModels().map((m) => ({
+function renderList(io: Io, format: string, entries: readonly ModelEntry[]): void {
+  const models = entries.map((m) => ({
     name: m.name,
     description: m.description,
     bounds: m.defaultBounds,
@@ -225,49 +83,89 @@ function renderList(io: Io, format: string): void {
   io.out(lines.join('\n'));
 }
 
-function renderRun(io: Io, run: McRun): void {
+function verdictText(io: Io, run: McRun): string {
   const r = run.result;
-  const verdict =
-    r.verdict === 'holds'
-      ? paint(io, 'green', 'holds')
-      : r.verdict === 'violated'
-        ? paint(io, 'red', `violated: ${r.property ?? '?'}`)
-        : paint(
-            io,
-            'yellow',
-            r.incompleteReason === 'simulation'
-              ? 'incomplete (random simulation found nothing; that proves nothing)'
-              : `incomplete (${r.incompleteReason ?? 'bound'} reached)`,
-          );
+  if (r.verdict === 'holds') return paint(io, 'green', 'holds');
+  if (r.verdict === 'violated') return paint(io, 'red', `violated: ${r.property ?? '?'}`);
+  return paint(
+    io,
+    'yellow',
+    r.incompleteReason === 'simulation'
+      ? 'incomplete (random simulation found nothing; that proves nothing)'
+      : `incomplete (${r.incompleteReason ?? 'bound'} reached)`,
+  );
+}
+
+function renderRun(
+  io: Io,
+  run: McRun,
+  renderText: (itf: NonNullable<McRun['itf']>) => string,
+): void {
+  const r = run.result;
   const rate = r.seconds > 0 ? Math.round(r.states / r.seconds) : r.states;
   const lines = [
-    `${run.entry.name} (${describeOptions(run.options)}): ${verdict}`,
+    `${run.entry.name} (${describeOptions(run.options)}): ${verdictText(io, run)}`,
     `  states ${r.states}  transitions ${r.transitions}  depth ${r.depth}  ` +
       `${r.seconds.toFixed(2)} s  ${rate} states/s  ${run.search}`,
     `  reductions: POR ${r.reductions.por ? 'on' : 'off'}, symmetry ${r.reductions.symmetry ? 'on' : 'off'}; ` +
       `fingerprint collision probability ${r.collisionProbability.toExponential(1)}`,
   ];
+  if (r.pruned !== undefined) {
+    lines.push(`  state constraint: ${r.pruned} successor(s) outside the model were not explored`);
+  }
   lines.push(`  checked: ${run.properties.join(', ')}`);
   if (r.message !== undefined) lines.push(`  ${r.message}`);
   if (run.itf !== undefined) {
     const how = run.minimised ? 'minimised' : run.search === 'bfs' ? 'shortest' : 'as found';
     const where = run.tracePath !== undefined ? `, written to ${run.tracePath}` : '';
-    lines.push(`  trace: ${run.itf.states.length - 1} steps (${how})${where}`, '');
-    lines.push(renderText(run.itf).trimEnd());
+    lines.push(`  trace: ${run.itf.states.length - 1} steps (${how})${where}`);
+    if (run.search === 'random' && r.walkSeed !== undefined) {
+      lines.push(`  this walk alone: --search random --seed ${r.walkSeed} --runs 1`);
+    }
+    lines.push('', renderText(run.itf).trimEnd());
   }
   io.out(lines.join('\n'));
+}
+
+function toJson(run: McRun): unknown {
+  const r = run.result;
+  return {
+    model: run.entry.name,
+    verdict: r.verdict,
+    ...(r.property !== undefined ? { property: r.property } : {}),
+    states: r.states,
+    transitions: r.transitions,
+    depth: r.depth,
+    seconds: r.seconds,
+    ...(run.tracePath !== undefined ? { trace: run.tracePath } : {}),
+    ...(r.message !== undefined ? { message: r.message } : {}),
+    ...(run.itf !== undefined ? { traceSteps: run.itf.states.length - 1 } : {}),
+    ...(r.incompleteReason !== undefined ? { incompleteReason: r.incompleteReason } : {}),
+    ...(r.pruned !== undefined ? { pruned: r.pruned } : {}),
+    ...(r.walkSeed !== undefined && run.search === 'random' ? { walkSeed: r.walkSeed } : {}),
+    options: run.options,
+    properties: run.properties,
+    search: run.search,
+    reductions: r.reductions,
+    collisionProbability: r.collisionProbability,
+    memoryBytes: r.memoryBytes,
+  };
 }
 
 export function registerMc(program: Command, io: Io, setStatus: SetStatus): void {
   program
     .command('mc')
-    .argument('[model]', 'model name (see --list)')
+    .argument('[model]', 'built-in model name (see --list); not with --model')
     .description(
       'model-check a protocol model: invariants, no lost wakeup (quiescence), liveness\n' +
         'Exit status: 0 holds; 1 violated, or incomplete (a --max-* bound was reached, so\n' +
-        'nothing is proved); 2 could not run (unknown model, bug or bound).',
+        'nothing is proved); 2 could not run (unknown model, bug or bound, a bad --model file).',
     )
     .option('--list', 'list models, their bounds and bug variants')
+    .option(
+      '--model <file>',
+      'check your own model: a module exporting a ModelEntry (docs/writing-a-model.md)',
+    )
     .option('--bound <key=value>', 'model size parameter (repeatable)', collect, [])
     .option('--memory-model <model>', 'sc | tso | arm')
     .option('--bug <id>', 'seeded-bug variant (see --list)')
@@ -280,6 +178,7 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
     .option('--runs <n>', 'random walks of --search random', String(DEFAULT_RUNS))
     .option('--no-por', 'turn partial-order reduction off')
     .option('--no-symmetry', 'turn symmetry reduction off')
+    .option('--check-hints', "test the model's partial-order hints in every state (full search)")
     .option('--liveness', "also check the model's eventual goal under weak fairness (BFS)")
     .option('--exact', 'store whole states instead of 64-bit fingerprints')
     .option('--no-minimise', 'keep a DFS counterexample as found')
@@ -289,31 +188,44 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
     .option('--format <format>', 'text | json', 'text')
     .option('--out <dir>', 'directory for counterexample traces', 'out/mc')
     .option('--quiet', 'no progress line')
-    .action((model: string | undefined, opts: Record<string, unknown>) => {
+    .action(async (model: string | undefined, opts: Record<string, unknown>) => {
       const format = parseFormat(String(opts['format']), ['text', 'json']);
+      const file = opts['model'] === undefined ? undefined : String(opts['model']);
+      if (file !== undefined && model !== undefined) {
+        throw new CliUsageError(
+          `give a MODEL name or --model FILE, not both ('${model}', '${file}')`,
+        );
+      }
+      const api = await import('../../api/mc.ts');
+      const entry = file !== undefined ? await api.loadModelModule(file) : undefined;
       if (opts['list'] === true) {
-        renderList(io, format);
+        const { listModels } = await import('../../proofs/models/registry.ts');
+        renderList(io, format, entry !== undefined ? [entry] : listModels());
         setStatus(EXIT_OK);
         return;
       }
-      if (model === undefined) throw new CliUsageError('sddf mc needs a MODEL (or --list)');
+      const chosen = entry ?? model;
+      if (chosen === undefined)
+        throw new CliUsageError('sddf mc needs a MODEL, --model FILE or --list');
       const search = String(opts['search']);
       if (search !== 'bfs' && search !== 'dfs' && search !== 'random') {
         throw new CliUsageError(`--search must be bfs, dfs or random (got '${search}')`);
       }
       const mm = opts['memoryModel'];
-      if (mm !== undefined && !MEMORY_MODELS.includes(mm as MemoryModel)) {
+      if (mm !== undefined && !MEMORY_MODELS.includes(String(mm))) {
         throw new CliUsageError(`--memory-model must be one of sc, tso, arm (got '${String(mm)}')`);
       }
       const progress = io.progressTty && opts['quiet'] !== true;
-      const run = runModelCheck({
-        model,
+      const run = api.modelCheck({
+        model: chosen,
+        ...(file !== undefined ? { modulePath: file } : {}),
         bounds: parseBounds(opts['bound'] as string[]),
         search,
         seed: parseIntOption('--seed', String(opts['seed'])),
         runs: Math.max(1, parseIntOption('--runs', String(opts['runs']))),
         por: opts['por'] !== false,
         symmetry: opts['symmetry'] !== false,
+        checkHints: opts['checkHints'] === true,
         liveness: opts['liveness'] === true,
         exact: opts['exact'] === true,
         ...(opts['minimise'] === false ? { minimise: false } : {}),
@@ -329,41 +241,11 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
         ...(opts['maxDepth'] !== undefined
           ? { maxDepth: parseIntOption('--max-depth', String(opts['maxDepth'])) }
           : {}),
-        ...(progress
-          ? {
-              onProgress: (p) =>
-                process.stderr.write(
-                  `\r${p.states} states  depth ${p.depth}  ${p.statesPerSecond} states/s  ` +
-                    `${(p.memoryBytes / 2 ** 20).toFixed(0)} MiB  ${p.seconds.toFixed(1)} s `,
-                ),
-            }
-          : {}),
+        ...(progress ? { onProgress: (p) => io.progress(progressLine(p)) } : {}),
       });
-      if (progress) process.stderr.write('\r\u001b[K');
-      const r = run.result;
-      if (format === 'json') {
-        printJson(io, {
-          model: run.entry.name,
-          verdict: r.verdict,
-          ...(r.property !== undefined ? { property: r.property } : {}),
-          states: r.states,
-          transitions: r.transitions,
-          depth: r.depth,
-          seconds: r.seconds,
-          ...(run.tracePath !== undefined ? { trace: run.tracePath } : {}),
-          ...(r.message !== undefined ? { message: r.message } : {}),
-          ...(run.itf !== undefined ? { traceSteps: run.itf.states.length - 1 } : {}),
-          ...(r.incompleteReason !== undefined ? { incompleteReason: r.incompleteReason } : {}),
-          options: run.options,
-          properties: run.properties,
-          search: run.search,
-          reductions: r.reductions,
-          collisionProbability: r.collisionProbability,
-          memoryBytes: r.memoryBytes,
-        });
-      } else {
-        renderRun(io, run);
-      }
-      setStatus(r.verdict === 'holds' ? EXIT_OK : EXIT_FAILED);
+      if (progress) io.endProgress();
+      if (format === 'json') printJson(io, toJson(run));
+      else renderRun(io, run, (await import('../../traces/render.ts')).renderText);
+      setStatus(run.result.verdict === 'holds' ? EXIT_OK : EXIT_FAILED);
     });
 }

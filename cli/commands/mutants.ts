@@ -1,20 +1,8 @@
 // `sddf mutants [--format json] [--only ID...] [--out DIR]`: runs the seeded-bug catalogue
-// (contract: ../shared/CLI.md; library: proofs/models/catalogue.ts). Exit 1 when any variant is
+// (contract: ../shared/CLI.md; library: api/mutants.ts over proofs/models/catalogue.ts). Exit 1 when any variant is
 // not detected by its named property, or when any unmodified model fails at the variant's bounds.
 import type { Command } from 'commander';
-import { runCatalogue, type CatalogueReport } from '../../proofs/models/catalogue.ts';
-import { listModels } from '../../proofs/models/registry.ts';
-import { writeTrace } from '../../traces/corpus.ts';
-import { toItfTrace } from '../../traces/itf.ts';
-import {
-  CliUsageError,
-  EXIT_FAILED,
-  EXIT_OK,
-  paint,
-  parseFormat,
-  printJson,
-  type Io,
-} from '../output.ts';
+import { EXIT_FAILED, EXIT_OK, paint, parseFormat, printJson, type Io } from '../output.ts';
 import type { SetStatus } from './index.ts';
 
 interface MutantsFlags {
@@ -22,23 +10,6 @@ interface MutantsFlags {
   only?: string[];
   out?: string;
   quiet?: boolean;
-}
-
-function writeTraces(report: CatalogueReport, dir: string): Map<string, string> {
-  const paths = new Map<string, string>();
-  for (const m of report.mutants) {
-    if (m.trace === undefined) continue;
-    const itf = toItfTrace(m.ts, m.trace, {
-      options: m.options,
-      verdict: 'violated',
-      property: m.by,
-      ...(m.message !== undefined ? { message: m.message } : {}),
-      search: 'bfs',
-      minimised: false,
-    });
-    paths.set(`${m.model}:${m.id}`, writeTrace(dir, itf));
-  }
-  return paths;
 }
 
 export function registerMutants(program: Command, io: Io, setStatus: SetStatus): void {
@@ -51,23 +22,15 @@ export function registerMutants(program: Command, io: Io, setStatus: SetStatus):
     .option('--only <ids...>', 'only these variant ids (e.g. F4 O1)')
     .option('--out <dir>', 'write each counterexample as ITF into this directory')
     .option('--quiet', 'no progress lines')
-    .action((flags: MutantsFlags) => {
+    .action(async (flags: MutantsFlags) => {
       const format = parseFormat(flags.format, ['text', 'json']);
-      // An unknown id would run nothing and "pass": a usage error instead (exit 2).
-      const ids = new Set(listModels().flatMap((m) => m.bugs.map((b) => b.id)));
-      const unknown = (flags.only ?? []).filter((id) => !ids.has(id));
-      if (unknown.length > 0) {
-        throw new CliUsageError(
-          `unknown variant id(s) ${unknown.join(', ')} (variants: ${[...ids].join(', ')})`,
-        );
-      }
       const progress = io.progressTty && flags.quiet !== true;
-      const report = runCatalogue({
+      const { runMutants } = await import('../../api/mutants.ts');
+      const { report, tracePaths: paths } = runMutants({
         ...(flags.only !== undefined ? { only: flags.only } : {}),
+        ...(flags.out !== undefined ? { outDir: flags.out } : {}),
         ...(progress ? { onResult: (line: string) => io.err(line) } : {}),
       });
-      const paths =
-        flags.out !== undefined ? writeTraces(report, flags.out) : new Map<string, string>();
       if (format === 'json') {
         printJson(io, {
           ok: report.ok,

@@ -1,16 +1,10 @@
 // `sddf prove`: the Z3 proof obligations (contract: ../shared/CLI.md). Thin: parses arguments,
-// calls proofs/smt, renders. Exit status: 0 every verdict is the expected one, 1 not (a refuted
+// calls the library (api/prove.ts over proofs/smt; Z3 loads only then), renders. Exit status: 0 every verdict is the expected one, 1 not (a refuted
 // or unknown obligation that should be proved, or a documented defect that no longer refutes),
 // 2 bad arguments (an unknown --only name lists the valid ones).
 import type { Command } from 'commander';
-import {
-  listObligations,
-  runObligations,
-  unknownObligationNames,
-  type Counterexample,
-  type ObligationResult,
-  type ProveReport,
-} from '../../proofs/smt/index.ts';
+import type { ObligationInfo, ObligationResult, ProveReport } from '../../api/prove.ts';
+import type { Counterexample } from '../../proofs/smt/index.ts';
 import {
   CliUsageError,
   EXIT_FAILED,
@@ -45,26 +39,18 @@ export function registerProve(program: Command, io: Io, setStatus: SetStatus): v
     .option('--timeout <ms>', 'per-query Z3 timeout in ms (expired → unknown)')
     .action(async (flags: ProveFlags) => {
       const format = parseFormat(flags.format, ['text', 'json']);
+      const api = await import('../../api/prove.ts');
       if (flags.list === true) {
-        renderList(io, format);
+        renderList(io, format, await api.listProofObligations());
         setStatus(EXIT_OK);
         return;
-      }
-      const only = flags.only ?? [];
-      const unknown = unknownObligationNames(only);
-      if (unknown.length > 0) {
-        const valid = listObligations().map((o) => `  ${o.name}`);
-        throw new CliUsageError(
-          `unknown obligation${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}\n` +
-            `valid names:\n${valid.join('\n')}`,
-        );
       }
       const timeoutMs =
         flags.timeout === undefined ? undefined : parseIntOption('--timeout', flags.timeout);
       if (timeoutMs === 0) throw new CliUsageError('--timeout must be positive');
       const progress = io.progressTty && flags.quiet !== true && format === 'text';
-      const report = await runObligations({
-        only,
+      const report = await api.prove({
+        only: flags.only ?? [],
         ...(timeoutMs === undefined ? {} : { timeoutMs }),
         ...(progress
           ? {
@@ -100,8 +86,7 @@ export function toJson(report: ProveReport): unknown {
   };
 }
 
-function renderList(io: Io, format: string): void {
-  const infos = listObligations();
+function renderList(io: Io, format: string, infos: readonly ObligationInfo[]): void {
   if (format === 'json') {
     printJson(io, { obligations: infos });
     return;

@@ -4,11 +4,13 @@
 // cycle proviso and symmetry reduction. Design: docs/adr/007-model-checker.md.
 import { assert, unreachable } from '../../spec/common/assert.ts';
 import type { State, TransitionSystem } from '../../spec/common/transition.ts';
+import { hintProblem, PARTIAL_ORDER_HINT } from './hints.ts';
 import { findFairLasso, type EdgeGraph } from './liveness.ts';
 import { StateStore, collisionProbability } from './store.ts';
 import type { McTrace } from './trace.ts';
 
 export type { McTrace } from './trace.ts';
+export { PARTIAL_ORDER_HINT } from './hints.ts';
 
 export type SearchOrder = 'bfs' | 'dfs';
 export type Verdict = 'holds' | 'violated' | 'incomplete';
@@ -38,6 +40,11 @@ export interface CheckOptions {
   readonly liveness?: boolean;
   /** Compare whole state vectors instead of 64-bit fingerprints (no collisions, more memory). */
   readonly exact?: boolean;
+  /**
+   * Test the model's partial-order hint (ts.isSafeLocal) in every expanded state instead of
+   * trusting it (./hints.ts). Explores the full graph: turns POR and symmetry off.
+   */
+  readonly checkHints?: boolean;
   readonly onProgress?: (p: Progress) => void;
   /** Milliseconds clock, injectable so tests of the bounds do not depend on the machine. */
   readonly now?: () => number;
@@ -57,12 +64,21 @@ export interface McResult {
   /** Which bound ended an incomplete run. */
   readonly incompleteReason?: 'maxStates' | 'maxSeconds' | 'maxDepth' | 'simulation';
   readonly reductions: { readonly por: boolean; readonly symmetry: boolean };
+  /** Successors left out by the model's state constraint (ts.constraint); absent when none. */
+  readonly pruned?: number;
+  /**
+   * Random walks: the seed that replays the walk of the trace alone (`--seed N --runs 1`),
+   * EXAMPLES.md §4; without a trace, the seed of the last walk.
+   */
+  readonly walkSeed?: number;
   readonly trace?: McTrace;
 }
 
 /** How often (expanded states) the clock is read for bounds and progress. */
 const CLOCK_EVERY_STATES = 1024;
 const PROGRESS_EVERY_MS = 250;
+/** ...and at least every this many expansions, so a long run reports whatever the machine's speed. */
+const PROGRESS_EVERY_STATES = 1 << 17;
 /** Bound on one state's successors, against a model that emits forever. */
 const MAX_SUCCESSORS = 1 << 16;
 
@@ -90,8 +106,15 @@ class Search {
   states = 0;
   transitions = 0;
   depth = 0;
+  /** Successors the state constraint left out. */
+  pruned = 0;
+  /** Successors of the last expansion before the state constraint (for the quiescence oracle). */
+  rawN = 0;
+  readonly checkHints: boolean;
+  readonly constraintView: Uint32Array;
   readonly t0: number;
   lastProgress: number;
+  lastProgressExpanded = 0;
   incompleteReason: McResult['incompleteReason'];
 
   constructor(
@@ -101,9 +124,13 @@ class Search {
   ) {
     this.w = ts.stateWords;
     const liveness = opts.liveness === true;
+    this.checkHints = opts.checkHints === true && ts.isSafeLocal !== undefined;
     // Liveness needs the full graph: ample sets and quotients do not preserve fair cycles here.
-    this.por = !liveness && opts.por !== false && ts.isSafeLocal !== undefined;
-    this.symmetry = !liveness && opts.symmetry !== false && ts.canonicalize !== undefined;
+    // Checking the hints needs it too: every reachable state's claims are tested.
+    const full = liveness || opts.checkHints === true;
+    this.por = !full && opts.por !== false && ts.isSafeLocal !== undefined;
+    this.symmetry = !full && opts.symmetry !== false && ts.canonicalize !== undefined;
+    this.constraintView = new Uint32Array(ts.stateWords);
     this.succ = new Uint32Array(64 * this.w);
     this.succAction = new Int32Array(64);
     this.sel = new Int32Array(64);
@@ -151,10 +178,15 @@ class Search {
     this.sel = new Int32Array(cap);
   }
 
-  /** Generates the successors of `s` into the buffer (canonical if symmetry is on). */
+  /**
+   * Generates the successors of `s` into the buffer: those inside the state constraint, canonical
+   * if symmetry is on. `rawN` keeps the count before the constraint.
+   */
   expand(s: State): number {
     this.n = 0;
     this.ts.successors(s, this.emit);
+    this.rawN = this.n;
+    if (this.ts.constraint !== undefined) this.applyConstraint();
     if (this.symmetry) {
       const w = this.w;
       for (let i = 0; i < this.n; i++) {
@@ -165,6 +197,34 @@ class Search {
       }
     }
     return this.n;
+  }
+
+  /** Drops the successors outside the model's state constraint, keeping the order of the rest. */
+  private applyConstraint(): void {
+    const { w, ts } = this;
+    const view = this.constraintView;
+    let kept = 0;
+    for (let i = 0; i < this.n; i++) {
+      const base = i * w;
+      for (let k = 0; k < w; k++) view[k] = this.succ[base + k]!;
+      if (!ts.constraint!(view)) {
+        this.pruned++;
+        continue;
+      }
+      if (kept !== i) {
+        this.succ.copyWithin(kept * w, base, base + w);
+        this.succAction[kept] = this.succAction[i]!;
+      }
+      kept++;
+    }
+    this.n = kept;
+  }
+
+  /** A broken partial-order claim in `s` (checking mode only), as a violation. */
+  checkHint(s: State): Found | null {
+    if (!this.checkHints) return null;
+    const message = hintProblem(this.ts, s, this.actionPd);
+    return message === null ? null : { property: PARTIAL_ORDER_HINT, message };
   }
 
   /**
@@ -229,11 +289,15 @@ class Search {
     return null;
   }
 
-  /** The quiescence oracle on a state with no successors, or one the model calls quiescent. */
-  checkQuiescent(s: State, successorCount: number): Found | null {
+  /**
+   * The quiescence oracle on a state with no successors, or one the model calls quiescent. It
+   * counts successors before the state constraint: a state whose steps all leave the model is
+   * cut by the bound, not stuck.
+   */
+  checkQuiescent(s: State): Found | null {
     const ts = this.ts;
     if (ts.quiescentViolation === undefined) return null;
-    if (successorCount > 0 && !(ts.isQuiescent?.(s) ?? false)) return null;
+    if (this.rawN > 0 && !(ts.isQuiescent?.(s) ?? false)) return null;
     const msg = ts.quiescentViolation(s);
     return msg === null ? null : { property: NO_LOST_WAKEUP, message: msg };
   }
@@ -243,8 +307,12 @@ class Search {
     if (expanded % CLOCK_EVERY_STATES !== 0) return true;
     const t = this.now();
     const seconds = (t - this.t0) / 1000;
-    if (this.opts.onProgress !== undefined && t - this.lastProgress >= PROGRESS_EVERY_MS) {
+    const due =
+      t - this.lastProgress >= PROGRESS_EVERY_MS ||
+      expanded - this.lastProgressExpanded >= PROGRESS_EVERY_STATES;
+    if (this.opts.onProgress !== undefined && due) {
       this.lastProgress = t;
+      this.lastProgressExpanded = expanded;
       this.opts.onProgress({
         states: this.states,
         transitions: this.transitions,
@@ -319,6 +387,7 @@ class Search {
         ? { incompleteReason: this.incompleteReason }
         : {}),
       reductions: { por: this.por, symmetry: this.symmetry },
+      ...(this.pruned > 0 ? { pruned: this.pruned } : {}),
       ...(extra.trace !== undefined ? { trace: extra.trace } : {}),
     };
   }
@@ -392,6 +461,10 @@ function bfs(sr: Search): McResult {
 
   for (const init of ts.initialStates()) {
     assert(init.length === w, `initial state has ${init.length} words, expected ${w}`);
+    if (ts.constraint !== undefined && !ts.constraint(init)) {
+      sr.pruned++;
+      continue;
+    }
     let s = init;
     if (sr.symmetry) {
       ts.canonicalize!(init, tmp);
@@ -407,7 +480,7 @@ function bfs(sr: Search): McResult {
     const found = sr.checkInvariants(s);
     if (found !== null) return sr.result(store, 'violated', { found, trace: traceTo(id) });
   }
-  assert(store.count > 0, `model ${ts.name} has no initial state`);
+  assert(store.count > 0, `model ${ts.name} has no initial state inside its constraint`);
 
   let levelEnd = store.count;
   let level = 0;
@@ -419,8 +492,8 @@ function bfs(sr: Search): McResult {
     }
     if (!sr.tick(head, store)) return sr.result(store, 'incomplete');
     store.read(head, cur);
-    const n = sr.expand(cur);
-    const q = sr.checkQuiescent(cur, n);
+    sr.expand(cur);
+    const q = sr.checkQuiescent(cur) ?? sr.checkHint(cur);
     if (q !== null) return sr.result(store, 'violated', { found: q, trace: traceTo(head) });
     if (liveness) edgeStart = grow(edgeStart, head + 2);
     if (liveness) edgeStart[head] = edgeCount;
@@ -542,8 +615,8 @@ function dfs(sr: Search): McResult {
     const inv = sr.checkInvariants(cur);
     if (inv !== null) return inv;
     expanded++;
-    const n = sr.expand(cur);
-    const q = sr.checkQuiescent(cur, n);
+    sr.expand(cur);
+    const q = sr.checkQuiescent(cur) ?? sr.checkHint(cur);
     if (q !== null) return q;
     frameStart[top] = poolTop;
     frameNext[top] = poolTop;
@@ -575,6 +648,10 @@ function dfs(sr: Search): McResult {
   const tmp = new Uint32Array(w);
   for (const init of ts.initialStates()) {
     assert(init.length === w, `initial state has ${init.length} words, expected ${w}`);
+    if (ts.constraint !== undefined && !ts.constraint(init)) {
+      sr.pruned++;
+      continue;
+    }
     let s = init;
     if (sr.symmetry) {
       ts.canonicalize!(init, tmp);

@@ -2,7 +2,9 @@
 // over a TransitionSystem checking the same invariants and quiescence oracle as the exhaustive
 // search. It can find a violation but never prove one absent, so without a find its verdict is
 // `incomplete`. The seed is the whole source of randomness (STYLE.md: same seed, same run), and
-// its counterexamples are long, which is what traces/minimise.ts is for.
+// its counterexamples are long, which is what traces/minimise.ts is for. Each walk starts from a
+// generator state of its own, reported as `walkSeed`: `--seed <walkSeed> --runs 1` replays that
+// walk alone (EXAMPLES.md §4), without re-running the walks before it.
 import { assert } from '../../spec/common/assert.ts';
 import type { State, TransitionSystem } from '../../spec/common/transition.ts';
 import { NO_LOST_WAKEUP, type McResult } from './engine.ts';
@@ -16,16 +18,32 @@ export interface SimulateOptions {
   readonly now?: () => number;
 }
 
-/** mulberry32: a small seeded 32-bit generator whose whole state is one u32. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
+/** mulberry32: a small seeded 32-bit generator whose whole state is one u32, readable. */
+export class Mulberry32 {
+  private a: number;
+  constructor(seed: number) {
+    this.a = seed >>> 0;
+  }
+
+  /** The whole state: `new Mulberry32(g.state)` continues exactly where `g` is. */
+  get state(): number {
+    return this.a;
+  }
+
+  /** A float in [0, 1). */
+  next(): number {
+    this.a = (this.a + 0x6d2b79f5) >>> 0;
+    let t = this.a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
+  }
+}
+
+/** The generator as a function (same sequence as `new Mulberry32(seed).next()`). */
+export function mulberry32(seed: number): () => number {
+  const g = new Mulberry32(seed);
+  return () => g.next();
 }
 
 interface Step {
@@ -37,28 +55,39 @@ export function simulate(ts: TransitionSystem, opts: SimulateOptions): McResult 
   assert(opts.runs > 0 && opts.maxSteps > 0, 'simulate needs runs > 0 and maxSteps > 0');
   const now = opts.now ?? (() => performance.now());
   const t0 = now();
-  const random = mulberry32(opts.seed);
-  const inits = ts.initialStates();
-  assert(inits.length > 0, `model ${ts.name} has no initial state`);
+  const gen = new Mulberry32(opts.seed);
+  const random = (): number => gen.next();
+  const inits = ts.initialStates().filter((s) => ts.constraint?.(s) ?? true);
+  assert(inits.length > 0, `model ${ts.name} has no initial state inside its constraint`);
   let transitions = 0;
   let depth = 0;
+  let pruned = 0;
+  let walkSeed = gen.state;
   const base = {
     collisionProbability: 0,
     memoryBytes: 0,
     reductions: { por: false, symmetry: false },
   };
   for (let run = 0; run < opts.runs; run++) {
+    walkSeed = gen.state;
     const states: State[] = [inits[Math.floor(random() * inits.length)]!.slice()];
     const actions: number[] = [];
     for (let step = 0; step <= opts.maxSteps; step++) {
       const s = states[states.length - 1]!;
       const violation = checkState(ts, s);
       const succ: Step[] = [];
-      if (violation === null)
-        ts.successors(s, (action, next) => succ.push({ action, state: next.slice() }));
+      let raw = 0;
+      if (violation === null) {
+        ts.successors(s, (action, next) => {
+          raw++;
+          // The state constraint bounds walks as it bounds the search (engine.ts).
+          if (ts.constraint === undefined || ts.constraint(next)) {
+            succ.push({ action, state: next.slice() });
+          } else pruned++;
+        });
+      }
       const quiet =
-        violation ??
-        (succ.length === 0 || (ts.isQuiescent?.(s) ?? false) ? quiescence(ts, s) : null);
+        violation ?? (raw === 0 || (ts.isQuiescent?.(s) ?? false) ? quiescence(ts, s) : null);
       if (quiet !== null) {
         return {
           ...base,
@@ -69,6 +98,8 @@ export function simulate(ts: TransitionSystem, opts: SimulateOptions): McResult 
           transitions,
           depth: Math.max(depth, actions.length),
           seconds: (now() - t0) / 1000,
+          walkSeed,
+          ...(pruned > 0 ? { pruned } : {}),
           trace: { states, actions },
         };
       }
@@ -88,6 +119,8 @@ export function simulate(ts: TransitionSystem, opts: SimulateOptions): McResult 
     transitions,
     depth,
     seconds: (now() - t0) / 1000,
+    walkSeed,
+    ...(pruned > 0 ? { pruned } : {}),
   };
 }
 

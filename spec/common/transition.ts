@@ -66,6 +66,13 @@ export interface TransitionSystem {
   goal?(s: State): boolean;
   /** Name of the liveness property `goal` stands for (e.g. `drained`); reported as the property. */
   readonly goalName?: string;
+  /**
+   * State constraint (TLC's CONSTRAINT, EXAMPLES.md §9): a successor for which it is false is
+   * outside the model and is neither stored, checked nor expanded. It bounds a model without
+   * editing its step rules (e.g. `s => sent(s) <= 3`). A state whose every successor is outside
+   * is not a deadlock: the quiescence oracle sees the successors before the constraint.
+   */
+  constraint?(s: State): boolean;
   /** Symmetry reduction: a canonical representative (e.g. sorted identical clients). */
   canonicalize?(s: State, out: State): void;
   /**

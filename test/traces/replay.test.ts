@@ -42,6 +42,9 @@ describe('replay', () => {
     if (r.ok) return;
     expect(r.divergence.step).toBe(5);
     expect(r.divergence.differs).toEqual(['consumed']);
+    // Issue #8: the report says which side is the trace and which the spec.
+    expect(r.divergence.trace).toMatchObject({ consumed: 3 });
+    expect(r.divergence.spec).toHaveLength(1);
     expect(r.prefix.states).toHaveLength(5);
   });
 
@@ -54,9 +57,10 @@ describe('replay', () => {
     if (r.ok) return;
     expect(r.divergence).toMatchObject({
       step: 1,
-      reason: 'action consumer.dequeue is not enabled',
+      reason: "the trace's action consumer.dequeue is not enabled in the spec",
+      trace: 'consumer.dequeue',
     });
-    expect(r.divergence.found).toContain('producer.enqueue');
+    expect(r.divergence.spec).toContain('producer.enqueue');
   });
 
   it('a wrong initial state diverges at step 0', () => {

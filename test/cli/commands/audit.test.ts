@@ -1,11 +1,11 @@
 // `sddf audit`: exit statuses 0/1/2 (CLI.md), every output format, roles files, --svg.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.ts';
 import { captureIo } from '../../helpers/io.ts';
-import { SHARED_SDF_FIXTURES } from '../../helpers/shared.ts';
+import { SHARED_SDF_FIXTURES, describeShared, itShared } from '../../helpers/shared.ts';
+import { tempDir } from '../../helpers/temp.ts';
 
 const FIX = join(import.meta.dirname, '../../fixtures/audit');
 const ECHO = join(SHARED_SDF_FIXTURES, 'sddf_echo_server_qemu_virt_aarch64.system');
@@ -17,7 +17,7 @@ async function run(...args: string[]): Promise<{ status: number; out: string; er
 }
 
 describe('sddf audit exit status', () => {
-  it('0: a clean system, and one with only warnings and notes', async () => {
+  itShared('0: a clean system, and one with only warnings and notes', async () => {
     expect((await run(`${FIX}/base.system`)).status).toBe(0);
     expect((await run(ECHO)).status).toBe(0);
     const warned = await run(`${FIX}/lp009-bad.system`);
@@ -26,15 +26,18 @@ describe('sddf audit exit status', () => {
     expect((await run('echo_server')).status).toBe(0);
   });
 
-  it('--fail-on moves the threshold: warnings fail with --fail-on warning, nothing with none', async () => {
-    expect((await run(`${FIX}/lp009-bad.system`, '--fail-on', 'warning')).status).toBe(1);
-    expect((await run(`${FIX}/lp009-bad.system`, '--fail-on', 'error')).status).toBe(0);
-    expect((await run(`${FIX}/lp001-bad.system`, '--fail-on', 'none')).status).toBe(0);
-    expect((await run(`${FIX}/invalid/invalid-priority.system`, '--fail-on', 'none')).status).toBe(
-      1,
-    );
-    expect((await run(ECHO, '--fail-on', 'sometimes')).status).toBe(2);
-  });
+  itShared(
+    '--fail-on moves the threshold: warnings fail with --fail-on warning, nothing with none',
+    async () => {
+      expect((await run(`${FIX}/lp009-bad.system`, '--fail-on', 'warning')).status).toBe(1);
+      expect((await run(`${FIX}/lp009-bad.system`, '--fail-on', 'error')).status).toBe(0);
+      expect((await run(`${FIX}/lp001-bad.system`, '--fail-on', 'none')).status).toBe(0);
+      expect(
+        (await run(`${FIX}/invalid/invalid-priority.system`, '--fail-on', 'none')).status,
+      ).toBe(1);
+      expect((await run(ECHO, '--fail-on', 'sometimes')).status).toBe(2);
+    },
+  );
 
   it('1: an error finding', async () => {
     const r = await run(`${FIX}/lp001-bad.system`);
@@ -59,24 +62,31 @@ describe('sddf audit exit status', () => {
     expect(missing.err).toMatch(/no-such\.system.*could not read/);
     const malformed = await run(`${FIX}/invalid/malformed.system`, '--format', 'json');
     expect(malformed.status).toBe(2);
-    expect(malformed.out).toBe('');
     expect(malformed.err).toMatch(/malformed\.system:\d+:\d+: /);
-    expect((await run(ECHO, '--format', 'yaml')).status).toBe(2);
-    expect((await run(ECHO, '--dialect', '3')).status).toBe(2);
+    // Issue #8: under --format json a run that exits 2 still prints one JSON document.
+    const doc = JSON.parse(malformed.out) as { error: Record<string, unknown> };
+    expect(doc.error).toMatchObject({ code: 'SDF_XML', file: `${FIX}/invalid/malformed.system` });
+    expect(doc.error['line']).toBeGreaterThan(0);
+    expect(doc.error['column']).toBeGreaterThan(0);
+    expect((await run(`${FIX}/base.system`, '--format', 'yaml')).status).toBe(2);
+    expect((await run(`${FIX}/base.system`, '--dialect', '3')).status).toBe(2);
   });
 });
 
 describe('sddf audit --roles', () => {
-  it('a roles file overrides inference (LP000 notes go away, JSON shows the roles)', async () => {
-    const r = await run(ECHO, '--roles', `${FIX}/roles-echo.json`, '--format', 'json');
-    expect(r.status).toBe(0);
-    const doc = JSON.parse(r.out);
-    expect(doc.roles.pds.benchIdle).toBe('other');
-    expect(doc.roles.mrs.cyclecounters).toBe('other');
-    expect(doc.findings.filter((f: { rule: string }) => f.rule === 'LP000')).toEqual([]);
-  });
+  itShared(
+    'a roles file overrides inference (LP000 notes go away, JSON shows the roles)',
+    async () => {
+      const r = await run(ECHO, '--roles', `${FIX}/roles-echo.json`, '--format', 'json');
+      expect(r.status).toBe(0);
+      const doc = JSON.parse(r.out);
+      expect(doc.roles.pds.benchIdle).toBe('other');
+      expect(doc.roles.mrs.cyclecounters).toBe('other');
+      expect(doc.findings.filter((f: { rule: string }) => f.rule === 'LP000')).toEqual([]);
+    },
+  );
 
-  it('a bad roles file: exit 2 with a located error', async () => {
+  itShared('a bad roles file: exit 2 with a located error', async () => {
     const r = await run(ECHO, '--roles', `${FIX}/roles-bad.json`);
     expect(r.status).toBe(2);
     expect(r.err).toMatch(/roles-bad\.json:2:25: ROLES: PD 'benchIdle': role must be one of/);
@@ -115,15 +125,11 @@ describe('sddf audit output formats', () => {
   });
 
   it('--svg FILE writes the rendered graph next to the normal output', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sddf-audit-'));
-    try {
-      const r = await run(`${FIX}/base.system`, '--svg', join(dir, 'g.svg'));
-      expect(r.status).toBe(0);
-      expect(r.out).toMatch(/PASS/);
-      expect(readFileSync(join(dir, 'g.svg'), 'utf8')).toMatch(/<svg/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const dir = tempDir('sddf-audit');
+    const r = await run(`${FIX}/base.system`, '--svg', join(dir, 'g.svg'));
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/PASS/);
+    expect(readFileSync(join(dir, 'g.svg'), 'utf8')).toMatch(/<svg/);
   });
 
   it('--prove runs the Z3 isolation proof and reports its agreement', async () => {
@@ -149,7 +155,7 @@ describe('sddf audit output formats', () => {
   });
 });
 
-describe('sddf audit on the real corpus and on directories (issue #10)', () => {
+describeShared('sddf audit on the real corpus and on directories (issue #10)', () => {
   const REAL = join(SHARED_SDF_FIXTURES, 'real');
 
   it('--microkit and --arch choose what a file is read as', async () => {

@@ -1,17 +1,18 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.ts';
 import { captureIo } from '../../helpers/io.ts';
 
+const tmp = mkdtempSync(join(tmpdir(), 'sddf-check-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
 describe('sddf check', () => {
   it('checks the built-in echo server: one JSON document, every kind of check, all pass', async () => {
-    const io = captureIo();
-    const status = await main(
-      ['check', '--format', 'json', '--out', mkdtempSync(join(tmpdir(), 'check-'))],
-      io,
-    );
+    // On a TTY: the stage lines on stderr, stdout still exactly one JSON document.
+    const io = captureIo({ tty: true });
+    const status = await main(['check', '--format', 'json', '--out', join(tmp, 'out')], io);
     expect(io.stdout).toHaveLength(1);
     const doc = JSON.parse(io.stdout[0] as string) as {
       ok: boolean;
@@ -28,28 +29,53 @@ describe('sddf check', () => {
     }
     expect(doc.ok).toBe(doc.results.every((r) => r.verdict === 'pass'));
     expect(status).toBe(doc.ok ? 0 : 1);
+    const progress = io.stderr.join('\n');
+    expect(progress).toMatch(/^audit: echo_server$/m);
+    expect(progress).toMatch(/^proofs: 1\/\d+ /m);
+    expect(progress).toMatch(/^model-check: net-handshake \(sc\)$/m);
+    expect(progress).toMatch(/^refinement: queues$/m);
+    // No clock in the verdicts: every model run is bounded by states and says what it found.
+    for (const r of doc.results.filter((x) => x.kind === 'model-check')) {
+      expect((r as { detail?: string }).detail).toMatch(/^holds \(\d+ states, depth \d+\)$/);
+    }
     expect(doc.ok).toBe(true);
   }, 120_000);
 
   it('exits 2 with a located message, before running anything, on a malformed .system file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'check-'));
+    const dir = mkdtempSync(join(tmp, 'case-'));
     const file = join(dir, 'broken.system');
     writeFileSync(file, '<system>\n  <protection_domain name="a"\n');
     const io = captureIo();
     expect(await main(['check', '--system', file, '--format', 'json'], io)).toBe(2);
-    expect(io.stdout).toEqual([]);
     expect(io.stderr.join('')).toMatch(/broken\.system:\d+:\d+: SDF_XML/);
+    // Issue #8: --format json still prints one JSON document: the located error.
+    expect(io.stdout).toHaveLength(1);
+    const doc = JSON.parse(io.stdout[0] as string) as { error: Record<string, unknown> };
+    expect(doc.error).toMatchObject({ code: 'SDF_XML', file });
+    expect(doc.error['line']).toBeGreaterThan(0);
+  });
+
+  it('an unknown system name lists the built-in systems, not a raw ENOENT (exit 2)', async () => {
+    const io = captureIo();
+    expect(await main(['check', '--system', 'no_such_system'], io)).toBe(2);
+    expect(io.stdout).toEqual([]);
+    const err = io.stderr.join('');
+    expect(err).toMatch(/no \.system file and no built-in system named 'no_such_system'/);
+    expect(err).toMatch(/built-in systems: echo_server/);
+    expect(err).not.toMatch(/ENOENT/);
   });
 
   it('exits 1 when the system is readable but invalid (a Microkit validation error)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'check-'));
+    const dir = mkdtempSync(join(tmp, 'case-'));
     const file = join(dir, 'invalid.system');
     writeFileSync(
       file,
       '<?xml version="1.0"?>\n<system>\n  <protection_domain name="a" priority="300">\n    <program_image path="a.elf" />\n  </protection_domain>\n</system>\n',
     );
     const io = captureIo();
-    expect(await main(['check', '--system', file, '--format', 'json'], io)).toBe(1);
+    expect(
+      await main(['check', '--system', file, '--format', 'json', '--out', join(tmp, 'out')], io),
+    ).toBe(1);
     const doc = JSON.parse(io.stdout[0] as string) as {
       ok: boolean;
       results: { kind: string; verdict: string }[];

@@ -118,6 +118,28 @@ async function sddf(args: string[]): Promise<{ status: number; stdout: string; s
 /** A tiny run: the point is that building and starting never throws, not the verdict. */
 const TINY = ['--max-states', '200', '--quiet', '--format', 'json', '--out', out];
 
+describe('sddf mc: progress (CLI.md: on a TTY only, on stderr, --quiet silences it)', () => {
+  // 154 588 states: over the engine's report cadence of 2^17 expansions, whatever the clock says.
+  const LONG = ['spsc', '--bound', 'capacity=6', '--bound', 'items=90', '--format', 'json'];
+
+  it('a long run on a TTY shows states, depth, states/s and elapsed time, off stdout', async () => {
+    const io = captureIo({ tty: true });
+    expect(await main(['mc', ...LONG], io)).toBe(0);
+    expect(io.progressLines.length).toBeGreaterThan(0);
+    expect(io.progressLines[0]).toMatch(/^\d+ states {2}depth \d+ {2}\d+ states\/s .* \d+\.\d s$/);
+    expect(JSON.parse(io.stdout.join(''))).toMatchObject({ verdict: 'holds' });
+  }, 30_000);
+
+  it('--quiet, or stderr not a TTY: no progress', async () => {
+    const quiet = captureIo({ tty: true });
+    expect(await main(['mc', ...LONG, '--quiet'], quiet)).toBe(0);
+    expect(quiet.progressLines).toEqual([]);
+    const piped = captureIo();
+    expect(await main(['mc', ...LONG], piped)).toBe(0);
+    expect(piped.progressLines).toEqual([]);
+  }, 30_000);
+});
+
 describe('sddf mc: bounds are validated up front', () => {
   it('every model documents a range for every bound, and its defaults are in range', () => {
     for (const m of listModels()) {
@@ -133,7 +155,8 @@ describe('sddf mc: bounds are validated up front', () => {
     const r = await sddf(['mc', 'net-pipeline', '--bound', 'txBuffers=0', ...TINY]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/bound txBuffers must be an integer in 1\.\.4/);
-    expect(r.stdout).toBe('');
+    // --format json (in TINY): the one JSON document is the error, with its stable code.
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'MC_BOUND' } });
   });
 
   it('--list shows each bound with its range', async () => {
@@ -188,13 +211,16 @@ describe('sddf mc: bounds are validated up front', () => {
         const r = await sddf([...args, '--memory-model', memoryModel, ...TINY]);
         expect([0, 1, 2]).toContain(r.status);
         const problem = boundsProblem(entry, { ...entry.defaultBounds, [k]: value });
-        // In range: it ran (one JSON document); out of range: exit 2 and the reason on stderr.
+        // In range: it ran (one JSON document); out of range: exit 2, the reason on stderr with
+        // its code, and the JSON error document on stdout.
         if (problem === null) expect(JSON.parse(r.stdout)).toHaveProperty('verdict');
-        else
+        else {
           expect({ status: r.status, err: r.stderr }).toEqual({
             status: 2,
-            err: `sddf: ${problem}`,
+            err: `sddf: MC_BOUND: ${problem}`,
           });
+          expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'MC_BOUND', message: problem } });
+        }
       }),
       { numRuns: 120, seed: 0x5ddf },
     );

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.ts';
 import { captureIo } from '../../helpers/io.ts';
-import { proofVerdict } from '../../../cli/pipeline/stages/proofs.ts';
+import { proofVerdict } from '../../../api/check/stages/proofs.ts';
 import type { ObligationResult } from '../../../proofs/smt/index.ts';
 import { Z3_TEST_TIMEOUT_MS } from '../../proofs/smt/helpers.ts';
 

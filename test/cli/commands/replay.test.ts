@@ -38,6 +38,34 @@ describe('sddf replay', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/diverges at step 3/);
     expect(r.stdout).toMatch(/differs in: notif/);
+    // Issue #8: the two sides are named for what they are, the trace and the spec.
+    expect(r.stdout).toMatch(/^ {2}trace: \{/m);
+    expect(r.stdout).toMatch(/^ {2}spec: {2}\{/m);
+    expect(r.stdout).not.toMatch(/expected|found/);
+  });
+
+  it('a binary file → exit 2, located, without echoing its bytes', async () => {
+    const bin = join(dir, 'image.itf.json');
+    writeFileSync(
+      bin,
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]),
+    );
+    const r = await replay([bin, '--format', 'json']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/image\.itf\.json:1:1: ITF: not JSON: the file is binary/);
+    const printed = r.stderr + r.stdout;
+    expect(printed).not.toMatch(/PNG|\ufffd/);
+    expect([...printed].filter((c) => c < ' ' && c !== '\n')).toEqual([]);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'ITF', line: 1, column: 1 } });
+  });
+
+  it('a text file that is not JSON: its content is not echoed either', async () => {
+    const bad = join(dir, 'secret.itf.json');
+    writeFileSync(bad, 'password=hunter2\n');
+    const r = await replay([bad]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/secret\.itf\.json:1:1: ITF: not JSON/);
+    expect(r.stderr).not.toMatch(/hunter2/);
   });
 
   it('a trace that is not JSON → exit 2 at file:line:column', async () => {

@@ -1,15 +1,16 @@
 // The roles file (least-privilege-policy.md "Roles"): its format, its located errors, and that it
 // overrides inference.
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { inferRoles } from '../../../spec/system/roles/infer.ts';
 import type { RolesFile } from '../../../spec/system/roles/vocabulary.ts';
 import { checkRolesAgainstModel, parseRolesFile } from '../../../impl/audit/roles-file.ts';
 import { SHARED_FIXTURES, loadModel } from '../../spec/system/audit/fixtures.ts';
+import { describeShared } from '../../helpers/shared.ts';
 
 const echo = (): ReturnType<typeof loadModel> =>
   loadModel(`${SHARED_FIXTURES}/sddf_echo_server_qemu_virt_aarch64.system`);
 
-describe('the roles file', () => {
+describeShared('the roles file', () => {
   const good = `{
   "pds": { "eth": "net.driver", "benchIdle": "other" },
   "mrs": { "cyclecounters": "private",

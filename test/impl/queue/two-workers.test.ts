@@ -28,14 +28,14 @@ async function pipe(opts: {
   capacity: number;
   noRecheck: boolean;
   skipItem?: number;
-  waitTimeoutMs?: number;
+  muteAfter?: number;
 }) {
   const qBytes = NetQueue.sizeBytes(opts.capacity);
   const activeOffset = 0;
   const freeOffset = Math.ceil(qBytes / 64) * 64;
   const dataOffset = freeOffset + Math.ceil(qBytes / 64) * 64;
   const notifyOffset = dataOffset + 2048 * opts.capacity;
-  const sab = new SharedArrayBuffer(notifyOffset + 12);
+  const sab = new SharedArrayBuffer(notifyOffset + 8);
   const h = createNetQueueHandle({
     active: { buffer: sab, byteOffset: activeOffset },
     free: { buffer: sab, byteOffset: freeOffset },
@@ -51,8 +51,9 @@ async function pipe(opts: {
     notifyOffset,
     items: opts.items,
     noRecheck: opts.noRecheck,
-    waitTimeoutMs: opts.waitTimeoutMs ?? 2000,
+    hangTimeoutMs: 20_000,
     ...(opts.skipItem === undefined ? {} : { skipItem: opts.skipItem }),
+    ...(opts.muteAfter === undefined ? {} : { muteAfter: opts.muteAfter }),
   };
   return Promise.all([
     runSide({ ...base, role: 'producer' }),
@@ -78,10 +79,17 @@ describe('net queue between two worker threads', () => {
       capacity: 16,
       noRecheck: false,
       skipItem: 5000,
-      waitTimeoutMs: 300,
     });
     expect(c.error).toMatch(/expected 5000, saw 5001/);
     expect(c.count).toBe(5000);
     expect(p.error).toMatch(/stranded/); // the consumer stopped, so the producer's free buffers never return
+  }, 30_000);
+
+  it('a producer that stops notifying strands the consumer: both sides report it, no timeout', async () => {
+    const [p, c] = await pipe({ items: 10_000, capacity: 16, noRecheck: false, muteAfter: 3000 });
+    expect(c.error).toMatch(/consumer stranded/);
+    expect(p.error).toMatch(/producer stranded/);
+    expect(c.count).toBeGreaterThanOrEqual(3000);
+    expect(c.count).toBeLessThan(10_000);
   }, 30_000);
 });

@@ -1,14 +1,14 @@
 // The real sDDF system descriptions (shared/fixtures/sdf) boot in the runtime: regions, maps,
 // channels and IRQs are instantiated, and every PD's init runs against its derived config.
 import { readdirSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { deterministicFromFile, loadSystemModel } from '../../../impl/runtime/load.ts';
 import { ComponentRegistry } from '../../../impl/runtime/registry.ts';
 import { mapOf } from '../../../impl/runtime/config.ts';
 
-import { SHARED_SDF_FIXTURES } from '../../helpers/shared.ts';
+import { describeShared, SHARED_AVAILABLE, SHARED_SDF_FIXTURES } from '../../helpers/shared.ts';
 const DIR = SHARED_SDF_FIXTURES;
-const fixtures = readdirSync(DIR).filter((f) => f.endsWith('.system'));
+const fixtures = (SHARED_AVAILABLE ? readdirSync(DIR) : []).filter((f) => f.endsWith('.system'));
 
 /** Stand-in program: touches the first byte of each map it may read, as a real init would. */
 const touchAll = new ComponentRegistry().fallback({
@@ -21,7 +21,7 @@ const touchAll = new ComponentRegistry().fallback({
   }),
 });
 
-describe('booting the shared sDDF fixtures', () => {
+describeShared('booting the shared sDDF fixtures', () => {
   it.each(fixtures)('%s: plans, boots every PD, no faults', (file) => {
     const { runtime, errors } = deterministicFromFile(`${DIR}/${file}`, {
       registry: touchAll,

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSystem, parseSystemFile, SDF_CODES } from '../../../impl/sdf/index.ts';
 import type { SystemModel } from '../../../spec/system/model.ts';
 
-import { SHARED_SDF_FIXTURES } from '../../helpers/shared.ts';
+import { describeShared, SHARED_SDF_FIXTURES } from '../../helpers/shared.ts';
 const SHARED = SHARED_SDF_FIXTURES;
 const fixture = (name: string): string => join(SHARED, name);
 const read = (name: string): string => readFileSync(fixture(name), 'utf8');
@@ -35,7 +35,7 @@ function withoutDialect(m: SystemModel | undefined): unknown {
   return { ...m, dialect: undefined, microkit: undefined, pds };
 }
 
-describe('shared fixtures', () => {
+describeShared('shared fixtures', () => {
   for (const [name, dialect] of Object.entries(EXPECTED_DIALECT)) {
     it(`${name} parses as dialect ${dialect} with no errors`, () => {
       const r = parseSystemFile(fixture(name));
@@ -143,7 +143,7 @@ describe('shared fixtures', () => {
   });
 });
 
-describe('the model', () => {
+describeShared('the model', () => {
   const echo = parseSystemFile(fixture('sddf_echo_server_qemu_virt_aarch64.system'));
   const model = echo.model;
   const pd = (name: string) => model?.pds.find((p) => p.name === name);

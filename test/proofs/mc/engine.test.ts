@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkModel, NO_LOST_WAKEUP, type McTrace } from '../../../proofs/mc/engine.ts';
-import type { TransitionSystem } from '../../../spec/common/transition.ts';
+import { simulate } from '../../../proofs/mc/simulate.ts';
+import type { State, TransitionSystem } from '../../../spec/common/transition.ts';
 import {
   countersMod3,
   deadlockAt,
@@ -213,5 +214,47 @@ describe('checkModel: bounds end in incomplete, never holds', () => {
     expect(fp.collisionProbability).toBeGreaterThan(0);
     const exact = checkModel(countersMod3(), { search: 'bfs', exact: true });
     expect(exact).toMatchObject({ verdict: 'holds', states: 9, collisionProbability: 0 });
+  });
+});
+
+describe('state constraint (TransitionSystem.constraint, EXAMPLES.md §9)', () => {
+  /** A producer counting up forever and a consumer taking what it made: unbounded without a constraint. */
+  const unbounded = (limit: number | undefined): TransitionSystem => ({
+    name: 'unbounded',
+    stateWords: 2,
+    actions: [
+      { name: 'p.produce', pd: 'p' },
+      { name: 'c.consume', pd: 'c' },
+    ],
+    invariants: [{ name: 'consumed-le-produced', check: (s) => (s[1]! <= s[0]! ? null : 'over') }],
+    initialStates: () => [Uint32Array.from([0, 0])],
+    successors(s, emit) {
+      emit(0, Uint32Array.from([s[0]! + 1, s[1]!]));
+      if (s[1]! < s[0]!) emit(1, Uint32Array.from([s[0]!, s[1]! + 1]));
+    },
+    // The oracle would call a state with no successor a deadlock; the constraint must not make one.
+    quiescentViolation: () => 'stuck',
+    toItf: (s) => ({ produced: s[0]!, consumed: s[1]! }),
+    ...(limit !== undefined ? { constraint: (s: State) => s[0]! <= limit } : {}),
+  });
+
+  it('bounds a model without editing its steps: holds, and says how much it left out', () => {
+    for (const search of ['bfs', 'dfs'] as const) {
+      const r = checkModel(unbounded(3), { search });
+      // (p, c) with c ≤ p ≤ 3: 10 states; from each p = 3 state the produce step leaves the model.
+      expect(r).toMatchObject({ verdict: 'holds', states: 10, pruned: 4 });
+    }
+  });
+
+  it('without it the same model is cut by a bound: incomplete, never holds', () => {
+    const r = checkModel(unbounded(undefined), { search: 'bfs', maxStates: 50 });
+    expect(r).toMatchObject({ verdict: 'incomplete', incompleteReason: 'maxStates' });
+    expect(r.pruned).toBeUndefined();
+  });
+
+  it('random walks stay inside it', () => {
+    const r = simulate(unbounded(3), { seed: 9, runs: 20, maxSteps: 50 });
+    expect(r.verdict).toBe('incomplete');
+    expect(r.depth).toBeLessThanOrEqual(6);
   });
 });

@@ -33,4 +33,16 @@ describe('simulate (seeded random walks)', () => {
     const m = minimise(ts, r.trace!, NO_LOST_WAKEUP);
     expect(m.trace.actions.length).toBeLessThanOrEqual(r.trace!.actions.length);
   });
+
+  it('each walk has its own seed: the failing walk replays alone (EXAMPLES.md §4)', () => {
+    const ts = buildSpsc({ memoryModel: 'sc', bounds: {}, bug: 'relaxed' });
+    const r = simulate(ts, { seed: 3, runs: 500, maxSteps: 400 });
+    expect(r.verdict).toBe('violated');
+    expect(r.walkSeed).toBeDefined();
+    // Not the first walk (else the test would show nothing): earlier walks found no violation.
+    expect(r.walkSeed).not.toBe(3);
+    const alone = simulate(ts, { seed: r.walkSeed!, runs: 1, maxSteps: 400 });
+    expect(alone.verdict).toBe('violated');
+    expect(alone.trace?.actions).toEqual(r.trace?.actions);
+  });
 });

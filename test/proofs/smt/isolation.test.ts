@@ -15,6 +15,7 @@ import {
   auditFile,
   systemFiles,
 } from '../../spec/system/audit/fixtures.ts';
+import { itShared } from '../../helpers/shared.ts';
 
 afterAll(async () => {
   await releaseZ3();
@@ -75,20 +76,23 @@ describe('isolation proof (Z3) agrees with graph search', () => {
     expect(good.pairs).toBe(2);
   });
 
-  it('a seeded shared writable region between the echo-server clients is caught by both', async () => {
-    const g = auditFile(`${SHARED_FIXTURES}/sddf_echo_server_qemu_virt_aarch64.system`).flow;
-    const base = await agree(g);
-    expect(base.flows).toBe(0);
-    const [c0, c1] = g.clients;
-    const mr = g.nodes.length;
-    const broken: FlowGraph = {
-      ...g,
-      nodes: [...g.nodes, 'mr:seeded'],
-      edges: [...g.edges, [c0 ?? -1, mr], [mr, c1 ?? -1]],
-    };
-    const after = await agree(broken);
-    expect(after.flows).toBe(1);
-  });
+  itShared(
+    'a seeded shared writable region between the echo-server clients is caught by both',
+    async () => {
+      const g = auditFile(`${SHARED_FIXTURES}/sddf_echo_server_qemu_virt_aarch64.system`).flow;
+      const base = await agree(g);
+      expect(base.flows).toBe(0);
+      const [c0, c1] = g.clients;
+      const mr = g.nodes.length;
+      const broken: FlowGraph = {
+        ...g,
+        nodes: [...g.nodes, 'mr:seeded'],
+        edges: [...g.edges, [c0 ?? -1, mr], [mr, c1 ?? -1]],
+      };
+      const after = await agree(broken);
+      expect(after.flows).toBe(1);
+    },
+  );
 
   it('a flow through a mediator is not a flow (the mediator does not forward)', async () => {
     const g: FlowGraph = {

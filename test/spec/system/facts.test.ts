@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { parseSystem, parseSystemFile } from '../../../impl/sdf/index.ts';
 import { InvariantError } from '../../../spec/common/assert.ts';
 import { deriveFacts } from '../../../spec/system/facts.ts';
 import type { SystemModel } from '../../../spec/system/model.ts';
 
-import { SHARED_SDF_FIXTURES } from '../../helpers/shared.ts';
+import { describeShared, SHARED_SDF_FIXTURES } from '../../helpers/shared.ts';
 const SHARED = SHARED_SDF_FIXTURES;
 function load(name: string): SystemModel {
   const r = parseSystemFile(`${SHARED}/${name}`);
@@ -12,7 +12,7 @@ function load(name: string): SystemModel {
   return r.model;
 }
 
-describe('deriveFacts', () => {
+describeShared('deriveFacts', () => {
   const echo = load('sddf_echo_server_qemu_virt_aarch64.system');
   const facts = deriveFacts(echo);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runQueueRefinement } from '../../../traces/refinement/queues.ts';
 import type { QueueUnderTest } from '../../../traces/refinement/queue-commands.ts';
-import { refinementStage } from '../../../cli/pipeline/stages/refinement.ts';
+import { loadSystem, planCheck, refinementStage } from '../../../api/check/index.ts';
 
 /** A broken queue: every enqueue after the first reports success but is lost. */
 function losesItems<T>(q: QueueUnderTest<T>): QueueUnderTest<T> {
@@ -76,12 +76,16 @@ describe('runQueueRefinement', () => {
 describe('sddf check refinement stage', () => {
   it('reports one refinement result per queue class', async () => {
     const lines: string[] = [];
-    const results = await refinementStage({
-      system: 'echo_server',
-      seed: 1,
-      outDir: 'out',
-      progress: (l) => lines.push(l),
-    });
+    const results = await refinementStage(
+      planCheck(
+        loadSystem({
+          system: 'echo_server',
+          seed: 1,
+          outDir: 'out',
+          progress: (l) => lines.push(l),
+        }),
+      ),
+    );
     expect(results).toHaveLength(5);
     for (const r of results) {
       expect(r.kind).toBe('refinement');

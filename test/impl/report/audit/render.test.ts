@@ -4,6 +4,7 @@ import { auditToJson } from '../../../../impl/report/audit/json.ts';
 import { auditToText } from '../../../../impl/report/audit/text.ts';
 import { auditToDot } from '../../../../impl/report/audit/dot.ts';
 import { AUDIT_FIXTURES, SHARED_FIXTURES, auditFile } from '../../../spec/system/audit/fixtures.ts';
+import { describeShared } from '../../../helpers/shared.ts';
 
 const ECHO = `${SHARED_FIXTURES}/sddf_echo_server_qemu_virt_aarch64.system`;
 
@@ -51,7 +52,7 @@ describe('JSON', () => {
   });
 });
 
-describe('text', () => {
+describeShared('text', () => {
   it('prints inferred roles, findings grouped by PD, shared regions and the verdict', () => {
     const report = auditFile(ECHO);
     const text = auditToText({ file: 'echo.system', dialect: '1', errors: [], report });

@@ -8,6 +8,7 @@ import { parseSystem } from '../../../../impl/sdf/index.ts';
 import { auditPasses, auditSystem } from '../../../../spec/system/audit/index.ts';
 import type { RuleId } from '../../../../spec/system/audit/rules-meta.ts';
 import { AUDIT_FIXTURES, SHARED_FIXTURES, auditFile, systemFiles } from './fixtures.ts';
+import { describeShared } from '../../../helpers/shared.ts';
 
 const shared = (name: string): string => `${SHARED_FIXTURES}/${name}`;
 const ours = (name: string): string => `${AUDIT_FIXTURES}/${name}`;
@@ -18,7 +19,7 @@ function rules(file: string): string[] {
   );
 }
 
-describe('reference results on the shared fixtures (least-privilege-policy.md)', () => {
+describeShared('reference results on the shared fixtures (least-privilege-policy.md)', () => {
   it('echo server: no LP001–LP008 errors, no LP011; cyclecounters listed as shared', () => {
     const report = auditFile(shared('sddf_echo_server_qemu_virt_aarch64.system'));
     const ids = report.findings.map((f) => f.rule);
@@ -160,38 +161,41 @@ describe('one minimal fixture per rule, and its corrected twin', () => {
   });
 });
 
-describe('LP004 on sdfgen-style grants in the echo server fixture (variants made in the test)', () => {
-  const text = readFileSync(shared('sddf_echo_server_qemu_virt_aarch64.system'), 'utf8');
-  const audit = (t: string): { rule: string; pd?: string; mr?: string }[] => {
-    const r = parseSystem(t, { file: 'variant.system' });
-    if (r.model === undefined) throw new Error(r.errors.map((e) => e.message).join('; '));
-    return auditSystem(r.model).findings.filter((f) => f.rule === 'LP004');
-  };
-  it('is clean as written', () => {
-    expect(audit(text)).toEqual([]);
-  });
-  it('serial virt_tx mapping client Tx data rw (sdfgen TODO in serial.zig)', () => {
-    const t = text.replace(
-      'mr="serial_tx_data_client0" vaddr="0x4_008_000" perms="r"',
-      'mr="serial_tx_data_client0" vaddr="0x4_008_000" perms="rw"',
-    );
-    expect(t).not.toBe(text);
-    expect(audit(t)).toMatchObject([{ pd: 'serial_virt_tx', mr: 'serial_tx_data_client0' }]);
-  });
-  it('net virt_tx mapping client Tx data rw', () => {
-    const t = text.replace(
-      'mr="net_tx_buffer_data_region_cli1" vaddr="0x2_e00_000" perms="r"',
-      'mr="net_tx_buffer_data_region_cli1" vaddr="0x2_e00_000" perms="rw"',
-    );
-    expect(t).not.toBe(text);
-    expect(audit(t)).toMatchObject([{ pd: 'net_virt_tx', mr: 'net_tx_buffer_data_region_cli1' }]);
-  });
-  it('virt_rx mapping the Rx DMA region rw (D8)', () => {
-    const t = text.replace(
-      'mr="net_rx_buffer_data_region" vaddr="0x2_c00_000" perms="r"',
-      'mr="net_rx_buffer_data_region" vaddr="0x2_c00_000" perms="rw"',
-    );
-    expect(t).not.toBe(text);
-    expect(audit(t)).toMatchObject([{ pd: 'net_virt_rx', mr: 'net_rx_buffer_data_region' }]);
-  });
-});
+describeShared(
+  'LP004 on sdfgen-style grants in the echo server fixture (variants made in the test)',
+  () => {
+    const text = readFileSync(shared('sddf_echo_server_qemu_virt_aarch64.system'), 'utf8');
+    const audit = (t: string): { rule: string; pd?: string; mr?: string }[] => {
+      const r = parseSystem(t, { file: 'variant.system' });
+      if (r.model === undefined) throw new Error(r.errors.map((e) => e.message).join('; '));
+      return auditSystem(r.model).findings.filter((f) => f.rule === 'LP004');
+    };
+    it('is clean as written', () => {
+      expect(audit(text)).toEqual([]);
+    });
+    it('serial virt_tx mapping client Tx data rw (sdfgen TODO in serial.zig)', () => {
+      const t = text.replace(
+        'mr="serial_tx_data_client0" vaddr="0x4_008_000" perms="r"',
+        'mr="serial_tx_data_client0" vaddr="0x4_008_000" perms="rw"',
+      );
+      expect(t).not.toBe(text);
+      expect(audit(t)).toMatchObject([{ pd: 'serial_virt_tx', mr: 'serial_tx_data_client0' }]);
+    });
+    it('net virt_tx mapping client Tx data rw', () => {
+      const t = text.replace(
+        'mr="net_tx_buffer_data_region_cli1" vaddr="0x2_e00_000" perms="r"',
+        'mr="net_tx_buffer_data_region_cli1" vaddr="0x2_e00_000" perms="rw"',
+      );
+      expect(t).not.toBe(text);
+      expect(audit(t)).toMatchObject([{ pd: 'net_virt_tx', mr: 'net_tx_buffer_data_region_cli1' }]);
+    });
+    it('virt_rx mapping the Rx DMA region rw (D8)', () => {
+      const t = text.replace(
+        'mr="net_rx_buffer_data_region" vaddr="0x2_c00_000" perms="r"',
+        'mr="net_rx_buffer_data_region" vaddr="0x2_c00_000" perms="rw"',
+      );
+      expect(t).not.toBe(text);
+      expect(audit(t)).toMatchObject([{ pd: 'net_virt_rx', mr: 'net_rx_buffer_data_region' }]);
+    });
+  },
+);

@@ -8,6 +8,7 @@ import { computeFacts, holdersOf } from '../../../../spec/system/audit/facts.ts'
 import { deriveFacts } from '../../../../spec/system/facts.ts';
 import type { Channel, SystemModel } from '../../../../spec/system/model.ts';
 import { AUDIT_FIXTURES, SHARED_FIXTURES, loadModel, systemFiles } from './fixtures.ts';
+import { describeShared, itShared } from '../../../helpers/shared.ts';
 
 const ECHO = `${SHARED_FIXTURES}/sddf_echo_server_qemu_virt_aarch64.system`;
 
@@ -38,12 +39,12 @@ describe('the audit view keeps the shared facts', () => {
     });
   }
 
-  it('the echo server (1.x) gives the clients ppcall rights into the passive timer', () => {
+  itShared('the echo server (1.x) gives the clients ppcall rights into the passive timer', () => {
     expect(calls(loadModel(ECHO)).sort()).toEqual(['client0>timer', 'client1>timer']);
   });
 });
 
-describe('the audit view of a partial model', () => {
+describeShared('the audit view of a partial model', () => {
   const echo = loadModel(ECHO);
   const [pdA, pdB] = echo.pds;
   const [ch0] = echo.channels;

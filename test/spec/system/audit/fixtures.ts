@@ -1,5 +1,5 @@
 // Test helpers: parse a fixture with the real SDF front end and audit it.
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SHARED_SDF_FIXTURES } from '../../../helpers/shared.ts';
 import { parseSystemFile } from '../../../../impl/sdf/index.ts';
@@ -10,7 +10,9 @@ import type { RolesFile } from '../../../../spec/system/roles/vocabulary.ts';
 export const SHARED_FIXTURES = SHARED_SDF_FIXTURES;
 export const AUDIT_FIXTURES = join(import.meta.dirname, '../../../fixtures/audit');
 
+/** The .system files of a folder; none when the folder is absent (the shared corpus may be). */
 export function systemFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith('.system'))
     .sort()

@@ -1,8 +1,9 @@
 // Role inference (least-privilege-policy.md "Roles") on the shared fixtures.
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { inferRoles } from '../../../../spec/system/roles/infer.ts';
 import { nameTokens } from '../../../../spec/system/roles/naming.ts';
 import { SHARED_FIXTURES, loadModel } from '../audit/fixtures.ts';
+import { describeShared } from '../../../helpers/shared.ts';
 
 const echo = (): ReturnType<typeof loadModel> =>
   loadModel(`${SHARED_FIXTURES}/sddf_echo_server_qemu_virt_aarch64.system`);
@@ -12,7 +13,7 @@ function rolesOf(file: string): Record<string, string> {
   return Object.fromEntries([...r.pds].map(([k, v]) => [k, v.role ?? 'unclassified']));
 }
 
-describe('role inference on the shared fixtures', () => {
+describeShared('role inference on the shared fixtures', () => {
   it('echo server: drivers and virtualisers by structure, copiers by image, clients by what they talk to', () => {
     expect(rolesOf('sddf_echo_server_qemu_virt_aarch64.system')).toEqual({
       // The benchmark harness (benchmark.elf, idle.elf) is a known role (issue #10).

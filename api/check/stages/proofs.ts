@@ -1,8 +1,9 @@
 // Stage of `sddf check`: every Z3 proof obligation (proofs/smt) as one `proof` result.
 // pass: the verdict is the expected one (proved, or refuted for a documented upstream defect);
 // fail: it is not; error: Z3 could not decide (unknown), which is never a pass.
-import { runObligations, type ObligationResult } from '../../../proofs/smt/index.ts';
-import type { CheckResult, CheckVerdict, Stage } from '../check.ts';
+// Z3 loads only when this stage runs (docs/adr/001: load per command only what it needs).
+import type { ObligationResult } from '../../../proofs/smt/index.ts';
+import type { CheckResult, CheckVerdict, Stage } from '../types.ts';
 
 export function proofVerdict(r: ObligationResult): CheckVerdict {
   if (r.verdict === 'unknown') return 'error';
@@ -19,10 +20,11 @@ function detail(r: ObligationResult): string {
   return r.verdict;
 }
 
-export const proofStage: Stage = async (opts) => {
+export const proofStage: Stage = async (check) => {
+  const { runObligations } = await import('../../../proofs/smt/index.ts');
   const report = await runObligations({
     onProgress: (r, done, total) =>
-      opts.progress(`proofs: ${done}/${total} ${r.name} ${r.verdict}`),
+      check.progress(`proofs: ${done}/${total} ${r.name} ${r.verdict}`),
   });
   return report.obligations.map((r): CheckResult => ({
     name: r.name,

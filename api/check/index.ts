@@ -1,0 +1,36 @@
+// The library call behind `sddf check` (ARCHITECTURE.md "Main paths"): the system → SDF parse →
+// audit → proofs → model checking → randomized refinement → one report. Stages and their types:
+// ./types.ts. It is one of the places that may use every layer (api ──► proofs, traces, impl, spec).
+import { loadSystem } from './load.ts';
+import { planCheck } from './plan.ts';
+import { auditStage } from './stages/audit.ts';
+import { modelCheckStage } from './stages/mc.ts';
+import { proofStage } from './stages/proofs.ts';
+import { refinementStage } from './stages/refinement.ts';
+import type { CheckReport, CheckRequest, CheckResult, PlannedCheck, Stage } from './types.ts';
+
+export type * from './types.ts';
+export { loadSystem, resolveSystem } from './load.ts';
+export { ECHO_SERVER_MODEL_RUNS, planCheck, planModelRuns } from './plan.ts';
+export { auditStage, modelCheckStage, proofStage, refinementStage };
+
+export const STAGES: readonly Stage[] = [auditStage, proofStage, modelCheckStage, refinementStage];
+
+/** Runs the stages on a planned check, in order. */
+export async function runStages(
+  check: PlannedCheck,
+  stages: readonly Stage[] = STAGES,
+): Promise<CheckReport> {
+  const results: CheckResult[] = [];
+  for (const stage of stages) results.push(...(await stage(check)));
+  return {
+    ok: results.length > 0 && results.every((r) => r.verdict === 'pass'),
+    system: check.system,
+    file: check.file,
+    results,
+  };
+}
+
+export async function runCheck(req: CheckRequest): Promise<CheckReport> {
+  return runStages(planCheck(loadSystem(req)));
+}

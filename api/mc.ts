@@ -1,0 +1,80 @@
+// `sddf mc` as a library call: a model-checking run (proofs/mc/run.ts), its counterexample
+// minimised (traces/minimise.ts: BFS traces are already shortest, DFS and random ones shrink by
+// ddmin) and written as ITF (traces/itf.ts) naming the model, its options, and the module of a
+// user's model, so that `sddf replay` rebuilds the same system.
+import { relative, resolve, sep } from 'node:path';
+import { runModelCheck, type ModelRun, type ModelRunOptions } from '../proofs/mc/run.ts';
+import { UserError } from '../spec/common/diagnostic.ts';
+import { isSafeTraceName, writeTrace } from '../traces/corpus.ts';
+import { toItfTrace, type ItfTrace } from '../traces/itf.ts';
+import { minimise } from '../traces/minimise.ts';
+
+export { loadModelModule } from './model-module.ts';
+
+export interface McRequest extends ModelRunOptions {
+  /** Shrink the counterexample by ddmin (default: for DFS and random search, not BFS). */
+  readonly minimise?: boolean;
+  /** Where the counterexample is written (`<model>[-<bug>].itf.json`); undefined: not written. */
+  readonly outDir?: string;
+  /** The file a user's model entry was loaded from; the trace names it (ITF `#meta.module`). */
+  readonly modulePath?: string;
+}
+
+export interface McRun extends ModelRun {
+  readonly minimised: boolean;
+  readonly itf?: ItfTrace;
+  readonly tracePath?: string;
+}
+
+/**
+ * How a trace names its module: relative to the folder the trace is written to when both are
+ * inside the working directory (a project's traces move with the project), else absolute.
+ */
+function moduleRef(modulePath: string, outDir: string | undefined): string {
+  const abs = resolve(modulePath);
+  if (outDir === undefined) return abs;
+  const out = resolve(outDir);
+  const inside = (p: string): boolean => !relative(process.cwd(), p).startsWith('..');
+  if (!inside(abs) || !inside(out)) return abs;
+  return relative(out, abs).split(sep).join('/');
+}
+
+/** Checks, minimises and writes the counterexample as ITF when there is one. */
+export function modelCheck(req: McRequest): McRun {
+  const run = runModelCheck(req);
+  const { ts, result, search } = run;
+  if (result.verdict !== 'violated' || result.trace === undefined) {
+    return { ...run, minimised: false };
+  }
+  let trace = result.trace;
+  let minimised = false;
+  if ((req.minimise ?? search !== 'bfs') && trace.loop === undefined && result.property) {
+    const shorter = minimise(ts, trace, result.property).trace;
+    trace = { states: [...shorter.states], actions: [...shorter.actions] };
+    minimised = true;
+  }
+  const itf = toItfTrace(ts, trace, {
+    options: run.options,
+    verdict: result.verdict,
+    search,
+    minimised,
+    ...(result.property !== undefined ? { property: result.property } : {}),
+    ...(result.message !== undefined ? { message: result.message } : {}),
+    ...(req.modulePath !== undefined ? { module: moduleRef(req.modulePath, req.outDir) } : {}),
+    ...(search === 'random' && result.walkSeed !== undefined ? { seed: result.walkSeed } : {}),
+  });
+  if (req.outDir !== undefined && !isSafeTraceName(ts.name)) {
+    throw new UserError({
+      code: 'MC_MODULE',
+      message: `model name '${ts.name}' cannot name a trace file (letters, digits, ".", "_", "-")`,
+    });
+  }
+  const tracePath = req.outDir !== undefined ? writeTrace(req.outDir, itf) : undefined;
+  return {
+    ...run,
+    result: { ...result, trace },
+    itf,
+    minimised,
+    ...(tracePath !== undefined ? { tracePath } : {}),
+  };
+}

@@ -1,0 +1,232 @@
+// Which protocols a system description contains, and which model-checking runs check them
+// (issue 8 part 3: `sddf check --system FILE` checks FILE). Input: the typed system model and the
+// roles the auditor inferred (spec/system/roles/). Output: one instance per device class in
+// use (its driver, virtualisers and clients, and the queue capacities the regions allow) and the
+// model runs that check it, scaled down to what exhaustive search can do by the rules below,
+// each saying what it scaled and why; classes with no model are listed as not model-checked.
+//
+// Scaling rules (docs/adr/011-check-from-system.md):
+// - Clients: a model checks min(clients, the model's maximum). Beyond that the verdict is bounded:
+//   virt_rx and virt_tx serve clients in index order (so clients are not symmetric, and no
+//   symmetry argument extends the result), and the report says `bounded`.
+// - Queue capacity: a region gives an upper bound (the largest power of two whose queue fits the
+//   region; the exact value is in the sdfgen config data, not the .system file). The models use
+//   a small capacity with the indices started just below the u16 wrap; the index arithmetic at
+//   every capacity and width is the Z3 obligations' job (`sddf prove`), so only interleavings are
+//   bounded by the smaller capacity.
+// - Every run is bounded by a state count (never by time); a run that reaches it is incomplete.
+import type { Roles, DeviceClass } from '../../spec/system/roles/vocabulary.ts';
+import { roleClass, roleTier } from '../../spec/system/roles/vocabulary.ts';
+import type { SystemModel } from '../../spec/system/model.ts';
+import { netQueueSizeBytes } from '../../spec/queue/net.ts';
+import type { MemoryModel } from './types.ts';
+
+/** One device class as the system uses it. */
+export interface ProtocolInstance {
+  readonly deviceClass: DeviceClass;
+  readonly drivers: readonly string[];
+  readonly virtualisers: readonly string[];
+  readonly copiers: readonly string[];
+  readonly clients: readonly string[];
+  /** Largest queue capacity the smallest queue region of this class allows (net only so far). */
+  readonly maxQueueCapacity?: number;
+}
+
+/** One model-checking run, as `sddf mc` would be invoked. */
+export interface PlannedRun {
+  readonly label: string;
+  readonly model: string;
+  readonly memoryModel: MemoryModel;
+  readonly bounds: Readonly<Record<string, number>>;
+  readonly maxStates: number;
+  /** What was scaled down from the file's instance, and why the smaller run still says something. */
+  readonly scaled: readonly string[];
+}
+
+export interface NotChecked {
+  readonly deviceClass: DeviceClass;
+  readonly reason: string;
+}
+
+export interface CheckPlan {
+  readonly instances: readonly ProtocolInstance[];
+  readonly runs: readonly PlannedRun[];
+  readonly notChecked: readonly NotChecked[];
+}
+
+/** Per-run state bound: enough for every default-bound run of the catalogue models (< 10^5). */
+export const PLAN_MAX_STATES = 2_000_000;
+
+/** Largest client count the network models take (proofs/models/net-pipeline.ts bound range). */
+const NET_MODEL_MAX_CLIENTS = 2;
+
+/** The largest power of two `c` whose net queue (`8 + 16c` bytes) fits `sizeBytes`. */
+export function netCapacityFitting(sizeBytes: bigint): number {
+  let c = 1;
+  while (c < 0x8000 && BigInt(netQueueSizeBytes(c * 2)) <= sizeBytes) c *= 2;
+  return BigInt(netQueueSizeBytes(c)) <= sizeBytes ? c : 0;
+}
+
+function instancesOf(model: SystemModel, roles: Roles): ProtocolInstance[] {
+  const byClass = new Map<DeviceClass, { d: string[]; v: string[]; c: string[]; k: string[] }>();
+  for (const pd of model.pds) {
+    const role = roles.pds.get(pd.name)?.role;
+    if (role === undefined) continue;
+    const cls = roleClass(role);
+    if (cls === undefined) continue;
+    const e = byClass.get(cls) ?? { d: [], v: [], c: [], k: [] };
+    byClass.set(cls, e);
+    const tier = roleTier(role);
+    if (tier === 'driver') e.d.push(pd.name);
+    else if (tier === 'virt') e.v.push(pd.name);
+    else if (tier === 'copier') e.k.push(pd.name);
+    else if (tier === 'client') e.c.push(pd.name);
+  }
+  const out: ProtocolInstance[] = [];
+  for (const [cls, e] of byClass) {
+    const capacity = cls === 'net' ? netQueueCapacity(model, roles, [...e.d, ...e.v]) : undefined;
+    out.push({
+      deviceClass: cls,
+      drivers: e.d,
+      virtualisers: e.v,
+      copiers: e.k,
+      clients: e.c,
+      ...(capacity === undefined ? {} : { maxQueueCapacity: capacity }),
+    });
+  }
+  return out.sort((a, b) => a.deviceClass.localeCompare(b.deviceClass));
+}
+
+/** Smallest net queue region that the class's driver or virtualisers map. */
+function netQueueCapacity(
+  model: SystemModel,
+  roles: Roles,
+  pds: readonly string[],
+): number | undefined {
+  const names = new Set(
+    model.pds.filter((p) => pds.includes(p.name)).flatMap((p) => p.maps.map((m) => m.mr)),
+  );
+  let smallest: bigint | undefined;
+  for (const mr of model.memoryRegions) {
+    if (!names.has(mr.name) || roles.mrs.get(mr.name)?.kind !== 'queue') continue;
+    if (smallest === undefined || mr.sizeBytes < smallest) smallest = mr.sizeBytes;
+  }
+  return smallest === undefined ? undefined : netCapacityFitting(smallest);
+}
+
+function netRuns(inst: ProtocolInstance): PlannedRun[] {
+  const clients = Math.max(1, inst.clients.length);
+  const modelClients = Math.min(clients, NET_MODEL_MAX_CLIENTS);
+  const scaledClients =
+    clients > modelClients
+      ? [
+          `clients ${clients} → ${modelClients}: bounded (clients are served in index order, so no symmetry extends the result)`,
+        ]
+      : [];
+  const cap = inst.maxQueueCapacity;
+  const scaledCap =
+    cap !== undefined && cap > 2
+      ? [
+          `queue capacity ≤ ${cap} → 2 with indices at the u16 wrap: interleavings bounded; index arithmetic at capacity ${cap} is proved by \`sddf prove\``,
+        ]
+      : [];
+  const run = (
+    label: string,
+    model: string,
+    memoryModel: MemoryModel,
+    bounds: Record<string, number>,
+    scaled: readonly string[],
+  ): PlannedRun => ({ label, model, memoryModel, bounds, maxStates: PLAN_MAX_STATES, scaled });
+  return [
+    run('net-handshake (sc)', 'net-handshake', 'sc', {}, scaledCap),
+    run('net-handshake (tso, seq_cst fences)', 'net-handshake', 'tso', { fences: 1 }, scaledCap),
+    run(
+      `net-pipeline (sc, ${modelClients} client${modelClients === 1 ? '' : 's'})`,
+      'net-pipeline',
+      'sc',
+      { clients: modelClients },
+      [...scaledClients, ...scaledCap],
+    ),
+    run('echo (sc)', 'echo', 'sc', { clients: 1 }, [
+      ...(clients > 1 ? [`clients ${clients} → 1: the echo round trip of one client`] : []),
+    ]),
+    run(
+      'net-pipeline (tso, seq_cst fences, 1 client)',
+      'net-pipeline',
+      'tso',
+      { clients: 1, hwRing: 2, fences: 1 },
+      clients > 1 ? [`clients ${clients} → 1 under TSO: bounded`] : [],
+    ),
+  ];
+}
+
+function serialRuns(inst: ProtocolInstance): PlannedRun[] {
+  const scaled =
+    inst.clients.length > 1
+      ? [`clients ${inst.clients.length} → 1: the Tx path of one client (bounded)`]
+      : [];
+  return [
+    {
+      label: 'serial-tx (sc)',
+      model: 'serial-tx',
+      memoryModel: 'sc',
+      bounds: {},
+      maxStates: PLAN_MAX_STATES,
+      scaled,
+    },
+    {
+      label: 'serial-tx (tso)',
+      model: 'serial-tx',
+      memoryModel: 'tso',
+      bounds: {},
+      maxStates: PLAN_MAX_STATES,
+      scaled,
+    },
+  ];
+}
+
+function blkRuns(inst: ProtocolInstance): PlannedRun[] {
+  const scaled =
+    inst.clients.length > 1
+      ? [`clients ${inst.clients.length} → 1: one client's request/response pair (bounded)`]
+      : [];
+  return [
+    {
+      label: 'blk-handshake (sc)',
+      model: 'blk-handshake',
+      memoryModel: 'sc',
+      bounds: {},
+      maxStates: PLAN_MAX_STATES,
+      scaled,
+    },
+  ];
+}
+
+/** The protocols of a system and the model runs that check them. */
+export function planModelChecks(model: SystemModel, roles: Roles): CheckPlan {
+  const instances = instancesOf(model, roles);
+  const runs: PlannedRun[] = [];
+  const notChecked: NotChecked[] = [];
+  for (const inst of instances) {
+    switch (inst.deviceClass) {
+      case 'net':
+        runs.push(...netRuns(inst));
+        break;
+      case 'serial':
+        runs.push(...serialRuns(inst));
+        break;
+      case 'blk':
+        runs.push(...blkRuns(inst));
+        break;
+      case 'i2c':
+      case 'timer':
+      case 'gpu':
+        notChecked.push({
+          deviceClass: inst.deviceClass,
+          reason: `no ${inst.deviceClass} model yet (its queue arithmetic is covered by \`sddf prove\` where the class has queues)`,
+        });
+        break;
+    }
+  }
+  return { instances, runs, notChecked };
+}
