@@ -153,7 +153,10 @@ export function allowedAttributes(
 ): readonly string[] {
   const rules = RULES[ctx];
   const out = rules.filter((r) => accepts(r, t)).map((r) => r.name);
-  for (const r of rules) if (tolerate.has(`${ctx} ${r.name}`)) out.push(r.name);
+  // Tolerance is per element and attribute, whichever variant (root or child PD) used it.
+  const tag = ctx.split('.')[0];
+  for (const r of rules)
+    if (tolerate.has(`${tag} ${r.name}`) && !out.includes(r.name)) out.push(r.name);
   return out;
 }
 
@@ -168,7 +171,7 @@ export interface Marker {
   readonly since: MicrokitVersion;
   readonly until?: MicrokitVersion;
   readonly x86: boolean;
-  /** The attribute-set key (`protection_domain pp`) of an attribute marker. */
+  /** The element and attribute (`protection_domain pp`) of an attribute marker. */
   readonly key?: string;
 }
 
@@ -254,7 +257,7 @@ export function collectMarkers(root: XmlElement): Marker[] {
           since: rule.since,
           ...(rule.until !== undefined ? { until: rule.until } : {}),
           x86,
-          key: `${ctx} ${attr.name}`,
+          key: `${el.tag} ${attr.name}`,
         });
       }
     }

@@ -260,7 +260,8 @@ function emitVm(
 
 function endPp(st: EmitState, ch: Channel, self: ChannelEnd, other: ChannelEnd): boolean {
   if (st.dialect === '1') return false;
-  if (st.model.dialect === '2') return self.pp;
+  if (self.pp) return true;
+  // A 1.x PD-level pp (a dialect-1 model, or a mixed file read with both meanings).
   const me = st.model.pds.find((p) => p.name === self.pd);
   const callee = st.model.pds.find((p) => p.name === other.pd);
   if (me === undefined || callee === undefined || !callee.ppLegacy) return false;
