@@ -2,7 +2,20 @@
 // at the releases that apply it (seL4/microkit tool/microkit/src/sdf.rs at 1.4.1 … 2.3.0), the
 // tool's own limits, and XML as Microkit's reader (roxmltree 0.19, default options) takes it.
 import { describe, expect, it } from 'vitest';
-import { parseSystem, SDF_CODES } from '../../../impl/sdf/index.ts';
+import { emitSystem, parseSystem, SDF_CODES } from '../../../impl/sdf/index.ts';
+import type { SystemModel } from '../../../spec/system/model.ts';
+
+/** The model without locations and file name (what a round trip must keep). */
+const stripped = (m: SystemModel | undefined): unknown =>
+  JSON.parse(
+    JSON.stringify(m, (k, v: unknown) =>
+      k === 'loc' || k === 'attrLocs' || k === 'file'
+        ? undefined
+        : typeof v === 'bigint'
+          ? `${v}n`
+          : v,
+    ),
+  );
 
 const pd = (name: string, attrs = '', body = ''): string =>
   `<protection_domain name="${name}"${attrs}><program_image path="${name}.elf" />${body}</protection_domain>`;
@@ -98,6 +111,27 @@ describe('what a file is read as', () => {
       peripheralId: 'PCI device 04:00.0',
       maps: [{ mr: 'ring', iovaddr: 0x5000n, perms: { r: true, w: true } }],
     });
+    // Both emit and read back to the same model (the 2.3 elements round-trip).
+    for (const m of [r.model, ri.model]) {
+      const again = parseSystem(emitSystem(m as SystemModel), { file: 'again' });
+      expect(again.errors).toEqual([]);
+      expect(stripped(again.model)).toEqual(stripped(m));
+    }
+    const x86 = sys(
+      pd(
+        'a',
+        '',
+        '<irq pin="4" vector="41" id="0" ioapic="1" trigger="edge" polarity="low" /><irq pcidev="1f:3.7" handle="2" vector="9" id="1" /><ioport id="2" addr="0x3f8" size="8" setvar_addr="com1" />',
+      ),
+    );
+    const rx = parseSystem(x86, { file: 'x' });
+    expect(rx.errors).toEqual([]);
+    expect(rx.model?.pds[0]?.irqs[1]).toMatchObject({
+      kind: 'msi',
+      pciDevice: { bus: 0x1f, device: 3, func: 7 },
+    });
+    const back = parseSystem(emitSystem(rx.model as SystemModel), { file: 'x' });
+    expect(stripped(back.model)).toEqual(stripped(rx.model));
   });
 });
 
