@@ -108,6 +108,21 @@ function attempt(
 }
 
 /**
+ * Errors that some older 2.x release does not give (2.3 reserves `monitor` from 2.1, moves the
+ * stack below an IPC buffer, refuses VM scheduling attributes off aarch64 and x86 VMM children or
+ * PPCs, bounds the x86 vector). Any other error every 2.x release gives, so when 2.3 reports one of
+ * those no older release can accept the file and none is tried (docs/adr/005-sdf-parser.md).
+ */
+const RELEASE_DEPENDENT: ReadonlySet<string> = new Set([
+  SDF_CODES.reservedPdName,
+  SDF_CODES.mapVaddrMax,
+  SDF_CODES.mapBound,
+  SDF_CODES.invalidAttr,
+  SDF_CODES.x86Vm,
+  SDF_CODES.irqX86,
+]);
+
+/**
  * The releases that accept every marker of the file, newest first: the file is read as the newest
  * one that accepts it, or, if none does, as the newest (whose errors are reported). A forced choice
  * has one candidate.
@@ -161,6 +176,7 @@ export function parseSystem(text: string, opts: ParseSystemOptions): ParseResult
       chosen = a;
       break;
     }
+    if (!a.ctx.errors.every((e) => RELEASE_DEPENDENT.has(e.code))) break;
   }
   const used = chosen ?? first;
   if (used === undefined) throw new Error('no candidate release');
