@@ -6,6 +6,7 @@ import { main } from '../../../cli/main.ts';
 import { captureIo } from '../../helpers/io.ts';
 import { SHARED_SDF_FIXTURES, describeShared, itShared } from '../../helpers/shared.ts';
 import { tempDir } from '../../helpers/temp.ts';
+import { validateSarif } from '../../helpers/sarif-schema.ts';
 
 const FIX = join(import.meta.dirname, '../../fixtures/audit');
 const ECHO = join(SHARED_SDF_FIXTURES, 'sddf_echo_server_qemu_virt_aarch64.system');
@@ -218,6 +219,7 @@ describeShared('sddf audit on the real corpus and on directories (issue #10)', (
   it('sarif of the whole shared directory: one log, relative URIs, a rule per check', async () => {
     const r = await run(SHARED_SDF_FIXTURES, '--format', 'sarif');
     const log = JSON.parse(r.out);
+    expect(validateSarif(log) ? [] : validateSarif.errors).toEqual([]);
     expect(log.version).toBe('2.1.0');
     const run0 = log.runs[0];
     expect(run0.artifacts).toHaveLength(29);

@@ -1,9 +1,6 @@
 // SARIF 2.1.0 output validated against the SARIF 2.1.0 JSON schema (sarif-2.1.0-rtm.5.json, as
 // shipped by the @microsoft/jest-sarif package; draft-04, hence ajv-draft-04), plus what GitHub
 // code scanning needs: rule metadata, ruleId, level, and physical locations into the .system file.
-import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
-import AjvDraft04 from 'ajv-draft-04';
 import type * as Sarif from 'sarif';
 import { describe, expect, it } from 'vitest';
 import { RULE_IDS } from '../../../../spec/system/audit/rules-meta.ts';
@@ -13,6 +10,7 @@ import { basename, relative } from 'node:path';
 import { SDF_CODES } from '../../../../impl/sdf/index.ts';
 import { auditCorpus } from '../../../../impl/audit/corpus.ts';
 import { REPO_ROOT } from '../../../helpers/shared.ts';
+import { validateSarif } from '../../../helpers/sarif-schema.ts';
 import {
   AUDIT_FIXTURES,
   SHARED_FIXTURES,
@@ -20,15 +18,7 @@ import {
   systemFiles,
 } from '../../../spec/system/audit/fixtures.ts';
 
-const require = createRequire(import.meta.url);
-const schemaPath = require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json');
-const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as object;
-const ajv = new AjvDraft04.default({ allErrors: true, strict: false, unicodeRegExp: false });
-// The schema uses these formats; check them instead of ignoring them.
-ajv.addFormat('uri', (s: string) => /^[a-z][a-z0-9+.-]*:/i.test(s));
-ajv.addFormat('uri-reference', (s: string) => !/\s/.test(s) && !s.includes('\\'));
-ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));
-const validate = ajv.compile(schema);
+const validate = validateSarif;
 
 function outcomeOf(file: string): AuditOutcome {
   const report = auditFile(file);
