@@ -9,7 +9,7 @@ import type { AuditOutcome } from '../../../../spec/system/audit/outcome.ts';
 import { basename, relative } from 'node:path';
 import { SDF_CODES } from '../../../../impl/sdf/index.ts';
 import { auditCorpus } from '../../../../impl/audit/corpus.ts';
-import { REPO_ROOT } from '../../../helpers/shared.ts';
+import { REPO_ROOT, itShared } from '../../../helpers/shared.ts';
 import { validateSarif } from '../../../helpers/sarif-schema.ts';
 import {
   AUDIT_FIXTURES,
@@ -107,30 +107,33 @@ describe('SARIF 2.1.0', () => {
     expect(log.runs[0].tool.driver.rules[res.ruleIndex].id).toBe('SDF_PRIORITY');
   });
 
-  it('a whole corpus is one valid log with a relative URI per file (sddf audit DIR --format sarif)', () => {
-    const dirs = [SHARED_FIXTURES, AUDIT_FIXTURES];
-    const entries = auditCorpus(dirs);
-    expect(entries.length).toBeGreaterThan(30);
-    const log = JSON.parse(
-      JSON.stringify(auditToSarif(entries, { base: REPO_ROOT, toolVersion: '0.1.0' })),
-    ) as Sarif.Log;
-    expect(validate(log) ? [] : validate.errors).toEqual([]);
-    const artifacts = log.runs[0]?.artifacts ?? [];
-    expect(artifacts).toHaveLength(entries.length);
-    for (const [i, a] of artifacts.entries()) {
-      expect(a.location?.uriBaseId).toBe('SRCROOT');
-      expect(a.location?.uri).toBe(
-        relative(REPO_ROOT, entries[i]?.file ?? '')
-          .split('\\')
-          .join('/'),
-      );
-      expect(a.location?.uri).not.toMatch(/^(\/|file:)/);
-    }
-    // Every result points into one of the artifacts.
-    for (const r of log.runs[0]?.results ?? []) {
-      const idx = r.locations?.[0]?.physicalLocation?.artifactLocation?.index ?? -1;
-      expect(idx).toBeGreaterThanOrEqual(0);
-      expect(idx).toBeLessThan(artifacts.length);
-    }
-  });
+  itShared(
+    'a whole corpus is one valid log with a relative URI per file (sddf audit DIR --format sarif)',
+    () => {
+      const dirs = [SHARED_FIXTURES, AUDIT_FIXTURES];
+      const entries = auditCorpus(dirs);
+      expect(entries.length).toBeGreaterThan(30);
+      const log = JSON.parse(
+        JSON.stringify(auditToSarif(entries, { base: REPO_ROOT, toolVersion: '0.1.0' })),
+      ) as Sarif.Log;
+      expect(validate(log) ? [] : validate.errors).toEqual([]);
+      const artifacts = log.runs[0]?.artifacts ?? [];
+      expect(artifacts).toHaveLength(entries.length);
+      for (const [i, a] of artifacts.entries()) {
+        expect(a.location?.uriBaseId).toBe('SRCROOT');
+        expect(a.location?.uri).toBe(
+          relative(REPO_ROOT, entries[i]?.file ?? '')
+            .split('\\')
+            .join('/'),
+        );
+        expect(a.location?.uri).not.toMatch(/^(\/|file:)/);
+      }
+      // Every result points into one of the artifacts.
+      for (const r of log.runs[0]?.results ?? []) {
+        const idx = r.locations?.[0]?.physicalLocation?.artifactLocation?.index ?? -1;
+        expect(idx).toBeGreaterThanOrEqual(0);
+        expect(idx).toBeLessThan(artifacts.length);
+      }
+    },
+  );
 });
