@@ -89,6 +89,10 @@ function inferPdRoles(t: Topology, file: RolesFile | undefined): Out {
       reason: 'holds no IRQ or device registers and talks to no virtualiser, copier or server',
     });
   }
+  assert(
+    pds.every((p) => out.has(p)) && [...t.vmmOf.keys()].every((vm) => out.has(vm)),
+    'every PD and VM has a role or a reason why not',
+  );
   return out;
 }
 

@@ -85,6 +85,7 @@ export function inferMrKinds(
       continue;
     }
     const info = classify(t, pds, name);
+    assert(info.reason.length > 0, () => `MR '${name}' has a reason`);
     const owner =
       info.kind !== undefined && ownedKind(info.kind) ? ownerOf(t, pds, name) : undefined;
     out.set(name, owner !== undefined ? { ...info, owner } : info);
