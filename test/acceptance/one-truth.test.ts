@@ -47,7 +47,12 @@ function sddf(
   args: string[],
 ): Promise<{ status: number; doc: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/sddf.mjs', ...args, '--format', 'json'], { cwd });
+    // The copy compiles into its own cache: node_modules is shared with the repository.
+    const env = { ...process.env, SDDF_CACHE_DIR: join(cwd, '.sddf-cache') };
+    const child = spawn(process.execPath, ['bin/sddf.mjs', ...args, '--format', 'json'], {
+      cwd,
+      env,
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
