@@ -27,11 +27,12 @@ afterAll(() => {
 function sddf(
   args: string[],
   root = REPO_ROOT,
+  cacheDir = cache,
 ): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [join(root, 'bin/sddf.mjs'), ...args], {
     cwd: root,
     encoding: 'utf8',
-    env: { ...process.env, SDDF_CACHE_DIR: cache, NO_COLOR: '1' },
+    env: { ...process.env, SDDF_CACHE_DIR: cacheDir, NO_COLOR: '1' },
   });
   // Never the slow path by accident: the bin says when it runs uncompiled.
   expect(r.stderr).not.toMatch(/running uncompiled/);
@@ -105,17 +106,21 @@ describe('bin/sddf.mjs: compiled once, cached by source content', () => {
   it('two checkouts with the same sources sharing one cache do not share a build', () => {
     // The bundle bakes in absolute source paths: a build made from another checkout would send
     // this one to the other's files (here: the built-in systems of a deleted copy).
+    // The copy builds first, into a fresh cache that this checkout then uses.
     const copy = mkdtempSync(join(tmpdir(), 'sddf-bin-copy-'));
+    const shared = mkdtempSync(join(tmpdir(), 'sddf-bin-shared-cache-'));
     try {
       for (const d of ['api', 'bin', 'cli', 'impl', 'proofs', 'spec', 'traces', 'package.json'])
         cpSync(join(REPO_ROOT, d), join(copy, d), { recursive: true });
       symlinkSync(join(REPO_ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
-      expect(sddf(['audit', 'echo_server', '--format', 'json'], copy).status).toBe(0);
+      expect(sddf(['audit', 'echo_server', '--format', 'json'], copy, shared).status).toBe(0);
+      rmSync(copy, { recursive: true, force: true });
+      const ours = sddf(['audit', 'echo_server', '--format', 'json'], REPO_ROOT, shared);
+      expect(ours.stderr).toBe('');
+      expect(ours.status).toBe(0);
     } finally {
       rmSync(copy, { recursive: true, force: true });
+      rmSync(shared, { recursive: true, force: true });
     }
-    const ours = sddf(['audit', 'echo_server', '--format', 'json']);
-    expect(ours.stderr).toBe('');
-    expect(ours.status).toBe(0);
   });
 });
