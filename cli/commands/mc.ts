@@ -12,6 +12,7 @@ import {
   type ModelOptions,
 } from '../../proofs/models/registry.ts';
 import { boundsProblem } from '../../proofs/models/common.ts';
+import { MEMORY_MODELS, memoryModelProblem } from '../../proofs/models/types.ts';
 import { writeTrace } from '../../traces/corpus.ts';
 import { toItfTrace, type ItfTrace } from '../../traces/itf.ts';
 import { minimise } from '../../traces/minimise.ts';
@@ -28,7 +29,6 @@ import {
 } from '../output.ts';
 import type { SetStatus } from './index.ts';
 
-const MEMORY_MODELS: readonly MemoryModel[] = ['sc', 'tso', 'arm'];
 /** Random simulation defaults: walks, and steps per walk (override with --runs, --max-depth). */
 const DEFAULT_RUNS = 1000;
 const DEFAULT_RANDOM_STEPS = 1000;
@@ -78,11 +78,8 @@ export function resolveModel(o: Pick<McRunOptions, 'model' | 'bounds' | 'memoryM
     throw new CliUsageError(`unknown model '${o.model}' (models: ${names.join(', ')})`);
   }
   // A trace's `#meta.options` reaches here unchecked too (sddf replay).
-  if (o.memoryModel !== undefined && !MEMORY_MODELS.includes(o.memoryModel)) {
-    throw new CliUsageError(
-      `memory model must be one of ${MEMORY_MODELS.join(', ')} (got '${String(o.memoryModel)}')`,
-    );
-  }
+  const mmProblem = o.memoryModel === undefined ? null : memoryModelProblem(String(o.memoryModel));
+  if (mmProblem !== null) throw new CliUsageError(mmProblem);
   // Every bound is checked up front (name, range, constraints between bounds): bad input is exit 2
   // with a message, never an assert deep inside a build.
   const problem = boundsProblem(entry, { ...entry.defaultBounds, ...(o.bounds ?? {}) });
@@ -269,7 +266,7 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
     )
     .option('--list', 'list models, their bounds and bug variants')
     .option('--bound <key=value>', 'model size parameter (repeatable)', collect, [])
-    .option('--memory-model <model>', 'sc | tso | arm')
+    .option('--memory-model <model>', MEMORY_MODELS.join(' | '))
     .option('--bug <id>', 'seeded-bug variant (see --list)')
     .option(
       '--search <order>',
@@ -302,9 +299,8 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
         throw new CliUsageError(`--search must be bfs, dfs or random (got '${search}')`);
       }
       const mm = opts['memoryModel'];
-      if (mm !== undefined && !MEMORY_MODELS.includes(mm as MemoryModel)) {
-        throw new CliUsageError(`--memory-model must be one of sc, tso, arm (got '${String(mm)}')`);
-      }
+      const mmProblem = mm === undefined ? null : memoryModelProblem(String(mm));
+      if (mmProblem !== null) throw new CliUsageError(`--${mmProblem}`);
       const progress = io.progressTty && opts['quiet'] !== true;
       const run = runModelCheck({
         model,

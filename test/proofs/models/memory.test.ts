@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PdMemory, bufferCount, flushEntry, flushable } from '../../../proofs/models/memory.ts';
 
 // Memory words 0..7, one store buffer at 8.
-function setup(model: 'tso' | 'arm') {
+function setup(model: 'tso' | 'pso') {
   const s = new Uint32Array(8 + 1 + 2 * 4);
   const buf = { base: 8 };
   return { s, buf, mem: new PdMemory(s, model, buf) };
@@ -38,26 +38,26 @@ describe('memory models', () => {
   });
 
   it('Arm-like: a later store to another address may overtake, unless a release fence separates them', () => {
-    const a = setup('arm');
+    const a = setup('pso');
     a.mem.store(1, 1);
     a.mem.store(2, 2);
-    expect(flushable(a.s, a.buf, 'arm')).toEqual([0, 1]);
-    const b = setup('arm');
+    expect(flushable(a.s, a.buf, 'pso')).toEqual([0, 1]);
+    const b = setup('pso');
     b.mem.store(1, 1);
     b.mem.fence('release');
     b.mem.store(2, 2);
-    expect(flushable(b.s, b.buf, 'arm')).toEqual([0]);
+    expect(flushable(b.s, b.buf, 'pso')).toEqual([0]);
   });
 
   it('Arm-like: same-address stores stay in order; a fence survives an earlier flush', () => {
-    const { s, buf, mem } = setup('arm');
+    const { s, buf, mem } = setup('pso');
     mem.store(1, 1);
     mem.store(3, 3);
     mem.fence('release');
     mem.store(2, 2);
     mem.store(1, 9);
-    expect(flushable(s, buf, 'arm')).toEqual([0, 1]);
+    expect(flushable(s, buf, 'pso')).toEqual([0, 1]);
     flushEntry(s, buf, 1); // address 3 overtakes address 1; the fence after it passes to entry 0
-    expect(flushable(s, buf, 'arm')).toEqual([0]);
+    expect(flushable(s, buf, 'pso')).toEqual([0]);
   });
 });
