@@ -796,7 +796,9 @@ class PromisingMemory implements PdSharedMem {
   }
 
   ctrl(deps: number): void {
-    if (this.probe || this.dead) return;
+    // Done on probe runs too: a step that only branches is "local" to the runtime (it merges it
+    // into the step before, keeping the probe's state), and the branch's view must survive.
+    if (this.dead) return;
     this.sys.raise(this.s, this.p, VCAP, this.sys.deps(this.s, this.p, deps));
   }
 
