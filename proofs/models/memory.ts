@@ -25,6 +25,8 @@ import type { Layout } from './layout.ts';
 import type { MemoryModel } from './types.ts';
 import { WR, WW, fenceBits } from './wmm/fences.ts';
 import { PromisingSystem } from './wmm/promising.ts';
+
+export { isAbandonedRun } from './wmm/promising.ts';
 import type { AccessLog, BufferRef, MemorySystem, PdRunner, PdSharedMem } from './wmm/system.ts';
 
 export type { AccessLog, BufferRef, MemorySystem, PdRunner, PdSharedMem } from './wmm/system.ts';

@@ -26,7 +26,7 @@ import {
   type Scheduling,
 } from '../../spec/microkit/semantics.ts';
 import { Layout } from './layout.ts';
-import { createMemorySystem, type BufferRef, type PdSharedMem } from './memory.ts';
+import { createMemorySystem, isAbandonedRun, type BufferRef, type PdSharedMem } from './memory.ts';
 import type { MemoryModel } from './types.ts';
 
 export interface ChannelEnd {
@@ -383,6 +383,17 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
     return -1;
   }
 
+  /** pdStep on a probe copy; false when the memory model abandoned the run (a load it made). */
+  function probeStep(s: State, p: number, log: StepLog): boolean {
+    try {
+      pdStep(s, p, log);
+      return true;
+    } catch (e) {
+      if (isAbandonedRun(e)) return false;
+      throw e;
+    }
+  }
+
   // Step grain (ADR 008 "Granularity"): after a step, the PD's following handler steps that touch
   // nothing shared (no load, store, fence, device access, ghost, notify or monitor; only its pc,
   // locals and deferred slot) run in the same transition. Such a step is invisible to every other
@@ -407,7 +418,9 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
       mergeLog.stores.length = 0;
       mergeLog.signals = 0;
       mergeLog.shared = 0;
-      pdStep(mergeProbe, p, mergeLog);
+      // A probe the memory model abandons (no value it may read: see isAbandonedRun) made a
+      // load, so the step is not local either way.
+      if (!probeStep(mergeProbe, p, mergeLog)) return;
       const local =
         mergeLog.loads.length === 0 && mergeLog.stores.length === 0 && mergeLog.shared === 0;
       if (!local) return;
@@ -559,7 +572,7 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
       if (!canRun(s)[p]) return false;
       const probe = new Uint32Array(s);
       const log: StepLog = { loads: [], stores: [], signals: 0, shared: 0 };
-      pdStep(probe, p, log);
+      if (!probeStep(probe, p, log)) return false;
       mergeLocalSteps(probe, p, log);
       const owned = new Set(spec.ownedBy[p] ?? []);
       return log.signals === 0 && log.stores.length === 0 && log.loads.every((a) => owned.has(a));

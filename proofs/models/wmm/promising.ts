@@ -64,6 +64,22 @@ const VIEWS = 6;
 
 type Arch = 'armv8' | 'rvwmo';
 
+/**
+ * Thrown by a PD's memory when the current run of a step cannot continue (no message it may
+ * read, no timestamp for its store, a promise lost at a syscall): the step's code must not go on
+ * with a made-up value (its own asserts would fire), so the run is abandoned and the next
+ * combination of memory answers tried. Never escapes the memory system.
+ */
+class DeadRun {
+  readonly dead = true;
+}
+const DEAD = new DeadRun();
+
+/** True for the exception a memory model throws to abandon one run of a step (runtime probes). */
+export function isAbandonedRun(e: unknown): boolean {
+  return e === DEAD;
+}
+
 export class PromisingSystem implements MemorySystem {
   private countWord = -1;
   private msgBase = -1;
@@ -554,7 +570,13 @@ export class PromisingSystem implements MemorySystem {
         ch.begin();
         tmp.set(s);
         mem.dead = false;
-        const a = this.runner.step(tmp, p);
+        let a: number;
+        try {
+          a = this.runner.step(tmp, p);
+        } catch (e) {
+          if (e === DEAD) continue;
+          throw e;
+        }
         if (a < 0 || mem.dead) continue;
         if (!this.live(tmp, p) && this.hasPromises(tmp, p)) continue; // left the handler owing
         this.canonicalize(tmp);
@@ -642,7 +664,13 @@ export class PromisingSystem implements MemorySystem {
     do {
       ch.begin();
       mem.dead = false;
-      const a = run();
+      let a: number;
+      try {
+        a = run();
+      } catch (e) {
+        if (e === DEAD) continue;
+        throw e;
+      }
       if (a < 0 || mem.dead) continue;
       if (!this.certify(scratch, p)) continue;
       this.canonicalize(scratch);
@@ -686,14 +714,17 @@ class PromisingMemory implements PdSharedMem {
     return this.accessLog !== null;
   }
 
+  /** Ends this run (see DeadRun; the runtime's probe runs catch it too). */
+  private die(): never {
+    this.dead = true;
+    throw DEAD;
+  }
+
   load(addr: number, o?: LoadOptions): number {
     this.accessLog?.loads.push(addr);
-    if (this.dead) return 0;
+    if (this.dead) return this.s[addr] ?? 0;
     const r = this.sys.read(this.s, this.p, addr, o?.order ?? 'plain', o?.addrDeps, this.pick);
-    if (r === null) {
-      this.dead = true;
-      return 0;
-    }
+    if (r === null) this.die();
     if (o?.into !== undefined) this.sys.setDep(this.s, this.p, o.into, r[2]);
     return r[0];
   }
@@ -717,7 +748,7 @@ class PromisingMemory implements PdSharedMem {
     const n = sys.count(s);
     const t = sys.write(s, p, addr, value, vpre, Math.max(va, vd), release, false, -1, this.pick);
     if (t === 0) {
-      this.dead = true;
+      this.die();
       return;
     }
     sys.raise(s, p, VCAP, va);
@@ -743,19 +774,13 @@ class PromisingMemory implements PdSharedMem {
           o.addrDeps,
           this.pick,
         );
-        if (r === null || r[0] === op.expected >>> 0) {
-          this.dead = true;
-          return 0;
-        }
+        if (r === null || r[0] === op.expected >>> 0) return this.die();
         if (o.into !== undefined) sys.setDep(s, p, o.into, r[2]);
         return r[0];
       }
       const n = sys.count(s);
       const r = sys.amo(s, p, addr, op, o, this.pick);
-      if (r === null) {
-        this.dead = true;
-        return 0;
-      }
+      if (r === null) return this.die();
       if (r[1] === n + 1) this.onNewStore?.(addr, sys.valueOf(s, r[1]));
       return r[0];
     }
@@ -765,10 +790,7 @@ class PromisingMemory implements PdSharedMem {
     const full = o.acquire === true && o.release === true;
     if (full) sys.fence(s, p, FULL);
     const r = sys.read(s, p, addr, o.acquire === true ? 'acquire' : 'plain', o.addrDeps, this.pick);
-    if (r === null) {
-      this.dead = true;
-      return 0;
-    }
+    if (r === null) return this.die();
     const [old, tr, vpost] = r;
     if (o.into !== undefined) sys.setDep(s, p, o.into, vpost);
     const next = rmwResult(op, old);
@@ -786,10 +808,7 @@ class PromisingMemory implements PdSharedMem {
     );
     const n = sys.count(s);
     const t = sys.write(s, p, addr, next, vpre, Math.max(va, vd), release, true, tr, this.pick);
-    if (t === 0) {
-      this.dead = true;
-      return 0;
-    }
+    if (t === 0) return this.die();
     if (t === n + 1) this.onNewStore?.(addr, next);
     if (full) sys.fence(s, p, FULL);
     return old;
@@ -811,6 +830,6 @@ class PromisingMemory implements PdSharedMem {
   syscall(): void {
     if (this.accessLog) this.accessLog.shared = (this.accessLog.shared ?? 0) + 1;
     if (this.probe || this.dead) return;
-    if (!this.sys.syscall(this.s, this.p)) this.dead = true;
+    if (!this.sys.syscall(this.s, this.p)) this.die();
   }
 }
