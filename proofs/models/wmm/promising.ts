@@ -310,18 +310,20 @@ export class PromisingSystem implements MemorySystem {
     assert(addr >= 0 && addr <= ADDR_MASK, `Promising memory: address ${addr} above ${ADDR_MASK}`);
     const n = this.count(s);
     const coh = this.cohOf(s, p, addr);
+    // Options: p's promises of this store, then a new message (fulfilling first makes the
+    // certification search find its path sooner; the main search takes every option anyway).
     const options = this.options;
     let k = 0;
-    if (exclFrom < 0 || this.noOtherBetween(s, p, addr, exclFrom, n)) {
-      // A full list would silently cut this outcome: an error unless running alone (solo).
-      if (n < MAX_MESSAGES) options[k++] = n + 1;
-      else if (this.strict) assert(false, this.overflow(s));
-    }
     for (let t = 1; t <= n; t++) {
       if (!this.ownPromise(s, p, t) || this.addrOf(s, t) !== addr) continue;
       if (this.valueOf(s, t) !== value >>> 0 || t <= vpre || t <= coh) continue;
       if (exclFrom >= 0 && !this.noOtherBetween(s, p, addr, exclFrom, t)) continue;
       options[k++] = t;
+    }
+    if (exclFrom < 0 || this.noOtherBetween(s, p, addr, exclFrom, n)) {
+      // A full list would silently cut this outcome: an error unless running alone (solo).
+      if (n < MAX_MESSAGES) options[k++] = n + 1;
+      else if (this.strict) assert(false, this.overflow(s));
     }
     if (k === 0) return 0;
     const t = options[pick(k)]!;
@@ -345,7 +347,8 @@ export class PromisingSystem implements MemorySystem {
   /**
    * A RISC-V AMO: one memory operation that is both a load and a store (RVWMO: "an aligned AMO
    * gives rise to a single memory operation"), placed at timestamp t; it reads the newest store
-   * to `addr` before t. Returns [old value, t] or null (dead run).
+   * to `addr` before t. Returns [old value, t, the newest message it had to follow] or null
+   * (dead run).
    */
   amo(
     s: State,
@@ -354,7 +357,7 @@ export class PromisingSystem implements MemorySystem {
     op: RmwOp,
     o: RmwOptions,
     pick: (n: number) => number,
-  ): [number, number] | null {
+  ): [number, number, number] | null {
     const va = this.deps(s, p, o.addrDeps);
     const vd = this.deps(s, p, o.dataDeps);
     const annotated = o.acquire === true || o.release === true;
@@ -373,15 +376,15 @@ export class PromisingSystem implements MemorySystem {
     // be what the AMO computes from the store before it).
     const options = this.options;
     let k = 0;
-    if (rmwResult(op, this.valueBefore(s, addr, n + 1)) !== null) {
-      if (n < MAX_MESSAGES) options[k++] = n + 1;
-      else if (this.strict) assert(false, this.overflow(s));
-    }
     for (let t = 1; t <= n; t++) {
       if (!this.ownPromise(s, p, t) || this.addrOf(s, t) !== addr || t <= vpre || t <= coh)
         continue;
       if (rmwResult(op, this.valueBefore(s, addr, t)) !== this.valueOf(s, t)) continue;
       options[k++] = t;
+    }
+    if (rmwResult(op, this.valueBefore(s, addr, n + 1)) !== null) {
+      if (n < MAX_MESSAGES) options[k++] = n + 1;
+      else if (this.strict) assert(false, this.overflow(s));
     }
     if (k === 0) return null;
     const t = options[pick(k)]!;
@@ -403,7 +406,8 @@ export class PromisingSystem implements MemorySystem {
     }
     if (o.release === true) this.raise(s, p, VREL, t);
     if (o.into !== undefined) this.setDep(s, p, o.into, t);
-    return [old, t];
+    // Third: the newest message this AMO had to follow (its pre-view, the store it read).
+    return [old, t, Math.max(vpre, this.lastAt(s, addr, t - 1))];
   }
 
   /** Fence bits (./fences.ts) on p's views (Promising.v `Local.dmb`, `Local.isb`). */
@@ -551,7 +555,13 @@ export class PromisingSystem implements MemorySystem {
    * MAX_SOLO_STEPS steps or its next syscall, depth first. `visit` sees each state reached
    * after a step; returning true stops the search (and `solo` returns true).
    */
-  private solo(s: State, p: number, visit: (st: State) => boolean, depth = 0): boolean {
+  private solo(
+    s: State,
+    p: number,
+    visit: (st: State) => boolean,
+    gc: boolean,
+    depth = 0,
+  ): boolean {
     if (depth >= MAX_SOLO_STEPS || !this.live(s, p)) return false;
     this.depth++;
     if (this.choosers.length <= this.depth) this.choosers.push(new Chooser());
@@ -579,8 +589,9 @@ export class PromisingSystem implements MemorySystem {
         }
         if (a < 0 || mem.dead) continue;
         if (!this.live(tmp, p) && this.hasPromises(tmp, p)) continue; // left the handler owing
-        this.canonicalize(tmp);
-        if (visit(tmp) || this.solo(tmp, p, visit, depth + 1)) {
+        if (this.doomed(tmp, p)) continue;
+        if (gc) this.canonicalize(tmp);
+        if (visit(tmp) || this.solo(tmp, p, visit, gc, depth + 1)) {
           found = true;
           break;
         }
@@ -593,19 +604,45 @@ export class PromisingSystem implements MemorySystem {
   }
   private readonly soloBufs: Uint32Array[] = [];
 
+  /**
+   * True when some promise of p can never be fulfilled whatever p does: a store must lie after
+   * p's vwn and vcap and after p's coherence view of its location, and those only grow.
+   */
+  private doomed(s: State, p: number): boolean {
+    const n = this.count(s);
+    const floor = Math.max(this.view(s, p, VWN), this.view(s, p, VCAP));
+    for (let t = 1; t <= n; t++) {
+      if (!this.ownPromise(s, p, t)) continue;
+      if (t <= floor || t <= this.cohOf(s, p, this.addrOf(s, t))) return true;
+    }
+    return false;
+  }
+
   /** Promising's certification: p, running alone, can fulfil every promise it has made. */
   certify(s: State, p: number): boolean {
     if (!this.hasPromises(s, p)) return true;
-    return this.solo(s, p, (st) => !this.hasPromises(st, p));
+    if (this.doomed(s, p)) return false;
+    return this.solo(s, p, (st) => !this.hasPromises(st, p), true);
   }
 
-  /** The stores (addr, value) p can make as new messages running alone before its next syscall. */
+  /**
+   * The stores (addr, value) p can make as new messages running alone before its next syscall,
+   * keeping only those that could also fulfil a promise made now at timestamp count(s)+1: a
+   * store whose lower bound (`after`: its pre-view, p's coherence view of addr, the message an RMW
+   * read) is a message p wrote on the way cannot (it would have to lie after that message), and
+   * no other run can make it earlier. Certification would reject each of them after a whole solo
+   * search; this keeps exactly the candidates it can accept (the list is not garbage-collected
+   * during the search, so timestamps up to count(s) are the messages of `s`).
+   */
   private soloStores(s: State, p: number): Map<string, [number, number]> {
     const out = new Map<string, [number, number]>();
     const mem = this.mems[p]!;
-    mem.onNewStore = (addr, value) => out.set(`${addr}:${value}`, [addr, value]);
+    const n0 = this.count(s);
+    mem.onNewStore = (addr, value, after) => {
+      if (after <= n0) out.set(`${addr}:${value}`, [addr, value]);
+    };
     try {
-      this.solo(s, p, () => false);
+      this.solo(s, p, () => false, false);
     } finally {
       mem.onNewStore = null;
     }
@@ -700,7 +737,7 @@ class PromisingMemory implements PdSharedMem {
   /** Set when this run cannot continue (no readable message, promise lost at a syscall). */
   dead = false;
   /** Set by the promise search: called for each store made as a new message. */
-  onNewStore: ((addr: number, value: number) => void) | null = null;
+  onNewStore: ((addr: number, value: number, after: number) => void) | null = null;
   private readonly pick = (n: number): number =>
     this.accessLog !== null ? 0 : this.sys.chooser().choose(n);
 
@@ -746,13 +783,11 @@ class PromisingMemory implements PdSharedMem {
       release ? Math.max(sys.view(s, p, VRO), sys.view(s, p, VWO)) : 0,
     );
     const n = sys.count(s);
+    const coh = this.onNewStore === null ? 0 : sys.cohOf(s, p, addr);
     const t = sys.write(s, p, addr, value, vpre, Math.max(va, vd), release, false, -1, this.pick);
-    if (t === 0) {
-      this.die();
-      return;
-    }
+    if (t === 0) this.die();
     sys.raise(s, p, VCAP, va);
-    if (t === n + 1) this.onNewStore?.(addr, value >>> 0);
+    if (t === n + 1) this.onNewStore?.(addr, value >>> 0, Math.max(vpre, coh));
   }
 
   rmw(addr: number, op: RmwOp, o: RmwOptions = {}): number {
@@ -779,9 +814,10 @@ class PromisingMemory implements PdSharedMem {
         return r[0];
       }
       const n = sys.count(s);
+      const coh = this.onNewStore === null ? 0 : sys.cohOf(s, p, addr);
       const r = sys.amo(s, p, addr, op, o, this.pick);
       if (r === null) return this.die();
-      if (r[1] === n + 1) this.onNewStore?.(addr, sys.valueOf(s, r[1]));
+      if (r[1] === n + 1) this.onNewStore?.(addr, sys.valueOf(s, r[1]), Math.max(r[2], coh));
       return r[0];
     }
     // ARMv8: an exclusive pair (read, then a write with no other store to addr between) that
@@ -807,9 +843,10 @@ class PromisingMemory implements PdSharedMem {
       release ? Math.max(sys.view(s, p, VRO), sys.view(s, p, VWO)) : 0,
     );
     const n = sys.count(s);
+    const coh = this.onNewStore === null ? 0 : sys.cohOf(s, p, addr);
     const t = sys.write(s, p, addr, next, vpre, Math.max(va, vd), release, true, tr, this.pick);
     if (t === 0) return this.die();
-    if (t === n + 1) this.onNewStore?.(addr, next);
+    if (t === n + 1) this.onNewStore?.(addr, next, Math.max(vpre, coh, tr));
     if (full) sys.fence(s, p, FULL);
     return old;
   }
