@@ -50,8 +50,12 @@ const EXCL = 1 << 21;
 const FWD_SHIFT = 22;
 /** Most PDs a message's 4-bit writer field can name. */
 export const MAX_PDS = 16;
-/** Steps a PD may take on its own to fulfil its promises (certification) or find its stores. */
-const MAX_SOLO_STEPS = 24;
+/**
+ * Steps a PD may run on its own to fulfil its promises (certification) or find its stores; a
+ * promise cannot outlive the handler (its syscalls), so this bounds a handler's steps. Exceeding
+ * it is an error, never a cut.
+ */
+const MAX_SOLO_STEPS = 64;
 
 // Per-PD view slots in the first view word.
 const VRN = 0;
@@ -323,7 +327,7 @@ export class PromisingSystem implements MemorySystem {
     if (exclFrom < 0 || this.noOtherBetween(s, p, addr, exclFrom, n)) {
       // A full list would silently cut this outcome: an error unless running alone (solo).
       if (n < MAX_MESSAGES) options[k++] = n + 1;
-      else if (this.strict) assert(false, this.overflow(s));
+      else assert(false, this.overflow(s));
     }
     if (k === 0) return 0;
     const t = options[pick(k)]!;
@@ -384,7 +388,7 @@ export class PromisingSystem implements MemorySystem {
     }
     if (rmwResult(op, this.valueBefore(s, addr, n + 1)) !== null) {
       if (n < MAX_MESSAGES) options[k++] = n + 1;
-      else if (this.strict) assert(false, this.overflow(s));
+      else assert(false, this.overflow(s));
     }
     if (k === 0) return null;
     const t = options[pick(k)]!;
@@ -536,9 +540,6 @@ export class PromisingSystem implements MemorySystem {
 
   // ---- running one PD alone: certification and the promises it can make ------------------------
 
-  /** True while the search must not run out of messages silently (see `overflow`). */
-  strict = true;
-
   private overflow(s: State): string {
     const names = Array.from(
       { length: this.count(s) },
@@ -552,7 +553,7 @@ export class PromisingSystem implements MemorySystem {
 
   /**
    * Runs p alone from `s` (nobody else steps) through every memory outcome, up to
-   * MAX_SOLO_STEPS steps or its next syscall, depth first. `visit` sees each state reached
+   * its next syscall (or the end of its handler), depth first. `visit` sees each state reached
    * after a step; returning true stops the search (and `solo` returns true).
    */
   private solo(
@@ -562,7 +563,12 @@ export class PromisingSystem implements MemorySystem {
     gc: boolean,
     depth = 0,
   ): boolean {
-    if (depth >= MAX_SOLO_STEPS || !this.live(s, p)) return false;
+    if (!this.live(s, p)) return false;
+    // Cutting the search would reject promises the PD can keep (behaviours lost): an error.
+    assert(
+      depth < MAX_SOLO_STEPS,
+      () => `${this.pdNames[p]}: a handler longer than ${MAX_SOLO_STEPS} steps`,
+    );
     this.depth++;
     if (this.choosers.length <= this.depth) this.choosers.push(new Chooser());
     const ch = this.choosers[this.depth]!;
@@ -572,8 +578,6 @@ export class PromisingSystem implements MemorySystem {
     let tmp = this.soloBufs[depth]!;
     if (tmp.length !== s.length) tmp = this.soloBufs[depth] = new Uint32Array(s.length);
     let found = false;
-    const strict = this.strict;
-    this.strict = false; // running out of messages alone only ends that branch
     try {
       ch.reset();
       do {
@@ -597,7 +601,6 @@ export class PromisingSystem implements MemorySystem {
         }
       } while (ch.advance());
     } finally {
-      this.strict = strict;
       this.depth--;
     }
     return found;
