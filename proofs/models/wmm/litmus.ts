@@ -9,7 +9,7 @@ import {
   DEP_REGISTERS,
   atomicRmw,
   controlDependency,
-  type HwFence,
+  type FenceKind,
   type LoadOrder,
 } from '../../../spec/components/mem.ts';
 import {
@@ -42,7 +42,8 @@ export type Instr =
       readonly addr?: readonly Reg[];
       readonly data?: readonly Reg[];
     }
-  | { readonly op: 'fence'; readonly kind: HwFence }
+  /** A hardware fence, or a C11 fence compiled per architecture (./fences.ts). */
+  | { readonly op: 'fence'; readonly kind: FenceKind }
   /** A branch on these registers that falls through either way (a control dependency). */
   | { readonly op: 'ctrl'; readonly on: readonly Reg[] }
   | {

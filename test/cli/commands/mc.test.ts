@@ -176,7 +176,7 @@ describe('sddf mc: bounds are validated up front', () => {
         fc.constantFrom(0xffff_ffff, 2 ** 40),
       ),
       bug: fc.nat({ max: 8 }),
-      memoryModel: fc.constantFrom('sc', 'tso', 'pso'),
+      memoryModel: fc.constantFrom('sc', 'tso', 'pso', 'armv8', 'rvwmo'),
     });
     await fc.assert(
       fc.asyncProperty(arb, async ({ m, key, value, bug, memoryModel }) => {
@@ -208,7 +208,7 @@ describe('sddf mc: bounds are validated up front', () => {
         minLength: 16,
         maxLength: 16,
       }),
-      memoryModel: fc.constantFrom('sc', 'tso', 'pso'),
+      memoryModel: fc.constantFrom('sc', 'tso', 'pso', 'armv8', 'rvwmo'),
       // Random walks go deep (300 steps) where the 200-state BFS stays near the initial state.
       deep: fc.boolean(),
     });

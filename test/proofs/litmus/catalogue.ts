@@ -18,7 +18,7 @@
 //          IRIW variants: ARMv8 is other-multi-copy atomic)
 // A cite naming a catalogue test that differs from ours (e.g. a fence on one side only) says
 // "variant".
-import type { HwFence, LoadOrder } from '../../../spec/components/mem.ts';
+import type { FenceKind, LoadOrder } from '../../../spec/components/mem.ts';
 import type { Instr, LitmusProgram, Reg } from '../../../proofs/models/wmm/litmus.ts';
 
 export type Model = 'sc' | 'tso' | 'armv8' | 'rvwmo';
@@ -63,7 +63,7 @@ const R = (r: Reg, at: string, o: { order?: LoadOrder; addr?: Reg[] } = {}): Ins
 });
 const ACQ = { order: 'acquire' } as const;
 const ACQPC = { order: 'acquirePc' } as const;
-const F = (kind: HwFence): Instr => ({ op: 'fence', kind });
+const F = (kind: FenceKind): Instr => ({ op: 'fence', kind });
 const FULL = F('dmb.ish');
 const C = (...on: Reg[]): Instr => ({ op: 'ctrl', on });
 const SWP = (r: Reg, at: string, v: number, o: { acq?: boolean; rel?: boolean } = {}): Instr => ({
@@ -240,6 +240,35 @@ export const CATALOGUE: readonly LitmusCase[] = [
     exists: SB_EXISTS,
     verdict: v(X, X, X, X),
     cite: ['arm: aarch64.cat po; [A]; amo; [L]; po (herdtools7 commit 636b7163c)'],
+  },
+
+  // ---- the sDDF net handshake (sddf-protocols.md §2.2, O1) as a litmus test -------------------
+  {
+    name: 'SB+O1-HEAD',
+    doc:
+      "net queue handshake with HEAD's C11 fences: the producer publishes tail (slot; release; " +
+      'tail) then reads consumer_signalled; the consumer arms (flag = 0; release) then re-reads ' +
+      'tail. Both reading the old value is the lost wakeup O1',
+    init: { flag: 1 },
+    threads: [
+      [W('slot', 1), F('release'), W('tail', 1), R('r0', 'flag')],
+      [W('flag', 0), F('release'), R('r0', 'tail')],
+    ],
+    exists: { '0:r0': 1, '1:r0': 0 },
+    verdict: v(X, A, A, A),
+    cite: ['sddf-bug-catalogue O1', 'arm SB+dmb.sy+po Allowed (same shape)'],
+  },
+  {
+    name: 'SB+O1-seq_cst',
+    doc: 'the same handshake with a seq_cst fence after request_signal and before require_signal',
+    init: { flag: 1 },
+    threads: [
+      [W('slot', 1), F('release'), W('tail', 1), F('seq_cst'), R('r0', 'flag')],
+      [W('flag', 0), F('seq_cst'), R('r0', 'tail')],
+    ],
+    exists: { '0:r0': 1, '1:r0': 0 },
+    verdict: v(X, X, X, X),
+    cite: ['arm SB+dmb.sys Forbidden (same shape)'],
   },
 
   // ---- MP: message passing (W→W | R→R) -------------------------------------------------------

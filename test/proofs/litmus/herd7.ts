@@ -20,7 +20,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FULL, ISB, RR, RW, WR, WW, hwFenceBits } from '../../../proofs/models/wmm/fences.ts';
+import { FULL, ISB, RR, RW, WR, WW, fenceBits } from '../../../proofs/models/wmm/fences.ts';
 import {
   locationsOf,
   outcomeKey,
@@ -82,7 +82,7 @@ function emitArm(code: readonly Instr[], t: number, locs: string[]): Emitted {
         break;
       }
       case 'fence': {
-        const bits = hwFenceBits(i.kind);
+        const bits = fenceBits(i.kind, 'armv8');
         if (bits === FULL) lines.push('DMB SY');
         else if (bits === (RR | RW)) lines.push('DMB LD');
         else if (bits === WW) lines.push('DMB ST');
@@ -147,7 +147,7 @@ function emitRiscv(code: readonly Instr[], t: number, locs: string[]): Emitted {
         break;
       }
       case 'fence': {
-        const bits = hwFenceBits(i.kind);
+        const bits = fenceBits(i.kind, 'rvwmo');
         if (bits === (RR | RW | WW) && i.kind === 'fence.tso') {
           lines.push('fence.tso');
           break;
@@ -194,7 +194,7 @@ function emitX86(code: readonly Instr[]): Emitted {
         lines.push(`MOV [${i.at}],$${i.v}`); // and stores releases; no reordering by dependency
         break;
       case 'fence':
-        if ((hwFenceBits(i.kind) & WR) !== 0) lines.push('MFENCE'); // the other orders TSO keeps
+        if ((fenceBits(i.kind, 'tso') & WR) !== 0) lines.push('MFENCE'); // TSO keeps the others
         break;
       case 'ctrl':
         break;
@@ -358,7 +358,7 @@ function main(): void {
           results,
         },
         null,
-        1,
+        2,
       )}\n`,
     );
   } finally {
