@@ -165,7 +165,11 @@ export class PdMemory implements PdSharedMem {
 
   fence(kind: FenceKind): void {
     if (this.accessLog) this.accessLog.shared = (this.accessLog.shared ?? 0) + 1;
-    this.fenceBits(fenceBits(kind, this.model));
+    let bits = fenceBits(kind, this.model);
+    // Under TSO a release fence orders nothing new, but the buffer has always marked it (the mark
+    // only matters to PSO's flush order): kept, so states and recorded traces stay as they were.
+    if (kind === 'release' && this.model === 'tso') bits |= WW;
+    this.fenceBits(bits);
   }
 
   private fenceBits(bits: number): void {
@@ -174,7 +178,7 @@ export class PdMemory implements PdSharedMem {
     const n = bufferCount(this.s, b);
     if ((bits & WR) !== 0) {
       drain(this.s, b);
-    } else if ((bits & WW) !== 0 && this.model === 'pso' && n > 0) {
+    } else if ((bits & WW) !== 0 && n > 0) {
       this.s[b.base + 2 * n - 1] = (this.s[b.base + 2 * n - 1] ?? 0) | BARRIER_AFTER;
     }
     // Every other order is kept by these models already.

@@ -95,7 +95,7 @@ describe('sddf mc', () => {
       ['spsc', '--bound', 'nope=1'],
       ['spsc', '--bound', 'capacity'],
       ['spsc', '--bound', 'capacity=0'],
-      ['spsc', '--memory-model', 'pso'],
+      ['spsc', '--memory-model', 'arm'], // renamed pso (issue 15): refused with a pointer
       ['spsc', '--search', 'sideways'],
       [],
     ]) {
