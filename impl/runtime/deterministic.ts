@@ -403,7 +403,7 @@ export class DeterministicRuntime implements PdKernel {
       // LionsOS §5.2: policy-independent state lives in shared memory, so a fresh program whose
       // init() re-attaches to it continues the service. Pending notification bits are kept too.
       pd.restarts++;
-      pd.core.load();
+      pd.core.load(pd.restarts);
       pd.status = 'boot';
       if (this.rec !== null)
         this.rec.push({ action: 'restart', pd: pd.name, restarts: pd.restarts });

@@ -187,7 +187,7 @@ async function main(): Promise<void> {
     port.postMessage({ t: 'fault', fault, restarted: restart } satisfies P.WorkerMessage);
     if (restart) {
       restarts++;
-      core.load();
+      core.load(restarts);
       needInit = true;
       if (rec !== null) rec.push({ action: 'restart', pd: core.name, restarts });
     } else {
