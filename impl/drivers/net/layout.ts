@@ -6,7 +6,7 @@
 // the run's monitors.
 
 import { assert } from '../../../spec/common/assert.ts';
-import { iallocWords } from './ialloc.ts';
+import { Ialloc, iallocWords } from './ialloc.ts';
 
 /** `RX_COUNT_MAX` / `TX_COUNT_MAX`: the driver never uses more descriptors than this per queue. */
 export const VIRTIO_NET_MAX_QUEUE_NUM = 512;
@@ -84,5 +84,68 @@ export function driverLayout(options: {
     hdrStride: hdrBytes,
     metaOff,
     endOff,
+  };
+}
+
+/** Header lengths a driver may have used (12 with VERSION_1, 10 without). */
+const HEADER_LENGTHS = [12, 10];
+
+/** The metadata block a driver left in its hw ring region, if there is a consistent one. */
+export function findDriverMetadata(options: {
+  ringU32: Uint32Array;
+  regionBytes: number;
+  headerSlots: HeaderSlots;
+}): { metaWord: number; layout: DriverLayout; num: number } | null {
+  for (const hdrBytes of HEADER_LENGTHS) {
+    for (let num = VIRTIO_NET_MAX_QUEUE_NUM; num >= 2; num >>= 1) {
+      const layout = driverLayout({
+        num,
+        hdrBytes,
+        headerSlots: options.headerSlots,
+        regionBytes: options.regionBytes,
+      });
+      if (layout === null) continue;
+      const metaWord = layout.metaOff >> 2;
+      if (
+        options.ringU32[metaWord + Meta.magic] === DRIVER_META_MAGIC &&
+        options.ringU32[metaWord + Meta.num] === num
+      ) {
+        return { metaWord, layout, num };
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * The buffers of chains the driver has made available and not yet collected: each allocated
+ * header descriptor (it has NEXT) points at its buffer descriptor. `null` for a queue whose
+ * allocator is inconsistent. Read by a restarted driver and by the run's monitors.
+ */
+export function inflightBuffers(options: {
+  ring: DataView;
+  ringU32: Uint32Array;
+  meta: { metaWord: number; layout: DriverLayout; num: number };
+}): { rx: bigint[] | null; tx: bigint[] | null } {
+  const { ring, ringU32, meta } = options;
+  const { metaWord, layout, num } = meta;
+  const one = (l: VirtqLayout, at: number): bigint[] | null => {
+    const w = ringU32.subarray(at, at + iallocWords(num));
+    const ia = new Ialloc(w);
+    if (!ia.consistent(num)) return null;
+    const out: bigint[] = [];
+    for (let hdr = 0; hdr < num; hdr++) {
+      if (!ia.inUse(hdr)) continue;
+      const flags = ring.getUint16(l.descOff + 16 * hdr + 12, true);
+      if ((flags & 1) === 0) continue; // DescFlag.Next: a buffer descriptor, found via its header
+      const next = ring.getUint16(l.descOff + 16 * hdr + 14, true);
+      if (next >= num || !ia.inUse(next)) return null;
+      out.push(ring.getBigUint64(l.descOff + 16 * next, true));
+    }
+    return out;
+  };
+  return {
+    rx: one(layout.rx, metaWord + Meta.ialloc),
+    tx: one(layout.tx, metaWord + Meta.ialloc + iallocWords(num)),
   };
 }

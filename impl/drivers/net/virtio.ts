@@ -40,13 +40,15 @@ import { newNetDescParts, type NetQueueHandle } from '../../queue/net.ts';
 import type { Component, ComponentContext, MicrokitApi } from '../../runtime/api.ts';
 import { Counters } from '../../components/net/counters.ts';
 import { openConnection, type NetDriverConfig } from '../../components/net/config.ts';
-import { timerSetTimeout } from '../timer/protocol.ts';
+import { timerSetTimeout } from '../../clients/timer.ts';
 import { Ialloc, iallocWords } from './ialloc.ts';
 import {
   DRIVER_META_MAGIC,
   Meta,
   VIRTIO_NET_MAX_QUEUE_NUM,
   driverLayout,
+  findDriverMetadata,
+  inflightBuffers,
   type DriverLayout,
   type HeaderSlots,
   type VirtqLayout,
@@ -368,59 +370,18 @@ export class VirtioNetDriver {
    * buffers to virt_tx (their frames may not have been sent: at most those packets are lost).
    */
   private reclaim(): { rx: bigint[]; tx: bigint[] } {
-    const out = { rx: [] as bigint[], tx: [] as bigint[] };
-    const base = this.findMetadata();
-    if (base === null) return out;
-    const { metaWord, layout, num } = base;
-    const windows: [bigint[], VirtqLayout, number][] = [
-      [out.rx, layout.rx, metaWord + Meta.ialloc],
-      [out.tx, layout.tx, metaWord + Meta.ialloc + iallocWords(num)],
-    ];
-    for (const [list, l, at] of windows) {
-      const ia = new Ialloc(this.ringU32.subarray(at, at + iallocWords(num)));
-      if (!ia.consistent(num)) {
-        this.c.inc('recoveryFailed');
-        continue;
-      }
-      for (let hdr = 0; hdr < num; hdr++) {
-        if (!ia.inUse(hdr)) continue;
-        const flags = this.ring.getUint16(l.descOff + 16 * hdr + 12, true);
-        if ((flags & DescFlag.Next) === 0) continue; // a buffer descriptor: found via its header
-        const next = this.ring.getUint16(l.descOff + 16 * hdr + 14, true);
-        if (next >= num || !ia.inUse(next)) {
-          this.c.inc('recoveryFailed');
-          continue;
-        }
-        list.push(this.ring.getBigUint64(l.descOff + 16 * next, true));
-      }
-    }
+    const meta = findDriverMetadata({
+      ringU32: this.ringU32,
+      regionBytes: this.config.hwRing.sizeBytes,
+      headerSlots: this.options.headerSlots ?? 'per-descriptor',
+    });
+    if (meta === null) return { rx: [], tx: [] };
+    const found = inflightBuffers({ ring: this.ring, ringU32: this.ringU32, meta });
+    if (found.rx === null || found.tx === null) this.c.inc('recoveryFailed');
+    const out = { rx: found.rx ?? [], tx: found.tx ?? [] };
     this.c.inc('recoveredRx', out.rx.length);
     this.c.inc('recoveredTx', out.tx.length);
     return out;
-  }
-
-  /** The metadata block of a previous instance, if one is there and self-consistent. */
-  private findMetadata(): { metaWord: number; layout: DriverLayout; num: number } | null {
-    // The layout depends on num and the header length; try the header lengths a driver uses.
-    for (const hdrBytes of [VIRTIO_NET_HDR_BYTES, VIRTIO_NET_HDR_LEGACY_BYTES]) {
-      for (let num = VIRTIO_NET_MAX_QUEUE_NUM; num >= 2; num >>= 1) {
-        const layout = driverLayout({
-          num,
-          hdrBytes,
-          headerSlots: this.options.headerSlots ?? 'per-descriptor',
-          regionBytes: this.config.hwRing.sizeBytes,
-        });
-        if (layout === null) continue;
-        const metaWord = layout.metaOff >> 2;
-        if (
-          this.ringU32[metaWord + Meta.magic] === DRIVER_META_MAGIC &&
-          this.ringU32[metaWord + Meta.num] === num
-        ) {
-          return { metaWord, layout, num };
-        }
-      }
-    }
-    return null;
   }
 
   /** Device needs a reset (§2.1.2) or the driver gave up: reclaim, reset, set up again. */

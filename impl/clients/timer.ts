@@ -3,7 +3,7 @@
 // (MR0 = relative ns); the driver notifies the client's channel when the timeout expires. A new
 // timeout replaces the client's previous one.
 
-import type { MicrokitApi } from '../../runtime/api.ts';
+import type { MicrokitApi } from '../runtime/api.ts';
 
 export const SDDF_TIMER_GET_TIME = 0;
 export const SDDF_TIMER_SET_TIMEOUT = 1;
