@@ -44,7 +44,9 @@ import {
   TrafficPeer,
   type PeerStats,
   type RequestKind,
+  type TargetStats,
   type TrafficMix,
+  type TrafficOptions,
 } from './traffic.ts';
 
 export interface TrafficSpec {
@@ -171,8 +173,9 @@ export const HOST = {
   port: 40000,
 } as const;
 export const ECHO_PORT = 1235;
-const NIC_NAME = 'virtio_net';
-const MAX_CONSOLE_BYTES = 64 * 1024;
+export const NIC_NAME = 'virtio_net';
+export const NIC_MAC = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56] as const;
+export const MAX_CONSOLE_BYTES = 64 * 1024;
 
 export function resolveSystem(system: string | undefined): string {
   const s = system ?? 'echo_server';
@@ -240,9 +243,18 @@ export function counterPlan(): Map<
 
 /** The traffic peer for a run. */
 export function makePeer(options: RunSystemOptions, wiring: EchoWiring): TrafficPeer {
+  return new TrafficPeer(trafficOptions(options, wiring));
+}
+
+/** The traffic peer's options for a run (plain data: a worker builds the peer from it). */
+export function trafficOptions(
+  options: RunSystemOptions,
+  wiring: EchoWiring,
+  defaultTimeoutNs = 300_000_000,
+): TrafficOptions {
   const t = options.traffic ?? {};
   const weights = t.targetWeights ?? wiring.clients.map(() => 1);
-  return new TrafficPeer({
+  return {
     seed: options.seed,
     packets: options.packets,
     mix: t.mix ?? DEFAULT_MIX,
@@ -258,9 +270,9 @@ export function makePeer(options: RunSystemOptions, wiring: EchoWiring): Traffic
         ? { kind: 'rate', framesPerSecond: t.rate }
         : { kind: 'window', window: t.window ?? 32, thinkNs: 1000 },
     payloadBytes: t.payloadBytes ?? { min: 18, max: 1024 },
-    replyTimeoutNs: t.replyTimeoutNs ?? 300_000_000,
+    replyTimeoutNs: t.replyTimeoutNs ?? defaultTimeoutNs,
     host: { mac: [...HOST.mac], ip: HOST.ip, port: HOST.port },
-  });
+  };
 }
 
 /** Charges virtual time per wake; delivers due frames and timer interrupts between top-level wakes. */
@@ -345,7 +357,7 @@ export function runSystem(options: RunSystemOptions): {
   const driverIrq = model.pds.find((p) => p.name === names.driver)!.irqs[0]!;
   const nic = new VirtioNet({
     name: NIC_NAME,
-    mac: new Uint8Array([0x52, 0x54, 0x00, 0x12, 0x34, 0x56]),
+    mac: new Uint8Array(NIC_MAC),
     dma: {
       read: (a, l) => late.port!.read(a, l),
       write: (a, d) => late.port!.write(a, d),
@@ -512,8 +524,7 @@ export function runSystem(options: RunSystemOptions): {
       options,
       file: prep.file,
       wiring,
-      peer,
-      nic,
+      wire: wireReport(peer, nic),
       counters,
       clientApi,
       monitor,
@@ -534,12 +545,30 @@ export function runSystem(options: RunSystemOptions): {
   };
 }
 
+/** What the traffic peer and the NIC report at the end (plain data: it crosses threads). */
+export interface WireReport {
+  readonly peer: PeerStats;
+  readonly targets: readonly TargetStats[];
+  readonly nic: NetStats;
+  readonly nicErrors: number;
+  readonly negotiatedFeatures: bigint;
+}
+
+export function wireReport(peer: TrafficPeer, nic: VirtioNet): WireReport {
+  return {
+    peer: { ...peer.stats },
+    targets: peer.targets.map((t) => ({ ...t, sent: { ...t.sent }, answered: { ...t.answered } })),
+    nic: { ...nic.stats },
+    nicErrors: nic.errorCount,
+    negotiatedFeatures: nic.negotiatedFeatures,
+  };
+}
+
 export interface ReportInput {
   readonly options: RunSystemOptions;
   readonly file: string;
   readonly wiring: EchoWiring;
-  readonly peer: TrafficPeer;
-  readonly nic: VirtioNet;
+  readonly wire: WireReport;
   readonly counters: Map<string, { names: readonly string[]; buffer: SharedArrayBuffer }>;
   readonly clientApi: readonly ClientApi[];
   readonly monitor: NetMonitor;
@@ -566,7 +595,7 @@ export function report(i: ReportInput): RunSystemResult {
   const seconds = i.elapsedNs / 1e9;
   const rate = (x: number): number => (seconds > 0 ? Math.round(x / seconds) : 0);
   const clients: ClientReport[] = names.clients.map(({ client, copier }, idx) => {
-    const t = i.peer.targets[idx]!;
+    const t = i.wire.targets[idx]!;
     const api = i.clientApi[idx] ?? 'native';
     const cc: Record<string, number> =
       api === 'hostile'
@@ -601,10 +630,10 @@ export function report(i: ReportInput): RunSystemResult {
   const ok =
     i.monitor.violations === 0 &&
     unexpected.length === 0 &&
-    i.peer.stats.badReplies === 0 &&
+    i.wire.peer.badReplies === 0 &&
     i.complete &&
     !(closedLoop && honestLost && i.options.faults === undefined);
-  const dev = i.nic.stats;
+  const dev = i.wire.nic;
   return {
     ok,
     system: i.file,
@@ -617,11 +646,11 @@ export function report(i: ReportInput): RunSystemResult {
         ? `rate ${i.options.traffic.rate}/s`
         : `window ${i.options.traffic?.window ?? 32}`,
     clients,
-    generator: { ...i.peer.stats },
+    generator: { ...i.wire.peer },
     device: {
       ...dev,
-      errors: i.nic.errorCount,
-      negotiatedFeatures: `0x${i.nic.negotiatedFeatures.toString(16)}`,
+      errors: i.wire.nicErrors,
+      negotiatedFeatures: `0x${i.wire.negotiatedFeatures.toString(16)}`,
     },
     components: {
       driver: comp(names.driver),
@@ -639,14 +668,14 @@ export function report(i: ReportInput): RunSystemResult {
       elapsedNs: Math.round(i.elapsedNs),
       busyNs: Math.round(i.busyNs),
       utilisation: i.elapsedNs > 0 ? Math.min(1, i.busyNs / i.elapsedNs) : 0,
-      answeredPerSec: rate(i.peer.stats.answered),
+      answeredPerSec: rate(i.wire.peer.answered),
     },
     console: i.console,
     times: {
       wallMs: Math.round(i.wallMs),
       cpuMs: Math.round(i.cpuMs),
       cpuNsPerPacket:
-        i.peer.stats.answered > 0 ? Math.round((i.cpuMs * 1e6) / i.peer.stats.answered) : 0,
+        i.wire.peer.answered > 0 ? Math.round((i.cpuMs * 1e6) / i.wire.peer.answered) : 0,
     },
     ...(i.pcap === undefined ? {} : { pcap: i.pcap }),
   };
