@@ -182,6 +182,13 @@ export function resolveSystem(system: string | undefined): string {
   return builtInSystemPath(s === 'echo' ? 'echo_server' : s) ?? s;
 }
 
+/** How a run names its system: the built-in name, else the path as given. */
+export function systemLabel(system: string | undefined): string {
+  const s = system ?? 'echo_server';
+  const name = s === 'echo' ? 'echo_server' : s;
+  return builtInSystemPath(name) === undefined ? s : name;
+}
+
 export function defaultClientApi(n: number): ClientApi[] {
   return Array.from({ length: n }, (_, i) => (i === 1 ? 'blocking' : 'native'));
 }
@@ -636,7 +643,7 @@ export function report(i: ReportInput): RunSystemResult {
   const dev = i.wire.nic;
   return {
     ok,
-    system: i.file,
+    system: systemLabel(i.options.system),
     mode: i.mode,
     seed: i.options.seed,
     packets: i.options.packets,
