@@ -1,7 +1,11 @@
 // The copier (reference sddf-protocols.md §3.5): copies into the client's own region, drops when the
 // client has no free buffer (F15 fixed: the DMA buffer still goes back), refuses garbage offsets.
 import { describe, expect, it } from 'vitest';
-import { Copier, COPIER_COUNTERS, type CopierOptions } from '../../../../impl/components/net/copier.ts';
+import {
+  Copier,
+  COPIER_COUNTERS,
+  type CopierOptions,
+} from '../../../../impl/components/net/copier.ts';
 import { Counters } from '../../../../impl/components/net/counters.ts';
 import type { NetCopyConfig } from '../../../../impl/components/net/config.ts';
 import { Layout, conn, context, dev, entries, peerHandle, recordingApi, res } from './fixture.ts';
@@ -77,7 +81,8 @@ describe('copier rx_return (C1)', () => {
     const t = setup();
     t.cp.init();
     while (t.client.free.dequeue() !== null);
-    for (let i = 0; i < N; i++) t.client.free.enqueue({ ioOrOffset: BigInt(N * 2048 + i), len: 0, oid: 0 });
+    for (let i = 0; i < N; i++)
+      t.client.free.enqueue({ ioOrOffset: BigInt(N * 2048 + i), len: 0, oid: 0 });
     t.give(0, [7, 7]);
     t.cp.rxReturn();
     expect(t.counters()['rejectedOffset']).toBe(N);

@@ -7,7 +7,11 @@ import type { MmioDevice } from '../../../../impl/mem/types.ts';
 import type { ComponentContext, MicrokitApi, PpcMessage } from '../../../../impl/runtime/api.ts';
 import type { ComponentConfig } from '../../../../impl/runtime/config.ts';
 import { createNetQueueHandle, type NetQueueHandle } from '../../../../impl/queue/net.ts';
-import type { DeviceRegion, NetConnection, RegionResource } from '../../../../impl/components/net/config.ts';
+import type {
+  DeviceRegion,
+  NetConnection,
+  RegionResource,
+} from '../../../../impl/components/net/config.ts';
 import { netQueueSizeBytes } from '../../../../spec/queue/net.ts';
 
 const RW = { r: true, w: true, x: false };
@@ -28,7 +32,11 @@ export class Layout {
   readonly regions: Region[] = [];
   private next = 0x2000_0000;
 
-  add(name: string, sizeBytes: number, o: { perms?: 'rw' | 'r'; ioAddr?: bigint; buffer?: SharedArrayBuffer; mmio?: MmioDevice } = {}): Region {
+  add(
+    name: string,
+    sizeBytes: number,
+    o: { perms?: 'rw' | 'r'; ioAddr?: bigint; buffer?: SharedArrayBuffer; mmio?: MmioDevice } = {},
+  ): Region {
     const size = Math.max(sizeBytes, 0x1000);
     const r: Region = {
       name,
@@ -53,17 +61,15 @@ export class Layout {
   space(pd: string): AddressSpace {
     return new AddressSpace(
       pd,
-      this.regions.map(
-        (r): MappingSpec => ({
-          mr: r.name,
-          vaddr: r.vaddr,
-          sizeBytes: r.sizeBytes,
-          perms: r.perms === 'rw' ? RW : R,
-          cached: true,
-          buffer: r.buffer,
-          mmio: r.mmio,
-        }),
-      ),
+      this.regions.map((r): MappingSpec => ({
+        mr: r.name,
+        vaddr: r.vaddr,
+        sizeBytes: r.sizeBytes,
+        perms: r.perms === 'rw' ? RW : R,
+        cached: true,
+        buffer: r.buffer,
+        mmio: r.mmio,
+      })),
     );
   }
 }
@@ -76,7 +82,11 @@ export function dev(r: Region): DeviceRegion {
   return { vaddr: r.vaddr, sizeBytes: r.sizeBytes, ioAddr: r.ioAddr };
 }
 
-export function conn(p: { free: Region; active: Region }, capacity: number, id: number): NetConnection {
+export function conn(
+  p: { free: Region; active: Region },
+  capacity: number,
+  id: number,
+): NetConnection {
   return { free: res(p.free), active: res(p.active), numBuffers: capacity, id };
 }
 
@@ -103,7 +113,13 @@ export function recordingApi(
   mem: AddressSpace,
   ppcall: (ch: number, msg: PpcMessage) => PpcMessage = () => ({ label: 0, words: [] }),
 ): { api: MicrokitApi; rec: Recorded; flush: () => void } {
-  const rec: Recorded = { notified: [], deferred: [], irqAcks: [], deferredIrqAcks: [], ppcalls: [] };
+  const rec: Recorded = {
+    notified: [],
+    deferred: [],
+    irqAcks: [],
+    deferredIrqAcks: [],
+    ppcalls: [],
+  };
   let slot: { kind: 'notify' | 'ack'; ch: number } | null = null;
   const api: MicrokitApi = {
     name,
@@ -127,7 +143,11 @@ export function recordingApi(
   return { api, rec, flush };
 }
 
-export function context(api: MicrokitApi, params: Record<string, unknown>, restarts = 0): ComponentContext {
+export function context(
+  api: MicrokitApi,
+  params: Record<string, unknown>,
+  restarts = 0,
+): ComponentContext {
   const config: ComponentConfig = {
     pd: api.name,
     programImage: `${api.name}.elf`,
@@ -149,7 +169,11 @@ export function entries(r: Region, capacity: number): { io: bigint; len: number;
   const out: { io: bigint; len: number; oid: number }[] = [];
   for (let i = 0; i < Math.min(n, capacity); i++) {
     const at = 8 + 16 * ((head + i) % capacity);
-    out.push({ io: dv.getBigUint64(at, true), len: dv.getUint16(at + 8, true), oid: dv.getUint8(at + 10) & 0x3f });
+    out.push({
+      io: dv.getBigUint64(at, true),
+      len: dv.getUint16(at + 8, true),
+      oid: dv.getUint8(at + 10) & 0x3f,
+    });
   }
   return out;
 }

@@ -20,7 +20,10 @@ describe('tx policies', () => {
   });
 
   it('bandwidth: a token bucket per client, refilled by elapsed time, capped at the burst', () => {
-    const p = makeTxPolicy({ kind: 'bandwidth', bytesPerSecond: [1000, 1e6], burstBytes: [3000, 1e6] }, 2);
+    const p = makeTxPolicy(
+      { kind: 'bandwidth', bytesPerSecond: [1000, 1e6], burstBytes: [3000, 1e6] },
+      2,
+    );
     expect(p.admit(0, 2048, 0)).toBe(true); // 3000 → 952
     expect(p.admit(0, 2048, 0)).toBe(false);
     expect(p.admit(0, 2048, 1_000_000_000)).toBe(false); // 952 + 1000 = 1952
@@ -31,7 +34,11 @@ describe('tx policies', () => {
   });
 
   it('bandwidth: refuses a rate per client that is missing or not positive', () => {
-    expect(() => makeTxPolicy({ kind: 'bandwidth', bytesPerSecond: [1000] }, 2)).toThrow(/positive rate/);
-    expect(() => makeTxPolicy({ kind: 'bandwidth', bytesPerSecond: [0, 1] }, 2)).toThrow(/positive rate/);
+    expect(() => makeTxPolicy({ kind: 'bandwidth', bytesPerSecond: [1000] }, 2)).toThrow(
+      /positive rate/,
+    );
+    expect(() => makeTxPolicy({ kind: 'bandwidth', bytesPerSecond: [0, 1] }, 2)).toThrow(
+      /positive rate/,
+    );
   });
 });

@@ -2,7 +2,11 @@
 // reference counts, unmatched frames back to the driver, and U15: a bad buffer from a client is
 // refused and counted (the release-build bug variant underflows the count).
 import { describe, expect, it } from 'vitest';
-import { VirtRx, VIRT_RX_COUNTERS, type VirtRxOptions } from '../../../../impl/components/net/virt_rx.ts';
+import {
+  VirtRx,
+  VIRT_RX_COUNTERS,
+  type VirtRxOptions,
+} from '../../../../impl/components/net/virt_rx.ts';
 import { Counters } from '../../../../impl/components/net/counters.ts';
 import type { NetVirtRxConfig } from '../../../../impl/components/net/config.ts';
 import { Layout, conn, context, dev, entries, peerHandle, recordingApi, res } from './fixture.ts';
@@ -25,7 +29,8 @@ function setup(options: VirtRxOptions = {}, restarts = 0, shared?: ReturnType<ty
   const { api, rec, flush } = recordingApi('net_virt_rx', r.l.space('net_virt_rx'));
   const counterBuf = Counters.buffer(VIRT_RX_COUNTERS.length);
   const v = new VirtRx(context(api, { config, options, counters: counterBuf }, restarts));
-  const counters = (): Record<string, number> => new Counters(VIRT_RX_COUNTERS, counterBuf).snapshot();
+  const counters = (): Record<string, number> =>
+    new Counters(VIRT_RX_COUNTERS, counterBuf).snapshot();
   const driver = peerHandle(r.drv, N);
   const copier = r.cl.map((p) => peerHandle(p, N));
   const refs = new Uint8Array(r.meta.buffer!, 0, N);
@@ -51,7 +56,9 @@ describe('virt_rx init', () => {
     const t = setup();
     t.v.init();
     t.flush();
-    expect(entries(t.r.drv.free, N).map((e) => e.io)).toEqual(Array.from({ length: N }, (_, i) => IO + BigInt(2048 * i)));
+    expect(entries(t.r.drv.free, N).map((e) => e.io)).toEqual(
+      Array.from({ length: N }, (_, i) => IO + BigInt(2048 * i)),
+    );
     expect(t.rec.deferred).toEqual([0]);
   });
 

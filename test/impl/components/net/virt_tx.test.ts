@@ -22,15 +22,24 @@ function setup(policy: TxPolicySpec = { kind: 'priority' }) {
   ];
   const config: NetVirtTxConfig = {
     driver: conn(drv, DRV_CAP, 0),
-    clients: cl.map((p, i) => ({ conn: conn(p, CAP, i + 1), regions: [{ data: dev(data[i]!), numBuffers: CAP }] })),
+    clients: cl.map((p, i) => ({
+      conn: conn(p, CAP, i + 1),
+      regions: [{ data: dev(data[i]!), numBuffers: CAP }],
+    })),
   };
   const { api, rec, flush } = recordingApi('net_virt_tx', l.space('net_virt_tx'));
   const counterBuf = Counters.buffer(VIRT_TX_COUNTERS.length);
   const clock = SystemCounter.create();
   const v = new VirtTx(
-    context(api, { config, options: { policy }, counters: counterBuf, systemCounter: clock.buffer }),
+    context(api, {
+      config,
+      options: { policy },
+      counters: counterBuf,
+      systemCounter: clock.buffer,
+    }),
   );
-  const counters = (): Record<string, number> => new Counters(VIRT_TX_COUNTERS, counterBuf).snapshot();
+  const counters = (): Record<string, number> =>
+    new Counters(VIRT_TX_COUNTERS, counterBuf).snapshot();
   // Each client and the driver, as the test sees them.
   const client = cl.map((p) => peerHandle(p, CAP));
   const driver = peerHandle(drv, DRV_CAP);
@@ -57,7 +66,11 @@ describe('virt_tx tx_provide (T1)', () => {
     ['len > 2048', { ioOrOffset: 0n, len: 2049, oid: 0 }, 'rejectedLen'],
     ['oid beyond the regions', { ioOrOffset: 0n, len: 60, oid: 1 }, 'rejectedOid'],
     ['unaligned offset', { ioOrOffset: 100n, len: 60, oid: 0 }, 'rejectedOffset'],
-    ['offset past the region', { ioOrOffset: BigInt(CAP * 2048), len: 60, oid: 0 }, 'rejectedOffset'],
+    [
+      'offset past the region',
+      { ioOrOffset: BigInt(CAP * 2048), len: 60, oid: 0 },
+      'rejectedOffset',
+    ],
     ['offset beyond 2^53', { ioOrOffset: 1n << 60n, len: 60, oid: 0 }, 'rejectedOffset'],
   ] as const)('refuses %s: back to the client, nothing to the driver', (_what, d, counter) => {
     const t = setup();
@@ -101,8 +114,10 @@ describe('virt_tx tx_provide (T1)', () => {
 
   it('priority policy: client 0 drained before client 1 (upstream order)', () => {
     const t = setup({ kind: 'priority' });
-    for (let i = 0; i < 3; i++) t.client[1]!.active.enqueue({ ioOrOffset: BigInt(i * 2048), len: 60, oid: 0 });
-    for (let i = 0; i < 3; i++) t.client[0]!.active.enqueue({ ioOrOffset: BigInt(i * 2048), len: 60, oid: 0 });
+    for (let i = 0; i < 3; i++)
+      t.client[1]!.active.enqueue({ ioOrOffset: BigInt(i * 2048), len: 60, oid: 0 });
+    for (let i = 0; i < 3; i++)
+      t.client[0]!.active.enqueue({ ioOrOffset: BigInt(i * 2048), len: 60, oid: 0 });
     t.v.notified();
     const owners = entries(t.drv.active, DRV_CAP).map((e) => (e.io >= IO[0]! ? 0 : 1));
     expect(owners).toEqual([0, 0, 0, 1, 1, 1]);
@@ -110,8 +125,10 @@ describe('virt_tx tx_provide (T1)', () => {
 
   it('round-robin policy: one packet per client in turn', () => {
     const t = setup({ kind: 'round-robin' });
-    for (let i = 0; i < 3; i++) t.client[1]!.active.enqueue({ ioOrOffset: BigInt(i * 2048), len: 60, oid: 0 });
-    for (let i = 0; i < 3; i++) t.client[0]!.active.enqueue({ ioOrOffset: BigInt(i * 2048), len: 60, oid: 0 });
+    for (let i = 0; i < 3; i++)
+      t.client[1]!.active.enqueue({ ioOrOffset: BigInt(i * 2048), len: 60, oid: 0 });
+    for (let i = 0; i < 3; i++)
+      t.client[0]!.active.enqueue({ ioOrOffset: BigInt(i * 2048), len: 60, oid: 0 });
     t.v.notified();
     const owners = entries(t.drv.active, DRV_CAP).map((e) => (e.io >= IO[0]! ? 0 : 1));
     expect(owners).toEqual([0, 1, 0, 1, 0, 1]);
@@ -119,7 +136,8 @@ describe('virt_tx tx_provide (T1)', () => {
 
   it('bandwidth policy: a client out of tokens keeps its packets until time refills them', () => {
     const t = setup({ kind: 'bandwidth', bytesPerSecond: [4096, 1e9], burstBytes: [2048, 1e9] });
-    for (let i = 0; i < 4; i++) t.client[0]!.active.enqueue({ ioOrOffset: BigInt(i * 2048), len: 1024, oid: 0 });
+    for (let i = 0; i < 4; i++)
+      t.client[0]!.active.enqueue({ ioOrOffset: BigInt(i * 2048), len: 1024, oid: 0 });
     t.v.notified();
     expect(t.driver.active.length()).toBe(2); // the 2048-byte burst
     expect(t.client[0]!.active.length()).toBe(2);
