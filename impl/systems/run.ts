@@ -101,6 +101,8 @@ export interface RunSystemOptions {
   readonly hostile?: HostileParams;
   readonly onProgress?: (p: RunProgress) => void;
   readonly maxSteps?: number;
+  /** Tests only (deterministic mode): replace a PD's binding, e.g. with a misbehaving one. */
+  readonly rebind?: (pd: string, binding: ComponentBinding) => ComponentBinding;
 }
 
 export interface RunProgress {
@@ -150,8 +152,13 @@ export interface RunSystemResult {
   readonly faults: { readonly injected: number; readonly unexpected: readonly PdFault[] };
   readonly restarts: Record<string, number>;
   readonly wakes: Record<string, number>;
+  /**
+   * Virtual time (deterministic; host time in worker mode). `activeNs` runs from the first request
+   * to the last answer; rates and utilisation are over it (the tail waiting for lost answers is not).
+   */
   readonly virtual: {
     readonly elapsedNs: number;
+    readonly activeNs: number;
     readonly busyNs: number;
     readonly utilisation: number;
     readonly answeredPerSec: number;
@@ -419,9 +426,16 @@ export function runSystem(options: RunSystemOptions): {
     pcap?.record(f);
     nic.receiveFrame(f);
   };
+  // Busy time inside the active window (first request → last answer).
+  const active = { busyAtFirst: -1, busyAtLast: 0, answered: 0 };
   const advance = (ns: number): void => {
     now += ns;
     counter.setVirtualNs(now);
+    if (active.busyAtFirst < 0 && peer.stats.sent > 0) active.busyAtFirst = meter.busyNs - ns;
+    if (peer.stats.answered !== active.answered) {
+      active.answered = peer.stats.answered;
+      active.busyAtLast = meter.busyNs;
+    }
   };
   const timerLine = (): void => {
     const irqs = late.rt?.irqs;
@@ -458,7 +472,8 @@ export function runSystem(options: RunSystemOptions): {
     deliverDue();
   };
   const meter = new Meter(cost, betweenWakes, advance);
-  for (const [pd, b] of bindings) {
+  for (const [pd, original] of bindings) {
+    const b = options.rebind === undefined ? original : options.rebind(pd, original);
     registry.register(pd, { ...b, factory: meter.wrap(b.factory) } satisfies ComponentBinding);
   }
   const faults = options.faults === undefined ? undefined : new ScriptedFaults(options.faults);
@@ -541,7 +556,7 @@ export function runSystem(options: RunSystemOptions): {
       wakes: Object.fromEntries(model.pds.map((p) => [p.name, rt.status(p.name).wakes])),
       complete: finished && r.status === 'quiescent',
       elapsedNs: now,
-      busyNs: meter.busyNs,
+      activeBusyNs: active.busyAtFirst < 0 ? 0 : active.busyAtLast - active.busyAtFirst,
       console: consoleText,
       wallMs,
       cpuMs: usedCpuMs,
@@ -585,7 +600,8 @@ export interface ReportInput {
   readonly wakes: Record<string, number>;
   readonly complete: boolean;
   readonly elapsedNs: number;
-  readonly busyNs: number;
+  /** Busy time between the first request and the last answer. */
+  readonly activeBusyNs: number;
   readonly console: string;
   readonly wallMs: number;
   readonly cpuMs: number;
@@ -599,7 +615,10 @@ export function report(i: ReportInput): RunSystemResult {
     const c = i.counters.get(pd)!;
     return readCounters(c.names, c.buffer);
   };
-  const seconds = i.elapsedNs / 1e9;
+  const p = i.wire.peer;
+  const activeNs =
+    p.firstSendNs >= 0 && p.lastAnswerNs > p.firstSendNs ? p.lastAnswerNs - p.firstSendNs : 0;
+  const seconds = activeNs / 1e9;
   const rate = (x: number): number => (seconds > 0 ? Math.round(x / seconds) : 0);
   const clients: ClientReport[] = names.clients.map(({ client, copier }, idx) => {
     const t = i.wire.targets[idx]!;
@@ -673,8 +692,10 @@ export function report(i: ReportInput): RunSystemResult {
     wakes: i.wakes,
     virtual: {
       elapsedNs: Math.round(i.elapsedNs),
-      busyNs: Math.round(i.busyNs),
-      utilisation: i.elapsedNs > 0 ? Math.min(1, i.busyNs / i.elapsedNs) : 0,
+      activeNs: Math.round(activeNs),
+      busyNs: Math.round(i.activeBusyNs),
+      utilisation:
+        activeNs > 0 ? Math.min(1, Math.round((1000 * i.activeBusyNs) / activeNs) / 1000) : 0,
       answeredPerSec: rate(i.wire.peer.answered),
     },
     console: i.console,

@@ -75,11 +75,16 @@ export interface PeerStats {
   expected: number;
   answered: number;
   lost: number;
+  /** Correct answers that came after their request was declared lost. */
+  late: number;
   badReplies: number;
   unexpected: number;
   framesIn: number;
   bytesOut: number;
   bytesIn: number;
+  /** When the first request went out and the last answer came in (-1: never). */
+  firstSendNs: number;
+  lastAnswerNs: number;
 }
 
 interface Outstanding {
@@ -93,6 +98,8 @@ interface Outstanding {
 
 /** Random payload bytes are cut from one seeded pool: cheap to make and to compare. */
 const POOL_BYTES = 64 * 1024;
+/** Lost requests remembered for a late answer. */
+const MAX_EXPIRED_KEPT = 65536;
 
 const PING_IDENT = 0x5344; // "SD"
 const BROADCAST_PORT = 9; // discard
@@ -109,11 +116,14 @@ export class TrafficPeer {
     expected: 0,
     answered: 0,
     lost: 0,
+    late: 0,
     badReplies: 0,
     unexpected: 0,
     framesIn: 0,
     bytesOut: 0,
     bytesIn: 0,
+    firstSendNs: -1,
+    lastAnswerNs: -1,
   };
   readonly targets: TargetStats[];
   private readonly rng: SeededRng;
@@ -123,6 +133,9 @@ export class TrafficPeer {
   private readonly cumulative: number[];
   private readonly mixCumulative: number[];
   private readonly pool: Uint8Array;
+  /** Requests declared lost, kept (bounded) so a late answer is still checked, not called bad. */
+  private readonly expired = new Map<string, Outstanding>();
+  private readonly lateArps: number[];
   private seq = 0;
   private nextSendNs = 0;
   /** Window mode: requests that may be sent now (a reply or a loss frees one). */
@@ -148,6 +161,7 @@ export class TrafficPeer {
       latencyNsMax: 0,
     }));
     this.arpOut = options.targets.map(() => []);
+    this.lateArps = options.targets.map(() => 0);
     let acc = 0;
     this.cumulative = options.targets.map((t) => (acc += t.weight));
     acc = 0;
@@ -202,6 +216,7 @@ export class TrafficPeer {
     // Bounded by the packet count.
     for (let at = this.nextSendAt(); at !== null && at <= nowNs; at = this.nextSendAt()) {
       const frame = this.request();
+      if (this.stats.sent === 0) this.stats.firstSendNs = nowNs;
       this.stats.sent++;
       this.stats.bytesOut += frame.length;
       if (this.options.pacing.kind === 'window') {
@@ -223,7 +238,7 @@ export class TrafficPeer {
     for (const [key, o] of this.out) {
       if (o.sentNs <= limit) {
         this.out.delete(key);
-        this.lose(o);
+        this.lose(o, key);
         n++;
       }
     }
@@ -239,8 +254,8 @@ export class TrafficPeer {
   /** Give up on every expected answer (the system can make no more progress). */
   expireAll(): number {
     let n = 0;
-    for (const o of this.out.values()) {
-      this.lose(o);
+    for (const [key, o] of this.out) {
+      this.lose(o, key);
       n++;
     }
     this.out.clear();
@@ -253,9 +268,16 @@ export class TrafficPeer {
     return n;
   }
 
-  private lose(o: Outstanding): void {
+  private lose(o: Outstanding, key?: string): void {
     this.stats.lost++;
     this.targets[o.target]!.lost++;
+    if (key !== undefined) {
+      if (this.expired.size >= MAX_EXPIRED_KEPT)
+        this.expired.delete(this.expired.keys().next().value!);
+      this.expired.set(key, o);
+    } else if (o.kind === 'arp') {
+      this.lateArps[o.target]!++;
+    }
     this.freeCredit();
   }
 
@@ -373,6 +395,7 @@ export class TrafficPeer {
     ts.latencyNsSum += latency;
     ts.latencyNsMax = Math.max(ts.latencyNsMax, latency);
     this.stats.answered++;
+    this.stats.lastAnswerNs = this.now;
     this.freeCredit();
   }
 
@@ -399,6 +422,10 @@ export class TrafficPeer {
         arp.tpa === h.ip &&
         arp.tha.every((b, i) => b === h.mac[i]) &&
         this.options.targets[ti]!.mac.every((b, i) => b === arp.sha[i]);
+      if (ok && q !== undefined && q.length === 0 && this.lateArps[ti]! > 0) {
+        this.lateArps[ti]!--;
+        return void this.stats.late++;
+      }
       if (!ok || q === undefined || q.length === 0) return void this.stats.badReplies++;
       this.answered(q.shift()!, 0);
       return;
@@ -432,7 +459,17 @@ export class TrafficPeer {
 
   private match(key: string, target: number, payload: Uint8Array): void {
     const o = this.out.get(key);
-    if (o === undefined || o.target !== target || !this.samePayload(o, payload)) {
+    if (o === undefined) {
+      const late = this.expired.get(key);
+      if (late !== undefined && late.target === target && this.samePayload(late, payload)) {
+        this.expired.delete(key);
+        this.stats.late++;
+      } else {
+        this.stats.badReplies++;
+      }
+      return;
+    }
+    if (o.target !== target || !this.samePayload(o, payload)) {
       this.stats.badReplies++;
       return;
     }

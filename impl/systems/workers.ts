@@ -170,7 +170,7 @@ export async function runSystemWorkers(
       complete: r.status === 'quiescent',
       elapsedNs,
       // Host time: no model of busy time; the workers' CPU is the process's CPU.
-      busyNs: (u.user + u.system) * 1000,
+      activeBusyNs: (u.user + u.system) * 1000,
       console: uartResult?.console ?? '',
       wallMs: performance.now() - wall0,
       cpuMs: (u.user + u.system) / 1000,

@@ -39,7 +39,7 @@ const RX = 0;
 const TX = 1;
 const TIMER = 3;
 
-function setup(txWait: TxWait = 'native') {
+function setup(_txWait: TxWait = 'native') {
   const l = new Layout();
   const rx = l.pair('rx', N);
   const tx = l.pair('tx', N);
