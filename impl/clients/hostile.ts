@@ -1,9 +1,10 @@
-// A hostile client (issue 9 part 8; bug catalogue O2–O4): it writes arbitrary values, at random
-// offsets and widths, into everything it maps writable — its queue MRs (indices, descriptors, the
-// signal flag), its Rx and Tx data regions, its serial queue — on every wake and at random times
-// (a timer with a random period), and it also enqueues plausible lies: duplicates, other clients'
-// offsets, bad lengths and oids. Then it notifies its copier and virt_tx so they look. Seeded: the
-// same seed writes the same bytes. It counts its writes; it checks nothing.
+// A hostile client (issue 9 part 8; bug catalogue O2–O4): at random times (a timer with a random
+// period) it writes arbitrary values, at random offsets and widths, into everything it maps
+// writable — its queue MRs (indices, descriptors, the signal flag), its Rx and Tx data regions,
+// its serial queue — and it enqueues plausible lies: duplicates, other clients' offsets, bad
+// lengths and oids. Then it notifies its copier and virt_tx so they look. Notifications it gets
+// are ignored (it never returns anything). Seeded: the same seed writes the same bytes. It counts
+// its writes; it checks nothing.
 
 import type { Component, ComponentContext } from '../runtime/api.ts';
 import { SeededRng } from '../hw/rng.ts';
@@ -116,8 +117,9 @@ export function hostileClient(ctx: ComponentContext): Component {
       arm();
     },
     notified(ch: number): void {
+      if (p.timer === undefined || ch !== p.timer.id) return;
       rampage();
-      if (p.timer !== undefined && ch === p.timer.id) arm();
+      arm();
     },
   };
 }

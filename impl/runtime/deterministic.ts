@@ -89,7 +89,12 @@ export class DeterministicRuntime implements PdKernel {
   private readonly prng: Prng;
   private current: Pd | null = null;
   private limit = 0;
-  private lastPicked = -1;
+  /**
+   * Per priority, the PD picked last at that priority (round robin within a priority, §1.6). One
+   * shared cursor would let a higher-priority PD's turn reset it, so under load the first PD of a
+   * priority would always win and its peers would starve.
+   */
+  private readonly lastPicked = new Map<number, number>();
   private readonly scratch: Pd[] = [];
 
   static create(
@@ -314,11 +319,12 @@ export class DeterministicRuntime implements PdKernel {
     let best = minExclusive;
     for (const p of this.pds) if (p.priority > best && p.runnable()) best = p.priority;
     if (best === minExclusive) return null;
-    // Round robin within the priority: the first runnable after the last one picked.
+    // Round robin within the priority: the first runnable after the last one picked there.
+    const last = this.lastPicked.get(best) ?? -1;
     for (let k = 1; k <= n; k++) {
-      const p = this.pds[(this.lastPicked + k + n) % n]!;
+      const p = this.pds[(last + k + n) % n]!;
       if (p.priority === best && p.runnable()) {
-        this.lastPicked = p.plan.index;
+        this.lastPicked.set(best, p.plan.index);
         return p;
       }
     }

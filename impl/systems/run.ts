@@ -289,12 +289,21 @@ export function trafficOptions(
   };
 }
 
-/** Charges virtual time per wake; delivers due frames and timer interrupts between top-level wakes. */
+/**
+ * Charges virtual time per wake; delivers due frames and timer interrupts between top-level wakes.
+ * The enqueues of a wake are the advances of the tails of the queues its PD produces into, each
+ * capped at the queue's capacity (more cannot be real work in one wake). A hostile client's tail
+ * writes are not enqueues: it is charged per wake only.
+ */
 class Meter {
   depth = 0;
   busyNs = 0;
   private readonly snap: Int32Array[] = [];
   private readonly nested = new Array<number>(16).fill(0);
+  /** Per PD: indices into `tails` of the queues it produces into. */
+  private produces = new Map<string, readonly number[]>();
+  private tails: readonly Uint16Array[] = [];
+  private caps: readonly number[] = [];
 
   constructor(
     private readonly cost: CostModel,
@@ -302,45 +311,54 @@ class Meter {
     private readonly charge: (ns: number) => void,
   ) {}
 
-  /** The u16 tail word of every net queue: their advance counts the enqueues of a wake. */
-  private tails: readonly Uint16Array[] = [];
-  watch(tails: readonly Uint16Array[]): void {
-    this.tails = tails;
+  watch(
+    queues: readonly { tail: Uint16Array; capacity: number; producer: string }[],
+    uncharged: ReadonlySet<string>,
+  ): void {
+    this.tails = queues.map((q) => q.tail);
+    this.caps = queues.map((q) => q.capacity);
+    const m = new Map<string, number[]>();
+    queues.forEach((q, i) => {
+      if (uncharged.has(q.producer)) return;
+      const list = m.get(q.producer) ?? [];
+      list.push(i);
+      m.set(q.producer, list);
+    });
+    this.produces = m;
     this.snap.length = 0;
-    for (let d = 0; d < 16; d++) this.snap.push(new Int32Array(tails.length));
+    for (let d = 0; d < 16; d++) this.snap.push(new Int32Array(queues.length));
   }
 
-  run<T>(work: () => T): T {
+  run<T>(pd: string, work: () => T): T {
     if (this.depth === 0) this.onTop();
     const d = this.depth++;
     assert(d < 16, 'wake nesting is bounded by the priority levels in use');
+    const mine = this.produces.get(pd) ?? [];
     const snap = this.snap[d] ?? new Int32Array(0);
-    for (let i = 0; i < this.tails.length; i++) snap[i] = this.tails[i]![0]!;
-    this.nested[d] = 0;
+    for (const i of mine) snap[i] = this.tails[i]![0]!;
     try {
       return work();
     } finally {
       let ops = 0;
-      for (let i = 0; i < this.tails.length; i++) ops += (this.tails[i]![0]! - snap[i]!) & 0xffff;
-      const own = ops - this.nested[d]!;
-      if (d > 0) this.nested[d - 1]! += ops;
+      for (const i of mine)
+        ops += Math.min((this.tails[i]![0]! - snap[i]!) & 0xffff, this.caps[i]!);
       this.depth--;
-      const ns = this.cost.wakeNs + own * this.cost.opNs;
+      const ns = this.cost.wakeNs + ops * this.cost.opNs;
       this.busyNs += ns;
       this.charge(ns);
     }
   }
 
-  wrap(factory: ComponentFactory): ComponentFactory {
+  wrap(pd: string, factory: ComponentFactory): ComponentFactory {
     return (ctx) => {
       const c = factory(ctx);
       const wrapped: Component = {
-        init: () => this.run(() => c.init()),
-        notified: (ch) => this.run(() => c.notified(ch)),
+        init: () => this.run(pd, () => c.init()),
+        notified: (ch) => this.run(pd, () => c.notified(ch)),
       };
       if (c.protected !== undefined) {
         const p = c.protected.bind(c);
-        wrapped.protected = (ch, msg) => this.run(() => p(ch, msg));
+        wrapped.protected = (ch, msg) => this.run(pd, () => p(ch, msg));
       }
       return wrapped;
     };
@@ -474,7 +492,7 @@ export function runSystem(options: RunSystemOptions): {
   const meter = new Meter(cost, betweenWakes, advance);
   for (const [pd, original] of bindings) {
     const b = options.rebind === undefined ? original : options.rebind(pd, original);
-    registry.register(pd, { ...b, factory: meter.wrap(b.factory) } satisfies ComponentBinding);
+    registry.register(pd, { ...b, factory: meter.wrap(pd, b.factory) } satisfies ComponentBinding);
   }
   const faults = options.faults === undefined ? undefined : new ScriptedFaults(options.faults);
   const restart =
@@ -526,7 +544,10 @@ export function runSystem(options: RunSystemOptions): {
   late.port = rt.iommu.portFor(NIC_NAME);
   rt.irqs.attachLevelSource(driverIrq.irq, () => nic.irqAsserted());
   rt.irqs.attachLevelSource(wiring.timerIrq.irq, () => timerRegs.asserted(now));
-  meter.watch(wiring.queues.map((q) => new Uint16Array(rt.region(q.mr).buffer!, 0, 1)));
+  meter.watch(
+    wiring.queues.map((q) => ({ ...q, tail: new Uint16Array(rt.region(q.mr).buffer!, 0, 1) })),
+    new Set(names.clients.filter((_, i) => hostileSet.has(i)).map((c) => c.client)),
+  );
   monitor = new NetMonitor({
     wiring,
     region: (mr) => rt.region(mr).buffer!,

@@ -125,6 +125,15 @@ export function validOffset(offset: number, numBuffers: number): boolean {
   );
 }
 
+/**
+ * Room for one more entry: `length < capacity`. Stricter than `!full()` (length == capacity) when a
+ * peer has written indices claiming more than the capacity: then there is no room, so nothing is
+ * ever enqueued past a queue's capacity (bug catalogue O2, O3).
+ */
+export function hasRoom(q: { length(): number; readonly capacity: number }): boolean {
+  return q.length() < q.capacity;
+}
+
 /** The u64 `io_or_offset` of a dequeued descriptor as a number when it is below 2^53, else -1. */
 export function offsetOf(ioLow: number, ioHigh: number): number {
   if (ioHigh >= 0x20_0000) return -1;

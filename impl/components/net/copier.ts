@@ -16,8 +16,11 @@ import { assert } from '../../../spec/common/assert.ts';
 import { NET_BUFFER_SIZE_BYTES } from '../../../spec/queue/net.ts';
 import { netBuffersInit, newNetDescParts, type NetQueueHandle } from '../../queue/net.ts';
 import type { Component, ComponentContext, MicrokitApi } from '../../runtime/api.ts';
-import { offsetOf, openConnection, validOffset, type NetCopyConfig } from './config.ts';
+import { hasRoom, offsetOf, openConnection, validOffset, type NetCopyConfig } from './config.ts';
 import { Counters } from './counters.ts';
+
+/** Invalid client free buffers refused per pass (an honest client sends none). */
+export const MAX_REFUSALS_PER_PASS = 32;
 
 export const COPIER_COUNTERS = [
   'copied',
@@ -97,11 +100,16 @@ export class Copier {
     s.client_enqueued = false;
     s.virt_enqueued = false;
     const virtActive = this.virt.active;
-    const budget = { garbage: this.cli.capacity };
+    // Garbage from the client costs at most this much per pass; a free queue claiming more
+    // entries than it can hold is not trusted at all this pass (its frames are dropped).
+    const budget = {
+      garbage: this.cli.free.length() > this.cli.capacity ? 0 : MAX_REFUSALS_PER_PASS,
+    };
     const limit = 2 * this.virt.capacity;
     for (let round = 0, n = 0; round < 4; round++) {
       for (; n < limit && !virtActive.empty(); n++) {
-        const haveClientBuffer = !this.cli.free.empty() && this.nextClientBuffer(budget);
+        const haveClientBuffer =
+          budget.garbage > 0 && !this.cli.free.empty() && this.nextClientBuffer(budget);
         if (!haveClientBuffer && this.f15) break;
         const ok = virtActive.dequeueInto(this.vb);
         assert(ok, 'virt_rx queue was not empty a moment ago and only the copier consumes it');
@@ -163,7 +171,7 @@ export class Copier {
       this.c.inc('copied');
       this.c.inc('copiedBytes', len);
     }
-    if (cliActive.full() || !cliActive.enqueueParts(cOff, 0, len, 0)) {
+    if (!hasRoom(cliActive) || !cliActive.enqueueParts(cOff, 0, len, 0)) {
       // The client's indices claim a full queue it cannot have filled: its buffer is its loss.
       this.c.inc('clientActiveFull');
       return;

@@ -19,12 +19,16 @@ export interface TxPolicySpec {
   readonly bytesPerSecond?: readonly number[];
   /** bandwidth: bucket size in bytes (default: one second's worth, at least one full buffer). */
   readonly burstBytes?: readonly number[];
+  /** Packets one client may send per pass (default: unlimited = its queue's capacity, upstream). */
+  readonly budget?: number;
 }
 
 export interface TxPolicy {
   readonly kind: TxPolicyKind;
   /** `drain`: serve each client until it has nothing (or may send nothing); `interleave`: one each. */
   readonly mode: 'drain' | 'interleave';
+  /** Packets one client may send per pass. */
+  readonly budget: number;
   /** The clients in the order this pass serves them. */
   startPass(nowNs: number): readonly number[];
   /** May `client` send `lenBytes` now? A yes is final: the bytes are charged. */
@@ -33,29 +37,32 @@ export interface TxPolicy {
 
 export function makeTxPolicy(spec: TxPolicySpec, clients: number): TxPolicy {
   assert(clients >= 1, 'virt_tx has at least one client');
+  const budget = spec.budget ?? Number.POSITIVE_INFINITY;
+  assert(budget >= 1, () => `a budget of at least one packet per pass, got ${budget}`);
   switch (spec.kind) {
     case 'priority':
-      return priorityPolicy(clients);
+      return priorityPolicy(clients, budget);
     case 'round-robin':
-      return roundRobinPolicy(clients);
+      return roundRobinPolicy(clients, budget);
     case 'bandwidth':
-      return new BandwidthPolicy(spec, clients);
+      return new BandwidthPolicy(spec, clients, budget);
     default:
       return unreachable(spec.kind);
   }
 }
 
-function priorityPolicy(clients: number): TxPolicy {
+function priorityPolicy(clients: number, budget: number): TxPolicy {
   const order = Array.from({ length: clients }, (_, i) => i);
-  return { kind: 'priority', mode: 'drain', startPass: () => order, admit: () => true };
+  return { kind: 'priority', mode: 'drain', budget, startPass: () => order, admit: () => true };
 }
 
-function roundRobinPolicy(clients: number): TxPolicy {
+function roundRobinPolicy(clients: number, budget: number): TxPolicy {
   let first = 0;
   const order = new Array<number>(clients).fill(0);
   return {
     kind: 'round-robin',
     mode: 'interleave',
+    budget,
     startPass(): readonly number[] {
       for (let i = 0; i < clients; i++) order[i] = (first + i) % clients;
       first = (first + 1) % clients;
@@ -75,7 +82,11 @@ export class BandwidthPolicy implements TxPolicy {
   private readonly lastNs: number[];
   private readonly order: number[];
 
-  constructor(spec: TxPolicySpec, clients: number) {
+  constructor(
+    spec: TxPolicySpec,
+    clients: number,
+    readonly budget: number,
+  ) {
     const rate = spec.bytesPerSecond ?? [];
     assert(
       rate.length === clients && rate.every((r) => Number.isFinite(r) && r > 0),

@@ -16,7 +16,7 @@ import { assert } from '../../../spec/common/assert.ts';
 import { NET_BUFFER_SIZE_BYTES } from '../../../spec/queue/net.ts';
 import { netBuffersInit, newNetDescParts, type NetQueueHandle } from '../../queue/net.ts';
 import type { Component, ComponentContext, MicrokitApi } from '../../runtime/api.ts';
-import { offsetOf, openConnection, validOffset, type NetVirtRxConfig } from './config.ts';
+import { hasRoom, offsetOf, openConnection, validOffset, type NetVirtRxConfig } from './config.ts';
 import { Counters } from './counters.ts';
 
 export const VIRT_RX_COUNTERS = [
@@ -155,7 +155,7 @@ export class VirtRx {
 
   private deliver(client: number, offset: number, len: number): boolean {
     const q = this.clients[client]!.active;
-    if (q.full() || !q.enqueueParts(offset, 0, len, 0)) {
+    if (!hasRoom(q) || !q.enqueueParts(offset, 0, len, 0)) {
       // Cannot happen with sdfgen's sizing (copier queues hold every Rx buffer); counted if it does.
       this.c.inc('clientActiveFull');
       return false;

@@ -8,8 +8,9 @@
 //  - every enqueue is checked first: nothing is ever enqueued past a queue's capacity;
 //  - a buffer the client already has in flight is refused (a per-client in-flight bitmap), so a
 //    client repeating a descriptor cannot make the driver queue exceed Σ client buffers (O2);
-//  - work per client per pass is bounded by its queue capacity: a client that rewrites its indices
-//    (O3) cannot keep virt_tx busy, and every refusal is counted, never fatal.
+//  - work per client per pass is bounded: by the policy's budget (default: the queue capacity),
+//    by MAX_REFUSALS_PER_PASS refusals, and a queue whose indices claim more than its capacity (O3)
+//    is not served that pass; every refusal is counted, never fatal.
 // The transmit policy (order, admission) is a module: tx_policy.ts.
 
 import { assert } from '../../../spec/common/assert.ts';
@@ -17,9 +18,15 @@ import { NET_BUFFER_SIZE_BYTES, netQueueSizeBytes } from '../../../spec/queue/ne
 import { newNetDescParts, type NetQueueHandle } from '../../queue/net.ts';
 import type { Component, ComponentContext, MicrokitApi } from '../../runtime/api.ts';
 import { SystemCounter } from './clock.ts';
-import { offsetOf, openConnection, validOffset, type NetVirtTxConfig } from './config.ts';
+import { hasRoom, offsetOf, openConnection, validOffset, type NetVirtTxConfig } from './config.ts';
 import { Counters } from './counters.ts';
 import { makeTxPolicy, type TxPolicy, type TxPolicySpec } from './tx_policy.ts';
+
+/**
+ * Descriptors of one client refused in one pass before the rest of its pass is forfeit. An honest
+ * client is never refused; this bounds what a lying one costs per notification.
+ */
+export const MAX_REFUSALS_PER_PASS = 32;
 
 export const VIRT_TX_COUNTERS = [
   'forwarded',
@@ -32,6 +39,7 @@ export const VIRT_TX_COUNTERS = [
   'driverActiveFull',
   'unknownReturn',
   'throttled',
+  'corruptQueue',
   'cacheCleans',
   'cacheCleanBytes',
 ] as const;
@@ -72,6 +80,9 @@ export class VirtTx {
   private readonly parts = newNetDescParts();
   private readonly notifyClients: boolean[];
   private readonly throttled: boolean[];
+  /** Per client, packets it may still send (or have refused) this pass. */
+  private readonly budget: number[];
+  private readonly refusals: number[];
 
   constructor(ctx: ComponentContext) {
     this.api = ctx.api;
@@ -105,6 +116,8 @@ export class VirtTx {
     };
     this.notifyClients = new Array<boolean>(n).fill(false);
     this.throttled = new Array<boolean>(n).fill(false);
+    this.budget = new Array<number>(n).fill(0);
+    this.refusals = new Array<number>(n).fill(0);
   }
 
   init(): void {
@@ -138,12 +151,21 @@ export class VirtTx {
     const before = this.c.get('forwarded');
     this.throttled.fill(false);
     this.notifyClients.fill(false);
+    for (let c = 0; c < this.clients.length; c++) {
+      this.budget[c] = Math.min(this.policy.budget, this.clients[c]!.capacity);
+      this.refusals[c] = MAX_REFUSALS_PER_PASS;
+      // A queue claiming more entries than it can hold was written by a misbehaving client: its
+      // descriptors are not trusted this pass (it can notify again; it cannot make us spin).
+      if (this.clients[c]!.active.length() > this.clients[c]!.capacity) {
+        this.c.inc('corruptQueue');
+        this.budget[c] = 0;
+      }
+    }
     if (this.policy.mode === 'drain') {
-      for (const client of order) this.serveClient(client, Infinity, now);
+      for (const client of order) this.serveClient(client, now);
     } else {
-      // Interleave: one packet per client per round; bounded by the total client capacity.
-      const limit = this.clients.reduce((s, q) => s + q.capacity, 0);
-      for (let round = 0, progress = true; progress && round < limit; round++) {
+      // Interleave: one packet per client per round; bounded by the budgets.
+      for (let progress = true; progress;) {
         progress = false;
         for (const client of order) progress = this.serveOne(client, now) || progress;
       }
@@ -167,41 +189,39 @@ export class VirtTx {
     }
   }
 
-  /** Request a signal on the client's TxA; re-check, and serve again if work appeared. */
+  /**
+   * Request a signal on the client's TxA, then re-check: work that arrived meanwhile is served
+   * (within the client's budget for this pass). A client with budget left never sleeps on a
+   * non-empty queue; one without it sleeps armed and is served on its next notification.
+   */
   private armClient(client: number, now: number): void {
     const q = this.clients[client]!.active;
-    // Bounded re-check (a hostile client can keep its queue non-empty forever).
-    for (let round = 0; round < 4; round++) {
+    // Bounded: each round serves at least one packet from the budget, or returns.
+    for (;;) {
       q.requestSignal();
-      if (q.empty() || this.throttled[client]) return;
+      if (q.empty() || this.throttled[client] || this.budget[client]! <= 0) return;
       q.cancelSignal();
-      if (!this.serveClient(client, this.clients[client]!.capacity, now)) {
-        // Nothing could move (refused or throttled): sleep on the flag as armed below.
+      if (!this.serveClient(client, now)) {
         q.requestSignal();
         return;
       }
     }
-    q.requestSignal();
   }
 
-  /** Drain up to `max` packets (never more than the queue's capacity) from one client. */
-  private serveClient(client: number, max: number, now: number): boolean {
-    const limit = Math.min(max, this.clients[client]!.capacity);
+  /** Drain the client while it has work and budget this pass. */
+  private serveClient(client: number, now: number): boolean {
     let any = false;
-    for (let n = 0; n < limit; n++) {
-      if (!this.serveOne(client, now)) break;
-      any = true;
-    }
+    while (this.serveOne(client, now)) any = true;
     return any;
   }
 
   /**
-   * One descriptor from the client: forwarded (true), or refused and returned to the client
-   * (true: work was done), or nothing to do / not admitted / driver queue full (false).
+   * One descriptor from the client: forwarded or refused (true: work was done, budget spent), or
+   * nothing to do, no budget, not admitted, driver queue full (false).
    */
   private serveOne(client: number, now: number): boolean {
     const cq = this.clients[client]!;
-    if (cq.active.empty()) return false;
+    if (this.budget[client]! <= 0 || cq.active.empty()) return false;
     if (this.drv.active.full()) {
       this.c.inc('driverActiveFull');
       return false;
@@ -213,6 +233,7 @@ export class VirtTx {
     }
     const b = this.parts;
     if (!cq.active.dequeueInto(b)) return false;
+    this.budget[client]!--;
     const cfg = this.config.clients[client]!;
     if (b.len === 0 || b.len > NET_BUFFER_SIZE_BYTES) return this.refuse(client, 'rejectedLen');
     const region = cfg.regions[b.oid];
@@ -225,7 +246,7 @@ export class VirtTx {
       // Already with the driver: forwarding it again would put one buffer in two places, and
       // returning it would give the client a second copy. Drop the descriptor, count it.
       this.c.inc('rejectedDuplicate');
-      return true;
+      return this.spendRefusal(client);
     }
     this.cache(this.api, region.data.vaddr + offset, b.len);
     this.c.inc('cacheCleans');
@@ -238,17 +259,23 @@ export class VirtTx {
     return true;
   }
 
+  /** An honest client is never refused; one that keeps lying loses the rest of its pass. */
+  private spendRefusal(client: number): boolean {
+    if (--this.refusals[client]! <= 0) this.budget[client] = 0;
+    return true;
+  }
+
   /** Give a refused buffer back to its client (upstream logs and returns it the same way). */
   private refuse(client: number, why: VirtTxCounter): boolean {
     this.c.inc(why);
     const b = this.parts;
     const free = this.clients[client]!.free;
-    if (!free.full() && free.enqueueParts(b.ioLow, b.ioHigh, 0, b.oid)) {
+    if (hasRoom(free) && free.enqueueParts(b.ioLow, b.ioHigh, 0, b.oid)) {
       this.notifyClients[client] = true;
     } else {
       this.c.inc('clientFreeFull');
     }
-    return true;
+    return this.spendRefusal(client);
   }
 
   private bufferIndex(client: number, oid: number, offset: number): number {
@@ -293,7 +320,7 @@ export class VirtTx {
           this.bufferIndex(where.client, where.oid, where.offset)
         ] = 0;
         const free = this.clients[where.client]!.free;
-        if (!free.full() && free.enqueueParts(where.offset, 0, 0, where.oid)) {
+        if (hasRoom(free) && free.enqueueParts(where.offset, 0, 0, where.oid)) {
           this.notifyClients[where.client] = true;
           this.c.inc('returned');
         } else {

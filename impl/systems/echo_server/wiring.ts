@@ -79,8 +79,12 @@ export interface EchoWiring {
   readonly nicDmaRegions: readonly string[];
   readonly regsMr: string;
   readonly uartMr: string;
-  /** Every net queue MR with its capacity (for the monitors). */
-  readonly queues: readonly { readonly mr: string; readonly capacity: number }[];
+  /** Every net queue MR with its capacity and the PD that produces into it (monitors, costs). */
+  readonly queues: readonly {
+    readonly mr: string;
+    readonly capacity: number;
+    readonly producer: string;
+  }[];
 }
 
 function ceilPow2(n: number): number {
@@ -91,7 +95,7 @@ function ceilPow2(n: number): number {
 
 class Wirer {
   readonly errors: Diagnostic[] = [];
-  readonly queues: { mr: string; capacity: number }[] = [];
+  readonly queues: { mr: string; capacity: number; producer: string }[] = [];
   private readonly pds: Map<string, ProtectionDomain>;
 
   constructor(readonly model: SystemModel) {
@@ -163,8 +167,18 @@ class Wirer {
     );
   }
 
-  /** One side's view of the connection `server` ↔ `client` with `capacity` descriptors. */
-  conn(side: string, server: string, client: string, capacity: number): NetConnection {
+  /**
+   * One side's view of the connection `server` ↔ `client` with `capacity` descriptors. On an Rx
+   * connection data flows server → client (the server produces `active`), on a Tx connection
+   * client → server (the client produces `active`); the other side produces `free`.
+   */
+  conn(
+    side: string,
+    server: string,
+    client: string,
+    capacity: number,
+    dir: 'rx' | 'tx',
+  ): NetConnection {
     const base = `${NET_PREFIX}/net/queue/${server}/${client}`;
     const free = this.map(side, `${base}/free`);
     const active = this.map(side, `${base}/active`);
@@ -181,7 +195,12 @@ class Wirer {
         );
       }
       if (side === server && !this.queues.some((x) => x.mr === `${base}/${q}`)) {
-        this.queues.push({ mr: `${base}/${q}`, capacity });
+        const serverProduces = (q === 'active') === (dir === 'rx');
+        this.queues.push({
+          mr: `${base}/${q}`,
+          capacity,
+          producer: serverProduces ? server : client,
+        });
       }
     }
     return {
@@ -232,23 +251,23 @@ export function wireEchoServer(
     regs: w.map(n.driver, regsMr),
     hwRing: w.deviceMap(n.driver, hwRingMr),
     irqId: driverIrq.id,
-    virtRx: w.conn(n.driver, n.driver, n.virtRx, rxCap),
-    virtTx: w.conn(n.driver, n.driver, n.virtTx, txDrvCap),
+    virtRx: w.conn(n.driver, n.driver, n.virtRx, rxCap, 'rx'),
+    virtTx: w.conn(n.driver, n.driver, n.virtTx, txDrvCap, 'tx'),
     ...(w.hasChannel(n.driver, n.timer) ? { timerId: w.channel(n.driver, n.timer) } : {}),
   };
   const virtRx: NetVirtRxConfig = {
-    driver: w.conn(n.virtRx, n.driver, n.virtRx, rxCap),
+    driver: w.conn(n.virtRx, n.driver, n.virtRx, rxCap, 'rx'),
     data: w.deviceMap(n.virtRx, rxDmaMr),
     bufferMetadata: w.map(n.virtRx, `${NET_PREFIX}/net/rx/virt_metadata`),
     clients: n.clients.map((c, i) => ({
-      conn: w.conn(n.virtRx, n.virtRx, c.copier, rxCap),
+      conn: w.conn(n.virtRx, n.virtRx, c.copier, rxCap, 'rx'),
       macAddrs: [address(i).mac],
     })),
   };
   const virtTx: NetVirtTxConfig = {
-    driver: w.conn(n.virtTx, n.driver, n.virtTx, txDrvCap),
+    driver: w.conn(n.virtTx, n.driver, n.virtTx, txDrvCap, 'tx'),
     clients: n.clients.map((c, i) => ({
-      conn: w.conn(n.virtTx, n.virtTx, c.client, ceilPow2(txBuffers[i]!)),
+      conn: w.conn(n.virtTx, n.virtTx, c.client, ceilPow2(txBuffers[i]!), 'tx'),
       regions: [
         {
           data: w.deviceMap(n.virtTx, `${NET_PREFIX}/net/tx/data/client/${c.client}`),
@@ -258,14 +277,14 @@ export function wireEchoServer(
     })),
   };
   const copiers: NetCopyConfig[] = n.clients.map((c) => ({
-    virt: w.conn(c.copier, n.virtRx, c.copier, rxCap),
-    client: w.conn(c.copier, c.copier, c.client, rxCap),
+    virt: w.conn(c.copier, n.virtRx, c.copier, rxCap, 'rx'),
+    client: w.conn(c.copier, c.copier, c.client, rxCap, 'rx'),
     clientData: w.map(c.copier, `${NET_PREFIX}/net/rx/data/client/${c.client}`),
     rxData: [w.deviceMap(c.copier, rxDmaMr)],
   }));
   const clients: NetClientConfig[] = n.clients.map((c, i) => ({
-    rx: w.conn(c.client, c.copier, c.client, rxCap),
-    tx: w.conn(c.client, n.virtTx, c.client, ceilPow2(txBuffers[i]!)),
+    rx: w.conn(c.client, c.copier, c.client, rxCap, 'rx'),
+    tx: w.conn(c.client, n.virtTx, c.client, ceilPow2(txBuffers[i]!), 'tx'),
     rxData: w.map(c.client, `${NET_PREFIX}/net/rx/data/client/${c.client}`),
     txData: w.map(c.client, `${NET_PREFIX}/net/tx/data/client/${c.client}`),
     mac: address(i).mac,
