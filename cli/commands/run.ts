@@ -119,6 +119,7 @@ function runOptions(system: string, o: RunFlags, io: Io): RunSystemOptions {
     faults = parsed.script;
   }
   const showProgress = io.progressTty && o.quiet !== true;
+  let decile = 0;
   return {
     system,
     packets,
@@ -135,13 +136,12 @@ function runOptions(system: string, o: RunFlags, io: Io): RunSystemOptions {
       : { watchdogNs: parseIntOption('--watchdog-ms', o.watchdogMs) * 1_000_000 }),
     ...(showProgress
       ? {
+          // A line per tenth of the run, on a terminal only (CLI.md).
           onProgress: (p) => {
-            if (
-              p.sent % Math.max(1, Math.floor(p.packets / 10)) <
-              Math.max(1, Math.floor(p.packets / 100))
-            ) {
-              io.err(`run: sent ${p.sent}/${p.packets}, answered ${p.answered}, lost ${p.lost}`);
-            }
+            const d = Math.floor((10 * p.sent) / Math.max(1, p.packets));
+            if (d <= decile) return;
+            decile = d;
+            io.err(`run: sent ${p.sent}/${p.packets}, answered ${p.answered}, lost ${p.lost}`);
           },
         }
       : {}),
