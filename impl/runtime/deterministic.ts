@@ -36,6 +36,12 @@ export interface DeterministicOptions {
   readonly restart?: Readonly<Record<string, RestartPolicy>>;
   /** Called when no PD is runnable: devices act; true when something may have become runnable. */
   readonly onIdle?: () => boolean;
+  /**
+   * A PD that has used up its scheduling budget for the current period is not eligible to run
+   * (seL4 MCS: a thread whose scheduling context is depleted waits for its replenishment). The
+   * runtime keeps no time; whoever models time answers, and onIdle moves time to a replenishment.
+   */
+  readonly eligible?: (pd: string) => boolean;
 }
 
 export interface RunResult {
@@ -73,6 +79,11 @@ class Pd {
   }
   runnable(): boolean {
     return this.status === 'boot' || (this.status === 'ready' && (this.lo | this.hi) !== 0);
+  }
+  /** Runnable and, unless booting, within its budget (DeterministicOptions.eligible). */
+  schedulable(eligible: ((pd: string) => boolean) | undefined): boolean {
+    if (!this.runnable()) return false;
+    return this.status === 'boot' || eligible === undefined || eligible(this.plan.config.pd);
   }
 }
 
@@ -312,18 +323,20 @@ export class DeterministicRuntime implements PdKernel {
     const n = this.pds.length;
     if (this.mode === 'random') {
       this.scratch.length = 0;
-      for (const p of this.pds) if (p.runnable() && p.priority > minExclusive) this.scratch.push(p);
+      for (const p of this.pds)
+        if (p.schedulable(this.options.eligible) && p.priority > minExclusive) this.scratch.push(p);
       if (this.scratch.length === 0) return null;
       return this.scratch[this.prng.below(this.scratch.length)]!;
     }
     let best = minExclusive;
-    for (const p of this.pds) if (p.priority > best && p.runnable()) best = p.priority;
+    const eligible = this.options.eligible;
+    for (const p of this.pds) if (p.priority > best && p.schedulable(eligible)) best = p.priority;
     if (best === minExclusive) return null;
     // Round robin within the priority: the first runnable after the last one picked there.
     const last = this.lastPicked.get(best) ?? -1;
     for (let k = 1; k <= n; k++) {
       const p = this.pds[(last + k + n) % n]!;
-      if (p.priority === best && p.runnable()) {
+      if (p.priority === best && p.schedulable(eligible)) {
         this.lastPicked.set(best, p.plan.index);
         return p;
       }

@@ -101,6 +101,11 @@ export interface RunSystemOptions {
   readonly hostile?: HostileParams;
   readonly onProgress?: (p: RunProgress) => void;
   readonly maxSteps?: number;
+  /**
+   * `priority` (default): seL4 on one core. `random`: a seeded random choice among runnable PDs at
+   * each wake, the multicore case where components must not assume relative order (§1.6).
+   */
+  readonly schedule?: 'priority' | 'random';
   /** Tests only (deterministic mode): replace a PD's binding, e.g. with a misbehaving one. */
   readonly rebind?: (pd: string, binding: ComponentBinding) => ComponentBinding;
 }
@@ -262,8 +267,8 @@ export function makePeer(options: RunSystemOptions, wiring: EchoWiring): Traffic
 
 /** The traffic peer's options for a run (plain data: a worker builds the peer from it). */
 export function trafficOptions(
-  options: RunSystemOptions,
-  wiring: EchoWiring,
+  options: Pick<RunSystemOptions, 'seed' | 'packets' | 'traffic'>,
+  wiring: { readonly clients: readonly { readonly mac: readonly number[]; readonly ip: number }[] },
   defaultTimeoutNs = 300_000_000,
 ): TrafficOptions {
   const t = options.traffic ?? {};
@@ -308,7 +313,7 @@ class Meter {
   constructor(
     private readonly cost: CostModel,
     private readonly onTop: () => void,
-    private readonly charge: (ns: number) => void,
+    private readonly charge: (ns: number, pd: string) => void,
   ) {}
 
   watch(
@@ -345,7 +350,7 @@ class Meter {
       this.depth--;
       const ns = this.cost.wakeNs + ops * this.cost.opNs;
       this.busyNs += ns;
-      this.charge(ns);
+      this.charge(ns, pd);
     }
   }
 
@@ -446,8 +451,42 @@ export function runSystem(options: RunSystemOptions): {
   };
   // Busy time inside the active window (first request → last answer).
   const active = { busyAtFirst: -1, busyAtLast: 0, answered: 0 };
-  const advance = (ns: number): void => {
+  // MCS budgets (seL4: budget per period on a PD's scheduling context; meta.py gives the driver
+  // 100 µs every 400 µs): a PD that used its budget is not scheduled until its next period.
+  const budgets = new Map(
+    model.pds
+      .filter((p) => p.budgetUs < p.periodUs)
+      .map((p) => [
+        p.name,
+        {
+          budgetNs: Number(p.budgetUs) * 1000,
+          periodNs: Number(p.periodUs) * 1000,
+          start: 0,
+          used: 0,
+        },
+      ]),
+  );
+  const eligible = (pd: string): boolean => {
+    const b = budgets.get(pd);
+    if (b === undefined) return true;
+    if (now >= b.start + b.periodNs) {
+      b.start = now;
+      b.used = 0;
+    }
+    return b.used < b.budgetNs;
+  };
+  const nextReplenishNs = (): number => {
+    let next = Number.POSITIVE_INFINITY;
+    for (const b of budgets.values())
+      if (b.used >= b.budgetNs) next = Math.min(next, b.start + b.periodNs);
+    return next;
+  };
+  const advance = (ns: number, pd?: string): void => {
     now += ns;
+    if (pd !== undefined) {
+      const b = budgets.get(pd);
+      if (b !== undefined) b.used += ns;
+    }
     counter.setVirtualNs(now);
     if (active.busyAtFirst < 0 && peer.stats.sent > 0) active.busyAtFirst = meter.busyNs - ns;
     if (peer.stats.answered !== active.answered) {
@@ -512,6 +551,7 @@ export function runSystem(options: RunSystemOptions): {
       peer.nextSendAt() ?? Number.POSITIVE_INFINITY,
       peer.nextExpiryAt() ?? Number.POSITIVE_INFINITY,
       timerRegs.enabled ? timerRegs.cvalNs : Number.POSITIVE_INFINITY,
+      nextReplenishNs(),
     );
     if (next === Number.POSITIVE_INFINITY) {
       // Nothing will ever happen again: what is still expected is lost.
@@ -532,10 +572,11 @@ export function runSystem(options: RunSystemOptions): {
       [wiring.uartMr, uart],
     ]),
     devices: [{ device: NIC_NAME, ioMaps: wiring.nicDmaRegions.map((mr) => ({ mr })) }],
-    mode: 'priority',
+    mode: options.schedule ?? 'priority',
     seed: options.seed,
     restart,
     onIdle,
+    eligible,
     ...(faults === undefined ? {} : { faults }),
   });
   if (created.runtime === undefined) return { errors: created.errors };

@@ -26,6 +26,9 @@ import {
 } from './packet.ts';
 import type { SddfNetif } from './netif.ts';
 
+/** What the stack needs from below: a way to put a frame on the wire (or say there is no room). */
+export type FrameOutput = Pick<SddfNetif, 'transmit'>;
+
 export const IPV4_BROADCAST = 0xffff_ffff;
 /** Frames waiting for a Tx buffer (lwIP's pbuf queue is bounded too). */
 export const MAX_PENDING_FRAMES = 64;
@@ -70,7 +73,7 @@ export class IpStack {
   private ipId = 0;
 
   constructor(
-    private readonly netif: SddfNetif,
+    private readonly netif: FrameOutput,
     readonly mac: Mac,
     readonly ip: number,
   ) {

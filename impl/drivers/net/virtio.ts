@@ -80,6 +80,8 @@ export interface VirtioNetDriverOptions {
   readonly usedHeadWidth?: 'u16' | 'size_t';
   /** Re-check used rings after re-enabling interrupts, and queues after request_signal (default). */
   readonly recheck?: boolean;
+  /** Refill the receive ring in the IRQ path after rx_return (default; false: upstream). */
+  readonly irqRxProvide?: boolean;
   /** Read the MAC from config space with 8-bit accesses (§4.2.2.2) when MAC was negotiated. */
   readonly readMac?: boolean;
   /** Watchdog period over the timer channel; 0 or absent: none (upstream). */
@@ -160,6 +162,8 @@ export class VirtioNetDriver {
   private readonly ringU32: Uint32Array;
   private readonly parts = newNetDescParts();
   private readonly c: Counters<DriverCounter>;
+  /** The hw ring region's I/O address as a number (checked below 2^52 at construction). */
+  private readonly ringIo: number;
 
   constructor(
     private readonly api: MicrokitApi,
@@ -176,6 +180,8 @@ export class VirtioNetDriver {
     this.ringU8 = new Uint8Array(w.buffer, w.byteOffset, w.lengthBytes);
     this.ringU16 = new Uint16Array(w.buffer, w.byteOffset, w.lengthBytes >> 1);
     this.ringU32 = new Uint32Array(w.buffer, w.byteOffset, w.lengthBytes >> 2);
+    assert(config.hwRing.ioAddr < 1n << 52n, 'the hw ring I/O address is below 2^52');
+    this.ringIo = Number(config.hwRing.ioAddr);
   }
 
   // ---- entry points -------------------------------------------------------------------------
@@ -458,10 +464,24 @@ export class VirtioNetDriver {
       const tx = this.state.tx_virtq;
       if (rx === null || tx === null || (!this.usedPending(rx) && !this.usedPending(tx))) return;
       this.suppress(VIRTQ_AVAIL_F_NO_INTERRUPT);
-      this.txReturn();
-      this.txProvide();
-      this.rxReturn();
+      this.completions();
     }
+  }
+
+  /**
+   * The IRQ path: tx_return, tx_provide (F4), rx_return, and then rx_provide. Upstream's virtio
+   * driver stops after rx_return and refills the receive ring only when virt_rx notifies it of
+   * newly returned buffers; but the free queue holds more buffers than the ring (512 vs num/2), and
+   * those already there were announced before the ring had room, so a burst can drain the ring
+   * while the free queue is full, until virt_rx next returns something. The ENET driver refills in
+   * its IRQ path (reference §3.2 D5); so does this one.
+   * `irqRxProvide: false` restores upstream.
+   */
+  private completions(): void {
+    this.txReturn();
+    this.txProvide();
+    this.rxReturn();
+    if (this.options.irqRxProvide !== false) this.rxProvide();
   }
 
   private suppress(flags: number): void {
@@ -479,9 +499,7 @@ export class VirtioNetDriver {
     if ((isr & Interrupt.UsedBuffer) !== 0) {
       // Ack first, then handle: a completion after the ack raises the line again.
       this.setReg(Reg.InterruptAck, Interrupt.UsedBuffer);
-      this.txReturn();
-      this.txProvide();
-      this.rxReturn();
+      this.completions();
     }
     if ((isr & Interrupt.ConfigChange) !== 0) {
       // Upstream only logs it (and never acks, so the bit stays set). We ack, and a device that
@@ -568,9 +586,11 @@ export class VirtioNetDriver {
     Atomics.store(this.ringU16, idxAt, u16(idx + 1));
   }
 
+  /** I/O address of header slot `id` as (lo, hi) u32 halves; plain numbers on the hot path. */
   private hdrIo(q: Virtq, id: number): { lo: number; hi: number } {
-    const io = this.config.hwRing.ioAddr + BigInt(q.l.hdrOff + this.state.layout!.hdrStride * id);
-    return { lo: Number(io & 0xffff_ffffn), hi: Number(io >> 32n) };
+    const io = this.ringIo + q.l.hdrOff + this.state.layout!.hdrStride * id;
+    const hi = Math.floor(io / 0x1_0000_0000);
+    return { lo: io - hi * 0x1_0000_0000, hi };
   }
 
   /** One Rx chain: header slot (device-writable) → the 2 KiB buffer (device-writable). */

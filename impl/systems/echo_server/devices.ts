@@ -6,7 +6,7 @@ import type { HostedDevice, HostedDeviceContext } from '../../runtime/hosted.ts'
 import { SystemCounter } from '../../components/net/clock.ts';
 import { PcapWriter } from '../../hw/pcap.ts';
 import { Pl011 } from '../../hw/pl011.ts';
-import { VirtioNet } from '../../hw/virtio/net.ts';
+import { NET_RX_QUEUE, VirtioNet } from '../../hw/virtio/net.ts';
 import { TrafficPeer, type TrafficOptions } from '../traffic.ts';
 
 export interface NicAgentParams {
@@ -43,17 +43,28 @@ export function nicWithPeer(ctx: HostedDeviceContext): HostedDevice {
     pcap?.record(f);
     nic.receiveFrame(f);
   };
+  // Traffic starts once the device is live and has receive buffers: the PDs start in parallel, so
+  // DRIVER_OK alone can come before virt_rx has handed the driver any buffer (the first window
+  // would be dropped). Deterministic runs start at the first quiescent point instead.
+  let started = false;
+  const ready = (): boolean => {
+    if (started) return true;
+    const q = nic.queueState(NET_RX_QUEUE);
+    if (!nic.live || !q.ready) return false;
+    const pending = q.pendingCount(ctx.dma);
+    started = typeof pending === 'number' && pending > 0;
+    return started;
+  };
   return {
     mmio: nic,
     poll(): boolean {
-      // Traffic starts once the driver has set the device up.
-      if (!nic.live) return false;
+      if (!ready()) return false;
       const t = now();
       return peer.sendDue(t, send) + peer.expire(t) > 0;
     },
     busy: () => !peer.done(),
     idleMs(): number {
-      if (!nic.live) return 1;
+      if (!ready()) return 1;
       const next = Math.min(peer.nextSendAt() ?? Infinity, peer.nextExpiryAt() ?? Infinity);
       return next === Infinity ? Infinity : Math.max(0, (next - now()) / 1e6);
     },

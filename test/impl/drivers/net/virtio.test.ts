@@ -264,6 +264,21 @@ describe('virtio-net driver: the handlers', () => {
     expect(t.virtTx.active.empty()).toBe(true);
   });
 
+  it('the IRQ path refills the receive ring from the free queue (upstream waits for virt_rx)', () => {
+    const drops = (irqRxProvide: boolean): number => {
+      const t = rig({ queueNumMax: 8, driver: { irqRxProvide } }); // 4 chains in the ring
+      t.fillRx(); // 16 free buffers: 4 posted, 12 wait in the free queue, announced already
+      const { d } = t.instance(0);
+      d.init();
+      for (let i = 0; i < 4; i++) t.nic.receiveFrame(frame(64));
+      d.notified(IRQ); // virt_rx has not run: nobody announces the 12 again
+      for (let i = 0; i < 4; i++) t.nic.receiveFrame(frame(64));
+      return t.nic.stats.rxDroppedNoBuffer;
+    };
+    expect(drops(true)).toBe(0);
+    expect(drops(false)).toBe(4);
+  });
+
   it('completions while interrupts are suppressed are picked up by the re-check, with no interrupt', () => {
     const t = rig();
     const { d } = t.instance(0);
