@@ -466,9 +466,10 @@ export function runSystem(options: RunSystemOptions): {
         },
       ]),
   );
+  const budgeted = new Set(budgets.keys());
   const eligible = (pd: string): boolean => {
-    const b = budgets.get(pd);
-    if (b === undefined) return true;
+    if (!budgeted.has(pd)) return true;
+    const b = budgets.get(pd)!;
     if (now >= b.start + b.periodNs) {
       b.start = now;
       b.used = 0;
@@ -576,7 +577,7 @@ export function runSystem(options: RunSystemOptions): {
     seed: options.seed,
     restart,
     onIdle,
-    eligible,
+    ...(budgets.size === 0 ? {} : { eligible }),
     ...(faults === undefined ? {} : { faults }),
   });
   if (created.runtime === undefined) return { errors: created.errors };

@@ -201,10 +201,16 @@ export class TrafficPeer {
     return this.nextSendNs;
   }
 
-  /** When the oldest expected answer times out, or null. */
+  /**
+   * When the oldest expected answer times out, or null. Requests go out in time order and a Map
+   * iterates in insertion order, so the oldest outstanding request is the first entry.
+   */
   nextExpiryAt(): number | null {
     let oldest = Number.POSITIVE_INFINITY;
-    for (const o of this.out.values()) oldest = Math.min(oldest, o.sentNs);
+    for (const o of this.out.values()) {
+      oldest = o.sentNs;
+      break;
+    }
     for (const q of this.arpOut) if (q.length > 0) oldest = Math.min(oldest, q[0]!.sentNs);
     return oldest === Number.POSITIVE_INFINITY ? null : oldest + this.options.replyTimeoutNs;
   }
@@ -235,12 +241,12 @@ export class TrafficPeer {
     this.now = nowNs;
     const limit = nowNs - this.options.replyTimeoutNs;
     let n = 0;
+    // Oldest first (insertion order): stop at the first that has not timed out.
     for (const [key, o] of this.out) {
-      if (o.sentNs <= limit) {
-        this.out.delete(key);
-        this.lose(o, key);
-        n++;
-      }
+      if (o.sentNs > limit) break;
+      this.out.delete(key);
+      this.lose(o, key);
+      n++;
     }
     for (const q of this.arpOut) {
       while (q.length > 0 && q[0]!.sentNs <= limit) {

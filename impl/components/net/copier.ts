@@ -61,6 +61,8 @@ export class Copier {
   private readonly c: Counters<CopierCounter>;
   private readonly cb = newNetDescParts();
   private readonly vb = newNetDescParts();
+  /** The client's Rx data region (mapped rw here): copies land in it through this view. */
+  private readonly clientData: Uint8Array;
 
   constructor(ctx: ComponentContext) {
     this.api = ctx.api;
@@ -75,6 +77,12 @@ export class Copier {
       this.config.clientData.sizeBytes >= this.cli.capacity * NET_BUFFER_SIZE_BYTES,
       'the client Rx region holds every client Rx buffer',
     );
+    const w = this.api.mem.sharedWindow(
+      this.config.clientData.vaddr,
+      this.config.clientData.sizeBytes,
+      1,
+    );
+    this.clientData = new Uint8Array(w.buffer, w.byteOffset, w.lengthBytes);
   }
 
   init(): void {
@@ -166,8 +174,9 @@ export class Copier {
       this.c.inc('badVirtBuffer');
       len = 0;
     } else {
-      const bytes = this.api.mem.readBytes(region.vaddr + vOff, len);
-      this.api.mem.writeBytes(this.config.clientData.vaddr + cOff, bytes);
+      // The Rx DMA region is mapped read-only here, so it is read through the address space; the
+      // client region is ours to write (cOff was validated against it).
+      this.clientData.set(this.api.mem.readBytes(region.vaddr + vOff, len), cOff);
       this.c.inc('copied');
       this.c.inc('copiedBytes', len);
     }

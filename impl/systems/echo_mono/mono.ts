@@ -33,6 +33,8 @@ export function monoEcho(ctx: ComponentContext): Component {
   const w = mem.sharedWindow(p.hwRing.vaddr, p.hwRing.sizeBytes, 16);
   const ring = new DataView(w.buffer, w.byteOffset, w.lengthBytes);
   const u16 = new Uint16Array(w.buffer, w.byteOffset, w.lengthBytes >> 1);
+  const rw = mem.sharedWindow(p.rxData.vaddr, p.rxData.sizeBytes, 1);
+  const rxData = new Uint8Array(rw.buffer, rw.byteOffset, rw.lengthBytes);
   const reg = (off: number): number => mem.read32(p.regs.vaddr + off);
   const setReg = (off: number, v: number): void => mem.write32(p.regs.vaddr + off, v);
   let rx: VirtqLayout;
@@ -167,12 +169,13 @@ export function monoEcho(ctx: ComponentContext): Component {
         const at = rx.usedOff + 4 + 8 * (rxUsed % rx.num);
         const k = ring.getUint32(at, true) >> 1;
         const len = ring.getUint32(at + 4, true) - HDR;
-        const frame = mem.readBytes(p.rxData.vaddr + k * NET_BUFFER_SIZE_BYTES, len);
-        postRx(k);
-        reposted = true;
+        // In place, as the modular clients read theirs; the buffer goes back to the device after.
+        const frame = rxData.subarray(k * NET_BUFFER_SIZE_BYTES, k * NET_BUFFER_SIZE_BYTES + len);
         const dst = frame.subarray(0, 6);
         if (isBroadcastMac(dst)) for (const s of stacks) s.input(frame);
         else stacks.find((s) => macEquals(s.mac, dst))?.input(frame);
+        postRx(k);
+        reposted = true;
         work = true;
       }
       if (reposted) setReg(Reg.QueueNotify, 0);
