@@ -36,6 +36,12 @@ export interface DeterministicOptions {
   readonly restart?: Readonly<Record<string, RestartPolicy>>;
   /** Called when no PD is runnable: devices act; true when something may have become runnable. */
   readonly onIdle?: () => boolean;
+  /**
+   * A PD that has used up its scheduling budget for the current period is not eligible to run
+   * (seL4 MCS: a thread whose scheduling context is depleted waits for its replenishment). The
+   * runtime keeps no time; whoever models time answers, and onIdle moves time to a replenishment.
+   */
+  readonly eligible?: (pd: string) => boolean;
 }
 
 export interface RunResult {
@@ -74,6 +80,11 @@ class Pd {
   runnable(): boolean {
     return this.status === 'boot' || (this.status === 'ready' && (this.lo | this.hi) !== 0);
   }
+  /** Runnable and, unless booting, within its budget (DeterministicOptions.eligible). */
+  schedulable(eligible: ((pd: string) => boolean) | undefined): boolean {
+    if (!this.runnable()) return false;
+    return this.status === 'boot' || eligible === undefined || eligible(this.plan.config.pd);
+  }
 }
 
 export class DeterministicRuntime implements PdKernel {
@@ -89,7 +100,12 @@ export class DeterministicRuntime implements PdKernel {
   private readonly prng: Prng;
   private current: Pd | null = null;
   private limit = 0;
-  private lastPicked = -1;
+  /**
+   * Per priority, the PD picked last at that priority (round robin within a priority, §1.6). One
+   * shared cursor would let a higher-priority PD's turn reset it, so under load the first PD of a
+   * priority would always win and its peers would starve.
+   */
+  private readonly lastPicked = new Map<number, number>();
   private readonly scratch: Pd[] = [];
 
   static create(
@@ -307,18 +323,21 @@ export class DeterministicRuntime implements PdKernel {
     const n = this.pds.length;
     if (this.mode === 'random') {
       this.scratch.length = 0;
-      for (const p of this.pds) if (p.runnable() && p.priority > minExclusive) this.scratch.push(p);
+      for (const p of this.pds)
+        if (p.schedulable(this.options.eligible) && p.priority > minExclusive) this.scratch.push(p);
       if (this.scratch.length === 0) return null;
       return this.scratch[this.prng.below(this.scratch.length)]!;
     }
     let best = minExclusive;
-    for (const p of this.pds) if (p.priority > best && p.runnable()) best = p.priority;
+    const eligible = this.options.eligible;
+    for (const p of this.pds) if (p.priority > best && p.schedulable(eligible)) best = p.priority;
     if (best === minExclusive) return null;
-    // Round robin within the priority: the first runnable after the last one picked.
+    // Round robin within the priority: the first runnable after the last one picked there.
+    const last = this.lastPicked.get(best) ?? -1;
     for (let k = 1; k <= n; k++) {
-      const p = this.pds[(this.lastPicked + k + n) % n]!;
-      if (p.priority === best && p.runnable()) {
-        this.lastPicked = p.plan.index;
+      const p = this.pds[(last + k + n) % n]!;
+      if (p.priority === best && p.schedulable(eligible)) {
+        this.lastPicked.set(best, p.plan.index);
         return p;
       }
     }
@@ -403,7 +422,7 @@ export class DeterministicRuntime implements PdKernel {
       // LionsOS §5.2: policy-independent state lives in shared memory, so a fresh program whose
       // init() re-attaches to it continues the service. Pending notification bits are kept too.
       pd.restarts++;
-      pd.core.load();
+      pd.core.load(pd.restarts);
       pd.status = 'boot';
       if (this.rec !== null)
         this.rec.push({ action: 'restart', pd: pd.name, restarts: pd.restarts });
