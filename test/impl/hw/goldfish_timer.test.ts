@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../impl/hw/clock.ts';
 import { GoldfishReg, GoldfishTimer } from '../../../impl/hw/goldfish_timer.ts';
 
+/** A timer whose RTC equals the virtual clock (epoch 0), so tests can name absolute times. */
 function timer(startNs = 0n): { t: GoldfishTimer; clock: VirtualClock } {
   const clock = new VirtualClock(startNs);
-  return { t: new GoldfishTimer({ name: 'timer', clock }), clock };
+  return { t: new GoldfishTimer({ name: 'timer', clock, epochNs: 0n }), clock };
 }
 
 function arm(t: GoldfishTimer, atNs: bigint): void {
@@ -98,7 +99,12 @@ describe('goldfish timer IRQ line', () => {
   it('reports level changes to onIrqLevel when polled after the clock moves', () => {
     const clock = new VirtualClock();
     const levels: boolean[] = [];
-    const t = new GoldfishTimer({ name: 't', clock, onIrqLevel: (l) => levels.push(l) });
+    const t = new GoldfishTimer({
+      name: 't',
+      clock,
+      epochNs: 0n,
+      onIrqLevel: (l) => levels.push(l),
+    });
     t.write32(GoldfishReg.IRQ_ENABLED, 1);
     t.write32(GoldfishReg.ALARM_HIGH, 0);
     t.write32(GoldfishReg.ALARM_LOW, 100);

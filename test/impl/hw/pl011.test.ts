@@ -36,6 +36,7 @@ describe('PL011 FIFOs and flags', () => {
   it('without FEN the FIFOs are one character deep', () => {
     const out: number[] = [];
     const u = new Pl011({ name: 'u', output: (b) => out.push(b), txMode: 'stepped' });
+    u.write32(Pl011Reg.CR, Cr.UARTEN | Cr.TXE | Cr.RXE);
     u.write32(Pl011Reg.DR, 1);
     expect(u.read32(Pl011Reg.FR) & Fr.TXFF).toBe(Fr.TXFF);
     u.receive(Uint8Array.of(1, 2));
@@ -128,6 +129,7 @@ describe('PL011 interrupts: MIS = RIS & IMSC', () => {
     const out: number[] = [];
     const u = new Pl011({ name: 'u', output: (b) => out.push(b), observer: (e) => events.push(e) });
     u.write32(Pl011Reg.LCR_H, LCRH_FEN);
+    u.write32(Pl011Reg.CR, Cr.UARTEN | Cr.TXE | Cr.RXE);
     u.write32(Pl011Reg.IMSC, Int.TX);
     u.stall();
     u.write32(Pl011Reg.DR, 0x42);
@@ -183,6 +185,7 @@ describe('PL011 edges', () => {
   it('without FEN: RX at one character, TX clears with one queued and returns when it drains', () => {
     const out: number[] = [];
     const u = new Pl011({ name: 'u', output: (b) => out.push(b), txMode: 'stepped' });
+    u.write32(Pl011Reg.CR, Cr.UARTEN | Cr.TXE | Cr.RXE);
     u.write32(Pl011Reg.IMSC, Int.RX | Int.TX);
     u.receive(Uint8Array.of(7));
     expect(u.read32(Pl011Reg.MIS) & Int.RX).toBe(Int.RX);
