@@ -201,7 +201,8 @@ export class GoldfishTimer extends RegisterBlock implements StallableDevice {
             code: 'time-high-before-low',
             rule: GoldfishRule.timeOrder,
             where: 'TIME_HIGH (0x004) 32-bit read',
-            message: 'TIME_HIGH read without a TIME_LOW read first: it holds the high word of the last TIME_LOW read',
+            message:
+              'TIME_HIGH read without a TIME_LOW read first: it holds the high word of the last TIME_LOW read',
           });
         }
         this.#lowRead = false;

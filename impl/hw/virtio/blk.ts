@@ -15,7 +15,13 @@ import {
   type InFlight,
   type VirtioDeviceOptions,
 } from './mmio.ts';
-import { malformed, readSegments, writeSegments, writeSegmentsAt, type Chain } from './virtqueue.ts';
+import {
+  malformed,
+  readSegments,
+  writeSegments,
+  writeSegmentsAt,
+  type Chain,
+} from './virtqueue.ts';
 
 export const BLK_REQUEST_QUEUE = 0;
 export const SECTOR_BYTES = 512;
@@ -200,29 +206,57 @@ export class VirtioBlk extends VirtioMmioDevice {
         const isIn = req.type === BlkType.In;
         const dataBytes = isIn ? req.inBytes : req.outData.length;
         if (isIn && req.outData.length > 0) {
-          issue('blk-data-direction', direction, `IN request with ${req.outData.length} B of device-readable data (the data buffer lacks WRITE)`);
+          issue(
+            'blk-data-direction',
+            direction,
+            `IN request with ${req.outData.length} B of device-readable data (the data buffer lacks WRITE)`,
+          );
         }
         if (!isIn && req.inBytes > 0) {
-          issue('blk-data-direction', direction, `OUT request with ${req.inBytes} B of device-writable data (the data buffer has WRITE)`);
+          issue(
+            'blk-data-direction',
+            direction,
+            `OUT request with ${req.inBytes} B of device-writable data (the data buffer has WRITE)`,
+          );
         }
         if (dataBytes % SECTOR_BYTES !== 0) {
-          issue('blk-data-length', Rule.blkOperation, `data of ${dataBytes} B is not a multiple of 512`);
+          issue(
+            'blk-data-length',
+            Rule.blkOperation,
+            `data of ${dataBytes} B is not a multiple of 512`,
+          );
         } else if (req.sector + BigInt(dataBytes / SECTOR_BYTES) > this.capacitySectors) {
-          issue('blk-beyond-capacity', Rule.blkOperation, `sectors [${req.sector}, +${dataBytes / SECTOR_BYTES}) reach beyond capacity ${this.capacitySectors}`);
+          issue(
+            'blk-beyond-capacity',
+            Rule.blkOperation,
+            `sectors [${req.sector}, +${dataBytes / SECTOR_BYTES}) reach beyond capacity ${this.capacitySectors}`,
+          );
         }
         return;
       }
       case BlkType.Flush:
         if (!this.negotiated(Feature.BlkFlush)) {
-          issue('blk-flush-not-negotiated', 'virtio-1.2 §5.2.3 (VIRTIO_BLK_F_FLUSH), §2.2', 'FLUSH sent although VIRTIO_BLK_F_FLUSH was not negotiated');
+          issue(
+            'blk-flush-not-negotiated',
+            'virtio-1.2 §5.2.3 (VIRTIO_BLK_F_FLUSH), §2.2',
+            'FLUSH sent although VIRTIO_BLK_F_FLUSH was not negotiated',
+          );
         }
         if (req.sector !== 0n) {
-          issue('blk-flush-sector', Rule.blkOperation, `FLUSH with sector ${req.sector} (must be 0)`);
+          issue(
+            'blk-flush-sector',
+            Rule.blkOperation,
+            `FLUSH with sector ${req.sector} (must be 0)`,
+          );
         }
         return;
       case BlkType.GetId:
         if (req.inBytes !== BLK_ID_BYTES) {
-          issue('blk-get-id-length', Rule.blkOperation, `GET_ID data is ${req.inBytes} B, not ${BLK_ID_BYTES}`);
+          issue(
+            'blk-get-id-length',
+            Rule.blkOperation,
+            `GET_ID data is ${req.inBytes} B, not ${BLK_ID_BYTES}`,
+          );
         }
         return;
       default:

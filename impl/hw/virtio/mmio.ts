@@ -431,7 +431,9 @@ export abstract class VirtioMmioDevice
       if (this.pollsQueue(i)) {
         out.push({ kind: 'poll', queue: i });
         out.push(
-          q.suppressed ? { kind: 'resume-notify', queue: i } : { kind: 'suppress-notify', queue: i },
+          q.suppressed
+            ? { kind: 'resume-notify', queue: i }
+            : { kind: 'suppress-notify', queue: i },
         );
       }
       const held = this.heldCount(i);
@@ -632,7 +634,8 @@ export abstract class VirtioMmioDevice
   /** §4.2.2 Config: little-endian bytes; QEMU reads all ones past the end of the space. */
   #readConfig(offsetBytes: number, widthBytes: 1 | 2 | 4): number {
     const cfg = this.configBytes();
-    if (offsetBytes + widthBytes > cfg.length) return widthBytes === 4 ? 0xffff_ffff : (1 << (8 * widthBytes)) - 1;
+    if (offsetBytes + widthBytes > cfg.length)
+      return widthBytes === 4 ? 0xffff_ffff : (1 << (8 * widthBytes)) - 1;
     let v = 0;
     for (let i = widthBytes - 1; i >= 0; i--) v = v * 256 + (cfg[offsetBytes + i] as number);
     return v;
@@ -878,7 +881,12 @@ export abstract class VirtioMmioDevice
     const why = q.validate();
     if (why !== null) {
       // QueueReady reads back 1 (the last value written), but the device cannot run this queue.
-      this.driverIssue({ code: why.code, rule: why.rule, where, message: `queue not run: ${why.reason}` });
+      this.driverIssue({
+        code: why.code,
+        rule: why.rule,
+        where,
+        message: `queue not run: ${why.reason}`,
+      });
       q.disable();
       return;
     }

@@ -8,7 +8,13 @@ import { assert } from '../../../spec/common/assert.ts';
 import type { AgentAction } from '../agent.ts';
 import type { FrameEndpoint, NicPort } from '../wire.ts';
 import { DeviceId, Feature, Rule } from './constants.ts';
-import { MAX_RX_BACKLOG, VirtioMmioDevice, type ConfigField, type InFlight, type VirtioDeviceOptions } from './mmio.ts';
+import {
+  MAX_RX_BACKLOG,
+  VirtioMmioDevice,
+  type ConfigField,
+  type InFlight,
+  type VirtioDeviceOptions,
+} from './mmio.ts';
 import { malformed, readSegments, type Chain } from './virtqueue.ts';
 
 export const NET_RX_QUEUE = 0;
@@ -192,7 +198,14 @@ export class VirtioNet extends VirtioMmioDevice implements NicPort {
     assert(index === NET_TX_QUEUE, 'only the transmitq is polled');
     const hdrBytes = this.headerBytes();
     if (chain.writable.length > 0) {
-      this.fail(malformed('tx-writable', Rule.netTx, txWhere(chain), 'the transmit chain has a device-writable descriptor'));
+      this.fail(
+        malformed(
+          'tx-writable',
+          Rule.netTx,
+          txWhere(chain),
+          'the transmit chain has a device-writable descriptor',
+        ),
+      );
       return null;
     }
     if (chain.readableBytes < hdrBytes) {
@@ -362,7 +375,8 @@ export class VirtioNet extends VirtioMmioDevice implements NicPort {
       this.#drop(frame, 'rxDroppedTooLong');
       return null;
     }
-    if (data.length - frame.length === NET_HDR_BYTES) new DataView(data.buffer).setUint16(10, 1, true);
+    if (data.length - frame.length === NET_HDR_BYTES)
+      new DataView(data.buffer).setUint16(10, 1, true);
     const written = this.#scatter([chain], data);
     if (written === null) return null;
     return { chains: [chain], finish: () => written };

@@ -305,7 +305,12 @@ export class SplitVirtqueue {
     const { head, availIndex } = at;
     const where = w.where;
     if (head >= num) {
-      return malformed('head-out-of-range', Rule.availRing, where, `chain head ${head} ≥ QueueNum ${num}`);
+      return malformed(
+        'head-out-of-range',
+        Rule.availRing,
+        where,
+        `chain head ${head} ≥ QueueNum ${num}`,
+      );
     }
     let index = head;
     // A direct chain is bounded by num descriptors (more means a loop, §2.7.5.2).
@@ -315,7 +320,10 @@ export class SplitVirtqueue {
       if (isDmaFault(raw)) return dmaError(raw);
       w.descs.push(index);
       w.snapshot.push({ addr, bytes: raw });
-      if ((this.#held[index] ?? 0) > 0 && !w.issues.some((i) => i.code === 'descriptor-in-flight')) {
+      if (
+        (this.#held[index] ?? 0) > 0 &&
+        !w.issues.some((i) => i.code === 'descriptor-in-flight')
+      ) {
         w.issue(
           'descriptor-in-flight',
           Rule.cleanup,
@@ -334,11 +342,21 @@ export class SplitVirtqueue {
         return w.finish({ head, availIndex, consumeSeq: this.#consumed });
       }
       if (d.next >= num) {
-        return malformed('next-out-of-range', Rule.descTable, where, `descriptor ${index} next ${d.next} ≥ QueueNum ${num}`);
+        return malformed(
+          'next-out-of-range',
+          Rule.descTable,
+          where,
+          `descriptor ${index} next ${d.next} ≥ QueueNum ${num}`,
+        );
       }
       index = d.next;
     }
-    return malformed('chain-loop', Rule.descTable, where, `chain is longer than QueueNum ${num} (a loop)`);
+    return malformed(
+      'chain-loop',
+      Rule.descTable,
+      where,
+      `chain is longer than QueueNum ${num} (a loop)`,
+    );
   }
 
   /** §2.7.5.3: the descriptor at `index` refers to a table of `len / 16` descriptors. */
@@ -350,22 +368,45 @@ export class SplitVirtqueue {
     const { index, desc } = at;
     if (!this.#features.indirect) {
       // QEMU follows the table whether or not VIRTIO_RING_F_INDIRECT_DESC was negotiated.
-      w.issue('indirect-not-negotiated', Rule.indirect, `descriptor ${index} has INDIRECT, which was not negotiated`);
+      w.issue(
+        'indirect-not-negotiated',
+        Rule.indirect,
+        `descriptor ${index} has INDIRECT, which was not negotiated`,
+      );
     }
     if ((desc.flags & DescFlag.Next) !== 0) {
       // QEMU ignores NEXT on an indirect descriptor: the table ends the chain.
-      w.issue('indirect-with-next', Rule.indirect, `descriptor ${index} sets both INDIRECT and NEXT`);
+      w.issue(
+        'indirect-with-next',
+        Rule.indirect,
+        `descriptor ${index} sets both INDIRECT and NEXT`,
+      );
     }
     if (desc.len === 0 || desc.len % DESC_SIZE_BYTES !== 0) {
-      return malformed('indirect-size', Rule.indirect, w.where, `indirect table of descriptor ${index} is ${desc.len} B, not a non-zero multiple of 16`);
+      return malformed(
+        'indirect-size',
+        Rule.indirect,
+        w.where,
+        `indirect table of descriptor ${index} is ${desc.len} B, not a non-zero multiple of 16`,
+      );
     }
     const count = desc.len / DESC_SIZE_BYTES;
     // §2.7.5.3.1: a chain is never longer than the queue size.
     if (w.descs.length - 1 + count > this.#active.num) {
-      return malformed('chain-too-long', Rule.indirect, w.where, `indirect table of ${count} descriptors makes the chain longer than QueueNum ${this.#active.num}`);
+      return malformed(
+        'chain-too-long',
+        Rule.indirect,
+        w.where,
+        `indirect table of ${count} descriptors makes the chain longer than QueueNum ${this.#active.num}`,
+      );
     }
     if (desc.addr + BigInt(desc.len) > U64_END) {
-      return malformed('range-wraps', Rule.descTable, w.where, `indirect table [0x${desc.addr.toString(16)}, +${desc.len}) wraps u64`);
+      return malformed(
+        'range-wraps',
+        Rule.descTable,
+        w.where,
+        `indirect table [0x${desc.addr.toString(16)}, +${desc.len}) wraps u64`,
+      );
     }
     const table = port.read(desc.addr, desc.len);
     if (isDmaFault(table)) return dmaError(table);
@@ -374,17 +415,32 @@ export class SplitVirtqueue {
     for (let n = 0; n < count; n++) {
       const d = decodeDesc(table.subarray(DESC_SIZE_BYTES * i, DESC_SIZE_BYTES * (i + 1)));
       if ((d.flags & DescFlag.Indirect) !== 0) {
-        return malformed('nested-indirect', Rule.indirect, w.where, `indirect descriptor ${i} sets INDIRECT inside an indirect table`);
+        return malformed(
+          'nested-indirect',
+          Rule.indirect,
+          w.where,
+          `indirect descriptor ${i} sets INDIRECT inside an indirect table`,
+        );
       }
       const bad = w.add({ index: i, desc: d, indirect: true });
       if (bad !== null) return bad;
       if ((d.flags & DescFlag.Next) === 0) return null;
       if (d.next >= count) {
-        return malformed('next-out-of-range', Rule.descTable, w.where, `indirect descriptor ${i} next ${d.next} ≥ table size ${count}`);
+        return malformed(
+          'next-out-of-range',
+          Rule.descTable,
+          w.where,
+          `indirect descriptor ${i} next ${d.next} ≥ table size ${count}`,
+        );
       }
       i = d.next;
     }
-    return malformed('chain-loop', Rule.descTable, w.where, `indirect chain is longer than its table of ${count} (a loop)`);
+    return malformed(
+      'chain-loop',
+      Rule.descTable,
+      w.where,
+      `indirect chain is longer than its table of ${count} (a loop)`,
+    );
   }
 
   /**
@@ -424,7 +480,10 @@ export class SplitVirtqueue {
   }
 
   /** Publish `{id: head, len}` for each chain at used.ring[used.idx % num], then used.idx once. */
-  pushUsed(port: DmaPort, entries: readonly { chain: Chain; lenBytes: number }[]): QueueError | null {
+  pushUsed(
+    port: DmaPort,
+    entries: readonly { chain: Chain; lenBytes: number }[],
+  ): QueueError | null {
     assert(this.enabled, 'pushUsed on a queue that is not running');
     const { num, usedAddr } = this.#active;
     for (let i = 0; i < entries.length; i++) {
@@ -560,10 +619,20 @@ class ChainWalk {
       return malformed('zero-length', Rule.qemuZeroLength, this.where, `${name} has length 0`);
     }
     if (desc.addr + BigInt(desc.len) > U64_END) {
-      return malformed('range-wraps', Rule.descTable, this.where, `${name} [0x${desc.addr.toString(16)}, +${desc.len}) wraps u64`);
+      return malformed(
+        'range-wraps',
+        Rule.descTable,
+        this.where,
+        `${name} [0x${desc.addr.toString(16)}, +${desc.len}) wraps u64`,
+      );
     }
     if (this.readableBytes + this.writableBytes + desc.len > MAX_CHAIN_BYTES) {
-      return malformed('chain-bytes', Rule.descTable, this.where, `chain describes more than ${MAX_CHAIN_BYTES} bytes`);
+      return malformed(
+        'chain-bytes',
+        Rule.descTable,
+        this.where,
+        `chain describes more than ${MAX_CHAIN_BYTES} bytes`,
+      );
     }
     if ((desc.flags & DescFlag.Write) !== 0) {
       this.writable.push({ addr: desc.addr, lenBytes: desc.len });
@@ -571,7 +640,12 @@ class ChainWalk {
       return null;
     }
     if (this.writable.length > 0) {
-      return malformed('readable-after-writable', Rule.framing, this.where, `${name} is device-readable after a device-writable one`);
+      return malformed(
+        'readable-after-writable',
+        Rule.framing,
+        this.where,
+        `${name} is device-readable after a device-writable one`,
+      );
     }
     this.readable.push({ addr: desc.addr, lenBytes: desc.len });
     this.readableBytes += desc.len;

@@ -346,7 +346,12 @@ describe('virtio-net edges', () => {
     // the byte that is there (the space is sized for the MTU field).
     expect(nic.read16(Reg.Config + 8)).toBe(1);
     expect(nic.errorCodes()).toEqual(['hole']);
-    const bare = new VirtioNet({ name: 'b', dma: fullWindow(mem, 'b'), mac, deviceFeatures: Feature.Version1 });
+    const bare = new VirtioNet({
+      name: 'b',
+      dma: fullWindow(mem, 'b'),
+      mac,
+      deviceFeatures: Feature.Version1,
+    });
     expect(bare.read16(Reg.Config + 6)).toBe(0xffff); // past the end of a 6-byte space: all ones
   });
 
