@@ -302,7 +302,8 @@ export class AddressSpace {
   }
 
   private busDone(r: MmioBusError | null, vaddr: number, widthBytes: number): void {
-    if (r !== null) throw this.trap('bus-error', vaddr, widthBytes, 'write', `bus error: ${r.reason}`);
+    if (r !== null)
+      throw this.trap('bus-error', vaddr, widthBytes, 'write', `bus error: ${r.reason}`);
   }
 
   private trap(
