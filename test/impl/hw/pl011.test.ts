@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { Cr, FIFO_DEPTH, Fr, Int, LCRH_FEN, Pl011, Pl011Reg } from '../../../impl/hw/pl011.ts';
+import {
+  Cr,
+  DR_OE,
+  FIFO_DEPTH,
+  Fr,
+  Int,
+  LCRH_FEN,
+  Pl011,
+  Pl011Reg,
+} from '../../../impl/hw/pl011.ts';
 import type { HwEvent } from '../../../impl/hw/events.ts';
 
 function uart(txMode: 'instant' | 'stepped' = 'stepped'): { u: Pl011; out: number[] } {
@@ -228,5 +237,117 @@ describe('PL011 edges', () => {
     expect(u.drainTx(1)).toBe(1);
     expect([u.read32(0x048), u.read32(0xfe4)]).toEqual([0, 0x10]);
     expect(u.read32(0x0fc)).toBe(0);
+  });
+});
+
+describe('PL011 TRM semantics (issue #14 part 5)', () => {
+  it('§3.3.8: nothing is transmitted while UARTEN or TXE is clear; it waits in the FIFO (driver error)', () => {
+    const out: number[] = [];
+    const u = new Pl011({ name: 'u', output: (b) => out.push(b) }); // reset: CR = TXE | RXE, UARTEN 0
+    u.write32(Pl011Reg.LCR_H, LCRH_FEN);
+    u.write32(Pl011Reg.DR, 0x41);
+    expect(out).toEqual([]);
+    expect(u.txLevel).toBe(1);
+    expect(u.errorCodes()).toEqual(['pl011-tx-disabled']);
+    u.write32(Pl011Reg.CR, Cr.UARTEN | Cr.RXE); // enabled, but TXE clear
+    u.write32(Pl011Reg.DR, 0x42);
+    expect(out).toEqual([]);
+    u.write32(Pl011Reg.CR, Cr.UARTEN | Cr.TXE | Cr.RXE);
+    expect(out).toEqual([0x41, 0x42]); // enabling lets them go
+    expect(u.errorCount).toBe(2);
+  });
+
+  it('nothing is received while UARTEN or RXE is clear: the characters are lost on the line', () => {
+    const u = new Pl011({ name: 'u', output: () => {} });
+    u.receive(Uint8Array.of(1, 2));
+    u.write32(Pl011Reg.CR, Cr.UARTEN | Cr.TXE);
+    u.receive(Uint8Array.of(3));
+    expect(u.rxLevel).toBe(0);
+    expect(u.rxDroppedDisabled).toBe(3);
+    u.write32(Pl011Reg.CR, Cr.UARTEN | Cr.TXE | Cr.RXE);
+    u.receive(Uint8Array.of(4));
+    expect(u.read32(Pl011Reg.DR)).toBe(4);
+    expect(u.errorCount).toBe(0); // the sender's doing, not the driver's
+  });
+
+  it('overrun: RSR.OE and OERIS at once; OE in DR on the read that frees a slot, then clear', () => {
+    const { u } = uart();
+    u.write32(Pl011Reg.IMSC, Int.OE);
+    u.receive(new Uint8Array(18).map((_, i) => i));
+    expect(u.overruns).toBe(2);
+    expect(u.read32(Pl011Reg.RSR) & 8).toBe(8);
+    expect(u.read32(Pl011Reg.MIS) & Int.OE).toBe(Int.OE);
+    expect(u.read32(Pl011Reg.DR)).toBe(0 | DR_OE);
+    expect(u.read32(Pl011Reg.DR)).toBe(1); // no longer flagged
+    expect(u.read32(Pl011Reg.RSR) & 8).toBe(8); // until UARTECR is written
+    u.write32(Pl011Reg.RSR, 0);
+    expect(u.read32(Pl011Reg.RSR)).toBe(0);
+    u.write32(Pl011Reg.ICR, Int.OE);
+    expect(u.read32(Pl011Reg.RIS) & Int.OE).toBe(0);
+  });
+
+  it('§3.3.7: LCR_H, IBRD and FBRD are not changed while UARTEN is set (driver error, applied anyway)', () => {
+    const { u } = uart(); // enabled
+    u.write32(Pl011Reg.IBRD, 13);
+    u.write32(Pl011Reg.FBRD, 1);
+    u.write32(Pl011Reg.LCR_H, LCRH_FEN | (3 << 5));
+    expect(u.errorCodes()).toEqual([
+      'pl011-line-control-while-enabled',
+      'pl011-line-control-while-enabled',
+      'pl011-line-control-while-enabled',
+    ]);
+    expect(u.read32(Pl011Reg.IBRD)).toBe(13);
+    u.write32(Pl011Reg.CR, Cr.TXE | Cr.RXE); // disable first, as the TRM asks
+    u.write32(Pl011Reg.IBRD, 14);
+    expect(u.errorCount).toBe(3);
+  });
+
+  it('registers take 8-, 16- and 32-bit accesses; 64-bit ones are a driver error, split in two', () => {
+    const { u } = uart();
+    expect(u.read16(Pl011Reg.CR)).toBe(Cr.UARTEN | Cr.TXE | Cr.RXE);
+    expect(u.read8(Pl011Reg.CR)).toBe(Cr.UARTEN);
+    expect(u.write8(Pl011Reg.IMSC, Int.RX)).toBeNull();
+    expect(u.read32(Pl011Reg.IMSC)).toBe(Int.RX);
+    expect(u.errorCount).toBe(0);
+    expect(u.read64(Pl011Reg.CR)).toBe(
+      BigInt(u.read32(Pl011Reg.CR)) | (BigInt(u.read32(Pl011Reg.IFLS)) << 32n),
+    );
+    expect(u.errorCodes()).toEqual(['wrong-width']);
+  });
+
+  it('reserved offsets, read-only and write-only registers: driver errors, as QEMU ignores them', () => {
+    const { u } = uart();
+    expect(u.read32(0x0fc)).toBe(0);
+    u.write32(Pl011Reg.FR, 0xff);
+    expect(u.read32(Pl011Reg.ICR)).toBe(0);
+    expect(u.errorCodes()).toEqual(['hole', 'write-to-read-only', 'read-of-write-only']);
+    expect(u.read32(Pl011Reg.FR) & Fr.TXFE).toBe(Fr.TXFE);
+  });
+
+  it('ILPR and DMACR keep what is written (in their widths); a narrow read of DR+1 decodes DR, as QEMU', () => {
+    const { u } = uart();
+    u.write32(Pl011Reg.ILPR, 0x1ff);
+    u.write32(Pl011Reg.DMACR, 0xf);
+    expect([u.read32(Pl011Reg.ILPR), u.read32(Pl011Reg.DMACR)]).toEqual([0xff, 0x7]);
+    u.receive(Uint8Array.of(0x5a));
+    expect(u.read8(Pl011Reg.DR + 1)).toBe(0x5a);
+    expect(u.errorCodes()).toEqual(['wrong-width']);
+  });
+
+  it('as an agent (stepped Tx), the scheduler drains the FIFO while the transmitter is enabled', () => {
+    const { u, out } = uart('stepped');
+    expect(u.agentBusy()).toBe(false);
+    u.write32(Pl011Reg.DR, 1);
+    u.write32(Pl011Reg.DR, 2);
+    expect(u.agentActions()).toEqual([
+      { kind: 'drain-tx', max: 1 },
+      { kind: 'drain-tx', max: FIFO_DEPTH },
+    ]);
+    u.agentPerform({ kind: 'drain-tx', max: 1 });
+    expect(out).toEqual([1]);
+    u.write32(Pl011Reg.CR, Cr.RXE);
+    expect(u.agentBusy()).toBe(false); // disabled: nothing can move
+    u.agentPerform({ kind: 'poll', queue: 0 });
+    expect(out).toEqual([1]);
   });
 });
