@@ -514,14 +514,12 @@ export class SplitVirtqueue {
    */
   shouldNotify(port: DmaPort, issues: DriverIssue[] | null): boolean | QueueError {
     const { num, availAddr } = this.#active;
-    const needFlags = !this.#features.eventIdx || issues !== null;
-    let flags = 0;
-    if (needFlags) {
-      const f = this.#readU16(port, availAddr);
-      if (typeof f !== 'number') return f;
-      flags = f;
-    }
-    if (issues !== null) {
+    const f = this.#readU16(port, availAddr);
+    // With EVENT_IDX the device ignores avail.flags: reading them only serves the strict check,
+    // and must not change what the device does (a refused read is then not the driver's fault).
+    if (typeof f !== 'number' && !this.#features.eventIdx) return f;
+    const flags = typeof f === 'number' ? f : 0;
+    if (issues !== null && typeof f === 'number') {
       const allowed = this.#features.eventIdx ? 0 : VIRTQ_AVAIL_F_NO_INTERRUPT;
       if ((flags & ~allowed) !== 0) {
         issues.push({

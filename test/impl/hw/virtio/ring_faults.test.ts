@@ -79,6 +79,32 @@ describe('DMA faults on each ring part', () => {
   }
 });
 
+describe('avail.flags with EVENT_IDX', () => {
+  it('the device ignores avail.flags then: a refused read of them is no fault (only the strict check is skipped)', () => {
+    const mem = ram();
+    const layout = ringLayout({ baseAddr: RING_BASE, num: 8 });
+    const dma = holePort({
+      memory: mem,
+      holeStart: layout.availAddr,
+      holeEnd: layout.availAddr + 2n,
+    });
+    const dev = new VirtioBlk({
+      name: 'blk',
+      dma,
+      backend: new MemoryBlockBackend({ sizeBytes: 64 * 512 }),
+    });
+    const drv = driverFor({ mmio: dev, memory: mem });
+    expect(drv.negotiate(Feature.Version1 | Feature.RingEventIdx)).toBe(true);
+    const q = drv.setupQueue({ index: 0, num: 8, baseAddr: RING_BASE });
+    drv.driverOk();
+    readRequest(mem, q, 0);
+    dev.write32(Reg.QueueNotify, 0);
+    expect(dev.dmaFaults).toEqual([]);
+    expect(dev.irqAsserted()).toBe(true);
+    expect(q.collect()).toHaveLength(1);
+  });
+});
+
 describe('DMA faults on request buffers', () => {
   for (const [name, holeStart, holeEnd] of [
     ['data', BUF_BASE + 0x100n, BUF_BASE + 0x200n],
