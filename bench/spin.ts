@@ -5,8 +5,9 @@
 //   npx tsx bench/spin.ts --configs 4:40       # other sizes, CAP:N[,CAP:N...]
 //
 // SPIN end to end = `spin -a` + `gcc -O2 -DSAFETY -DNOCLAIM` + `./pan`; ours end to end = a fresh
-// `node bin/sddf.mjs mc spsc` process (tsx start-up included) on proofs/models/spsc.ts, the port of
-// shared/bench/spsc.pml (the reference model, read in place). Each phase runs under bash's `time`, so we
+// `node bin/sddf.mjs mc spsc-pml` process (tsx start-up included) on proofs/models/spsc-pml.ts, the
+// statement-for-statement port of shared/bench/spsc.pml (the reference model, read in place), so
+// that both tools search the same model (the spec-built `spsc` has a coarser grain). Each phase runs under bash's `time`, so we
 // report wall and CPU (user+sys) time: on a shared machine CPU time is the steadier figure.
 // Only this script installs SPIN (Debian `spin`), never CI.
 import { spawnSync } from 'node:child_process';
@@ -98,7 +99,7 @@ function runOurs(cap: number, items: number, por: boolean, grain: 0 | 1 = 0): Ro
   const args = [
     'bin/sddf.mjs',
     'mc',
-    'spsc',
+    'spsc-pml',
     `--bound capacity=${cap}`,
     `--bound items=${items}`,
     `--bound grain=${grain}`,

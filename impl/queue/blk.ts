@@ -18,6 +18,8 @@ import {
   type BlkResp,
   type BlkRespStatus,
 } from '../../spec/queue/blk.ts';
+import { U32 } from '../../spec/queue/arith.ts';
+import { ringEmptyOf, ringFullOf, ringLengthOf, ringSlotOf } from '../../spec/queue/ring.ts';
 import { HOST_IS_LITTLE_ENDIAN, checkRegion, throwIfProblem, type SharedRegion } from './region.ts';
 
 assert(HOST_IS_LITTLE_ENDIAN, 'the C structs are little-endian; typed arrays follow the host');
@@ -66,17 +68,18 @@ abstract class BlkRing<T> {
   }
 
   empty(): boolean {
-    return Atomics.load(this.indices, TAIL) === Atomics.load(this.indices, HEAD);
+    return ringEmptyOf(U32, Atomics.load(this.indices, TAIL), Atomics.load(this.indices, HEAD));
   }
 
   /** Producer side: head Atomics-loaded (acquire: the consumer is done with the slot). */
   full(): boolean {
     const tail = this.indices[TAIL] as number; // plain: only the producer writes tail
-    return (tail - Atomics.load(this.indices, HEAD)) >>> 0 === this.capacity;
+    const head = Atomics.load(this.indices, HEAD);
+    return ringFullOf(U32, { tail, head, capacity: this.capacity, reservedSlots: 0 });
   }
 
   length(): number {
-    return (Atomics.load(this.indices, TAIL) - Atomics.load(this.indices, HEAD)) >>> 0;
+    return ringLengthOf(U32, Atomics.load(this.indices, TAIL), Atomics.load(this.indices, HEAD));
   }
 
   protected abstract write(offset: number, item: T): void;
@@ -85,19 +88,21 @@ abstract class BlkRing<T> {
   protected put(item: T): boolean {
     if (this.full()) return false;
     const tail = this.indices[TAIL] as number; // plain: only the producer writes tail
-    this.write(this.recordsOffset + (tail % this.capacity) * this.recordBytes, item);
+    this.write(this.recordsOffset + ringSlotOf(U32, tail, this.capacity) * this.recordBytes, item);
     // Release (C: unconditional THREAD_MEMORY_RELEASE): the record is visible before the tail.
-    Atomics.store(this.indices, TAIL, (tail + 1) >>> 0);
+    Atomics.store(this.indices, TAIL, U32.add(tail, 1));
     return true;
   }
 
   protected take(): T | null {
     const head = this.indices[HEAD] as number; // plain: only the consumer writes head
     // Acquire: the record written before the tail store is visible after this load.
-    if (Atomics.load(this.indices, TAIL) === head) return null;
-    const item = this.read(this.recordsOffset + (head % this.capacity) * this.recordBytes);
+    if (ringEmptyOf(U32, Atomics.load(this.indices, TAIL), head)) return null;
+    const item = this.read(
+      this.recordsOffset + ringSlotOf(U32, head, this.capacity) * this.recordBytes,
+    );
     // Release: the record is read before the slot is handed back.
-    Atomics.store(this.indices, HEAD, (head + 1) >>> 0);
+    Atomics.store(this.indices, HEAD, U32.add(head, 1));
     return item;
   }
 }

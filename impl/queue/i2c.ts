@@ -14,10 +14,13 @@ import {
   I2C_CAPACITY,
   I2C_CMD_SIZE_BYTES,
   I2C_RESPONSE_SIZE_BYTES,
+  i2cFullAt,
   type I2cCmd,
   type I2cErr,
   type I2cResponse,
 } from '../../spec/queue/i2c.ts';
+import { U32 } from '../../spec/queue/arith.ts';
+import { ringEmptyOf, ringLengthOf, ringSlotOf } from '../../spec/queue/ring.ts';
 import { checkRegion, throwIfProblem, type SharedRegion } from './region.ts';
 
 export const I2C_REQ_QUEUE_HEADER_BYTES = 16;
@@ -32,10 +35,6 @@ function checkI2cCapacity(capacity: number): Diagnostic | null {
     };
   }
   return null;
-}
-
-function fullAt(capacity: number, tail: number, head: number): boolean {
-  return (tail - head + 1) >>> 0 === capacity;
 }
 
 /** `i2c_queue_handle_t` request side. */
@@ -57,16 +56,16 @@ export class I2cReqQueue {
 
   /** Consumer view: committed commands only. */
   empty(): boolean {
-    return Atomics.load(this.words, 1) === Atomics.load(this.words, 2);
+    return ringEmptyOf(U32, Atomics.load(this.words, 1), Atomics.load(this.words, 2));
   }
 
   length(): number {
-    return (Atomics.load(this.words, 1) - Atomics.load(this.words, 2)) >>> 0;
+    return ringLengthOf(U32, Atomics.load(this.words, 1), Atomics.load(this.words, 2));
   }
 
   /** Producer view: full on the staged tail. */
   full(): boolean {
-    return fullAt(this.capacity, this.words[0] as number, Atomics.load(this.words, 2));
+    return i2cFullAt(this.capacity, this.words[0] as number, Atomics.load(this.words, 2));
   }
 
   /** `i2c_enqueue_request`: stage one command; false when full. */
@@ -77,11 +76,12 @@ export class I2cReqQueue {
     );
     if (this.full()) return false;
     const staged = this.words[0] as number; // plain: only the producer writes staged_active_tail
-    const o = I2C_REQ_QUEUE_HEADER_BYTES + (staged % this.capacity) * I2C_CMD_SIZE_BYTES;
+    const o =
+      I2C_REQ_QUEUE_HEADER_BYTES + ringSlotOf(U32, staged, this.capacity) * I2C_CMD_SIZE_BYTES;
     this.view.setBigUint64(o, cmd.payload, true);
     this.view.setUint8(o + 8, cmd.dataLen);
     this.view.setUint8(o + 9, cmd.flagMask);
-    this.words[0] = (staged + 1) >>> 0;
+    this.words[0] = U32.add(staged, 1);
     return true;
   }
 
@@ -98,14 +98,15 @@ export class I2cReqQueue {
   /** `i2c_dequeue_request`: null when empty. */
   dequeue(): I2cCmd | null {
     const head = this.words[2] as number; // plain: only the consumer writes head
-    if (Atomics.load(this.words, 1) === head) return null; // acquire
-    const o = I2C_REQ_QUEUE_HEADER_BYTES + (head % this.capacity) * I2C_CMD_SIZE_BYTES;
+    if (ringEmptyOf(U32, Atomics.load(this.words, 1), head)) return null; // acquire
+    const o =
+      I2C_REQ_QUEUE_HEADER_BYTES + ringSlotOf(U32, head, this.capacity) * I2C_CMD_SIZE_BYTES;
     const cmd = {
       payload: this.view.getBigUint64(o, true),
       dataLen: this.view.getUint8(o + 8),
       flagMask: this.view.getUint8(o + 9),
     };
-    Atomics.store(this.words, 2, (head + 1) >>> 0); // release: the command was read first
+    Atomics.store(this.words, 2, U32.add(head, 1)); // release: the command was read first
     return cmd;
   }
 }
@@ -128,40 +129,42 @@ export class I2cRespQueue {
   }
 
   empty(): boolean {
-    return Atomics.load(this.words, 0) === Atomics.load(this.words, 1);
+    return ringEmptyOf(U32, Atomics.load(this.words, 0), Atomics.load(this.words, 1));
   }
 
   length(): number {
-    return (Atomics.load(this.words, 0) - Atomics.load(this.words, 1)) >>> 0;
+    return ringLengthOf(U32, Atomics.load(this.words, 0), Atomics.load(this.words, 1));
   }
 
   full(): boolean {
-    return fullAt(this.capacity, this.words[0] as number, Atomics.load(this.words, 1));
+    return i2cFullAt(this.capacity, this.words[0] as number, Atomics.load(this.words, 1));
   }
 
   /** `i2c_enqueue_response`: false when full. */
   enqueue(r: I2cResponse): boolean {
     if (this.full()) return false;
     const tail = this.words[0] as number; // plain: only the producer writes tail
-    const o = I2C_RESP_QUEUE_HEADER_BYTES + (tail % this.capacity) * I2C_RESPONSE_SIZE_BYTES;
+    const o =
+      I2C_RESP_QUEUE_HEADER_BYTES + ringSlotOf(U32, tail, this.capacity) * I2C_RESPONSE_SIZE_BYTES;
     this.view.setBigUint64(o, r.errCmd, true);
     this.view.setUint16(o + 8, r.busAddress, true);
     this.view.setInt32(o + 12, r.error, true);
-    Atomics.store(this.words, 0, (tail + 1) >>> 0); // release: the record before the index
+    Atomics.store(this.words, 0, U32.add(tail, 1)); // release: the record before the index
     return true;
   }
 
   /** `i2c_dequeue_response`: null when empty. */
   dequeue(): I2cResponse | null {
     const head = this.words[1] as number; // plain: only the consumer writes head
-    if (Atomics.load(this.words, 0) === head) return null; // acquire
-    const o = I2C_RESP_QUEUE_HEADER_BYTES + (head % this.capacity) * I2C_RESPONSE_SIZE_BYTES;
+    if (ringEmptyOf(U32, Atomics.load(this.words, 0), head)) return null; // acquire
+    const o =
+      I2C_RESP_QUEUE_HEADER_BYTES + ringSlotOf(U32, head, this.capacity) * I2C_RESPONSE_SIZE_BYTES;
     const r = {
       errCmd: this.view.getBigUint64(o, true),
       busAddress: this.view.getUint16(o + 8, true),
       error: this.view.getInt32(o + 12, true) as I2cErr,
     };
-    Atomics.store(this.words, 1, (head + 1) >>> 0); // release: the record was read first
+    Atomics.store(this.words, 1, U32.add(head, 1)); // release: the record was read first
     return r;
   }
 }

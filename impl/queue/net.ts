@@ -2,6 +2,10 @@
 // (reference sddf-protocols.md §2.1): tail u16 @0, head u16 @2, consumer_signalled u32 @4,
 // 16-byte descriptors from @8 {u64 io_or_offset @0, u16 len @8, u8 oid:6 @10}.
 //
+// The index predicates (empty, full in each of its forms, length, slot) are the spec's own
+// (spec/queue/net.ts), evaluated on the values loaded here; the refinement tests hold the shared
+// words this class writes to the spec's operations (traces/refinement, docs/adr/011).
+//
 // Ordering (JS Atomics are sequentially consistent, which is at least the acquire/release
 // each access needs): the producer writes a slot with plain stores and publishes it with an
 // Atomics store of `tail`; the consumer Atomics-loads `tail` before reading the slot and
@@ -10,14 +14,18 @@
 // pair of §2.2 (consumer: store flag; load tail — producer: store tail; load flag) cannot both
 // see the old values.
 import { assert } from '../../spec/common/assert.ts';
-import { u16 } from '../../spec/common/int.ts';
+import { U16 } from '../../spec/queue/arith.ts';
 import {
   NET_DESC_SIZE_BYTES,
   NET_QUEUE_HEADER_BYTES,
   checkNetCapacity,
   checkNetOffset,
   netDescProblem,
+  netEmptyOf,
+  netFullOf,
+  netLengthOf,
   netQueueSizeBytes,
+  netSlotOf,
   type NetBuffDesc,
   type NetFullCheck,
 } from '../../spec/queue/net.ts';
@@ -46,7 +54,7 @@ export interface NetQueueOptions {
   readonly region: SharedRegion;
   /** Private to the handle, never read from shared memory (§2). */
   readonly capacity: number;
-  /** Default `corrected`; `c-as-written` reproduces bug U1 (for refinement and mutants). */
+  /** Default `corrected`; `int-promoted` reproduces bug U1 (for refinement and mutants). */
   readonly fullCheck?: NetFullCheck;
 }
 
@@ -57,7 +65,6 @@ export class NetQueue {
   private readonly indices: Uint16Array;
   private readonly flag: Uint32Array;
   private readonly words: Uint32Array;
-  private readonly mask: number;
 
   constructor(opts: NetQueueOptions) {
     throwIfProblem(checkNetCapacity(opts.capacity));
@@ -68,7 +75,6 @@ export class NetQueue {
     const { buffer, byteOffset } = opts.region;
     this.capacity = opts.capacity;
     this.fullCheck = opts.fullCheck ?? 'corrected';
-    this.mask = opts.capacity - 1;
     this.indices = new Uint16Array(buffer, byteOffset, 2);
     this.flag = new Uint32Array(buffer, byteOffset + 4, 1);
     this.words = new Uint32Array(
@@ -85,20 +91,21 @@ export class NetQueue {
 
   /** `net_queue_empty`: either side. Atomics load: the other side may be storing. */
   empty(): boolean {
-    return Atomics.load(this.indices, TAIL) === Atomics.load(this.indices, HEAD);
+    const tail = Atomics.load(this.indices, TAIL);
+    return netEmptyOf(U16, tail, Atomics.load(this.indices, HEAD));
   }
 
   /** `net_queue_full` (producer side): head is loaded with Atomics (acquire: consumer is done with the slot). */
   full(): boolean {
     const tail = this.indices[TAIL] as number; // plain: only the producer writes tail
     const head = Atomics.load(this.indices, HEAD);
-    if (this.fullCheck === 'c-as-written') return tail - head === this.capacity; // bug U1: int promotion
-    return u16(tail - head) === this.capacity;
+    return netFullOf(U16, this.fullCheck, { tail, head, capacity: this.capacity });
   }
 
   /** `net_queue_length`: `(uint16_t)(tail - head)`. */
   length(): number {
-    return u16(Atomics.load(this.indices, TAIL) - Atomics.load(this.indices, HEAD));
+    const tail = Atomics.load(this.indices, TAIL);
+    return netLengthOf(U16, tail, Atomics.load(this.indices, HEAD));
   }
 
   /** `net_enqueue`: false when full (the C -1). */
@@ -114,14 +121,14 @@ export class NetQueue {
   enqueueParts(ioLow: number, ioHigh: number, len: number, oid: number): boolean {
     if (this.full()) return false;
     const tail = this.indices[TAIL] as number; // plain: only the producer writes tail
-    const base = (tail & this.mask) * WORDS_PER_DESC;
+    const base = netSlotOf(U16, tail, this.capacity) * WORDS_PER_DESC;
     // The slot is written with plain stores BEFORE the tail store that publishes it.
     this.words[base] = ioLow;
     this.words[base + 1] = ioHigh;
     this.words[base + 2] = (len & 0xffff) | ((oid & 0x3f) << 16); // len @8, oid:6 @10, pad @11
     this.words[base + 3] = 0; // padding bytes 12..15
     // Release: publishes the slot; seq-cst also orders it before the require_signal load (§2.2 SB).
-    Atomics.store(this.indices, TAIL, u16(tail + 1));
+    Atomics.store(this.indices, TAIL, U16.add(tail, 1));
     return true;
   }
 
@@ -137,15 +144,15 @@ export class NetQueue {
   dequeueInto(out: NetDescParts): boolean {
     const head = this.indices[HEAD] as number; // plain: only the consumer writes head
     // Acquire: the slot contents written before this tail store are visible after this load.
-    if (Atomics.load(this.indices, TAIL) === head) return false;
-    const base = (head & this.mask) * WORDS_PER_DESC;
+    if (netEmptyOf(U16, Atomics.load(this.indices, TAIL), head)) return false;
+    const base = netSlotOf(U16, head, this.capacity) * WORDS_PER_DESC;
     const w2 = this.words[base + 2] as number;
     out.ioLow = this.words[base] as number;
     out.ioHigh = this.words[base + 1] as number;
     out.len = w2 & 0xffff;
     out.oid = (w2 >>> 16) & 0x3f;
     // Release: the slot has been read before it is handed back to the producer.
-    Atomics.store(this.indices, HEAD, u16(head + 1));
+    Atomics.store(this.indices, HEAD, U16.add(head, 1));
     return true;
   }
 

@@ -8,6 +8,8 @@
 // with release. request/require use seq-cst fences around relaxed flag accesses (the SB
 // litmus); a JS Atomics store/load is seq-cst, which gives exactly that pairing.
 import { assert } from '../../spec/common/assert.ts';
+import { U32 } from '../../spec/queue/arith.ts';
+import { ringEmptyOf, ringFullOf, ringLengthOf, ringSlotOf } from '../../spec/queue/ring.ts';
 import { SERIAL_QUEUE_HEADER_BYTES, checkSerialCapacity } from '../../spec/queue/serial.ts';
 import { FLAG_SIGNALLED, FLAG_WANTS_SIGNAL } from '../../spec/signal/handshake.ts';
 import { checkRegion, throwIfProblem, type SharedRegion } from './region.ts';
@@ -51,16 +53,22 @@ export class SerialQueue {
 
   /** Consumer side: acquire load of tail. */
   empty(): boolean {
-    return Atomics.load(this.words, TAIL) === Atomics.load(this.words, HEAD);
+    return ringEmptyOf(U32, Atomics.load(this.words, TAIL), Atomics.load(this.words, HEAD));
   }
 
   /** Producer side: acquire load of head (the consumer has finished reading freed bytes). */
   full(): boolean {
-    return this.length() === this.capacity;
+    return this.fullAt(Atomics.load(this.words, TAIL));
+  }
+
+  /** `serial_queue_full(h, local_tail)`: the spec's full check on an acquire load of head. */
+  private fullAt(localTail: number): boolean {
+    const head = Atomics.load(this.words, HEAD);
+    return ringFullOf(U32, { tail: localTail, head, capacity: this.capacity, reservedSlots: 0 });
   }
 
   length(): number {
-    return (Atomics.load(this.words, TAIL) - Atomics.load(this.words, HEAD)) >>> 0;
+    return ringLengthOf(U32, Atomics.load(this.words, TAIL), Atomics.load(this.words, HEAD));
   }
 
   /** `serial_queue_free`. */
@@ -70,36 +78,36 @@ export class SerialQueue {
 
   /** `serial_enqueue`: false when full. */
   enqueue(c: number): boolean {
-    if (this.full()) return false;
     const tail = this.words[TAIL] as number; // plain: only the producer writes tail
-    this.data[tail & (this.capacity - 1)] = c;
+    if (this.fullAt(tail)) return false;
+    this.data[ringSlotOf(U32, tail, this.capacity)] = c;
     // store_release_32(tail): the byte is visible before the index.
-    Atomics.store(this.words, TAIL, (tail + 1) >>> 0);
+    Atomics.store(this.words, TAIL, U32.add(tail, 1));
     return true;
   }
 
   /** `serial_dequeue`: null when empty. */
   dequeue(): number | null {
     const head = this.words[HEAD] as number; // plain: only the consumer writes head
-    if (Atomics.load(this.words, TAIL) === head) return null; // load_acquire_32(tail)
-    const c = this.data[head & (this.capacity - 1)] as number;
+    if (ringEmptyOf(U32, Atomics.load(this.words, TAIL), head)) return null; // load_acquire_32(tail)
+    const c = this.data[ringSlotOf(U32, head, this.capacity)] as number;
     // store_release_32(head): the byte is read before the space is handed back.
-    Atomics.store(this.words, HEAD, (head + 1) >>> 0);
+    Atomics.store(this.words, HEAD, U32.add(head, 1));
     return c;
   }
 
   /** `serial_enqueue_local`: writes the byte, returns the advanced private tail, or null when full. */
   enqueueLocal(localTail: number, c: number): number | null {
-    if ((localTail - Atomics.load(this.words, HEAD)) >>> 0 === this.capacity) return null;
-    this.data[localTail & (this.capacity - 1)] = c;
-    return (localTail + 1) >>> 0;
+    if (this.fullAt(localTail)) return null;
+    this.data[ringSlotOf(U32, localTail, this.capacity)] = c;
+    return U32.add(localTail, 1);
   }
 
   /** `serial_update_shared_tail`: publish a batch (release); must neither shrink nor overflow. */
   updateSharedTail(localTail: number): void {
     const head = Atomics.load(this.words, HEAD);
-    const before = ((this.words[TAIL] as number) - head) >>> 0;
-    const after = (localTail - head) >>> 0;
+    const before = ringLengthOf(U32, this.words[TAIL] as number, head);
+    const after = ringLengthOf(U32, localTail, head);
     assert(
       after >= before && after <= this.capacity,
       () => `update_shared_tail: length ${before} -> ${after}`,
@@ -119,17 +127,17 @@ export class SerialQueue {
 
   /** `serial_dequeue_local`: the byte at the private head and the advanced head, or null when empty. */
   dequeueLocal(localHead: number): { readonly localHead: number; readonly c: number } | null {
-    if (Atomics.load(this.words, TAIL) === localHead) return null; // acquire
+    if (ringEmptyOf(U32, Atomics.load(this.words, TAIL), localHead)) return null; // acquire
     return {
-      localHead: (localHead + 1) >>> 0,
-      c: this.data[localHead & (this.capacity - 1)] as number,
+      localHead: U32.add(localHead, 1),
+      c: this.data[ringSlotOf(U32, localHead, this.capacity)] as number,
     };
   }
 
   /** `serial_update_shared_head`: publish consumed bytes (release); must not pass the tail. */
   updateSharedHead(localHead: number): void {
     const head = this.words[HEAD] as number;
-    const consumed = (localHead - head) >>> 0;
+    const consumed = ringLengthOf(U32, localHead, head);
     assert(
       consumed <= this.length(),
       () => `update_shared_head: consumed ${consumed} > length ${this.length()}`,
@@ -141,11 +149,11 @@ export class SerialQueue {
   enqueueBatch(src: Uint8Array): number {
     const n = Math.min(src.length, this.free());
     const tail = this.words[TAIL] as number; // plain: only the producer writes tail
-    const start = tail & (this.capacity - 1);
+    const start = ringSlotOf(U32, tail, this.capacity);
     const preWrap = Math.min(n, this.capacity - start);
     this.data.set(src.subarray(0, preWrap), start);
     this.data.set(src.subarray(preWrap, n), 0);
-    Atomics.store(this.words, TAIL, (tail + n) >>> 0); // release: both copies before the tail
+    Atomics.store(this.words, TAIL, U32.add(tail, n)); // release: both copies before the tail
     return n;
   }
 

@@ -2,7 +2,6 @@
 // §2.3). No flags: both sides always notify after enqueuing, so there is no handshake to lose —
 // the model checks that this stays true under TSO and the Arm-like model, and U7.
 import type { State } from '../../spec/common/transition.ts';
-import { u32 } from '../../spec/common/int.ts';
 import {
   BG_COMPLETED,
   BG_SUBMITTED,
@@ -10,8 +9,9 @@ import {
   BLK_GHOSTS,
   blkRequester,
   blkServer,
-  type BlkQueueRef,
 } from '../../spec/components/blk-peers.ts';
+import { blkBoundsProblem, type BlkQueueRef } from '../../spec/queue/blk.ts';
+import { ringLength } from '../../spec/queue/ring.ts';
 import { Layout } from './layout.ts';
 import { buildSystem, type BuiltSystem } from './runtime.ts';
 import type { BugVariant, ModelEntry, ModelOptions } from './types.ts';
@@ -56,7 +56,8 @@ export function buildBlkHandshake(opts: ModelOptions): BuiltSystem {
   const ghostBase = layout.alloc('ghost', BLK_GHOSTS);
   const cfg = { req, resp, requests, inFlightLimit: opts.bug === 'U7' ? 2 * capacity : capacity };
   const g = (s: State, i: number) => s[ghostBase + i] ?? 0;
-  const len = (s: State, q: BlkQueueRef) => u32((s[q.tail] ?? 0) - (s[q.head] ?? 0));
+  const len = (s: State, q: BlkQueueRef) =>
+    ringLength(32, { tail: s[q.tail] ?? 0, head: s[q.head] ?? 0 });
   return buildSystem({
     ...(opts.splitLocalSteps === true ? { splitLocalSteps: true } : {}),
     name: 'blk-handshake',
@@ -100,11 +101,8 @@ export function buildBlkHandshake(opts: ModelOptions): BuiltSystem {
     invariants: [
       {
         name: 'queue-capacity',
-        check: (s) => {
-          for (const q of [req, resp])
-            if (len(s, q) > capacity) return `${q.name}: length ${len(s, q)} > ${capacity}`;
-          return null;
-        },
+        check: (s) =>
+          blkBoundsProblem((a) => s[a] ?? 0, req) ?? blkBoundsProblem((a) => s[a] ?? 0, resp),
       },
     ],
     stranded: (s) => {

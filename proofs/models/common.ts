@@ -1,16 +1,26 @@
-// Helpers shared by the models: queue allocation in the state vector, bounds, queue invariants.
+// Helpers shared by the models: queue allocation in the state vector and bounds (the invariants
+// are the spec's: spec/queue, spec/components/net/invariants.ts).
 import { assert } from '../../spec/common/assert.ts';
 import { UserError } from '../../spec/common/diagnostic.ts';
-import { isPowerOfTwo, u16 } from '../../spec/common/int.ts';
-import type { Invariant, State } from '../../spec/common/transition.ts';
-import type { NetQueueRef } from '../../spec/components/net-queue.ts';
+import { isPowerOfTwo } from '../../spec/common/int.ts';
+import type { NetQueueRef } from '../../spec/queue/net.ts';
 import type { Layout } from './layout.ts';
 import type { BoundRange, ModelEntry, ModelOptions } from './types.ts';
 
-export function allocNetQueue(layout: Layout, name: string, capacity: number): NetQueueRef {
+/**
+ * A net queue's words in the state vector. Capacities are powers of two (§2) unless a model says
+ * otherwise (`powerOfTwo: false`: spsc takes the .pml's CAP as it is, and shows what `% capacity`
+ * does across the wrap when it is not one).
+ */
+export function allocNetQueue(
+  layout: Layout,
+  name: string,
+  capacity: number,
+  opts: { readonly powerOfTwo?: boolean } = {},
+): NetQueueRef {
   assert(
-    isPowerOfTwo(capacity) && capacity <= 64,
-    `${name}: capacity a power of two ≤ 64, got ${capacity}`,
+    (opts.powerOfTwo === false || isPowerOfTwo(capacity)) && capacity >= 1 && capacity <= 64,
+    `${name}: capacity ${opts.powerOfTwo === false ? '' : 'a power of two '}1..64, got ${capacity}`,
   );
   return {
     name,
@@ -64,39 +74,6 @@ export function validateBounds(
 ): void {
   const problem = boundsProblem(entry, bounds);
   if (problem !== null) throw new UserError({ code: 'MC_BOUND', message: problem });
-}
-
-/** Length in memory (what a third party sees once every store buffer has drained). */
-export function writerLength(s: State, q: NetQueueRef): number {
-  return u16((s[q.tail] ?? 0) - (s[q.head] ?? 0));
-}
-
-/** Live descriptors of a queue in memory, oldest first. */
-export function liveDescriptors(s: State, q: NetQueueRef): number[] {
-  const head = s[q.head] ?? 0;
-  const n = Math.min(writerLength(s, q), q.capacity);
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push(s[q.slots + (u16(head + i) % q.capacity)] ?? 0);
-  return out;
-}
-
-/** §3.15.1 "queue lengths never exceed capacity". */
-export function queueInvariants(
-  queues: readonly NetQueueRef[],
-  _o: { ghost: boolean },
-): Invariant[] {
-  return [
-    {
-      name: 'queue-capacity',
-      check: (s) => {
-        for (const q of queues) {
-          const n = writerLength(s, q);
-          if (n > q.capacity) return `${q.name}: length ${n} exceeds capacity ${q.capacity}`;
-        }
-        return null;
-      },
-    },
-  ];
 }
 
 /**

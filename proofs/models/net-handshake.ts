@@ -3,7 +3,14 @@
 // but with the exact u16 indices, the flag polarity and the fence placement of queue.h.
 import type { State } from '../../spec/common/transition.ts';
 import { isPowerOfTwo, u16 } from '../../spec/common/int.ts';
-import type { NetQueueFlavour, NetQueueRef } from '../../spec/components/net-queue.ts';
+import { netNoBufferTwiceProblem } from '../../spec/components/net/invariants.ts';
+import {
+  netBoundsProblem,
+  netLengthIn,
+  netLiveDescriptors,
+  type NetQueueFlavour,
+  type NetQueueRef,
+} from '../../spec/queue/net.ts';
 import {
   NET_BUFFER_SIZE,
   G_DROPPED,
@@ -17,14 +24,7 @@ import {
 import { Layout } from './layout.ts';
 import { buildSystem } from './runtime.ts';
 import type { BugVariant, ModelEntry, ModelOptions } from './types.ts';
-import {
-  allocNetQueue,
-  boundOf,
-  liveDescriptors,
-  queueInvariants,
-  validateBounds,
-  writerLength,
-} from './common.ts';
+import { allocNetQueue, boundOf, validateBounds } from './common.ts';
 
 export const netHandshakeBugs: readonly BugVariant[] = [
   {
@@ -86,8 +86,7 @@ export function buildNetHandshake(opts: ModelOptions) {
   const fenced = bug !== 'O1' && b('fences') === 1;
   const flavour: NetQueueFlavour = {
     fences: fenced ? 'seq_cst' : 'smp-release',
-    intPromotedFull: bug === 'U1',
-    wastedSlotFull: bug === 'F17',
+    fullCheck: bug === 'U1' ? 'int-promoted' : bug === 'F17' ? 'wasted-slot' : 'corrected',
   };
   const layout = new Layout();
   const free = allocNetQueue(layout, 'free', capacity);
@@ -107,6 +106,7 @@ export function buildNetHandshake(opts: ModelOptions) {
     noRecheck: bug === 'F2',
   };
   const g = (s: State, i: number) => s[ghostBase + i] ?? 0;
+  const read = (s: State) => (a: number) => s[a] ?? 0;
   const queues: NetQueueRef[] = [free, active];
   const sys = buildSystem({
     ...(opts.splitLocalSteps === true ? { splitLocalSteps: true } : {}),
@@ -159,29 +159,23 @@ export function buildNetHandshake(opts: ModelOptions) {
       }
     },
     invariants: [
-      ...queueInvariants(queues, { ghost: untrusted }),
+      {
+        name: 'queue-capacity',
+        check: (s) => netBoundsProblem(read(s), free) ?? netBoundsProblem(read(s), active),
+      },
       {
         name: 'buffer-conservation',
-        check: (s) => {
-          if (untrusted) return null;
-          // §3.15.1: no buffer is in two places (free and active in memory, as others see them).
-          const seen = new Set<number>();
-          for (const q of queues) {
-            for (const d of liveDescriptors(s, q)) {
-              if (seen.has(d)) return `buffer ${d} is in two queues at once (${q.name})`;
-              seen.add(d);
-            }
-          }
-          return null;
-        },
+        // §3.15.1 in memory, as others see it; the untrusted producer duplicates on purpose (O2).
+        check: (s) => (untrusted ? null : netNoBufferTwiceProblem(read(s), queues)),
       },
     ],
     stranded: (s) => {
       const sent = g(s, G_SENT);
       const received = g(s, G_RECEIVED);
-      if (writerLength(s, active) > 0)
-        return `lost wakeup: ${writerLength(s, active)} item(s) stranded in active, consumer blocked`;
-      if (sent < g(s, G_REQUESTED) && writerLength(s, free) > 0)
+      const stranded = netLengthIn(read(s), active);
+      if (stranded > 0)
+        return `lost wakeup: ${stranded} item(s) stranded in active, consumer blocked`;
+      if (sent < g(s, G_REQUESTED) && netLengthIn(read(s), free) > 0)
         return `lost wakeup: producer blocked with ${items - sent} item(s) to send and free buffers available`;
       if (received + g(s, G_DROPPED) < items && !untrusted)
         return `stall: ${items - received} item(s) never delivered`;
@@ -215,7 +209,7 @@ export function bufferSymmetry(q: {
     rename.fill(-1);
     let next = 0;
     for (const queue of [q.free, q.active]) {
-      for (const d of liveDescriptors(s, queue)) {
+      for (const d of netLiveDescriptors((a) => s[a] ?? 0, queue)) {
         const b = d / NET_BUFFER_SIZE;
         if (Number.isInteger(b) && b >= 0 && b < n && rename[b] === -1) rename[b] = next++;
       }

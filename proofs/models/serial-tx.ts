@@ -1,7 +1,6 @@
 // `serial-tx`: client → serial virt_tx → driver (reference §2.4, §3.10–3.11) with the serial
 // queue's acquire/release accesses and seq_cst fences (F9 fixed), under SC, TSO or Arm-like.
 import type { State } from '../../spec/common/transition.ts';
-import { u32 } from '../../spec/common/int.ts';
 import {
   SERIAL_GHOSTS,
   SG_EMITTED,
@@ -12,8 +11,9 @@ import {
   serialDriver,
   serialVirtTx,
   type SerialBug,
-  type SerialQueueRef,
 } from '../../spec/components/serial.ts';
+import { ringLength } from '../../spec/queue/ring.ts';
+import { serialBoundsProblem, type SerialQueueRef } from '../../spec/queue/serial.ts';
 import { Layout } from './layout.ts';
 import { buildSystem, type BuiltSystem } from './runtime.ts';
 import type { BugVariant, ModelEntry, ModelOptions } from './types.ts';
@@ -84,7 +84,8 @@ export function buildSerialTx(opts: ModelOptions): BuiltSystem {
   const bug = opts.bug as SerialBug | undefined;
   const cfg = { client, driver, chars, flavour: bug !== undefined ? { bug } : {} };
   const g = (s: State, i: number) => s[ghostBase + i] ?? 0;
-  const len = (s: State, q: SerialQueueRef) => u32((s[q.tail] ?? 0) - (s[q.head] ?? 0));
+  const len = (s: State, q: SerialQueueRef) =>
+    ringLength(32, { tail: s[q.tail] ?? 0, head: s[q.head] ?? 0 });
   return buildSystem({
     ...(opts.splitLocalSteps === true ? { splitLocalSteps: true } : {}),
     name: 'serial-tx',
@@ -121,11 +122,9 @@ export function buildSerialTx(opts: ModelOptions): BuiltSystem {
     invariants: [
       {
         name: 'queue-capacity',
-        check: (s) => {
-          for (const q of [client, driver])
-            if (len(s, q) > capacity) return `${q.name}: length ${len(s, q)} > ${capacity}`;
-          return null;
-        },
+        check: (s) =>
+          serialBoundsProblem((a) => s[a] ?? 0, client) ??
+          serialBoundsProblem((a) => s[a] ?? 0, driver),
       },
     ],
     stranded: (s) => {

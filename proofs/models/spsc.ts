@@ -1,692 +1,83 @@
-// The SPSC queue signalling handshake of shared/bench/spsc.pml as a transition system (issue #3).
-// Producer (e.g. driver): net_enqueue_active a batch, then require_signal → cancel_signal + notify.
-// Consumer (e.g. virt_rx): notified → drain → request_signal → re-check → cancel_signal
-// (sddf-protocols.md §2.2). Same variables as the .pml (ring, tl, hd, consumer_signalled, notif,
-// pdone, consumed; producer v, ptl, req, dirty; consumer expect, reprocess, isempty), indices
-// free-running modulo MOD = 2*CAP, and the same checks: FIFO payloads and no overflow (assertions,
-// here invariants over an error word), the watchdog `timeout → assert(pdone && consumed == N &&
-// tl == hd)` as the quiescence oracle, and `ltl drained { <> (pdone && consumed == N) }` as the
-// liveness goal.
+// `spsc`: the SPSC queue signalling handshake of shared/bench/spsc.pml, built from the spec's own
+// net queue operations (spec/queue/net.ts: net_enqueue, net_dequeue, net_queue_full/empty,
+// request/cancel/require_signal, with their loads, stores and fences in C order) over the model
+// checker's memory (proofs/models/memory.ts: SC, TSO or Arm-like store buffers). The producer
+// (e.g. the driver) enqueues a batch, then require_signal → cancel_signal + notify; the consumer
+// (e.g. virt_rx), when notified, drains, request_signal, re-checks, cancel_signal (§2.2). Checks as
+// the .pml: FIFO payloads and no overflow (an error word), the watchdog `timeout → assert(pdone &&
+// consumed == N && tl == hd)` as the quiescence oracle, `<> (pdone && consumed == N)` as the goal.
 //
-// Statement grain: one step per shared-memory access, with the purely local statements around it
-// (guards on private variables, v++, dirty = true, expect++) merged into it, as SPIN's statement
-// merging does. SPIN's `atomic { notif -> notif = false }` is one step here too.
-// Variants: BUG_NO_RECHECK (`no-recheck`), BUG_FLAG_FIRST (`flag-first`), RELAXED (`relaxed`, also
-// selected by memory model tso or arm: the store→load reorderings of the .pml, the SB shape of
-// verification-tools.md §1.2 finding 6).
+// proofs/models/spsc-pml.ts is the statement-for-statement port of the .pml kept for the SPIN
+// benchmark; test/proofs/models/spsc.test.ts holds the two to the same verdicts.
+//
+// Grain: one step per queue operation (an enqueue writes the slot and publishes the tail in one
+// step; a dequeue reads and publishes the head in one step) and per signalling call. Under SC the
+// consumer cannot tell the two stores of an enqueue apart, so this is the .pml's merged grain
+// minus unobservable interleavings; under TSO/Arm each store reaches memory by its own flush step.
+// Variants: no-recheck and flag-first change the component code; no-full-check and
+// publish-before-write are seeded forms of the queue operations (NetQueueFlavour); relaxed is the
+// queue at HEAD (release fences only) under TSO. A variant that needs stores to be seen apart
+// (relaxed, publish-before-write) runs under TSO when SC is asked for.
 import { assert } from '../../spec/common/assert.ts';
 import { UserError } from '../../spec/common/diagnostic.ts';
+import { u16 } from '../../spec/common/int.ts';
 import type {
   ActionInfo,
+  Invariant,
   ItfValue,
   State,
   TransitionSystem,
 } from '../../spec/common/transition.ts';
-import type { ModelEntry, ModelOptions } from './types.ts';
+import {
+  NET_FLAVOUR_HEAD,
+  netCancelSignal,
+  netDequeue,
+  netEmpty,
+  netEnqueue,
+  netFull,
+  netLength,
+  netRequestSignal,
+  netRequireSignal,
+  type NetQueueFlavour,
+  type NetQueueRef,
+} from '../../spec/queue/net.ts';
+import { allocNetQueue, boundOf, validateBounds } from './common.ts';
+import { Layout } from './layout.ts';
+import {
+  PdMemory,
+  STORE_BUFFER_ENTRIES,
+  bufferCount,
+  bufferWords,
+  flushEntry,
+  flushable,
+  type BufferRef,
+} from './memory.ts';
+import type { BugVariant, MemoryModel, ModelEntry, ModelOptions } from './types.ts';
+import {
+  SPSC_PRODUCER_PCS,
+  SPSC_CONSUMER_PCS,
+  P_LOOP,
+  P_CANCEL,
+  P_NOTIFY,
+  P_AFTER,
+  P_END,
+  C_WAIT,
+  C_DRAIN,
+  C_REQ,
+  C_RECHECK,
+  C_CANCEL,
+  ERR_NONE,
+  ERR_FIFO,
+  ERR_OVERFLOW,
+  STEPS,
+  A,
+} from './spsc/actions.ts';
+
+export { SPSC_CONSUMER_PCS, SPSC_PRODUCER_PCS } from './spsc/actions.ts';
 
 export type SpscVariant =
-  'sc' | 'no-recheck' | 'flag-first' | 'relaxed' | 'no-full-check' | 'publish-before-write';
-
-/** Limits: payloads and counters are Promela `byte`s (v runs to N+1 ≤ 255). */
-const MAX_ITEMS = 254;
-/** MOD = 2*CAP must fit a byte index as in the .pml. */
-const MAX_CAPACITY = 64;
-
-// Producer program counters.
-const P_LOOP = 0; // do-loop head: enqueue, or (dirty) the end-of-batch notify check
-const P_PUB = 1; // after an enqueue: publish tl (RELAXED: or leave it in the store buffer)
-const P_FLAG = 2; // tl published, next: req = !consumer_signalled
-const P_TL_AFTER = 3; // flag read first (BUG_FLAG_FIRST / RELAXED), next: tl = ptl
-const P_SIGNAL = 4; // req: cancel_signal (consumer_signalled = true)
-const P_NOTIFY = 5; // req: notify (notif = true)
-const P_AFTER = 6; // batch done: finish if v > N, else block until there is space
-const P_END = 7;
-const P_WRITE_LATE = 8; // publish-before-write: tl already covers the slot, next: ring write
-const P_ASSERT = 9; // statement grain: guard passed, next: assert(LEN(ptl, hd) < CAP)
-const P_WRITE = 10; // statement grain: asserted, next: ring[ptl % CAP] = v
-const PRODUCER_PCS = [
-  'loop',
-  'publish',
-  'require_signal',
-  'publish_after_flag',
-  'cancel_signal',
-  'notify',
-  'after_batch',
-  'end',
-  'write_after_publish',
-  'assert_space',
-  'write_slot',
-] as const;
-
-// Consumer program counters.
-const C_WAIT = 0; // end_wait: seL4_Wait for the notification
-const C_DRAIN = 1; // inner loop: tl != hd → dequeue, else break
-const C_HEAD = 2; // payload checked, next: hd = hd + 1
-const C_REQ = 3; // queue seen empty, next: request_signal
-const C_RECHECK = 4; // flag cleared, next: isempty = (tl == hd)
-const C_REQ_AFTER = 5; // RELAXED: tl loaded first, next: consumer_signalled = false
-const C_CANCEL = 6; // re-check saw work: cancel_signal, reprocess
-const C_ASSERT = 7; // statement grain: tl != hd seen, next: assert(ring[hd % CAP] == expect)
-const C_COUNT = 8; // statement grain: payload checked, next: consumed++
-const CONSUMER_PCS = [
-  'wait',
-  'drain',
-  'publish_head',
-  'request_signal',
-  'recheck',
-  'request_signal_after_load',
-  'cancel_signal',
-  'check_payload',
-  'count',
-] as const;
-
-// Error word: 0 = none (zero-filled at start), then which assertion failed.
-
-const ERR_FIFO = 1;
-const ERR_OVERFLOW = 2;
-
-// Field indices of the decoded state.
-const F_TL = 0;
-const F_HD = 1;
-const F_CS = 2;
-const F_NOTIF = 3;
-const F_PDONE = 4;
-const F_CONSUMED = 5;
-const F_PPC = 6;
-const F_V = 7;
-const F_PTL = 8;
-const F_REQ = 9;
-const F_DIRTY = 10;
-const F_CPC = 11;
-const F_EXPECT = 12;
-const F_REPROCESS = 13;
-const F_ISEMPTY = 14;
-const F_ERR = 15;
-const F_RING = 16;
-
-// Actions (the engine's indices), in the sDDF vocabulary.
-const A = {
-  enqueue: 0,
-  publishTail: 1,
-  storeBuffered: 2,
-  requireSignal: 3,
-  producerCancel: 4,
-  notify: 5,
-  waitForSpace: 6,
-  finish: 7,
-  notified: 8,
-  dequeue: 9,
-  publishHead: 10,
-  empty: 11,
-  requestSignal: 12,
-  recheck: 13,
-  consumerCancel: 14,
-  checkSpace: 15,
-  assertSpace: 16,
-  checkPayload: 17,
-  count: 18,
-} as const;
-
-const ACTIONS: readonly ActionInfo[] = [
-  {
-    name: 'producer.enqueue',
-    pd: 'producer',
-    memory: 'load hd; store ring[ptl % CAP]',
-    touches: 'active.buffers',
-  },
-  {
-    name: 'producer.publish_tail',
-    pd: 'producer',
-    memory: 'store tl',
-    touches: 'active.tail',
-    peer: 'consumer',
-  },
-  { name: 'producer.store_buffered', pd: 'producer', touches: 'active.tail' },
-  {
-    name: 'producer.require_signal',
-    pd: 'producer',
-    memory: 'load consumer_signalled',
-    touches: 'active.consumer_signalled',
-  },
-  {
-    name: 'producer.cancel_signal',
-    pd: 'producer',
-    memory: 'store consumer_signalled = 1',
-    touches: 'active.consumer_signalled',
-  },
-  { name: 'producer.notify', pd: 'producer', memory: 'signal notif', peer: 'consumer' },
-  { name: 'producer.wait_for_space', pd: 'producer', memory: 'load hd', touches: 'active.head' },
-  { name: 'producer.finish', pd: 'producer', memory: 'store pdone' },
-  { name: 'consumer.notified', pd: 'consumer', memory: 'wait notif' },
-  {
-    name: 'consumer.dequeue',
-    pd: 'consumer',
-    memory: 'load tl; load ring[hd % CAP]',
-    touches: 'active.buffers',
-  },
-  {
-    name: 'consumer.publish_head',
-    pd: 'consumer',
-    memory: 'store hd',
-    touches: 'active.head',
-    peer: 'producer',
-  },
-  { name: 'consumer.empty', pd: 'consumer', memory: 'load tl', touches: 'active.tail' },
-  {
-    name: 'consumer.request_signal',
-    pd: 'consumer',
-    memory: 'store consumer_signalled = 0',
-    touches: 'active.consumer_signalled',
-  },
-  { name: 'consumer.recheck', pd: 'consumer', memory: 'load tl', touches: 'active.tail' },
-  {
-    name: 'consumer.cancel_signal',
-    pd: 'consumer',
-    memory: 'store consumer_signalled = 1',
-    touches: 'active.consumer_signalled',
-  },
-  // Statement grain only: the steps the default grain merges into enqueue and dequeue.
-  { name: 'producer.check_space', pd: 'producer', memory: 'load hd', touches: 'active.head' },
-  { name: 'producer.assert_space', pd: 'producer', memory: 'load hd', touches: 'active.head' },
-  {
-    name: 'consumer.check_payload',
-    pd: 'consumer',
-    memory: 'load ring[hd % CAP]',
-    touches: 'active.buffers',
-  },
-  { name: 'consumer.count', pd: 'consumer', memory: 'store consumed' },
-];
-
-/** Bits needed to hold 0..max. */
-function bitsFor(max: number): number {
-  let b = 1;
-  while (1 << b <= max) b++;
-  return b;
-}
-
-/** Fixed bit layout: each field in one word, never straddling (compact state, ADR 007). */
-interface Layout {
-  readonly words: number;
-  readonly word: Int32Array;
-  readonly shift: Int32Array;
-  readonly mask: Uint32Array;
-}
-
-function makeLayout(widths: readonly number[]): Layout {
-  const word = new Int32Array(widths.length);
-  const shift = new Int32Array(widths.length);
-  const mask = new Uint32Array(widths.length);
-  let w = 0;
-  let used = 0;
-  widths.forEach((bits, i) => {
-    assert(bits > 0 && bits <= 32, `field width ${bits} out of range`);
-    if (used + bits > 32) {
-      w++;
-      used = 0;
-    }
-    word[i] = w;
-    shift[i] = used;
-    mask[i] = bits === 32 ? 0xffffffff : (1 << bits) - 1;
-    used += bits;
-  });
-  return { words: w + 1, word, shift, mask };
-}
-
-/**
- * `merged` (default): one step per shared access with the local statements around it, and the
- * enqueue (guard, assert, slot write) and dequeue (guard, payload assert, consumed++) sequences as
- * one step each, since their parts touch only memory the other PD cannot change meanwhile.
- * `statement`: every Promela statement that touches a global is its own step, as pan runs them.
- */
-export type SpscGrain = 'merged' | 'statement';
-
-export interface SpscConfig {
-  readonly capacity: number;
-  readonly items: number;
-  readonly variant: SpscVariant;
-  readonly grain?: SpscGrain;
-}
-
-export class SpscModel implements TransitionSystem {
-  readonly name = 'spsc';
-  readonly stateWords: number;
-  readonly actions = ACTIONS;
-  readonly goalName = 'drained';
-  readonly invariants;
-  private readonly cap: number;
-  private readonly mod: number;
-  private readonly n: number;
-  private readonly variant: SpscVariant;
-  private readonly grain: SpscGrain;
-  private readonly layout: Layout;
-  private readonly fieldCount: number;
-  private readonly f: Int32Array;
-  private readonly g: Int32Array;
-  private readonly out: Uint32Array;
-
-  constructor(cfg: SpscConfig) {
-    assert(cfg.capacity >= 1 && cfg.capacity <= MAX_CAPACITY, `capacity ${cfg.capacity}`);
-    assert(cfg.items >= 1 && cfg.items <= MAX_ITEMS, `items ${cfg.items}`);
-    this.cap = cfg.capacity;
-    this.mod = 2 * cfg.capacity;
-    this.n = cfg.items;
-    this.variant = cfg.variant;
-    this.grain = cfg.grain ?? 'merged';
-    const idx = bitsFor(this.mod - 1);
-    const count = bitsFor(this.n + 1);
-    const widths = [idx, idx, 1, 1, 1, count, 4, count, idx, 1, 1, 4, count, 1, 1, 2];
-    for (let i = 0; i < this.cap; i++) widths.push(bitsFor(this.n));
-    this.fieldCount = widths.length;
-    this.layout = makeLayout(widths);
-    this.stateWords = this.layout.words;
-    this.f = new Int32Array(this.fieldCount);
-    this.g = new Int32Array(this.fieldCount);
-    this.out = new Uint32Array(this.stateWords);
-    this.invariants = [
-      {
-        name: 'fifo',
-        check: (s: State): string | null =>
-          this.field(s, F_ERR) === ERR_FIFO
-            ? 'consumer dequeued a payload out of order (assert ring[hd % CAP] == expect)'
-            : null,
-      },
-      {
-        name: 'no-overflow',
-        check: (s: State): string | null =>
-          this.field(s, F_ERR) === ERR_OVERFLOW
-            ? 'producer enqueued into a full ring (assert LEN(ptl, hd) < CAP)'
-            : null,
-      },
-    ];
-  }
-
-  private field(s: State, i: number): number {
-    const L = this.layout;
-    return (s[L.word[i]!]! >>> L.shift[i]!) & L.mask[i]!;
-  }
-
-  private decode(s: State, f: Int32Array): void {
-    const L = this.layout;
-    for (let i = 0; i < this.fieldCount; i++) f[i] = (s[L.word[i]!]! >>> L.shift[i]!) & L.mask[i]!;
-  }
-
-  private encode(f: Int32Array, out: Uint32Array): void {
-    const L = this.layout;
-    for (let k = 0; k < out.length; k++) out[k] = 0;
-    let overflow = 0;
-    for (let i = 0; i < this.fieldCount; i++) {
-      const v = f[i]!;
-      const m = L.mask[i]!;
-      // A value wider than its field would alias another state: check without allocating.
-      overflow |= (v & ~m) | (v < 0 ? 1 : 0);
-      out[L.word[i]!] = (out[L.word[i]!]! | ((v & m) << L.shift[i]!)) >>> 0;
-    }
-    if (overflow !== 0) assert(false, `a field does not fit its width: ${Array.from(f).join(',')}`);
-  }
-
-  private len(t: number, h: number): number {
-    return (t + this.mod - h) % this.mod;
-  }
-
-  initialStates(): State[] {
-    // Zero-filled shared memory (sddf-protocols.md §1.7), producer v = 1, consumer expect = 1.
-    const f = new Int32Array(this.fieldCount);
-    f[F_V] = 1;
-    f[F_EXPECT] = 1;
-    f[F_PPC] = P_LOOP;
-    f[F_CPC] = C_WAIT;
-    const s = new Uint32Array(this.stateWords);
-    this.encode(f, s);
-    return [s];
-  }
-
-  successors(s: State, emit: (action: number, next: State) => void): void {
-    const f = this.f;
-    this.decode(s, f);
-    this.producerSteps(f, emit);
-    this.consumerSteps(f, emit);
-  }
-
-  /** Starts a successor from the current fields; `commit` encodes and emits it. */
-  private begin(): Int32Array {
-    this.g.set(this.f);
-    return this.g;
-  }
-
-  private commit(action: number, emit: (action: number, next: State) => void): void {
-    this.encode(this.g, this.out);
-    emit(action, this.out);
-  }
-
-  private producerSteps(f: Int32Array, emit: (action: number, next: State) => void): void {
-    const relaxed = this.variant === 'relaxed';
-    const flagFirst = this.variant === 'flag-first';
-    switch (f[F_PPC]) {
-      case P_LOOP: {
-        const space = this.variant === 'no-full-check' || this.len(f[F_PTL]!, f[F_HD]!) < this.cap;
-        if (f[F_V]! <= this.n && space) {
-          if (this.grain === 'statement') {
-            this.begin()[F_PPC] = P_ASSERT;
-            this.commit(A.checkSpace, emit);
-          } else {
-            this.enqueueBody(this.assertSpace(this.begin()), emit);
-          }
-        }
-        if (f[F_DIRTY] === 1) {
-          if (!flagFirst) {
-            const g = this.begin();
-            g[F_TL] = g[F_PTL]!;
-            g[F_PPC] = P_FLAG;
-            this.commit(A.publishTail, emit);
-          }
-          if (flagFirst || relaxed) {
-            // The flag load before (or overtaking) the tail store.
-            const g = this.begin();
-            g[F_REQ] = g[F_CS] === 0 ? 1 : 0;
-            g[F_PPC] = P_TL_AFTER;
-            this.commit(A.requireSignal, emit);
-          }
-        }
-        return;
-      }
-      case P_ASSERT: {
-        const g = this.assertSpace(this.begin());
-        g[F_PPC] = P_WRITE;
-        this.commit(A.assertSpace, emit);
-        return;
-      }
-      case P_WRITE:
-        this.enqueueBody(this.begin(), emit);
-        return;
-      case P_PUB: {
-        const g = this.begin();
-        g[F_TL] = g[F_PTL]!;
-        g[F_PPC] = P_LOOP;
-        this.commit(A.publishTail, emit);
-        if (relaxed) {
-          this.begin()[F_PPC] = P_LOOP;
-          this.commit(A.storeBuffered, emit);
-        }
-        return;
-      }
-      case P_FLAG: {
-        const g = this.begin();
-        g[F_REQ] = g[F_CS] === 0 ? 1 : 0;
-        this.afterCheck(g);
-        this.commit(A.requireSignal, emit);
-        return;
-      }
-      case P_TL_AFTER: {
-        const g = this.begin();
-        g[F_TL] = g[F_PTL]!;
-        this.afterCheck(g);
-        this.commit(A.publishTail, emit);
-        return;
-      }
-      case P_SIGNAL: {
-        const g = this.begin();
-        g[F_CS] = 1;
-        g[F_PPC] = P_NOTIFY;
-        this.commit(A.producerCancel, emit);
-        return;
-      }
-      case P_NOTIFY: {
-        const g = this.begin();
-        g[F_NOTIF] = 1;
-        g[F_DIRTY] = 0;
-        g[F_PPC] = P_AFTER;
-        this.commit(A.notify, emit);
-        return;
-      }
-      case P_AFTER: {
-        if (f[F_V]! > this.n) {
-          const g = this.begin();
-          g[F_PDONE] = 1;
-          g[F_PPC] = P_END;
-          this.commit(A.finish, emit);
-        } else if (this.len(f[F_PTL]!, f[F_HD]!) < this.cap) {
-          // `(LEN(ptl, hd) < CAP)` blocks while full (the real driver waits for a signal).
-          this.begin()[F_PPC] = P_LOOP;
-          this.commit(A.waitForSpace, emit);
-        }
-        return;
-      }
-      case P_WRITE_LATE: {
-        const g = this.begin();
-        g[F_RING + ((g[F_PTL]! + this.mod - 1) % this.cap)] = g[F_V]!;
-        g[F_V] = g[F_V]! + 1;
-        g[F_DIRTY] = 1;
-        g[F_PPC] = P_LOOP;
-        this.commit(A.enqueue, emit);
-        return;
-      }
-      case P_END:
-        return;
-      default:
-        assert(false, `producer pc ${f[F_PPC]} out of range`);
-    }
-  }
-
-  /** `assert(LEN(ptl, hd) < CAP)`: re-reads hd, which only the consumer writes, only upward. */
-  private assertSpace(g: Int32Array): Int32Array {
-    if (this.len(g[F_PTL]!, g[F_HD]!) >= this.cap) g[F_ERR] = ERR_OVERFLOW;
-    return g;
-  }
-
-  /** `ring[ptl % CAP] = v; ptl = (ptl + 1) % MOD; v++; dirty = true` (net_enqueue_active). */
-  private enqueueBody(g: Int32Array, emit: (action: number, next: State) => void): void {
-    if (this.variant === 'publish-before-write') {
-      // Seeded bug: tail is published before the slot is written.
-      g[F_PTL] = (g[F_PTL]! + 1) % this.mod;
-      g[F_TL] = g[F_PTL]!;
-      g[F_PPC] = P_WRITE_LATE;
-      this.commit(A.publishTail, emit);
-      return;
-    }
-    g[F_RING + (g[F_PTL]! % this.cap)] = g[F_V]!;
-    g[F_PTL] = (g[F_PTL]! + 1) % this.mod;
-    g[F_V] = g[F_V]! + 1;
-    g[F_DIRTY] = 1;
-    g[F_PPC] = this.variant === 'flag-first' ? P_LOOP : P_PUB;
-    this.commit(A.enqueue, emit);
-  }
-
-  /** `if :: req -> signal :: else -> skip fi; dirty = false` after the notify check. */
-  private afterCheck(g: Int32Array): void {
-    if (g[F_REQ] === 1) {
-      g[F_PPC] = P_SIGNAL;
-    } else {
-      g[F_DIRTY] = 0;
-      g[F_PPC] = P_AFTER;
-    }
-  }
-
-  private consumerSteps(f: Int32Array, emit: (action: number, next: State) => void): void {
-    switch (f[F_CPC]) {
-      case C_WAIT: {
-        if (f[F_NOTIF] === 1) {
-          const g = this.begin();
-          g[F_NOTIF] = 0;
-          g[F_REPROCESS] = 1;
-          g[F_CPC] = C_DRAIN;
-          this.commit(A.notified, emit);
-        }
-        return;
-      }
-      case C_DRAIN: {
-        if (f[F_TL] !== f[F_HD] && this.grain === 'statement') {
-          this.begin()[F_CPC] = C_ASSERT;
-          this.commit(A.dequeue, emit);
-        } else if (f[F_TL] !== f[F_HD]) {
-          const g = this.checkPayload(this.begin());
-          g[F_CONSUMED] = Math.min(g[F_CONSUMED]! + 1, this.n + 1);
-          g[F_CPC] = C_HEAD;
-          this.commit(A.dequeue, emit);
-        } else {
-          this.begin()[F_CPC] = C_REQ;
-          this.commit(A.empty, emit);
-        }
-        return;
-      }
-      case C_ASSERT: {
-        this.checkPayload(this.begin())[F_CPC] = C_COUNT;
-        this.commit(A.checkPayload, emit);
-        return;
-      }
-      case C_COUNT: {
-        const g = this.begin();
-        g[F_CONSUMED] = Math.min(g[F_CONSUMED]! + 1, this.n + 1);
-        g[F_CPC] = C_HEAD;
-        this.commit(A.count, emit);
-        return;
-      }
-      case C_HEAD: {
-        const g = this.begin();
-        g[F_HD] = (g[F_HD]! + 1) % this.mod;
-        g[F_CPC] = C_DRAIN;
-        this.commit(A.publishHead, emit);
-        return;
-      }
-      case C_REQ: {
-        const g = this.begin();
-        g[F_CS] = 0;
-        if (this.variant === 'no-recheck') {
-          g[F_REPROCESS] = 0;
-          g[F_CPC] = C_WAIT;
-        } else {
-          g[F_CPC] = C_RECHECK;
-        }
-        this.commit(A.requestSignal, emit);
-        if (this.variant === 'relaxed') {
-          // The tail load overtakes the buffered consumer_signalled store.
-          const h = this.begin();
-          h[F_ISEMPTY] = h[F_TL] === h[F_HD] ? 1 : 0;
-          h[F_CPC] = C_REQ_AFTER;
-          this.commit(A.recheck, emit);
-        }
-        return;
-      }
-      case C_RECHECK: {
-        const g = this.begin();
-        g[F_ISEMPTY] = g[F_TL] === g[F_HD] ? 1 : 0;
-        this.afterRecheck(g);
-        this.commit(A.recheck, emit);
-        return;
-      }
-      case C_REQ_AFTER: {
-        const g = this.begin();
-        g[F_CS] = 0;
-        this.afterRecheck(g);
-        this.commit(A.requestSignal, emit);
-        return;
-      }
-      case C_CANCEL: {
-        const g = this.begin();
-        g[F_CS] = 1;
-        g[F_REPROCESS] = 1;
-        g[F_CPC] = C_DRAIN;
-        this.commit(A.consumerCancel, emit);
-        return;
-      }
-      default:
-        assert(false, `consumer pc ${f[F_CPC]} out of range`);
-    }
-  }
-
-  /** `assert(ring[hd % CAP] == expect); expect++` (FIFO: nothing lost or duplicated). */
-  private checkPayload(g: Int32Array): Int32Array {
-    if (g[F_RING + (g[F_HD]! % this.cap)] !== g[F_EXPECT]) g[F_ERR] = ERR_FIFO;
-    g[F_EXPECT] = Math.min(g[F_EXPECT]! + 1, this.n + 1);
-    return g;
-  }
-
-  /** `reprocess = false; if :: !isempty -> cancel_signal; reprocess = true :: else -> skip fi`. */
-  private afterRecheck(g: Int32Array): void {
-    g[F_REPROCESS] = 0;
-    g[F_CPC] = g[F_ISEMPTY] === 1 ? C_WAIT : C_CANCEL;
-  }
-
-  /** The watchdog: `timeout -> assert(pdone && consumed == N && tl == hd)`. */
-  quiescentViolation(s: State): string | null {
-    const pdone = this.field(s, F_PDONE) === 1;
-    const consumed = this.field(s, F_CONSUMED);
-    const tl = this.field(s, F_TL);
-    const hd = this.field(s, F_HD);
-    if (pdone && consumed === this.n && tl === hd) return null;
-    return (
-      `every PD is blocked with work stranded: pdone=${pdone}, consumed=${consumed} of ${this.n}, ` +
-      `tl=${tl}, hd=${hd}, consumer_signalled=${this.field(s, F_CS)} (lost wakeup)`
-    );
-  }
-
-  goal(s: State): boolean {
-    return this.field(s, F_PDONE) === 1 && this.field(s, F_CONSUMED) === this.n;
-  }
-
-  /**
-   * Safe-local steps for partial-order reduction (ADR 007 "POR"): each is invisible to the
-   * invariants (its assertion cannot fail) and commutes with every step of the other PD:
-   * - producer.enqueue writes a ring slot the consumer cannot read until tl covers it (the slot
-   *   equals hd % CAP only when the ring is empty, and then consumer.dequeue is disabled) and
-   *   reads hd only in a guard that consumer.publish_head can enable but never disable;
-   * - producer.store_buffered, producer.wait_for_space: private state, a read of hd as above;
-   * - producer.finish writes pdone, which only the watchdog (at a quiescent state, preserved by
-   *   POR) and the goal read;
-   * - consumer.publish_head writes hd, read only by the producer's space guards (as above);
-   * - statement grain: producer.check_space / assert_space read hd as above (the assert cannot
-   *   fail: hd only grows); consumer.count writes consumed, read only by the watchdog and goal.
-   *   (consumer.check_payload is visible: its assert is the fifo invariant.)
-   */
-  isSafeLocal(_s: State, action: number): boolean {
-    switch (action) {
-      case A.enqueue:
-      case A.checkSpace:
-      case A.assertSpace:
-        // The seeded bugs below make the slot write visible to the consumer (or the assert fail).
-        return this.variant !== 'no-full-check' && this.variant !== 'publish-before-write';
-      case A.count:
-      case A.storeBuffered:
-      case A.waitForSpace:
-      case A.finish:
-      case A.publishHead:
-        return true;
-      default:
-        return false;
-    }
-  }
-
-  toItf(s: State): Record<string, ItfValue> {
-    const f = new Int32Array(this.fieldCount);
-    this.decode(s, f);
-    const ring: number[] = [];
-    for (let i = 0; i < this.cap; i++) ring.push(f[F_RING + i]!);
-    return {
-      ring,
-      tl: f[F_TL]!,
-      hd: f[F_HD]!,
-      consumer_signalled: f[F_CS] === 1,
-      notif: f[F_NOTIF] === 1,
-      pdone: f[F_PDONE] === 1,
-      consumed: f[F_CONSUMED]!,
-      producer: {
-        pc: PRODUCER_PCS[f[F_PPC]!] ?? `pc${f[F_PPC]}`,
-        v: f[F_V]!,
-        ptl: f[F_PTL]!,
-        req: f[F_REQ] === 1,
-        dirty: f[F_DIRTY] === 1,
-      },
-      consumer: {
-        pc: CONSUMER_PCS[f[F_CPC]!] ?? `pc${f[F_CPC]}`,
-        expect: f[F_EXPECT]!,
-        reprocess: f[F_REPROCESS] === 1,
-        isempty: f[F_ISEMPTY] === 1,
-      },
-      error: ['none', 'fifo', 'overflow'][f[F_ERR]!] ?? 'unknown',
-    };
-  }
-}
-
-const BUG_IDS: readonly SpscVariant[] = [
+  'no-recheck' | 'flag-first' | 'relaxed' | 'no-full-check' | 'publish-before-write';
+const VARIANTS: readonly SpscVariant[] = [
   'no-recheck',
   'flag-first',
   'relaxed',
@@ -694,81 +85,440 @@ const BUG_IDS: readonly SpscVariant[] = [
   'publish-before-write',
 ];
 
-function boundOf(opts: ModelOptions, key: string, min: number, max: number): number {
-  const v = opts.bounds[key] ?? spscEntry.defaultBounds[key]!;
-  if (!Number.isSafeInteger(v) || v < min || v > max) {
-    throw new UserError({
-      code: 'MC_BOUND',
-      message: `spsc bound ${key} must be an integer in [${min}, ${max}] (got ${v})`,
-    });
-  }
-  return v;
+/** Limits: payloads are Promela `byte`s in the .pml (v runs to N+1 ≤ 255); capacities as its CAP. */
+const MAX_ITEMS = 254;
+const MAX_CAPACITY = 64;
+
+export const SPSC_DEFAULTS = { capacity: 2, items: 4, fences: 0, indexBase: 0 } as const;
+
+export interface SpscConfig {
+  readonly capacity: number;
+  readonly items: number;
+  readonly variant?: SpscVariant;
+  readonly memoryModel: MemoryModel;
+  /** 1 = seq_cst fences in request/require (the fix direction of O1). */
+  readonly fences: 0 | 1;
+  /** Initial u16 tail = head (0 as the .pml; near 65535 crosses the wrap). */
+  readonly indexBase: number;
 }
 
-/** Builds the model for the CLI registry; the weak memory models select the RELAXED variant. */
-export function buildSpsc(opts: ModelOptions): SpscModel {
-  for (const key of Object.keys(opts.bounds)) {
-    if (!(key in spscEntry.defaultBounds)) {
-      throw new UserError({
-        code: 'MC_BOUND',
-        message: `spsc has no bound '${key}' (bounds: ${Object.keys(spscEntry.defaultBounds).join(', ')})`,
-      });
-    }
-  }
-  let variant: SpscVariant = opts.memoryModel === 'sc' ? 'sc' : 'relaxed';
-  if (opts.bug !== undefined) {
-    const bug = BUG_IDS.find((b) => b === opts.bug);
-    if (bug === undefined) {
-      throw new UserError({
-        code: 'MC_BUG',
-        message: `spsc has no bug variant '${opts.bug}' (variants: ${BUG_IDS.join(', ')})`,
-      });
-    }
-    variant = bug;
-  }
-  return new SpscModel({
-    capacity: boundOf(opts, 'capacity', 1, MAX_CAPACITY),
-    items: boundOf(opts, 'items', 1, MAX_ITEMS),
-    variant,
-    grain: boundOf(opts, 'grain', 0, 1) === 1 ? 'statement' : 'merged',
-  });
+/** Where the model's words live. */
+interface Words {
+  readonly q: NetQueueRef;
+  readonly notif: number;
+  readonly pdone: number;
+  readonly consumed: number;
+  readonly ppc: number;
+  readonly v: number;
+  readonly dirty: number;
+  readonly req: number;
+  readonly cpc: number;
+  readonly expect: number;
+  readonly error: number;
+  readonly producerBuffer: BufferRef | null;
+  readonly consumerBuffer: BufferRef | null;
 }
+
+export class SpscModel implements TransitionSystem {
+  readonly name = 'spsc';
+  readonly stateWords: number;
+  readonly actions: readonly ActionInfo[];
+  readonly goalName = 'drained';
+  readonly invariants: readonly Invariant[];
+  private readonly cfg: SpscConfig;
+  private readonly flavour: NetQueueFlavour;
+  private readonly layout = new Layout();
+  private readonly w: Words;
+  private readonly flushActions: { producer: number[]; consumer: number[] };
+  private readonly scratch: Uint32Array;
+
+  constructor(cfg: SpscConfig) {
+    assert(cfg.capacity >= 1 && cfg.capacity <= MAX_CAPACITY, `capacity ${cfg.capacity}`);
+    assert(cfg.items >= 1 && cfg.items <= MAX_ITEMS, `items ${cfg.items}`);
+    this.cfg = cfg;
+    this.flavour = {
+      ...NET_FLAVOUR_HEAD,
+      fences: cfg.fences === 1 ? 'seq_cst' : 'smp-release',
+      ...(cfg.variant === 'no-full-check' ? { fullCheck: 'omitted' as const } : {}),
+      ...(cfg.variant === 'publish-before-write' ? { publishBeforeWrite: true } : {}),
+    };
+    const L = this.layout;
+    const q = allocNetQueue(L, 'active', cfg.capacity, { powerOfTwo: false });
+    const buf = bufferWords(cfg.memoryModel);
+    this.w = {
+      q,
+      notif: L.alloc('notif'),
+      pdone: L.alloc('pdone'),
+      consumed: L.alloc('consumed'),
+      ppc: L.alloc('producer.pc'),
+      v: L.alloc('producer.v'),
+      dirty: L.alloc('producer.dirty'),
+      req: L.alloc('producer.req'),
+      cpc: L.alloc('consumer.pc'),
+      expect: L.alloc('consumer.expect'),
+      error: L.alloc('error'),
+      producerBuffer: buf > 0 ? { base: L.alloc('producer.store_buffer', buf) } : null,
+      consumerBuffer: buf > 0 ? { base: L.alloc('consumer.store_buffer', buf) } : null,
+    };
+    const actions = [...STEPS];
+    const flush = (pd: string): number[] =>
+      buf === 0
+        ? []
+        : Array.from(
+            { length: STORE_BUFFER_ENTRIES },
+            (_, i) =>
+              actions.push({ name: `${pd}.store_buffer.flush${i}`, pd, memory: 'flush' }) - 1,
+          );
+    this.flushActions = { producer: flush('producer'), consumer: flush('consumer') };
+    this.actions = actions;
+    this.stateWords = L.words;
+    this.scratch = new Uint32Array(this.stateWords);
+    const err = (s: State) => s[this.w.error] ?? 0;
+    this.invariants = [
+      {
+        name: 'fifo',
+        check: (s) =>
+          err(s) === ERR_FIFO
+            ? 'consumer dequeued a payload out of order (expected payload != ring slot)'
+            : null,
+      },
+      {
+        name: 'no-overflow',
+        check: (s) =>
+          err(s) === ERR_OVERFLOW
+            ? 'producer enqueued into a full ring (net_queue_length == capacity)'
+            : null,
+      },
+    ];
+  }
+
+  initialStates(): State[] {
+    // Zero-filled shared memory (§1.7: consumer_signalled 0, the consumer wants a signal),
+    // indices at indexBase, producer v = 1, consumer expect = 1.
+    const s = new Uint32Array(this.stateWords);
+    s[this.w.q.tail] = u16(this.cfg.indexBase);
+    s[this.w.q.head] = u16(this.cfg.indexBase);
+    s[this.w.v] = 1;
+    s[this.w.expect] = 1;
+    return [s];
+  }
+
+  private mem(s: State, pd: 'producer' | 'consumer'): PdMemory {
+    const b = pd === 'producer' ? this.w.producerBuffer : this.w.consumerBuffer;
+    return new PdMemory(s, this.cfg.memoryModel, b);
+  }
+
+  /** Runs `step` on a copy of `s` and emits it as `action`. */
+  private emit(
+    s: State,
+    action: number,
+    step: (t: State) => void,
+    out: (action: number, next: State) => void,
+  ): void {
+    const t = this.scratch;
+    t.set(s);
+    step(t);
+    out(action, t);
+  }
+
+  successors(s: State, out: (action: number, next: State) => void): void {
+    this.producerSteps(s, out);
+    this.consumerSteps(s, out);
+    for (const [pd, b] of [
+      ['producer', this.w.producerBuffer],
+      ['consumer', this.w.consumerBuffer],
+    ] as const) {
+      if (b === null || bufferCount(s, b) === 0) continue;
+      for (const i of flushable(s, b, this.cfg.memoryModel)) {
+        this.emit(s, this.flushActions[pd][i]!, (t) => flushEntry(t, b, i), out);
+      }
+    }
+  }
+
+  private producerSteps(s: State, out: (action: number, next: State) => void): void {
+    const w = this.w;
+    const { q } = w;
+    const f = this.flavour;
+    const flagFirst = this.cfg.variant === 'flag-first';
+    const v = s[w.v] ?? 0;
+    switch (s[w.ppc]) {
+      case P_LOOP: {
+        const dirty = (s[w.dirty] ?? 0) === 1;
+        const read = (s[w.req] ?? 0) !== 0;
+        // flag-first (seeded): require_signal before the batch, acted on after it (stale).
+        if (flagFirst && !dirty && !read && v <= this.cfg.items) {
+          this.emit(s, A.requireSignal, (t) => this.require(t), out);
+          return;
+        }
+        // net_enqueue_active while there is an item and the queue is not full (the spec's check).
+        if (v <= this.cfg.items && !netFull(this.mem(s, 'producer'), q, f)) {
+          this.emit(
+            s,
+            A.enqueue,
+            (t) => {
+              const mem = this.mem(t, 'producer');
+              // The .pml's `assert(LEN(ptl, hd) < CAP)`: the queue's true length before the enqueue.
+              if (netLength(mem, q) >= q.capacity && (t[w.error] ?? 0) === ERR_NONE)
+                t[w.error] = ERR_OVERFLOW;
+              assert(netEnqueue(mem, q, f, v), 'enqueue after a not-full check');
+              t[w.v] = v + 1;
+              t[w.dirty] = 1;
+            },
+            out,
+          );
+        }
+        // The end of a batch (the .pml's `dirty` branch, at any point after an enqueue).
+        if (dirty && !flagFirst) {
+          this.emit(s, A.requireSignal, (t) => this.endBatch(this.require(t)), out);
+        } else if (dirty) {
+          this.emit(s, A.endBatch, (t) => this.endBatch(t), out);
+        }
+        return;
+      }
+      case P_CANCEL:
+        this.emit(
+          s,
+          A.producerCancel,
+          (t) => {
+            netCancelSignal(this.mem(t, 'producer'), q);
+            t[w.ppc] = P_NOTIFY;
+          },
+          out,
+        );
+        return;
+      case P_NOTIFY:
+        this.emit(
+          s,
+          A.notify,
+          (t) => {
+            this.mem(t, 'producer').syscall(); // microkit_notify: a syscall drains the store buffer
+            t[w.notif] = 1;
+            t[w.ppc] = P_AFTER;
+          },
+          out,
+        );
+        return;
+      case P_AFTER:
+        if (v > this.cfg.items) {
+          this.emit(
+            s,
+            A.finish,
+            (t) => {
+              t[w.pdone] = 1;
+              t[w.ppc] = P_END;
+            },
+            out,
+          );
+        } else if (!netFull(this.mem(s, 'producer'), q, f)) {
+          // The .pml blocks while full (the real driver waits for a signal on its free queue).
+          this.emit(s, A.waitForSpace, (t) => void (t[w.ppc] = P_LOOP), out);
+        }
+        return;
+      case P_END:
+        return;
+      default:
+        assert(false, `producer pc ${s[w.ppc]} out of range`);
+    }
+  }
+
+  /** `req = require_signal(active)`: 1 when the consumer wants a signal, else 2 (read, no). */
+  private require(t: State): State {
+    const wants = netRequireSignal(this.mem(t, 'producer'), this.w.q, this.flavour);
+    t[this.w.req] = wants ? 1 : 2;
+    return t;
+  }
+
+  /** `if (req) { cancel_signal; notify }`, then the batch is over. */
+  private endBatch(t: State): void {
+    const w = this.w;
+    t[w.ppc] = t[w.req] === 1 ? P_CANCEL : P_AFTER;
+    t[w.dirty] = 0;
+    t[w.req] = 0;
+  }
+
+  private consumerSteps(s: State, out: (action: number, next: State) => void): void {
+    const w = this.w;
+    const { q } = w;
+    const f = this.flavour;
+    switch (s[w.cpc]) {
+      case C_WAIT:
+        if ((s[w.notif] ?? 0) === 1) {
+          this.emit(
+            s,
+            A.notified,
+            (t) => {
+              this.mem(t, 'consumer').syscall(); // seL4_Recv
+              t[w.notif] = 0;
+              t[w.cpc] = C_DRAIN;
+            },
+            out,
+          );
+        }
+        return;
+      case C_DRAIN:
+        if (!netEmpty(this.mem(s, 'consumer'), q)) {
+          this.emit(
+            s,
+            A.dequeue,
+            (t) => {
+              const got = netDequeue(this.mem(t, 'consumer'), q);
+              assert(got !== null, 'dequeue after a non-empty check');
+              const expect = t[w.expect] ?? 0;
+              if (got !== expect && (t[w.error] ?? 0) === ERR_NONE) t[w.error] = ERR_FIFO;
+              t[w.expect] = Math.min(expect + 1, this.cfg.items + 1);
+              t[w.consumed] = Math.min((t[w.consumed] ?? 0) + 1, this.cfg.items + 1);
+            },
+            out,
+          );
+        } else {
+          this.emit(s, A.empty, (t) => void (t[w.cpc] = C_REQ), out);
+        }
+        return;
+      case C_REQ:
+        this.emit(
+          s,
+          A.requestSignal,
+          (t) => {
+            netRequestSignal(this.mem(t, 'consumer'), q, f);
+            t[w.cpc] = this.cfg.variant === 'no-recheck' ? C_WAIT : C_RECHECK;
+          },
+          out,
+        );
+        return;
+      case C_RECHECK:
+        this.emit(
+          s,
+          A.recheck,
+          (t) => {
+            t[w.cpc] = netEmpty(this.mem(t, 'consumer'), q) ? C_WAIT : C_CANCEL;
+          },
+          out,
+        );
+        return;
+      case C_CANCEL:
+        this.emit(
+          s,
+          A.consumerCancel,
+          (t) => {
+            netCancelSignal(this.mem(t, 'consumer'), q);
+            t[w.cpc] = C_DRAIN;
+          },
+          out,
+        );
+        return;
+      default:
+        assert(false, `consumer pc ${s[w.cpc]} out of range`);
+    }
+  }
+
+  /** The watchdog: `timeout -> assert(pdone && consumed == N && tl == hd)`. */
+  quiescentViolation(s: State): string | null {
+    const w = this.w;
+    const pdone = (s[w.pdone] ?? 0) === 1;
+    const consumed = s[w.consumed] ?? 0;
+    const [tail, head] = [s[w.q.tail] ?? 0, s[w.q.head] ?? 0];
+    if (pdone && consumed === this.cfg.items && tail === head) return null;
+    return (
+      `every PD is blocked with work stranded: pdone=${pdone}, consumed=${consumed} of ${this.cfg.items}, ` +
+      `tail=${tail}, head=${head}, consumer_signalled=${s[w.q.consumerSignalled]} (lost wakeup)`
+    );
+  }
+
+  goal(s: State): boolean {
+    return (s[this.w.pdone] ?? 0) === 1 && (s[this.w.consumed] ?? 0) === this.cfg.items;
+  }
+
+  toItf(s: State): Record<string, ItfValue> {
+    const out = this.layout.toItf(s);
+    out['producer.pc'] = SPSC_PRODUCER_PCS[s[this.w.ppc] ?? 0] ?? `pc${s[this.w.ppc]}`;
+    out['consumer.pc'] = SPSC_CONSUMER_PCS[s[this.w.cpc] ?? 0] ?? `pc${s[this.w.cpc]}`;
+    out['error'] = ['none', 'fifo', 'overflow'][s[this.w.error] ?? 0] ?? 'unknown';
+    return out;
+  }
+}
+
+export const spscBugs: readonly BugVariant[] = [
+  {
+    id: 'no-recheck',
+    description: 'consumer omits the re-check after request_signal (BUG_NO_RECHECK)',
+    expectedProperty: 'no-lost-wakeup',
+  },
+  {
+    id: 'flag-first',
+    description: 'producer reads consumer_signalled before publishing its batch (BUG_FLAG_FIRST)',
+    expectedProperty: 'no-lost-wakeup',
+  },
+  {
+    id: 'relaxed',
+    description:
+      'the net queue at HEAD (release fences only) under TSO: store→load reordering on both sides, the store-buffering shape (RELAXED)',
+    expectedProperty: 'no-lost-wakeup',
+    memoryModel: 'tso',
+    bounds: { fences: 0 },
+    fixedBounds: { fences: 1 },
+  },
+  {
+    id: 'no-full-check',
+    description: 'producer enqueues without the full check (net_enqueue with its test omitted)',
+    expectedProperty: 'no-overflow',
+  },
+  {
+    id: 'publish-before-write',
+    description:
+      'net_enqueue publishes tail before it writes the slot (missing release order), under TSO',
+    expectedProperty: 'fifo',
+    memoryModel: 'tso',
+    // With seq_cst fences in the signalling calls, so that only the seeded store order can break.
+    bounds: { fences: 1 },
+    fixedBounds: { fences: 1 },
+  },
+];
 
 export const spscEntry: ModelEntry = {
   name: 'spsc',
   description:
-    'SPSC queue signalling handshake of shared/bench/spsc.pml (net/queue.h pattern): ' +
-    'FIFO, no overflow, no lost wakeup (watchdog), drained (liveness)',
-  // grain: 0 = merged steps (default), 1 = one step per Promela statement on a global (as pan).
-  defaultBounds: { capacity: 2, items: 4, grain: 0 },
-  bugs: [
-    {
-      id: 'no-recheck',
-      description: 'consumer omits the re-check after request_signal (BUG_NO_RECHECK)',
-      expectedProperty: 'no-lost-wakeup',
+    'SPSC queue signalling handshake of shared/bench/spsc.pml built from the spec net queue ' +
+    '(spec/queue/net.ts): FIFO, no overflow, no lost wakeup (watchdog), drained (liveness)',
+  defaultBounds: SPSC_DEFAULTS,
+  boundRanges: {
+    capacity: {
+      min: 1,
+      max: MAX_CAPACITY,
+      doc: 'ring slots (CAP); not a power of two: wrong across the u16 wrap',
     },
-    {
-      id: 'flag-first',
-      description: 'producer reads consumer_signalled before publishing tail (BUG_FLAG_FIRST)',
-      expectedProperty: 'no-lost-wakeup',
+    items: { min: 1, max: MAX_ITEMS, doc: 'items the producer sends (N)' },
+    fences: { min: 0, max: 1, doc: '0 = HEAD (release only), 1 = seq_cst fences' },
+    indexBase: {
+      min: 0,
+      max: 0xffff,
+      doc: 'initial u16 tail = head (0 as the .pml; 65534 crosses the wrap)',
     },
-    {
-      id: 'relaxed',
-      description:
-        'store→load reordering on both sides, the store-buffering shape (RELAXED; also --memory-model tso|arm)',
-      expectedProperty: 'no-lost-wakeup',
-      memoryModel: 'tso',
-    },
-    {
-      id: 'no-full-check',
-      description: 'producer enqueues without the full check (net_enqueue_active ignores -1)',
-      expectedProperty: 'no-overflow',
-    },
-    {
-      id: 'publish-before-write',
-      description: 'producer publishes tail before it writes the slot (missing release order)',
-      expectedProperty: 'fifo',
-    },
-  ],
+  },
+  bugs: spscBugs,
   build: (opts) => buildSpsc(opts),
 };
+
+/** Builds the model; the relaxed and publish-before-write variants run under TSO at least. */
+export function buildSpsc(opts: ModelOptions): SpscModel {
+  validateBounds(spscEntry, opts.bounds);
+  let variant: SpscVariant | undefined;
+  if (opts.bug !== undefined) {
+    variant = VARIANTS.find((v) => v === opts.bug);
+    if (variant === undefined) {
+      throw new UserError({
+        code: 'MC_BUG',
+        message: `spsc has no bug variant '${opts.bug}' (variants: ${VARIANTS.join(', ')})`,
+      });
+    }
+  }
+  const b = (k: string) => boundOf(opts, SPSC_DEFAULTS, k);
+  const needsTso = variant === 'relaxed' || variant === 'publish-before-write';
+  return new SpscModel({
+    capacity: b('capacity'),
+    items: b('items'),
+    ...(variant !== undefined ? { variant } : {}),
+    memoryModel: needsTso && opts.memoryModel === 'sc' ? 'tso' : opts.memoryModel,
+    fences: b('fences') === 1 ? 1 : 0,
+    indexBase: b('indexBase'),
+  });
+}

@@ -44,8 +44,8 @@ export interface ModelEntry {
   readonly description: string;
   readonly defaultBounds: Readonly<Record<string, number>>;
   /**
-   * One range per key of `defaultBounds`; `build` rejects values outside it (UserError). Optional
-   * in the type only so that spsc.ts keeps compiling: every entry of `listModels()` has it.
+   * One range per key of `defaultBounds`; `build` rejects values outside it (UserError). Every
+   * entry of `listModels()` has it (optional in the type for models written outside the registry).
    */
   readonly boundRanges?: Readonly<Record<string, BoundRange>>;
   /** Constraints between bounds (e.g. `slowClient <= clients`): a message, or null when fine. */

@@ -5,11 +5,16 @@
 // tail = enqueued mod 2^w, head = dequeued mod 2^w. The abstract queue is full iff
 // enqueued − dequeued == capacity. Each obligation states that a C check agrees with it.
 //
-// Encoded in linear integer arithmetic (exact: C's `uint16_t` promoted to `int` is an integer in
-// [0, 2^16), and an unsigned subtraction is the integer difference mod 2^w); a symbolic power of
-// two capacity is the disjunction cap ∈ {1, 2, 4, …, 2^maxLog2}, which keeps the query linear.
+// The C check is the spec's own predicate (spec/queue: netFullOf, ringFullOf, i2cFullOf,
+// netEmptyOf) evaluated on Z3 terms (proofs/smt/arith.ts, docs/adr/012-z3-tied-to-spec.md), in
+// linear integer arithmetic (exact: C's `uint16_t` promoted to `int` is an integer in [0, 2^16),
+// and an unsigned subtraction is the integer difference mod 2^w); a symbolic power of two
+// capacity is the disjunction cap ∈ {1, 2, 4, …, 2^maxLog2}, which keeps the query linear.
 import { assert } from '../../spec/common/assert.ts';
-import { I2C_CAPACITY } from '../../spec/queue/i2c.ts';
+import { I2C_CAPACITY, i2cFullOf } from '../../spec/queue/i2c.ts';
+import { netEmptyOf, netFullOf } from '../../spec/queue/net.ts';
+import { ringEmptyOf, ringFullOf } from '../../spec/queue/ring.ts';
+import { intArith } from './arith.ts';
 import {
   validityObligation,
   type Obligation,
@@ -84,7 +89,7 @@ export function fullCheckObligation(spec: FullCheckSpec): Obligation {
           : abstractAt === 'capacity-minus-one'
             ? count.eq(capacity.sub(1))
             : count.eq(capacity);
-      const concrete = cCheck(z, { form: spec.form, tail, head, capacity, modulus });
+      const concrete = cCheck(z, { form: spec.form, widthBits: w, tail, head, capacity });
       return {
         claim: z.Implies(reachable, concrete.eq(abstract)),
         witnesses: {
@@ -95,7 +100,9 @@ export function fullCheckObligation(spec: FullCheckSpec): Obligation {
           dequeued,
           // What the C expression `tail - head` evaluates to for that form.
           c_tail_minus_head:
-            spec.form === 'int-promoted' ? tail.sub(head) : tail.sub(head).mod(modulus),
+            spec.form === 'int-promoted'
+              ? intArith(z, w).subInt(tail, head)
+              : intArith(z, w).sub(tail, head),
           c_check: concrete,
           abstract_full_or_empty: abstract,
         },
@@ -129,22 +136,34 @@ function checkText(form: FullCheckForm, w: number): string {
   }
 }
 
-function cCheck(
-  _z: Z3,
-  args: { form: FullCheckForm; tail: Z3Int; head: Z3Int; capacity: Z3Int; modulus: bigint },
+/** The C check of `form`: the spec predicate that the queue class's code evaluates. */
+export function cCheck(
+  z: Z3,
+  args: {
+    form: FullCheckForm;
+    widthBits: 16 | 32;
+    tail: Z3Int;
+    head: Z3Int;
+    capacity: Z3Int;
+  },
 ): Z3Bool {
-  const { tail, head, capacity, modulus } = args;
+  const a = intArith(z, args.widthBits);
+  const { tail, head, capacity } = args;
+  const net = args.widthBits === 16;
   switch (args.form) {
     case 'int-promoted':
       // C11 6.3.1.1: both uint16_t operands become int; the difference cannot overflow int and
-      // is negative when the tail has wrapped and the head has not.
-      return tail.sub(head).eq(capacity);
+      // is negative when the tail has wrapped and the head has not (net_queue_full_X at HEAD).
+      assert(net, 'the int-promoted form only exists for the u16 net indices');
+      return netFullOf(a, 'int-promoted', { tail, head, capacity });
     case 'unsigned':
-      return tail.sub(head).mod(modulus).eq(capacity);
+      return net
+        ? netFullOf(a, 'corrected', { tail, head, capacity })
+        : ringFullOf(a, { tail, head, capacity, reservedSlots: 0 });
     case 'unsigned-reserved-slot':
-      return tail.sub(head).add(1).mod(modulus).eq(capacity);
+      return i2cFullOf(a, tail, head, capacity);
     case 'empty':
-      return tail.eq(head);
+      return net ? netEmptyOf(a, tail, head) : ringEmptyOf(a, tail, head);
   }
 }
 

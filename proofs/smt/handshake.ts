@@ -23,7 +23,10 @@
 // re-check after request_signal (F2 net, F8 serial virt_tx), and a waiter that calls
 // require_signal (a query) where it should call request_signal (F7, serial UART drivers).
 import { assert } from '../../spec/common/assert.ts';
+import { netEmptyOf, netFullOf } from '../../spec/queue/net.ts';
+import { ringBoundsOf, ringEmptyOf, ringFullOf } from '../../spec/queue/ring.ts';
 import { FLAG_SIGNALLED, FLAG_WANTS_SIGNAL } from '../../spec/signal/handshake.ts';
+import { bvArith } from './arith.ts';
 import {
   bv,
   evaluateWitnesses,
@@ -47,9 +50,12 @@ export const PRODUCER_PCS = ['P0', 'P1', 'P2', 'P3', 'P4'] as const;
 export const CONSUMER_PCS = ['C0', 'C1', 'C2', 'C3', 'C4'] as const;
 
 /** Variables of one state; `flag` is consumer_signalled (net) or producer_signalled (serial). */
-const VARS = ['ppc', 'cpc', 'tail', 'head', 'flag', 'r', 'notified'] as const;
-type Var = (typeof VARS)[number];
-type State = Readonly<Record<Var, Z3BitVec>>;
+export const HANDSHAKE_VARS = ['ppc', 'cpc', 'tail', 'head', 'flag', 'r', 'notified'] as const;
+const VARS = HANDSHAKE_VARS;
+export type HandshakeVar = (typeof VARS)[number];
+type Var = HandshakeVar;
+export type HandshakeState = Readonly<Record<Var, Z3BitVec>>;
+type State = HandshakeState;
 
 interface ProtocolShape {
   /** Index width: net tail/head are uint16_t, serial uint32_t. */
@@ -85,6 +91,11 @@ const PROTOCOLS: Readonly<Record<HandshakeProtocol, ProtocolShape>> = {
   },
 };
 
+/** Bit width of each state variable of `protocol` (agreement tests build literal states). */
+export function handshakeVarWidth(protocol: HandshakeProtocol, v: HandshakeVar): number {
+  return widthOf(PROTOCOLS[protocol], v);
+}
+
 const widthOf = (shape: ProtocolShape, v: Var): number => {
   switch (v) {
     case 'ppc':
@@ -117,7 +128,7 @@ export interface HandshakeVariant {
 }
 
 /** One guarded atomic step of one PD. Ids are `producer.x` / `consumer.x` (replayable). */
-interface Action {
+export interface Action {
   readonly id: string;
   readonly guard: (z: Z3, s: State, cap: Z3BitVec) => Z3Bool;
   readonly update: (z: Z3, s: State) => Partial<Record<Var, Z3BitVec>>;
@@ -142,9 +153,26 @@ function roles(shape: ProtocolShape): {
 
 const at = (z: Z3, pc: Z3BitVec, index: number): Z3Bool => pc.eq(bv(z, index, PC_BITS));
 
-/** Work is possible for the waiter: net non-empty; serial not full. */
+/**
+ * Work is possible for the waiter: net non-empty (`net_queue_empty_X`); serial not full
+ * (`serial_queue_full`). The spec's predicates, on bit-vectors (docs/adr/012).
+ */
 function possible(z: Z3, shape: ProtocolShape, s: State, cap: Z3BitVec): Z3Bool {
-  return shape.waiter === 'consumer' ? s.tail.neq(s.head) : s.tail.sub(s.head).neq(cap);
+  const a = bvArith(z, shape.indexBits);
+  return shape.waiter === 'consumer'
+    ? a.not(netEmptyOf(a, s.tail, s.head))
+    : a.not(ringFullOf(a, { tail: s.tail, head: s.head, capacity: cap, reservedSlots: 0 }));
+}
+
+/**
+ * The waker may start its transfer: net producer not full (`net_queue_full_X`, corrected);
+ * serial consumer not empty (`serial_queue_empty`).
+ */
+function wakerCanTransfer(z: Z3, shape: ProtocolShape, s: State, cap: Z3BitVec): Z3Bool {
+  const a = bvArith(z, shape.indexBits);
+  return shape.waker === 'producer'
+    ? a.not(netFullOf(a, 'corrected', { tail: s.tail, head: s.head, capacity: cap }))
+    : a.not(ringEmptyOf(a, s.tail, s.head));
 }
 
 /** The steps of both PDs for one protocol and variant. */
@@ -161,8 +189,7 @@ export function handshakeActions(variant: HandshakeVariant = {}): readonly Actio
     {
       id: `${K}.${net ? 'write_slot' : 'read_slot'}`,
       // net: the (corrected) full check, then the slot write; serial: empty check, slot read.
-      guard: (z, s, cap) =>
-        z.And(at(z, wakerPc(s), 0), net ? s.tail.sub(s.head).neq(cap) : s.tail.neq(s.head)),
+      guard: (z, s, cap) => z.And(at(z, wakerPc(s), 0), wakerCanTransfer(z, shape, s, cap)),
       update: (z) => ({ [wakerVar]: pc(z, 1) }),
     },
     {
@@ -317,7 +344,6 @@ function invariant(
   const flagDown = s.flag.eq(word(z, FLAG_WANTS_SIGNAL));
   const impossible = z.Not(possible(z, shape, s, capacity));
   const noPending = s.notified.eq(zero(z));
-  const len = s.tail.sub(s.head);
   const domain = z.And(
     s.ppc.ule(bv(z, 4, PC_BITS)),
     s.cpc.ule(bv(z, 4, PC_BITS)),
@@ -325,8 +351,8 @@ function invariant(
     s.r.ule(word(z, 1)),
     // Queue bounds (queue-bounds.*), and the slot the waker holds between its two steps:
     // a written slot (net producer: not full) or a read one (serial consumer: not empty).
-    len.ule(capacity),
-    z.Implies(K(1), shape.waker === 'producer' ? len.ult(capacity) : s.tail.neq(s.head)),
+    ringBoundsOf(bvArith(z, shape.indexBits), s.tail, s.head, capacity),
+    z.Implies(K(1), wakerCanTransfer(z, shape, s, capacity)),
   );
   // After request_signal and before the re-check, the flag is down unless the waker has
   // cancelled it and is about to notify.

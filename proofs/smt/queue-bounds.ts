@@ -4,9 +4,16 @@
 //
 // Each obligation is one induction step: J(s) ∧ guard(s) ∧ s' = op(s) ⇒ J(s') ∧ bounds(s'),
 // where J is the class's invariant (the bounds themselves, or a stronger one when the class
-// keeps a private index: serial's local_tail/local_head, i2c's staged_active_tail).
+// keeps a private index: serial's local_tail/local_head, i2c's staged_active_tail). Guards and
+// bounds are the spec's own predicates (spec/queue: netFullOf, ringFullOf, i2cFullOf, the empty
+// checks, ringBoundsOf) on bit-vectors (proofs/smt/arith.ts); each update is the index store of
+// the spec operation, held to it on concrete states by test/proofs/smt/spec-agreement.test.ts.
 import { assert } from '../../spec/common/assert.ts';
-import { I2C_CAPACITY } from '../../spec/queue/i2c.ts';
+import type { IndexArith } from '../../spec/queue/arith.ts';
+import { I2C_CAPACITY, i2cFullOf, i2cStagedAssertOf } from '../../spec/queue/i2c.ts';
+import { netEmptyOf, netFullOf } from '../../spec/queue/net.ts';
+import { ringBoundsOf, ringEmptyOf, ringFullOf } from '../../spec/queue/ring.ts';
+import { bvArith } from './arith.ts';
 import {
   bv,
   pow2Capacity,
@@ -20,16 +27,19 @@ import {
 
 type State = Readonly<Record<string, Z3BitVec>>;
 
-interface QueueOp {
+type A = IndexArith<Z3BitVec, Z3Bool>;
+
+export interface QueueOp {
   readonly op: string;
   /** The C it models, with its reference section. */
   readonly models: string;
-  readonly guard: (z: Z3, s: State, capacity: Z3BitVec) => Z3Bool;
+  /** When the operation proceeds (the C's not-full / not-empty check); absent: always (publishes). */
+  readonly guard?: (a: A, s: State, capacity: Z3BitVec) => Z3Bool;
   /** Only the variables the operation writes; the rest keep their value. */
-  readonly update: (z: Z3, s: State, capacity: Z3BitVec) => Readonly<Record<string, Z3BitVec>>;
+  readonly update: (a: A, s: State) => Readonly<Record<string, Z3BitVec>>;
 }
 
-interface QueueSystem {
+export interface QueueSystem {
   /** Obligation name segment: net, blk, serial, i2c, i2c-254. */
   readonly cls: string;
   readonly widthBits: 16 | 32;
@@ -39,7 +49,7 @@ interface QueueSystem {
   readonly fixedCapacity?: number;
   readonly vars: readonly string[];
   readonly invariantText: string;
-  readonly invariant: (z: Z3, s: State, capacity: Z3BitVec) => Z3Bool;
+  readonly invariant: (a: A, s: State, capacity: Z3BitVec) => Z3Bool;
   readonly ops: readonly QueueOp[];
 }
 
@@ -55,12 +65,14 @@ export interface QueueBoundsVariant {
   readonly offByOne?: boolean;
 }
 
-const len = (tail: Z3BitVec, head: Z3BitVec): Z3BitVec => tail.sub(head);
-
-/** Bounds of the shared indices: `(tail - head) <=u capacity` at the index width. */
-function bounds(s: State, capacity: Z3BitVec): Z3Bool {
-  return len(req(s, 'tail'), req(s, 'head')).ule(capacity);
+/** Bounds of the shared indices: `(tail - head) <=u capacity` at the index width (ringBoundsOf). */
+function bounds(a: A, s: State, capacity: Z3BitVec): Z3Bool {
+  return ringBoundsOf(a, req(s, 'tail'), req(s, 'head'), capacity);
 }
+
+/** `(uintW_t)(x - head) <= (uintW_t)(y - head)`: x is no further ahead of head than y. */
+const within = (a: A, x: Z3BitVec, y: Z3BitVec, head: Z3BitVec): Z3Bool =>
+  a.ule(a.sub(x, head), a.sub(y, head));
 
 function req(s: State, name: string): Z3BitVec {
   const v = s[name];
@@ -68,25 +80,36 @@ function req(s: State, name: string): Z3BitVec {
   return v;
 }
 
-const plainInvariant = (_z: Z3, s: State, capacity: Z3BitVec): Z3Bool => bounds(s, capacity);
+const plainInvariant = (a: A, s: State, capacity: Z3BitVec): Z3Bool => bounds(a, s, capacity);
 
-/** Plain enqueue at the shared tail: `if (tail - head == capacity) return -1; ...; tail++`. */
-function enqueueOp(op: string, models: string): QueueOp {
+/** The not-full check of a class at its shared (or private) tail. */
+type FullCheck = (a: A, tail: Z3BitVec, head: Z3BitVec, capacity: Z3BitVec) => Z3Bool;
+
+/** `net_queue_full_X` with the corrected cast (the as-written form is variant U1). */
+const netFull: FullCheck = (a, tail, head, capacity) =>
+  netFullOf(a, 'corrected', { tail, head, capacity });
+/** blk and serial: `tail - head == capacity` on `uint32_t`. */
+const u32Full: FullCheck = (a, tail, head, capacity) =>
+  ringFullOf(a, { tail, head, capacity, reservedSlots: 0 });
+
+/** Plain enqueue at the shared tail: `if (full) return -1; ...; tail++`. */
+function enqueueOp(op: string, models: string, full: FullCheck): QueueOp {
   return {
     op,
     models,
-    guard: (_z, s, cap) => len(req(s, 'tail'), req(s, 'head')).neq(cap),
-    update: (_z, s) => ({ tail: req(s, 'tail').add(1) }),
+    guard: (a, s, cap) => a.not(full(a, req(s, 'tail'), req(s, 'head'), cap)),
+    update: (a, s) => ({ tail: a.add(req(s, 'tail'), a.lit(1)) }),
   };
 }
 
-/** Plain dequeue at the shared head: `if (tail == head) return -1; ...; head++`. */
-function dequeueOp(op: string, models: string): QueueOp {
+/** Plain dequeue at the shared head: `if (empty) return -1; ...; head++`. */
+function dequeueOp(op: string, models: string, widthBits: 16 | 32): QueueOp {
+  const empty = widthBits === 16 ? netEmptyOf : ringEmptyOf;
   return {
     op,
     models,
-    guard: (_z, s) => req(s, 'tail').neq(req(s, 'head')),
-    update: (_z, s) => ({ head: req(s, 'head').add(1) }),
+    guard: (a, s) => a.not(empty(a, req(s, 'tail'), req(s, 'head'))),
+    update: (a, s) => ({ head: a.add(req(s, 'head'), a.lit(1)) }),
   };
 }
 
@@ -103,8 +126,13 @@ const NET: QueueSystem = {
       'enqueue',
       'net_enqueue_free/active with the corrected full check `(uint16_t)(tail - head) == capacity` ' +
         '(sddf-protocols.md §2.1; the as-written int check is bug U1, see full-check.net.as-written)',
+      netFull,
     ),
-    dequeueOp('dequeue', 'net_dequeue_free/active: empty ⇔ tail == head (sddf-protocols.md §2.1)'),
+    dequeueOp(
+      'dequeue',
+      'net_dequeue_free/active: empty ⇔ tail == head (sddf-protocols.md §2.1)',
+      16,
+    ),
   ],
 };
 
@@ -119,8 +147,9 @@ const BLK: QueueSystem = {
     enqueueOp(
       'enqueue',
       'blk_enqueue_req/resp: full ⇔ tail - head == capacity in uint32_t (sddf-protocols.md §2.3)',
+      u32Full,
     ),
-    dequeueOp('dequeue', 'blk_dequeue_req/resp: empty ⇔ tail == head (sddf-protocols.md §2.3)'),
+    dequeueOp('dequeue', 'blk_dequeue_req/resp: empty ⇔ tail == head (sddf-protocols.md §2.3)', 32),
   ],
 };
 
@@ -135,10 +164,12 @@ const SERIAL: QueueSystem = {
     enqueueOp(
       'enqueue',
       'serial_enqueue: full ⇔ tail - head == capacity; store_release(tail + 1) (sddf-protocols.md §2.4)',
+      u32Full,
     ),
     dequeueOp(
       'dequeue',
       'serial_dequeue: empty ⇔ tail == head; store_release(head + 1) (sddf-protocols.md §2.4)',
+      32,
     ),
   ],
 };
@@ -153,11 +184,11 @@ const SERIAL_TAIL_BATCH: QueueSystem = {
   invariantText:
     '(uint32_t)(tail - head) <= (uint32_t)(local_tail - head) <= capacity ' +
     '(the private local_tail is ahead of the shared tail, within capacity of head)',
-  invariant: (z, s, cap) => {
+  invariant: (a, s, cap) => {
     const h = req(s, 'head');
-    return z.And(
-      len(req(s, 'tail'), h).ule(len(req(s, 'local_tail'), h)),
-      len(req(s, 'local_tail'), h).ule(cap),
+    return a.and(
+      within(a, req(s, 'tail'), req(s, 'local_tail'), h),
+      ringBoundsOf(a, req(s, 'local_tail'), h, cap),
     );
   },
   ops: [
@@ -166,21 +197,20 @@ const SERIAL_TAIL_BATCH: QueueSystem = {
       models:
         'serial_enqueue_local(h, &local_tail, c): full ⇔ local_tail - head == capacity; local_tail++ ' +
         '(sddf-protocols.md §2.4)',
-      guard: (_z, s, cap) => len(req(s, 'local_tail'), req(s, 'head')).neq(cap),
-      update: (_z, s) => ({ local_tail: req(s, 'local_tail').add(1) }),
+      guard: (a, s, cap) => a.not(u32Full(a, req(s, 'local_tail'), req(s, 'head'), cap)),
+      update: (a, s) => ({ local_tail: a.add(req(s, 'local_tail'), a.lit(1)) }),
     },
     {
       op: 'update_shared_tail',
       models:
         'serial_update_shared_tail(h, local_tail): store_release(tail, local_tail) (sddf-protocols.md §2.4)',
-      guard: (z) => z.Bool.val(true),
-      update: (_z, s) => ({ tail: req(s, 'local_tail') }),
+      update: (_a, s) => ({ tail: req(s, 'local_tail') }),
     },
     {
       op: 'dequeue_during_local_tail',
       models: 'serial_dequeue by the consumer while the producer holds an unpublished batch (§2.4)',
-      guard: (_z, s) => req(s, 'tail').neq(req(s, 'head')),
-      update: (_z, s) => ({ head: req(s, 'head').add(1) }),
+      guard: (a, s) => a.not(ringEmptyOf(a, req(s, 'tail'), req(s, 'head'))),
+      update: (a, s) => ({ head: a.add(req(s, 'head'), a.lit(1)) }),
     },
   ],
 };
@@ -193,40 +223,37 @@ const SERIAL_HEAD_BATCH: QueueSystem = {
   invariantText:
     '(uint32_t)(local_head - head) <= (uint32_t)(tail - head) <= capacity ' +
     '(the private local_head is between the shared head and tail)',
-  invariant: (z, s, cap) => {
+  invariant: (a, s, cap) => {
     const h = req(s, 'head');
-    return z.And(
-      len(req(s, 'local_head'), h).ule(len(req(s, 'tail'), h)),
-      len(req(s, 'tail'), h).ule(cap),
-    );
+    return a.and(within(a, req(s, 'local_head'), req(s, 'tail'), h), bounds(a, s, cap));
   },
   ops: [
     {
       op: 'dequeue_local',
       models:
         'serial_dequeue_local(h, &local_head, &c): empty ⇔ local_head == tail; local_head++ (§2.4)',
-      guard: (_z, s) => req(s, 'local_head').neq(req(s, 'tail')),
-      update: (_z, s) => ({ local_head: req(s, 'local_head').add(1) }),
+      guard: (a, s) => a.not(ringEmptyOf(a, req(s, 'tail'), req(s, 'local_head'))),
+      update: (a, s) => ({ local_head: a.add(req(s, 'local_head'), a.lit(1)) }),
     },
     {
       op: 'update_shared_head',
       models: 'serial_update_shared_head(h, local_head): store_release(head, local_head) (§2.4)',
-      guard: (z) => z.Bool.val(true),
-      update: (_z, s) => ({ head: req(s, 'local_head') }),
+      update: (_a, s) => ({ head: req(s, 'local_head') }),
     },
     {
       op: 'enqueue_during_local_head',
       models: 'serial_enqueue by the producer while the consumer holds an unpublished batch (§2.4)',
-      guard: (_z, s, cap) => len(req(s, 'tail'), req(s, 'head')).neq(cap),
-      update: (_z, s) => ({ tail: req(s, 'tail').add(1) }),
+      guard: (a, s, cap) => a.not(u32Full(a, req(s, 'tail'), req(s, 'head'), cap)),
+      update: (a, s) => ({ tail: a.add(req(s, 'tail'), a.lit(1)) }),
     },
   ],
 };
 
 /** i2c full check: `tail - head + 1 == CAP`, one slot reserved (sddf-protocols.md §2.5). */
-function i2cFull(tail: Z3BitVec, head: Z3BitVec, cap: Z3BitVec): Z3Bool {
-  return len(tail, head).add(1).eq(cap);
-}
+const i2cFull: FullCheck = (a, tail, head, capacity) => i2cFullOf(a, tail, head, capacity);
+
+/** `CAP - 1`, the usable slots. */
+const usable = (a: A, cap: Z3BitVec): Z3BitVec => a.sub(cap, a.lit(1));
 
 function i2cRequestSystem(cls: string, fixedCapacity?: number): QueueSystem {
   return {
@@ -237,11 +264,11 @@ function i2cRequestSystem(cls: string, fixedCapacity?: number): QueueSystem {
     invariantText:
       '(uint32_t)(tail - head) <= (uint32_t)(staged_active_tail - head) <= CAP - 1 ' +
       '(one slot reserved; the staged tail is ahead of the committed ctrl.tail)',
-    invariant: (z, s, cap) => {
+    invariant: (a, s, cap) => {
       const h = req(s, 'head');
-      return z.And(
-        len(req(s, 'tail'), h).ule(len(req(s, 'staged_tail'), h)),
-        len(req(s, 'staged_tail'), h).ule(cap.sub(1)),
+      return a.and(
+        within(a, req(s, 'tail'), req(s, 'staged_tail'), h),
+        ringBoundsOf(a, req(s, 'staged_tail'), h, usable(a, cap)),
       );
     },
     ops: [
@@ -250,27 +277,25 @@ function i2cRequestSystem(cls: string, fixedCapacity?: number): QueueSystem {
         models:
           'i2c_enqueue_request: full ⇔ staged_active_tail - ctrl.head + 1 == CAP; staged_active_tail++ ' +
           '(sddf-protocols.md §2.5, include/sddf/i2c/queue.h i2c_request_queue_full)',
-        guard: (z, s, cap) => z.Not(i2cFull(req(s, 'staged_tail'), req(s, 'head'), cap)),
-        update: (_z, s) => ({ staged_tail: req(s, 'staged_tail').add(1) }),
+        guard: (a, s, cap) => a.not(i2cFull(a, req(s, 'staged_tail'), req(s, 'head'), cap)),
+        update: (a, s) => ({ staged_tail: a.add(req(s, 'staged_tail'), a.lit(1)) }),
       },
       {
         op: 'commit',
         models:
           'i2c_request_commit: THREAD_MEMORY_RELEASE(); ctrl.tail = staged_active_tail (§2.5)',
-        guard: (z) => z.Bool.val(true),
-        update: (_z, s) => ({ tail: req(s, 'staged_tail') }),
+        update: (_a, s) => ({ tail: req(s, 'staged_tail') }),
       },
       {
         op: 'abort',
         models: 'i2c_request_abort: staged_active_tail = ctrl.tail (§2.5)',
-        guard: (z) => z.Bool.val(true),
-        update: (_z, s) => ({ staged_tail: req(s, 'tail') }),
+        update: (_a, s) => ({ staged_tail: req(s, 'tail') }),
       },
       {
         op: 'dequeue_request',
         models: 'i2c_dequeue_request: empty ⇔ ctrl.tail == ctrl.head; ctrl.head++ (§2.5)',
-        guard: (_z, s) => req(s, 'tail').neq(req(s, 'head')),
-        update: (_z, s) => ({ head: req(s, 'head').add(1) }),
+        guard: (a, s) => a.not(ringEmptyOf(a, req(s, 'tail'), req(s, 'head'))),
+        update: (a, s) => ({ head: a.add(req(s, 'head'), a.lit(1)) }),
       },
     ],
   };
@@ -283,19 +308,19 @@ function i2cResponseSystem(cls: string, fixedCapacity?: number): QueueSystem {
     ...(fixedCapacity === undefined ? { maxLog2: 31 } : { fixedCapacity }),
     vars: ['tail', 'head'],
     invariantText: '(uint32_t)(tail - head) <= CAP - 1 (one slot reserved)',
-    invariant: (_z, s, cap) => len(req(s, 'tail'), req(s, 'head')).ule(cap.sub(1)),
+    invariant: (a, s, cap) => ringBoundsOf(a, req(s, 'tail'), req(s, 'head'), usable(a, cap)),
     ops: [
       {
         op: 'enqueue_response',
         models: 'i2c_enqueue_response: full ⇔ tail - head + 1 == CAP; ctrl.tail++ (§2.5)',
-        guard: (z, s, cap) => z.Not(i2cFull(req(s, 'tail'), req(s, 'head'), cap)),
-        update: (_z, s) => ({ tail: req(s, 'tail').add(1) }),
+        guard: (a, s, cap) => a.not(i2cFull(a, req(s, 'tail'), req(s, 'head'), cap)),
+        update: (a, s) => ({ tail: a.add(req(s, 'tail'), a.lit(1)) }),
       },
       {
         op: 'dequeue_response',
         models: 'i2c_dequeue_response: empty ⇔ tail == head; ctrl.head++ (§2.5)',
-        guard: (_z, s) => req(s, 'tail').neq(req(s, 'head')),
-        update: (_z, s) => ({ head: req(s, 'head').add(1) }),
+        guard: (a, s) => a.not(ringEmptyOf(a, req(s, 'tail'), req(s, 'head'))),
+        update: (a, s) => ({ head: a.add(req(s, 'head'), a.lit(1)) }),
       },
     ],
   };
@@ -316,7 +341,8 @@ const SYSTEMS: readonly QueueSystem[] = [
   i2cResponseSystem('i2c-254', I2C_UPSTREAM_CAPACITY),
 ];
 
-function findOp(cls: string, op: string): { system: QueueSystem; queueOp: QueueOp } {
+/** The system and operation `queue-bounds.<cls>.<op>` is about (agreement tests evaluate them). */
+export function findOp(cls: string, op: string): { system: QueueSystem; queueOp: QueueOp } {
   for (const system of SYSTEMS) {
     const queueOp = system.ops.find((o) => o.op === op);
     if (system.cls === cls && queueOp !== undefined) return { system, queueOp };
@@ -350,18 +376,19 @@ export function queueBoundsObligation(
       models: queueOp.models,
     },
     (z) => {
+      const a = bvArith(z, w);
       const { capacity, range } = capacityTerm(z, system);
       const pre = preState(z, system);
-      const update = queueOp.update(z, pre, capacity);
+      const update = queueOp.update(a, pre);
       const written: Record<string, Z3BitVec> = {};
       for (const [v, term] of Object.entries(update)) {
-        written[v] = variant.offByOne === true ? term.add(1) : term;
+        written[v] = variant.offByOne === true ? a.add(term, a.lit(1)) : term;
       }
       const post: Record<string, Z3BitVec> = { ...pre, ...written };
-      const guard = seededGuard(z, { system, queueOp, variant, pre, capacity });
+      const guard = seededGuard(z, { a, system, queueOp, variant, pre, capacity });
       const claim = z.Implies(
-        z.And(range, system.invariant(z, pre, capacity), guard),
-        z.And(system.invariant(z, post, capacity), bounds(post, capacity)),
+        z.And(range, system.invariant(a, pre, capacity), guard),
+        z.And(system.invariant(a, post, capacity), bounds(a, post, capacity)),
       );
       const witnesses: Record<string, Z3Expr> = { capacity };
       for (const v of system.vars) {
@@ -401,6 +428,7 @@ function capacityTerm(z: Z3, system: QueueSystem): { capacity: Z3BitVec; range: 
 function seededGuard(
   z: Z3,
   args: {
+    a: A;
     system: QueueSystem;
     queueOp: QueueOp;
     variant: QueueBoundsVariant;
@@ -408,19 +436,20 @@ function seededGuard(
     capacity: Z3BitVec;
   },
 ): Z3Bool {
-  const { variant, pre, capacity } = args;
+  const { a, variant, pre, capacity } = args;
   if (variant.dropGuard === true) return z.Bool.val(true);
   if (variant.intPromotedFullCheck === true) {
-    // C promotes both uint16_t operands to int: the subtraction is done at 32 bits, signed.
-    const diff = req(pre, 'tail').zeroExt(16).sub(req(pre, 'head').zeroExt(16));
-    return diff.neq(capacity.zeroExt(16));
+    // The spec's U1 form: both uint16_t operands promoted to int, compared with the uint32_t
+    // capacity (a 32-bit difference, negative once only the tail has wrapped).
+    const tail = req(pre, 'tail');
+    return a.not(netFullOf(a, 'int-promoted', { tail, head: req(pre, 'head'), capacity }));
   }
   if (variant.noReservedSlot === true) {
     assert(args.system.cls.startsWith('i2c'), 'noReservedSlot is an i2c variant');
     const tailName = args.system.vars.includes('staged_tail') ? 'staged_tail' : 'tail';
-    return len(req(pre, tailName), req(pre, 'head')).neq(capacity);
+    return a.not(u32Full(a, req(pre, tailName), req(pre, 'head'), capacity));
   }
-  return args.queueOp.guard(z, pre, capacity);
+  return args.queueOp.guard?.(a, pre, capacity) ?? z.Bool.val(true);
 }
 
 /**
@@ -458,15 +487,14 @@ export function i2cStagedAssertObligation(variant: { wrapSafe?: boolean } = {}):
           }),
     },
     (z) => {
+      const a = bvArith(z, 32);
       const { capacity, range } = capacityTerm(z, system);
       const s = preState(z, system);
       const staged = req(s, 'staged_tail');
       const tail = req(s, 'tail');
-      const assertion = wrapSafe
-        ? staged.sub(tail).ule(staged.sub(req(s, 'head')))
-        : staged.uge(tail);
+      const assertion = i2cStagedAssertOf(a, { staged, tail, head: req(s, 'head'), wrapSafe });
       return {
-        claim: z.Implies(z.And(range, system.invariant(z, s, capacity)), assertion),
+        claim: z.Implies(z.And(range, system.invariant(a, s, capacity)), assertion),
         witnesses: { capacity, tail, head: req(s, 'head'), staged_active_tail: staged },
       };
     },

@@ -6,8 +6,14 @@
 //     slot((i + 1) mod 2^w) == (slot(i) + 1) % capacity.
 // This holds iff capacity divides 2^w. Proved for every power of two; refuted for the two
 // upstream capacities that are not (bug catalogue U5: i2c CAP = 254; U8: blk driver queue 3×128).
+// slot(·) is the spec's own (netSlotOf at u16, ringSlotOf at u32; docs/adr/012-z3-tied-to-spec.md).
+
 import { assert } from '../../spec/common/assert.ts';
+import type { IndexArith } from '../../spec/queue/arith.ts';
 import { I2C_CAPACITY } from '../../spec/queue/i2c.ts';
+import { netSlotOf } from '../../spec/queue/net.ts';
+import { ringSlotOf } from '../../spec/queue/ring.ts';
+import { bvArith, intArith } from './arith.ts';
 import {
   bv,
   isPow2,
@@ -15,10 +21,24 @@ import {
   validityObligation,
   type Obligation,
   type Z3,
-  type Z3BitVec,
   type Z3Bool,
   type Z3Expr,
 } from './obligation.ts';
+
+/** The spec's slot function at the width, and the successor statement about it. */
+export function slotContinuity<V, B>(
+  a: IndexArith<V, B>,
+  i: V,
+  capacity: V,
+): { slot: V; slotNext: V; expected: V; holds: B } {
+  const slotOf = (x: V): V =>
+    a.widthBits === 16 ? netSlotOf(a, x, capacity) : ringSlotOf(a, x, capacity);
+  const slot = slotOf(i);
+  const slotNext = slotOf(a.add(i, a.lit(1)));
+  // slot(i) + 1 ≤ capacity < 2^w: the successor does not wrap the index type.
+  const expected = a.rem(a.add(slot, a.lit(1)), capacity);
+  return { slot, slotNext, expected, holds: a.eq(slotNext, expected) };
+}
 
 export interface SlotWrapSpec {
   readonly name: string;
@@ -60,23 +80,23 @@ function pow2Query(z: Z3, w: number): { claim: Z3Bool; witnesses: Record<string,
   // k ranges over 0..w−1 and the claim is the conjunction over k of the case cap = 1 << k, in
   // one query: with a symbolic shift amount Z3 bit-blasts a 32-bit divider (1.6–7 s, measured);
   // case by case each `% (1 << k)` simplifies and the whole query takes ~0.1 s (ADR 004).
+  const a = bvArith(z, w as 16 | 32);
   const { capacity, log2, range } = pow2Capacity(z, { widthBits: w, maxLog2: w - 1 });
   const i = z.BitVec.const('index', w);
-  const continuous = (cap: Z3BitVec): Z3Bool => i.add(1).urem(cap).eq(i.urem(cap).add(1).urem(cap));
   const cases: Z3Bool[] = [];
   for (let k = 0; k < w; k++) {
     const kTerm = bv(z, k, w);
-    cases.push(z.Implies(log2.eq(kTerm), continuous(bv(z, 1, w).shl(kTerm))));
+    cases.push(z.Implies(log2.eq(kTerm), slotContinuity(a, i, bv(z, 1, w).shl(kTerm)).holds));
   }
-  const slotNext = i.add(1).urem(capacity);
+  const c = slotContinuity(a, i, capacity);
   return {
     claim: z.Implies(range, z.And(...cases)),
     witnesses: {
       capacity,
       index: i,
-      slot: i.urem(capacity),
-      slot_next: slotNext,
-      expected: i.urem(capacity).add(1).urem(capacity),
+      slot: c.slot,
+      slot_next: c.slotNext,
+      expected: c.expected,
     },
   };
 }
@@ -91,18 +111,17 @@ function fixedQuery(
   // `i + 1` is taken mod 2^w. Bit-blasting a 32-bit divider by 254 needs > 5 s in Z3; `mod` by a
   // constant is linear and answers in ~0.1 s (measured; docs/adr/004-proofs.md).
   const modulus = 1n << BigInt(w);
+  const a = intArith(z, w as 16 | 32);
   const i = z.Int.const('index');
-  const next = i.add(1).mod(modulus);
-  const slotNext = next.mod(capacity);
-  const expected = i.mod(capacity).add(1).mod(capacity);
+  const c = slotContinuity(a, i, a.lit(capacity));
   return {
-    claim: z.Implies(z.And(i.ge(0), i.lt(modulus)), slotNext.eq(expected)),
+    claim: z.Implies(z.And(i.ge(0), i.lt(modulus)), c.holds),
     witnesses: {
       capacity: z.Int.val(capacity),
       index: i,
-      slot: i.mod(capacity),
-      slot_next: slotNext,
-      expected,
+      slot: c.slot,
+      slot_next: c.slotNext,
+      expected: c.expected,
     },
   };
 }
@@ -132,11 +151,10 @@ export function nonPow2BreaksObligation(variant: { includePow2?: boolean } = {})
           ? capacity.neq(bv(z, 0, w))
           : z.And(capacity.neq(bv(z, 0, w)), z.Not(isPow2(z, capacity)));
       // slot(last) + 1 ≤ cap ≤ 2^16 − 1, so it does not overflow u16.
-      const slotNext = last.add(1).urem(capacity);
-      const expected = last.urem(capacity).add(1).urem(capacity);
+      const c = slotContinuity(bvArith(z, w), last, capacity);
       return {
-        claim: z.Implies(premise, slotNext.neq(expected)),
-        witnesses: { capacity, slot_next: slotNext, expected },
+        claim: z.Implies(premise, z.Not(c.holds)),
+        witnesses: { capacity, slot_next: c.slotNext, expected: c.expected },
       };
     },
   );

@@ -21,3 +21,10 @@ export function u64(x: bigint): bigint {
 export function isPowerOfTwo(n: number): boolean {
   return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0 && n <= 2 ** 31;
 }
+
+/** The smallest power of two ≥ n (n ≥ 1): queue capacities sized to what they must hold. */
+export function ceilPow2(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}

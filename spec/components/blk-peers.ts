@@ -1,41 +1,11 @@
 // Block request/response handshake (reference §2.3): no signalling flags; both sides always
-// notify after enqueuing. u32 indices, an unconditional release fence before each index store.
+// notify after enqueuing. The queue operations are spec/queue/blk.ts (u32 indices, an
+// unconditional release fence before each index store).
 // The requester bounds its requests in flight by the response queue's capacity (what blk virt
 // relies on when it asserts that a response always fits; bug U7 breaks that bound).
 import { assert } from '../common/assert.ts';
-import { u32 } from '../common/int.ts';
-import type { SharedMem } from './mem.ts';
+import { blkDequeue, blkEnqueue, type BlkQueueRef } from '../queue/blk.ts';
 import { PC_DONE, type ComponentProgram } from './program.ts';
-
-export interface BlkQueueRef {
-  readonly name: string;
-  readonly head: number;
-  readonly tail: number;
-  readonly slots: number;
-  readonly capacity: number;
-}
-
-export function blkLength(mem: SharedMem, q: BlkQueueRef): number {
-  return u32(mem.load(q.tail) - mem.load(q.head));
-}
-
-export function blkEnqueue(mem: SharedMem, q: BlkQueueRef, id: number): boolean {
-  if (blkLength(mem, q) === q.capacity) return false;
-  const tail = mem.load(q.tail);
-  mem.store(q.slots + (tail % q.capacity), id);
-  mem.fence('release'); // unconditional in blk/queue.h
-  mem.store(q.tail, u32(tail + 1));
-  return true;
-}
-
-export function blkDequeue(mem: SharedMem, q: BlkQueueRef): number | null {
-  if (blkLength(mem, q) === 0) return null;
-  const head = mem.load(q.head);
-  const id = mem.load(q.slots + (head % q.capacity));
-  mem.fence('release');
-  mem.store(q.head, u32(head + 1));
-  return id;
-}
 
 export interface BlkPeerConfig {
   readonly req: BlkQueueRef;

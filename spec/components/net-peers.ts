@@ -4,8 +4,9 @@
 // three-phase loop of §2.2: process, request_signal + re-check, require + cancel + notify.
 import { assert } from '../common/assert.ts';
 import { u16 } from '../common/int.ts';
-import type { SharedMem } from './mem.ts';
+import type { SharedMem } from '../common/memory.ts';
 import {
+  NET_BUFFER_SIZE_BYTES,
   netCancelSignal,
   netDequeue,
   netEmpty,
@@ -16,7 +17,7 @@ import {
   netRequireSignal,
   type NetQueueFlavour,
   type NetQueueRef,
-} from './net-queue.ts';
+} from '../queue/net.ts';
 import { PC_DONE, type ComponentProgram, type PdContext } from './program.ts';
 
 export interface NetPeerConfig {
@@ -35,7 +36,8 @@ export interface NetPeerConfig {
   readonly noRecheck: boolean;
 }
 
-export const NET_BUFFER_SIZE = 2048;
+/** The buffer size descriptors are offsets of (spec/queue/net.ts). */
+export const NET_BUFFER_SIZE = NET_BUFFER_SIZE_BYTES;
 
 /** Ghost words shared by the two peers (monitors). */
 export const G_SENT = 0;

@@ -1,22 +1,21 @@
 // Serial Tx path (reference §2.4, §3.10–3.11): client → serial virt_tx → driver, over serial
-// queues (u32 indices, bytes in a separate data region). Signalling is asymmetric: producers
+// queues (u32 indices, bytes in a separate data region; the operations are spec/queue/serial.ts). Signalling is asymmetric: producers
 // always notify the consumer; a producer blocked on a full queue arms `producer_signalled` and
 // the consumer notifies it after freeing space. Bug switches: F6, F8, F9, F12.
 import { assert } from '../common/assert.ts';
-import { u32 } from '../common/int.ts';
-import type { SharedMem } from './mem.ts';
+import type { SharedMem } from '../common/memory.ts';
+import {
+  serialCancelConsumerSignal,
+  serialDequeue,
+  serialEnqueue,
+  serialFree,
+  serialLengthConsumer,
+  serialRequestConsumerSignal,
+  serialRequireConsumerSignal,
+  type SerialQueueFlavour,
+  type SerialQueueRef,
+} from '../queue/serial.ts';
 import { PC_DONE, type ComponentProgram, type PdContext } from './program.ts';
-
-export interface SerialQueueRef {
-  readonly name: string;
-  readonly tail: number;
-  readonly head: number;
-  readonly producerSignalled: number;
-  /** The pre-2025 struct's other flag; F6 wrote it instead of `producer_signalled`. */
-  readonly consumerSignalled: number;
-  readonly data: number;
-  readonly capacity: number;
-}
 
 export type SerialBug = 'F6' | 'F8' | 'F9' | 'F12';
 // F6 is kept as a switch but not catalogued: with one flag left at HEAD the swap only renames it.
@@ -25,68 +24,12 @@ export interface SerialFlavour {
   readonly bug?: SerialBug;
 }
 
-function loadAcquire(mem: SharedMem, addr: number): number {
-  const v = mem.load(addr);
-  mem.fence('acquire');
-  return v;
-}
-
-function storeRelease(mem: SharedMem, addr: number, v: number): void {
-  mem.fence('release');
-  mem.store(addr, v);
-}
-
-export function serialLength(mem: SharedMem, q: SerialQueueRef): number {
-  return u32(loadAcquire(mem, q.tail) - mem.load(q.head));
-}
-
-/** Producer side: `tail - load_acquire(head)` free slots. */
-export function serialFree(mem: SharedMem, q: SerialQueueRef): number {
-  return q.capacity - u32(mem.load(q.tail) - loadAcquire(mem, q.head));
-}
-
-export function serialEnqueue(mem: SharedMem, q: SerialQueueRef, c: number): boolean {
-  if (serialFree(mem, q) === 0) return false;
-  const tail = mem.load(q.tail);
-  mem.store(q.data + (tail % q.capacity), c);
-  storeRelease(mem, q.tail, u32(tail + 1));
-  return true;
-}
-
-export function serialDequeue(mem: SharedMem, q: SerialQueueRef): number | null {
-  if (serialLength(mem, q) === 0) return null;
-  const head = mem.load(q.head);
-  const c = mem.load(q.data + (head % q.capacity));
-  storeRelease(mem, q.head, u32(head + 1));
-  return c;
-}
-
-/** Producer blocked on a full queue: `store_relaxed(producer_signalled, 0); fence_seq_cst()`. */
-export function serialRequestConsumerSignal(
-  mem: SharedMem,
-  q: SerialQueueRef,
-  f: SerialFlavour,
-): void {
-  mem.store(f.bug === 'F6' ? q.consumerSignalled : q.producerSignalled, 0);
-  if (f.bug !== 'F9') mem.fence('seq_cst');
-}
-
-export function serialCancelConsumerSignal(
-  mem: SharedMem,
-  q: SerialQueueRef,
-  f: SerialFlavour,
-): void {
-  mem.store(f.bug === 'F6' ? q.consumerSignalled : q.producerSignalled, 1);
-}
-
-/** Consumer after freeing space: `fence_seq_cst(); return !load_relaxed(producer_signalled)`. */
-export function serialRequireConsumerSignal(
-  mem: SharedMem,
-  q: SerialQueueRef,
-  f: SerialFlavour,
-): boolean {
-  if (f.bug !== 'F9') mem.fence('seq_cst');
-  return mem.load(q.producerSignalled) === 0;
+/** The queue.h a bug needs: F9 drops the seq_cst fences, F6 writes the old flag word. */
+export function serialQueueFlavour(f: SerialFlavour): SerialQueueFlavour {
+  return {
+    fences: f.bug === 'F9' ? 'none' : 'seq_cst',
+    ...(f.bug === 'F6' ? { wrongFlag: true } : {}),
+  };
 }
 
 export interface SerialConfig {
@@ -109,7 +52,7 @@ const K_RECHECK = 4;
 const KL_WROTE = 0;
 
 export function serialClient(c: SerialConfig): ComponentProgram {
-  const f = c.flavour;
+  const f = serialQueueFlavour(c.flavour);
   const left = (ctx: PdContext) => ctx.ghost(SG_WRITTEN) < c.chars;
   return {
     name: 'client',
@@ -169,8 +112,8 @@ const VL_PENDING = 0;
 const VL_LEN = 1;
 
 export function serialVirtTx(c: SerialConfig): ComponentProgram {
-  const f = c.flavour;
-  const fits = (mem: SharedMem) => serialLength(mem, c.client) <= serialFree(mem, c.driver);
+  const f = serialQueueFlavour(c.flavour);
+  const fits = (mem: SharedMem) => serialLengthConsumer(mem, c.client) <= serialFree(mem, c.driver);
   return {
     name: 'virt_tx',
     steps: [
@@ -194,12 +137,12 @@ export function serialVirtTx(c: SerialConfig): ComponentProgram {
           ctx.setLocal(VL_PENDING, 0);
           return V_LEN;
         case V_LEN:
-          ctx.setLocal(VL_LEN, serialLength(mem, c.client));
+          ctx.setLocal(VL_LEN, serialLengthConsumer(mem, c.client));
           if (ctx.local(VL_LEN) === 0) return PC_DONE;
           return fits(mem) ? V_TRANSFER : V_REQUEST;
         case V_REQUEST:
           serialRequestConsumerSignal(mem, c.driver, f);
-          if (f.bug === 'F8') {
+          if (c.flavour.bug === 'F8') {
             ctx.setLocal(VL_PENDING, 1); // no re-check (before 334e9be8)
             return PC_DONE;
           }
@@ -225,13 +168,13 @@ export function serialVirtTx(c: SerialConfig): ComponentProgram {
         }
         case V_NOTIFY_DRIVER:
           // F12 (before 5d9135f4): deferred notify for two targets in one entry point.
-          if (f.bug === 'F12') ctx.deferredNotify(SVT_CH_DRIVER);
+          if (c.flavour.bug === 'F12') ctx.deferredNotify(SVT_CH_DRIVER);
           else ctx.notify(SVT_CH_DRIVER);
           return V_NOTIFY_CLIENT;
         case V_NOTIFY_CLIENT:
           if (serialRequireConsumerSignal(mem, c.client, f)) {
             serialCancelConsumerSignal(mem, c.client, f);
-            if (f.bug === 'F12') ctx.deferredNotify(SVT_CH_CLIENT);
+            if (c.flavour.bug === 'F12') ctx.deferredNotify(SVT_CH_CLIENT);
             else ctx.notify(SVT_CH_CLIENT);
           }
           return PC_DONE;
@@ -248,7 +191,7 @@ const S_NOTIFY = 2;
 const SL_MOVED = 0;
 
 export function serialDriver(c: SerialConfig): ComponentProgram {
-  const f = c.flavour;
+  const f = serialQueueFlavour(c.flavour);
   return {
     name: 'driver',
     steps: ['', 'tx_provide.process', 'tx_provide.notify_if(virt_tx)'],

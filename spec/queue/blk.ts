@@ -1,20 +1,22 @@
-// The block queues at index level, as include/sddf/blk/queue.h has them (reference
+// The block queues, once (include/sddf/blk/queue.h at au-ts/sddf 650ace5d; reference
 // sddf-protocols.md §2.3): one request and one response queue per connection, same capacity,
 // u32 free-running indices with `head` BEFORE `tail` in memory, `plugged` on the request queue
-// only, no signalling flags (block components always notify after enqueuing).
+// only, no signalling flags (block components always notify after enqueuing). The operations are
+// written once over `SharedMem` in the C's order of loads, stores and fences; the model checker
+// runs them over the model's memory, blk-state.ts over immutable values (docs/adr/011). A slot
+// word holds a record: a request id in the models, a handle to a full record in blk-state.ts.
+import { assert } from '../common/assert.ts';
 import type { Diagnostic } from '../common/diagnostic.ts';
+import type { SharedMem } from '../common/memory.ts';
+import { U32 } from './arith.ts';
 import {
   checkCapacity,
-  ringAbstraction,
-  ringDequeue,
-  ringEnqueue,
-  ringInitial,
-  ringInvariant,
-  ringIsFull,
-  type RingShape,
-  type RingState,
+  ringBoundsProblem,
+  ringEmptyOf,
+  ringFullOf,
+  ringLengthOf,
+  ringSlotOf,
 } from './ring.ts';
-import type { AbstractQueue } from './abstract.ts';
 
 /** `BLK_TRANSFER_SIZE`: `block_number` and `count` are in 4 KiB units. */
 export const BLK_TRANSFER_SIZE_BYTES = 4096;
@@ -51,16 +53,86 @@ export interface BlkResp {
   readonly id: number;
 }
 
-export interface BlkReqQueueState extends RingState<BlkReq> {
-  /** `bool plugged`: set/cleared by blk_queue_plug_req/unplug_req; no component reads it at HEAD. */
-  readonly plugged: boolean;
+/**
+ * Where a block queue lives in word memory, and its private capacity. `head` is the first field
+ * in the C struct (unlike net and serial). `plugged` (request queue only) is the bool word.
+ */
+export interface BlkQueueRef {
+  readonly name: string;
+  readonly head: number;
+  readonly tail: number;
+  /** Address of slot 0; slot i is at `slots + i`. */
+  readonly slots: number;
+  readonly capacity: number;
+  readonly plugged?: number;
 }
 
-export type BlkRespQueueState = RingState<BlkResp>;
+// ---------------------------------------------------------------- operations on memory
 
-export function blkShape(capacity: number): RingShape {
-  return { width: 32, capacity, reservedSlots: 0 };
+/** `blk_queue_length_req/resp`: `tail - head` on `uint32_t`. */
+export function blkLength(mem: SharedMem, q: BlkQueueRef): number {
+  const tail = mem.load(q.tail);
+  return ringLengthOf(U32, tail, mem.load(q.head));
 }
+
+/** `blk_queue_empty_req/resp`: `tail - head == 0`. */
+export function blkEmpty(mem: SharedMem, q: BlkQueueRef): boolean {
+  const tail = mem.load(q.tail);
+  return ringEmptyOf(U32, tail, mem.load(q.head));
+}
+
+/** `blk_queue_full_req/resp`: `tail - head == capacity` on `uint32_t`. */
+export function blkFull(mem: SharedMem, q: BlkQueueRef): boolean {
+  const tail = mem.load(q.tail);
+  const head = mem.load(q.head);
+  return ringFullOf(U32, { tail, head, capacity: q.capacity, reservedSlots: 0 });
+}
+
+/**
+ * `blk_enqueue_req/resp`: false (C `-1`) when full; else the record into `buffers[tail % cap]`,
+ * an unconditional `THREAD_MEMORY_RELEASE()`, `tail++`.
+ */
+export function blkEnqueue(mem: SharedMem, q: BlkQueueRef, record: number): boolean {
+  if (blkFull(mem, q)) return false;
+  const tail = mem.load(q.tail);
+  mem.store(q.slots + ringSlotOf(U32, tail, q.capacity), record);
+  mem.fence('release');
+  mem.store(q.tail, U32.add(tail, 1));
+  return true;
+}
+
+/** `blk_dequeue_req/resp`: null (C `-1`) when empty; else the record, release, `head++`. */
+export function blkDequeue(mem: SharedMem, q: BlkQueueRef): number | null {
+  if (blkEmpty(mem, q)) return null;
+  const head = mem.load(q.head);
+  const record = mem.load(q.slots + ringSlotOf(U32, head, q.capacity));
+  mem.fence('release');
+  mem.store(q.head, U32.add(head, 1));
+  return record;
+}
+
+/** §3.15.1: `(uint32_t)(tail − head) ≤ capacity` on words a third party reads, or what is broken. */
+export function blkBoundsProblem(read: (addr: number) => number, q: BlkQueueRef): string | null {
+  const [tail, head] = [read(q.tail), read(q.head)];
+  return ringBoundsProblem({ name: q.name, width: 32, tail, head, usable: q.capacity });
+}
+
+function pluggedWord(q: BlkQueueRef): number {
+  assert(q.plugged !== undefined, () => `${q.name}: only the request queue has plugged`);
+  return q.plugged;
+}
+
+/** `blk_queue_plug_req` / `blk_queue_unplug_req`: a plain store of the bool. */
+export function blkSetPlugged(mem: SharedMem, q: BlkQueueRef, plugged: boolean): void {
+  mem.store(pluggedWord(q), plugged ? 1 : 0);
+}
+
+/** `blk_queue_plugged_req`. */
+export function blkIsPlugged(mem: SharedMem, q: BlkQueueRef): boolean {
+  return mem.load(pluggedWord(q)) !== 0;
+}
+
+// ---------------------------------------------------------------- records and capacities
 
 /**
  * The power-of-two rule. Note: sdfgen sizes the driver queue as Σ client capacities (384 for
@@ -68,35 +140,6 @@ export function blkShape(capacity: number): RingShape {
  */
 export function checkBlkCapacity(capacity: number): Diagnostic | null {
   return checkCapacity({ queue: 'blk queue', capacity, width: 32, powerOfTwo: true });
-}
-
-export function blkReqInitial(capacity: number, start = 0): BlkReqQueueState {
-  return { ...ringInitial<BlkReq>(capacity, start >>> 0), plugged: false };
-}
-
-export function blkRespInitial(capacity: number, start = 0): BlkRespQueueState {
-  return ringInitial<BlkResp>(capacity, start >>> 0);
-}
-
-export function blkEnqueueReq(capacity: number, s: BlkReqQueueState, r: BlkReq) {
-  return ringEnqueue(blkShape(capacity), s, r, ringIsFull(blkShape(capacity), s));
-}
-
-export function blkDequeueReq(capacity: number, s: BlkReqQueueState) {
-  return ringDequeue<BlkReq, BlkReqQueueState>(blkShape(capacity), s);
-}
-
-export function blkEnqueueResp(capacity: number, s: BlkRespQueueState, r: BlkResp) {
-  return ringEnqueue(blkShape(capacity), s, r, ringIsFull(blkShape(capacity), s));
-}
-
-export function blkDequeueResp(capacity: number, s: BlkRespQueueState) {
-  return ringDequeue<BlkResp, BlkRespQueueState>(blkShape(capacity), s);
-}
-
-/** `blk_queue_plug_req` / `blk_queue_unplug_req`. */
-export function blkSetPlugged(s: BlkReqQueueState, plugged: boolean): BlkReqQueueState {
-  return { ...s, plugged };
 }
 
 /** A request whose fields fit their C widths, or what does not fit. */
@@ -121,20 +164,4 @@ export function blkRespProblem(r: BlkResp): string | null {
   }
   if (!Number.isInteger(r.id) || r.id < 0 || r.id > 0xffff_ffff) return `id ${r.id} is not a u32`;
   return null;
-}
-
-/** `0 ≤ tail − head ≤ capacity` at u32, for either block queue. */
-export function blkInvariant(
-  capacity: number,
-  s: BlkReqQueueState | BlkRespQueueState,
-): string | null {
-  return ringInvariant(blkShape(capacity), s);
-}
-
-export function blkReqAbstraction(capacity: number, s: BlkReqQueueState): AbstractQueue<BlkReq> {
-  return ringAbstraction(blkShape(capacity), s);
-}
-
-export function blkRespAbstraction(capacity: number, s: BlkRespQueueState): AbstractQueue<BlkResp> {
-  return ringAbstraction(blkShape(capacity), s);
 }

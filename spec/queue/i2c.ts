@@ -1,21 +1,13 @@
-// The I²C request/response queues at index level, as include/sddf/i2c/queue.h has them
-// (reference sddf-protocols.md §2.5): u32 indices; the request queue has a producer-private
+// The I²C request/response queues, once (include/sddf/i2c/queue.h at au-ts/sddf 650ace5d;
+// reference sddf-protocols.md §2.5): u32 indices; the request queue has a producer-private
 // `staged_active_tail` (enqueue stages, commit publishes `ctrl.tail`, abort rolls back) so a
 // transaction (HEAD + batch_len body commands) appears atomically. One slot is reserved:
 // full = `tail - head + 1 == CAP`; CAP = (4096-32)/16 = 254, not a power of two (bug U5).
-import { assert } from '../common/assert.ts';
-import type { AbstractQueue } from './abstract.ts';
-import {
-  ringAbstraction,
-  ringDequeue,
-  ringInitial,
-  ringInvariant,
-  ringIsEmpty,
-  ringSlot,
-  wrapIndex,
-  type RingShape,
-  type RingState,
-} from './ring.ts';
+// Operations are written once over `SharedMem` in the C's order (docs/adr/011-one-queue-truth.md);
+// i2c-state.ts runs them on immutable values. No model checks i2c yet.
+import type { SharedMem } from '../common/memory.ts';
+import { U32, type IndexArith } from './arith.ts';
+import { ringEmptyOf, ringFullOf, ringLengthOf, ringSlotOf } from './ring.ts';
 
 /** `I2C_QUEUE_CAPACITY` as upstream computes it: (4096 - 32) / sizeof(i2c_cmd_t). */
 export const I2C_CAPACITY = 254;
@@ -62,89 +54,129 @@ export interface I2cResponse {
   readonly error: I2cErr;
 }
 
-export interface I2cReqQueueState extends RingState<I2cCmd> {
-  /** The producer's staged tail; equals `tail` when nothing is staged. */
+/** Where the request queue lives in word memory (§2.5): the staged tail, then `ctrl`. */
+export interface I2cReqQueueRef {
+  readonly name: string;
   readonly stagedTail: number;
+  readonly tail: number;
+  readonly head: number;
+  /** Address of slot 0; slot i is at `slots + i`. */
+  readonly slots: number;
+  /** `I2C_QUEUE_CAPACITY`, a compile-time constant upstream (254). */
+  readonly capacity: number;
 }
 
-export type I2cRespQueueState = RingState<I2cResponse>;
-
-export function i2cShape(capacity: number = I2C_CAPACITY): RingShape {
-  return { width: 32, capacity, reservedSlots: 1 };
+/** Where the response queue lives in word memory: `ctrl`, then the responses. */
+export interface I2cRespQueueRef {
+  readonly name: string;
+  readonly tail: number;
+  readonly head: number;
+  readonly slots: number;
+  readonly capacity: number;
 }
 
-export function i2cReqInitial(capacity: number = I2C_CAPACITY, start = 0): I2cReqQueueState {
-  const s = ringInitial<I2cCmd>(capacity, start >>> 0);
-  return { ...s, stagedTail: s.tail };
+// ---------------------------------------------------------------- index predicates
+
+/** `i2c_queue_full` / `i2c_request_queue_full`: `tail - head + 1 == CAP` on `uint32_t`. */
+export function i2cFullOf<V, B>(a: IndexArith<V, B>, tail: V, head: V, capacity: V): B {
+  return ringFullOf(a, { tail, head, capacity, reservedSlots: 1 });
 }
 
-export function i2cRespInitial(capacity: number = I2C_CAPACITY, start = 0): I2cRespQueueState {
-  return ringInitial<I2cResponse>(capacity, start >>> 0);
+/**
+ * The debug assert of `i2c_enqueue_request` and `i2c_request_commit`, `staged_active_tail >=
+ * ctrl.tail`: a numeric comparison of free-running indices (false once only the staged tail has
+ * wrapped; obligation queue-bounds.i2c.staged-assert, [unconfirmed] finding). `wrapSafe` is the
+ * fix, `(uint32_t)(staged - tail) <= (uint32_t)(staged - head)`.
+ */
+export function i2cStagedAssertOf<V, B>(
+  a: IndexArith<V, B>,
+  w: { readonly staged: V; readonly tail: V; readonly head: V; readonly wrapSafe: boolean },
+): B {
+  return w.wrapSafe
+    ? a.ule(a.sub(w.staged, w.tail), a.sub(w.staged, w.head))
+    : a.ule(w.tail, w.staged);
 }
 
-/** Full as upstream writes it, on the given tail: `tail - head + 1 == CAP` (u32). */
+/** Full as upstream writes it, on numbers: `tail - head + 1 == CAP` (u32). */
 export function i2cFullAt(capacity: number, tail: number, head: number): boolean {
-  return wrapIndex(32, tail - head + 1) === capacity;
+  return i2cFullOf(U32, tail, head, capacity);
 }
 
-/** `i2c_enqueue_request`: stages one command at `staged_active_tail`. */
-export function i2cEnqueueRequest(capacity: number, s: I2cReqQueueState, cmd: I2cCmd) {
-  assert(s.slots.length === capacity, 'slots match capacity');
-  if (i2cFullAt(capacity, s.stagedTail, s.head)) return { state: s, ok: false };
-  const slots = s.slots.slice();
-  slots[ringSlot(capacity, s.stagedTail)] = cmd;
-  return { state: { ...s, slots, stagedTail: wrapIndex(32, s.stagedTail + 1) }, ok: true };
+// ---------------------------------------------------------------- operations on memory
+
+/** `i2c_queue_empty(ctrl)`: `tail == head`. */
+export function i2cEmpty(
+  mem: SharedMem,
+  q: { readonly tail: number; readonly head: number },
+): boolean {
+  const tail = mem.load(q.tail);
+  return ringEmptyOf(U32, tail, mem.load(q.head));
 }
 
-/** `i2c_request_commit`: release, then `ctrl.tail = staged_active_tail`. */
-export function i2cRequestCommit(s: I2cReqQueueState): I2cReqQueueState {
-  return { ...s, tail: s.stagedTail };
+/** `i2c_queue_length(ctrl)`: `tail - head`. */
+export function i2cLength(
+  mem: SharedMem,
+  q: { readonly tail: number; readonly head: number },
+): number {
+  const tail = mem.load(q.tail);
+  return ringLengthOf(U32, tail, mem.load(q.head));
 }
 
-/** `i2c_request_abort`: drop everything staged since the last commit. */
-export function i2cRequestAbort(s: I2cReqQueueState): I2cReqQueueState {
-  return { ...s, stagedTail: s.tail };
+/** `i2c_request_queue_full`: on the staged tail. */
+export function i2cRequestFull(mem: SharedMem, q: I2cReqQueueRef): boolean {
+  const staged = mem.load(q.stagedTail);
+  return i2cFullOf(U32, staged, mem.load(q.head), q.capacity);
 }
 
-export function i2cDequeueRequest(capacity: number, s: I2cReqQueueState) {
-  return ringDequeue<I2cCmd, I2cReqQueueState>(i2cShape(capacity), s);
+/**
+ * `i2c_enqueue_request`: false (C `-1`) when full; else the command into `cmds[staged % CAP]` and
+ * `staged_active_tail++` (invisible to the consumer until a commit). The debug assert
+ * `staged >= tail` is not evaluated here (see `i2cStagedAssertOf`).
+ */
+export function i2cEnqueueRequest(mem: SharedMem, q: I2cReqQueueRef, cmd: number): boolean {
+  if (i2cRequestFull(mem, q)) return false;
+  const staged = mem.load(q.stagedTail);
+  mem.store(q.slots + ringSlotOf(U32, staged, q.capacity), cmd);
+  mem.store(q.stagedTail, U32.add(staged, 1));
+  return true;
 }
 
-export function i2cEnqueueResponse(capacity: number, s: I2cRespQueueState, r: I2cResponse) {
-  assert(s.slots.length === capacity, 'slots match capacity');
-  if (i2cFullAt(capacity, s.tail, s.head)) return { state: s, ok: false };
-  const slots = s.slots.slice();
-  slots[ringSlot(capacity, s.tail)] = r;
-  return { state: { ...s, slots, tail: wrapIndex(32, s.tail + 1) }, ok: true };
+/** `i2c_request_commit`: `THREAD_MEMORY_RELEASE(); ctrl.tail = staged_active_tail`. */
+export function i2cRequestCommit(mem: SharedMem, q: I2cReqQueueRef): void {
+  mem.fence('release');
+  mem.store(q.tail, mem.load(q.stagedTail));
 }
 
-export function i2cDequeueResponse(capacity: number, s: I2cRespQueueState) {
-  return ringDequeue<I2cResponse, I2cRespQueueState>(i2cShape(capacity), s);
+/** `i2c_request_abort`: `staged_active_tail = ctrl.tail`. */
+export function i2cRequestAbort(mem: SharedMem, q: I2cReqQueueRef): void {
+  mem.store(q.stagedTail, mem.load(q.tail));
 }
 
-export function i2cEmpty(s: RingState<unknown>): boolean {
-  return ringIsEmpty(s);
+function dequeueAt(mem: SharedMem, q: I2cRespQueueRef | I2cReqQueueRef): number | null {
+  if (i2cEmpty(mem, q)) return null;
+  const head = mem.load(q.head);
+  const record = mem.load(q.slots + ringSlotOf(U32, head, q.capacity));
+  mem.fence('release');
+  mem.store(q.head, U32.add(head, 1));
+  return record;
 }
 
-/** Both the published and the staged window satisfy `0 ≤ x − head ≤ CAP − 1`. */
-export function i2cReqInvariant(capacity: number, s: I2cReqQueueState): string | null {
-  return (
-    ringInvariant(i2cShape(capacity), s) ??
-    ringInvariant(i2cShape(capacity), { tail: s.stagedTail, head: s.head }) ??
-    (wrapIndex(32, s.stagedTail - s.head) < wrapIndex(32, s.tail - s.head)
-      ? `staged tail ${s.stagedTail} behind tail ${s.tail}`
-      : null)
-  );
+/** `i2c_dequeue_request`: null (C `-1`) when empty; else the command, release, `ctrl.head++`. */
+export function i2cDequeueRequest(mem: SharedMem, q: I2cReqQueueRef): number | null {
+  return dequeueAt(mem, q);
 }
 
-/** The consumer's view: only committed commands (staged ones are invisible). */
-export function i2cReqAbstraction(capacity: number, s: I2cReqQueueState): AbstractQueue<I2cCmd> {
-  return ringAbstraction(i2cShape(capacity), s);
+/** `i2c_enqueue_response`: false when full; else the record, release, `ctrl.tail++`. */
+export function i2cEnqueueResponse(mem: SharedMem, q: I2cRespQueueRef, response: number): boolean {
+  const tail = mem.load(q.tail);
+  if (i2cFullOf(U32, tail, mem.load(q.head), q.capacity)) return false;
+  mem.store(q.slots + ringSlotOf(U32, mem.load(q.tail), q.capacity), response);
+  mem.fence('release');
+  mem.store(q.tail, U32.add(tail, 1));
+  return true;
 }
 
-export function i2cRespAbstraction(
-  capacity: number,
-  s: I2cRespQueueState,
-): AbstractQueue<I2cResponse> {
-  return ringAbstraction(i2cShape(capacity), s);
+/** `i2c_dequeue_response`. */
+export function i2cDequeueResponse(mem: SharedMem, q: I2cRespQueueRef): number | null {
+  return dequeueAt(mem, q);
 }

@@ -1,23 +1,24 @@
-// The network queue at index level, exactly as include/sddf/network/queue.h has it
-// (reference sddf-protocols.md §2.1): u16 free-running `tail`/`head`, u32 `consumer_signalled`,
-// 16-byte descriptors `{u64 io_or_offset; u16 len; u8 oid:6}`. Capacity lives in the private
-// handle only (§2 "Capacity is not stored in shared memory"), so every operation takes it.
+// The network queue, once (include/sddf/network/queue.h at au-ts/sddf 650ace5d; reference
+// sddf-protocols.md §2.1–2.2): u16 free-running `tail`/`head`, u32 `consumer_signalled`, 16-byte
+// descriptors `{u64 io_or_offset; u16 len; u8 oid:6}`. Capacity lives in the private handle only
+// (§2 "Capacity is not stored in shared memory").
+//
+// Three layers, each written once (docs/adr/011-one-queue-truth.md):
+//   - index predicates (`netFullOf` …) over `IndexArith`: evaluated on numbers here and on Z3
+//     terms by the proof obligations (proofs/smt);
+//   - one function per library call over `SharedMem`, with the C's loads, stores and fences in
+//     program order: what the model checker's components run (spec/components), over the model's
+//     memory (SC, TSO, Arm-like);
+//   - net-state.ts runs these same functions on immutable values (refinement tests, the
+//     abstraction function).
+// A slot word is the descriptor as the memory holds it: in the models `io_or_offset` alone (one
+// u32 word suffices for the modelled regions), in net-state.ts a handle to a full descriptor.
 import { assert } from '../common/assert.ts';
 import type { Diagnostic } from '../common/diagnostic.ts';
-import { u16 } from '../common/int.ts';
-import type { AbstractQueue } from './abstract.ts';
-import {
-  checkCapacity,
-  ringAbstraction,
-  ringDequeue,
-  ringEnqueue,
-  ringInitial,
-  ringInvariant,
-  ringIsEmpty,
-  ringLength,
-  type RingShape,
-  type RingState,
-} from './ring.ts';
+import type { SharedMem } from '../common/memory.ts';
+import { FLAG_SIGNALLED, FLAG_WANTS_SIGNAL } from '../signal/handshake.ts';
+import { U16, type IndexArith } from './arith.ts';
+import { checkCapacity, ringBoundsProblem, ringEmptyOf, ringLengthOf, ringSlotOf } from './ring.ts';
 
 /** `NET_BUFFER_SIZE` (§2.1): data offsets are multiples of this. */
 export const NET_BUFFER_SIZE_BYTES = 2048;
@@ -37,95 +38,204 @@ export interface NetBuffDesc {
   readonly oid: number;
 }
 
-export interface NetQueueState extends RingState<NetBuffDesc> {
-  /** u32; 0 = the consumer wants a signal (§2.2 flag polarity). Zero-filled at boot. */
+/**
+ * Which full check `net_queue_full_X` computes.
+ * - `corrected`: `(uint16_t)(tail - head) == capacity`, as `net_queue_length` already casts.
+ * - `int-promoted`: the C at HEAD, `tail - head == capacity` with both `uint16_t` promoted to
+ *   `int`: across the 16-bit wrap a full queue reports not-full (bug U1).
+ * - `wasted-slot`: the pre-2023 test `tail + 1 - head == capacity`: one slot never used, and a
+ *   `net_buffers_init` of `capacity` buffers fails (bug F17).
+ * - `omitted`: seeded, not upstream: the enqueue does not test at all (spsc `no-full-check`).
+ */
+export type NetFullCheck = 'corrected' | 'int-promoted' | 'wasted-slot' | 'omitted';
+
+/**
+ * Fence placement. `smp-release`: HEAD with CONFIG_ENABLE_SMP_SUPPORT (release fences only, O1).
+ * `seq_cst`: the fix direction: a seq_cst fence after request_signal and before require_signal,
+ * as the serial queue has them (F9 fixed).
+ */
+export type NetFences = 'smp-release' | 'seq_cst';
+
+/** Which queue.h the operations are: upstream HEAD by default, or a variant of the catalogue. */
+export interface NetQueueFlavour {
+  readonly fences: NetFences;
+  readonly fullCheck: NetFullCheck;
+  /** Seeded, not upstream: enqueue publishes `tail` before it writes the slot (spsc). */
+  readonly publishBeforeWrite?: boolean;
+}
+
+/** queue.h at HEAD built for SMP, with the corrected full check. */
+export const NET_FLAVOUR_HEAD: NetQueueFlavour = { fences: 'smp-release', fullCheck: 'corrected' };
+
+/** Where a queue lives in word memory, and its private capacity (§2.1). */
+export interface NetQueueRef {
+  readonly name: string;
+  readonly tail: number;
+  readonly head: number;
   readonly consumerSignalled: number;
+  /** Address of slot 0; slot i is at `slots + i`. */
+  readonly slots: number;
+  /** In the private handle, never in shared memory (CHANGES.md 0.5.0). */
+  readonly capacity: number;
+}
+
+// ---------------------------------------------------------------- index predicates
+
+/** `net_queue_length`: `(uint16_t)(tail - head)`. */
+export function netLengthOf<V, B>(a: IndexArith<V, B>, tail: V, head: V): V {
+  return ringLengthOf(a, tail, head);
+}
+
+/** `net_queue_empty_X`: `tail - head == 0` (int), i.e. `tail == head`. */
+export function netEmptyOf<V, B>(a: IndexArith<V, B>, tail: V, head: V): B {
+  return ringEmptyOf(a, tail, head);
+}
+
+/** `net_queue_full_X` in the chosen form; `capacity` is the handle's `uint32_t`. */
+export function netFullOf<V, B>(
+  a: IndexArith<V, B>,
+  check: NetFullCheck,
+  q: { readonly tail: V; readonly head: V; readonly capacity: V },
+): B {
+  switch (check) {
+    case 'corrected':
+      return a.eq(a.sub(q.tail, q.head), q.capacity);
+    case 'int-promoted':
+      return a.eq(a.subInt(q.tail, q.head), q.capacity);
+    case 'wasted-slot':
+      return a.eq(a.sub(a.add(q.tail, a.lit(1)), q.head), q.capacity);
+    case 'omitted':
+      return a.not(a.eq(q.capacity, q.capacity));
+  }
+}
+
+/** The slot `buffers[index % capacity]`. */
+export function netSlotOf<V, B>(a: IndexArith<V, B>, index: V, capacity: V): V {
+  return ringSlotOf(a, index, capacity);
+}
+
+// ---------------------------------------------------------------- operations on memory
+
+function loadIndex(mem: SharedMem, q: NetQueueRef, addr: number): number {
+  const v = mem.load(addr);
+  if (v > 0xffff) assert(false, `${q.name}: u16 index, saw ${v}`);
+  return v;
+}
+
+/** `net_queue_length`: plain loads of tail then head (§2.1: no acquire at HEAD). */
+export function netLength(mem: SharedMem, q: NetQueueRef): number {
+  const tail = loadIndex(mem, q, q.tail);
+  return netLengthOf(U16, tail, loadIndex(mem, q, q.head));
+}
+
+/** `net_queue_empty_X`. */
+export function netEmpty(mem: SharedMem, q: NetQueueRef): boolean {
+  const tail = loadIndex(mem, q, q.tail);
+  return netEmptyOf(U16, tail, loadIndex(mem, q, q.head));
+}
+
+/** `net_queue_full_X`. */
+export function netFull(mem: SharedMem, q: NetQueueRef, f: NetQueueFlavour): boolean {
+  const tail = loadIndex(mem, q, q.tail);
+  const head = loadIndex(mem, q, q.head);
+  return netFullOf(U16, f.fullCheck, { tail, head, capacity: q.capacity });
+}
+
+/** `net_enqueue_X`: false (C `-1`) when full; else `buffers[tail % cap] = d`; release; `tail++`. */
+export function netEnqueue(
+  mem: SharedMem,
+  q: NetQueueRef,
+  f: NetQueueFlavour,
+  desc: number,
+): boolean {
+  if (netFull(mem, q, f)) return false;
+  const tail = loadIndex(mem, q, q.tail);
+  const slot = q.slots + netSlotOf(U16, tail, q.capacity);
+  if (f.publishBeforeWrite === true) {
+    mem.store(q.tail, U16.add(tail, 1)); // seeded: the consumer may see the slot before it is written
+    mem.store(slot, desc);
+    return true;
+  }
+  mem.store(slot, desc);
+  mem.fence('release'); // THREAD_MEMORY_RELEASE (SMP only)
+  mem.store(q.tail, U16.add(tail, 1));
+  return true;
+}
+
+/** `net_dequeue_X`: null (C `-1`) when empty; else `d = buffers[head % cap]`; release; `head++`. */
+export function netDequeue(mem: SharedMem, q: NetQueueRef): number | null {
+  if (netEmpty(mem, q)) return null;
+  const head = loadIndex(mem, q, q.head);
+  const desc = mem.load(q.slots + netSlotOf(U16, head, q.capacity));
+  mem.fence('release');
+  mem.store(q.head, U16.add(head, 1));
+  return desc;
+}
+
+/** `net_request_signal_X`: the consumer arms, `consumer_signalled = 0` ("wake me", §2.2). */
+export function netRequestSignal(mem: SharedMem, q: NetQueueRef, f: NetQueueFlavour): void {
+  mem.store(q.consumerSignalled, FLAG_WANTS_SIGNAL);
+  mem.fence(f.fences === 'seq_cst' ? 'seq_cst' : 'release');
+}
+
+/** `net_cancel_signal_X`: `consumer_signalled = 1`. */
+export function netCancelSignal(mem: SharedMem, q: NetQueueRef): void {
+  mem.store(q.consumerSignalled, FLAG_SIGNALLED);
+  mem.fence('release');
+}
+
+/** `net_require_signal_X`: the producer's test, `!consumer_signalled` (flag polarity §2.2). */
+export function netRequireSignal(mem: SharedMem, q: NetQueueRef, f: NetQueueFlavour): boolean {
+  if (f.fences === 'seq_cst') mem.fence('seq_cst');
+  return mem.load(q.consumerSignalled) === FLAG_WANTS_SIGNAL;
 }
 
 /**
- * Which full check to use. `corrected` (the default): `(uint16_t)(tail - head) == capacity`.
- * `c-as-written`: `tail - head == capacity` with both u16 promoted to `int`, as the C at HEAD
- * computes it; across the 16-bit wrap a full queue reports not-full (bug U1).
+ * `net_buffers_init(h, base)`: enqueue `capacity` free descriptors, descriptor `i` being
+ * `{NET_BUFFER_SIZE * i + base, 0}` (`descriptor(i)` says how the memory holds it). The C asserts
+ * each enqueue; this returns false at the first that fails (F17's wasted slot), true otherwise.
  */
-export type NetFullCheck = 'corrected' | 'c-as-written';
-
-export interface NetQueueSpec {
-  readonly capacity: number;
-  readonly fullCheck: NetFullCheck;
-}
-
-export function netShape(capacity: number): RingShape {
-  return { width: 16, capacity, reservedSlots: 0 };
-}
-
-/** Net capacities must be powers of two ≤ 2^15 (§2: `% capacity` across the u16 wrap). */
-export function checkNetCapacity(capacity: number): Diagnostic | null {
-  return checkCapacity({ queue: 'net queue', capacity, width: 16, powerOfTwo: true });
-}
-
-export function netInitial(capacity: number, start = 0): NetQueueState {
-  return { ...ringInitial<NetBuffDesc>(capacity, u16(start)), consumerSignalled: 0 };
-}
-
-export function netLength(s: NetQueueState): number {
-  return ringLength(16, s);
-}
-
-export function netEmpty(s: NetQueueState): boolean {
-  return ringIsEmpty(s);
-}
-
-export function netFull(spec: NetQueueSpec, s: NetQueueState): boolean {
-  switch (spec.fullCheck) {
-    case 'corrected':
-      return u16(s.tail - s.head) === spec.capacity;
-    case 'c-as-written':
-      // bug U1: the u16 operands are promoted to int, so the difference may be negative.
-      return s.tail - s.head === spec.capacity;
+export function netBuffersInit(
+  mem: SharedMem,
+  q: NetQueueRef,
+  f: NetQueueFlavour,
+  descriptor: (i: number) => number,
+): boolean {
+  for (let i = 0; i < q.capacity; i++) {
+    if (!netEnqueue(mem, q, f, descriptor(i))) return false;
   }
+  return true;
 }
 
-export function netEnqueue(
-  spec: NetQueueSpec,
-  s: NetQueueState,
-  d: NetBuffDesc,
-): { readonly state: NetQueueState; readonly ok: boolean } {
-  const broken = netDescProblem(d);
-  assert(broken === null, () => `enqueue of an impossible descriptor: ${broken}`);
-  return ringEnqueue(netShape(spec.capacity), s, d, netFull(spec, s));
+// ---------------------------------------------------------------- contents and bounds, as others see them
+
+/**
+ * The live descriptors `buffers[head … tail−1]`, oldest first, as word memory holds them (`read`:
+ * what a third party reads, e.g. a model state with every store buffer drained). At most
+ * `capacity` of them, even when the bounds are broken.
+ */
+export function netLiveDescriptors(read: (addr: number) => number, q: NetQueueRef): number[] {
+  const tail = read(q.tail);
+  const head = read(q.head);
+  const n = Math.min(netLengthOf(U16, tail, head), q.capacity);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++)
+    out.push(read(q.slots + netSlotOf(U16, U16.add(head, i), q.capacity)));
+  return out;
 }
 
-export function netDequeue(
-  capacity: number,
-  s: NetQueueState,
-): { readonly state: NetQueueState; readonly item: NetBuffDesc | null } {
-  return ringDequeue(netShape(capacity), s);
+/** `net_queue_length` as a third party reads the words (no accesses recorded). */
+export function netLengthIn(read: (addr: number) => number, q: NetQueueRef): number {
+  return netLengthOf(U16, read(q.tail), read(q.head));
 }
 
-/** `net_buffers_init`: a free queue holding `{2048*i + base, 0}` for every slot. */
-export function netBuffersInit(opts: {
-  readonly capacity: number;
-  readonly baseIoOrOffset: bigint;
-  readonly start?: number;
-}): NetQueueState {
-  const spec: NetQueueSpec = { capacity: opts.capacity, fullCheck: 'corrected' };
-  let s = netInitial(opts.capacity, opts.start ?? 0);
-  for (let i = 0; i < opts.capacity; i++) {
-    const io = BigInt(NET_BUFFER_SIZE_BYTES * i) + opts.baseIoOrOffset;
-    const r = netEnqueue(spec, s, { ioOrOffset: BigInt.asUintN(64, io), len: 0, oid: 0 });
-    assert(r.ok, 'net_buffers_init fills exactly capacity slots');
-    s = r.state;
-  }
-  return s;
+/** §3.15.1 "queue lengths never exceed capacity": `(uint16_t)(tail − head) ≤ capacity`, or what is broken. */
+export function netBoundsProblem(read: (addr: number) => number, q: NetQueueRef): string | null {
+  const [tail, head] = [read(q.tail), read(q.head)];
+  return ringBoundsProblem({ name: q.name, width: 16, tail, head, usable: q.capacity });
 }
 
-export function netInvariant(capacity: number, s: NetQueueState): string | null {
-  return ringInvariant(netShape(capacity), s);
-}
-
-export function netAbstraction(capacity: number, s: NetQueueState): AbstractQueue<NetBuffDesc> {
-  return ringAbstraction(netShape(capacity), s);
-}
+// ---------------------------------------------------------------- descriptors, capacities, sizes
 
 /** A descriptor whose fields fit their C widths, or what does not fit. */
 export function netDescProblem(d: NetBuffDesc): string | null {
@@ -135,6 +245,11 @@ export function netDescProblem(d: NetBuffDesc): string | null {
   if (!Number.isInteger(d.oid) || d.oid < 0 || d.oid >= NET_OID_LIMIT)
     return `oid ${d.oid} is not 6 bits`;
   return null;
+}
+
+/** Net capacities must be powers of two ≤ 2^15 (§2: `% capacity` across the u16 wrap). */
+export function checkNetCapacity(capacity: number): Diagnostic | null {
+  return checkCapacity({ queue: 'net queue', capacity, width: 16, powerOfTwo: true });
 }
 
 /**
@@ -160,6 +275,19 @@ export function checkNetOffset(opts: {
     };
   }
   return null;
+}
+
+/**
+ * The rule `checkNetOffset` states, on a u32 word (the models' descriptors): a multiple of
+ * NET_BUFFER_SIZE below `NET_BUFFER_SIZE * numBuffers`. test/spec/queue/net.test.ts holds the two
+ * to each other.
+ */
+export function netOffsetValid(offset: number, numBuffers: number): boolean {
+  return (
+    offset >= 0 &&
+    offset % NET_BUFFER_SIZE_BYTES === 0 &&
+    offset < NET_BUFFER_SIZE_BYTES * numBuffers
+  );
 }
 
 /** Shared bytes of a net queue MR holding `capacity` descriptors: `8 + 16*cap`. */

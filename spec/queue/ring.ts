@@ -1,17 +1,21 @@
 // Index arithmetic shared by every sDDF queue class (reference sddf-protocols.md §2 and §6.2):
 // free-running unsigned `tail` (producer) and `head` (consumer) of an exact width; slot =
 // `index % capacity`; length = `tail - head` at that width; empty ⇔ length 0; full ⇔ length
-// == capacity (i2c: one reserved slot, `tail - head + 1 == CAP`, §2.5).
+// == capacity (i2c: one reserved slot, `tail - head + 1 == CAP`, §2.5). Each predicate is written
+// once over `IndexArith` (arith.ts) and evaluated on numbers here and on Z3 terms in proofs/smt.
+// The value-level ring state (RingState, its invariant and abstraction function) is what the
+// per-class state adapters (*-state.ts) run the memory operations on.
 import { assert } from '../common/assert.ts';
 import type { Diagnostic } from '../common/diagnostic.ts';
-import { isPowerOfTwo } from '../common/int.ts';
+import { isPowerOfTwo, u16, u32 } from '../common/int.ts';
 import type { AbstractQueue } from './abstract.ts';
+import { numberArithOf, U32, type IndexArith } from './arith.ts';
 
 export type IndexWidth = 16 | 32;
 
 /** Truncate to the index width, as the C `uint16_t` / `uint32_t` store does. */
 export function wrapIndex(width: IndexWidth, x: number): number {
-  return width === 16 ? x & 0xffff : x >>> 0;
+  return width === 16 ? u16(x) : u32(x);
 }
 
 export interface RingIndices {
@@ -26,13 +30,49 @@ export interface RingShape {
   readonly reservedSlots: 0 | 1;
 }
 
-/** `(uintN_t)(tail - head)`: the occupied length at the index width. */
-export function ringLength(width: IndexWidth, r: RingIndices): number {
-  return wrapIndex(width, r.tail - r.head);
+/** `(uintW_t)(tail - head)`: the occupied length at the index width. */
+export function ringLengthOf<V, B>(a: IndexArith<V, B>, tail: V, head: V): V {
+  return a.sub(tail, head);
 }
 
+/**
+ * Empty: `tail == head`. The C writes `tail - head == 0`; for unsigned indices and for `uint16_t`
+ * promoted to `int` alike that holds exactly when the two indices are equal.
+ */
+export function ringEmptyOf<V, B>(a: IndexArith<V, B>, tail: V, head: V): B {
+  return a.eq(tail, head);
+}
+
+/**
+ * Full, as blk, serial (`tail - head == capacity` on `uint32_t`) and i2c (`tail - head + 1 ==
+ * CAP`, one slot reserved, §2.5) write it. The net check has variants (spec/queue/net.ts).
+ */
+export function ringFullOf<V, B>(
+  a: IndexArith<V, B>,
+  r: { readonly tail: V; readonly head: V; readonly capacity: V; readonly reservedSlots: 0 | 1 },
+): B {
+  const length = a.sub(r.tail, r.head);
+  return a.eq(r.reservedSlots === 1 ? a.add(length, a.lit(1)) : length, r.capacity);
+}
+
+/** `index % capacity`: the slot an index names. */
+export function ringSlotOf<V, B>(a: IndexArith<V, B>, index: V, capacity: V): V {
+  return a.rem(index, capacity);
+}
+
+/** The bounds every operation keeps: `(uintW_t)(tail - head) <= usable` (§2, §3.15.1). */
+export function ringBoundsOf<V, B>(a: IndexArith<V, B>, tail: V, head: V, usable: V): B {
+  return a.ule(a.sub(tail, head), usable);
+}
+
+/** `ringLengthOf` on numbers. */
+export function ringLength(width: IndexWidth, r: RingIndices): number {
+  return ringLengthOf(numberArithOf(width), r.tail, r.head);
+}
+
+/** `ringEmptyOf` on numbers (the width does not matter for equality). */
 export function ringIsEmpty(r: RingIndices): boolean {
-  return r.tail === r.head;
+  return ringEmptyOf(U32, r.tail, r.head);
 }
 
 /** Usable slots: `capacity - reservedSlots`. */
@@ -40,14 +80,19 @@ export function ringUsable(shape: RingShape): number {
   return shape.capacity - shape.reservedSlots;
 }
 
-/** The corrected full check: the length at the index width equals the usable slots. */
+/** `ringFullOf` on numbers. */
 export function ringIsFull(shape: RingShape, r: RingIndices): boolean {
-  return ringLength(shape.width, r) === ringUsable(shape);
+  return ringFullOf(numberArithOf(shape.width), {
+    tail: r.tail,
+    head: r.head,
+    capacity: shape.capacity,
+    reservedSlots: shape.reservedSlots,
+  });
 }
 
-/** `index % capacity`: the slot an index names. */
+/** `ringSlotOf` on numbers (`%` does not depend on the width). */
 export function ringSlot(capacity: number, index: number): number {
-  return index % capacity;
+  return ringSlotOf(U32, index, capacity);
 }
 
 /**
@@ -61,10 +106,25 @@ export function ringInvariant(shape: RingShape, r: RingIndices): string | null {
   if (!Number.isInteger(r.head) || r.head < 0 || r.head > max)
     return `head ${r.head} not a u${shape.width}`;
   const length = ringLength(shape.width, r);
-  if (length > ringUsable(shape)) {
+  if (!ringBoundsOf(numberArithOf(shape.width), r.tail, r.head, ringUsable(shape))) {
     return `0 <= tail - head <= ${ringUsable(shape)} violated: tail ${r.tail}, head ${r.head}, tail - head = ${length} (u${shape.width})`;
   }
   return null;
+}
+
+/**
+ * `ringBoundsOf` on words a third party reads (a model's state): null when `(uintW_t)(tail −
+ * head) ≤ usable`, else what is broken, naming the queue.
+ */
+export function ringBoundsProblem(q: {
+  readonly name: string;
+  readonly width: IndexWidth;
+  readonly tail: number;
+  readonly head: number;
+  readonly usable: number;
+}): string | null {
+  if (ringBoundsOf(numberArithOf(q.width), q.tail, q.head, q.usable)) return null;
+  return `${q.name}: length ${ringLength(q.width, q)} exceeds capacity ${q.usable}`;
 }
 
 /** Largest power-of-two capacity whose full state is distinguishable from empty at the width. */
@@ -114,41 +174,6 @@ export interface RingState<T> extends RingIndices {
 export function ringInitial<T>(capacity: number, start = 0): RingState<T> {
   assert(Number.isInteger(capacity) && capacity >= 1, `capacity >= 1, saw ${capacity}`);
   return { tail: start, head: start, slots: new Array<T | undefined>(capacity).fill(undefined) };
-}
-
-/**
- * `enqueue`: if `full` → rejected; `slots[tail % cap] = item`; `tail++` at the width. `full` is
- * passed in so a class can use its C-as-written check (net U1) instead of `ringIsFull`.
- */
-export function ringEnqueue<T, S extends RingState<T>>(
-  shape: RingShape,
-  s: S,
-  item: T,
-  full: boolean,
-): { readonly state: S; readonly ok: boolean } {
-  assert(
-    s.slots.length === shape.capacity,
-    () => `slots ${s.slots.length} != capacity ${shape.capacity}`,
-  );
-  if (full) return { state: s, ok: false };
-  const slots = s.slots.slice();
-  slots[ringSlot(shape.capacity, s.tail)] = item;
-  return { state: { ...s, slots, tail: wrapIndex(shape.width, s.tail + 1) }, ok: true };
-}
-
-/** `dequeue`: if empty → rejected; `item = slots[head % cap]`; `head++` at the width. */
-export function ringDequeue<T, S extends RingState<T>>(
-  shape: RingShape,
-  s: S,
-): { readonly state: S; readonly item: T | null } {
-  assert(
-    s.slots.length === shape.capacity,
-    () => `slots ${s.slots.length} != capacity ${shape.capacity}`,
-  );
-  if (ringIsEmpty(s)) return { state: s, item: null };
-  const item = s.slots[ringSlot(shape.capacity, s.head)];
-  assert(item !== undefined, () => `slot ${ringSlot(shape.capacity, s.head)} read before written`);
-  return { state: { ...s, head: wrapIndex(shape.width, s.head + 1) }, item };
 }
 
 /**

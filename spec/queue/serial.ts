@@ -1,127 +1,177 @@
-// The serial queue at index level, as include/sddf/serial/queue.h has it (reference
+// The serial queue, once (include/sddf/serial/queue.h at au-ts/sddf 650ace5d; reference
 // sddf-protocols.md §2.4): u32 `tail`@0, `head`@4, `producer_signalled`@8 in the queue MR; the
-// characters live in a separate data region of exactly `capacity` bytes (a power of two).
-// Local variants advance a private index and publish a batch with update_shared_tail/head.
+// characters live in a separate data region of exactly `capacity` bytes (a power of two). Local
+// variants advance a private index and publish a batch with update_shared_tail/head. The
+// operations are written once over `SharedMem` in the C's order of loads, stores and fences
+// (`load_acquire_32` = load then acquire fence; `store_release_32` = release fence then store);
+// the model checker runs them over the model's memory, serial-state.ts over immutable values
+// (docs/adr/011-one-queue-truth.md). A data word holds one character.
 import { assert } from '../common/assert.ts';
 import type { Diagnostic } from '../common/diagnostic.ts';
-import type { AbstractQueue } from './abstract.ts';
+import type { SharedMem } from '../common/memory.ts';
+import { FLAG_SIGNALLED, FLAG_WANTS_SIGNAL } from '../signal/handshake.ts';
+import { U32 } from './arith.ts';
 import {
   checkCapacity,
-  ringAbstraction,
-  ringDequeue,
-  ringEnqueue,
-  ringInitial,
-  ringInvariant,
-  ringIsFull,
-  ringLength,
-  ringSlot,
-  wrapIndex,
-  type RingShape,
-  type RingState,
+  ringBoundsProblem,
+  ringEmptyOf,
+  ringFullOf,
+  ringLengthOf,
+  ringSlotOf,
 } from './ring.ts';
 
 /** `sizeof(serial_queue_t)`: tail u32 @0, head u32 @4, producer_signalled u32 @8. */
 export const SERIAL_QUEUE_HEADER_BYTES = 12;
 
-/** `slots` are the data region bytes (u8). */
-export interface SerialQueueState extends RingState<number> {
-  /** u32; 0 = the producer wants a signal (it is blocked on a full queue, §2.4). */
+/** Where a serial queue and its data region live in word memory, and the private capacity. */
+export interface SerialQueueRef {
+  readonly name: string;
+  readonly tail: number;
+  readonly head: number;
   readonly producerSignalled: number;
+  /** The pre-2025 struct's other flag; F6 wrote it instead of `producer_signalled`. */
+  readonly consumerSignalled?: number;
+  /** Address of data byte 0; byte i is at `data + i`. */
+  readonly data: number;
+  readonly capacity: number;
 }
 
-export function serialShape(capacity: number): RingShape {
-  return { width: 32, capacity, reservedSlots: 0 };
+/**
+ * Which queue.h. `fences: 'seq_cst'` is HEAD (57d50b7c); `none` drops the two `fence_seq_cst()` of
+ * request/require (bug F9). `wrongFlag`: the flag accessors use `consumer_signalled` (bug F6).
+ */
+export interface SerialQueueFlavour {
+  readonly fences: 'seq_cst' | 'none';
+  readonly wrongFlag?: boolean;
 }
+
+export const SERIAL_FLAVOUR_HEAD: SerialQueueFlavour = { fences: 'seq_cst' };
 
 export function checkSerialCapacity(capacity: number): Diagnostic | null {
   return checkCapacity({ queue: 'serial queue', capacity, width: 32, powerOfTwo: true });
 }
 
-export function serialInitial(capacity: number, start = 0): SerialQueueState {
-  // The data region is zero-filled at boot (§1.7), so every byte reads as 0 before any write.
-  const s = ringInitial<number>(capacity, start >>> 0);
-  return { ...s, slots: s.slots.map(() => 0), producerSignalled: 0 };
+function loadAcquire(mem: SharedMem, addr: number): number {
+  const v = mem.load(addr);
+  mem.fence('acquire');
+  return v;
 }
 
-export function serialLength(s: SerialQueueState): number {
-  return ringLength(32, s);
+function storeRelease(mem: SharedMem, addr: number, v: number): void {
+  mem.fence('release');
+  mem.store(addr, v);
+}
+
+// ---------------------------------------------------------------- lengths and checks
+
+/** `serial_queue_length_consumer`: `load_acquire(tail) - head`. */
+export function serialLengthConsumer(mem: SharedMem, q: SerialQueueRef): number {
+  const tail = loadAcquire(mem, q.tail);
+  return ringLengthOf(U32, tail, mem.load(q.head));
+}
+
+/** `serial_queue_length_producer`: `tail - load_acquire(head)`. */
+export function serialLengthProducer(mem: SharedMem, q: SerialQueueRef): number {
+  const tail = mem.load(q.tail);
+  return ringLengthOf(U32, tail, loadAcquire(mem, q.head));
 }
 
 /** `serial_queue_free`: bytes the producer may still write. */
-export function serialFree(capacity: number, s: SerialQueueState): number {
-  return capacity - serialLength(s);
+export function serialFree(mem: SharedMem, q: SerialQueueRef): number {
+  return q.capacity - serialLengthProducer(mem, q);
 }
 
-export function serialFull(capacity: number, s: SerialQueueState): boolean {
-  return ringIsFull(serialShape(capacity), s);
+/** `serial_queue_empty(h, local_head)`: `local_head == load_acquire(tail)`. */
+export function serialEmptyAt(mem: SharedMem, q: SerialQueueRef, localHead: number): boolean {
+  return ringEmptyOf(U32, loadAcquire(mem, q.tail), localHead);
 }
 
-function assertByte(c: number): void {
-  assert(Number.isInteger(c) && c >= 0 && c <= 0xff, () => `character ${c} is not a u8`);
+/** `serial_queue_full(h, local_tail)`: `local_tail - load_acquire(head) == capacity`. */
+export function serialFullAt(mem: SharedMem, q: SerialQueueRef, localTail: number): boolean {
+  const head = loadAcquire(mem, q.head);
+  return ringFullOf(U32, { tail: localTail, head, capacity: q.capacity, reservedSlots: 0 });
 }
 
-export function serialEnqueue(capacity: number, s: SerialQueueState, c: number) {
-  assertByte(c);
-  return ringEnqueue(serialShape(capacity), s, c, serialFull(capacity, s));
+// ---------------------------------------------------------------- enqueue and dequeue
+
+/** `serial_enqueue`: false (C `-1`) when full; else the byte, then `store_release(tail + 1)`. */
+export function serialEnqueue(mem: SharedMem, q: SerialQueueRef, c: number): boolean {
+  const tail = mem.load(q.tail);
+  if (serialFullAt(mem, q, tail)) return false;
+  mem.store(q.data + ringSlotOf(U32, tail, q.capacity), c);
+  storeRelease(mem, q.tail, U32.add(tail, 1));
+  return true;
 }
 
-export function serialDequeue(capacity: number, s: SerialQueueState) {
-  return ringDequeue<number, SerialQueueState>(serialShape(capacity), s);
+/** `serial_dequeue`: null (C `-1`) when empty; else the byte, then `store_release(head + 1)`. */
+export function serialDequeue(mem: SharedMem, q: SerialQueueRef): number | null {
+  const head = mem.load(q.head);
+  if (serialEmptyAt(mem, q, head)) return null;
+  const c = mem.load(q.data + ringSlotOf(U32, head, q.capacity));
+  storeRelease(mem, q.head, U32.add(head, 1));
+  return c;
 }
 
-/** `serial_enqueue_local`: writes the byte, advances only the private `localTail`. */
+/** `serial_enqueue_local`: writes the byte at the private tail; its successor, or null when full. */
 export function serialEnqueueLocal(
-  capacity: number,
-  s: SerialQueueState,
+  mem: SharedMem,
+  q: SerialQueueRef,
   localTail: number,
   c: number,
-): { readonly state: SerialQueueState; readonly localTail: number; readonly ok: boolean } {
-  assertByte(c);
-  if (wrapIndex(32, localTail - s.head) === capacity) return { state: s, localTail, ok: false };
-  const slots = s.slots.slice();
-  slots[ringSlot(capacity, localTail)] = c;
-  return { state: { ...s, slots }, localTail: wrapIndex(32, localTail + 1), ok: true };
+): number | null {
+  if (serialFullAt(mem, q, localTail)) return null;
+  mem.store(q.data + ringSlotOf(U32, localTail, q.capacity), c);
+  return U32.add(localTail, 1);
 }
 
-/** `serial_update_shared_tail`: publish a batch (debug build asserts it neither shrinks nor overflows). */
-export function serialUpdateSharedTail(
-  capacity: number,
-  s: SerialQueueState,
-  localTail: number,
-): SerialQueueState {
-  const before = serialLength(s);
-  const after = wrapIndex(32, localTail - s.head);
-  assert(
-    after >= before && after <= capacity,
-    () => `update_shared_tail: length ${before} -> ${after}, capacity ${capacity}`,
-  );
-  return { ...s, tail: localTail >>> 0 };
-}
-
-/** `serial_dequeue_local`: reads the byte at the private `localHead`, advances only it. */
+/** `serial_dequeue_local`: the byte at the private head and its successor, or null when empty. */
 export function serialDequeueLocal(
-  capacity: number,
-  s: SerialQueueState,
+  mem: SharedMem,
+  q: SerialQueueRef,
   localHead: number,
-): { readonly localHead: number; readonly item: number | null } {
-  if (localHead === s.tail) return { localHead, item: null };
-  const item = s.slots[ringSlot(capacity, localHead)];
-  assert(item !== undefined, 'data region byte exists');
-  return { localHead: wrapIndex(32, localHead + 1), item };
+): { readonly localHead: number; readonly c: number } | null {
+  if (serialEmptyAt(mem, q, localHead)) return null;
+  const c = mem.load(q.data + ringSlotOf(U32, localHead, q.capacity));
+  return { localHead: U32.add(localHead, 1), c };
 }
 
-/** `serial_update_shared_head`: publish consumed bytes (must not pass the tail). */
+/**
+ * `serial_update_shared_tail` of a debug build: the length must neither shrink nor exceed the
+ * capacity (asserted), then `store_release(tail, local_tail)`. Returns the broken assert (nothing
+ * stored) or null.
+ */
+export function serialUpdateSharedTail(
+  mem: SharedMem,
+  q: SerialQueueRef,
+  localTail: number,
+): string | null {
+  const head = loadAcquire(mem, q.head);
+  const before = ringLengthOf(U32, mem.load(q.tail), head);
+  const after = ringLengthOf(U32, localTail, head);
+  if (after < before || after > q.capacity)
+    return `${q.name}: update_shared_tail: length ${before} -> ${after}, capacity ${q.capacity}`;
+  storeRelease(mem, q.tail, localTail);
+  return null;
+}
+
+/**
+ * `serial_update_shared_head` of a debug build: the length must not grow (asserted), then
+ * `store_release(head, local_head)`. Returns the broken assert (nothing stored) or null.
+ */
 export function serialUpdateSharedHead(
-  capacity: number,
-  s: SerialQueueState,
+  mem: SharedMem,
+  q: SerialQueueRef,
   localHead: number,
-): SerialQueueState {
-  const consumed = wrapIndex(32, localHead - s.head);
-  assert(
-    consumed <= serialLength(s),
-    () => `update_shared_head: consumed ${consumed} > length ${serialLength(s)}`,
-  );
-  return { ...s, head: localHead >>> 0 };
+): string | null {
+  const tail = loadAcquire(mem, q.tail);
+  const head = mem.load(q.head);
+  const before = ringLengthOf(U32, tail, head);
+  const after = ringLengthOf(U32, tail, localHead);
+  if (after > before) {
+    return `${q.name}: update_shared_head: length ${before} -> ${after} grows (head ${head}, local_head ${localHead}, tail ${tail})`;
+  }
+  storeRelease(mem, q.head, localHead);
+  return null;
 }
 
 /** One memcpy of a batch: `countBytes` bytes at data index `dataIndex`. */
@@ -131,58 +181,110 @@ export interface SerialCopy {
 }
 
 /**
- * `serial_enqueue_batch(h, n, src)`: copies `min(n, free)` bytes in at most two memcpys (up to
- * the end of the data region, then from its start) and publishes the tail once.
+ * `serial_enqueue_batch(h, n, src)`: copies `min(n, free)` bytes in at most two memcpys (up to the
+ * end of the data region, then from its start) and publishes the tail once with
+ * `serial_update_shared_tail`. Returns the count and the copies made.
  */
 export function serialEnqueueBatch(
-  capacity: number,
-  s: SerialQueueState,
+  mem: SharedMem,
+  q: SerialQueueRef,
   src: readonly number[],
-): {
-  readonly state: SerialQueueState;
-  readonly countBytes: number;
-  readonly copies: readonly SerialCopy[];
-} {
-  const n = Math.min(src.length, serialFree(capacity, s));
-  const start = ringSlot(capacity, s.tail);
-  const preWrap = Math.min(n, capacity - start);
+): { readonly countBytes: number; readonly copies: readonly SerialCopy[] } {
+  const tail = mem.load(q.tail);
+  const start = ringSlotOf(U32, tail, q.capacity);
+  const n = Math.min(src.length, serialFree(mem, q));
+  const contiguous = Math.min(q.capacity - start, serialFree(mem, q));
+  const preWrap = Math.min(n, contiguous);
   const copies: SerialCopy[] = [];
   if (preWrap > 0) copies.push({ dataIndex: start, countBytes: preWrap });
   if (n - preWrap > 0) copies.push({ dataIndex: 0, countBytes: n - preWrap });
-  const slots = s.slots.slice();
-  for (let i = 0; i < n; i++) {
-    const c = src[i] as number;
-    assertByte(c);
-    slots[ringSlot(capacity, wrapIndex(32, s.tail + i))] = c;
+  let k = 0; // the next byte of `src`: the first copy takes src[0..preWrap), the second the rest
+  for (const copy of copies) {
+    for (let i = 0; i < copy.countBytes; i++) mem.store(q.data + copy.dataIndex + i, src[k++]!);
   }
   assert(copies.length <= 2, 'at most two copies across the wrap');
-  return { state: { ...s, slots, tail: wrapIndex(32, s.tail + n) }, countBytes: n, copies };
+  const broken = serialUpdateSharedTail(mem, q, U32.add(tail, n));
+  assert(broken === null, () => `serial_enqueue_batch publishes at most the free space: ${broken}`);
+  return { countBytes: n, copies };
 }
 
 /**
- * `serial_transfer_all(dst, src)`: everything in `src` (a consumed queue) is appended to `dst`
- * (a produced queue); the caller guarantees it fits (the C asserts it).
+ * `serial_transfer_all(dst, src)`: the caller consumes `src` and produces `dst`; everything in
+ * `src` is moved in contiguous chunks, each an `serial_enqueue_batch` then
+ * `serial_update_shared_head`, re-reading `src`'s tail after each chunk. The C asserts it fits
+ * (debug build); this returns that assert broken (nothing moved), or the count moved.
  */
-export function serialTransferAll(opts: {
-  readonly dstCapacity: number;
-  readonly dst: SerialQueueState;
-  readonly srcCapacity: number;
-  readonly src: SerialQueueState;
-}): { readonly dst: SerialQueueState; readonly src: SerialQueueState } {
-  const bytes = serialAbstraction(opts.srcCapacity, opts.src).items;
-  assert(
-    bytes.length <= serialFree(opts.dstCapacity, opts.dst),
-    'serial_transfer_all: everything fits',
-  );
-  const r = serialEnqueueBatch(opts.dstCapacity, opts.dst, bytes);
-  assert(r.countBytes === bytes.length, 'transfer moved every byte');
-  return { dst: r.state, src: { ...opts.src, head: opts.src.tail } };
+export function serialTransferAll(
+  mem: SharedMem,
+  opts: { readonly dst: SerialQueueRef; readonly src: SerialQueueRef },
+): { readonly countBytes: number } | { readonly broken: string } {
+  const { dst, src } = opts;
+  let head = mem.load(src.head);
+  let length = ringLengthOf(U32, loadAcquire(mem, src.tail), head);
+  const free = serialFree(mem, dst);
+  if (length > free)
+    return { broken: `serial_transfer_all: ${length} bytes do not fit in ${free} free` };
+  let moved = 0;
+  // Each round moves at least one byte of a finite source; the bound is a guard, not a limit.
+  for (let round = 0; length > 0; round++) {
+    assert(round <= 2 * src.capacity, 'serial_transfer_all terminates');
+    const at = ringSlotOf(U32, head, src.capacity);
+    const batch = Math.min(src.capacity - at, length);
+    const bytes: number[] = [];
+    for (let i = 0; i < batch; i++) bytes.push(mem.load(src.data + at + i));
+    const r = serialEnqueueBatch(mem, dst, bytes);
+    assert(r.countBytes === batch, 'serial_transfer_all: the destination had room');
+    head = U32.add(head, batch);
+    const broken = serialUpdateSharedHead(mem, src, head);
+    assert(broken === null, () => `serial_transfer_all consumes what it saw: ${broken}`);
+    moved += batch;
+    length = ringLengthOf(U32, loadAcquire(mem, src.tail), head);
+  }
+  return { countBytes: moved };
 }
 
-export function serialInvariant(capacity: number, s: SerialQueueState): string | null {
-  return ringInvariant(serialShape(capacity), s);
+/** §3.15.1: `(uint32_t)(tail − head) ≤ capacity` on words a third party reads, or what is broken. */
+export function serialBoundsProblem(
+  read: (addr: number) => number,
+  q: SerialQueueRef,
+): string | null {
+  const [tail, head] = [read(q.tail), read(q.head)];
+  return ringBoundsProblem({ name: q.name, width: 32, tail, head, usable: q.capacity });
 }
 
-export function serialAbstraction(capacity: number, s: SerialQueueState): AbstractQueue<number> {
-  return ringAbstraction(serialShape(capacity), s);
+// ---------------------------------------------------------------- signalling (§2.4)
+
+function flagWord(q: SerialQueueRef, f: SerialQueueFlavour): number {
+  if (f.wrongFlag !== true) return q.producerSignalled;
+  assert(q.consumerSignalled !== undefined, `${q.name}: F6 needs the old consumer_signalled word`);
+  return q.consumerSignalled;
+}
+
+/** Producer blocked on a full queue: `store_relaxed(producer_signalled, 0); fence_seq_cst()`. */
+export function serialRequestConsumerSignal(
+  mem: SharedMem,
+  q: SerialQueueRef,
+  f: SerialQueueFlavour,
+): void {
+  mem.store(flagWord(q, f), FLAG_WANTS_SIGNAL);
+  if (f.fences === 'seq_cst') mem.fence('seq_cst');
+}
+
+/** `store_relaxed(producer_signalled, 1)` (no fence: a cancel is always followed by a request). */
+export function serialCancelConsumerSignal(
+  mem: SharedMem,
+  q: SerialQueueRef,
+  f: SerialQueueFlavour,
+): void {
+  mem.store(flagWord(q, f), FLAG_SIGNALLED);
+}
+
+/** Consumer after freeing space: `fence_seq_cst(); return !load_relaxed(producer_signalled)`. */
+export function serialRequireConsumerSignal(
+  mem: SharedMem,
+  q: SerialQueueRef,
+  f: SerialQueueFlavour,
+): boolean {
+  if (f.fences === 'seq_cst') mem.fence('seq_cst');
+  return mem.load(flagWord(q, f)) === FLAG_WANTS_SIGNAL;
 }

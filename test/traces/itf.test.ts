@@ -1,7 +1,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { checkModel } from '../../proofs/mc/engine.ts';
-import { buildSpsc } from '../../proofs/models/spsc.ts';
+import { buildSpscPml as buildSpsc } from '../../proofs/models/spsc-pml.ts';
 import { UserError } from '../../spec/common/diagnostic.ts';
 import {
   canonicalJson,
@@ -53,7 +53,7 @@ describe('ITF writing', () => {
     const t = spscTrace('flag-first');
     expect(t['#meta']).toMatchObject({
       format: 'ITF',
-      model: 'spsc',
+      model: 'spsc-pml',
       verdict: 'violated',
       property: 'no-lost-wakeup',
       options: { bug: 'flag-first', memoryModel: 'sc' },

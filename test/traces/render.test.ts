@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkModel } from '../../proofs/mc/engine.ts';
-import { buildSpsc } from '../../proofs/models/spsc.ts';
+import { buildSpscPml as buildSpsc } from '../../proofs/models/spsc-pml.ts';
 import { toItfTrace } from '../../traces/itf.ts';
 import { renderMermaid, renderText } from '../../traces/render.ts';
 import { toggler } from '../proofs/mc/toy-models.ts';
@@ -17,7 +17,7 @@ const itf = toItfTrace(ts, r.trace!, {
 describe('renderers', () => {
   it('text: a header, then one line per step "#i PD action touches"', () => {
     const lines = renderText(itf).trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^spsc \(bug no-recheck.*violated: no-lost-wakeup$/);
+    expect(lines[0]).toMatch(/^spsc-pml \(bug no-recheck.*violated: no-lost-wakeup$/);
     const steps = lines.filter((l) => l.startsWith('#'));
     expect(steps).toHaveLength(itf.states.length);
     expect(steps[0]).toMatch(/^# ?0 init$/);

@@ -1,5 +1,7 @@
 // Model-based commands (fast-check `fc.commands`) holding each queue implementation
-// (impl/queue) against the abstract FIFO (spec/queue/abstract.ts). Shared by the vitest suite
+// (impl/queue) to the spec twice over: in lockstep with the spec's own operations (spec-twins.ts:
+// same results, same shared index and flag words at their C offsets after every command) and
+// against the abstract FIFO (spec/queue/abstract.ts) the spec refines. Shared by the vitest suite
 // and by `runQueueRefinement` (queues.ts), so `sddf check` runs exactly what the tests run.
 // Every command's `check(model)` only reads; `run(model, real)` asserts and then advances the model.
 import fc from 'fast-check';
@@ -20,6 +22,16 @@ import { BlkReqQueue, BlkRespQueue } from '../../impl/queue/blk.ts';
 import { I2cReqQueue } from '../../impl/queue/i2c.ts';
 import { NetQueue } from '../../impl/queue/net.ts';
 import { SerialQueue } from '../../impl/queue/serial.ts';
+import {
+  BlkReqTwin,
+  BlkRespTwin,
+  I2cReqTwin,
+  NetTwin,
+  SerialTwin,
+  type SharedWords,
+  type SignalTwin,
+  type SpecTwin,
+} from './spec-twins.ts';
 
 /** What every implemented queue offers the generic commands. */
 export interface QueueUnderTest<T> {
@@ -36,6 +48,15 @@ export interface QueueModel<T> {
   flag: number;
   /** i2c only: commands staged but not committed. */
   staged: T[];
+  /** The spec's operations run in lockstep (spec-twins.ts). */
+  twin: SpecTwin<T> & Partial<SignalTwin>;
+  /** The implementation's shared words, read from its SharedArrayBuffer at the C offsets. */
+  readWords: () => SharedWords;
+}
+
+/** After every command: the implementation's shared words are the spec's. */
+function sameWords<T>(what: string, m: QueueModel<T>): void {
+  expectEqual(`${what}: shared words (impl vs spec)`, m.readWords(), m.twin.words());
 }
 
 /** A canonical text of an item: sorted keys, bigint as `123n`, prototype ignored. */
@@ -67,8 +88,11 @@ class EnqueueCommand<T> implements fc.Command<QueueModel<T>, QueueUnderTest<T>> 
     return true;
   }
   run(m: QueueModel<T>, r: QueueUnderTest<T>): void {
+    const got = r.enqueue(this.item);
+    expectEqual('enqueue result (impl vs spec)', got, m.twin.enqueue(this.item));
+    sameWords('enqueue', m);
     const next = abstractEnqueue(m.queue, this.item);
-    expectEqual('enqueue result', r.enqueue(this.item), next !== null);
+    expectEqual('enqueue result', got, next !== null);
     if (next !== null) m.queue = next;
   }
   toString(): string {
@@ -81,8 +105,11 @@ class DequeueCommand<T> implements fc.Command<QueueModel<T>, QueueUnderTest<T>> 
     return true;
   }
   run(m: QueueModel<T>, r: QueueUnderTest<T>): void {
+    const got = r.dequeue();
+    expectEqual('dequeue result (impl vs spec)', got, m.twin.dequeue());
+    sameWords('dequeue', m);
     const next = abstractDequeue(m.queue);
-    expectEqual('dequeue result', r.dequeue(), next === null ? null : next.item);
+    expectEqual('dequeue result', got, next === null ? null : next.item);
     if (next !== null) m.queue = next.queue;
   }
   toString(): string {
@@ -95,9 +122,13 @@ class ObserveCommand<T> implements fc.Command<QueueModel<T>, QueueUnderTest<T>> 
     return true;
   }
   run(m: QueueModel<T>, r: QueueUnderTest<T>): void {
-    expectEqual('empty', r.empty(), abstractIsEmpty(m.queue));
-    expectEqual('full', r.full(), abstractIsFull(m.queue));
-    expectEqual('length', r.length(), abstractLength(m.queue));
+    const [empty, full, length] = [r.empty(), r.full(), r.length()];
+    expectEqual('empty (impl vs spec)', empty, m.twin.empty());
+    expectEqual('full (impl vs spec)', full, m.twin.full());
+    expectEqual('length (impl vs spec)', length, m.twin.length());
+    expectEqual('empty', empty, abstractIsEmpty(m.queue));
+    expectEqual('full', full, abstractIsFull(m.queue));
+    expectEqual('length', length, abstractLength(m.queue));
   }
   toString(): string {
     return 'observe(empty, full, length)';
@@ -117,19 +148,26 @@ class SignalCommand<T> implements fc.Command<QueueModel<T>, QueueUnderTest<T> & 
     return true;
   }
   run(m: QueueModel<T>, r: QueueUnderTest<T> & Signalled): void {
+    const twin = m.twin as SpecTwin<T> & SignalTwin;
     switch (this.op) {
       case 'request_signal':
         r.requestSignal();
+        twin.requestSignal();
         m.flag = 0;
-        return;
+        break;
       case 'cancel_signal':
         r.cancelSignal();
+        twin.cancelSignal();
         m.flag = 1;
-        return;
-      case 'require_signal':
-        expectEqual('require_signal', r.requireSignal(), m.flag === 0);
-        return;
+        break;
+      case 'require_signal': {
+        const got = r.requireSignal();
+        expectEqual('require_signal (impl vs spec)', got, twin.requireSignal());
+        expectEqual('require_signal', got, m.flag === 0);
+        break;
+      }
     }
+    sameWords(this.op, m);
   }
   toString(): string {
     return this.op;
@@ -170,8 +208,18 @@ function startIndex(width: 16 | 32): fc.Arbitrary<number> {
   );
 }
 
-function model<T>(capacity: number): QueueModel<T> {
-  return { queue: abstractEmpty<T>(capacity), flag: 0, staged: [] };
+function model<T>(opts: {
+  readonly capacity: number;
+  readonly twin: SpecTwin<T> & Partial<SignalTwin>;
+  readonly readWords: () => SharedWords;
+}): QueueModel<T> {
+  return {
+    queue: abstractEmpty<T>(opts.capacity),
+    flag: 0,
+    staged: [],
+    twin: opts.twin,
+    readWords: opts.readWords,
+  };
 }
 
 export const netDescArb: fc.Arbitrary<NetBuffDesc> = fc.record({
@@ -198,7 +246,16 @@ export function netProperty(opts: QueuePropertyOptions = {}) {
       ...(opts.netFullCheck ? { fullCheck: opts.netFullCheck } : {}),
     });
     const wrapped = opts.wrap ? Object.assign(opts.wrap<NetBuffDesc>(real), signalsOf(real)) : real;
-    fc.modelRun(() => ({ model: model<NetBuffDesc>(cap), real: wrapped }), commands);
+    const twin = new NetTwin(cap, start, opts.netFullCheck ?? 'corrected');
+    const readWords = () => ({
+      tail: dv.getUint16(0, true),
+      head: dv.getUint16(2, true),
+      consumer_signalled: dv.getUint32(4, true),
+    });
+    fc.modelRun(
+      () => ({ model: model<NetBuffDesc>({ capacity: cap, twin, readWords }), real: wrapped }),
+      commands,
+    );
   });
 }
 
@@ -227,13 +284,14 @@ export const blkRespArb: fc.Arbitrary<BlkResp> = fc.record({
   id: u32Arb,
 });
 
-/** Sets head @0 and tail @4 (block puts head first). */
+/** Sets head @0 and tail @4 (block puts head first); reads them back for the twin check. */
 function blkRegion(sizeBytes: number, start: number) {
   const buffer = new SharedArrayBuffer(sizeBytes);
   const dv = new DataView(buffer);
   dv.setUint32(0, start, true);
   dv.setUint32(4, start, true);
-  return { buffer, byteOffset: 0 };
+  const readWords = () => ({ head: dv.getUint32(0, true), tail: dv.getUint32(4, true) });
+  return { region: { buffer, byteOffset: 0 }, readWords };
 }
 
 export function blkReqProperty(opts: QueuePropertyOptions = {}) {
@@ -242,9 +300,14 @@ export function blkReqProperty(opts: QueuePropertyOptions = {}) {
     size: 'max',
   });
   return fc.property(fc.constantFrom(1, 2, 4, 8), startIndex(32), cmds, (cap, start, commands) => {
-    const real = new BlkReqQueue({ region: blkRegion(16 + 32 * cap, start), capacity: cap });
+    const { region, readWords } = blkRegion(16 + 32 * cap, start);
+    const real = new BlkReqQueue({ region, capacity: cap });
+    const twin = new BlkReqTwin(cap, start);
     fc.modelRun(
-      () => ({ model: model<BlkReq>(cap), real: opts.wrap ? opts.wrap(real) : real }),
+      () => ({
+        model: model<BlkReq>({ capacity: cap, twin, readWords }),
+        real: opts.wrap ? opts.wrap(real) : real,
+      }),
       commands,
     );
   });
@@ -256,9 +319,14 @@ export function blkRespProperty(opts: QueuePropertyOptions = {}) {
     size: 'max',
   });
   return fc.property(fc.constantFrom(1, 2, 4, 8), startIndex(32), cmds, (cap, start, commands) => {
-    const real = new BlkRespQueue({ region: blkRegion(8 + 12 * cap, start), capacity: cap });
+    const { region, readWords } = blkRegion(8 + 12 * cap, start);
+    const real = new BlkRespQueue({ region, capacity: cap });
+    const twin = new BlkRespTwin(cap, start);
     fc.modelRun(
-      () => ({ model: model<BlkResp>(cap), real: opts.wrap ? opts.wrap(real) : real }),
+      () => ({
+        model: model<BlkResp>({ capacity: cap, twin, readWords }),
+        real: opts.wrap ? opts.wrap(real) : real,
+      }),
       commands,
     );
   });
@@ -315,6 +383,11 @@ class SerialBatchCommand implements fc.Command<QueueModel<number>, SerialAdapter
       }
       r.q.updateSharedTail(local);
     }
+    const twin = m.twin as SerialTwin;
+    const spec =
+      this.mode === 'enqueue_batch' ? twin.enqueueBatch(this.bytes) : twin.enqueueLocal(this.bytes);
+    expectEqual(`${this.mode} count (impl vs spec)`, n, spec);
+    sameWords(this.mode, m);
     const free = m.queue.capacity - abstractLength(m.queue);
     expectEqual(`${this.mode} count`, n, Math.min(free, this.bytes.length));
     for (const c of this.bytes.slice(0, n)) {
@@ -335,15 +408,23 @@ class SerialDequeueLocalCommand implements fc.Command<QueueModel<number>, Serial
   }
   run(m: QueueModel<number>, r: SerialAdapter): void {
     let local = r.q.sharedHead();
+    const got: number[] = [];
     for (let i = 0; i < this.count; i++) {
-      const got = r.q.dequeueLocal(local);
+      const c = r.q.dequeueLocal(local);
       const next = abstractDequeue(m.queue);
-      expectEqual('dequeue_local', got === null ? null : got.c, next === null ? null : next.item);
-      if (got === null || next === null) break;
-      local = got.localHead;
+      expectEqual('dequeue_local', c === null ? null : c.c, next === null ? null : next.item);
+      if (c === null || next === null) break;
+      got.push(c.c);
+      local = c.localHead;
       m.queue = next.queue;
     }
     r.q.updateSharedHead(local);
+    expectEqual(
+      'dequeue_local (impl vs spec)',
+      got,
+      (m.twin as SerialTwin).dequeueLocal(this.count),
+    );
+    sameWords('dequeue_local', m);
   }
   toString(): string {
     return `dequeue_local(${this.count})`;
@@ -378,7 +459,16 @@ export function serialProperty(opts: QueuePropertyOptions = {}) {
       real.enqueue = (c) => w.enqueue(c);
       real.dequeue = () => w.dequeue();
     }
-    fc.modelRun(() => ({ model: model<number>(cap), real }), commands);
+    const twin = new SerialTwin(cap, start);
+    const readWords = () => ({
+      tail: dv.getUint32(0, true),
+      head: dv.getUint32(4, true),
+      producer_signalled: dv.getUint32(8, true),
+    });
+    fc.modelRun(
+      () => ({ model: model<number>({ capacity: cap, twin, readWords }), real }),
+      commands,
+    );
   });
 }
 
@@ -391,8 +481,11 @@ class I2cStageCommand implements fc.Command<QueueModel<I2cCmd>, I2cReqQueue> {
   }
   run(m: QueueModel<I2cCmd>, r: I2cReqQueue): void {
     for (const cmd of this.cmds) {
+      const got = r.enqueue(cmd);
+      expectEqual('i2c_enqueue_request (impl vs spec)', got, m.twin.enqueue(cmd));
+      sameWords('i2c_enqueue_request', m);
       const room = m.queue.items.length + m.staged.length < m.queue.capacity;
-      expectEqual('i2c_enqueue_request', r.enqueue(cmd), room);
+      expectEqual('i2c_enqueue_request', got, room);
       if (room) m.staged.push(cmd);
     }
   }
@@ -407,8 +500,10 @@ class I2cCommitCommand implements fc.Command<QueueModel<I2cCmd>, I2cReqQueue> {
     return true;
   }
   run(m: QueueModel<I2cCmd>, r: I2cReqQueue): void {
+    const twin = m.twin as I2cReqTwin;
     if (this.commit) {
       r.commit();
+      twin.commit();
       for (const c of m.staged) {
         const next = abstractEnqueue(m.queue, c);
         assert(next !== null, 'staging never exceeds capacity');
@@ -416,7 +511,9 @@ class I2cCommitCommand implements fc.Command<QueueModel<I2cCmd>, I2cReqQueue> {
       }
     } else {
       r.abort();
+      twin.abort();
     }
+    sameWords(this.commit ? 'commit' : 'abort', m);
     m.staged = [];
   }
   toString(): string {
@@ -458,7 +555,16 @@ export function i2cProperty(
     dv.setUint32(4, s, true); // ctrl.tail @4
     dv.setUint32(8, s, true); // ctrl.head @8
     const real = new I2cReqQueue({ region: { buffer, byteOffset: 0 }, capacity: cap });
+    const twin = new I2cReqTwin(cap, s);
+    const readWords = () => ({
+      staged_active_tail: dv.getUint32(0, true),
+      tail: dv.getUint32(4, true),
+      head: dv.getUint32(8, true),
+    });
     // The abstract queue has CAP - 1 usable slots (one reserved, §2.5).
-    fc.modelRun(() => ({ model: model<I2cCmd>(cap - 1), real }), commands);
+    fc.modelRun(
+      () => ({ model: model<I2cCmd>({ capacity: cap - 1, twin, readWords }), real }),
+      commands,
+    );
   });
 }

@@ -21,7 +21,7 @@ describe('net queue implementation refines the abstract FIFO', () => {
   });
 
   it('the C-as-written full check (U1) is caught by the same commands', () => {
-    const details = fc.check(netProperty({ netFullCheck: 'c-as-written' }), {
+    const details = fc.check(netProperty({ netFullCheck: 'int-promoted' }), {
       numRuns: 500,
       seed: 3,
     });
@@ -33,7 +33,7 @@ describe('net queue implementation refines the abstract FIFO', () => {
     const r = region(NetQueue.sizeBytes(1));
     new DataView(r.buffer).setUint16(0, 0xffff, true);
     new DataView(r.buffer).setUint16(2, 0xffff, true);
-    const bug = new NetQueue({ region: r, capacity: 1, fullCheck: 'c-as-written' });
+    const bug = new NetQueue({ region: r, capacity: 1, fullCheck: 'int-promoted' });
     expect(bug.enqueue({ ioOrOffset: 1n, len: 1, oid: 0 })).toBe(true); // tail wraps to 0
     expect(bug.full()).toBe(false); // 0 - 65535 != 1
     expect(bug.enqueue({ ioOrOffset: 2n, len: 2, oid: 0 })).toBe(true); // overwrites the live slot
@@ -109,9 +109,9 @@ describe('net queue byte layout (include/sddf/network/queue.h)', () => {
       free: mk(),
       active: mk(),
       capacity: 2,
-      fullCheck: 'c-as-written',
+      fullCheck: 'int-promoted',
     });
-    expect([h.free.fullCheck, h.active.fullCheck]).toEqual(['c-as-written', 'c-as-written']);
+    expect([h.free.fullCheck, h.active.fullCheck]).toEqual(['int-promoted', 'int-promoted']);
     const d = createNetQueueHandle({ free: mk(), active: mk(), capacity: 2 });
     expect([d.free.fullCheck, d.active.fullCheck, d.capacity]).toEqual([
       'corrected',

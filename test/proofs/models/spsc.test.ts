@@ -1,122 +1,163 @@
+// `spsc`, the handshake of spsc.pml built from the spec's net queue operations: its verdicts, and
+// its agreement with the statement-for-statement port `spsc-pml` that SPIN runs (bench/spin.ts).
 import { describe, expect, it } from 'vitest';
-import { checkModel, NO_LOST_WAKEUP } from '../../../proofs/mc/engine.ts';
+import { NO_LOST_WAKEUP, checkModel } from '../../../proofs/mc/engine.ts';
 import { buildSpsc, spscEntry } from '../../../proofs/models/spsc.ts';
-import type { TransitionSystem } from '../../../spec/common/transition.ts';
+import { buildSpscPml, spscPmlEntry } from '../../../proofs/models/spsc-pml.ts';
+import type { MemoryModel } from '../../../proofs/models/types.ts';
 import { UserError } from '../../../spec/common/diagnostic.ts';
+import type { ItfValue, State, TransitionSystem } from '../../../spec/common/transition.ts';
 
-const build = (bug?: string, bounds: Record<string, number> = {}): TransitionSystem =>
-  buildSpsc({ memoryModel: 'sc', bounds, ...(bug !== undefined ? { bug } : {}) });
+const build = (
+  bug?: string,
+  bounds: Record<string, number> = {},
+  memoryModel: MemoryModel = 'sc',
+) => buildSpsc({ memoryModel, bounds, ...(bug !== undefined ? { bug } : {}) });
 
-describe('spsc model (port of shared/bench/spsc.pml)', () => {
-  it('the sDDF protocol under SC holds: BFS and DFS agree on every count', () => {
-    const bfs = checkModel(build(), { search: 'bfs', por: false });
-    const dfs = checkModel(build(), { search: 'dfs', por: false });
-    const exact = checkModel(build(), { search: 'bfs', por: false, exact: true });
-    expect(bfs.verdict).toBe('holds');
-    expect(dfs.verdict).toBe('holds');
-    expect(dfs.states).toBe(bfs.states);
-    expect(dfs.transitions).toBe(bfs.transitions);
-    expect(exact.states).toBe(bfs.states);
-  });
-
-  it('POR keeps the verdict and explores fewer states', () => {
-    const full = checkModel(build(), { search: 'bfs', por: false });
-    const reduced = checkModel(build(), { search: 'bfs', por: true });
-    expect(reduced.verdict).toBe('holds');
-    expect(reduced.reductions.por).toBe(true);
-    expect(reduced.states).toBeLessThan(full.states);
-  });
-
-  it('drained (liveness under weak fairness) holds for the correct protocol', () => {
+describe('spsc (built from spec/queue/net.ts)', () => {
+  it('holds under SC (safety and drained); the HEAD queue loses a wakeup under TSO, not with seq_cst fences', () => {
+    expect(checkModel(build(), { search: 'bfs' }).verdict).toBe('holds');
     expect(checkModel(build(), { search: 'bfs', liveness: true }).verdict).toBe('holds');
-  });
-
-  for (const bug of ['no-recheck', 'flag-first', 'relaxed']) {
-    it(`${bug}: the watchdog (no lost wakeup) fires, with and without POR, BFS and DFS`, () => {
-      for (const search of ['bfs', 'dfs'] as const) {
-        for (const por of [true, false]) {
-          const r = checkModel(build(bug), { search, por });
-          expect(r.verdict).toBe('violated');
-          expect(r.property).toBe(NO_LOST_WAKEUP);
-          expect(r.message).toMatch(/lost wakeup/);
-        }
-      }
-    });
-  }
-
-  it('no-recheck: drained fails as a lasso when the watchdog is not there to catch it first', () => {
-    const ts = build('no-recheck');
-    const withoutWatchdog: TransitionSystem = {
-      name: ts.name,
-      stateWords: ts.stateWords,
-      actions: ts.actions,
-      invariants: ts.invariants,
-      initialStates: () => ts.initialStates(),
-      successors: (s, emit) => ts.successors(s, emit),
-      goal: (s) => ts.goal!(s),
-      goalName: 'drained',
-      toItf: (s) => ts.toItf(s),
-    };
-    const r = checkModel(withoutWatchdog, { search: 'bfs', liveness: true });
-    expect(r.verdict).toBe('violated');
-    expect(r.property).toBe('drained');
-    expect(r.trace!.loop).toBe(r.trace!.states.length - 1);
-  });
-
-  it('no-full-check breaks no-overflow; publish-before-write breaks fifo', () => {
-    expect(checkModel(build('no-full-check'), { search: 'bfs' }).property).toBe('no-overflow');
-    expect(checkModel(build('publish-before-write'), { search: 'bfs' }).property).toBe('fifo');
-  });
-
-  it('memory model tso or arm selects the RELAXED store-buffering variant', () => {
     for (const memoryModel of ['tso', 'arm'] as const) {
-      const r = checkModel(buildSpsc({ memoryModel, bounds: {} }), { search: 'bfs' });
-      expect(r.property).toBe(NO_LOST_WAKEUP);
+      const head = checkModel(buildSpsc({ memoryModel, bounds: {} }), { search: 'bfs' });
+      expect(head.property, memoryModel).toBe(NO_LOST_WAKEUP);
+      const fenced = buildSpsc({ memoryModel, bounds: { fences: 1 } });
+      expect(checkModel(fenced, { search: 'bfs' }).verdict, memoryModel).toBe('holds');
     }
   });
 
-  it('the RELAXED trace is short (SPIN -i shortens it to 46 statements; BFS gives ours directly)', () => {
-    const r = checkModel(build('relaxed'), { search: 'bfs' });
-    expect(r.trace!.states.length).toBeLessThanOrEqual(46);
-  });
-
-  it('bounds are validated as user errors', () => {
-    expect(() => build(undefined, { capacity: 0 })).toThrow(UserError);
-    expect(() => build(undefined, { items: 255 })).toThrow(UserError);
-    expect(() => build(undefined, { nope: 1 })).toThrow(UserError);
-    expect(() => build(undefined, { grain: 2 })).toThrow(UserError);
-    expect(() => build('no-such-bug')).toThrow(UserError);
-  });
-
-  it('every catalogue variant is caught by its expected property', () => {
+  it('every variant is caught by its expected property', () => {
     for (const bug of spscEntry.bugs) {
-      const ts = spscEntry.build({ memoryModel: bug.memoryModel ?? 'sc', bounds: {}, bug: bug.id });
+      const ts = spscEntry.build({
+        memoryModel: bug.memoryModel ?? 'sc',
+        bounds: bug.bounds ?? {},
+        bug: bug.id,
+      });
       expect(checkModel(ts, { search: 'bfs' }).property, bug.id).toBe(bug.expectedProperty);
     }
   });
 
-  it('statement grain (one step per Promela statement on a global) agrees on every verdict', () => {
-    const merged = checkModel(build(), { search: 'bfs', por: false });
-    const fine = checkModel(build(undefined, { grain: 1 }), { search: 'bfs', por: false });
-    expect(fine.verdict).toBe('holds');
-    expect(fine.states).toBeGreaterThan(merged.states);
-    for (const bug of spscEntry.bugs) {
-      const ts = spscEntry.build({
-        memoryModel: bug.memoryModel ?? 'sc',
-        bounds: { grain: 1 },
-        bug: bug.id,
-      });
-      for (const por of [true, false]) {
-        expect(checkModel(ts, { search: 'bfs', por }).property, bug.id).toBe(bug.expectedProperty);
-      }
-    }
-    expect(
-      checkModel(build(undefined, { grain: 1 }), { search: 'bfs', liveness: true }).verdict,
-    ).toBe('holds');
+  it('at the u16 wrap a power-of-two capacity holds and capacity 3 breaks the FIFO (% capacity)', () => {
+    expect(checkModel(build(undefined, { indexBase: 65534 }), { search: 'bfs' }).verdict).toBe(
+      'holds',
+    );
+    const r = checkModel(build(undefined, { capacity: 3, items: 6, indexBase: 65534 }), {
+      search: 'bfs',
+    });
+    expect(r.property).toBe('fifo');
   });
 
-  it('larger bounds (CAP=4, N=8) still hold', () => {
-    const r = checkModel(build(undefined, { capacity: 4, items: 8 }), { search: 'bfs' });
-    expect(r.verdict).toBe('holds');
+  it('bounds and variants are user input', () => {
+    expect(() => build(undefined, { capacity: 0 })).toThrow(UserError);
+    expect(() => build(undefined, { items: 255 })).toThrow(UserError);
+    expect(() => build(undefined, { grain: 1 })).toThrow(UserError);
+    expect(() => build('no-such-bug')).toThrow(UserError);
+  });
+});
+
+/** Every reachable state's projection (null: skip the state). */
+function projections(
+  ts: TransitionSystem,
+  project: (itf: Record<string, ItfValue>) => string | null,
+) {
+  const seen = new Set<string>();
+  const out = new Set<string>();
+  const queue: State[] = [...ts.initialStates()];
+  for (const s of queue) seen.add(s.join(','));
+  for (let i = 0; i < queue.length; i++) {
+    const key = project(ts.toItf(queue[i]!));
+    if (key !== null) out.add(key);
+    ts.successors(queue[i]!, (_a, next) => {
+      const k = next.join(',');
+      if (!seen.has(k)) {
+        seen.add(k);
+        queue.push(new Uint32Array(next));
+      }
+    });
+  }
+  return out;
+}
+
+/**
+ * The shared variables both models have, at the .pml's index width (mod 2·CAP): tail, head,
+ * consumer_signalled, notif, pdone, consumed, and the two processes' counters v and expect.
+ */
+function specProjection(capacity: number) {
+  return (x: Record<string, ItfValue>) =>
+    JSON.stringify([
+      (x['active.tail'] as number) % (2 * capacity),
+      (x['active.head'] as number) % (2 * capacity),
+      x['active.consumer_signalled'] === 1,
+      x['notif'] === 1,
+      x['pdone'] === 1,
+      x['consumed'],
+      x['producer.v'],
+      x['consumer.expect'],
+    ]);
+}
+
+/**
+ * The port's states where no merged step is half done: spsc publishes an enqueue's tail and a
+ * dequeue's head in the same step as the slot access, the port one statement later.
+ */
+function pmlProjection(x: Record<string, ItfValue>): string | null {
+  const p = x['producer'] as Record<string, ItfValue>;
+  const c = x['consumer'] as Record<string, ItfValue>;
+  if (p['pc'] === 'publish' || c['pc'] === 'publish_head') return null;
+  return JSON.stringify([
+    x['tl'],
+    x['hd'],
+    x['consumer_signalled'],
+    x['notif'],
+    x['pdone'],
+    x['consumed'],
+    p['v'],
+    c['expect'],
+  ]);
+}
+
+describe('spsc agrees with its statement-for-statement twin spsc-pml', () => {
+  it('the same variants, each with the same verdict and property', () => {
+    expect(spscEntry.bugs.map((b) => b.id)).toEqual(spscPmlEntry.bugs.map((b) => b.id));
+    for (const bug of spscPmlEntry.bugs) {
+      const twin = checkModel(
+        buildSpscPml({ memoryModel: bug.memoryModel ?? 'sc', bounds: {}, bug: bug.id }),
+        { search: 'bfs' },
+      );
+      const ours = spscEntry.bugs.find((b) => b.id === bug.id)!;
+      const spec = checkModel(build(bug.id, { ...(ours.bounds ?? {}) }, ours.memoryModel ?? 'sc'), {
+        search: 'bfs',
+      });
+      expect([spec.verdict, spec.property], bug.id).toEqual([twin.verdict, twin.property]);
+    }
+    for (const memoryModel of ['sc', 'tso'] as const) {
+      const twin = checkModel(buildSpscPml({ memoryModel, bounds: {} }), { search: 'bfs' });
+      const spec = checkModel(buildSpsc({ memoryModel, bounds: {} }), { search: 'bfs' });
+      expect([spec.verdict, spec.property], memoryModel).toEqual([twin.verdict, twin.property]);
+    }
+  });
+
+  it('under SC both reach exactly the same shared states (projected as far as they correspond)', () => {
+    for (const [capacity, items] of [
+      [1, 3],
+      [2, 4],
+      [3, 5],
+    ] as const) {
+      const bounds = { capacity, items };
+      const spec = projections(buildSpsc({ memoryModel: 'sc', bounds }), specProjection(capacity));
+      const twin = projections(buildSpscPml({ memoryModel: 'sc', bounds }), pmlProjection);
+      expect(spec.size, `${capacity}/${items}`).toBeGreaterThan(20);
+      expect([...spec].sort(), `${capacity}/${items}`).toEqual([...twin].sort());
+    }
+  });
+
+  it('the projection can tell the models apart: spsc without the re-check is not the port', () => {
+    const bounds = { capacity: 2, items: 4 };
+    const spec = projections(
+      buildSpsc({ memoryModel: 'sc', bounds, bug: 'no-recheck' }),
+      specProjection(2),
+    );
+    const twin = projections(buildSpscPml({ memoryModel: 'sc', bounds }), pmlProjection);
+    expect([...spec].sort()).not.toEqual([...twin].sort());
   });
 });

@@ -5,7 +5,7 @@ import { fullCheckObligations } from '../../../proofs/smt/full-check.ts';
 import { i2cStagedAssertObligation } from '../../../proofs/smt/queue-bounds.ts';
 import { slotWrapObligations } from '../../../proofs/smt/slot-wrap.ts';
 import { i2cFullAt } from '../../../spec/queue/i2c.ts';
-import { netFull, netInitial } from '../../../spec/queue/net.ts';
+import { netStateFull, netStateInitial } from '../../../spec/queue/net-state.ts';
 import { ringInvariant, ringSlot, wrapIndex } from '../../../spec/queue/ring.ts';
 import { Z3_TEST_TIMEOUT_MS, num, useProver } from './helpers.ts';
 
@@ -26,13 +26,13 @@ describe('counterexamples against spec/queue', () => {
       );
       const capacity = num(r.counterexample, 'capacity');
       const state = {
-        ...netInitial(capacity),
+        ...netStateInitial(capacity),
         tail: num(r.counterexample, 'tail'),
         head: num(r.counterexample, 'head'),
       };
       expect(ringInvariant({ width: 16, capacity, reservedSlots: 0 }, state)).toBeNull();
-      expect(netFull({ capacity, fullCheck: 'c-as-written' }, state)).toBe(false);
-      expect(netFull({ capacity, fullCheck: 'corrected' }, state)).toBe(true);
+      expect(netStateFull({ capacity, fullCheck: 'int-promoted' }, state)).toBe(false);
+      expect(netStateFull({ capacity, fullCheck: 'corrected' }, state)).toBe(true);
     },
     Z3_TEST_TIMEOUT_MS,
   );

@@ -1,7 +1,8 @@
 // Component rules (§3.2–3.6) on concrete states of the net-pipeline model.
 import { describe, expect, it } from 'vitest';
 import { buildNetPipeline } from '../../../proofs/models/net-pipeline.ts';
-import { NGC_DROPPED, RXD_EMPTY, cg } from '../../../spec/components/net.ts';
+import { NGC_DROPPED, cg } from '../../../spec/components/net/config.ts';
+import { ENET_BD_WRAP, ENET_RXD_EMPTY } from '../../../spec/devices/enet.ts';
 import { field, runWhile, take } from '../../proofs/models/helpers.ts';
 
 const RX_IO = 0x1000_0000;
@@ -21,11 +22,11 @@ function afterOneFrame(bounds: Record<string, number>) {
 }
 
 describe('network components on concrete states', () => {
-  it('D1 rx_provide: fills the HW Rx ring with E set, then cancels its signal (ring full)', () => {
+  it('D1 rx_provide: fills the HW Rx ring with E set (W on the last BD), then cancels its signal (ring full)', () => {
     const ts = pipeline({ clients: 1, rxBuffers: 2, hwRing: 2 });
     const s = runWhile(ts, ts.initialStates()[0]!, ['driver.']);
     expect(field(ts, s, 'hw_rx.addr')).toEqual([RX_IO, RX_IO + 2048]);
-    expect(field(ts, s, 'hw_rx.stat')).toEqual([RXD_EMPTY, RXD_EMPTY]);
+    expect(field(ts, s, 'hw_rx.stat')).toEqual([ENET_RXD_EMPTY, ENET_RXD_EMPTY | ENET_BD_WRAP]);
     expect(field(ts, s, 'drv_rx.free.head')).toBe(2);
     expect(field(ts, s, 'drv_rx.free.consumer_signalled')).toBe(1);
   });

@@ -1,127 +1,55 @@
-import fc from 'fast-check';
+// spec/queue/blk.ts: the block queue calls in C order (head before tail in memory, unconditional
+// release fence), at the u32 wrap.
 import { describe, expect, it } from 'vitest';
 import {
-  blkDequeueReq,
-  blkInvariant,
-  blkReqAbstraction,
-  blkRespAbstraction,
-  blkDequeueResp,
-  blkEnqueueReq,
-  blkEnqueueResp,
-  blkReqInitial,
-  blkReqProblem,
-  blkRespInitial,
-  blkRespProblem,
+  blkDequeue,
+  blkEnqueue,
+  blkFull,
+  blkIsPlugged,
+  blkLength,
   blkSetPlugged,
-  blkShape,
-  checkBlkCapacity,
-  type BlkReq,
-  type BlkReqQueueState,
-  type BlkResp,
-  type BlkRespQueueState,
+  type BlkQueueRef,
 } from '../../../spec/queue/blk.ts';
-import { ringIsEmpty, ringIsFull, ringLength } from '../../../spec/queue/ring.ts';
-import { blkReqArb, blkRespArb } from '../../../traces/refinement/queue-commands.ts';
-import { specRefinementProperty, startArb } from './spec-refinement.ts';
+import { RecordingMemory } from './recording-memory.ts';
 
-const common = (cap: number) => ({
-  full: (s: BlkReqQueueState | BlkRespQueueState) => ringIsFull(blkShape(cap), s),
-  empty: ringIsEmpty,
-  length: (s: BlkReqQueueState | BlkRespQueueState) => ringLength(32, s),
-  invariant: (s: BlkReqQueueState | BlkRespQueueState) => blkInvariant(cap, s),
-});
+function queue(capacity: number): { mem: RecordingMemory; q: BlkQueueRef } {
+  const mem = new RecordingMemory(['head', 'tail', 'plugged'], 'buffers', capacity);
+  return { mem, q: { name: 'req', head: 0, tail: 1, plugged: 2, slots: mem.slots, capacity } };
+}
 
-describe('blk queue specs refine the abstract FIFO', () => {
-  it.each([1, 4])('request queue, capacity %i, across the u32 wrap', (cap) => {
-    fc.assert(
-      specRefinementProperty<BlkReqQueueState, BlkReq>({
-        item: blkReqArb,
-        initial: startArb(32).map((start) => ({ state: blkReqInitial(cap, start), usable: cap })),
-        ops: {
-          ...common(cap),
-          enqueue: (s, r) => blkEnqueueReq(cap, s, r),
-          dequeue: (s) => blkDequeueReq(cap, s),
-          abstraction: (s) => blkReqAbstraction(cap, s),
-        },
-      }),
-      { numRuns: 100 },
-    );
+describe('blk queue operations in C order (blk/queue.h at 650ace5d)', () => {
+  it('enqueue and dequeue publish with an unconditional release fence, across the u32 wrap', () => {
+    const { mem, q } = queue(2);
+    mem.words[0] = 0xffff_ffff;
+    mem.words[1] = 0xffff_ffff;
+    expect(blkEnqueue(mem, q, 5)).toBe(true);
+    expect(mem.log).toEqual([
+      'load tail',
+      'load head',
+      'load tail',
+      'store buffers[1]',
+      'fence release',
+      'store tail',
+    ]);
+    expect(blkEnqueue(mem, q, 6)).toBe(true);
+    expect(blkFull(mem, q)).toBe(true);
+    expect(blkEnqueue(mem, q, 7)).toBe(false);
+    expect(blkLength(mem, q)).toBe(2);
+    mem.clear();
+    expect(blkDequeue(mem, q)).toBe(5);
+    expect(mem.log.slice(-3)).toEqual(['load buffers[1]', 'fence release', 'store head']);
+    expect(blkDequeue(mem, q)).toBe(6);
+    expect(blkDequeue(mem, q)).toBeNull();
+    expect([mem.words[0], mem.words[1]]).toEqual([1, 1]);
   });
 
-  it.each([1, 4])('response queue, capacity %i, across the u32 wrap', (cap) => {
-    fc.assert(
-      specRefinementProperty<BlkRespQueueState, BlkResp>({
-        item: blkRespArb,
-        initial: startArb(32).map((start) => ({ state: blkRespInitial(cap, start), usable: cap })),
-        ops: {
-          ...common(cap),
-          enqueue: (s, r) => blkEnqueueResp(cap, s, r),
-          dequeue: (s) => blkDequeueResp(cap, s),
-          abstraction: (s) => blkRespAbstraction(cap, s),
-        },
-      }),
-      { numRuns: 100 },
-    );
-  });
-
-  it('plugged is a flag on the request queue only, initially false', () => {
-    const s = blkReqInitial(2);
-    expect(s.plugged).toBe(false);
-    expect(blkSetPlugged(s, true).plugged).toBe(true);
-    expect(s.plugged).toBe(false);
-    expect('plugged' in blkRespInitial(2)).toBe(false);
-  });
-
-  it('the sdfgen driver capacity 384 (U8) is rejected by the power-of-two rule', () => {
-    expect(checkBlkCapacity(384)?.message).toMatch(/capacity 384 is not a power of two/);
-    expect(checkBlkCapacity(128)).toBeNull();
-  });
-
-  it('record fields are checked at their C widths and enum ranges', () => {
-    const ok: BlkReq = { code: 0, ioOrOffset: 0n, blockNumber: 0n, count: 0, id: 0 };
-    expect(blkReqProblem(ok)).toBeNull();
-    expect(blkReqProblem({ ...ok, code: 4 as never })).toMatch(/code 4/);
-    expect(blkReqProblem({ ...ok, ioOrOffset: 1n << 64n })).toMatch(/io_or_offset/);
-    expect(blkReqProblem({ ...ok, blockNumber: -1n })).toMatch(/block_number/);
-    expect(blkReqProblem({ ...ok, count: 0x1_0000 })).toMatch(/count/);
-    expect(blkReqProblem({ ...ok, id: 2 ** 32 })).toMatch(/id/);
-    // Both bounds of every field, the largest valid value, and a non-integer.
-    for (const [field, bad] of [
-      ['ioOrOffset', -1n],
-      ['blockNumber', 1n << 64n],
-      ['count', -1],
-      ['count', 1.5],
-      ['id', -1],
-      ['id', 0.5],
-    ] as const) {
-      expect(blkReqProblem({ ...ok, [field]: bad }), `${field} ${bad}`).toMatch(
-        new RegExp(`${bad}`),
-      );
-    }
-    expect(
-      blkReqProblem({
-        code: 3,
-        ioOrOffset: (1n << 64n) - 1n,
-        blockNumber: (1n << 64n) - 1n,
-        count: 0xffff,
-        id: 0xffff_ffff,
-      }),
-    ).toBeNull();
-    const resp: BlkResp = { status: 4, successCount: 0xffff, id: 0xffff_ffff };
-    for (const [field, bad] of [
-      ['successCount', 0x1_0000],
-      ['successCount', 0.5],
-      ['id', 2 ** 32],
-      ['id', 1.5],
-    ] as const) {
-      expect(blkRespProblem({ ...resp, [field]: bad }), `${field} ${bad}`).toMatch(
-        new RegExp(`${bad}`),
-      );
-    }
-    expect(blkRespProblem({ status: 0, successCount: 0, id: 0 })).toBeNull();
-    expect(blkRespProblem(resp)).toBeNull();
-    expect(blkRespProblem({ ...resp, status: 5 as never })).toMatch(/status 5/);
-    expect(blkRespProblem({ ...resp, successCount: -1 })).toMatch(/success_count/);
-    expect(blkRespProblem({ ...resp, id: -1 })).toMatch(/id/);
+  it('plugged is a plain bool word on the request queue only', () => {
+    const { mem, q } = queue(1);
+    blkSetPlugged(mem, q, true);
+    expect(blkIsPlugged(mem, q)).toBe(true);
+    blkSetPlugged(mem, q, false);
+    expect(mem.words[2]).toBe(0);
+    const { plugged: _none, ...resp } = q;
+    expect(() => blkSetPlugged(mem, resp, true)).toThrow(/only the request queue/);
   });
 });

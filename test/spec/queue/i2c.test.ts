@@ -1,126 +1,53 @@
-import fc from 'fast-check';
+// spec/queue/i2c.ts: staging, commit (release then tail), abort; the reserved slot; the debug
+// assert predicate the proof obligation states.
 import { describe, expect, it } from 'vitest';
+import { U32 } from '../../../spec/queue/arith.ts';
 import {
-  abstractEmpty,
-  abstractEnqueue,
-  type AbstractQueue,
-} from '../../../spec/queue/abstract.ts';
-import {
-  I2C_CAPACITY,
   i2cDequeueRequest,
-  i2cDequeueResponse,
-  i2cEmpty,
   i2cEnqueueRequest,
-  i2cEnqueueResponse,
-  i2cFullAt,
-  i2cReqAbstraction,
-  i2cReqInitial,
-  i2cReqInvariant,
+  i2cLength,
   i2cRequestAbort,
   i2cRequestCommit,
-  i2cRespAbstraction,
-  i2cRespInitial,
-  type I2cCmd,
-  type I2cReqQueueState,
+  i2cStagedAssertOf,
+  type I2cReqQueueRef,
 } from '../../../spec/queue/i2c.ts';
-import { i2cCmdArb } from '../../../traces/refinement/queue-commands.ts';
+import { RecordingMemory } from './recording-memory.ts';
 
-type Step =
-  | { kind: 'stage'; cmds: I2cCmd[] }
-  | { kind: 'commit' }
-  | { kind: 'abort' }
-  | { kind: 'dequeue'; n: number };
-
-const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  fc
-    .array(i2cCmdArb, { minLength: 1, maxLength: 80 })
-    .map((cmds) => ({ kind: 'stage' as const, cmds })),
-  fc.constant({ kind: 'commit' as const }),
-  fc.constant({ kind: 'abort' as const }),
-  fc.nat(80).map((n) => ({ kind: 'dequeue' as const, n })),
-);
-
-/** Run steps on the spec and on an abstract (committed, staged) model; false on divergence. */
-function refines(start: number, steps: readonly Step[]): boolean {
-  let s: I2cReqQueueState = i2cReqInitial(I2C_CAPACITY, start);
-  let q: AbstractQueue<I2cCmd> = abstractEmpty(I2C_CAPACITY - 1);
-  let staged: I2cCmd[] = [];
-  for (const step of steps) {
-    if (step.kind === 'stage') {
-      for (const c of step.cmds) {
-        const r = i2cEnqueueRequest(I2C_CAPACITY, s, c);
-        const room = q.items.length + staged.length < q.capacity;
-        if (r.ok !== room) return false;
-        s = r.state;
-        if (room) staged.push(c);
-      }
-    } else if (step.kind === 'commit') {
-      s = i2cRequestCommit(s);
-      for (const c of staged) q = abstractEnqueue(q, c)!;
-      staged = [];
-    } else if (step.kind === 'abort') {
-      s = i2cRequestAbort(s);
-      staged = [];
-    } else {
-      for (let i = 0; i < step.n; i++) {
-        const r = i2cDequeueRequest(I2C_CAPACITY, s);
-        if (fc.stringify(r.item) !== fc.stringify(q.items[0] ?? null)) return false;
-        s = r.state;
-        q = { capacity: q.capacity, items: q.items.slice(1) };
-      }
-    }
-    if (i2cReqInvariant(I2C_CAPACITY, s) !== null) return false;
-    if (fc.stringify(i2cReqAbstraction(I2C_CAPACITY, s).items) !== fc.stringify(q.items))
-      return false;
-  }
-  return true;
+function queue(capacity: number): { mem: RecordingMemory; q: I2cReqQueueRef } {
+  const mem = new RecordingMemory(['staged_active_tail', 'tail', 'head'], 'cmds', capacity);
+  return {
+    mem,
+    q: { name: 'req', stagedTail: 0, tail: 1, head: 2, slots: mem.slots, capacity },
+  };
 }
 
-describe('i2c request queue spec', () => {
-  it('refines a FIFO of CAP - 1 with staging, below the u32 wrap', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 0, max: 2 ** 32 - 1 - 4000 }),
-        fc.array(stepArb, { maxLength: 30 }),
-        (start, steps) => refines(start, steps),
-      ),
-      { numRuns: 150 },
-    );
+describe('i2c request queue operations in C order (i2c/queue.h at 650ace5d)', () => {
+  it('staged commands are invisible until commit (release, then ctrl.tail); abort drops them', () => {
+    const { mem, q } = queue(4);
+    expect(i2cEnqueueRequest(mem, q, 1)).toBe(true);
+    expect(i2cEnqueueRequest(mem, q, 2)).toBe(true);
+    expect(i2cEnqueueRequest(mem, q, 3)).toBe(true);
+    expect(i2cEnqueueRequest(mem, q, 4)).toBe(false); // CAP - 1 usable
+    expect(i2cLength(mem, q)).toBe(0);
+    mem.clear();
+    i2cRequestCommit(mem, q);
+    expect(mem.log).toEqual(['fence release', 'load staged_active_tail', 'store tail']);
+    expect(i2cDequeueRequest(mem, q)).toBe(1);
+    expect(i2cEnqueueRequest(mem, q, 5)).toBe(true);
+    i2cRequestAbort(mem, q);
+    expect(mem.words[0]).toBe(3);
+    expect([
+      i2cDequeueRequest(mem, q),
+      i2cDequeueRequest(mem, q),
+      i2cDequeueRequest(mem, q),
+    ]).toEqual([2, 3, null]);
   });
 
-  it('at the u32 wrap capacity 254 breaks the FIFO (U5) and fast-check finds it', () => {
-    const details = fc.check(
-      fc.property(fc.array(stepArb, { maxLength: 30 }), (steps) => refines(0xffff_ffff - 2, steps)),
-      { numRuns: 500, seed: 7 },
-    );
-    expect(details.failed).toBe(true);
-  });
-
-  it('one slot is reserved: full = tail - head + 1 == CAP', () => {
-    expect(i2cFullAt(254, 253, 0)).toBe(true);
-    expect(i2cFullAt(254, 252, 0)).toBe(false);
-    expect(i2cFullAt(254, 252, 0xffff_ffff)).toBe(true);
-  });
-
-  it('staged commands are invisible until commit and dropped by abort', () => {
-    const cmd: I2cCmd = { payload: 5n, dataLen: 1, flagMask: 1 };
-    let s = i2cEnqueueRequest(I2C_CAPACITY, i2cReqInitial(), cmd).state;
-    expect(i2cEmpty(s)).toBe(true);
-    expect(i2cRequestAbort(s).stagedTail).toBe(0);
-    s = i2cRequestCommit(s);
-    expect(i2cReqAbstraction(I2C_CAPACITY, s).items).toEqual([cmd]);
-    expect(i2cReqInvariant(I2C_CAPACITY, { ...s, stagedTail: 0, tail: 1 })).toMatch(
-      /staged tail 0 behind tail 1/,
-    );
-  });
-
-  it('response queue: FIFO with the reserved slot', () => {
-    let s = i2cRespInitial(3);
-    const r = { errCmd: 0n, busAddress: 0x50, error: 0 as const };
-    s = i2cEnqueueResponse(3, s, r).state;
-    s = i2cEnqueueResponse(3, s, { ...r, busAddress: 0x51 }).state;
-    expect(i2cEnqueueResponse(3, s, r).ok).toBe(false);
-    expect(i2cRespAbstraction(3, s).items.map((x) => x.busAddress)).toEqual([0x50, 0x51]);
-    expect(i2cDequeueResponse(3, s).item?.busAddress).toBe(0x50);
+  it('the staged >= tail debug assert fails once only the staged tail has wrapped', () => {
+    const at = (staged: number, tail: number, wrapSafe: boolean) =>
+      i2cStagedAssertOf(U32, { staged, tail, head: tail, wrapSafe });
+    expect(at(1, 0xffff_ffff, false)).toBe(false);
+    expect(at(1, 0xffff_ffff, true)).toBe(true);
+    expect(at(7, 5, false)).toBe(true);
   });
 });

@@ -1,109 +1,149 @@
+// spec/queue/net.ts: each queue.h call's loads, stores and fences in C order, and the full-check
+// forms (corrected, int-promoted U1, wasted-slot F17, omitted) on numbers.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { U16 } from '../../../spec/queue/arith.ts';
 import {
-  checkNetCapacity,
+  NET_FLAVOUR_HEAD,
   checkNetOffset,
-  netAbstraction,
   netBuffersInit,
+  netOffsetValid,
+  netCancelSignal,
   netDequeue,
-  netDescProblem,
-  netEmpty,
   netEnqueue,
   netFull,
-  netInitial,
-  netInvariant,
-  netLength,
-  netQueueSizeBytes,
-  type NetFullCheck,
-  type NetQueueState,
-  type NetBuffDesc,
+  netFullOf,
+  netRequestSignal,
+  netRequireSignal,
+  type NetQueueFlavour,
+  type NetQueueRef,
 } from '../../../spec/queue/net.ts';
-import { InvariantError } from '../../../spec/common/assert.ts';
-import { netDescArb } from '../../../traces/refinement/queue-commands.ts';
-import { specRefinementProperty, startArb, type SpecOps } from './spec-refinement.ts';
+import { RecordingMemory } from './recording-memory.ts';
 
-function netOps(capacity: number, fullCheck: NetFullCheck): SpecOps<NetQueueState, NetBuffDesc> {
-  const spec = { capacity, fullCheck };
+function queue(capacity: number): { mem: RecordingMemory; q: NetQueueRef } {
+  const mem = new RecordingMemory(['tail', 'head', 'consumer_signalled'], 'buffers', capacity);
   return {
-    enqueue: (s, d) => netEnqueue(spec, s, d),
-    dequeue: (s) => netDequeue(capacity, s),
-    full: (s) => netFull(spec, s),
-    empty: netEmpty,
-    length: netLength,
-    abstraction: (s) => netAbstraction(capacity, s),
-    invariant: (s) => netInvariant(capacity, s),
+    mem,
+    q: { name: 'q', tail: 0, head: 1, consumerSignalled: 2, slots: mem.slots, capacity },
   };
 }
 
-function property(capacity: number, fullCheck: NetFullCheck) {
-  return specRefinementProperty({
-    item: netDescArb,
-    initial: startArb(16).map((start) => ({
-      state: netInitial(capacity, start),
-      usable: capacity,
-    })),
-    ops: netOps(capacity, fullCheck),
-  });
-}
+const seqCst: NetQueueFlavour = { ...NET_FLAVOUR_HEAD, fences: 'seq_cst' };
 
-describe('net queue spec refines the abstract FIFO', () => {
-  it.each([1, 2, 4, 8])('capacity %i, corrected full check, across the u16 wrap', (cap) => {
-    fc.assert(property(cap, 'corrected'), { numRuns: 150 });
-  });
-
-  it('the C-as-written full check (U1) is caught at the u16 wrap', () => {
-    const details = fc.check(property(4, 'c-as-written'), { numRuns: 300, seed: 42 });
-    expect(details.failed).toBe(true);
-  });
-
-  it('U1 concretely: capacity 512, head 65300, tail 276 is full but C says not full', () => {
-    const s = { ...netInitial(512), head: 65300, tail: 276 };
-    expect(netFull({ capacity: 512, fullCheck: 'corrected' }, s)).toBe(true);
-    expect(netFull({ capacity: 512, fullCheck: 'c-as-written' }, s)).toBe(false);
-    expect(netLength(s)).toBe(512);
-  });
-
-  it('net_buffers_init fills the free queue with {2048*i + base, 0}', () => {
-    const s = netBuffersInit({ capacity: 4, baseIoOrOffset: 0x1000n, start: 0xfffe });
-    expect(netAbstraction(4, s).items.map((d) => d.ioOrOffset)).toEqual([
-      0x1000n,
-      0x1800n,
-      0x2000n,
-      0x2800n,
+describe('net queue operations in C order (queue.h at 650ace5d)', () => {
+  it('enqueue: full check loads, the slot, a release fence, then tail', () => {
+    const { mem, q } = queue(2);
+    mem.words[0] = 0xffff; // tail about to wrap
+    mem.words[1] = 0xffff;
+    expect(netEnqueue(mem, q, NET_FLAVOUR_HEAD, 2048)).toBe(true);
+    expect(mem.log).toEqual([
+      'load tail',
+      'load head',
+      'load tail',
+      'store buffers[1]',
+      'fence release',
+      'store tail',
     ]);
-    expect(netAbstraction(4, s).items.every((d) => d.len === 0 && d.oid === 0)).toBe(true);
-    expect(netInitial(4).consumerSignalled).toBe(0);
+    expect(mem.words[0]).toBe(0); // u16 wrap
+    expect(mem.words[mem.slots + 1]).toBe(2048);
   });
 
-  it('descriptor fields are checked at their C widths', () => {
-    expect(netDescProblem({ ioOrOffset: 1n << 64n, len: 0, oid: 0 })).toMatch(/not a u64/);
-    expect(netDescProblem({ ioOrOffset: -1n, len: 0, oid: 0 })).toMatch(/not a u64/);
-    expect(netDescProblem({ ioOrOffset: 0n, len: 0x1_0000, oid: 0 })).toMatch(/len 65536/);
-    expect(netDescProblem({ ioOrOffset: 0n, len: -1, oid: 0 })).toMatch(/len -1/);
-    expect(netDescProblem({ ioOrOffset: 0n, len: 0, oid: 64 })).toMatch(/oid 64 is not 6 bits/);
-    expect(netDescProblem({ ioOrOffset: 0n, len: 0, oid: -1 })).toMatch(/oid -1/);
-    expect(netDescProblem({ ioOrOffset: (1n << 64n) - 1n, len: 0xffff, oid: 63 })).toBeNull();
-    expect(() =>
-      netEnqueue({ capacity: 1, fullCheck: 'corrected' }, netInitial(1), {
-        ioOrOffset: 0n,
-        len: 0,
-        oid: 99,
-      }),
-    ).toThrow(InvariantError);
+  it('dequeue: empty check loads, the slot, a release fence, then head', () => {
+    const { mem, q } = queue(2);
+    mem.words[0] = 1;
+    mem.words[1] = 0xffff;
+    mem.words[mem.slots + 1] = 4096;
+    mem.clear();
+    expect(netDequeue(mem, q)).toBe(4096);
+    expect(mem.log).toEqual([
+      'load tail',
+      'load head',
+      'load head',
+      'load buffers[1]',
+      'fence release',
+      'store head',
+    ]);
+    expect(mem.words[1]).toBe(0);
+    expect(netDequeue(mem, q)).toBe(0); // buffers[0] was never written: zero-filled
+    expect(netDequeue(mem, q)).toBeNull();
   });
 
-  it('capacity and offset rules name the value', () => {
-    expect(checkNetCapacity(6)?.message).toMatch(/capacity 6 is not a power of two/);
-    expect(checkNetCapacity(0x1_0000)?.message).toMatch(/65536/);
-    expect(checkNetCapacity(512)).toBeNull();
-    expect(checkNetOffset({ offset: 2047n, numBuffers: 4 })?.message).toMatch(
-      /offset 2047 is not a multiple of 2048/,
+  it('flag polarity: request stores 0, cancel 1, require is true on 0; seq_cst fences only when asked', () => {
+    const { mem, q } = queue(1);
+    mem.words[2] = 1;
+    netRequestSignal(mem, q, NET_FLAVOUR_HEAD);
+    expect(mem.words[2]).toBe(0);
+    expect(netRequireSignal(mem, q, NET_FLAVOUR_HEAD)).toBe(true);
+    netCancelSignal(mem, q);
+    expect(netRequireSignal(mem, q, NET_FLAVOUR_HEAD)).toBe(false);
+    expect(mem.log.filter((l) => l.startsWith('fence'))).toEqual([
+      'fence release',
+      'fence release',
+    ]);
+    mem.clear();
+    netRequestSignal(mem, q, seqCst);
+    netRequireSignal(mem, q, seqCst);
+    expect(mem.log).toEqual([
+      'store consumer_signalled',
+      'fence seq_cst',
+      'fence seq_cst',
+      'load consumer_signalled',
+    ]);
+  });
+
+  it('full: the four forms across the u16 wrap (tail 1, head 65535: two entries)', () => {
+    const wrapped = { tail: 1, head: 0xffff, capacity: 2 };
+    expect(netFullOf(U16, 'corrected', wrapped)).toBe(true);
+    expect(netFullOf(U16, 'int-promoted', wrapped)).toBe(false); // U1: 1 - 65535 < 0
+    expect(netFullOf(U16, 'int-promoted', { tail: 5, head: 3, capacity: 2 })).toBe(true);
+    expect(netFullOf(U16, 'wasted-slot', { tail: 1, head: 0, capacity: 2 })).toBe(true); // F17
+    expect(netFullOf(U16, 'corrected', { tail: 1, head: 0, capacity: 2 })).toBe(false);
+    expect(netFullOf(U16, 'omitted', wrapped)).toBe(false);
+  });
+
+  it('U1 overwrites a live slot; omitted overwrites; publish-before-write stores tail first', () => {
+    const { mem, q } = queue(2);
+    mem.words[0] = 1;
+    mem.words[1] = 0xffff;
+    const u1: NetQueueFlavour = { ...NET_FLAVOUR_HEAD, fullCheck: 'int-promoted' };
+    expect(netFull(mem, q, NET_FLAVOUR_HEAD)).toBe(true);
+    expect(netEnqueue(mem, q, NET_FLAVOUR_HEAD, 7)).toBe(false);
+    expect(netEnqueue(mem, q, u1, 7)).toBe(true); // slot of head 65535 overwritten
+    expect(mem.words[mem.slots + 1]).toBe(7);
+    mem.clear();
+    const early: NetQueueFlavour = {
+      ...NET_FLAVOUR_HEAD,
+      fullCheck: 'omitted',
+      publishBeforeWrite: true,
+    };
+    expect(netEnqueue(mem, q, early, 9)).toBe(true);
+    expect(mem.log.slice(-2)).toEqual(['store tail', 'store buffers[0]']);
+  });
+
+  it('net_buffers_init fills the queue, and stops at the first failed enqueue (F17)', () => {
+    const { mem, q } = queue(4);
+    expect(netBuffersInit(mem, q, NET_FLAVOUR_HEAD, (i) => 100 + 2048 * i)).toBe(true);
+    expect(mem.words.slice(mem.slots)).toEqual([100, 2148, 4196, 6244]);
+    const f17 = queue(4);
+    const wasted: NetQueueFlavour = { ...NET_FLAVOUR_HEAD, fullCheck: 'wasted-slot' };
+    expect(netBuffersInit(f17.mem, f17.q, wasted, (i) => i)).toBe(false);
+    expect(f17.mem.words[0]).toBe(3); // three of four fit
+  });
+});
+
+describe('offset rule', () => {
+  it('the word predicate and the located check state the same rule', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.integer({ min: 0, max: 0xffff_ffff }),
+          fc.integer({ min: 0, max: 20 }).map((k) => 2048 * k),
+        ),
+        fc.integer({ min: 0, max: 16 }),
+        (offset, n) =>
+          netOffsetValid(offset, n) ===
+          (checkNetOffset({ offset: BigInt(offset), numBuffers: n }) === null),
+      ),
     );
-    expect(checkNetOffset({ offset: -2048n, numBuffers: 4 })?.message).toMatch(/offset -2048/);
-    expect(checkNetOffset({ offset: 8192n, numBuffers: 4 })?.message).toMatch(
-      /offset 8192 is out of range.*8192/,
-    );
-    expect(checkNetOffset({ offset: 6144n, numBuffers: 4 })).toBeNull();
-    expect(netQueueSizeBytes(512)).toBe(8 + 16 * 512);
   });
 });

@@ -3,8 +3,6 @@ import {
   checkCapacity,
   maxCapacity,
   ringAbstraction,
-  ringDequeue,
-  ringEnqueue,
   ringInitial,
   ringInvariant,
   ringIsFull,
@@ -12,6 +10,13 @@ import {
   wrapIndex,
 } from '../../../spec/queue/ring.ts';
 import { InvariantError } from '../../../spec/common/assert.ts';
+import {
+  netStateDequeue,
+  netStateEnqueue,
+  netStateInitial,
+} from '../../../spec/queue/net-state.ts';
+
+const desc = (n: number) => ({ ioOrOffset: BigInt(n), len: 0, oid: 0 });
 
 const shape16 = { width: 16, capacity: 4, reservedSlots: 0 } as const;
 
@@ -65,22 +70,23 @@ describe('ring index arithmetic', () => {
     );
   });
 
-  it('enqueue/dequeue/abstraction across the u16 wrap', () => {
-    let s = ringInitial<string>(4, 0xfffe);
-    for (const x of ['a', 'b', 'c']) {
-      const r = ringEnqueue(shape16, s, x, ringIsFull(shape16, s));
+  it('enqueue/dequeue/abstraction across the u16 wrap (net, the u16 class)', () => {
+    let s = netStateInitial(4, 0xfffe);
+    for (const x of [1, 2, 3]) {
+      const r = netStateEnqueue({ capacity: 4 }, s, desc(x));
       expect(r.ok).toBe(true);
       s = r.state;
     }
     expect(s.tail).toBe(1);
-    expect(ringAbstraction(shape16, s).items).toEqual(['a', 'b', 'c']);
-    const d = ringDequeue(shape16, s);
-    expect(d.item).toBe('a');
-    expect(ringAbstraction(shape16, d.state).items).toEqual(['b', 'c']);
-    expect(ringDequeue(shape16, ringInitial<string>(4)).item).toBeNull();
-    const rejected = ringEnqueue(shape16, s, 'z', true);
+    expect(ringAbstraction(shape16, s).items).toEqual([desc(1), desc(2), desc(3)]);
+    const d = netStateDequeue(4, s);
+    expect(d.item).toEqual(desc(1));
+    expect(ringAbstraction(shape16, d.state).items).toEqual([desc(2), desc(3)]);
+    expect(netStateDequeue(4, netStateInitial(4)).item).toBeNull();
+    const full = netStateEnqueue({ capacity: 4 }, s, desc(4)).state;
+    const rejected = netStateEnqueue({ capacity: 4 }, full, desc(5));
     expect(rejected.ok).toBe(false);
-    expect(rejected.state).toBe(s);
+    expect(rejected.state).toBe(full);
   });
 
   it('abstraction refuses a state that breaks the invariant', () => {
@@ -89,15 +95,15 @@ describe('ring index arithmetic', () => {
   });
 
   it('a read of a never-written live slot is our bug', () => {
-    const s = { ...ringInitial<string>(4), tail: 1 };
-    expect(() => ringDequeue(shape16, s)).toThrow(/read before written/);
+    const s = { ...netStateInitial(4), tail: 1 };
+    expect(() => netStateDequeue(4, s)).toThrow(/read before written/);
     expect(() => ringAbstraction(shape16, s)).toThrow(/never written/);
   });
 
   it('slots that do not match the capacity are our bug', () => {
-    const s = ringInitial<string>(3);
-    expect(() => ringEnqueue(shape16, s, 'x', false)).toThrow(/slots 3 != capacity 4/);
-    expect(() => ringDequeue(shape16, s)).toThrow(/slots 3 != capacity 4/);
+    const s = netStateInitial(3);
+    expect(() => netStateEnqueue({ capacity: 4 }, s, desc(0))).toThrow(/slots 3 != capacity 4/);
+    expect(() => netStateDequeue(4, s)).toThrow(/slots 3 != capacity 4/);
     expect(() => ringInitial(0)).toThrow(InvariantError);
     expect(ringInitial(1).slots).toEqual([undefined]);
   });

@@ -1,145 +1,112 @@
-import fc from 'fast-check';
+// spec/queue/serial.ts: the serial queue calls in C order: acquire loads of the other side's
+// index, release stores of one's own, seq_cst fences around the producer_signalled accesses.
 import { describe, expect, it } from 'vitest';
 import {
-  checkSerialCapacity,
-  serialAbstraction,
+  SERIAL_FLAVOUR_HEAD,
   serialDequeue,
-  serialDequeueLocal,
   serialEnqueue,
-  serialEnqueueBatch,
-  serialEnqueueLocal,
-  serialFree,
-  serialFull,
-  serialInitial,
-  serialInvariant,
-  serialLength,
+  serialRequestConsumerSignal,
+  serialRequireConsumerSignal,
   serialTransferAll,
   serialUpdateSharedHead,
   serialUpdateSharedTail,
-  type SerialQueueState,
+  type SerialQueueRef,
 } from '../../../spec/queue/serial.ts';
-import { InvariantError } from '../../../spec/common/assert.ts';
-import { specRefinementProperty, startArb } from './spec-refinement.ts';
+import { RecordingMemory } from './recording-memory.ts';
 
-const byte = fc.integer({ min: 0, max: 0xff });
+function queue(capacity: number): { mem: RecordingMemory; q: SerialQueueRef } {
+  const mem = new RecordingMemory(
+    ['tail', 'head', 'producer_signalled', 'consumer_signalled'],
+    'data',
+    capacity,
+  );
+  const q = { name: 'q', tail: 0, head: 1, producerSignalled: 2, consumerSignalled: 3 };
+  return { mem, q: { ...q, data: mem.slots, capacity } };
+}
 
-describe('serial queue spec refines the abstract FIFO', () => {
-  it.each([1, 4, 8])('capacity %i, across the u32 wrap', (cap) => {
-    fc.assert(
-      specRefinementProperty<SerialQueueState, number>({
-        item: byte,
-        initial: startArb(32).map((start) => ({ state: serialInitial(cap, start), usable: cap })),
-        ops: {
-          enqueue: (s, c) => serialEnqueue(cap, s, c),
-          dequeue: (s) => serialDequeue(cap, s),
-          full: (s) => serialFull(cap, s),
-          empty: (s) => serialLength(s) === 0,
-          length: serialLength,
-          abstraction: (s) => serialAbstraction(cap, s),
-          invariant: (s) => serialInvariant(cap, s),
-        },
-      }),
-      { numRuns: 100 },
-    );
-  });
-
-  it('enqueue_batch copies min(n, free) bytes in at most two copies and equals n single enqueues', () => {
-    fc.assert(
-      fc.property(
-        fc.constantFrom(1, 2, 8, 16),
-        startArb(32),
-        fc.nat(16),
-        fc.array(byte, { maxLength: 20 }),
-        (cap, start, pre, src) => {
-          let s = serialInitial(cap, start);
-          for (let i = 0; i < Math.min(pre, cap); i++) s = serialEnqueue(cap, s, i & 0xff).state;
-          const free = serialFree(cap, s);
-          const batch = serialEnqueueBatch(cap, s, src);
-          expect(batch.countBytes).toBe(Math.min(src.length, free));
-          expect(batch.copies.length).toBeLessThanOrEqual(2);
-          expect(batch.copies.reduce((n, c) => n + c.countBytes, 0)).toBe(batch.countBytes);
-          if (batch.copies.length === 2) expect(batch.copies[1]?.dataIndex).toBe(0);
-          let single = s;
-          for (const c of src.slice(0, batch.countBytes))
-            single = serialEnqueue(cap, single, c).state;
-          expect(serialAbstraction(cap, batch.state)).toEqual(serialAbstraction(cap, single));
-          expect(batch.state.tail).toBe(single.tail);
-        },
-      ),
-      { numRuns: 200 },
-    );
-  });
-
-  it('the batch splits exactly at the end of the data region', () => {
-    const s = serialInitial(8, 0xffff_fffe); // tail % 8 == 6
-    const b = serialEnqueueBatch(8, s, [1, 2, 3, 4]);
-    expect(b.copies).toEqual([
-      { dataIndex: 6, countBytes: 2 },
-      { dataIndex: 0, countBytes: 2 },
+describe('serial queue operations in C order (serial/queue.h at 650ace5d)', () => {
+  it('enqueue: load tail, acquire head, the byte, release, tail; dequeue mirrors it', () => {
+    const { mem, q } = queue(4);
+    mem.words[0] = 0xffff_ffff;
+    mem.words[1] = 0xffff_ffff;
+    expect(serialEnqueue(mem, q, 65)).toBe(true);
+    expect(mem.log).toEqual([
+      'load tail',
+      'load head',
+      'fence acquire',
+      'store data[3]',
+      'fence release',
+      'store tail',
     ]);
-    expect(b.state.tail).toBe(2);
-    expect(serialEnqueueBatch(8, serialInitial(8), []).copies).toEqual([]);
+    mem.clear();
+    expect(serialDequeue(mem, q)).toBe(65);
+    expect(mem.log).toEqual([
+      'load head',
+      'load tail',
+      'fence acquire',
+      'load data[3]',
+      'fence release',
+      'store head',
+    ]);
+    expect(serialDequeue(mem, q)).toBeNull();
   });
 
-  it('local enqueue is invisible until update_shared_tail; local dequeue until update_shared_head', () => {
-    let s = serialInitial(4, 0xffff_ffff);
-    let local = s.tail;
-    for (const c of [7, 8, 9, 10]) {
-      const r = serialEnqueueLocal(4, s, local, c);
-      expect(r.ok).toBe(true);
-      s = r.state;
-      local = r.localTail;
-    }
-    expect(serialEnqueueLocal(4, s, local, 11).ok).toBe(false);
-    expect(serialLength(s)).toBe(0);
-    s = serialUpdateSharedTail(4, s, local);
-    expect(serialAbstraction(4, s).items).toEqual([7, 8, 9, 10]);
-    let head = s.head;
-    const got: number[] = [];
-    for (
-      let r = serialDequeueLocal(4, s, head);
-      r.item !== null;
-      r = serialDequeueLocal(4, s, head)
-    ) {
-      got.push(r.item);
-      head = r.localHead;
-    }
-    expect(got).toEqual([7, 8, 9, 10]);
-    expect(serialLength(s)).toBe(4);
-    s = serialUpdateSharedHead(4, s, head);
-    expect(serialLength(s)).toBe(0);
+  it('request/require: store then seq_cst fence; seq_cst fence then load (F9 drops both)', () => {
+    const { mem, q } = queue(1);
+    mem.words[2] = 1;
+    serialRequestConsumerSignal(mem, q, SERIAL_FLAVOUR_HEAD);
+    expect(serialRequireConsumerSignal(mem, q, SERIAL_FLAVOUR_HEAD)).toBe(true);
+    expect(mem.log).toEqual([
+      'store producer_signalled',
+      'fence seq_cst',
+      'fence seq_cst',
+      'load producer_signalled',
+    ]);
+    mem.clear();
+    serialRequestConsumerSignal(mem, q, { fences: 'none' });
+    serialRequireConsumerSignal(mem, q, { fences: 'none', wrongFlag: true });
+    expect(mem.log).toEqual(['store producer_signalled', 'load consumer_signalled']);
   });
 
-  it('update_shared_tail/head refuse to shrink, overflow or pass the tail (debug asserts)', () => {
-    const s = serialEnqueue(4, serialInitial(4), 1).state;
-    expect(() => serialUpdateSharedTail(4, s, 0)).toThrow(InvariantError);
-    expect(() => serialUpdateSharedTail(4, s, 5)).toThrow(InvariantError);
-    expect(() => serialUpdateSharedHead(4, s, 2)).toThrow(InvariantError);
-    expect(() => serialEnqueue(4, s, 256)).toThrow(InvariantError);
+  it('the debug asserts of update_shared_tail/head are returned, and nothing is stored', () => {
+    const { mem, q } = queue(4);
+    expect(serialUpdateSharedTail(mem, q, 5)).toMatch(/length 0 -> 5, capacity 4/);
+    expect(serialUpdateSharedHead(mem, q, 1)).toMatch(/length 0 -> 4294967295 grows/);
+    expect(mem.log.filter((l) => l.startsWith('store'))).toEqual([]);
   });
 
-  it('transfer_all moves everything from a consumed queue into a produced one', () => {
-    let src = serialInitial(4, 0xffff_fffd);
-    for (const c of [1, 2, 3]) src = serialEnqueue(4, src, c).state;
-    let dst = serialInitial(8, 0xffff_ffff);
-    dst = serialEnqueue(8, dst, 9).state;
-    const r = serialTransferAll({ dstCapacity: 8, dst, srcCapacity: 4, src });
-    expect(serialAbstraction(8, r.dst).items).toEqual([9, 1, 2, 3]);
-    expect(serialLength(r.src)).toBe(0);
-    const full = serialInitial(1);
-    expect(() =>
-      serialTransferAll({
-        dstCapacity: 1,
-        dst: serialEnqueue(1, full, 1).state,
-        srcCapacity: 4,
-        src,
-      }),
-    ).toThrow(InvariantError);
-  });
-
-  it('producer_signalled starts 0 and capacity must be a power of two', () => {
-    expect(serialInitial(4).producerSignalled).toBe(0);
-    expect(checkSerialCapacity(0x3000)?.message).toMatch(/12288 is not a power of two/);
-    expect(checkSerialCapacity(0x10000)).toBeNull();
+  it('transfer_all refuses (debug assert) what does not fit, and moves the rest in order', () => {
+    const mem = new RecordingMemory(
+      ['s.tail', 's.head', 's.ps', 'd.tail', 'd.head', 'd.ps'],
+      'data',
+      2 + 4,
+    );
+    const s: SerialQueueRef = {
+      name: 's',
+      tail: 0,
+      head: 1,
+      producerSignalled: 2,
+      data: 6,
+      capacity: 2,
+    };
+    const d: SerialQueueRef = {
+      name: 'd',
+      tail: 3,
+      head: 4,
+      producerSignalled: 5,
+      data: 8,
+      capacity: 4,
+    };
+    mem.words[0] = 2; // src holds data[0..1]
+    mem.words[6] = 7;
+    mem.words[7] = 8;
+    mem.words[3] = 3; // dst holds 3 of 4: only one byte fits
+    expect(serialTransferAll(mem, { dst: d, src: s })).toEqual({
+      broken: 'serial_transfer_all: 2 bytes do not fit in 1 free',
+    });
+    mem.words[4] = 2; // dst now holds 1 of 4
+    expect(serialTransferAll(mem, { dst: d, src: s })).toEqual({ countBytes: 2 });
+    expect([mem.words[8 + 3], mem.words[8 + 0]]).toEqual([7, 8]); // across dst's wrap
+    expect([mem.words[1], mem.words[3]]).toEqual([2, 5]);
   });
 });

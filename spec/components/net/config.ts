@@ -1,0 +1,143 @@
+// The network components' shared vocabulary (reference sddf-protocols.md §3.1): which queues and
+// data regions connect which components, the NIC they drive, the payload words the models carry,
+// the ghost words of the monitors, and the two patterns every component uses (an enqueue whose
+// failure is a C assert; notify-if). The components are in driver.ts, virt-rx.ts, virt-tx.ts,
+// copier.ts and client.ts, one per PD; invariants.ts holds what must stay true across them.
+import { assert } from '../../common/assert.ts';
+import { u32 } from '../../common/int.ts';
+import type { EnetNic } from '../../devices/enet.ts';
+import {
+  NET_BUFFER_SIZE_BYTES,
+  netCancelSignal,
+  netEnqueue,
+  netOffsetValid,
+  netRequireSignal,
+  type NetQueueFlavour,
+  type NetQueueRef,
+} from '../../queue/net.ts';
+import type { PdContext } from '../program.ts';
+
+export interface NetQueuePair {
+  readonly free: NetQueueRef;
+  readonly active: NetQueueRef;
+}
+
+/** A data region: `count` buffers of 2048 bytes; one payload word per buffer in the model. */
+export interface DataRegion {
+  /** Word address of buffer 0's payload word. */
+  readonly data: number;
+  readonly count: number;
+  /** IO (physical) address of the region, for the driver-side queues (§2.1 io_or_offset). */
+  readonly ioBase: number;
+}
+
+/** A client-side `io_or_offset` that names a buffer of `r` (§2.1). */
+export function netOffsetIn(off: number, r: DataRegion): boolean {
+  return netOffsetValid(off, r.count);
+}
+
+/** A driver-side `io_or_offset` (an IO address) that names a buffer of `r`. */
+export function netIoIn(io: number, r: DataRegion): boolean {
+  return io >= r.ioBase && netOffsetIn(io - r.ioBase, r);
+}
+
+/** The buffer index an offset names in its region. */
+export function netBufferIndex(off: number): number {
+  return off / NET_BUFFER_SIZE_BYTES;
+}
+
+/** Frame destinations (the MAC match of §3.4 reduced to an index). */
+export const DEST_BROADCAST = 0xfe;
+export const DEST_NONE = 0xfd;
+
+/** Payload word: kind (1 = NIC rx frame, 2 = client's own packet, 3 = echo), dest/src, seq. */
+export const KIND_RX = 1;
+export const KIND_OWN = 2;
+export const KIND_ECHO = 3;
+export function payload(kind: number, who: number, seq: number): number {
+  assert(seq >= 0 && seq <= 0xffff && who >= 0 && who <= 0xff, 'payload fields in range');
+  return u32((kind << 24) | (who << 16) | seq);
+}
+export function payloadKind(p: number): number {
+  return p >>> 24;
+}
+export function payloadWho(p: number): number {
+  return (p >>> 16) & 0xff;
+}
+export function payloadSeq(p: number): number {
+  return p & 0xffff;
+}
+
+export type NetBug = 'F3' | 'F4' | 'F15' | 'F33' | 'U15';
+
+export interface NetConfig {
+  readonly clients: number;
+  readonly flavour: NetQueueFlavour;
+  readonly drvRx: NetQueuePair;
+  readonly drvTx: NetQueuePair;
+  /** virt_rx ↔ copier c (Rx DMA offsets). */
+  readonly virtRx: readonly NetQueuePair[];
+  /** copier c ↔ client c (client Rx offsets). */
+  readonly cliRx: readonly NetQueuePair[];
+  /** client c ↔ virt_tx (client Tx offsets). */
+  readonly cliTx: readonly NetQueuePair[];
+  readonly rxDma: DataRegion;
+  readonly cliRxData: readonly DataRegion[];
+  readonly cliTxData: readonly DataRegion[];
+  /** The ENET-like NIC the driver drives (spec/devices/enet.ts). */
+  readonly nic: EnetNic;
+  readonly echo: boolean;
+  /**
+   * Own packets the application may ask each client to send (0 = it never asks). With 0 the
+   * request counter is a constant the client need not load, so its transmit check is PD-local
+   * (the runtime then runs it in the same transition as the step before it, ADR 008).
+   */
+  readonly sends: number;
+  /** Client index that stopped consuming Rx (a slow client, for F15), or -1. */
+  readonly slowClient: number;
+  /** copier 0 returns one Rx DMA buffer twice (a misbehaving copier-less peer, for U15). */
+  readonly doubleReturn: boolean;
+  readonly bug?: NetBug;
+}
+
+/** Ghost words of the network monitors. */
+export const NG_RX_INJECTED = 0;
+export const NG_DRV_RXF_NEW = 1; // virt_rx enqueued to drv.RxF since its last notify (F3 monitor)
+/** Per client c: base + 6*c + field. */
+export const NG_CLIENT_BASE = 2;
+export const NGC_REQUESTED = 0; // own sends requested by the application
+export const NGC_SENT = 1; // own sends enqueued
+export const NGC_DELIVERED = 2; // rx frames the client consumed
+export const NGC_LAST_RX = 3; // last rx seq seen (FIFO per flow)
+export const NGC_DROPPED = 4; // copier drops for this client
+export const NGC_ECHOED = 5; // echoes enqueued
+export const NGC_WORDS = 6;
+export function netGhostWords(clients: number): number {
+  return NG_CLIENT_BASE + NGC_WORDS * clients;
+}
+export function cg(c: number, field: number): number {
+  return NG_CLIENT_BASE + NGC_WORDS * c + field;
+}
+
+/** An enqueue the C asserts (`assert(!err)`): queues hold every buffer that could be in them (§2.1). */
+export function mustEnqueue(
+  ctx: PdContext,
+  f: NetQueueFlavour,
+  q: NetQueueRef,
+  desc: number,
+): void {
+  if (!netEnqueue(ctx.mem, q, f, desc))
+    ctx.fail('no-assert-failure', `${q.name}: enqueue failed (full)`);
+}
+
+/** notify-if(Q) of §3: `if (work && require_signal(Q)) { cancel_signal(Q); notify(peer) }`. */
+export function notifyIf(
+  ctx: PdContext,
+  o: { f: NetQueueFlavour; q: NetQueueRef; work: boolean; ch: number; deferred: boolean },
+): boolean {
+  if (!o.work || !netRequireSignal(ctx.mem, o.q, o.f)) return false;
+  netCancelSignal(ctx.mem, o.q);
+  if (o.deferred) ctx.deferredNotify(o.ch);
+  else ctx.notify(o.ch);
+  return true;
+}
