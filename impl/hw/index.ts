@@ -18,3 +18,4 @@ export * from './virtio/mmio.ts';
 export * from './virtio/net.ts';
 export * from './virtio/blk.ts';
 export * from './virtio/driver.ts';
+export * from './enet.ts';
