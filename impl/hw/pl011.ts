@@ -266,18 +266,16 @@ export class Pl011 extends RegisterBlock implements StallableDevice, DeviceAgent
     widthBytes: AccessWidth;
     write: boolean;
   }): MisuseRule {
-    const { misuse, widthBytes } = options;
-    switch (misuse) {
+    switch (options.misuse) {
       case 'wrong-width':
-        // QEMU decodes by offset >> 2 whatever the size; its memory core splits 64-bit accesses.
-        return { rule: Pl011Rule.registers, fallback: widthBytes === 8 ? 'split' : 'perform' };
       case 'hole':
-        return { rule: Pl011Rule.registers, fallback: widthBytes === 8 ? 'split' : 'perform' };
+        // QEMU decodes by offset >> 2 whatever the size (a 64-bit access is split in two).
+        return { rule: Pl011Rule.registers, fallback: 'perform' };
       case 'read-of-write-only':
       case 'write-to-read-only':
         return { rule: Pl011Rule.registers, fallback: 'ignore' };
       default:
-        return unreachable(misuse);
+        return unreachable(options.misuse);
     }
   }
 
@@ -328,10 +326,8 @@ export class Pl011 extends RegisterBlock implements StallableDevice, DeviceAgent
       case Pl011Reg.DMACR:
         return this.#dmacr;
       default:
-        if (offsetBytes >= Pl011Reg.PeriphID0) {
-          return ID_BYTES[(offsetBytes - Pl011Reg.PeriphID0) / 4] ?? 0;
-        }
-        return 0;
+        // The ID registers; a reserved offset finds no ID byte and reads 0.
+        return ID_BYTES[(offsetBytes - Pl011Reg.PeriphID0) / 4] ?? 0;
     }
   }
 

@@ -38,13 +38,13 @@ export type Misuse = 'wrong-width' | 'hole' | 'read-of-write-only' | 'write-to-r
 
 /** A register map: which register covers each byte offset of the block. */
 export class RegisterMap {
-  readonly #byOffset: (RegisterSpec | undefined)[];
+  /** Sparse: an offset no register covers has no entry. */
+  readonly #byOffset: RegisterSpec[] = [];
 
   constructor(
     readonly sizeBytes: number,
     specs: readonly RegisterSpec[],
   ) {
-    this.#byOffset = new Array<RegisterSpec | undefined>(sizeBytes).fill(undefined);
     for (const r of specs) {
       assert(
         r.offset >= 0 && r.sizeBytes >= 1 && r.offset + r.sizeBytes <= sizeBytes,
@@ -155,7 +155,6 @@ export abstract class RegisterBlock implements MmioDevice {
       case 'perform':
         return this.readReg(offsetBytes, widthBytes);
       case 'ignore':
-        return 0;
       case 'split':
         // Only 64-bit accesses are split; a narrower refused access is ignored instead.
         return 0;
@@ -239,8 +238,9 @@ function misuseMessage(options: {
     case 'hole':
       return 'no register is described at this offset';
     case 'wrong-width': {
-      const ok = (reg?.widths ?? []).map((w) => `${8 * w}-bit`).join(' or ');
-      return `a ${8 * widthBytes}-bit access; ${reg?.name ?? 'it'} takes ${ok} accesses at its own offset`;
+      assert(reg !== undefined, 'a wrong width is an access to a register');
+      const ok = reg.widths.map((w) => `${8 * w}-bit`).join(' or ');
+      return `a ${8 * widthBytes}-bit access; ${reg.name} takes ${ok} accesses at its own offset`;
     }
     case 'read-of-write-only':
       return 'read of a write-only register';

@@ -105,16 +105,12 @@ export class VirtioBlk extends VirtioMmioDevice {
 
   protected configFields(): readonly ConfigField[] {
     // struct virtio_blk_config { le64 capacity; le32 size_max; le32 seg_max;
-    //   { le16 cylinders; u8 heads; u8 sectors } geometry; le32 blk_size; ... }
-    // §4.2.2.2: 64-bit fields are read as two 32-bit halves.
+    //   { le16 cylinders; u8 heads; u8 sectors } geometry; le32 blk_size; ... }: the fields of
+    // the features this device offers (size_max, seg_max and geometry are not offered: their
+    // bytes are holes, §2.5.1). §4.2.2.2: 64-bit fields are read as two 32-bit halves.
     return [
       { name: 'capacity (low)', offset: 0, sizeBytes: 4, widths: [4] },
       { name: 'capacity (high)', offset: 4, sizeBytes: 4, widths: [4] },
-      { name: 'size_max', offset: 8, sizeBytes: 4, widths: [4], feature: Feature.BlkSizeMax },
-      { name: 'seg_max', offset: 12, sizeBytes: 4, widths: [4], feature: Feature.BlkSegMax },
-      { name: 'cylinders', offset: 16, sizeBytes: 2, widths: [2], feature: Feature.BlkGeometry },
-      { name: 'heads', offset: 18, sizeBytes: 1, widths: [1], feature: Feature.BlkGeometry },
-      { name: 'sectors', offset: 19, sizeBytes: 1, widths: [1], feature: Feature.BlkGeometry },
       { name: 'blk_size', offset: 20, sizeBytes: 4, widths: [4], feature: Feature.BlkBlkSize },
     ];
   }
@@ -174,7 +170,7 @@ export class VirtioBlk extends VirtioMmioDevice {
       outData: readable.subarray(BLK_HDR_BYTES),
       inBytes: chain.writableBytes - 1,
     };
-    if (this.strictMode) this.#checkRequest(chain, req);
+    this.#checkRequest(chain, req); // records only in strict mode (driverIssue)
     const result = this.#perform(req);
     // The status byte is the last writable byte (§5.2.6); data (if any) fills the bytes before it.
     const written = writeSegments(this.dma, chain.writable, result.data);

@@ -513,27 +513,18 @@ export abstract class VirtioMmioDevice
     widthBytes: AccessWidth;
     write: boolean;
   }): MisuseRule {
-    const { misuse, widthBytes, write } = options;
-    const wide = widthBytes === 8;
-    const inConfig = options.reg === undefined ? false : options.reg.offset >= Reg.Config;
-    switch (misuse) {
+    switch (options.misuse) {
       case 'wrong-width':
-        // QEMU: config accesses of 1, 2 and 4 bytes are performed at any offset; a common
-        // register read or written with another width than 4 is ignored ("wrong size access").
-        return {
-          rule: Rule.mmioDriver,
-          fallback: wide ? 'split' : inConfig && !write ? 'perform' : 'ignore',
-        };
       case 'hole':
-        return {
-          rule: Rule.mmioDriver,
-          fallback: wide ? 'split' : 'perform',
-        };
+        // Performed as QEMU does: config accesses of 1, 2 and 4 bytes read the bytes there (a
+        // 64-bit one is split in two); readReg/writeReg ignore a control register at another
+        // width than 4, as QEMU's "wrong size access to register!" does.
+        return { rule: Rule.mmioDriver, fallback: 'perform' };
       case 'read-of-write-only':
       case 'write-to-read-only':
         return { rule: Rule.mmioDriver, fallback: 'ignore' };
       default:
-        return unreachable(misuse);
+        return unreachable(options.misuse);
     }
   }
 
@@ -650,10 +641,8 @@ export abstract class VirtioMmioDevice
         message: 'DeviceFeatures read before any write to DeviceFeaturesSel',
       });
     }
-    const sel = this.#deviceFeaturesSel;
-    return sel < FEATURE_PAGES
-      ? Number((this.deviceFeatures >> BigInt(32 * sel)) & 0xffff_ffffn)
-      : 0;
+    // Pages past the second hold no feature: the shift leaves 0 (QEMU clamps the selector).
+    return Number((this.deviceFeatures >> BigInt(32 * this.#deviceFeaturesSel)) & 0xffff_ffffn);
   }
 
   #writeDriverFeatures(v: number): void {
@@ -983,6 +972,7 @@ export abstract class VirtioMmioDevice
    * stops: the fault is reported, the refused access was not performed (the IOMMU's job).
    */
   protected fail(error: QueueError): void {
+    for (const issue of error.issues ?? []) this.driverIssue(issue);
     if (error.kind === 'dma') {
       if (this.#faults.length < 64) this.#faults.push(error.fault);
       this.#errors.record({
@@ -993,7 +983,6 @@ export abstract class VirtioMmioDevice
         message: `DMA fault: ${error.fault.reason}`,
       });
     } else {
-      for (const issue of error.issues ?? []) this.driverIssue(issue);
       this.#errors.record({
         kind: 'driver',
         code: error.code,

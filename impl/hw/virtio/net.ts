@@ -241,7 +241,7 @@ export class VirtioNet extends VirtioMmioDevice implements NicPort {
       this.fail(bytes);
       return null;
     }
-    if (this.strictMode) this.#checkTxHeader(chain, bytes.subarray(0, hdrBytes));
+    this.#checkTxHeader(chain, bytes.subarray(0, hdrBytes)); // records only in strict mode
     const frame = bytes.slice(hdrBytes);
     if (!this.#linkUp) {
       this.stats.txDroppedLinkDown++;

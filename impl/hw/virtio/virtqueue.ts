@@ -69,7 +69,13 @@ export interface Malformed {
   readonly issues?: readonly DriverIssue[];
 }
 
-export type QueueError = Malformed | { readonly kind: 'dma'; readonly fault: DmaFault };
+export type QueueError =
+  | Malformed
+  | {
+      readonly kind: 'dma';
+      readonly fault: DmaFault;
+      readonly issues?: readonly DriverIssue[];
+    };
 
 const U64_END = 1n << 64n;
 /**
@@ -205,12 +211,11 @@ export class SplitVirtqueue {
    */
   enable(features: RingFeatures): void {
     assert(this.validate() === null, 'enable() only after validate() passed');
-    const changedNum = this.#active.num !== this.config.num;
     this.#active = { ...this.config };
     this.#features = features;
     this.enabled = true;
-    if (changedNum || this.#held.length !== this.config.num) {
-      // What was held refers to another table size; nothing can still be in flight here.
+    if (this.#held.length !== this.config.num) {
+      // A table of another size: what was held refers to the old one.
       this.#held = new Uint16Array(this.config.num);
     }
     this.#signalledValid = false;
@@ -292,8 +297,8 @@ export class SplitVirtqueue {
     const where = `queue ${this.index} avail[${at.availIndex}] head ${at.head}`;
     const w = new ChainWalk(where, this.#active.num);
     const r = this.#walkInto(port, w, at);
-    // Tolerated errors seen before a fatal one are reported with it.
-    return r.kind === 'malformed' && w.issues.length > 0 ? { ...r, issues: w.issues } : r;
+    // Tolerated errors seen before a fatal one (malformed, or a DMA fault) are reported with it.
+    return r.kind === 'chain' ? r : { ...r, issues: w.issues };
   }
 
   #walkInto(
