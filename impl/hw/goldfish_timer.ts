@@ -163,8 +163,7 @@ export class GoldfishTimer extends RegisterBlock implements StallableDevice {
     write: boolean;
   }): MisuseRule {
     switch (options.misuse) {
-      case 'wrong-width':
-        return { rule: GoldfishRule.width, fallback: 'bus-error' };
+      case 'wrong-width': // every register is 32-bit, so this is always a narrow or wide access
       case 'hole':
         return options.widthBytes === 4
           ? { rule: GoldfishRule.registers, fallback: 'ignore' }

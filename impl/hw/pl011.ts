@@ -132,11 +132,14 @@ export class Pl011 extends RegisterBlock implements StallableDevice, DeviceAgent
     const eighths = IFLS_EIGHTHS[Math.min(sel, IFLS_EIGHTHS.length - 1)] as number;
     return (this.#depth * eighths) / 8;
   }
+  // With FEN clear the depth is 1 and a level is a fraction of one character: the Rx test
+  // (length ≥ level) then means "one character", the Tx test (length ≤ level) "empty" (TRM UARTIFLS and
+  // interrupts: with the FIFOs disabled they are one-character holding registers).
   get #rxThreshold(): number {
-    return (this.#lcrH & LCRH_FEN) !== 0 ? this.#level((this.#ifls >> 3) & 7) : 1;
+    return this.#level((this.#ifls >> 3) & 7);
   }
   get #txThreshold(): number {
-    return (this.#lcrH & LCRH_FEN) !== 0 ? this.#level(this.#ifls & 7) : 0;
+    return this.#level(this.#ifls & 7);
   }
   get #txEnabled(): boolean {
     return (this.#cr & (Cr.UARTEN | Cr.TXE)) === (Cr.UARTEN | Cr.TXE);
@@ -187,6 +190,7 @@ export class Pl011 extends RegisterBlock implements StallableDevice, DeviceAgent
 
   /** An input source delivers a burst of characters; the line is idle afterwards (→ RT). */
   receive(bytes: Uint8Array): void {
+    let pushed = 0;
     for (const b of bytes) {
       if (!this.#rxEnabled) {
         // TRM: reception needs UARTEN and RXE; the character is not sampled.
@@ -203,9 +207,12 @@ export class Pl011 extends RegisterBlock implements StallableDevice, DeviceAgent
       }
       this.#rx.push(b);
       this.rxCount++;
-      if (this.#rx.length >= this.#rxThreshold) this.#ris |= Int.RX;
+      pushed++;
     }
-    if (this.#rx.length > 0) this.#ris |= Int.RT;
+    // RXRIS rises when a character reaches the level (#update drops it below the level); RT is
+    // latched after every burst while data waits (#update drops it once the FIFO is empty).
+    if (pushed > 0) this.#ris |= Int.RX;
+    this.#ris |= Int.RT;
     this.#update();
   }
 
@@ -218,7 +225,8 @@ export class Pl011 extends RegisterBlock implements StallableDevice, DeviceAgent
       this.txCount++;
       sent++;
     }
-    if (this.#tx.length <= this.#txThreshold) this.#ris |= Int.TX;
+    // TXRIS latches at or below the level; #update drops it while the FIFO is above the level.
+    this.#ris |= Int.TX;
     this.#update();
     return sent;
   }
@@ -332,8 +340,8 @@ export class Pl011 extends RegisterBlock implements StallableDevice, DeviceAgent
   }
 
   #readDr(): number {
-    const c = this.#rx.shift();
-    if (c === undefined) return 0;
+    // An empty FIFO reads 0 (no overrun can be pending: one needs a full FIFO).
+    const c = this.#rx.shift() ?? 0;
     // TRM UARTDR.OE: set when data was lost; clear once a slot is free again (this read frees one).
     const oe = this.#overrunPending ? DR_OE : 0;
     this.#overrunPending = false;

@@ -3,6 +3,7 @@ import { VirtualClock } from '../../../impl/hw/clock.ts';
 import {
   DEFAULT_RTC_EPOCH_NS,
   GoldfishReg,
+  GoldfishRule,
   GoldfishTimer,
 } from '../../../impl/hw/goldfish_timer.ts';
 
@@ -233,6 +234,38 @@ describe('goldfish RTC parity (issue #14 part 5)', () => {
     t.read32(GoldfishReg.TIME_HIGH);
     expect(t.read16(0)).toMatchObject({ kind: 'bus-error' });
     expect(t.errorCount).toBe(0);
+  });
+
+  it('each misuse names its rule: widths under .valid, holes and directions under the map', () => {
+    const { t } = timer();
+    t.read16(GoldfishReg.TIME_LOW);
+    t.read16(0x20);
+    t.read32(0x20);
+    t.write32(GoldfishReg.ALARM_STATUS, 1);
+    expect(t.errors.map((e) => e.rule)).toEqual([
+      GoldfishRule.width,
+      GoldfishRule.width,
+      GoldfishRule.registers,
+      GoldfishRule.registers,
+    ]);
+  });
+
+  it('a register access is itself a poll: ALARM_STATUS reads 0 once the clock has passed the alarm', () => {
+    const { t, clock } = timer();
+    arm(t, 100n);
+    clock.advanceToNs(100n);
+    expect(t.read32(GoldfishReg.ALARM_STATUS)).toBe(0);
+    expect(t.firedCount).toBe(1);
+  });
+
+  it('an overdue alarm a stalled timer has not fired is due now, never in the past', () => {
+    const { t, clock } = timer(50n);
+    t.stall();
+    arm(t, 10n);
+    clock.advanceToNs(80n);
+    expect(t.nextDeadlineNs()).toBe(80n);
+    t.release();
+    expect(t.nextDeadlineNs()).toBeNull();
   });
 
   it('an epoch outside u64 is refused', () => {

@@ -8,7 +8,9 @@ import {
   LCRH_FEN,
   Pl011,
   Pl011Reg,
+  Pl011Rule,
 } from '../../../impl/hw/pl011.ts';
+import { InvariantError } from '../../../spec/common/assert.ts';
 import type { HwEvent } from '../../../impl/hw/events.ts';
 
 function uart(txMode: 'instant' | 'stepped' = 'stepped'): { u: Pl011; out: number[] } {
@@ -349,5 +351,90 @@ describe('PL011 TRM semantics (issue #14 part 5)', () => {
     expect(u.agentBusy()).toBe(false); // disabled: nothing can move
     u.agentPerform({ kind: 'poll', queue: 0 });
     expect(out).toEqual([1]);
+  });
+});
+
+describe('PL011 corners', () => {
+  it('drainTx takes a count of characters: 0 moves none, a negative count is our bug', () => {
+    const { u, out } = uart();
+    u.write32(Pl011Reg.DR, 7);
+    expect(u.drainTx(0)).toBe(0);
+    expect(out).toEqual([]);
+    expect(() => u.drainTx(-1)).toThrow(InvariantError);
+  });
+
+  it('an instant UART sends each character as it is written', () => {
+    const { u, out } = uart('instant');
+    u.write32(Pl011Reg.DR, 0x41);
+    expect(out).toEqual([0x41]);
+    expect(u.txLevel).toBe(0);
+    expect(u.errorCount).toBe(0);
+  });
+
+  it('a stepped UART does not drain when CR enables the transmitter; the agent does', () => {
+    const out: number[] = [];
+    const u = new Pl011({ name: 'u', output: (b) => out.push(b), txMode: 'stepped' });
+    u.write32(Pl011Reg.DR, 1); // disabled: waits (driver error)
+    u.write32(Pl011Reg.CR, Cr.UARTEN | Cr.TXE);
+    expect(out).toEqual([]);
+    expect(u.txLevel).toBe(1);
+    expect(u.agentBusy()).toBe(true);
+  });
+
+  it('the agent offers nothing when instant, stalled, disabled or empty', () => {
+    expect(uart('instant').u.agentActions()).toEqual([]);
+    const { u } = uart('stepped');
+    expect(u.agentActions()).toEqual([]); // empty
+    u.write32(Pl011Reg.DR, 1);
+    u.stall();
+    expect(u.agentActions()).toEqual([]);
+    expect(u.agentBusy()).toBe(false);
+    u.release();
+    expect(u.agentBusy()).toBe(true);
+    u.write32(Pl011Reg.CR, Cr.UARTEN | Cr.RXE);
+    expect(u.agentActions()).toEqual([]);
+  });
+
+  it('driver errors name the register written, at its word offset', () => {
+    const { u } = uart();
+    u.write8(Pl011Reg.LCR_H + 1, 0);
+    u.write32(Pl011Reg.CR, 0);
+    u.write32(Pl011Reg.DR, 1);
+    expect(u.errors.map((e) => [e.code, e.where])).toEqual([
+      ['wrong-width', expect.any(String)],
+      ['pl011-line-control-while-enabled', 'UARTLCR_H (0x02c) write'],
+      ['pl011-tx-disabled', 'UARTDR (0x000) write'],
+    ]);
+    expect(u.errors[2]?.rule).toBe(Pl011Rule.enable);
+  });
+
+  it('a write to a reserved offset is recorded and changes nothing', () => {
+    const { u } = uart();
+    const before = [Pl011Reg.CR, Pl011Reg.IMSC, Pl011Reg.LCR_H].map((r) => u.read32(r));
+    u.write32(0x008, 0xffff);
+    expect(u.errorCodes()).toEqual(['hole']);
+    expect([Pl011Reg.CR, Pl011Reg.IMSC, Pl011Reg.LCR_H].map((r) => u.read32(r))).toEqual(before);
+  });
+
+  it('with strict off, enable and line-control misuse is not recorded', () => {
+    const out: number[] = [];
+    const u = new Pl011({ name: 'u', output: (b) => out.push(b), strict: false });
+    u.write32(Pl011Reg.DR, 1);
+    u.write32(Pl011Reg.CR, Cr.UARTEN | Cr.TXE);
+    u.write32(Pl011Reg.LCR_H, LCRH_FEN);
+    expect(u.errorCount).toBe(0);
+    expect(out).toEqual([1]);
+  });
+
+  it('RIS as the register reads it; cleared RX and RT stay clear when a burst is all lost', () => {
+    const { u } = uart();
+    u.receive(new Uint8Array(9));
+    expect(u.ris & (Int.RX | Int.RT)).toBe(Int.RX | Int.RT);
+    expect(u.ris).toBe(u.read32(Pl011Reg.RIS));
+    u.write32(Pl011Reg.ICR, Int.RX);
+    u.write32(Pl011Reg.CR, Cr.UARTEN | Cr.TXE); // receiver off: the next burst is not sampled
+    u.receive(Uint8Array.of(1));
+    expect(u.ris & Int.RX).toBe(0);
+    expect(u.rxDroppedDisabled).toBe(1);
   });
 });

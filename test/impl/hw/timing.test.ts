@@ -118,6 +118,62 @@ describe('AdversarialTiming', () => {
     expect(t.yieldPoint()).toBe(1);
   });
 
+  it('at a chance of 0 no yield point ever acts, however many', () => {
+    const t = new AdversarialTiming([new FakeAgent('a', 10_000)], { seed: 7, actPer256: 0 });
+    let acted = 0;
+    for (let i = 0; i < 3000; i++) acted += t.yieldPoint();
+    expect(acted).toBe(0);
+  });
+
+  it('settle takes only settling actions, one round per MAX_SETTLE_ROUNDS', () => {
+    const a = new FakeAgent('a', MAX_SETTLE_ROUNDS);
+    expect(new AdversarialTiming([a], { seed: 1 }).settle()).toBe(true);
+    expect(new Set(a.done)).toEqual(new Set(['complete']));
+    // The unsettling action listed last is still never taken.
+    const done: string[] = [];
+    let owed = 3;
+    const last: DeviceAgent = {
+      name: 'last',
+      agentActions: () => [
+        ...(owed > 0 ? [{ kind: 'complete', queue: 0, max: 1 } as const] : []),
+        { kind: 'suppress-notify', queue: 0 },
+      ],
+      agentPerform: (x) => {
+        done.push(x.kind);
+        if (x.kind === 'complete') owed--;
+      },
+      agentBusy: () => owed > 0,
+    };
+    expect(new AdversarialTiming([last], { seed: 1 }).settle()).toBe(true);
+    expect(done).toEqual(['complete', 'complete', 'complete']);
+    const b = new FakeAgent('b', MAX_SETTLE_ROUNDS + 1);
+    expect(new AdversarialTiming([b], { seed: 1 }).settle()).toBe(false);
+    expect(b.owed).toBe(1);
+  });
+
+  it('a busy device with nothing settling to offer: idleStep and yield points do nothing', () => {
+    const stuck: DeviceAgent = {
+      name: 'stuck',
+      agentActions: () => [],
+      agentPerform: () => {},
+      agentBusy: () => true,
+    };
+    const t = new AdversarialTiming([stuck], { seed: 1, actPer256: 256 });
+    expect(t.idleStep()).toBe(false);
+    expect(t.yieldPoint()).toBe(0);
+    const spurious = new FakeAgent('s', 0);
+    const u = new AdversarialTiming([spurious, stuck], { seed: 1 });
+    expect(u.idleStep()).toBe(false);
+    expect(spurious.done).toEqual([]);
+  });
+
+  it('without keepLog nothing is logged, even after actions', () => {
+    const t = new AdversarialTiming([new FakeAgent('a', 10)], { seed: 2, actPer256: 256 });
+    for (let i = 0; i < 5; i++) t.yieldPoint();
+    expect(t.actions).toBeGreaterThan(0);
+    expect(t.log).toEqual([]);
+  });
+
   it('refuses nonsense options', () => {
     expect(() => new AdversarialTiming([], { seed: 1, actPer256: 257 })).toThrow(InvariantError);
     expect(() => new AdversarialTiming([], { seed: 1, actPer256: -1 })).toThrow(InvariantError);
