@@ -44,6 +44,7 @@ import {
 } from '../../../impl/hw/enet.ts';
 import { TestMemory, WindowDmaPort } from '../../../impl/hw/testing.ts';
 import { FrameSink } from '../../../impl/hw/wire.ts';
+import type { HwEvent } from '../../../impl/hw/events.ts';
 
 const BASE = 0x4000_0000n;
 const RX_RING = BASE;
@@ -123,7 +124,13 @@ function sddfSetup(nic: EnetNicDevice, options: { txic0?: number } = {}): void {
 }
 
 function rig(
-  options: { timing?: 'synchronous' | 'agent'; txic0?: number; window?: bigint } = {},
+  options: {
+    timing?: 'synchronous' | 'agent';
+    txic0?: number;
+    window?: bigint;
+    strict?: boolean;
+    observer?: (e: HwEvent) => void;
+  } = {},
 ): Rig {
   const mem = new TestMemory({ baseAddr: BASE, sizeBytes: 0x4_0000 });
   const dma = new WindowDmaPort({
@@ -137,6 +144,8 @@ function rig(
     dma,
     mac: MAC,
     ...(options.timing === undefined ? {} : { timing: options.timing }),
+    ...(options.strict === undefined ? {} : { strict: options.strict }),
+    ...(options.observer === undefined ? {} : { observer: options.observer }),
   });
   const sink = new FrameSink('wire');
   nic.connect(sink);
@@ -529,5 +538,229 @@ describe('ENET-like NIC in agent timing', () => {
     expect(r.nic.agentActions()).toEqual([]);
     r.nic.release();
     expect(r.nic.agentActions()).toEqual([{ kind: 'rx-frame' }]);
+  });
+});
+
+describe('ENET-like NIC: registers and corners', () => {
+  it('ECR reads its reset value 0x70000000 with RESET self-cleared; reset clears registers but the address ones', () => {
+    const r = rig();
+    r.nic.write32(EnetReg.IAUR, 0x1234);
+    r.nic.write32(EnetReg.GALR, 0x5678);
+    r.nic.write32(EnetReg.ECR, Ecr.RESET);
+    expect(r.nic.read32(EnetReg.ECR)).toBe(0x7000_0000);
+    expect(
+      [EnetReg.TIPG, EnetReg.MRBR, EnetReg.EIMR, EnetReg.RDSR, EnetReg.RCR].map((x) =>
+        r.nic.read32(x),
+      ),
+    ).toEqual([0, 0, 0, 0, 0]);
+    expect([r.nic.read32(EnetReg.IAUR), r.nic.read32(EnetReg.GALR)]).toEqual([0x1234, 0x5678]);
+    expect(r.nic.read32(EnetReg.PALR)).toBe(0x0211_2233);
+    expect(r.nic.read32(EnetReg.PAUR)).toBe(0x4455_8808);
+    r.nic.write32(EnetReg.ECR, Ecr.ETHEREN);
+    expect(r.nic.read32(EnetReg.ECR)).toBe((0x7000_0000 | Ecr.ETHEREN) >>> 0);
+    expect(r.nic.errorCount).toBe(0);
+  });
+
+  it('MIBC keeps only DIS and CLEAR and always reads IDLE', () => {
+    const r = rig();
+    r.nic.write32(EnetReg.MIBC, 0xffff_ffff);
+    expect(r.nic.read32(EnetReg.MIBC)).toBe((Mibc.DIS | Mibc.CLEAR | Mibc.IDLE) >>> 0);
+    r.nic.write32(EnetReg.MIBC, 0);
+    expect(r.nic.read32(EnetReg.MIBC)).toBe(Mibc.IDLE >>> 0);
+  });
+
+  it('PALR/PAUR written by the driver change the address the filter takes', () => {
+    const r = rig();
+    r.nic.write32(EnetReg.RCR, r.nic.read32(EnetReg.RCR) & ~Rcr.PROM);
+    r.nic.write32(EnetReg.PALR, 0x0aabbccd);
+    r.nic.write32(EnetReg.PAUR, 0xeeff_0000);
+    expect(r.nic.mac).toEqual(Uint8Array.of(0x0a, 0xab, 0xbc, 0xcd, 0xee, 0xff));
+    for (let i = 0; i < 2; i++) enetRxPost(r.view.dev, r.view.rx, i, rxBuf(i));
+    r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
+    const f = frame(60, 0);
+    f.set([0x0a, 0xab, 0xbc, 0xcd, 0xee, 0xff]);
+    r.nic.receiveFrame(f);
+    f[5] = 0xfe;
+    r.nic.receiveFrame(f);
+    f.set(MAC);
+    r.nic.receiveFrame(f);
+    expect(r.nic.stats).toMatchObject({ rxFrames: 1, rxDroppedFiltered: 2 });
+  });
+
+  it('TDSR is checked like RDSR; with strict off neither check is recorded', () => {
+    const r = rig();
+    r.nic.write32(EnetReg.TDSR, Number(TX_RING) + 2);
+    expect(r.nic.read32(EnetReg.TDSR)).toBe(Number(TX_RING));
+    expect(r.nic.errors.map((e) => e.where)).toEqual(['ENET_TDSR (0x184) 32-bit write']);
+    const q = rig({ strict: false });
+    q.nic.write32(EnetReg.TDSR, Number(TX_RING) + 2);
+    q.nic.write32(EnetReg.MRBR, 17);
+    expect(q.nic.errorCount).toBe(0);
+    expect(q.nic.read32(EnetReg.MRBR)).toBe(16);
+  });
+
+  it('a hole takes a 32-bit access (ignored, reads 0) and refuses any other on the bus', () => {
+    const r = rig();
+    r.nic.write32(0x00c, 5);
+    expect(r.nic.read32(0x00c)).toBe(0);
+    expect(r.nic.read16(0x00c)).toMatchObject({ kind: 'bus-error' });
+    expect(r.nic.errorCodes()).toEqual(['hole', 'hole', 'hole']);
+  });
+
+  it('frames are dropped while the device is halted or stalled, as not ready', () => {
+    const r = rig();
+    enetRxPost(r.view.dev, r.view.rx, 0, rxBuf(0));
+    r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
+    r.nic.stall();
+    r.nic.receiveFrame(frame(60, 1));
+    expect(r.nic.stats.rxDroppedNotReady).toBe(1);
+    r.nic.release();
+    r.nic.receiveFrame(frame(60, 1));
+    expect(r.nic.stats.rxFrames).toBe(1);
+  });
+
+  it('a stalled device sends nothing on TDAR; release sends what waits', () => {
+    const r = rig();
+    postTx(r, 0, frame(60, 1));
+    r.nic.stall();
+    r.nic.write32(EnetReg.TDAR, DESCRIPTOR_ACTIVE);
+    expect(r.sink.frameCount).toBe(0);
+    expect(r.nic.tdarActive).toBe(true);
+    r.nic.release();
+    expect(r.sink.frameCount).toBe(1);
+  });
+
+  it('observers see frames (length without FCS), the line and DMA faults with their place', () => {
+    const events: HwEvent[] = [];
+    const r = rig({ observer: (e) => events.push(e), window: BASE + 0x1_0800n });
+    enetRxPost(r.view.dev, r.view.rx, 0, rxBuf(0));
+    r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
+    r.nic.receiveFrame(frame(60, 1));
+    postTx(r, 0, frame(50, 2)); // buffer outside the window
+    r.nic.write32(EnetReg.TDAR, DESCRIPTOR_ACTIVE);
+    const kinds = events.filter(
+      (e) => e.kind === 'frame-rx' || e.kind === 'frame-tx' || e.kind === 'irq',
+    );
+    expect(kinds).toEqual([
+      { kind: 'irq', device: 'enet', asserted: true }, // RXF, as the BD is completed
+      { kind: 'frame-rx', device: 'enet', lengthBytes: 60 },
+    ]);
+    expect(r.nic.halted).toBe(true);
+    expect(r.nic.tdarActive).toBe(false);
+    expect(r.nic.errors[0]?.where).toBe(`read [0x${txBuf(0).toString(16)}, +50)`);
+    expect(r.nic.eir & EnetIrq.EBERR).toBe(EnetIrq.EBERR);
+    expect(r.sink.frameCount).toBe(0);
+  });
+
+  it('observers see a sent frame with its length', () => {
+    const events: HwEvent[] = [];
+    const r = rig({ observer: (e) => events.push(e) });
+    postTx(r, 0, frame(50, 2));
+    r.nic.write32(EnetReg.TDAR, DESCRIPTOR_ACTIVE);
+    expect(events.filter((e) => e.kind === 'frame-tx')).toEqual([
+      { kind: 'frame-tx', device: 'enet', lengthBytes: 50 },
+    ]);
+  });
+
+  it('a ring outside the window faults on the RDAR write itself', () => {
+    const r = rig();
+    r.nic.write32(EnetReg.RDSR, 0x1000_0000);
+    r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
+    expect(r.nic.halted).toBe(true);
+    expect(r.nic.errors[0]?.where).toBe('read [0x10000002, +2)');
+    expect(r.nic.agentActions()).toEqual([]);
+  });
+
+  it('EIMR takes effect on the line at once', () => {
+    const levels: boolean[] = [];
+    const mem = new TestMemory({ baseAddr: BASE, sizeBytes: 0x1000 });
+    const nic = new EnetNicDevice({
+      name: 'e',
+      dma: new WindowDmaPort({
+        memory: mem,
+        device: 'e',
+        windowStart: BASE,
+        windowEnd: BASE + 0x1000n,
+      }),
+      mac: MAC,
+      onIrqLevel: (l) => levels.push(l),
+    });
+    nic.write32(EnetReg.MMFR, 1);
+    expect(levels).toEqual([]);
+    nic.write32(EnetReg.EIMR, EnetIrq.MII);
+    expect(levels).toEqual([true]);
+    nic.write32(EnetReg.EIMR, 0);
+    expect(levels).toEqual([true, false]);
+    expect(nic.eimr).toBe(0);
+  });
+
+  it('RXIC0 coalescing holds RXF to ICFT frames; ICFT 0 counts as 1; a reset drops what is held', () => {
+    const r = rig({ timing: 'agent' });
+    r.nic.write32(EnetReg.RXIC0, Coalescing.ICEN | (2 << Coalescing.ICFT_SHIFT));
+    for (let i = 0; i < 3; i++) enetRxPost(r.view.dev, r.view.rx, i, rxBuf(i));
+    r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
+    const rx = (): void => {
+      r.nic.receiveFrame(frame(60, 1));
+      r.nic.agentPerform({ kind: 'rx-frame' });
+    };
+    rx();
+    expect(r.nic.eir & ENET_EIR_RXF).toBe(0);
+    expect(r.nic.agentActions()).toEqual([{ kind: 'interrupt' }]);
+    rx();
+    expect(r.nic.eir & ENET_EIR_RXF).toBe(ENET_EIR_RXF);
+    expect(r.nic.agentActions()).toEqual([]);
+    r.nic.write32(EnetReg.EIR, ENET_EIR_RXF);
+    rx();
+    expect(r.nic.eir & ENET_EIR_RXF).toBe(0);
+    r.nic.write32(EnetReg.ECR, Ecr.RESET);
+    r.nic.write32(EnetReg.ECR, Ecr.ETHEREN);
+    expect(r.nic.agentActions()).toEqual([]);
+    expect(r.nic.eir).toBe(0);
+    // ICFT 0: every frame.
+    const z = rig({ txic0: Coalescing.ICEN });
+    postTx(z, 0, frame(60, 1));
+    z.nic.write32(EnetReg.TDAR, DESCRIPTOR_ACTIVE);
+    expect(z.nic.eir & ENET_EIR_TXF).toBe(ENET_EIR_TXF);
+  });
+
+  it('in agent timing: one BD is taken at a time; the first BD of a two-BD frame raises no TXF', () => {
+    const r = rig({ timing: 'agent' });
+    r.mem.write(BigInt(txBuf(0)), frame(40, 1));
+    r.mem.write(BigInt(txBuf(1)), frame(30, 2));
+    r.mem.writeU16(TX_RING, 40);
+    r.mem.writeU16(TX_RING + 8n, 30);
+    r.view.dev.write(r.view.tx.addr, txBuf(0));
+    r.view.dev.write(r.view.tx.stat, ENET_TXD_READY);
+    r.view.dev.write(r.view.tx.addr + 1, txBuf(1));
+    r.view.dev.write(r.view.tx.stat + 1, ENET_TXD_READY | ENET_BD_LAST);
+    r.nic.write32(EnetReg.TDAR, DESCRIPTOR_ACTIVE);
+    r.nic.agentPerform({ kind: 'poll', queue: 1 });
+    expect(r.nic.agentActions()).toEqual([{ kind: 'complete', queue: 1, max: 1 }]);
+    r.nic.agentPerform({ kind: 'complete', queue: 1, max: 1 });
+    expect(r.nic.eir & ENET_EIR_TXF).toBe(0);
+    expect(r.sink.frameCount).toBe(0);
+    r.nic.agentPerform({ kind: 'spurious-interrupt' }); // not an ENET action: nothing happens
+    r.nic.agentPerform({ kind: 'complete', queue: 1, max: 1 }); // nothing taken: nothing to do
+    expect(r.sink.frameCount).toBe(0);
+    r.nic.agentPerform({ kind: 'poll', queue: 1 });
+    r.nic.agentPerform({ kind: 'complete', queue: 1, max: 1 });
+    expect(r.sink.frames).toEqual([new Uint8Array([...frame(40, 1), ...frame(30, 2)])]);
+    expect(r.nic.eir & ENET_EIR_TXF).toBe(ENET_EIR_TXF);
+    r.nic.agentPerform({ kind: 'rx-frame' }); // nothing waiting
+    expect(r.nic.stats.rxFrames).toBe(0);
+  });
+
+  it('a disabled device offers no agent actions; the ownership error says what changed', () => {
+    const r = rig({ timing: 'agent' });
+    postTx(r, 0, frame(60, 2));
+    r.nic.write32(EnetReg.TDAR, DESCRIPTOR_ACTIVE);
+    r.nic.agentPerform({ kind: 'poll', queue: 1 });
+    r.mem.writeU16(TX_RING, 61);
+    r.nic.agentPerform({ kind: 'complete', queue: 1, max: 1 });
+    expect(r.nic.errors[0]?.message).toContain('len 60 → 61');
+    expect(r.nic.errors[0]?.where).toBe('Tx BD 0');
+    r.nic.receiveFrame(frame(60, 1));
+    r.nic.write32(EnetReg.ECR, r.nic.read32(EnetReg.ECR) & ~Ecr.ETHEREN);
+    expect(r.nic.agentActions()).toEqual([]);
   });
 });
