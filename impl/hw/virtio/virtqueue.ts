@@ -9,9 +9,19 @@
 // used it (§3.3.1) — which is what a driver that publishes avail.idx before writing the ring entry
 // looks like from the device (§2.7.13.3.1). Notification suppression follows §2.7.7 (NO_INTERRUPT,
 // or used_event with VIRTIO_F_EVENT_IDX) and §2.7.10 (NO_NOTIFY, or avail_event).
+//
+// The index rules (pending count, ring slot, successor, avail.idx too far ahead) are the spec's,
+// spec/devices/virtio-queue.ts. Its chain rule is not used: it refuses INDIRECT, which these
+// devices offer (issue #14 part 4), so the chain walk here keeps its own checks.
 
 import { assert } from '../../../spec/common/assert.ts';
 import { u16 } from '../../../spec/common/int.ts';
+import {
+  virtqAvailProblem,
+  virtqNext,
+  virtqPending,
+  virtqSlot,
+} from '../../../spec/devices/virtio-queue.ts';
 import type { DmaFault, DmaPort } from '../../mem/types.ts';
 import { isDmaFault } from '../events.ts';
 import {
@@ -242,30 +252,25 @@ export class SplitVirtqueue {
     assert(this.enabled, 'pendingCount on a queue that is not running');
     const availIdx = this.#readU16(port, this.#active.availAddr + 2n);
     if (typeof availIdx !== 'number') return availIdx;
-    const pending = u16(availIdx - this.lastAvailIdx);
     // §2.7.13: the driver never makes more than `num` buffers available at once; a decrement of
-    // avail.idx (§2.7.6.1 MUST NOT) shows up here as a huge jump.
-    if (pending > this.#active.num) {
-      return malformed(
-        'avail-idx-ahead',
-        Rule.availRing,
-        `queue ${this.index} avail.idx`,
-        `avail.idx ${availIdx} is ${pending} ahead of the device (${this.lastAvailIdx}), more than QueueNum ${this.#active.num}`,
-      );
+    // avail.idx (§2.7.6.1 MUST NOT) shows up here as a huge jump (spec/devices/virtio-queue.ts).
+    const problem = virtqAvailProblem(availIdx, this.lastAvailIdx, this.#active.num);
+    if (problem !== null) {
+      return malformed('avail-idx-ahead', Rule.availRing, `queue ${this.index} avail.idx`, problem);
     }
-    return pending;
+    return virtqPending(availIdx, this.lastAvailIdx);
   }
 
   /** Take the next available chain (caller checked pendingCount > 0). */
   popChain(port: DmaPort): Chain | QueueError {
     const { num, availAddr } = this.#active;
     const availIndex = this.lastAvailIdx;
-    const slot = availIndex % num;
+    const slot = virtqSlot(availIndex, num);
     const head = this.#readU16(port, availAddr + 4n + 2n * BigInt(slot));
     if (typeof head !== 'number') return head;
     const chain = this.#walk(port, { head, availIndex });
     if (chain.kind !== 'chain') return chain;
-    this.lastAvailIdx = u16(this.lastAvailIdx + 1);
+    this.lastAvailIdx = virtqNext(this.lastAvailIdx);
     this.#consumed++;
     for (const d of chain.descs) this.#held[d] = (this.#held[d] ?? 0) + 1;
     if (this.#features.eventIdx && !this.suppressed) {
@@ -278,7 +283,7 @@ export class SplitVirtqueue {
 
   /** Give the last chain back (QEMU virtqueue_unpop): a frame did not fit, the buffer stays. */
   unpop(chain: Chain): void {
-    assert(u16(chain.availIndex + 1) === this.lastAvailIdx, 'unpop the chain just popped');
+    assert(virtqNext(chain.availIndex) === this.lastAvailIdx, 'unpop the chain just popped');
     this.lastAvailIdx = chain.availIndex;
     this.#consumed--;
     this.#release(chain);
@@ -457,7 +462,7 @@ export class SplitVirtqueue {
   verify(port: DmaPort, chain: Chain): DriverIssue | QueueError | null {
     const where = `queue ${this.index} avail[${chain.availIndex}] head ${chain.head}`;
     if (this.#published <= chain.consumeSeq) {
-      const slot = chain.availIndex % this.#active.num;
+      const slot = virtqSlot(chain.availIndex, this.#active.num);
       const now = this.#readU16(port, this.#active.availAddr + 4n + 2n * BigInt(slot));
       if (typeof now !== 'number') return now;
       if (now !== chain.head) {
@@ -494,7 +499,7 @@ export class SplitVirtqueue {
     for (let i = 0; i < entries.length; i++) {
       const { chain, lenBytes } = entries[i] as { chain: Chain; lenBytes: number };
       assert(chain.head < num && lenBytes >>> 0 === lenBytes, 'used entry in range');
-      const slot = (this.usedIdx + i) % num;
+      const slot = virtqSlot(u16(this.usedIdx + i), num);
       const elem = new Uint8Array(8);
       le(elem).setUint32(0, chain.head, true);
       le(elem).setUint32(4, lenBytes, true);
