@@ -281,7 +281,8 @@ export abstract class VirtioMmioDevice
    * change under it.
    */
   service(): number {
-    if (this.#servicing || this.#stalled || !this.live) return 0;
+    // A stalled or broken device is caught by the per-queue check below, before it takes anything.
+    if (this.#servicing) return 0;
     this.#servicing = true;
     let processed = 0;
     try {
@@ -396,9 +397,9 @@ export abstract class VirtioMmioDevice
   protected onUsed(_index: number, _work: InFlight): void {}
 
   #decideNotification(index: number): void {
-    const issues: DriverIssue[] | null = this.#strict ? [] : null;
+    const issues: DriverIssue[] = [];
     const notify = this.queueState(index).shouldNotify(this.dma, issues);
-    for (const issue of issues ?? []) this.driverIssue(issue);
+    for (const issue of issues) this.driverIssue(issue); // recorded only in strict mode
     if (typeof notify !== 'boolean') {
       this.fail(notify);
       return;

@@ -282,10 +282,9 @@ export class VirtioNet extends VirtioMmioDevice implements NicPort {
         issue('tx-hdr-gso', `gso_type 0x${gso.toString(16)} without the matching HOST_* feature`);
       }
     }
-    if (hdr.length === NET_HDR_BYTES) {
-      const numBuffers = (hdr[10] as number) | ((hdr[11] as number) << 8);
-      if (numBuffers !== 0) issue('tx-hdr-num-buffers', `num_buffers is ${numBuffers}, not 0`);
-    }
+    // num_buffers exists in the 12-byte header only; a 10-byte one has no bytes there (0).
+    const numBuffers = (hdr[10] ?? 0) | ((hdr[11] ?? 0) << 8);
+    if (numBuffers !== 0) issue('tx-hdr-num-buffers', `num_buffers is ${numBuffers}, not 0`);
   }
 
   #drop(frame: Uint8Array, reason: RxDropReason): void {

@@ -520,29 +520,29 @@ export class SplitVirtqueue {
   /**
    * Used buffer notification needed now (§2.7.7.2)? Without EVENT_IDX: unless avail.flags has
    * NO_INTERRUPT. With it: when used.idx passed used_event since the last notification (QEMU's
-   * virtio_should_notify). `issues` gets the driver's avail.flags misuse (§2.7.7.1) when asked.
+   * virtio_should_notify). `issues` gets the driver's avail.flags misuse (§2.7.7.1).
    */
-  shouldNotify(port: DmaPort, issues: DriverIssue[] | null): boolean | QueueError {
+  shouldNotify(port: DmaPort, issues: DriverIssue[]): boolean | QueueError {
     const { num, availAddr } = this.#active;
     const f = this.#readU16(port, availAddr);
     // With EVENT_IDX the device ignores avail.flags: reading them only serves the strict check,
     // and must not change what the device does (a refused read is then not the driver's fault).
-    if (typeof f !== 'number' && !this.#features.eventIdx) return f;
-    const flags = typeof f === 'number' ? f : 0;
-    if (issues !== null && typeof f === 'number') {
+    if (typeof f !== 'number') {
+      if (!this.#features.eventIdx) return f;
+    } else {
       const allowed = this.#features.eventIdx ? 0 : VIRTQ_AVAIL_F_NO_INTERRUPT;
-      if ((flags & ~allowed) !== 0) {
+      if ((f & ~allowed) !== 0) {
         issues.push({
           code: 'avail-flags',
           rule: Rule.usedSuppression,
           where: `queue ${this.index} avail.flags`,
           message: this.#features.eventIdx
-            ? `avail.flags is 0x${flags.toString(16)}; with VIRTIO_F_EVENT_IDX the driver sets it to 0`
-            : `avail.flags is 0x${flags.toString(16)}; without VIRTIO_F_EVENT_IDX the driver sets it to 0 or 1`,
+            ? `avail.flags is 0x${f.toString(16)}; with VIRTIO_F_EVENT_IDX the driver sets it to 0`
+            : `avail.flags is 0x${f.toString(16)}; without VIRTIO_F_EVENT_IDX the driver sets it to 0 or 1`,
         });
       }
+      if (!this.#features.eventIdx) return (f & VIRTQ_AVAIL_F_NO_INTERRUPT) === 0;
     }
-    if (!this.#features.eventIdx) return (flags & VIRTQ_AVAIL_F_NO_INTERRUPT) === 0;
     const event = this.#readU16(port, availAddr + 4n + 2n * BigInt(num));
     if (typeof event !== 'number') return event;
     const valid = this.#signalledValid;

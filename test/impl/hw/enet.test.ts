@@ -45,6 +45,8 @@ import {
 import { TestMemory, WindowDmaPort } from '../../../impl/hw/testing.ts';
 import { FrameSink } from '../../../impl/hw/wire.ts';
 import type { HwEvent } from '../../../impl/hw/events.ts';
+import type { DmaPort } from '../../../impl/mem/types.ts';
+import { InvariantError } from '../../../spec/common/assert.ts';
 
 const BASE = 0x4000_0000n;
 const RX_RING = BASE;
@@ -762,5 +764,206 @@ describe('ENET-like NIC: registers and corners', () => {
     r.nic.receiveFrame(frame(60, 1));
     r.nic.write32(EnetReg.ECR, r.nic.read32(EnetReg.ECR) & ~Ecr.ETHEREN);
     expect(r.nic.agentActions()).toEqual([]);
+  });
+});
+
+describe('ENET-like NIC: corners (final mutation run)', () => {
+  /** A device that was never reset: the state it powers on with. */
+  function fresh(options: { timing?: 'agent'; observer?: (e: HwEvent) => void } = {}) {
+    const mem = new TestMemory({ baseAddr: BASE, sizeBytes: 0x4_0000 });
+    const nic = new EnetNicDevice({
+      name: 'enet',
+      dma: new WindowDmaPort({
+        memory: mem,
+        device: 'enet',
+        windowStart: BASE,
+        windowEnd: BASE + 0x4_0000n,
+      }),
+      mac: MAC,
+      ...(options.timing === undefined ? {} : { timing: options.timing }),
+      ...(options.observer === undefined ? {} : { observer: options.observer }),
+    });
+    return { nic, mem, view: driverView(mem) };
+  }
+
+  it('powers on idle: no doorbell active, not halted, not stalled, nothing taken', () => {
+    const { nic, mem, view } = fresh();
+    expect([nic.rdarActive, nic.tdarActive, nic.halted, nic.stalled]).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect([nic.read32(EnetReg.RDAR), nic.read32(EnetReg.TDAR)]).toEqual([0, 0]);
+    // Enabled without a reset first, a frame goes out whole and alone.
+    nic.write32(EnetReg.TDSR, Number(TX_RING));
+    nic.write32(EnetReg.ECR, Ecr.DBSWP | Ecr.ETHEREN);
+    const sink = new FrameSink('wire');
+    nic.connect(sink);
+    mem.write(BigInt(txBuf(0)), frame(60, 5));
+    mem.writeU16(TX_RING, 60);
+    enetTxPost(view.dev, view.tx, 0, txBuf(0));
+    nic.write32(EnetReg.TDAR, DESCRIPTOR_ACTIVE);
+    expect(sink.frames).toEqual([frame(60, 5)]);
+    expect(nic.stats.txFrames).toBe(1);
+  });
+
+  it('a MAC is 6 bytes', () => {
+    const mem = new TestMemory({ baseAddr: BASE, sizeBytes: 0x1000 });
+    const dma = new WindowDmaPort({
+      memory: mem,
+      device: 'e',
+      windowStart: BASE,
+      windowEnd: BASE + 0x1000n,
+    });
+    expect(() => new EnetNicDevice({ name: 'e', dma, mac: new Uint8Array(5) })).toThrow(
+      InvariantError,
+    );
+  });
+
+  it('an observer sees the device’s DMA', () => {
+    const events: HwEvent[] = [];
+    const r = rig({ observer: (e) => events.push(e) });
+    enetRxPost(r.view.dev, r.view.rx, 0, rxBuf(0));
+    r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
+    r.nic.receiveFrame(frame(60, 1));
+    expect(events.some((e) => e.kind === 'dma-write' && e.ioAddr === BigInt(rxBuf(0)))).toBe(true);
+  });
+
+  it('a BD the driver takes back after RDAR: the frame is dropped and Rx stops', () => {
+    const r = rig();
+    enetRxPost(r.view.dev, r.view.rx, 0, rxBuf(0));
+    r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
+    r.view.dev.write(r.view.rx.stat, 0); // E cleared behind the device's back
+    r.nic.receiveFrame(frame(60, 1));
+    expect(r.nic.stats).toMatchObject({ rxFrames: 0, rxDroppedNoDescriptor: 1 });
+    expect(r.nic.rdarActive).toBe(false);
+  });
+
+  it('the coalescing timer raises held-back RXF too; without ICEN, ICFT means nothing', () => {
+    const r = rig({ timing: 'agent' });
+    r.nic.write32(EnetReg.RXIC0, Coalescing.ICEN | (4 << Coalescing.ICFT_SHIFT));
+    enetRxPost(r.view.dev, r.view.rx, 0, rxBuf(0));
+    r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
+    r.nic.receiveFrame(frame(60, 1));
+    r.nic.agentPerform({ kind: 'rx-frame' });
+    expect(r.nic.eir & ENET_EIR_RXF).toBe(0);
+    r.nic.agentPerform({ kind: 'interrupt' });
+    expect(r.nic.eir & ENET_EIR_RXF).toBe(ENET_EIR_RXF);
+    const s = rig({ txic0: 4 << Coalescing.ICFT_SHIFT });
+    postTx(s, 0, frame(60, 1));
+    s.nic.write32(EnetReg.TDAR, DESCRIPTOR_ACTIVE);
+    expect(s.nic.eir & ENET_EIR_TXF).toBe(ENET_EIR_TXF);
+    expect(s.nic.agentActions()).toEqual([]);
+  });
+
+  it('release() of an agent device sends nothing itself; a synchronous one sends only after TDAR', () => {
+    const a = rig({ timing: 'agent' });
+    postTx(a, 0, frame(60, 1));
+    a.nic.stall();
+    a.nic.write32(EnetReg.TDAR, DESCRIPTOR_ACTIVE);
+    a.nic.release();
+    expect(a.sink.frameCount).toBe(0);
+    const s = rig();
+    postTx(s, 0, frame(60, 1)); // no TDAR
+    s.nic.stall();
+    s.nic.release();
+    expect(s.sink.frameCount).toBe(0);
+  });
+
+  it('a refused BD status write halts with EBERR; RDAR reads 0 at once', () => {
+    const mem = new TestMemory({ baseAddr: BASE, sizeBytes: 0x4_0000 });
+    const inner = new WindowDmaPort({
+      memory: mem,
+      device: 'enet',
+      windowStart: BASE,
+      windowEnd: BASE + 0x4_0000n,
+    });
+    let refuseRing = false;
+    const dma: DmaPort = {
+      read: (a, n) => inner.read(a, n),
+      write: (a, d) =>
+        refuseRing && a < TX_RING
+          ? {
+              kind: 'dma-fault',
+              device: 'enet',
+              ioAddr: a,
+              lengthBytes: d.length,
+              write: true,
+              reason: 'ring read-only',
+            }
+          : inner.write(a, d),
+    };
+    const nic = new EnetNicDevice({ name: 'enet', dma, mac: MAC });
+    sddfSetup(nic);
+    const view = driverView(mem);
+    enetRxPost(view.dev, view.rx, 0, rxBuf(0));
+    enetRxPost(view.dev, view.rx, 1, rxBuf(1));
+    nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
+    refuseRing = true;
+    nic.receiveFrame(frame(60, 1));
+    expect(nic.halted).toBe(true);
+    expect(nic.rdarActive).toBe(false);
+    expect(nic.read32(EnetReg.RDAR)).toBe(0);
+    expect(nic.stats.rxFrames).toBe(0);
+  });
+
+  it('frames waiting on the wire are copies; a frame of exactly MRBR bytes (with FCS) is taken', () => {
+    const r = rig({ timing: 'agent' });
+    r.nic.write32(EnetReg.MRBR, 64);
+    enetRxPost(r.view.dev, r.view.rx, 0, rxBuf(0));
+    r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
+    const f = frame(60, 1);
+    r.nic.receiveFrame(f);
+    f.fill(2);
+    r.nic.agentPerform({ kind: 'rx-frame' });
+    expect(r.nic.stats.rxFrames).toBe(1);
+    expect(r.mem.readU8(BigInt(rxBuf(0)))).toBe(1);
+    r.nic.agentPerform({ kind: 'rx-frame' }); // none waiting
+    expect(r.nic.stats).toMatchObject({ rxFrames: 1, rxDroppedNoDescriptor: 0 });
+  });
+
+  it('a Tx BD is taken once: a second poll before its completion is our bug', () => {
+    const r = rig({ timing: 'agent' });
+    postTx(r, 0, frame(60, 1));
+    postTx(r, 1, frame(60, 2));
+    r.nic.write32(EnetReg.TDAR, DESCRIPTOR_ACTIVE);
+    r.nic.agentPerform({ kind: 'poll', queue: 1 });
+    expect(() => r.nic.agentPerform({ kind: 'poll', queue: 1 })).toThrow(InvariantError);
+  });
+
+  it('without a link the frame is counted and goes nowhere', () => {
+    const r = rig();
+    r.nic.connect(null);
+    postTx(r, 0, frame(60, 1));
+    r.nic.write32(EnetReg.TDAR, DESCRIPTOR_ACTIVE);
+    expect(r.nic.stats.txFrames).toBe(1);
+  });
+
+  it('a clean agent run records nothing; a status-only change of an owned BD is caught', () => {
+    const r = rig({ timing: 'agent' });
+    postTx(r, 0, frame(60, 2));
+    r.nic.write32(EnetReg.TDAR, DESCRIPTOR_ACTIVE);
+    r.nic.agentPerform({ kind: 'poll', queue: 1 });
+    r.nic.agentPerform({ kind: 'complete', queue: 1, max: 1 });
+    expect(r.nic.errorCount).toBe(0);
+    postTx(r, 1, frame(60, 3));
+    r.nic.write32(EnetReg.TDAR, DESCRIPTOR_ACTIVE);
+    r.nic.agentPerform({ kind: 'poll', queue: 1 });
+    r.view.dev.write(r.view.tx.stat + 1, ENET_TXD_READY | ENET_BD_LAST); // ADDCRC dropped
+    r.nic.agentPerform({ kind: 'complete', queue: 1, max: 1 });
+    expect(r.nic.errorCodes()).toEqual(['bd-changed-while-owned']);
+  });
+
+  it('EIR and PAUR read through the bus; an ECR write that keeps ETHEREN keeps the BD pointers', () => {
+    const r = rig();
+    postTx(r, 0, frame(60, 1));
+    r.nic.write32(EnetReg.TDAR, DESCRIPTOR_ACTIVE);
+    expect(r.nic.read32(EnetReg.EIR)).toBe(r.nic.eir);
+    expect(r.nic.read32(EnetReg.EIR) & ENET_EIR_TXF).toBe(ENET_EIR_TXF);
+    r.nic.write32(EnetReg.PAUR, 0xeeff_0000);
+    expect(r.nic.read32(EnetReg.PAUR)).toBe(0xeeff_8808);
+    r.nic.write32(EnetReg.ECR, r.nic.read32(EnetReg.ECR) & ~Ecr.SPEED);
+    expect([r.nic.txNext, r.nic.enabled]).toEqual([1, true]);
   });
 });

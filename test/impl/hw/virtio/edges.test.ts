@@ -762,3 +762,196 @@ describe('device-type corners', () => {
     expect(String(b.dev.errors[0])).toMatch(/sectors \[15, \+2\) reach beyond capacity 16/);
   });
 });
+
+describe('transport corners (final mutation run)', () => {
+  function quietBlk(): { dev: VirtioBlk; mem: TestMemory; q: DriverQueue } {
+    const mem = ram();
+    const dev = new VirtioBlk({
+      name: 'blk',
+      dma: fullWindow(mem, 'blk'),
+      backend: new MemoryBlockBackend({ sizeBytes: 16 * 512 }),
+      processOnNotify: false,
+    });
+    const drv = driverFor({ mmio: dev, memory: mem });
+    drv.negotiate(Feature.Version1 | Feature.BlkFlush);
+    const q = drv.setupQueue({ index: 0, num: 8, baseAddr: RING_BASE });
+    drv.driverOk();
+    return { dev, mem, q };
+  }
+
+  it('a pass that breaks the device on avail.idx or on a request’s shape is not counted', () => {
+    const a = quietBlk();
+    a.mem.writeU16(a.q.layout.availAddr + 2n, 100); // 100 ahead of an 8-entry queue
+    a.dev.write32(Reg.QueueNotify, 0);
+    expect(a.dev.service()).toBe(0);
+    expect(a.dev.errorCodes()).toEqual(['avail-idx-ahead']);
+    const b = quietBlk();
+    b.q.add([{ addr: BUF_BASE, lenBytes: 8, write: false }]); // no 16-byte header, no status
+    b.dev.write32(Reg.QueueNotify, 0);
+    expect(b.dev.service()).toBe(0);
+    expect(b.dev.needsReset).toBe(true);
+  });
+
+  it('release() of an agent device serves nothing itself: the scheduler does', () => {
+    const { dev, mem, q } = blk({ timing: 'agent' });
+    flush(mem, q, 0);
+    dev.write32(Reg.QueueNotify, 0);
+    dev.stall();
+    dev.release();
+    expect(q.collect()).toEqual([]);
+    expect(dev.heldCount(0)).toBe(0);
+  });
+
+  it('service() is not re-entrant: a kick from the wire during a pass is served by the outer pass', () => {
+    const mem = ram();
+    const nic = new VirtioNet({ name: 'n', dma: fullWindow(mem, 'n'), mac: new Uint8Array(6) });
+    const drv = driverFor({ mmio: nic, memory: mem });
+    drv.negotiate(Feature.Version1);
+    drv.setupQueue({ index: NET_RX_QUEUE, num: 8, baseAddr: RING_BASE });
+    const tx = drv.setupQueue({ index: NET_TX_QUEUE, num: 8, baseAddr: RING_BASE + 0x8000n });
+    drv.driverOk();
+    const post = (i: number): void => {
+      mem.write(BUF_BASE + BigInt(i * 0x100) + 12n, new Uint8Array(60).fill(i));
+      tx.add([{ addr: BUF_BASE + BigInt(i * 0x100), lenBytes: 72, write: false }]);
+    };
+    const sent: number[] = [];
+    const nested: number[] = [];
+    nic.connect({
+      receiveFrame: (f) => {
+        sent.push(f[0] as number);
+        if (sent.length === 1) {
+          post(2);
+          nested.push(nic.service());
+        }
+      },
+    });
+    post(0);
+    post(1);
+    drv.kick(NET_TX_QUEUE);
+    expect(nested).toEqual([0]);
+    expect(sent).toEqual([0, 1]);
+    drv.kick(NET_TX_QUEUE);
+    expect(sent).toEqual([0, 1, 2]);
+  });
+
+  it('a control register written at another width is ignored (recorded), as QEMU', () => {
+    const dev = new VirtioBlk({
+      name: 'blk',
+      dma: fullWindow(ram(), 'blk'),
+      backend: new MemoryBlockBackend({ sizeBytes: 512 }),
+    });
+    dev.write16(Reg.Status, Status.Acknowledge);
+    dev.write8(Reg.QueueSel, 1);
+    expect(dev.errorCodes()).toEqual(['wrong-width', 'wrong-width']);
+    expect(dev.read32(Reg.Status)).toBe(0);
+  });
+
+  it('DriverFeaturesSel at the top of its range: a set bit is one unoffered feature, no huge shift', () => {
+    const dev = new VirtioBlk({
+      name: 'blk',
+      dma: fullWindow(ram(), 'blk'),
+      backend: new MemoryBlockBackend({ sizeBytes: 512 }),
+    });
+    dev.write32(Reg.Status, A);
+    dev.write32(Reg.Status, A | D);
+    dev.write32(Reg.DriverFeaturesSel, 1);
+    dev.write32(Reg.DriverFeatures, 1); // VERSION_1
+    dev.write32(Reg.DriverFeaturesSel, 0xffff_ffff);
+    dev.write32(Reg.DriverFeatures, 1);
+    dev.write32(Reg.Status, A | D | F);
+    expect(dev.read32(Reg.Status) & F).toBe(0);
+    expect(dev.errorCodes()).toEqual(['unoffered-feature', 'features-refused']);
+    // Every page past the second stands for one bit, 127, whatever the page.
+    expect(dev.errors[0]?.message).toContain(': 0x8' + '0'.repeat(31));
+    const two = new VirtioBlk({
+      name: 'blk',
+      dma: fullWindow(ram(), 'blk'),
+      backend: new MemoryBlockBackend({ sizeBytes: 512 }),
+    });
+    two.write32(Reg.Status, A);
+    two.write32(Reg.Status, A | D);
+    two.write32(Reg.DriverFeaturesSel, 2);
+    two.write32(Reg.DriverFeatures, 1);
+    two.write32(Reg.Status, A | D | F);
+    expect(two.errors[0]?.message).toContain(': 0x8' + '0'.repeat(31));
+  });
+
+  it('a chain of exactly 64 MiB is accepted; one byte more breaks the device', () => {
+    const make = (second: number) => {
+      const mem = ram();
+      const nic = new VirtioNet({ name: 'n', dma: fullWindow(mem, 'n'), mac: new Uint8Array(6) });
+      const drv = driverFor({ mmio: nic, memory: mem });
+      drv.negotiate(Feature.Version1);
+      const rx = drv.setupQueue({ index: NET_RX_QUEUE, num: 8, baseAddr: RING_BASE });
+      drv.setupQueue({ index: NET_TX_QUEUE, num: 8, baseAddr: RING_BASE + 0x8000n });
+      drv.driverOk();
+      rx.add([
+        { addr: BUF_BASE, lenBytes: 32 << 20, write: true },
+        { addr: BUF_BASE + 0x1000_0000n, lenBytes: second, write: true },
+      ]);
+      nic.receiveFrame(new Uint8Array(60));
+      return nic;
+    };
+    const exact = make(32 << 20);
+    expect([exact.needsReset, exact.stats.rxFrames]).toEqual([false, 1]);
+    const over = make((32 << 20) + 1);
+    expect(over.needsReset).toBe(true);
+    expect(over.errorCodes()).toEqual(['chain-bytes']);
+  });
+
+  it('observers see frames sent, received and dropped; an agent net offers nothing extra when idle', () => {
+    const mem = ram();
+    const events: HwEvent[] = [];
+    const nic = new VirtioNet({
+      name: 'n',
+      dma: fullWindow(mem, 'n'),
+      mac: new Uint8Array(6),
+      observer: (e) => events.push(e),
+    });
+    const drv = driverFor({ mmio: nic, memory: mem });
+    drv.negotiate(Feature.Version1);
+    const rx = drv.setupQueue({ index: NET_RX_QUEUE, num: 8, baseAddr: RING_BASE });
+    const tx = drv.setupQueue({ index: NET_TX_QUEUE, num: 8, baseAddr: RING_BASE + 0x8000n });
+    drv.driverOk();
+    nic.receiveFrame(new Uint8Array(60)); // no buffer
+    rx.add([{ addr: BUF_BASE, lenBytes: 2048, write: true }]);
+    nic.receiveFrame(new Uint8Array(61));
+    tx.add([{ addr: BUF_BASE + 0x1000n, lenBytes: 12 + 62, write: false }]);
+    drv.kick(NET_TX_QUEUE);
+    expect(events.filter((e) => e.kind.startsWith('frame-'))).toEqual([
+      { kind: 'frame-drop', device: 'n', lengthBytes: 60, reason: 'rxDroppedNoBuffer' },
+      { kind: 'frame-rx', device: 'n', lengthBytes: 61 },
+      { kind: 'frame-tx', device: 'n', lengthBytes: 62 },
+    ]);
+    const a = new VirtioNet({
+      name: 'a',
+      dma: fullWindow(ram(), 'a'),
+      mac: new Uint8Array(6),
+      timing: 'agent',
+    });
+    const d2 = driverFor({ mmio: a, memory: ram() });
+    void d2;
+    expect(a.agentActions().every((x) => typeof x === 'object' && 'kind' in x)).toBe(true);
+  });
+
+  it('drain-tx is not an action of a net device: a waiting frame stays on the wire', () => {
+    const mem = ram();
+    const nic = new VirtioNet({
+      name: 'n',
+      dma: fullWindow(mem, 'n'),
+      mac: new Uint8Array(6),
+      timing: 'agent',
+    });
+    const drv = driverFor({ mmio: nic, memory: mem });
+    drv.negotiate(Feature.Version1);
+    const rx = drv.setupQueue({ index: NET_RX_QUEUE, num: 8, baseAddr: RING_BASE });
+    drv.setupQueue({ index: NET_TX_QUEUE, num: 8, baseAddr: RING_BASE + 0x8000n });
+    drv.driverOk();
+    rx.add([{ addr: BUF_BASE, lenBytes: 2048, write: true }]);
+    nic.receiveFrame(new Uint8Array(60));
+    nic.agentPerform({ kind: 'drain-tx', max: 4 });
+    expect(nic.stats.rxFrames).toBe(0);
+    expect(nic.agentActions().map((x) => x.kind)).toContain('rx-frame');
+    expect(nic.agentActions().every((x) => typeof x === 'object')).toBe(true);
+  });
+});
