@@ -850,11 +850,13 @@ describe('ENET-like NIC: corners (final mutation run)', () => {
     expect(r.nic.eir & ENET_EIR_RXF).toBe(0);
     r.nic.agentPerform({ kind: 'interrupt' });
     expect(r.nic.eir & ENET_EIR_RXF).toBe(ENET_EIR_RXF);
-    const s = rig({ txic0: 4 << Coalescing.ICFT_SHIFT });
+    const s = rig({ txic0: 4 << Coalescing.ICFT_SHIFT, timing: 'agent' });
     postTx(s, 0, frame(60, 1));
     s.nic.write32(EnetReg.TDAR, DESCRIPTOR_ACTIVE);
+    s.nic.agentPerform({ kind: 'poll', queue: 1 });
+    s.nic.agentPerform({ kind: 'complete', queue: 1, max: 1 });
     expect(s.nic.eir & ENET_EIR_TXF).toBe(ENET_EIR_TXF);
-    expect(s.nic.agentActions()).toEqual([]);
+    expect(s.nic.agentActions()).toEqual([{ kind: 'poll', queue: 1 }]);
   });
 
   it('release() of an agent device sends nothing itself; a synchronous one sends only after TDAR', () => {
