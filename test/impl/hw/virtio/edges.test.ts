@@ -946,3 +946,85 @@ describe('transport corners (final mutation run)', () => {
     expect(nic.agentActions().every((x) => typeof x === 'object')).toBe(true);
   });
 });
+
+describe('ring corners (final mutation run)', () => {
+  it('avail.idx refused once when notifications resume: the device breaks then, not later', () => {
+    const { dev, q, port } = blk({ timing: 'agent' });
+    dev.agentPerform({ kind: 'suppress-notify', queue: 0 });
+    let refusals = 0;
+    port.refuse = (a, w) => !w && a === q.layout.availAddr + 2n && refusals++ === 0;
+    dev.agentPerform({ kind: 'resume-notify', queue: 0 });
+    expect(dev.needsReset).toBe(true);
+    expect(dev.dmaFaults).toHaveLength(1);
+  });
+
+  it('the first used buffer after enabling a queue is always notified (EVENT_IDX, QEMU signalled_used_valid)', () => {
+    const { dev, mem, q } = blk();
+    q.setUsedEvent(5); // the driver asks for an interrupt only after the 6th
+    flush(mem, q, 0);
+    dev.write32(Reg.QueueNotify, 0);
+    expect(dev.interruptStatus & 1).toBe(1);
+  });
+
+  it('a zero-length direct descriptor is named as a descriptor, not an indirect one', () => {
+    const { dev, mem, q } = blk();
+    mem.writeU32(BUF_BASE, BlkType.Flush);
+    q.add([
+      { addr: BUF_BASE, lenBytes: 16, write: false },
+      { addr: BUF_BASE + 16n, lenBytes: 0, write: true },
+    ]);
+    dev.write32(Reg.QueueNotify, 0);
+    expect(String(dev.errors[0])).toMatch(/: descriptor 1 has length 0/);
+  });
+
+  it('a frame that ends inside the first buffer writes nothing near the second', () => {
+    const mem = ram();
+    const port = new SwitchPort(mem);
+    port.refuse = (a) => a >= BUF_BASE - 0x100n && a < BUF_BASE; // just below the second buffer
+    const nic = new VirtioNet({ name: 'n', dma: port, mac: new Uint8Array(6) });
+    const drv = driverFor({ mmio: nic, memory: mem });
+    drv.negotiate(Feature.Version1);
+    const rx = drv.setupQueue({ index: NET_RX_QUEUE, num: 8, baseAddr: RING_BASE });
+    drv.setupQueue({ index: NET_TX_QUEUE, num: 8, baseAddr: RING_BASE + 0x8000n });
+    drv.driverOk();
+    rx.add([
+      { addr: BUF_BASE + 0x1000n, lenBytes: 100, write: true },
+      { addr: BUF_BASE, lenBytes: 100, write: true },
+    ]);
+    nic.receiveFrame(new Uint8Array(60)); // 72 bytes with the header
+    expect([nic.needsReset, nic.stats.rxFrames]).toEqual([false, 1]);
+  });
+});
+
+describe('scattering into writable segments (final mutation run)', () => {
+  it('GET_ID shorter than its buffer: nothing is written outside the two descriptors', () => {
+    const { dev, mem, q, port } = blk();
+    const x = BUF_BASE + 0x2000n;
+    port.refuse = (a, w) => w && a >= x && a < x + 12n; // just past the id buffer, below the status
+    mem.writeU32(BUF_BASE, BlkType.GetId);
+    q.add([
+      { addr: BUF_BASE, lenBytes: 16, write: false },
+      { addr: x - 32n, lenBytes: 32, write: true },
+      { addr: x + 12n, lenBytes: 1, write: true },
+    ]);
+    dev.write32(Reg.QueueNotify, 0);
+    expect(dev.needsReset).toBe(false);
+    expect(q.collect()).toHaveLength(1);
+    expect(mem.readU8(x + 12n)).toBe(0); // VIRTIO_BLK_S_OK
+  });
+
+  it('data over two buffers, the second also holding the status byte', () => {
+    const { dev, mem, q } = blk();
+    mem.writeU32(BUF_BASE, BlkType.In);
+    mem.writeU32(BUF_BASE + 8n, 2); // sector 2 (low word of the u64)
+    q.add([
+      { addr: BUF_BASE, lenBytes: 16, write: false },
+      { addr: BUF_BASE + 0x1000n, lenBytes: 512, write: true },
+      { addr: BUF_BASE + 0x2000n, lenBytes: 513, write: true },
+    ]);
+    dev.write32(Reg.QueueNotify, 0);
+    expect(dev.errorCount).toBe(0);
+    expect(q.collect()[0]?.lenBytes).toBe(1025);
+    expect(mem.readU8(BUF_BASE + 0x2000n + 512n)).toBe(0);
+  });
+});
