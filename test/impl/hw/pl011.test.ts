@@ -438,3 +438,15 @@ describe('PL011 corners', () => {
     expect(u.rxDroppedDisabled).toBe(1);
   });
 });
+
+describe('PL011 64-bit writes', () => {
+  it('a 64-bit write is recorded as a write, then split in two', () => {
+    const { u } = uart();
+    u.write64(Pl011Reg.IMSC, (0x1n << 32n) | BigInt(Int.RX));
+    expect(u.errors.map((e) => e.where)).toEqual([
+      'UARTIMSC (0x038) 64-bit write',
+      'UARTRIS (0x03c) 32-bit write', // the upper half lands on a read-only register
+    ]);
+    expect(u.read32(Pl011Reg.IMSC)).toBe(Int.RX);
+  });
+});

@@ -932,6 +932,7 @@ describe('transport corners (final mutation run)', () => {
       mac: new Uint8Array(6),
       timing: 'agent',
     });
+    expect(nic.backlogCount).toBe(0); // powers on with an empty wire
     const drv = driverFor({ mmio: nic, memory: mem });
     drv.negotiate(Feature.Version1);
     const rx = drv.setupQueue({ index: NET_RX_QUEUE, num: 8, baseAddr: RING_BASE });
