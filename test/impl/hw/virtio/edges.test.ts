@@ -1029,3 +1029,47 @@ describe('scattering into writable segments (final mutation run)', () => {
     expect(mem.readU8(BUF_BASE + 0x2000n + 512n)).toBe(0);
   });
 });
+
+describe('loops (final mutation run)', () => {
+  it('a loop as long as the queue is reported as a loop, before any descriptor is revisited', () => {
+    const { dev, mem, q } = blk({ num: 2 });
+    const desc = (i: number, flags: number, next: number): void => {
+      const at = q.layout.descAddr + BigInt(16 * i);
+      mem.writeU64(at, BUF_BASE + BigInt(i * 0x100));
+      mem.writeU32(at + 8n, 16);
+      mem.writeU16(at + 12n, flags);
+      mem.writeU16(at + 14n, next);
+    };
+    desc(0, 1, 1); // readable, NEXT → 1
+    desc(1, 1 | 2, 0); // writable, NEXT → 0: a readable one would follow a writable one
+    q.publish(0);
+    dev.write32(Reg.QueueNotify, 0);
+    expect(dev.errorCodes()).toEqual(['chain-loop']);
+  });
+
+  it('the same inside an indirect table as long as its chain', () => {
+    const mem = ram();
+    const dev = new VirtioBlk({
+      name: 'b',
+      dma: fullWindow(mem, 'b'),
+      backend: new MemoryBlockBackend({ sizeBytes: 16 * 512 }),
+    });
+    const drv = driverFor({ mmio: dev, memory: mem });
+    drv.negotiate(Feature.Version1 | Feature.RingIndirectDesc);
+    const q = drv.setupQueue({ index: 0, num: 8, baseAddr: RING_BASE });
+    drv.driverOk();
+    const table = BUF_BASE + 0x4000n;
+    const put = (at: bigint, addr: bigint, len: number, flags: number, next: number): void => {
+      mem.writeU64(at, addr);
+      mem.writeU32(at + 8n, len);
+      mem.writeU16(at + 12n, flags);
+      mem.writeU16(at + 14n, next);
+    };
+    put(table, BUF_BASE, 16, 1, 1); // readable, NEXT → 1
+    put(table + 16n, BUF_BASE + 0x100n, 16, 1 | 2, 0); // writable, NEXT → 0
+    put(q.layout.descAddr, table, 32, 4, 0); // INDIRECT: a table of 2
+    q.publish(0);
+    dev.write32(Reg.QueueNotify, 0);
+    expect(dev.errorCodes()).toEqual(['chain-loop']);
+  });
+});
