@@ -379,3 +379,109 @@ describe('signalling orders of the handshakes are kept', () => {
     });
   });
 });
+
+// ---------------------------------------------------------------- serial batches
+
+class SerialBatchPublishFirst extends SerialQueue {
+  override enqueueBatch(src: Uint8Array): number {
+    const me = this as unknown as { words: Uint32Array; data: Uint8Array };
+    const n = Math.min(src.length, this.free());
+    const tail = me.words[0]!;
+    Atomics.store(me.words, 0, (tail + n) >>> 0); // seeded: published before the copies
+    for (let i = 0; i < n; i++) me.data[(tail + i) % this.capacity] = src[i]!;
+    return n;
+  }
+}
+
+describe('serial batch operations (enqueue_batch, local batches, transfer halves)', () => {
+  const ser = SERIAL as AnyClass;
+  const batch = Uint8Array.of(0x61, 0x62, 0x63);
+  const twoDequeues = (q: SerialQueue) => [q.dequeue(), q.dequeue()];
+  const obs = (
+    initial: Image,
+    op: (q: SerialQueue) => unknown,
+    peer: (q: SerialQueue) => unknown,
+    variant: Variant | 'batchFirst' = 'impl',
+  ): Observation<unknown, unknown> => {
+    const bufs = SERIAL.regionSizes.map((n) => new SharedArrayBuffer(n));
+    const q =
+      variant === 'batchFirst'
+        ? new SerialBatchPublishFirst({
+            queue: { buffer: bufs[0]!, byteOffset: 0 },
+            data: { buffer: bufs[1]!, byteOffset: 0 },
+            capacity: 4,
+          })
+        : SERIAL.make(bufs, variant);
+    const inst = instrument(q, bufs);
+    return {
+      name: 'serial batch',
+      initial,
+      op: (mem) => inst.run(mem, op),
+      peer: side(SERIAL, peer),
+      name_of: (a) => SERIAL.fieldName(a),
+    };
+  };
+  const localBatch = (q: SerialQueue) => {
+    let t: number | null = q.sharedTail();
+    for (const c of [0x71, 0x72]) t = t === null ? null : q.enqueueLocal(t, c);
+    if (t !== null) q.updateSharedTail(t);
+    return t;
+  };
+  const localDrain = (q: SerialQueue) => {
+    let h = q.sharedHead();
+    const got: number[] = [];
+    for (let r = q.dequeueLocal(h); r !== null && got.length < 2; r = q.dequeueLocal(h)) {
+      got.push(r.c);
+      h = r.localHead;
+    }
+    q.updateSharedHead(h);
+    return got;
+  };
+
+  it('hold on every model, from the wrap, empty or half full', () => {
+    for (const start of [0xffff_fffe, 5]) {
+      for (const live of [[], [SERIAL.fixed(1), SERIAL.fixed(2)]]) {
+        const initial = preImage(ser, start, [9, 8, 7, 6], live);
+        for (const model of ORDER_MODELS) {
+          expect(
+            violationsOf(
+              obs(initial, (q) => q.enqueueBatch(batch), twoDequeues),
+              model,
+            ),
+          ).toEqual([]);
+          expect(violationsOf(obs(initial, localBatch, twoDequeues), model)).toEqual([]);
+          expect(
+            violationsOf(
+              obs(initial, localDrain, (q) => q.enqueueBatch(batch)),
+              model,
+            ),
+          ).toEqual([]);
+        }
+      }
+    }
+  });
+
+  it('an enqueue_batch that publishes before copying fails at once', () => {
+    const initial = preImage(ser, 0xffff_fffe, [9, 8, 7, 6], []);
+    const v = explore(
+      obs(initial, (q) => q.enqueueBatch(batch), twoDequeues, 'batchFirst'),
+      'sc',
+    );
+    expect(v.violations.length).toBeGreaterThan(0);
+  });
+
+  it('a local batch published with a plain store fails on Arm and relaxed', () => {
+    const initial = preImage(ser, 0xffff_fffe, [9, 8, 7, 6], []);
+    const out = {} as Record<OrderModel, boolean>;
+    for (const model of ORDER_MODELS) {
+      const bufs = SERIAL.regionSizes.map((n) => new SharedArrayBuffer(n));
+      const inst = instrument(SERIAL.make(bufs, 'impl'), bufs, [SERIAL.publish]);
+      const o: Observation<unknown, unknown> = {
+        ...obs(initial, localBatch, twoDequeues),
+        op: (mem) => inst.run(mem, localBatch),
+      };
+      out[model] = violationsOf(o, model).length > 0;
+    }
+    expect(out).toEqual({ sc: false, tso: false, arm: true, relaxed: true });
+  });
+});
