@@ -204,7 +204,7 @@ const shares = (a: Set<bigint>, b: Set<bigint>) => [...a].some((p) => b.has(p));
 /** Every diagnostic the rules must give, as `CODE@line`, by brute force. */
 function oracle(s: GenSystem, lines: Map<string, number>): string[] {
   const out: string[] = [];
-  const at = (code: string, key: string) => out.push(`${code}@${lines.get(key)!}`);
+  const at = (code: string, key: string): void => void out.push(`${code}@${lines.get(key)!}`);
   // IRQ numbers: one claimant system-wide; IRQ ids: unique within a PD.
   const claimed: number[] = [];
   s.pds.forEach((p, i) =>
