@@ -12,10 +12,11 @@ import {
 import {
   AUTO_PHYS_BASE,
   MAX_REGION_SIZE_BYTES,
+  MAX_TOTAL_SIZE_BYTES,
   buildRegions,
   type RegionInstance,
 } from '../../../impl/mem/region.ts';
-import type { DmaFault } from '../../../impl/mem/types.ts';
+import type { DmaFault, MmioDevice } from '../../../impl/mem/types.ts';
 
 const U64 = 1n << 64n;
 
@@ -353,5 +354,49 @@ describe('buildRegions at its edges', () => {
     expect(regions.get('one')!.buffer!.byteLength).toBe(1);
     expect(regions.get('max')!.sizeBytes).toBe(MAX_REGION_SIZE_BYTES);
     expect([...regions.keys()]).toEqual(['one', 'max']);
+  });
+});
+
+describe('buildRegions limits and devices', () => {
+  it('the total backing limit: exactly MAX_TOTAL is backed, one byte more stops the build there', () => {
+    const max = BigInt(MAX_REGION_SIZE_BYTES);
+    const dev: MmioDevice = {
+      name: 'uart',
+      sizeBytes: 0x1000,
+      read32: () => 0,
+      write32: () => {},
+      irqAsserted: () => false,
+    };
+    const { regions, errors } = buildRegions({
+      regions: [
+        mr('a', max),
+        mr('uart', max),
+        mr('b', max),
+        mr('c', max),
+        mr('d', max),
+        mr('e', 1n),
+        mr('f', 1n),
+      ],
+      mmio: new Map([['uart', dev]]),
+    });
+    expect(4 * MAX_REGION_SIZE_BYTES).toBe(MAX_TOTAL_SIZE_BYTES);
+    expect(errors.map((e) => [e.code, e.message.match(/at '(\w+)'/)?.[1]])).toEqual([
+      ['RUNTIME_MR_TOTAL', 'e'],
+    ]);
+    expect([...regions.keys()]).toEqual(['a', 'uart', 'b', 'c', 'd']); // 'f' is not reached
+    // A device's region is its registers: no backing buffer, not counted.
+    expect(regions.get('uart')).toMatchObject({ buffer: null, mmio: dev });
+  });
+
+  it('a region without a page size is placed on a 4 KiB boundary', () => {
+    const { regions } = buildRegions({
+      regions: [
+        mr('fixed', 0x1001n, { phys: AUTO_PHYS_BASE + 0x10n }),
+        { ...mr('z', 0x10n), pageSizeBytes: 0n },
+      ],
+    });
+    expect(regions.get('z')!.physAddr).toBe(AUTO_PHYS_BASE + 0x2000n);
+    expect(regions.get('fixed')!.physFixed).toBe(true);
+    expect(regions.get('z')!.physFixed).toBe(false);
   });
 });

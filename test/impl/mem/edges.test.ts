@@ -479,3 +479,111 @@ describe('AddressSpace at its edges, cache warm and cold, against a byte-by-byte
     }
   });
 });
+
+describe('AddressSpace construction and messages', () => {
+  const m = (over: Partial<MappingSpec>): MappingSpec => ({
+    mr: 'm',
+    vaddr: 0x1000,
+    sizeBytes: 16,
+    perms: { r: true, w: false, x: false },
+    cached: true,
+    buffer: new SharedArrayBuffer(16),
+    mmio: null,
+    ...over,
+  });
+  const dev = new Device('d', 16);
+
+  it('refuses maps it cannot hold: negative, past 2^53, backed twice or not at all, overlapping', () => {
+    expect(() => new AddressSpace('p', [m({ vaddr: -16 })])).toThrow(InvariantError);
+    expect(() => new AddressSpace('p', [m({ vaddr: TOP - 15 })])).toThrow(/fits below 2\^53/);
+    expect(() => new AddressSpace('p', [m({ vaddr: TOP - 16 })])).not.toThrow();
+    expect(() => new AddressSpace('p', [m({ mmio: dev })])).toThrow(
+      /exactly one of memory or a device/,
+    );
+    expect(() => new AddressSpace('p', [m({ buffer: null })])).toThrow(
+      /exactly one of memory or a device/,
+    );
+    expect(() => new AddressSpace('p', [m({ vaddr: 0 }), m({ vaddr: 15, mr: 'n' })])).toThrow(
+      /'m' and 'n' in 'p' do not overlap/,
+    );
+    expect(() => new AddressSpace('p', [m({ vaddr: 0 }), m({ vaddr: 16, mr: 'n' })])).not.toThrow();
+  });
+
+  it('fault messages name the PD, the access, the map and its perms', () => {
+    const as = new AddressSpace('pd0', [
+      m({}),
+      m({ mr: 'wx', vaddr: 0x2000, perms: { r: false, w: true, x: true } }),
+    ]);
+    const fault = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        if (e instanceof PdFaultTrap) return e.fault;
+      }
+      throw new Error('no fault');
+    };
+    expect(fault(() => as.write8(0x1000, 1))).toMatchObject({
+      kind: 'permission',
+      pd: 'pd0',
+      vaddr: 0x1000,
+      access: 'write',
+      lengthBytes: 1,
+      message: "pd0: write through map of 'm' with perms 'r'",
+    });
+    expect(fault(() => as.read8(0x2000)).message).toBe(
+      "pd0: read through map of 'wx' with perms 'wx'",
+    );
+    expect(fault(() => as.read32(0x100e))).toMatchObject({
+      kind: 'unmapped',
+      vaddr: 0x1010,
+      message: "pd0: read of 4 bytes runs past the map of 'm'",
+    });
+    expect(fault(() => as.read8(0x3000)).message).toBe('pd0: read at 0x3000 outside every map');
+    expect(fault(() => as.read8(-1))).toMatchObject({
+      vaddr: 0,
+      message: 'pd0: vaddr -1 is not an address',
+    });
+    expect(fault(() => as.atomicsU32(0x1002, 1))).toMatchObject({
+      kind: 'permission',
+      access: 'atomic',
+    });
+    expect(as.describe()).toEqual([
+      {
+        mr: 'm',
+        vaddr: 0x1000,
+        sizeBytes: 16,
+        perms: { r: true, w: false, x: false },
+        cached: true,
+      },
+      {
+        mr: 'wx',
+        vaddr: 0x2000,
+        sizeBytes: 16,
+        perms: { r: false, w: true, x: true },
+        cached: true,
+      },
+    ]);
+    const io = new AddressSpace('drv', [
+      m({ buffer: null, mmio: dev, perms: { r: true, w: true, x: false } }),
+    ]);
+    expect(fault(() => io.read8(0x1000))).toMatchObject({
+      kind: 'alignment',
+      lengthBytes: 1,
+      message: 'drv: device registers are accessed 32 bits at a time',
+    });
+    expect(fault(() => io.write32(0x1002, 0))).toMatchObject({
+      kind: 'alignment',
+      lengthBytes: 4,
+      access: 'write',
+      message: 'drv: MMIO register access at unaligned offset 2',
+    });
+    const rw = new AddressSpace('q', [m({ perms: { r: true, w: true, x: false } })]);
+    expect(fault(() => rw.atomicsU16(0x1001, 1))).toMatchObject({
+      kind: 'alignment',
+      access: 'atomic',
+      lengthBytes: 2,
+      message: 'q: atomic view not aligned to 2 bytes',
+    });
+    expect(rw.sharedWindow(0x1004, 8)).toMatchObject({ byteOffset: 4, lengthBytes: 8 });
+  });
+});
