@@ -585,5 +585,15 @@ describe('AddressSpace construction and messages', () => {
       message: 'q: atomic view not aligned to 2 bytes',
     });
     expect(rw.sharedWindow(0x1004, 8)).toMatchObject({ byteOffset: 4, lengthBytes: 8 });
+    // A map at an address that is not word aligned: an aligned vaddr is still an unaligned
+    // offset in the buffer, which no Uint32Array can start at (a fault, not a RangeError).
+    const odd = new AddressSpace('q', [
+      m({ vaddr: 0x1003, sizeBytes: 16, perms: { r: true, w: true, x: false } }),
+    ]);
+    expect(fault(() => odd.atomicsU32(0x1004, 1))).toMatchObject({
+      kind: 'alignment',
+      access: 'atomic',
+    });
+    expect(odd.sharedWindow(0x1004, 4).byteOffset).toBe(1); // byte granularity is fine
   });
 });

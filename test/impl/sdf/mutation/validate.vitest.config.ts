@@ -1,0 +1,20 @@
+// Vitest config of the validate.ts mutation run (validate.stryker.json beside it, issue 12 part
+// 7): the SDF tests of stryker.json's run plus the whole-system rule properties against the
+// brute-force oracle (rules.property.test.ts).
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    root: new URL('../../../../', import.meta.url).pathname,
+    include: [
+      'test/impl/sdf/invalid.test.ts',
+      'test/impl/sdf/parse.test.ts',
+      'test/impl/sdf/number.test.ts',
+      'test/impl/sdf/emit.test.ts',
+      'test/impl/sdf/validate.test.ts',
+      'test/impl/sdf/rules.property.test.ts',
+    ],
+    pool: 'forks',
+    testTimeout: 60_000,
+  },
+});
