@@ -553,3 +553,183 @@ describe('LP011 and LP012', () => {
     expect(f.message).toMatch(/^memory region 'lonely' is declared but never mapped/);
   });
 });
+
+// ---------------------------------------------------------------- after the first mutation run
+
+describe('rules on the conditions the first mutation run showed untested', () => {
+  it('LP001: a driver mapping an owned region that is not payload is fine', () => {
+    const spec: SysSpec = {
+      mrs: [['q']],
+      pds: [
+        { name: 'd', maps: [['q', 'rw']] },
+        { name: 'c', maps: [['q', 'rw']] },
+      ],
+    };
+    expect(
+      short(run(spec, { d: 'net.driver', c: 'net.client' }, { q: ['queue', 'c'] }), 'LP001'),
+    ).toEqual([]);
+  });
+
+  it('LP001: a serial-driver role on a VM, and a map of an undeclared MR, do not break the rule', () => {
+    const vm: SysSpec = {
+      mrs: [['data']],
+      pds: [
+        { name: 'vmm', maps: [], vm: { name: 'guest', maps: [['data', 'rw']] } },
+        { name: 'c', maps: [['data', 'rw']] },
+      ],
+    };
+    expect(
+      short(
+        run(
+          vm,
+          { vmm: 'vmm', guest: 'serial.driver', c: 'serial.client' },
+          { data: ['serial.data', 'c'] },
+        ),
+        'LP001',
+      ),
+    ).toEqual([]);
+    const partial: SysSpec = {
+      mrs: [['data']],
+      pds: [
+        {
+          name: 'd',
+          maps: [
+            ['nosuch', 'rw'],
+            ['data', 'rw'],
+          ],
+        },
+        { name: 'c', maps: [['data', 'rw']] },
+      ],
+    };
+    expect(
+      short(
+        run(partial, { d: 'serial.driver', c: 'serial.client' }, { data: ['serial.data', 'c'] }),
+        'LP001',
+      ),
+    ).toEqual([]);
+  });
+
+  it('LP006: an owner that names no PD (a bad roles file) makes no finding and no crash', () => {
+    const spec: SysSpec = { mrs: [['m']], pds: [{ name: 'c1', maps: [['m', 'rw']] }] };
+    expect(
+      short(run(spec, { c1: 'net.client' }, { m: ['net.tx_data', 'ghost'] }), 'LP006'),
+    ).toEqual([]);
+  });
+
+  it('LP008: an unclassified holder between two tiers is not an end', () => {
+    const spec: SysSpec = {
+      mrs: [['q']],
+      pds: ['a', 'u', 'c'].map((name) => ({ name, maps: [['q', 'rw'] as const] })),
+    };
+    const fs = run(spec, { a: 'net.virt_rx', u: null, c: 'net.client' }, { q: 'queue' });
+    expect(short(fs, 'LP008')).toEqual(['u q error']);
+    expect(one(fs, 'LP008').message).toContain("('a', 'c')");
+  });
+
+  it('LP009: a tier outside the chain is skipped whichever end has the higher priority; so is an unclassified second end', () => {
+    const spec = (lo: number, hi: number): SysSpec => ({
+      mrs: [],
+      pds: [
+        { name: 'c', prio: lo },
+        { name: 'v', prio: hi },
+      ],
+      channels: [['c', 'v']],
+    });
+    for (const [a, b] of [
+      [9, 1],
+      [1, 9],
+    ] as const) {
+      expect(short(run(spec(a, b), { c: 'vmm', v: 'net.driver' }, {}), 'LP009')).toEqual([]);
+      expect(short(run(spec(a, b), { c: 'net.virt_rx', v: 'other' }, {}), 'LP009')).toEqual([]);
+      expect(short(run(spec(a, b), { c: 'net.virt_rx', v: null }, {}), 'LP009')).toEqual([]);
+    }
+  });
+
+  it('LP009: only a ppcall from this client into this driver counts, among other channels', () => {
+    const spec = (calls: readonly (readonly [string, string, string?])[]): SysSpec => ({
+      mrs: [],
+      pds: [
+        { name: 'c', prio: 9 },
+        { name: 'v', prio: 1 },
+        { name: 'x', prio: 50 },
+        { name: 'y', prio: 0 },
+      ],
+      channels: calls,
+    });
+    const roles = {
+      c: 'timer.client',
+      v: 'timer.driver',
+      x: 'net.driver',
+      y: 'timer.client',
+    } as const;
+    // c calls someone else, and someone else calls v: not a call from c into v.
+    expect(
+      short(
+        run(
+          spec([
+            ['c', 'v'],
+            ['c', 'x', 'c'],
+            ['y', 'v', 'y'],
+          ]),
+          roles,
+          {},
+        ),
+        'LP009',
+      ),
+    ).toEqual([]);
+    // c calls v over one channel while another channel has no ppcall at all.
+    expect(
+      short(
+        run(
+          spec([
+            ['c', 'v', 'c'],
+            ['v', 'x'],
+          ]),
+          roles,
+          {},
+        ),
+        'LP009',
+      ),
+    ).toEqual(['c - warning']);
+  });
+
+  it('LP011: one finding per pair of clients, each at the map of the first shared region', () => {
+    const spec: SysSpec = {
+      mrs: [['mine'], ['s']],
+      pds: [
+        {
+          name: 'c0',
+          maps: [
+            ['mine', 'rw'],
+            ['s', 'rw'],
+          ],
+        },
+        { name: 'c1', maps: [['s', 'rw']] },
+        { name: 'c2', maps: [['s', 'rw']] },
+      ],
+    };
+    const fs = run(
+      spec,
+      { c0: 'net.client', c1: 'net.client', c2: 'net.client' },
+      { mine: 'private', s: 'config' },
+    );
+    const lp011 = fs.filter((f) => f.rule === 'LP011');
+    expect(lp011.map((f) => f.path?.join(' '))).toEqual(['c0 s c1', 'c0 s c2', 'c1 s c2']);
+    // c0's map of s is on line 5 (lines: mine, s, c0, c0's map of mine, c0's map of s).
+    expect(lp011[0]!.loc?.line).toBe(5);
+  });
+
+  it('LP011: a ppcall hop whose callee shares its name with a region is located at the caller', () => {
+    const spec: SysSpec = {
+      mrs: [['c1']],
+      pds: [
+        { name: 'c0', prio: 1 },
+        { name: 'c1', prio: 2, maps: [['c1', 'rw']] },
+      ],
+      channels: [['c0', 'c1', 'c0']],
+    };
+    const f = one(run(spec, { c0: 'net.client', c1: 'net.client' }, { c1: 'config' }), 'LP011');
+    expect(f.path).toEqual(['c0', 'c1']);
+    expect(f.loc?.line).toBe(2); // c0's <protection_domain>
+  });
+});
