@@ -733,3 +733,10 @@ describe('rules on the conditions the first mutation run showed untested', () =>
     expect(f.loc?.line).toBe(2); // c0's <protection_domain>
   });
 });
+
+describe('a channel whose first end names no declared PD (partial model)', () => {
+  it('LP009 skips it without a crash', () => {
+    const spec: SysSpec = { mrs: [], pds: [{ name: 'v', prio: 1 }], channels: [['ghost', 'v']] };
+    expect(short(run(spec, { v: 'net.virt_rx' }, {}), 'LP009')).toEqual([]);
+  });
+});
