@@ -45,10 +45,10 @@ export default tseslint.config(
       ],
     },
   },
-  layer(['spec/**/*.ts'], ['impl', 'proofs', 'traces', 'cli']),
-  layer(['impl/**/*.ts'], ['proofs', 'traces', 'cli']),
-  layer(['proofs/**/*.ts'], ['impl', 'traces', 'cli']),
-  layer(['traces/**/*.ts'], ['proofs', 'cli']),
+  layer(['spec/**/*.ts'], ['impl', 'proofs', 'traces', 'api', 'cli']),
+  layer(['impl/**/*.ts'], ['proofs', 'traces', 'api', 'cli']),
+  layer(['proofs/**/*.ts'], ['impl', 'traces', 'api', 'cli']),
+  layer(['traces/**/*.ts'], ['proofs', 'api', 'cli']),
   // api/: the library's task functions (check, model checking with traces, replay, mutants) and
   // public entry points; it may use every layer but the command line (docs/adr/011-library.md).
   layer(['api/**/*.ts'], ['cli']),

@@ -1,5 +1,6 @@
 // Speed of `sddf audit` (issue #4 acceptance): the audit of the largest shared fixture, parse
-// included (goal < 200 ms), and every shared fixture in one process (goal < 1 s). Cold = first
+// included (goal < 200 ms), and every shared fixture in one process (goal < 1 s); and (issue #10)
+// the whole corpus, `sddf audit ../shared/fixtures/sdf/` in one process with its SARIF. Cold = first
 // call in the process (module JIT warm-up included), warm = median (and minimum: the figure that
 // scheduling noise on a shared machine spares) of repeated runs. The peer
 // measured in the same run is the SDF parse alone: the ratio says what the auditor adds on top.
@@ -9,8 +10,9 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSystemFile } from '../impl/sdf/index.ts';
 import { runAudit } from '../impl/report/audit.ts';
-import { auditToJson } from '../spec/system/audit/render/json.ts';
-import { auditToSarif } from '../spec/system/audit/render/sarif.ts';
+import { auditToJson } from '../impl/report/audit/json.ts';
+import { auditToSarif } from '../impl/report/audit/sarif.ts';
+import { auditCorpus } from '../impl/audit/corpus.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../shared/fixtures/sdf');
 const WARM_RUNS = 100;
@@ -19,7 +21,7 @@ function auditOnce(file: string): void {
   const r = runAudit({ system: file });
   if (!r.ok) throw new Error(`${file} unreadable`);
   auditToJson(r.outcome);
-  auditToSarif(r.outcome, { uri: 'x.system', toolVersion: 'bench' });
+  auditToSarif(r.outcome, { base: '.', toolVersion: 'bench' });
 }
 
 function ms(f: () => void): number {
@@ -63,6 +65,13 @@ console.log(
   `  audit incl. parse / parse alone (minima):     ${(warmLargest.min / warmParse.min).toFixed(2)}x`,
 );
 console.log(`  all fixtures, warm median:                    ${both(warmAll)}`);
+const corpusOnce = (): void => {
+  const entries = auditCorpus([FIXTURES]);
+  auditToSarif(entries, { base: '.', toolVersion: 'bench' });
+};
+const corpusFiles = auditCorpus([FIXTURES]).length;
+const warmCorpus = stats(corpusOnce);
+console.log(`  whole corpus (${corpusFiles} files) + SARIF, warm:     ${both(warmCorpus)}`);
 
 const report = runAudit({ system: largest });
 if (report.ok && report.outcome.report !== undefined) {

@@ -27,7 +27,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** Bump when the bundling itself changes (options, plugins): every cache entry is then stale. */
-const BUILD_VERSION = 3;
+const BUILD_VERSION = 4;
 /** Builds kept besides the current one (a long-running command may still load their chunks). */
 const KEEP_BUILDS = 3;
 
@@ -169,8 +169,10 @@ async function build(cache) {
         sha1: sha1(readFileSync(abs)),
       };
     });
+  // The bundle bakes in absolute source paths (sourceLocations), so the key includes ROOT: two
+  // checkouts with the same sources sharing one cache must not share a build.
   const key = sha1(
-    JSON.stringify([BUILD_VERSION, esbuild.version, inputs.map((i) => [i.path, i.sha1])]),
+    JSON.stringify([BUILD_VERSION, esbuild.version, ROOT, inputs.map((i) => [i.path, i.sha1])]),
   ).slice(0, 16);
   const dir = `build-${key}`;
   if (existsSync(join(cache, dir))) rmSync(tmp, { recursive: true, force: true });

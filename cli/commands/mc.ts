@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import type { McRun } from '../../api/mc.ts';
 import type { MemoryModel, ModelEntry, ModelOptions } from '../../proofs/models/types.ts';
+import { memoryModelProblem } from '../../proofs/models/types.ts';
 import {
   CliUsageError,
   EXIT_FAILED,
@@ -18,7 +19,6 @@ import {
 } from '../output.ts';
 import type { SetStatus } from './index.ts';
 
-const MEMORY_MODELS: readonly string[] = ['sc', 'tso', 'arm'];
 /** Random simulation defaults (proofs/mc/run.ts DEFAULT_RUNS), repeated for the help text. */
 const DEFAULT_RUNS = 1000;
 
@@ -212,9 +212,8 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
         throw new CliUsageError(`--search must be bfs, dfs or random (got '${search}')`);
       }
       const mm = opts['memoryModel'];
-      if (mm !== undefined && !MEMORY_MODELS.includes(String(mm))) {
-        throw new CliUsageError(`--memory-model must be one of sc, tso, arm (got '${String(mm)}')`);
-      }
+      const mmProblem = mm === undefined ? null : memoryModelProblem(String(mm));
+      if (mmProblem !== null) throw new CliUsageError(`--memory-model: ${mmProblem}`);
       const progress = io.progressTty && opts['quiet'] !== true;
       const run = api.modelCheck({
         model: chosen,

@@ -3,12 +3,14 @@
 // audit, and return the outcome the renderers take. Unreadable or malformed input (file missing,
 // XML not well-formed, a bad roles file) is returned as located diagnostics: the CLI exits 2.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { Diagnostic } from '../../spec/common/diagnostic.ts';
 import { auditSystem } from '../../spec/system/audit/index.ts';
-import type { AuditOutcome } from '../../spec/system/audit/render/outcome.ts';
-import { checkRolesAgainstModel, parseRolesFile, type RolesFile } from '../../spec/system/roles.ts';
-import { parseSystemFile, SDF_CODES, type DialectChoice } from '../sdf/index.ts';
+import type { AuditOutcome } from '../../spec/system/audit/outcome.ts';
+import type { Arch, MicrokitVersion } from '../../spec/system/model.ts';
+import type { RolesFile } from '../../spec/system/roles/vocabulary.ts';
+import { checkRolesAgainstModel, readRolesFile } from '../audit/roles-file.ts';
+import { parseSystemFile, SDF_CODES, type DialectChoice, type KernelConfig } from '../sdf/index.ts';
 import { builtInSystemPath } from '../systems/index.ts';
 
 export interface RunAuditOptions {
@@ -17,6 +19,10 @@ export interface RunAuditOptions {
   readonly dialect?: DialectChoice;
   readonly rolesPath?: string;
   readonly firstError?: boolean;
+  /** Read as this Microkit release / architecture (default: detected). */
+  readonly microkit?: MicrokitVersion;
+  readonly arch?: Arch;
+  readonly kernel?: KernelConfig;
 }
 
 export type RunAuditResult =
@@ -24,7 +30,11 @@ export type RunAuditResult =
   | { readonly ok: false; readonly unreadable: readonly Diagnostic[] };
 
 /** SDF codes that mean "could not read it at all" (exit 2) rather than "invalid system" (exit 1). */
-const UNREADABLE_CODES: ReadonlySet<string> = new Set([SDF_CODES.io, SDF_CODES.xml]);
+export const UNREADABLE_CODES: ReadonlySet<string> = new Set([
+  SDF_CODES.io,
+  SDF_CODES.xml,
+  SDF_CODES.template,
+]);
 
 export function resolveSystemPath(system: string): string {
   if (existsSync(system)) return system;
@@ -36,6 +46,9 @@ export function runAudit(opts: RunAuditOptions): RunAuditResult {
   const parsed = parseSystemFile(file, {
     ...(opts.dialect !== undefined ? { dialect: opts.dialect } : {}),
     ...(opts.firstError === true ? { firstError: true } : {}),
+    ...(opts.microkit !== undefined ? { microkit: opts.microkit } : {}),
+    ...(opts.arch !== undefined ? { arch: opts.arch } : {}),
+    ...(opts.kernel !== undefined ? { kernel: opts.kernel } : {}),
   });
   const unreadable = parsed.errors.filter((e) => UNREADABLE_CODES.has(e.code));
   const model = parsed.model ?? parsed.partialModel;
@@ -44,7 +57,7 @@ export function runAudit(opts: RunAuditOptions): RunAuditResult {
   }
   let roles: RolesFile | undefined;
   if (opts.rolesPath !== undefined) {
-    const read = readRoles(opts.rolesPath);
+    const read = readRolesFile(opts.rolesPath);
     if (!read.ok) return { ok: false, unreadable: read.errors };
     const unknown = checkRolesAgainstModel(read.roles, model);
     if (unknown.length > 0) return { ok: false, unreadable: unknown };
@@ -57,29 +70,11 @@ export function runAudit(opts: RunAuditOptions): RunAuditResult {
       file,
       ...(parsed.dialect !== undefined ? { dialect: parsed.dialect } : {}),
       dialectReason: parsed.dialectReason,
+      ...(parsed.microkit !== undefined ? { microkit: parsed.microkit } : {}),
+      ...(parsed.targetReason !== undefined ? { targetReason: parsed.targetReason } : {}),
       errors: parsed.errors,
+      warnings: parsed.warnings,
       report,
     },
   };
-}
-
-function readRoles(
-  path: string,
-):
-  | { readonly ok: true; readonly roles: RolesFile }
-  | { readonly ok: false; readonly errors: readonly Diagnostic[] } {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    return {
-      ok: false,
-      errors: [{ code: 'ROLES', message: `could not read roles file: ${why}`, file: path }],
-    };
-  }
-  const parsed = parseRolesFile(text, path);
-  return parsed.roles === undefined
-    ? { ok: false, errors: parsed.errors }
-    : { ok: true, roles: parsed.roles };
 }

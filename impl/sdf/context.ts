@@ -1,8 +1,15 @@
 // Shared helpers of the local parse: closed-world attribute checks, required-attribute lookup,
 // numbers and booleans, each reporting Microkit's message shape (microkit-sdf.md §1.4) as a value.
 
-import type { AttrLocations, Dialect, SourceLocation } from '../../spec/system/model.ts';
-import { allowedAttributes, type AttrContext } from './dialect.ts';
+import type {
+  Arch,
+  AttrLocations,
+  Dialect,
+  MicrokitTarget,
+  MicrokitVersion,
+  SourceLocation,
+} from '../../spec/system/model.ts';
+import { allowedAttributes, dialectOf, versionAtLeast, type AttrContext } from './dialect.ts';
 import {
   SDF_CODES,
   sdfError,
@@ -19,11 +26,42 @@ import {
 } from './number.ts';
 import type { XmlAttr, XmlElement } from './xml.ts';
 
+/**
+ * What Microkit reads from the seL4 kernel build (`sel4::Config`). Each field is optional: a check
+ * that needs an unknown value is skipped (a board-dependent fact we do not have is never a false
+ * error). Microkit's own tests use cores 1 (SMP: 4), hypervisor and IOMMU on, 16 domains, 100
+ * schedule entries (tool/microkit/tests/test.rs at 2.3.0).
+ */
+export interface KernelConfig {
+  /** `cpu` and vCPU `cpu` must be below it; `<domains>` needs exactly 1. */
+  readonly cores?: number;
+  /** Virtual machines need a hypervisor build (default: assumed). */
+  readonly hypervisor?: boolean;
+  /** `<io_address_space>` needs an IOMMU build (default: assumed). */
+  readonly iommu?: boolean;
+  /** KernelNumDomains: domain ids must be below it. */
+  readonly numDomains?: number;
+  /** KernelNumDomainSchedules: schedule entries (and index_shift + entries) must be below it. */
+  readonly numDomainSchedules?: number;
+  /** ARM SMC forwarding in the kernel (only then may a PD say smc="true"). */
+  readonly armSmc?: boolean;
+  /** seL4_UserVSpaceTop (inclusive); default per architecture (see parse.ts). */
+  readonly vspaceUserTop?: bigint;
+}
+
+/**
+ * Finds a `prefill_path` file on Microkit's search path and returns its size in bytes, or
+ * undefined when it is not found. Without one, prefill files are not looked at (a build-phase fact).
+ */
+export type PrefillResolver = (path: string) => number | undefined;
+
 export interface ParseOptions {
   readonly file: string;
-  readonly dialect: Dialect;
-  /** Cores of the target; `cpu` is only range-checked when given (Microkit reads it from the board). */
-  readonly cores?: number;
+  readonly prefill?: PrefillResolver;
+  readonly target: MicrokitTarget;
+  /** Attribute keys (`protection_domain pp`) of the other dialect a mixed file may use. */
+  readonly tolerated?: ReadonlySet<string>;
+  readonly kernel?: KernelConfig;
 }
 
 export class ParseContext {
@@ -34,7 +72,25 @@ export class ParseContext {
   constructor(readonly opts: ParseOptions) {}
 
   get dialect(): Dialect {
-    return this.opts.dialect;
+    return dialectOf(this.opts.target.version);
+  }
+
+  get arch(): Arch {
+    return this.opts.target.arch;
+  }
+
+  get kernel(): KernelConfig {
+    return this.opts.kernel ?? {};
+  }
+
+  /** The file is read as Microkit `min` or later. */
+  since(min: MicrokitVersion): boolean {
+    return versionAtLeast(this.opts.target.version, min);
+  }
+
+  /** A 1.x PD-level `pp` is read (dialect 1, or a mixed file that uses it). */
+  get legacyPp(): boolean {
+    return this.dialect === '1' || (this.opts.tolerated?.has('protection_domain pp') ?? false);
   }
 
   error(code: SdfCode, message: string, loc: SourceLocation): void {
@@ -52,12 +108,17 @@ export class ParseContext {
 
   /** `check_attributes`: every attribute outside the dialect's closed set is an error. */
   checkAttributes(el: XmlElement, ctx: AttrContext): void {
-    const allowed = allowedAttributes(this.dialect, ctx);
+    const allowed = allowedAttributes(this.opts.target, ctx, this.opts.tolerated);
     for (const a of el.attrs) {
       if (!allowed.includes(a.name)) {
         this.valueError(SDF_CODES.invalidAttr, el, `invalid attribute '${a.name}'`, a.loc);
       }
     }
+  }
+
+  /** Whether `name` is in the closed attribute set of `ctx` for this file. */
+  allows(ctx: AttrContext, name: string): boolean {
+    return allowedAttributes(this.opts.target, ctx, this.opts.tolerated).includes(name);
   }
 
   /** `checked_lookup`: a required attribute, or a located error at the element. */

@@ -15,14 +15,15 @@ import type {
   SourceLocation,
   SystemModel,
 } from '../../spec/system/model.ts';
+import { IOVA_LIMIT } from './parse-v23.ts';
 import { assert } from '../../spec/common/assert.ts';
 import type { ParseContext } from './context.ts';
 import { SDF_CODES } from './diagnostics.ts';
 import { hex, U64_MAX } from './number.ts';
+import { LARGE_PAGE_BYTES } from '../../spec/system/facts.ts';
 import {
   parseChannel,
-  pdMapMaxVaddr,
-  VM_MAP_MAX_VADDR,
+  addressLimits,
   type LocalParse,
   type ParsedChannel,
   type PdNode,
@@ -35,9 +36,15 @@ export const RESERVED_PD_NAME = 'monitor';
 export const PD_MAX_NAME_LENGTH = 64;
 
 /** `pd_tree_to_list`: pre-order, checking each PD's child ids before descending. */
-function flatten(ctx: ParseContext, node: PdNode, out: ProtectionDomain[], depth: number): void {
-  assert(depth <= 64, () => `PD tree depth ${depth} beyond the XML depth limit`);
-  out.push(node.pd);
+function flatten(
+  ctx: ParseContext,
+  node: PdNode,
+  out: { pds: ProtectionDomain[]; symbols: Map<string, Set<string>> },
+  depth: number,
+): void {
+  assert(depth <= 1024, () => `PD tree depth ${depth} beyond the XML depth limit`);
+  out.pds.push(node.pd);
+  if (!out.symbols.has(node.pd.name)) out.symbols.set(node.pd.name, node.symbols);
   const seen = new Set<number>();
   const vcpuIds = new Set((node.pd.virtualMachine?.vcpus ?? []).map((v) => v.id));
   for (const child of node.children) {
@@ -67,14 +74,27 @@ export interface Validated {
 }
 
 export function validateSystem(ctx: ParseContext, local: LocalParse): Validated {
-  const pds: ProtectionDomain[] = [];
-  for (const root of local.roots) flatten(ctx, root, pds, 0);
+  const flat = { pds: [] as ProtectionDomain[], symbols: new Map<string, Set<string>>() };
+  for (const root of local.roots) flatten(ctx, root, flat, 0);
+  const pds = flat.pds;
   const pdNames = new Set(pds.map((p) => p.name));
   const parsed: ParsedChannel[] = [];
   for (const el of local.channelEls) {
     const ch = parseChannel(ctx, el, pdNames);
-    if (ch !== undefined) parsed.push(ch);
+    if (ch === undefined) continue;
+    parsed.push(ch);
+    // A channel end's setvar_id patches that end's PD image (2.1.0 `456e2a5`), checked per PD.
+    for (const e of ch.ends) {
+      const sym = e.end.setvarId;
+      const symbols = flat.symbols.get(e.end.pd);
+      if (sym === undefined || symbols === undefined) continue;
+      if (symbols.has(sym)) {
+        ctx.valueError(SDF_CODES.setvarDuplicate, el, `setvar on symbol '${sym}' already exists`);
+      }
+      symbols.add(sym);
+    }
   }
+  checkCapMapPds(ctx, pds, pdNames);
   const sys = local.system.loc;
   if (pds.length === 0)
     ctx.error(SDF_CODES.noPd, 'at least one protection domain must be defined', sys);
@@ -90,38 +110,178 @@ export function validateSystem(ctx: ParseContext, local: LocalParse): Validated 
   checkDuplicates(ctx, local.mrs, SDF_CODES.duplicateMrName, 'memory region');
   const vms = pds.flatMap((p) => (p.virtualMachine === undefined ? [] : [p.virtualMachine]));
   checkDuplicates(ctx, vms, SDF_CODES.duplicateVmName, 'virtual machine');
+  checkX86Vmm(ctx, pds);
   checkIrqs(ctx, pds);
   const channels = checkChannels(ctx, pds, parsed);
+  checkIoports(ctx, pds);
   const mrByName = new Map(local.mrs.map((m) => [m.name, m] as const));
+  const mrs = { mrByName, mrNames: local.mrNames };
+  // 1.4.1 checks alignment and overlap only, and not a VM's maps (cf833e9, bfcba00: 2.0).
+  const bounded = ctx.since('2.0');
   for (const pd of pds) {
-    checkMaps(
-      ctx,
-      { mrByName, mrNames: local.mrNames },
-      {
-        kind: 'protection domain',
-        name: pd.name,
-        maps: pd.maps,
-        maxVaddr: pdMapMaxVaddr(pd.stackSizeBytes),
-      },
-    );
+    const limits = addressLimits(ctx, pd.stackSizeBytes);
+    checkMaps(ctx, mrs, {
+      kind: 'protection domain',
+      name: pd.name,
+      maps: pd.maps,
+      ...(bounded ? { maxVaddr: limits.pdMax } : {}),
+    });
     const vm = pd.virtualMachine;
-    if (vm !== undefined) {
-      checkMaps(
-        ctx,
-        { mrByName, mrNames: local.mrNames },
-        {
-          kind: 'virtual machine',
-          name: vm.name,
-          maps: vm.maps,
-          maxVaddr: VM_MAP_MAX_VADDR,
-        },
+    if (vm !== undefined && bounded) {
+      checkMaps(ctx, mrs, {
+        kind: 'virtual machine',
+        name: vm.name,
+        maps: vm.maps,
+        maxVaddr: limits.vmMax,
+      });
+    }
+  }
+  checkIoMaps(ctx, mrs, local);
+  checkCapSlots(ctx, pds);
+  checkPhysOverlap(ctx, local.mrs);
+  if (ctx.since('2.0')) checkUnused(ctx, local.mrs);
+  checkPrefillSetvars(ctx, pds, local.mrs);
+  checkSetvars(ctx, pds, local.mrNames, local.mrs);
+  return { pds, channels };
+}
+
+/** 2.3: cap maps name PDs (`unknown PD name`), resolved after the tree is flattened. */
+function checkCapMapPds(
+  ctx: ParseContext,
+  pds: readonly ProtectionDomain[],
+  pdNames: ReadonlySet<string>,
+): void {
+  for (const pd of pds) {
+    for (const c of pd.capMaps ?? []) {
+      if (!pdNames.has(c.pd)) ctx.error(SDF_CODES.capUnknownPd, `unknown PD name '${c.pd}'`, c.loc);
+    }
+  }
+}
+
+/** 2.3 x86: a PD with a bound vCPU cannot have children (the kernel checks only its notification). */
+function checkX86Vmm(ctx: ParseContext, pds: readonly ProtectionDomain[]): void {
+  if (ctx.arch !== 'x86_64' || !ctx.since('2.3')) return;
+  for (const pd of pds) {
+    if (pd.virtualMachine === undefined) continue;
+    if (!pds.some((c) => c.parent === pd.name)) continue;
+    ctx.error(
+      SDF_CODES.x86Vm,
+      `It is not possible for PD '${pd.name}' with a bound vCPU to have children on x86_64`,
+      pd.loc,
+    );
+  }
+}
+
+/**
+ * 2.1+: I/O port ids unique per PD; port ranges disjoint across the system. 2.1.0 compares and
+ * prints inclusive ranges [addr, addr + size - 1]; 2.2 half-open ones (aaac8e6).
+ */
+function checkIoports(ctx: ParseContext, pds: readonly ProtectionDomain[]): void {
+  for (const pd of pds) {
+    const ids = new Set<number>();
+    for (const p of pd.ioports ?? []) {
+      if (ids.has(p.id)) {
+        ctx.error(
+          SDF_CODES.ioportDuplicateId,
+          `duplicate I/O port id: ${p.id} in protection domain: '${pd.name}'`,
+          p.loc,
+        );
+      }
+      ids.add(p.id);
+    }
+  }
+  const seen: { pd: string; id: number; start: bigint; end: bigint }[] = [];
+  for (const pd of pds) {
+    for (const p of pd.ioports ?? []) {
+      const start = p.addr;
+      const end = p.addr + p.size;
+      const clash = seen.find((s) => start < s.end && s.start < end);
+      if (clash !== undefined) {
+        const range = (a: bigint, b: bigint): string =>
+          ctx.since('2.2')
+            ? `half-open range: [${hex(a)}, ${hex(b)})`
+            : `inclusive range: [${hex(a)}, ${hex(b - 1n)}]`;
+        ctx.error(
+          SDF_CODES.ioportOverlap,
+          `I/O port id: ${p.id}, ${range(start, end)} in protection domain: '${pd.name}' overlaps with I/O port id: ${clash.id}, ${range(clash.start, clash.end)} in protection domain: '${clash.pd}'`,
+          p.loc,
+        );
+      }
+      seen.push({ pd: pd.name, id: p.id, start, end });
+    }
+  }
+}
+
+/** `check_io_maps` (2.3): no large-page region in an IOMMU space; per device, `check_maps`. */
+function checkIoMaps(
+  ctx: ParseContext,
+  mrs: {
+    readonly mrByName: ReadonlyMap<string, MemoryRegion>;
+    readonly mrNames: ReadonlySet<string>;
+  },
+  local: LocalParse,
+): void {
+  const all = local.ioSpaces.flatMap((s) => s.maps);
+  const large = all.find((m) => mrs.mrByName.get(m.mr)?.pageSizeBytes === LARGE_PAGE_BYTES);
+  if (large !== undefined) {
+    ctx.error(
+      SDF_CODES.iomap,
+      'currently seL4 does not have large page support for the IOMMU',
+      large.loc,
+    );
+    return;
+  }
+  for (const space of local.ioSpaces) {
+    checkMaps(ctx, mrs, {
+      kind: 'io',
+      name: space.peripheralId,
+      maps: space.maps.map((m) => ({ mr: m.mr, vaddr: m.iovaddr, loc: m.loc })),
+      maxVaddr: IOVA_LIMIT,
+    });
+  }
+}
+
+/** 2.3: two caps in one slot of a PD's CSpace. */
+function checkCapSlots(ctx: ParseContext, pds: readonly ProtectionDomain[]): void {
+  for (const pd of pds) {
+    const slots = new Map<number, number>();
+    for (const c of pd.capMaps ?? []) slots.set(c.slot, (slots.get(c.slot) ?? 0) + 1);
+    for (const [slot, n] of slots) {
+      if (n < 2) continue;
+      const where = (pd.capMaps ?? []).filter((c) => c.slot === slot);
+      // Rust's Debug names of `CapMapType`.
+      const debug = { tcb: 'Tcb', sc: 'Sc', vspace: 'VSpace' } as const;
+      const lines = where.map(
+        (c) =>
+          `\n  type ${debug[c.type]} from '${c.pd}' at '${c.loc.file}:${c.loc.line}:${c.loc.column}'`,
+      );
+      ctx.error(
+        SDF_CODES.capOverlap,
+        `overlapping user caps in slot ${slot} of protection domain '${pd.name}':${lines.join('')}`,
+        where[1]?.loc ?? pd.loc,
       );
     }
   }
-  checkPhysOverlap(ctx, local.mrs);
-  checkUnused(ctx, local.mrs);
-  checkSetvars(ctx, pds, local.mrNames);
-  return { pds, channels };
+}
+
+/** 2.2+: `setvar_prefill_size` names a region that is prefilled from a file. */
+function checkPrefillSetvars(
+  ctx: ParseContext,
+  pds: readonly ProtectionDomain[],
+  mrs: readonly MemoryRegion[],
+): void {
+  for (const pd of pds) {
+    for (const m of pd.maps) {
+      if (m.setvarPrefillSize === undefined) continue;
+      const mr = mrs.find((x) => x.name === m.mr);
+      if (mr === undefined || mr.prefillPath !== undefined) continue;
+      ctx.error(
+        SDF_CODES.prefill,
+        `'setvar_prefill_size' used for MR without a \`prefill_path\` @ '${mr.name}'`,
+        mr.loc,
+      );
+    }
+  }
 }
 
 function checkPdNames(ctx: ParseContext, pds: readonly ProtectionDomain[]): void {
@@ -142,10 +302,11 @@ function checkPdNames(ctx: ParseContext, pds: readonly ProtectionDomain[]): void
         pd.attrLocs?.['name'] ?? pd.loc,
       );
     }
-    if (pd.name === RESERVED_PD_NAME) {
+    // The reserved name is checked from 2.1.0 on (sdf.rs `MONITOR_PD_NAME`).
+    if (pd.name === RESERVED_PD_NAME && ctx.since('2.1')) {
       ctx.error(
         SDF_CODES.reservedPdName,
-        `the PD name '${RESERVED_PD_NAME}' is reserved for the Microkit monitor`,
+        `the PD name '${RESERVED_PD_NAME}' is reserved for the Microkit Monitor.`,
         pd.loc,
       );
     }
@@ -228,6 +389,7 @@ function checkChannels(
       [pa, pb, a],
       [pb, pa, b],
     ] as const) {
+      // 1.4.1 has no PPC priority check (d4d08d3 added it with end-level pp, 2.0.0).
       if (end.end.pp && caller.priority >= callee.priority) {
         ctx.error(
           SDF_CODES.ppcPriority,
@@ -245,6 +407,16 @@ function checkChannels(
         );
       }
     }
+    // 2.3 x86: no PPC into a PD with a bound vCPU (seL4_VMEnter checks the notification only).
+    const ppTarget = a.end.pp ? pb : b.end.pp ? pa : undefined;
+    if (ctx.arch === 'x86_64' && ctx.since('2.3') && ppTarget?.virtualMachine !== undefined) {
+      const caller = a.end.pp ? pa : pb;
+      ctx.error(
+        SDF_CODES.x86Vm,
+        `It is not possible to PPC to PD '${ppTarget.name}' with a bound vCPU from PD '${caller.name}' on x86_64`,
+        ch.el.loc,
+      );
+    }
     ids.get(a.end.pd)?.add(a.end.id);
     ids.get(b.end.pd)?.add(b.end.id);
     channels.push({ ends: [a.end, b.end], loc: ch.el.loc });
@@ -253,10 +425,12 @@ function checkChannels(
 }
 
 interface MapOwner {
-  readonly kind: 'protection domain' | 'virtual machine';
+  /** `io`: an IOMMU address space (`<iomap>`, iovaddr); its name is the device (`PCI device …`). */
+  readonly kind: 'protection domain' | 'virtual machine' | 'io';
   readonly name: string;
-  readonly maps: readonly Mapping[];
-  readonly maxVaddr: bigint;
+  readonly maps: readonly Pick<Mapping, 'mr' | 'vaddr' | 'loc'>[];
+  /** Absent: no bound (1.4.1). */
+  readonly maxVaddr?: bigint;
 }
 
 /** `check_maps`: unknown MR, alignment, overflow, bound, overlap (same MR twice at disjoint vaddrs is fine). */
@@ -268,18 +442,27 @@ function checkMaps(
   },
   owner: MapOwner,
 ): void {
+  const io = owner.kind === 'io';
+  const element = io ? 'iomap' : 'map';
+  const range = io ? 'io address range' : 'virtual address range';
+  const space = io ? owner.name : `${owner.kind} '${owner.name}'`;
   const placed: { mr: string; start: bigint; end: bigint }[] = [];
   for (const map of owner.maps) {
     const mr = mrs.mrByName.get(map.mr);
     if (mr === undefined) {
       // An MR that exists but had a bad value was already reported: no cascade.
       if (!mrs.mrNames.has(map.mr)) {
-        ctx.error(SDF_CODES.unknownMr, `invalid memory region name '${map.mr}' on 'map'`, map.loc);
+        ctx.error(
+          SDF_CODES.unknownMr,
+          `invalid memory region name '${map.mr}' on '${element}'`,
+          map.loc,
+        );
       }
       continue;
     }
     if (map.vaddr % mr.pageSizeBytes !== 0n) {
-      ctx.error(SDF_CODES.mapAlign, "invalid vaddr alignment on 'map'", map.loc);
+      const what = io ? 'iovaddr' : 'vaddr';
+      ctx.error(SDF_CODES.mapAlign, `invalid ${what} alignment on '${element}'`, map.loc);
       continue;
     }
     const start = map.vaddr;
@@ -287,15 +470,15 @@ function checkMaps(
     if (end > U64_MAX) {
       ctx.error(
         SDF_CODES.mapOverflow,
-        `map for '${map.mr}' has address range that overflows`,
+        `${element} for '${map.mr}' has address range that overflows`,
         map.loc,
       );
       continue;
     }
-    if (end > owner.maxVaddr) {
+    if (owner.maxVaddr !== undefined && end > owner.maxVaddr) {
       ctx.error(
         SDF_CODES.mapBound,
-        `map for '${map.mr}' has virtual address range [${hex(start)}..${hex(end)}) which exceeds valid address space [0x0..${hex(owner.maxVaddr)})`,
+        `${element} for '${map.mr}' has ${range} [${hex(start)}..${hex(end)}) which exceeds valid address space [0x0..${hex(owner.maxVaddr)})`,
         map.loc,
       );
       continue;
@@ -304,7 +487,7 @@ function checkMaps(
     if (clash !== undefined) {
       ctx.error(
         SDF_CODES.mapOverlap,
-        `map for '${map.mr}' has virtual address range [${hex(start)}..${hex(end)}) which overlaps with map for '${clash.mr}' [${hex(clash.start)}..${hex(clash.end)}) in ${owner.kind} '${owner.name}'`,
+        `map for '${map.mr}' has ${range} [${hex(start)}..${hex(end)}) which overlaps with map for '${clash.mr}' [${hex(clash.start)}..${hex(clash.end)}) in ${space}`,
         map.loc,
       );
     }
@@ -347,14 +530,30 @@ function checkUnused(ctx: ParseContext, mrs: readonly MemoryRegion[]): void {
   }
 }
 
-/** `<setvar region_paddr>` must name an MR (Microkit resolves it after the unused-MR warning). */
+/**
+ * `<setvar region_paddr>` must name an MR (ours: Microkit resolves it in its build phase). On x86
+ * the region needs a phys_addr (2.2+; 2.1.0 refused every `<setvar>` on x86).
+ */
 function checkSetvars(
   ctx: ParseContext,
   pds: readonly ProtectionDomain[],
   mrNames: ReadonlySet<string>,
+  mrs: readonly MemoryRegion[],
 ): void {
   for (const pd of pds) {
     for (const sv of pd.setvars) {
+      const mr = mrs.find((m) => m.name === sv.regionPaddr);
+      if (
+        ctx.arch === 'x86_64' &&
+        (!ctx.since('2.2') || (mr !== undefined && mr.physAddr === undefined))
+      ) {
+        ctx.error(
+          SDF_CODES.setvarX86,
+          `setvar with 'region_paddr' for MR without a specified paddr is unsupported on x86-64 @ '${sv.regionPaddr}'`,
+          sv.loc,
+        );
+        continue;
+      }
       if (!mrNames.has(sv.regionPaddr)) {
         ctx.error(
           SDF_CODES.setvarUnknownMr,
@@ -370,8 +569,11 @@ export function assembleModel(ctx: ParseContext, local: LocalParse, v: Validated
   return {
     file: ctx.opts.file,
     dialect: ctx.dialect,
+    microkit: ctx.opts.target,
     memoryRegions: local.mrs,
     pds: v.pds,
     channels: v.channels,
+    ...(local.ioSpaces.length === 0 ? {} : { ioAddressSpaces: local.ioSpaces }),
+    ...(local.domains === undefined ? {} : { domainSchedule: local.domains }),
   };
 }

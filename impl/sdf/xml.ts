@@ -34,9 +34,33 @@ export type XmlParseOutcome =
   | { readonly ok: true; readonly root: XmlElement }
   | { readonly ok: false; readonly error: SdfDiagnostic };
 
-/** Our limits (TIGER_STYLE: a limit on everything). Microkit has none; see the ADR. */
-export const XML_MAX_DEPTH = 64;
+/**
+ * Our limits (TIGER_STYLE: a limit on everything); see docs/adr/005-sdf-parser.md. Microkit has no
+ * depth limit, but no valid description is deeper than <system> + 63 nested PDs (MAX_PDS) + a
+ * `<virtual_machine>` + its `<map>` = 66 levels; at 1024 a deeper file gets Microkit's own error
+ * (too many PDs, invalid element) long before ours, and the recursion of the parser stays far
+ * from the stack limit.
+ */
+export const XML_MAX_DEPTH = 1024;
 export const XML_MAX_ELEMENTS = 100_000;
+
+/**
+ * Microkit reads XML with roxmltree 0.19 and its default options (`allow_dtd: false`), so any
+ * `<!DOCTYPE` is refused ("XML with DTD detected", roxmltree tokenizer.rs at v0.19.0) — and with
+ * it every declared entity, internal or external, and every expansion bomb. The predefined
+ * entities (`&lt;` …) and character references are XML itself and accepted.
+ */
+function dtdMessage(doctype: string): string {
+  const ext = /<!ENTITY\s+%?\s*([^\s]+)\s+(?:SYSTEM|PUBLIC)\b/u.exec(doctype);
+  const internal = /<!ENTITY\s+%?\s*([^\s]+)\s/u.exec(doctype);
+  const what =
+    ext !== null
+      ? `; it declares the external entity '${ext[1]}'`
+      : internal !== null
+        ? `; it declares the entity '${internal[1]}'`
+        : '';
+  return `could not parse XML: XML with DTD detected (Microkit's XML reader refuses any <!DOCTYPE>${what})`;
+}
 
 interface Building {
   tag: string;
@@ -122,6 +146,10 @@ export function parseXml(text: string, file: string): XmlParseOutcome {
     error ??= sdfError(SDF_CODES.xml, message, loc);
   };
 
+  parser.on('doctype', (doctype) => {
+    const at = text.lastIndexOf('<!DOCTYPE', parser.position);
+    fail(dtdMessage(doctype), lines.at(at >= 0 ? at : 0));
+  });
   parser.on('opentagstart', (node) => {
     // position is just past `<name` plus one character (saxes 6); find the `<` before the name.
     const found = text.lastIndexOf(`<${node.name}`, Math.max(0, parser.position - 1));

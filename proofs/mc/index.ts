@@ -33,7 +33,6 @@ export { hintProblem } from './hints.ts';
 export {
   DEFAULT_RANDOM_STEPS,
   DEFAULT_RUNS,
-  MEMORY_MODELS,
   propertiesOf,
   resolveModel,
   runModelCheck,
@@ -44,3 +43,4 @@ export {
 } from './run.ts';
 export { Mulberry32, simulate, type SimulateOptions } from './simulate.ts';
 export { findModel, listModels } from '../models/registry.ts';
+export { MEMORY_MODELS, memoryModelProblem } from '../models/types.ts';

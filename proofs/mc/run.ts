@@ -9,6 +9,7 @@ import type { TransitionSystem } from '../../spec/common/transition.ts';
 import { boundsProblem } from '../models/common.ts';
 import { findModel, listModels } from '../models/registry.ts';
 import type { MemoryModel, ModelEntry, ModelOptions } from '../models/types.ts';
+import { memoryModelProblem } from '../models/types.ts';
 import {
   checkModel,
   NO_LOST_WAKEUP,
@@ -18,7 +19,6 @@ import {
 } from './engine.ts';
 import { simulate } from './simulate.ts';
 
-export const MEMORY_MODELS: readonly MemoryModel[] = ['sc', 'tso', 'arm'];
 /** Random simulation defaults: walks, and steps per walk. */
 export const DEFAULT_RUNS = 1000;
 export const DEFAULT_RANDOM_STEPS = 1000;
@@ -94,10 +94,14 @@ export function resolveModel(o: ModelChoice): { entry: ModelEntry; options: Mode
         '(every key of defaultBounds needs a boundRanges entry: {min, max, doc})',
     );
   }
-  if (o.memoryModel !== undefined && !MEMORY_MODELS.includes(o.memoryModel)) {
+  // A trace's `#meta.options` reaches here unchecked too (sddf replay).
+  const mmProblem = o.memoryModel === undefined ? null : memoryModelProblem(String(o.memoryModel));
+  if (mmProblem !== null) fail('MC_MEMORY_MODEL', mmProblem);
+  const allowed = entry.memoryModels;
+  if (o.memoryModel !== undefined && allowed !== undefined && !allowed.includes(o.memoryModel)) {
     fail(
       'MC_MEMORY_MODEL',
-      `memory model must be one of ${MEMORY_MODELS.join(', ')} (got '${String(o.memoryModel)}')`,
+      `model ${entry.name} runs under ${allowed.join(', ')} only (got '${o.memoryModel}')`,
     );
   }
   const problem = boundsProblem(entry, { ...entry.defaultBounds, ...(o.bounds ?? {}) });

@@ -1,6 +1,6 @@
 // Which protocols a system description contains, and which model-checking runs check them
 // (issue 8 part 3: `sddf check --system FILE` checks FILE). Input: the typed system model and the
-// roles the auditor inferred (spec/system/roles.ts). Output: one instance per device class in
+// roles the auditor inferred (spec/system/roles/). Output: one instance per device class in
 // use (its driver, virtualisers and clients, and the queue capacities the regions allow) and the
 // model runs that check it, scaled down to what exhaustive search can do by the rules below,
 // each saying what it scaled and why; classes with no model are listed as not model-checked.
@@ -15,8 +15,8 @@
 //   every capacity and width is the Z3 obligations' job (`sddf prove`), so only interleavings are
 //   bounded by the smaller capacity.
 // - Every run is bounded by a state count (never by time); a run that reaches it is incomplete.
-import type { Roles, DeviceClass } from '../../spec/system/roles.ts';
-import { roleClass, roleTier } from '../../spec/system/roles.ts';
+import type { Roles, DeviceClass } from '../../spec/system/roles/vocabulary.ts';
+import { roleClass, roleTier } from '../../spec/system/roles/vocabulary.ts';
 import type { SystemModel } from '../../spec/system/model.ts';
 import { netQueueSizeBytes } from '../../spec/queue/net.ts';
 import type { MemoryModel } from './types.ts';

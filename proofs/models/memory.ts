@@ -1,30 +1,47 @@
-// Memory models over the state vector (docs/adr/008-models.md "Memory models").
-//   sc  : every access goes straight to memory.
-//   tso : per-PD FIFO store buffer; loads read the PD's own newest buffered store first; a
-//         separate `flush` transition moves the oldest entry to memory (x86-TSO).
-//   arm : per-PD store buffer whose entries may reach memory in any order (a store may be
-//         overtaken by a later load AND by a later store to another address) unless a release
-//         (or stronger) fence separates them; same-address stores stay in order.
-// In all three, `seq_cst` fences and syscalls (notify, seL4_Recv) drain the buffer within the
-// step: equivalent to waiting for the flushes, minus interleavings during the wait.
+// Memory models over the state vector (docs/adr/015-weak-memory.md, docs/adr/008-models.md).
+//   sc    : every access goes straight to memory.
+//   tso   : per-PD FIFO store buffer; loads read the PD's own newest buffered store first; a
+//           separate `flush` transition moves the oldest entry to memory (x86-TSO).
+//   pso   : per-PD store buffer whose entries may reach memory in any order (a store may be
+//           overtaken by a later load AND by a later store to another address) unless a
+//           write→write fence separates them; same-address stores stay in order. Loads are never
+//           reordered. This was `arm` before issue 15; it is not ARMv8 (see armv8).
+//   armv8 : the ARMv8-A model, rvwmo: the RISC-V model, both as Promising-ARM/RISC-V
+//           (./wmm/promising.ts).
+// In the store-buffer models (tso, pso) a fence that orders write→read and every syscall
+// (notify, seL4_Recv) drain the buffer within the step: equivalent to waiting for the flushes,
+// minus interleavings during the wait.
 import { assert } from '../../spec/common/assert.ts';
-import type { FenceKind, SharedMem } from '../../spec/components/mem.ts';
+import type {
+  FenceKind,
+  LoadOptions,
+  RmwOp,
+  RmwOptions,
+  StoreOptions,
+} from '../../spec/components/mem.ts';
+import { rmwResult } from '../../spec/components/mem.ts';
 import type { State } from '../../spec/common/transition.ts';
+import type { Layout } from './layout.ts';
 import type { MemoryModel } from './types.ts';
+import { WR, WW, fenceBits } from './wmm/fences.ts';
+import { PromisingSystem } from './wmm/promising.ts';
+
+export { isAbandonedRun } from './wmm/promising.ts';
+import type { AccessLog, BufferRef, MemorySystem, PdRunner, PdSharedMem } from './wmm/system.ts';
+
+export type { AccessLog, BufferRef, MemorySystem, PdRunner, PdSharedMem } from './wmm/system.ts';
+
+export { MEMORY_MODELS, memoryModelProblem } from './types.ts';
 
 /** Entries per PD store buffer; a store into a full buffer first drains the oldest (bounded). */
 export const STORE_BUFFER_ENTRIES = 4;
-/** Set on an entry followed by a release (or stronger) fence: later stores may not overtake it. */
+/** Set on an entry followed by a write→write fence: later stores may not overtake it. */
 const BARRIER_AFTER = 0x8000_0000;
 const ADDR_MASK = 0x7fff_ffff;
 
-/** Where a PD's store buffer lives: `count` word then `STORE_BUFFER_ENTRIES` (addr, value) pairs. */
-export interface BufferRef {
-  readonly base: number;
-}
-
+/** Words of one PD's store buffer under `model` (0 for the models without one). */
 export function bufferWords(model: MemoryModel): number {
-  return model === 'sc' ? 0 : 1 + 2 * STORE_BUFFER_ENTRIES;
+  return model === 'tso' || model === 'pso' ? 1 + 2 * STORE_BUFFER_ENTRIES : 0;
 }
 
 export function bufferCount(s: State, b: BufferRef): number {
@@ -68,7 +85,7 @@ export function drain(s: State, b: BufferRef): void {
 export function flushable(s: State, b: BufferRef, model: MemoryModel): number[] {
   const n = bufferCount(s, b);
   if (n === 0) return [];
-  if (model !== 'arm') return [0];
+  if (model !== 'pso') return [0];
   const out: number[] = [0];
   for (let i = 1; i < n; i++) {
     if (entryBarrier(s, b, i - 1)) break; // a fence before entry i: nothing from i on may overtake
@@ -80,17 +97,27 @@ export function flushable(s: State, b: BufferRef, model: MemoryModel): number[] 
   return out;
 }
 
-/** One PD's view of memory for one step. */
-export class PdMemory implements SharedMem {
+/**
+ * One PD's view of memory for one step under sc, tso or pso. Dependencies and the acquire and
+ * release annotations change nothing here: TSO already keeps load→load, load→store and
+ * store→store order (loads are acquires, stores releases), SC keeps every order, and PSO keeps
+ * its pre-issue-15 reading (a release store is a write→write fence then the store).
+ */
+export class PdMemory implements PdSharedMem {
   constructor(
     public s: State,
     private readonly model: MemoryModel,
     private readonly buffer: BufferRef | null,
     /** `shared` counts fences and syscalls (they order or drain what others see). */
-    public accessLog: { loads: number[]; stores: number[]; shared?: number } | null = null,
-  ) {}
+    public accessLog: AccessLog | null = null,
+  ) {
+    assert(
+      model === 'sc' || model === 'tso' || model === 'pso',
+      `PdMemory is the store-buffer memory (sc, tso, pso), not ${model}`,
+    );
+  }
 
-  load(addr: number): number {
+  load(addr: number, _opts?: LoadOptions): number {
     this.accessLog?.loads.push(addr);
     const b = this.buffer;
     if (b !== null) {
@@ -101,9 +128,10 @@ export class PdMemory implements SharedMem {
     return this.s[addr] ?? 0;
   }
 
-  store(addr: number, value: number): void {
+  store(addr: number, value: number, opts?: StoreOptions): void {
     if (!(addr >= 0 && addr <= ADDR_MASK && Number.isInteger(value)))
       assert(false, `u32 store ${addr} ${value}`);
+    if (opts?.order === 'release' && this.model === 'pso') this.fenceBits(WW);
     this.accessLog?.stores.push(addr);
     const b = this.buffer;
     if (b === null || this.model === 'sc') {
@@ -117,22 +145,148 @@ export class PdMemory implements SharedMem {
     this.s[b.base] = n + 1;
   }
 
+  /** A locked instruction (x86 XCHG/LOCK XADD/LOCK CMPXCHG): drains, then reads and writes memory. */
+  rmw(addr: number, op: RmwOp, _opts?: RmwOptions): number {
+    if (this.accessLog) this.accessLog.shared = (this.accessLog.shared ?? 0) + 1;
+    this.accessLog?.loads.push(addr);
+    if (this.buffer !== null) drain(this.s, this.buffer);
+    const old = this.s[addr] ?? 0;
+    const next = rmwResult(op, old);
+    if (next !== null) {
+      this.accessLog?.stores.push(addr);
+      this.s[addr] = next;
+    }
+    return old;
+  }
+
+  ctrl(_deps: number): void {
+    // No reordering by dependency in sc, tso, pso.
+  }
+
   fence(kind: FenceKind): void {
     if (this.accessLog) this.accessLog.shared = (this.accessLog.shared ?? 0) + 1;
+    let bits = fenceBits(kind, this.model);
+    // Under TSO a release fence orders nothing new, but the buffer has always marked it (the mark
+    // only matters to PSO's flush order): kept, so states and recorded traces stay as they were.
+    if (kind === 'release' && this.model === 'tso') bits |= WW;
+    this.fenceBits(bits);
+  }
+
+  private fenceBits(bits: number): void {
     if (this.buffer === null) return;
     const b = this.buffer;
     const n = bufferCount(this.s, b);
-    if (kind === 'seq_cst') {
+    if ((bits & WR) !== 0) {
       drain(this.s, b);
-    } else if (kind === 'release' && n > 0) {
+    } else if ((bits & WW) !== 0 && n > 0) {
       this.s[b.base + 2 * n - 1] = (this.s[b.base + 2 * n - 1] ?? 0) | BARRIER_AFTER;
     }
-    // acquire: loads are not reordered in these models, so nothing to do.
+    // Every other order is kept by these models already.
   }
 
-  /** Syscalls (notify, Recv) are full barriers. */
   syscall(): void {
     if (this.accessLog) this.accessLog.shared = (this.accessLog.shared ?? 0) + 1;
     if (this.buffer !== null) drain(this.s, this.buffer);
   }
+}
+
+class StoreBufferSystem implements MemorySystem {
+  private readonly buffers: (BufferRef | null)[];
+  private readonly mems: (PdMemory | null)[];
+  private drainedView = new Uint32Array(0);
+
+  constructor(
+    readonly model: MemoryModel,
+    private readonly pdNames: readonly string[],
+  ) {
+    this.buffers = pdNames.map(() => null);
+    this.mems = pdNames.map(() => null);
+  }
+
+  allocPd(layout: Layout, p: number): void {
+    assert(this.mems[p] === null, `memory of PD ${p} allocated twice`);
+    const words = bufferWords(this.model);
+    const b = words > 0 ? { base: layout.alloc(`${this.pdNames[p]}.store_buffer`, words) } : null;
+    this.buffers[p] = b;
+    this.mems[p] = new PdMemory(new Uint32Array(0), this.model, b, null);
+  }
+
+  allocShared(): void {
+    assert(
+      this.mems.every((m) => m !== null),
+      'allocate every PD before the shared words',
+    );
+  }
+
+  buffer(p: number): BufferRef | null {
+    return this.buffers[p] ?? null;
+  }
+
+  pdMemory(p: number): PdSharedMem {
+    const m = this.mems[p];
+    assert(m !== undefined && m !== null, `no memory for PD ${p}`);
+    return m;
+  }
+
+  internalActions(): readonly { name: string; kind: string }[] {
+    if (bufferWords(this.model) === 0) return [];
+    return Array.from({ length: STORE_BUFFER_ENTRIES }, (_, i) => ({
+      name: `store_buffer.flush${i}`,
+      kind: 'flush',
+    }));
+  }
+
+  internalSuccessors(
+    s: State,
+    p: number,
+    _scheduled: boolean,
+    scratch: State,
+    emit: (k: number, next: State) => void,
+  ): void {
+    const b = this.buffers[p];
+    if (b === null || b === undefined || bufferCount(s, b) === 0) return;
+    for (const i of flushable(s, b, this.model)) {
+      scratch.set(s);
+      flushEntry(scratch, b, i);
+      emit(i, scratch);
+    }
+  }
+
+  exploreStep(
+    _s: State,
+    _p: number,
+    _scratch: State,
+    run: () => number,
+    emit: (action: number) => void,
+  ): void {
+    const a = run();
+    if (a >= 0) emit(a);
+  }
+
+  idle(s: State, p: number): boolean {
+    const b = this.buffers[p];
+    return b === null || b === undefined || bufferCount(s, b) === 0;
+  }
+
+  drained(s: State): State {
+    if (this.model === 'sc') return s; // no store buffers: memory is every writer's view
+    if (this.drainedView.length !== s.length) this.drainedView = new Uint32Array(s.length);
+    const v = this.drainedView;
+    v.set(s);
+    for (const b of this.buffers) if (b !== null) drain(v, b);
+    return v;
+  }
+}
+
+/**
+ * The memory system of `model` for PDs `pdNames` (store buffers, or Promising's message list and
+ * per-PD views; the runtime allocates their words with `allocPd` and `allocShared`).
+ */
+export function createMemorySystem(
+  model: MemoryModel,
+  pdNames: readonly string[],
+  runner: PdRunner,
+): MemorySystem {
+  if (model === 'armv8' || model === 'rvwmo') return new PromisingSystem(model, pdNames, runner);
+  return new StoreBufferSystem(model, pdNames);
 }

@@ -26,15 +26,7 @@ import {
   type Scheduling,
 } from '../../spec/microkit/semantics.ts';
 import { Layout } from './layout.ts';
-import {
-  PdMemory,
-  bufferCount,
-  bufferWords,
-  drain,
-  flushEntry,
-  flushable,
-  type BufferRef,
-} from './memory.ts';
+import { createMemorySystem, isAbandonedRun, type BufferRef, type PdSharedMem } from './memory.ts';
 import type { MemoryModel } from './types.ts';
 
 export interface ChannelEnd {
@@ -143,9 +135,22 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
   const failWord = layout.alloc(FAIL_WORD);
   const failures: Failure[] = [];
   const failureIndex = new Map<string, number>();
-  const words: PdWords[] = spec.pds.map((pd) => {
-    const buf = bufferWords(spec.memoryModel);
-    return {
+  // The memory model (proofs/models/memory.ts): store buffers or Promising's views and messages.
+  // It runs a PD alone through `runner` (Promising certification), used only after the build.
+  const memory = createMemorySystem(
+    spec.memoryModel,
+    spec.pds.map((pd) => pd.name),
+    {
+      pcWord: (p) => words[p]!.pc,
+      step: (s, p) => {
+        const a = pdStep(s, p, null);
+        if (a >= 0) mergeLocalSteps(s, p, null);
+        return a;
+      },
+    },
+  );
+  const words: PdWords[] = spec.pds.map((pd, p) => {
+    const w = {
       pc: layout.alloc(`${pd.name}.pc`),
       notif: layout.alloc(`${pd.name}.notification`),
       badge: layout.alloc(`${pd.name}.badge`),
@@ -154,10 +159,13 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
       held: layout.alloc(`${pd.name}.irq_held`),
       locals:
         pd.program.localWords > 0 ? layout.alloc(`${pd.name}.locals`, pd.program.localWords) : -1,
-      buffer: buf > 0 ? { base: layout.alloc(`${pd.name}.store_buffer`, buf) } : null,
     };
+    memory.allocPd(layout, p);
+    return { ...w, buffer: memory.buffer(p) };
   });
+  memory.allocShared(layout);
   const pdIndex = new Map(spec.pds.map((p, i) => [p.name, i]));
+  const pdIndexOf = (name: string): number => pdIndex.get(name)!;
   const stateWords = layout.words;
 
   // Action table: per PD: recv, deferred, one per program step, flush entries; then devices.
@@ -177,19 +185,13 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
     stepAction.push(
       pd.program.steps.map((st, pc) => (pc === 0 ? -1 : actions.push(stepInfo(pd.name, st)) - 1)),
     );
-    const fl: number[] = [];
-    if (spec.memoryModel !== 'sc') {
-      for (let i = 0; i < 4; i++) {
-        fl.push(
-          actions.push({
-            name: `${pd.name}.store_buffer.flush${i}`,
-            pd: pd.name,
-            memory: 'flush',
-          }) - 1,
-        );
-      }
-    }
-    flushAction.push(fl);
+    flushAction.push(
+      memory
+        .internalActions(pdIndexOf(pd.name))
+        .map(
+          (m) => actions.push({ name: `${pd.name}.${m.name}`, pd: pd.name, memory: m.kind }) - 1,
+        ),
+    );
   });
   const deviceAction: number[][] = spec.devices.map((d) =>
     d.actions.map((a) => {
@@ -254,14 +256,14 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
   class StepContext implements PdContext {
     s: State = new Uint32Array(0);
     log: StepLog | null = null;
-    readonly mem: PdMemory;
+    readonly mem: PdSharedMem;
     readonly dev: DeviceMem;
     private readonly w: PdWords;
     private readonly localWords: number;
     constructor(private readonly p: number) {
       this.w = words[p]!;
       this.localWords = spec.pds[p]!.program.localWords;
-      this.mem = new PdMemory(this.s, spec.memoryModel, this.w.buffer, null);
+      this.mem = memory.pdMemory(p);
       this.dev = {
         read: (a) => {
           if (this.log) this.log.shared++;
@@ -381,6 +383,17 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
     return -1;
   }
 
+  /** pdStep on a probe copy; false when the memory model abandoned the run (a load it made). */
+  function probeStep(s: State, p: number, log: StepLog): boolean {
+    try {
+      pdStep(s, p, log);
+      return true;
+    } catch (e) {
+      if (isAbandonedRun(e)) return false;
+      throw e;
+    }
+  }
+
   // Step grain (ADR 008 "Granularity"): after a step, the PD's following handler steps that touch
   // nothing shared (no load, store, fence, device access, ghost, notify or monitor; only its pc,
   // locals and deferred slot) run in the same transition. Such a step is invisible to every other
@@ -405,7 +418,9 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
       mergeLog.stores.length = 0;
       mergeLog.signals = 0;
       mergeLog.shared = 0;
-      pdStep(mergeProbe, p, mergeLog);
+      // A probe the memory model abandons (no value it may read: see isAbandonedRun) made a
+      // load, so the step is not local either way.
+      if (!probeStep(mergeProbe, p, mergeLog)) return;
       const local =
         mergeLog.loads.length === 0 && mergeLog.stores.length === 0 && mergeLog.shared === 0;
       if (!local) return;
@@ -451,23 +466,28 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
 
   function successors(s: State, emit: (action: number, next: State) => void): void {
     if ((s[failWord] ?? 0) !== 0) return; // a violation ends the run
-    const may = canRun(s);
+    const may = canRun(s).slice();
     for (let p = 0; p < spec.pds.length; p++) {
       if (!may[p]) continue;
-      scratch.set(s);
-      const a = pdStep(scratch, p, null);
-      if (a < 0) continue;
-      mergeLocalSteps(scratch, p, null);
-      emit(a, scratch);
+      // Once per memory outcome of the step (one outcome under sc, tso and pso).
+      memory.exploreStep(
+        s,
+        p,
+        scratch,
+        () => {
+          scratch.set(s);
+          const a = pdStep(scratch, p, null);
+          if (a >= 0) mergeLocalSteps(scratch, p, null);
+          return a;
+        },
+        (a) => emit(a, scratch),
+      );
     }
     for (let p = 0; p < spec.pds.length; p++) {
-      const b = words[p]!.buffer;
-      if (b === null || bufferCount(s, b) === 0) continue;
-      for (const i of flushable(s, b, spec.memoryModel)) {
-        scratch.set(s);
-        flushEntry(scratch, b, i);
-        emit(flushAction[p]![i]!, scratch);
-      }
+      // Store-buffer flushes, or promises (Promising).
+      memory.internalSuccessors(s, p, may[p] === true, scratch, (k, next) =>
+        emit(flushAction[p]![k]!, next),
+      );
     }
     for (let di = 0; di < spec.devices.length; di++) {
       const d = spec.devices[di]!;
@@ -481,8 +501,7 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
   function isQuiescent(s: State): boolean {
     for (let p = 0; p < spec.pds.length; p++) {
       if (runnable(s, p)) return false;
-      const b = words[p]!.buffer;
-      if (b !== null && bufferCount(s, b) > 0) return false;
+      if (!memory.idle(s, p)) return false;
     }
     const probe = new Uint32Array(s);
     for (const d of spec.devices) {
@@ -553,19 +572,13 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
       if (!canRun(s)[p]) return false;
       const probe = new Uint32Array(s);
       const log: StepLog = { loads: [], stores: [], signals: 0, shared: 0 };
-      pdStep(probe, p, log);
+      if (!probeStep(probe, p, log)) return false;
       mergeLocalSteps(probe, p, log);
       const owned = new Set(spec.ownedBy[p] ?? []);
       return log.signals === 0 && log.stores.length === 0 && log.loads.every((a) => owned.has(a));
     },
     toItf: (s): Record<string, ItfValue> => layout.toItf(s),
   };
-  const view = new Uint32Array(stateWords);
-  const drained = (s: State): State => {
-    if (spec.memoryModel === 'sc') return s; // no store buffers: memory is every writer's view
-    view.set(s);
-    for (const w of words) if (w.buffer !== null) drain(view, w.buffer);
-    return view;
-  };
+  const drained = (s: State): State => memory.drained(s);
   return { ts, drained, failureOf, pdWords: (name) => words[pdIndex.get(name) ?? -1]! };
 }

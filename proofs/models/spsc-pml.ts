@@ -582,6 +582,9 @@ export function buildSpscPml(opts: ModelOptions): SpscPmlModel {
 }
 
 export const spscPmlEntry: ModelEntry = {
+  // Its own scheduler over the store-buffer memories; the ARMv8/RVWMO models (ADR 015) run the
+  // same queue operations through the runtime models (net-handshake, net-pipeline).
+  memoryModels: ['sc', 'tso', 'pso'],
   name: 'spsc-pml',
   description:
     'statement-for-statement port of shared/bench/spsc.pml, the twin SPIN runs (bench/spin.ts): ' +

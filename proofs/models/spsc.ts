@@ -475,6 +475,9 @@ export const spscBugs: readonly BugVariant[] = [
 ];
 
 export const spscEntry: ModelEntry = {
+  // Its own scheduler over the store-buffer memories; the ARMv8/RVWMO models (ADR 015) run the
+  // same queue operations through the runtime models (net-handshake, net-pipeline).
+  memoryModels: ['sc', 'tso', 'pso'],
   name: 'spsc',
   description:
     'SPSC queue signalling handshake of shared/bench/spsc.pml built from the spec net queue ' +

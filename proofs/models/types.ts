@@ -2,7 +2,33 @@
 // Kept apart from registry.ts so that model files need not import the registry that imports them.
 import type { TransitionSystem } from '../../spec/common/transition.ts';
 
-export type MemoryModel = 'sc' | 'tso' | 'arm';
+/**
+ * Memory models of the model checker (proofs/models/memory.ts, docs/adr/015-weak-memory.md):
+ * `sc` sequential consistency; `tso` x86-TSO (FIFO store buffer); `pso` a store buffer whose
+ * entries to different addresses may overtake each other (TSO + store→store reordering, what
+ * was called `arm` before issue 15); `armv8` and `rvwmo` the ARMv8-A and RISC-V weak memory
+ * models (Promising-ARM/RISC-V: load→load, load→store, store→store and store→load reordering,
+ * other-multi-copy atomic, acquire/release, fences, dependencies, RMWs).
+ */
+export type MemoryModel = 'sc' | 'tso' | 'pso' | 'armv8' | 'rvwmo';
+
+/** Every memory model, in the order `--memory-model` lists them. */
+export const MEMORY_MODELS: readonly MemoryModel[] = ['sc', 'tso', 'pso', 'armv8', 'rvwmo'];
+
+/**
+ * Why `name` is not a memory model, or null when it is one. `arm` was the store-buffer model now
+ * called `pso`: it is refused with a pointer rather than silently meaning something else.
+ */
+export function memoryModelProblem(name: string): string | null {
+  if ((MEMORY_MODELS as readonly string[]).includes(name)) return null;
+  if (name === 'arm') {
+    return (
+      "memory model 'arm' is gone: use 'armv8' for the ARMv8-A model, or 'pso' for the old " +
+      'store-buffer model it named (TSO plus store-store reordering)'
+    );
+  }
+  return `memory model must be one of ${MEMORY_MODELS.join(', ')} (got '${name}')`;
+}
 
 export interface ModelOptions {
   /** Seeded-bug variant id from the catalogue (e.g. `F8`, `U1`, `O1`); undefined = the model as upstream has it fixed. */
@@ -50,6 +76,8 @@ export interface ModelEntry {
   readonly boundRanges?: Readonly<Record<string, BoundRange>>;
   /** Constraints between bounds (e.g. `slowClient <= clients`): a message, or null when fine. */
   readonly crossCheck?: (bounds: Readonly<Record<string, number>>) => string | null;
+  /** The memory models the model can run under; absent = every one of MEMORY_MODELS. */
+  readonly memoryModels?: readonly MemoryModel[];
   readonly bugs: readonly BugVariant[];
   build(opts: ModelOptions): TransitionSystem;
 }

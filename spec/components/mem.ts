@@ -1,3 +1,3 @@
 // The memory interfaces components use, defined in spec/common/memory.ts; re-exported here (same
 // declarations, not copies) for the modules that import them from this path.
-export type { DeviceMem, FenceKind, SharedMem } from '../common/memory.ts';
+export * from '../common/memory.ts';

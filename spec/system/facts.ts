@@ -4,7 +4,9 @@
 //
 // Dialect 1 (microkit-sdf.md §1.1): pp on <protection_domain> Y means "Y may be PP-called"; Microkit
 // 1.x gives every channel peer of Y the endpoint, so each peer X gets a PPC edge X → Y, marked
-// `legacyPp`. Dialect 2: pp on the <end> of X means X may PP-call the other end.
+// `legacyPp`. Dialect 2: pp on the <end> of X means X may PP-call the other end. The parser sets
+// each only where its dialect has it (a 1.x end has notify true and pp false; a 2.x PD has no
+// ppLegacy), and a mixed file keeps both with their own meaning.
 //
 // The auditor (spec/system/audit) also derives its facts here, from the `partialModel` impl/sdf
 // returns when Microkit validation fails: with `partial`, a map of an undeclared MR and a channel
@@ -216,14 +218,15 @@ function deriveChannelEdges(
     ] as const) {
       const callee = pds.get(other.pd);
       assert(partial || callee !== undefined, () => `channel end names unknown PD '${other.pd}'`);
-      const legacyPp = model.dialect === '1' && callee?.ppLegacy === true;
+      // A 1.x PD-level pp (dialect 1, or a mixed file that the parser read with both meanings).
+      const legacyPp = callee?.ppLegacy === true;
       edges.push({
         from: self.pd,
         to: other.pd,
         fromId: self.id,
         toId: other.id,
-        notify: model.dialect === '1' ? true : self.notify,
-        pp: legacyPp || (model.dialect === '2' && self.pp),
+        notify: self.notify,
+        pp: legacyPp || self.pp,
         legacyPp,
         channel: index,
         loc: self.loc,

@@ -42,6 +42,10 @@ describe('public entry points', () => {
     const r = sdf.runAudit({ system: 'echo_server' });
     expect(r.ok).toBe(true);
     expect(sdf.builtInSystems()).toContain('echo_server');
+    // A corpus and its SARIF log, as `sddf audit DIR/ --format sarif` (issue #10).
+    const entries = sdf.auditCorpus([sdf.resolveSystemPath('echo_server')]);
+    expect(sdf.corpusExit(entries)).toBe(0);
+    expect(sdf.auditToSarif(entries, { base: '.', toolVersion: 'test' }).version).toBe('2.1.0');
   });
 
   it('sddf-model/runtime: the Microkit-like runtime', async () => {

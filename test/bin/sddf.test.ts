@@ -2,13 +2,21 @@
 // run builds, later runs reuse the build until a source's content changes; user model modules
 // still load (through tsx) from the compiled command.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/shared.ts';
 
-const BIN = join(REPO_ROOT, 'bin/sddf.mjs');
 const cache = mkdtempSync(join(tmpdir(), 'sddf-bin-cache-'));
 const out = mkdtempSync(join(tmpdir(), 'sddf-bin-out-'));
 afterAll(() => {
@@ -16,11 +24,15 @@ afterAll(() => {
   rmSync(out, { recursive: true, force: true });
 });
 
-function sddf(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: REPO_ROOT,
+function sddf(
+  args: string[],
+  root = REPO_ROOT,
+  cacheDir = cache,
+): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(root, 'bin/sddf.mjs'), ...args], {
+    cwd: root,
     encoding: 'utf8',
-    env: { ...process.env, SDDF_CACHE_DIR: cache, NO_COLOR: '1' },
+    env: { ...process.env, SDDF_CACHE_DIR: cacheDir, NO_COLOR: '1' },
   });
   // Never the slow path by accident: the bin says when it runs uncompiled.
   expect(r.stderr).not.toMatch(/running uncompiled/);
@@ -89,5 +101,26 @@ describe('bin/sddf.mjs: compiled once, cached by source content', () => {
     const bad = sddf(['mc', 'no-such-model', '--format', 'json']);
     expect(bad.status).toBe(2);
     expect(JSON.parse(bad.stdout)).toMatchObject({ error: { code: 'MC_MODEL' } });
+  });
+
+  it('two checkouts with the same sources sharing one cache do not share a build', () => {
+    // The bundle bakes in absolute source paths: a build made from another checkout would send
+    // this one to the other's files (here: the built-in systems of a deleted copy).
+    // The copy builds first, into a fresh cache that this checkout then uses.
+    const copy = mkdtempSync(join(tmpdir(), 'sddf-bin-copy-'));
+    const shared = mkdtempSync(join(tmpdir(), 'sddf-bin-shared-cache-'));
+    try {
+      for (const d of ['api', 'bin', 'cli', 'impl', 'proofs', 'spec', 'traces', 'package.json'])
+        cpSync(join(REPO_ROOT, d), join(copy, d), { recursive: true });
+      symlinkSync(join(REPO_ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
+      expect(sddf(['audit', 'echo_server', '--format', 'json'], copy, shared).status).toBe(0);
+      rmSync(copy, { recursive: true, force: true });
+      const ours = sddf(['audit', 'echo_server', '--format', 'json'], REPO_ROOT, shared);
+      expect(ours.stderr).toBe('');
+      expect(ours.status).toBe(0);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+      rmSync(shared, { recursive: true, force: true });
+    }
   });
 });

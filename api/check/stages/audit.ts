@@ -2,7 +2,7 @@
 // One `audit` result: pass when the system is valid and has no error finding; the detail line
 // gives the counts.
 import { countBySeverity } from '../../../spec/system/audit/index.ts';
-import { outcomeFails } from '../../../spec/system/audit/render/outcome.ts';
+import { outcomeFails } from '../../../spec/system/audit/outcome.ts';
 import type { CheckResult, Stage } from '../types.ts';
 
 export const auditStage: Stage = async (check) => {

@@ -3,18 +3,20 @@
 // copier"), and the plain graph search that decides it. proofs/smt/isolation.ts decides the same
 // question in Z3 from the same graph; a test checks that the two agree.
 //
-// Edges (docs/adr/006-auditor.md):
+// Edges (docs/adr/006-auditor.md), for every region but device registers (mmio):
 //   PD → MR   when the PD maps the MR writable (`w`);
 //   MR → PD   when the PD maps the MR readable (`r` or `x`);
 //   PD ↔ PD   over a channel that allows a ppcall (message registers carry data both ways).
 // Notify-only channels carry an event, not data: no edge (a one-bit covert channel at most).
-// Mediators (virtualisers, copiers and drivers: the trusted I/O path; D1/D7 keep data out of
-// drivers or make them the mediator) end a path: they may receive but do not forward.
+// Mediators (virtualisers, copiers, drivers and file-system servers: the trusted I/O path; D1/D7
+// keep data out of drivers or make them the mediator; a driver VM's VMM counts as its driver) end a
+// path: they may receive but do not forward. The endpoints are the clients, and the VMMs that are
+// sDDF clients for their guests (libvmm virtio devices: lionsos.md §3).
 // Unclassified PDs forward (conservative: isolation must not depend on an inference gap).
 
 import { assert } from '../../common/assert.ts';
-import type { Roles } from '../roles.ts';
-import { roleTier } from '../roles.ts';
+import type { Roles } from '../roles/vocabulary.ts';
+import { roleTier } from '../roles/vocabulary.ts';
 import type { AuditFacts } from './facts.ts';
 
 export interface FlowGraph {
@@ -60,6 +62,9 @@ export function buildFlowGraph(facts: AuditFacts, roles: Roles): FlowGraph {
     edges.push([a, b]);
   };
   for (const [mr, refs] of facts.mapsOf) {
+    // Device registers are device state, not memory two parties exchange data through: sharing them
+    // is LP003's finding, and the GIC virtual CPU interface every guest maps is banked per vCPU.
+    if (roles.mrs.get(mr)?.kind === 'mmio') continue;
     for (const ref of refs) {
       // A VM's memory is its VMM's address space for flow purposes: the VMM can read and write it.
       const holder = node(pdNode(ref.pd));
@@ -78,12 +83,14 @@ export function buildFlowGraph(facts: AuditFacts, roles: Roles): FlowGraph {
   const mediators = new Set<number>();
   const clients: number[] = [];
   for (const pd of facts.model.pds) {
-    const role = roles.pds.get(pd.name)?.role;
+    const info = roles.pds.get(pd.name);
+    const role = info?.role;
     if (role === undefined) continue;
     const tier = roleTier(role);
-    if (tier === 'virt' || tier === 'copier' || tier === 'driver')
-      mediators.add(node(pdNode(pd.name)));
-    if (tier === 'client') clients.push(node(pdNode(pd.name)));
+    const mediates =
+      ['virt', 'copier', 'driver', 'server'].includes(tier) || info?.acts === 'driver';
+    if (mediates) mediators.add(node(pdNode(pd.name)));
+    if (tier === 'client' || info?.acts === 'client') clients.push(node(pdNode(pd.name)));
   }
   // Partial models may repeat a name (a validation error): one node per distinct name.
   assert(nodes.length === facts.pdByName.size + facts.mrByName.size, 'one node per PD and MR name');

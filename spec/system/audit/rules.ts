@@ -1,12 +1,15 @@
 // Rules LP000–LP012, exactly as least-privilege-policy.md "Rules" states them. Each rule is one
 // small function over (facts, roles) returning findings located at the offending `<map>` (or the
-// element the rule is about). A PD or MR without a role/kind gets LP000 and no role-dependent
-// rule fires on it (LP012 depends on no role, and LP011's flow graph keeps unclassified PDs as
-// forwarding nodes: docs/adr/006-auditor.md).
+// element the rule is about). A PD or MR without a role/kind gets LP000. Rules that depend only
+// on a region's nature (LP002, LP003, LP005, LP007, LP008, LP010, LP012) decide from the region —
+// its kind, from its physical address and who maps it — and run on every mapper, whatever its
+// role or whether it has one (issue #10); LP001, LP004, LP006 and LP009 are about roles and run
+// where there is one. LP011's flow graph keeps unclassified PDs as forwarding nodes
+// (docs/adr/006-auditor.md).
 
 import { assert } from '../../common/assert.ts';
 import type { Mapping, SourceLocation } from '../model.ts';
-import { DATA_KINDS, roleTier, type MrKind, type PdRole, type Roles } from '../roles.ts';
+import { DATA_KINDS, roleTier, type MrKind, type PdRole, type Roles } from '../roles/vocabulary.ts';
 import type { AuditFacts, MapRef } from './facts.ts';
 import { holdersOf } from './facts.ts';
 import {
@@ -50,7 +53,18 @@ function finding(
 const perms = (m: Mapping): string =>
   `${m.perms.r ? 'r' : ''}${m.perms.w ? 'w' : ''}${m.perms.x ? 'x' : ''}` || '""';
 
-/** Every PD map (not VM maps) whose PD has a role and whose MR has a kind. */
+/** Every map of a region of one of `kinds`, whoever holds it (region-based rules). */
+function mapsOfKind(ctx: Ctx, kinds: readonly MrKind[]): { ref: MapRef; kind: MrKind }[] {
+  const out: { ref: MapRef; kind: MrKind }[] = [];
+  for (const [mr, refs] of ctx.facts.mapsOf) {
+    const kind = ctx.roles.mrs.get(mr)?.kind;
+    if (kind === undefined || !kinds.includes(kind)) continue;
+    for (const ref of refs) out.push({ ref, kind });
+  }
+  return out;
+}
+
+/** Every map whose holder has a role and whose MR has a kind (role-based rules). */
 function classifiedMaps(ctx: Ctx): { ref: MapRef; role: PdRole; kind: MrKind }[] {
   const out: { ref: MapRef; role: PdRole; kind: MrKind }[] = [];
   for (const [mr, refs] of ctx.facts.mapsOf) {
@@ -75,6 +89,8 @@ function lp000(ctx: Ctx): Finding[] {
   for (const mr of ctx.facts.model.memoryRegions) {
     const info = ctx.roles.mrs.get(mr.name);
     if (info?.kind !== undefined) continue;
+    // A region no one maps is LP012's finding; one report per defect.
+    if ((ctx.facts.mapsOf.get(mr.name) ?? []).length === 0) continue;
     const message = `MR '${mr.name}' could not be classified (${info?.reason ?? 'no rule'}); rules skipped for it`;
     out.push(finding('LP000', { mr: mr.name, loc: mr.loc, message }));
   }
@@ -114,27 +130,41 @@ function serialDriverHasDma(ctx: Ctx, pd: string): boolean {
   return p?.maps.some((m) => ctx.roles.mrs.get(m.mr)?.kind === 'hw_ring') === true;
 }
 
+/**
+ * Region-based: device registers mapped cached, into whomever (the driver included: D2). On
+ * x86_64 the firmware's MTRRs keep MMIO uncached whatever the page attributes say, so there it is
+ * a warning to make the mapping say so (D2's reason is Arm's and RISC-V's attribute-only caching).
+ */
 function lp002(ctx: Ctx): Finding[] {
-  return classifiedMaps(ctx)
-    .filter(({ ref, kind }) => kind === 'mmio' && ref.map.cached)
+  const x86 = ctx.facts.model.microkit?.arch === 'x86_64';
+  return mapsOfKind(ctx, ['mmio'])
+    .filter(({ ref }) => ref.map.cached)
     .map(({ ref }) =>
       finding('LP002', {
         pd: ref.holder,
         mr: ref.map.mr,
         loc: ref.map.loc,
-        message: `device registers '${ref.map.mr}' are mapped cached="true" into '${ref.holder}': mmio must be uncached`,
+        message: `device registers '${ref.map.mr}' are mapped cached="true" into '${ref.holder}': mmio must be uncached${x86 ? ' (x86: the MTRRs usually keep MMIO uncached anyway; say cached="false")' : ''}`,
+        ...(x86 ? { severity: 'warning' as const } : {}),
       }),
     );
 }
 
+/**
+ * Region-based: device memory mapped into anyone but its drivers. Pass-through into a VM is
+ * allowed (policy LP003), and so is a driver VM's VMM (it is part of that driver).
+ */
 function lp003(ctx: Ctx): Finding[] {
   const out: Finding[] = [];
-  for (const { ref, role, kind } of classifiedMaps(ctx)) {
-    if (kind !== 'mmio' && kind !== 'hw_ring') continue;
-    if (ref.inVm || role === 'vm') continue; // pass-through into a VM is allowed (policy LP003)
+  for (const { ref, kind } of mapsOfKind(ctx, ['mmio', 'hw_ring'])) {
+    if (ref.inVm) continue;
+    const info = ctx.roles.pds.get(ref.holder);
     const owner = ctx.roles.mrs.get(ref.map.mr)?.owner;
-    const isItsDriver = owner !== undefined ? owner === ref.holder : roleTier(role) === 'driver';
+    const driver = info?.role !== undefined && roleTier(info.role) === 'driver';
+    const isItsDriver =
+      owner !== undefined ? owner === ref.holder : driver || info?.acts === 'driver';
     if (isItsDriver) continue;
+    const role = info?.role ?? 'unclassified';
     const message = `${kind} region '${ref.map.mr}' is mapped into '${ref.holder}' (${role}), which is not its driver`;
     out.push(finding('LP003', { pd: ref.holder, mr: ref.map.mr, loc: ref.map.loc, message }));
   }
@@ -203,7 +233,8 @@ function lp005(ctx: Ctx): Finding[] {
     const shared = holdersOf(ctx.facts, mr).length >= 2;
     if (!shared && !LP005_KINDS.has(info.kind)) continue;
     for (const ref of refs) {
-      if (!ref.map.perms.x || ctx.roles.pds.get(ref.holder)?.role === undefined) continue;
+      // Region-based: whoever holds the executable map.
+      if (!ref.map.perms.x) continue;
       const what = shared
         ? `mapped into ${holdersOf(ctx.facts, mr).length} PDs`
         : `a ${info.kind} region`;
@@ -293,7 +324,14 @@ function queueEnds(ctx: Ctx, holders: readonly string[]): [string, string] {
   return [holders[0] ?? '', holders[1] ?? ''];
 }
 
-const TIER_RANK: Readonly<Record<string, number>> = { client: 0, copier: 1, virt: 2, driver: 3 };
+/** D6: client < copier < virtualiser (or file-system server) < driver. */
+const TIER_RANK: Readonly<Record<string, number>> = {
+  client: 0,
+  copier: 1,
+  virt: 2,
+  server: 2,
+  driver: 3,
+};
 
 function lp009(ctx: Ctx): Finding[] {
   const out: Finding[] = [];
@@ -326,9 +364,14 @@ function callsInto(ctx: Ctx, caller: string, callee: string): boolean {
   return ctx.facts.channels.some((c) => c.ppcalls.some(([a, b]) => a === caller && b === callee));
 }
 
+/**
+ * Region-based: device rings mapped cached. Not on x86_64, where device DMA is cache-coherent by
+ * the architecture (D2's reason for uncached rings is non-coherent DMA on Arm and RISC-V).
+ */
 function lp010(ctx: Ctx): Finding[] {
-  return classifiedMaps(ctx)
-    .filter(({ ref, kind }) => kind === 'hw_ring' && ref.map.cached)
+  if (ctx.facts.model.microkit?.arch === 'x86_64') return [];
+  return mapsOfKind(ctx, ['hw_ring'])
+    .filter(({ ref }) => ref.map.cached)
     .map(({ ref }) =>
       finding('LP010', {
         pd: ref.holder,

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.ts';
 import { captureIo } from '../../helpers/io.ts';
-import { SHARED_SDF_FIXTURES, itShared } from '../../helpers/shared.ts';
+import { SHARED_SDF_FIXTURES, describeShared, itShared } from '../../helpers/shared.ts';
 import { tempDir } from '../../helpers/temp.ts';
+import { validateSarif } from '../../helpers/sarif-schema.ts';
 
 const FIX = join(import.meta.dirname, '../../fixtures/audit');
 const ECHO = join(SHARED_SDF_FIXTURES, 'sddf_echo_server_qemu_virt_aarch64.system');
@@ -19,17 +20,18 @@ async function run(...args: string[]): Promise<{ status: number; out: string; er
 describe('sddf audit exit status', () => {
   itShared('0: a clean system, and one with only warnings and notes', async () => {
     expect((await run(`${FIX}/base.system`)).status).toBe(0);
-    const echo = await run(ECHO);
-    expect(echo.status).toBe(0);
-    expect(echo.out).toMatch(/LP009/);
+    expect((await run(ECHO)).status).toBe(0);
+    const warned = await run(`${FIX}/lp009-bad.system`);
+    expect(warned.status).toBe(0);
+    expect(warned.out).toMatch(/warning LP009/);
     expect((await run('echo_server')).status).toBe(0);
   });
 
   itShared(
     '--fail-on moves the threshold: warnings fail with --fail-on warning, nothing with none',
     async () => {
-      expect((await run(ECHO, '--fail-on', 'warning')).status).toBe(1);
-      expect((await run(ECHO, '--fail-on', 'error')).status).toBe(0);
+      expect((await run(`${FIX}/lp009-bad.system`, '--fail-on', 'warning')).status).toBe(1);
+      expect((await run(`${FIX}/lp009-bad.system`, '--fail-on', 'error')).status).toBe(0);
       expect((await run(`${FIX}/lp001-bad.system`, '--fail-on', 'none')).status).toBe(0);
       expect(
         (await run(`${FIX}/invalid/invalid-priority.system`, '--fail-on', 'none')).status,
@@ -98,7 +100,19 @@ describe('sddf audit output formats', () => {
     const r = await run(`${FIX}/lp011-bad.system`, '--format', 'json');
     expect(r.status).toBe(1);
     const doc = JSON.parse(r.out);
-    expect(Object.keys(doc)).toEqual(['file', 'dialect', 'errors', 'roles', 'findings']);
+    // The CLI.md keys first; issue #10 adds microkit (when read), warnings and inferred (reasons).
+    expect(Object.keys(doc).slice(0, 5)).toEqual([
+      'file',
+      'dialect',
+      'errors',
+      'roles',
+      'findings',
+    ]);
+    expect(
+      Object.keys(doc)
+        .slice(5)
+        .filter((k) => k !== 'microkit'),
+    ).toEqual(['warnings', 'inferred']);
     expect(doc.dialect).toBe('2');
   });
 
@@ -139,5 +153,90 @@ describe('sddf audit output formats', () => {
       '--first-error',
     );
     expect(JSON.parse(r.out).errors).toHaveLength(1);
+  });
+});
+
+describeShared('sddf audit on the real corpus and on directories (issue #10)', () => {
+  const REAL = join(SHARED_SDF_FIXTURES, 'real');
+
+  it('--microkit and --arch choose what a file is read as', async () => {
+    const r = await run(ECHO, '--format', 'json', '--microkit', '1.4.1');
+    expect(JSON.parse(r.out).microkit).toMatchObject({ version: '1.4', arch: 'aarch64' });
+    const x = await run(`${REAL}/libvmm_simple_x86_64_generic_vtx.system`, '--format', 'json');
+    expect(x.status).toBe(0);
+    expect(JSON.parse(x.out).microkit).toMatchObject({ version: '2.3', arch: 'x86_64' });
+    expect((await run(ECHO, '--microkit', '3.0')).status).toBe(2);
+    expect((await run(ECHO, '--arch', 'mips')).status).toBe(2);
+  });
+
+  it('the C-preprocessor template: exit 2, and the message says it is a template', async () => {
+    const r = await run(`${REAL}/lionsos_vmm.system`);
+    expect(r.status).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(
+      /lionsos_vmm\.system:6:1: SDF_TEMPLATE: this is a C-preprocessor template/,
+    );
+  });
+
+  it('the text roles table stays aligned with long role and kind names', async () => {
+    const r = await run(`${REAL}/libvmm_virtio_snd_qemu_virt_aarch64.system`);
+    const rows = r.out.split('\n').filter((l) => /^ {2}(PD|MR) /u.test(l));
+    expect(rows.length).toBeGreaterThan(20);
+    // The reason column starts at one column for every row, however long the role or kind.
+    const starts = new Set(rows.map((l) => l.search(/(structure|naming|roles file|-): /u)));
+    expect(starts.size).toBe(1);
+    expect(rows.some((l) => l.includes('(acts as client)'))).toBe(true);
+  });
+
+  it('a directory: one table (file, dialect, errors, findings by severity), exit of the worst file', async () => {
+    const r = await run(SHARED_SDF_FIXTURES);
+    // The corpus holds a C-preprocessor template: unreadable, so exit 2 (its own status).
+    expect(r.status).toBe(2);
+    const lines = r.out.split('\n');
+    expect(lines[0]).toMatch(/^file +dialect +errors +error +warning +note +verdict$/u);
+    const rows = lines.filter((l) => l.includes('.system'));
+    expect(rows).toHaveLength(29);
+    const col = (name: string): Set<number> =>
+      new Set(rows.filter((l) => !l.includes('UNREADABLE')).map((l) => l.indexOf(name)));
+    expect(col(' 2 (2.3 ').size + col(' 1 (1.4 ').size).toBeGreaterThan(0);
+    expect(r.out).toMatch(/lionsos_vmm\.system +- .*UNREADABLE: SDF_TEMPLATE 6:1/);
+    expect(r.out).toMatch(/29 file\(s\), \d+ not passing; exit 2/);
+    expect(r.err).toMatch(/SDF_TEMPLATE/);
+  });
+
+  it('several files: json covers them all in one document', async () => {
+    const r = await run(ECHO, `${FIX}/lp001-bad.system`, '--format', 'json');
+    expect(r.status).toBe(1);
+    const doc = JSON.parse(r.out);
+    expect(doc.files.map((f: { file: string }) => f.file)).toEqual([
+      ECHO,
+      `${FIX}/lp001-bad.system`,
+    ]);
+    expect(doc.summary).toMatchObject({ files: 2, failing: 1, unreadable: 0, exit: 1 });
+    expect(doc.files[1].findings[0].rule).toBe('LP001');
+  });
+
+  it('sarif of the whole shared directory: one log, relative URIs, a rule per check', async () => {
+    const r = await run(SHARED_SDF_FIXTURES, '--format', 'sarif');
+    const log = JSON.parse(r.out);
+    expect(validateSarif(log) ? [] : validateSarif.errors).toEqual([]);
+    expect(log.version).toBe('2.1.0');
+    const run0 = log.runs[0];
+    expect(run0.artifacts).toHaveLength(29);
+    for (const a of run0.artifacts) {
+      expect(a.location.uriBaseId).toBe('SRCROOT');
+      expect(a.location.uri).not.toMatch(/^(\/|file:)/u);
+    }
+    expect(run0.originalUriBaseIds.SRCROOT.uri).toMatch(/^file:\/\/.*\/$/u);
+    const ids = new Set(run0.results.map((x: { ruleId: string }) => x.ruleId));
+    expect(ids.has('SDF_TEMPLATE')).toBe(true);
+    expect(ids.has('SDF_INVALID_ELEMENT')).toBe(true);
+    expect([...ids].some((i) => String(i).startsWith('LP'))).toBe(true);
+  });
+
+  it('--roles, --svg, --prove and dot/svg formats are for one system: exit 2', async () => {
+    expect((await run(SHARED_SDF_FIXTURES, '--roles', `${FIX}/roles-echo.json`)).status).toBe(2);
+    expect((await run(SHARED_SDF_FIXTURES, '--format', 'dot')).status).toBe(2);
+    expect((await run(`${FIX}/no-such-dir/`, ECHO)).status).toBe(2);
   });
 });

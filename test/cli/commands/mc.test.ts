@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.ts';
 import { boundsProblem } from '../../../proofs/models/common.ts';
 import { listModels } from '../../../proofs/models/registry.ts';
+import type { ModelEntry } from '../../../proofs/models/types.ts';
 import { captureIo } from '../../helpers/io.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'sddf-mc-test-'));
@@ -95,7 +96,7 @@ describe('sddf mc', () => {
       ['spsc', '--bound', 'nope=1'],
       ['spsc', '--bound', 'capacity'],
       ['spsc', '--bound', 'capacity=0'],
-      ['spsc', '--memory-model', 'pso'],
+      ['spsc', '--memory-model', 'arm'], // renamed pso (issue 15): refused with a pointer
       ['spsc', '--search', 'sideways'],
       [],
     ]) {
@@ -115,12 +116,16 @@ async function sddf(args: string[]): Promise<{ status: number; stdout: string; s
   return { status, stdout: io.stdout.join(''), stderr: io.stderr.join('') };
 }
 
+/** A model that declares its memory models refuses the others up front (exit 2). */
+const refusesMemoryModel = (entry: ModelEntry, mm: string): boolean =>
+  entry.memoryModels !== undefined && !(entry.memoryModels as readonly string[]).includes(mm);
+
 /** A tiny run: the point is that building and starting never throws, not the verdict. */
 const TINY = ['--max-states', '200', '--quiet', '--format', 'json', '--out', out];
 
 describe('sddf mc: progress (CLI.md: on a TTY only, on stderr, --quiet silences it)', () => {
   // 154 588 states: over the engine's report cadence of 2^17 expansions, whatever the clock says.
-  const LONG = ['spsc', '--bound', 'capacity=6', '--bound', 'items=90', '--format', 'json'];
+  const LONG = ['spsc-pml', '--bound', 'capacity=6', '--bound', 'items=90', '--format', 'json'];
 
   it('a long run on a TTY shows states, depth, states/s and elapsed time, off stdout', async () => {
     const io = captureIo({ tty: true });
@@ -199,7 +204,7 @@ describe('sddf mc: bounds are validated up front', () => {
         fc.constantFrom(0xffff_ffff, 2 ** 40),
       ),
       bug: fc.nat({ max: 8 }),
-      memoryModel: fc.constantFrom('sc', 'tso', 'arm'),
+      memoryModel: fc.constantFrom('sc', 'tso', 'pso', 'armv8', 'rvwmo'),
     });
     await fc.assert(
       fc.asyncProperty(arb, async ({ m, key, value, bug, memoryModel }) => {
@@ -210,6 +215,10 @@ describe('sddf mc: bounds are validated up front', () => {
         const args = ['mc', entry.name, '--bound', `${k}=${value}`, ...bugArgs];
         const r = await sddf([...args, '--memory-model', memoryModel, ...TINY]);
         expect([0, 1, 2]).toContain(r.status);
+        if (refusesMemoryModel(entry, memoryModel)) {
+          expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'MC_MEMORY_MODEL' } });
+          return;
+        }
         const problem = boundsProblem(entry, { ...entry.defaultBounds, [k]: value });
         // In range: it ran (one JSON document); out of range: exit 2, the reason on stderr with
         // its code, and the JSON error document on stdout.
@@ -234,7 +243,7 @@ describe('sddf mc: bounds are validated up front', () => {
         minLength: 16,
         maxLength: 16,
       }),
-      memoryModel: fc.constantFrom('sc', 'tso', 'arm'),
+      memoryModel: fc.constantFrom('sc', 'tso', 'pso', 'armv8', 'rvwmo'),
       // Random walks go deep (300 steps) where the 200-state BFS stays near the initial state.
       deep: fc.boolean(),
     });
@@ -259,7 +268,9 @@ describe('sddf mc: bounds are validated up front', () => {
           memoryModel,
           ...TINY,
         ]);
-        const problem = boundsProblem(entry, bounds);
+        const problem = refusesMemoryModel(entry, memoryModel)
+          ? 'memory model'
+          : boundsProblem(entry, bounds);
         expect(r.status).toBe(problem === null ? r.status : 2);
         expect([0, 1, 2]).toContain(r.status);
         if (problem === null) expect(JSON.parse(r.stdout)).toHaveProperty('verdict');
@@ -322,10 +333,18 @@ describe('sddf mutants and sddf replay on bad input', () => {
     expect(r.stderr).toMatch(/bound capacity must be an integer in 1\.\.16/);
     const mm = itf as unknown as { '#meta': { options: { memoryModel: string } } };
     itf['#meta'].options.bounds['capacity'] = 2;
-    mm['#meta'].options.memoryModel = 'pso';
+    // `arm` named the store-buffer model now called `pso`: refused with a pointer (issue 15).
+    mm['#meta'].options.memoryModel = 'arm';
     writeFileSync(file, JSON.stringify(itf));
     const r2 = await sddf(['replay', file]);
     expect(r2.status).toBe(2);
-    expect(r2.stderr).toMatch(/memory model must be one of sc, tso, arm \(got 'pso'\)/);
+    expect(r2.stderr).toMatch(/memory model 'arm' is gone: use 'armv8' .* or 'pso'/);
+    mm['#meta'].options.memoryModel = 'x86';
+    writeFileSync(file, JSON.stringify(itf));
+    const r3 = await sddf(['replay', file]);
+    expect(r3.status).toBe(2);
+    expect(r3.stderr).toMatch(
+      /memory model must be one of sc, tso, pso, armv8, rvwmo \(got 'x86'\)/,
+    );
   });
 });

@@ -1,7 +1,7 @@
 // DOT → SVG through Graphviz in WASM.
 import { describe, expect, it } from 'vitest';
 import { renderSvg } from '../../../impl/report/svg.ts';
-import { auditToDot } from '../../../spec/system/audit/render/dot.ts';
+import { auditToDot } from '../../../impl/report/audit/dot.ts';
 import { AUDIT_FIXTURES, auditFile } from '../../spec/system/audit/fixtures.ts';
 
 describe('renderSvg', () => {

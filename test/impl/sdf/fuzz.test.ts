@@ -1,4 +1,5 @@
-// Fuzzing the SDF front end with mutations of the shared fixtures (issue #4): attributes dropped,
+// Fuzzing the SDF front end with mutations of the shared fixtures and the real corpus (issues #4,
+// #10): attributes dropped,
 // duplicated or given garbage / huge values, truncated text, random bytes, lines dropped or
 // repeated, deep nesting. 10,500 runs in total. The property: parseSystem never throws, every
 // diagnostic is located (file, line >= 1, column >= 1, line within the text), and a model is
@@ -12,10 +13,13 @@ import { parseSystem, type ParseResult } from '../../../impl/sdf/index.ts';
 
 import { describeShared, SHARED_AVAILABLE, SHARED_SDF_FIXTURES } from '../../helpers/shared.ts';
 const SHARED = SHARED_SDF_FIXTURES;
-const TEXTS = (SHARED_AVAILABLE ? readdirSync(SHARED) : [])
-  .filter((f) => f.endsWith('.system'))
-  .sort()
-  .map((f) => readFileSync(join(SHARED, f), 'utf8'));
+/** The shared fixtures and the real corpus (x86, Microkit 2.1–2.3 syntax, both dialects). */
+const TEXTS = (SHARED_AVAILABLE ? [SHARED, join(SHARED, 'real')] : []).flatMap((dir) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.system'))
+    .sort()
+    .map((f) => readFileSync(join(dir, f), 'utf8')),
+);
 
 /** Plain checks (vitest's expect per diagnostic would dominate the run time); one assertion. */
 function checkResult(text: string, r: ParseResult): void {
@@ -29,7 +33,7 @@ function checkResult(text: string, r: ParseResult): void {
       d.line > lineCount ||
       d.column === undefined ||
       d.column < 1 ||
-      !/^SDF_[A-Z_]+$/u.test(d.code),
+      !/^SDF_[A-Z0-9_]+$/u.test(d.code),
   );
   expect(bad).toEqual([]);
   expect(r.model !== undefined).toBe(r.errors.length === 0);

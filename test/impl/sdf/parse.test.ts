@@ -28,8 +28,11 @@ const EXPECTED_DIALECT: Record<string, '1' | '2'> = {
   'sddf_serial_qemu_virt_aarch64.system': '2',
 };
 
+/** The model without what the release decides: dialect, release, and the default stack size. */
 function withoutDialect(m: SystemModel | undefined): unknown {
-  return m === undefined ? undefined : { ...m, dialect: undefined };
+  if (m === undefined) return undefined;
+  const pds = m.pds.map((p) => ({ ...p, stackSizeBytes: undefined }));
+  return { ...m, dialect: undefined, microkit: undefined, pds };
 }
 
 describeShared('shared fixtures', () => {
@@ -62,6 +65,11 @@ describeShared('shared fixtures', () => {
       expect(as1.errors).toEqual([]);
       expect(as2.errors).toEqual([]);
       expect(withoutDialect(as1.model)).toEqual(withoutDialect(as2.model));
+      // Microkit 1.4.1 and 2.0 default to a one-page stack; 2.1+ to two (PD_DEFAULT_STACK_SIZE).
+      expect(as1.model?.microkit?.version).toBe('1.4');
+      expect(as2.model?.microkit?.version).toBe('2.3');
+      expect(as1.model?.pds[0]?.stackSizeBytes).toBe(0x1000n);
+      expect(as2.model?.pds[0]?.stackSizeBytes).toBe(0x2000n);
     });
   }
 
@@ -96,7 +104,10 @@ describeShared('shared fixtures', () => {
     expect(r.partialModel?.pds.length).toBe(12);
   });
 
-  it('mixed dialects: the first dialect-specific attribute decides, the other is an error', () => {
+  // Changed on purpose (issue #10): a mixed file was an error at the second dialect's marker; no
+  // release accepts it, but real files do this (sddf imx8mm_evk_4_cores: PD pp with SMP cpu), so
+  // it is now a warning naming both markers and where, and each is read with its own meaning.
+  it('mixed dialects: a warning naming both markers and where; both are read', () => {
     const text = [
       '<system>',
       '<protection_domain name="a" priority="9" pp="true"><program_image path="a" /></protection_domain>',
@@ -105,8 +116,22 @@ describeShared('shared fixtures', () => {
       '</system>',
     ].join('\n');
     const r = parseSystem(text, { file: 'mixed' });
-    expect([r.dialect, r.dialectReason]).toEqual(['1', 'pp on <protection_domain> at line 2']);
-    expect(r.errors.map((e) => [e.message, e.line, e.column])).toEqual([
+    expect([r.dialect, r.dialectReason]).toEqual([
+      '2',
+      'mixed: pp on <protection_domain> at line 2 (1.x) and notify on <end> at line 4 (2.0+)',
+    ]);
+    expect(r.errors).toEqual([]);
+    expect(r.warnings.map((w) => [w.code, w.line, w.column])).toEqual([
+      [SDF_CODES.mixedDialect, 2, columnOf(text, 2, 'pp=')],
+    ]);
+    expect(r.warnings[0]?.message).toMatch(
+      /pp on <protection_domain> at 2:\d+ is Microkit 1\.x syntax, notify on <end> at 4:\d+ needs Microkit 2\.0\+/,
+    );
+    expect(r.model?.pds[0]?.ppLegacy).toBe(true);
+    expect(r.model?.channels[0]?.ends[1].notify).toBe(false);
+    // Forcing a dialect keeps the closed world: the other dialect's marker is an error again.
+    const forced = parseSystem(text, { file: 'mixed', dialect: '1' });
+    expect(forced.errors.map((e) => [e.message, e.line, e.column])).toEqual([
       ["invalid attribute 'notify' on element 'end'", 4, columnOf(text, 4, 'notify=')],
     ]);
   });
@@ -152,10 +177,11 @@ describeShared('the model', () => {
   it('applies Microkit defaults', () => {
     expect(pd('eth')).toMatchObject({ priority: 101, budgetUs: 100n, periodUs: 400n });
     expect(pd('copy0')).toMatchObject({ budgetUs: 20000n, periodUs: 20000n });
+    // A 1.x file is read as Microkit 1.4.1, whose default stack is one page (0x1000).
     expect(pd('benchIdle')).toMatchObject({
       budgetUs: 1000n,
       periodUs: 1000n,
-      stackSizeBytes: 0x2000n,
+      stackSizeBytes: 0x1000n,
       passive: false,
       cpu: 0,
       smc: false,
@@ -167,6 +193,7 @@ describeShared('the model', () => {
     const timer = parseSystemFile(fixture('sddf_timer_qemu_virt_aarch64.system')).model;
     expect(timer?.pds[0]?.irqs[0]).toMatchObject({ irq: 30, id: 0, trigger: 'level' });
     const gpu = parseSystemFile(fixture('sddf_gpu_qemu_virt_aarch64.system')).model;
+    expect(gpu?.pds.find((p) => p.name === 'timer_driver')?.stackSizeBytes).toBe(0x2000n);
     const end = gpu?.channels[1]?.ends;
     expect(end?.[0]).toMatchObject({ pd: 'client', pp: true, notify: true });
     expect(end?.[1]).toMatchObject({ pd: 'timer_driver', pp: false, notify: true });

@@ -185,6 +185,7 @@ function modelOf(s: Shape): SystemModel {
       irq: irqNumber++,
       id: take(i),
       trigger: p.edge ? ('edge' as const) : ('level' as const),
+      kind: 'conventional' as const,
       ...(v2 && p.edge ? { setvarId: `irq${irqNumber}` } : {}),
       loc: LOC,
     }));
@@ -216,7 +217,8 @@ function modelOf(s: Shape): SystemModel {
             virtualMachine: {
               name: `vm${i}`,
               ...(v2 ? { priority: p.priority } : {}),
-              vcpus: [{ id: 50 }, { id: 51, ...(v2 ? { cpu: 1 } : {}) }],
+              // 1.4.1 allows one vCPU per VM.
+              vcpus: v2 ? [{ id: 50 }, { id: 51, cpu: 1 }] : [{ id: 50 }],
               maps: [
                 {
                   mr: mrs[0]?.name ?? '',
@@ -260,7 +262,14 @@ function modelOf(s: Shape): SystemModel {
       loc: LOC,
     });
   }
-  return { file: 'gen', dialect: s.dialect, memoryRegions: mrs, pds, channels };
+  return {
+    file: 'gen',
+    dialect: s.dialect,
+    microkit: { version: v2 ? '2.3' : '1.4', arch: 'aarch64' },
+    memoryRegions: mrs,
+    pds,
+    channels,
+  };
 }
 
 describe('emit/parse round trip on generated models', () => {

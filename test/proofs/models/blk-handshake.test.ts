@@ -4,7 +4,7 @@ import { buildBlkHandshake } from '../../../proofs/models/blk-handshake.ts';
 
 describe('blk-handshake (no flags: always notify)', () => {
   it('holds under SC, TSO and the Arm-like model', () => {
-    for (const memoryModel of ['sc', 'tso', 'arm'] as const) {
+    for (const memoryModel of ['sc', 'tso', 'pso'] as const) {
       const r = checkModel(buildBlkHandshake({ memoryModel, bounds: {} }).ts, { search: 'bfs' });
       expect(r.verdict, memoryModel).toBe('holds');
     }

@@ -125,14 +125,14 @@ describe('runtime step grain', () => {
     ['net-pipeline', 'tso', { clients: 1, frames: 1, hwRing: 2 }],
     ['net-pipeline', 'sc', { clients: 2, frames: 1 }],
     ['net-handshake', 'tso', {}],
-    ['serial-tx', 'arm', {}],
+    ['serial-tx', 'pso', {}],
     ['blk-handshake', 'tso', {}],
   ];
   for (const [model, memoryModel, bounds] of projections) {
     it(`${model} ${memoryModel} ${JSON.stringify(bounds)}: merged and split reach the same shared states`, () => {
       const entry = findModel(model)!;
       const opts = {
-        memoryModel: memoryModel as 'sc' | 'tso' | 'arm',
+        memoryModel: memoryModel as 'sc' | 'tso' | 'pso',
         bounds: { ...entry.defaultBounds, ...bounds },
       };
       const merged = sharedProjections(entry.build(opts), 200_000);

@@ -4,7 +4,7 @@ import { buildSerialTx } from '../../../proofs/models/serial-tx.ts';
 
 describe('serial-tx', () => {
   it('holds under SC, TSO and Arm-like with the seq_cst fences (F9 fixed)', () => {
-    for (const memoryModel of ['sc', 'tso', 'arm'] as const) {
+    for (const memoryModel of ['sc', 'tso', 'pso'] as const) {
       const r = checkModel(buildSerialTx({ memoryModel, bounds: {} }).ts, {
         search: 'bfs',
         maxSeconds: 30,

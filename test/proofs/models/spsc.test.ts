@@ -18,7 +18,7 @@ describe('spsc (built from spec/queue/net.ts)', () => {
   it('holds under SC (safety and drained); the HEAD queue loses a wakeup under TSO, not with seq_cst fences', () => {
     expect(checkModel(build(), { search: 'bfs' }).verdict).toBe('holds');
     expect(checkModel(build(), { search: 'bfs', liveness: true }).verdict).toBe('holds');
-    for (const memoryModel of ['tso', 'arm'] as const) {
+    for (const memoryModel of ['tso', 'pso'] as const) {
       const head = checkModel(buildSpsc({ memoryModel, bounds: {} }), { search: 'bfs' });
       expect(head.property, memoryModel).toBe(NO_LOST_WAKEUP);
       const fenced = buildSpsc({ memoryModel, bounds: { fences: 1 } });

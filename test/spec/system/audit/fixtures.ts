@@ -5,7 +5,7 @@ import { SHARED_SDF_FIXTURES } from '../../../helpers/shared.ts';
 import { parseSystemFile } from '../../../../impl/sdf/index.ts';
 import type { SystemModel } from '../../../../spec/system/model.ts';
 import { auditSystem, type AuditReport } from '../../../../spec/system/audit/index.ts';
-import type { RolesFile } from '../../../../spec/system/roles.ts';
+import type { RolesFile } from '../../../../spec/system/roles/vocabulary.ts';
 
 export const SHARED_FIXTURES = SHARED_SDF_FIXTURES;
 export const AUDIT_FIXTURES = join(import.meta.dirname, '../../../fixtures/audit');

@@ -9,9 +9,11 @@ import { parseSystem } from '../../../../impl/sdf/index.ts';
 import { auditSystem } from '../../../../spec/system/audit/index.ts';
 import { AUDIT_FIXTURES, SHARED_FIXTURES, systemFiles } from './fixtures.ts';
 
-const texts = [...systemFiles(SHARED_FIXTURES), ...systemFiles(AUDIT_FIXTURES)].map((f) =>
-  readFileSync(f, 'utf8'),
-);
+const texts = [
+  ...systemFiles(SHARED_FIXTURES),
+  ...systemFiles(`${SHARED_FIXTURES}/real`),
+  ...systemFiles(AUDIT_FIXTURES),
+].map((f) => readFileSync(f, 'utf8'));
 
 const PERMS = ['r', 'rw', 'rwx', 'x', 'rx', ''];
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { auditSystem } from '../../../../spec/system/audit/index.ts';
 import type { RuleId } from '../../../../spec/system/audit/rules-meta.ts';
-import { parseRolesFile } from '../../../../spec/system/roles.ts';
+import { parseRolesFile } from '../../../../impl/audit/roles-file.ts';
 import { sys, type SysSpec } from './build.ts';
 
 function fired(
@@ -123,7 +123,9 @@ describe('LP001: drivers and data', () => {
   });
 });
 
-describe('LP000: unclassified PDs and MRs skip the rules, a roles file brings them back', () => {
+// Changed on purpose (issue #10 part 3): rules that depend only on a region's nature run on every
+// mapper, with or without a role; LP000 still says which PDs no role was found for.
+describe('LP000: unclassified PDs get a note; region rules still apply to them', () => {
   const spec: SysSpec = {
     mrs: [['eth_regs', 0xa003000n], ['q']],
     pds: [
@@ -139,12 +141,12 @@ describe('LP000: unclassified PDs and MRs skip the rules, a roles file brings th
       { name: 'mystery', prio: 1, maps: [['eth_regs', 'rw', true]] },
     ],
   };
-  it('a PD nobody can classify gets LP000 and no LP002/LP003', () => {
+  it('a PD nobody can classify gets LP000, and LP002/LP003 on the registers it maps cached', () => {
     expect(fired(spec, 'LP000').map((f) => f.pd)).toContain('mystery');
-    expect(fired(spec, 'LP002')).toEqual([]);
-    expect(fired(spec, 'LP003')).toEqual([]);
+    expect(fired(spec, 'LP002')).toEqual([{ pd: 'mystery', severity: 'error' }]);
+    expect(fired(spec, 'LP003')).toEqual([{ pd: 'mystery', severity: 'error' }]);
   });
-  it('with a role from the roles file, LP002 and LP003 fire on it', () => {
+  it('with a role from the roles file, the same findings and no LP000', () => {
     const roles = '{"pds": {"mystery": "net.client"}}';
     expect(fired(spec, 'LP002', roles)).toEqual([{ pd: 'mystery', severity: 'error' }]);
     expect(fired(spec, 'LP003', roles)).toEqual([{ pd: 'mystery', severity: 'error' }]);
@@ -259,7 +261,9 @@ describe('LP004: the read-only list', () => {
 });
 
 describe('LP008: queue ends', () => {
-  it('a queue mapped into one PD only is flagged; into two, not', () => {
+  // Changed on purpose (issue #10): a region one PD maps is not shared, so it is private by
+  // structure whatever its name; LP008 is about queues shared by other than two PDs.
+  it('a queue-named region mapped into one PD is private; a queue mapped into three is flagged', () => {
     const spec = (both: boolean): SysSpec => ({
       mrs: [['net_rx_free_drv'], ['eth_regs', 0xa003000n]],
       pds: [
@@ -275,8 +279,14 @@ describe('LP008: queue ends', () => {
         { name: 'net_virt_rx', prio: 99, maps: both ? [['net_rx_free_drv', 'rw']] : [] },
       ],
     });
-    expect(fired(spec(false), 'LP008')).toEqual([{ pd: 'eth', severity: 'error' }]);
+    expect(fired(spec(false), 'LP008')).toEqual([]);
     expect(fired(spec(true), 'LP008')).toEqual([]);
+    const three: SysSpec = {
+      ...spec(true),
+      pds: [...spec(true).pds, { name: 'client0', prio: 1, maps: [['net_rx_free_drv', 'rw']] }],
+      channels: [['net_virt_rx', 'client0']],
+    };
+    expect(fired(three, 'LP008')).toEqual([{ pd: 'client0', severity: 'error' }]);
   });
 });
 

@@ -3,7 +3,7 @@
 // located values). JSON.parse gives no positions for valid-but-wrong content; this does.
 // Pure: text in, tree or one located error out. Bounded: depth and size limits below.
 
-import { assert } from '../../common/assert.ts';
+import { assert } from '../../spec/common/assert.ts';
 
 /** Nesting limit: a roles file is two levels deep; anything far deeper is not a roles file. */
 export const JSON_MAX_DEPTH = 32;

@@ -4,9 +4,9 @@
 // map points PD → MR, a readable map MR → PD (both: two-headed); channels are dashed PD — PD
 // lines, a ppcall a solid arrow caller → callee.
 
-import { roleTier, type RoleTier } from '../../roles.ts';
-import type { Finding } from '../rules-meta.ts';
-import type { AuditReport } from '../index.ts';
+import { roleTier, type RoleTier } from '../../../spec/system/roles/vocabulary.ts';
+import type { Finding } from '../../../spec/system/audit/rules-meta.ts';
+import type { AuditReport } from '../../../spec/system/audit/index.ts';
 
 function esc(s: string): string {
   return s.replaceAll('\\', '\\\\').replaceAll('"', '\\"');
@@ -26,6 +26,8 @@ const TIER_FILL: Readonly<Record<RoleTier | 'unclassified', string>> = {
   virt: '#e4f5d9',
   copier: '#eaf7e1',
   client: '#fff5d6',
+  server: '#e4f5d9',
+  bench: '#eeeeee',
   vmm: '#efe3f7',
   vm: '#efe3f7',
   other: '#eeeeee',

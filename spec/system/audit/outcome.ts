@@ -1,17 +1,22 @@
 // What every renderer gets: the audit report (when there is a model to audit) plus the Microkit
-// validation errors of the SDF front end (CLI.md `errors`), independent of how they were read.
+// validation errors of the SDF front end (CLI.md `errors`), and the exit rule over them. Pure.
 
-import type { Diagnostic } from '../../../common/diagnostic.ts';
-import type { Dialect } from '../../model.ts';
-import type { AuditReport } from '../index.ts';
+import type { Diagnostic } from '../../common/diagnostic.ts';
+import type { Dialect, MicrokitTarget } from '../model.ts';
+import type { AuditReport } from './index.ts';
 
 export interface AuditOutcome {
   /** The .system file as the user named it. */
   readonly file: string;
   readonly dialect?: Dialect;
   readonly dialectReason?: string;
+  /** The Microkit release and architecture the file was read as, and why. */
+  readonly microkit?: MicrokitTarget;
+  readonly targetReason?: string;
   /** Microkit-level validation errors (the file is not a valid system description). */
   readonly errors: readonly Diagnostic[];
+  /** Warnings of the SDF front end (Microkit's unused-region warning, mixed dialects, …). */
+  readonly warnings?: readonly Diagnostic[];
   /** Absent when not even a partial model could be built. */
   readonly report?: AuditReport;
 }
