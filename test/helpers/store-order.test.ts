@@ -1,6 +1,6 @@
 // The store-order explorer (store-order.ts) and the impl/queue instrumentation
 // (queue-instrument.ts) checked on their own: SC cuts are the prefixes; the classic litmus shapes
-// get each model's textbook answer; the TSO and Arm-like images equal those the model checker's
+// get each model's textbook answer; the TSO and PSO images equal those the model checker's
 // store buffers (proofs/models/memory.ts) reach for the same spec operations; the
 // instrumentation sees the impl's accesses in program order and leaves Atomics as it found them.
 import { describe, expect, it } from 'vitest';
@@ -47,65 +47,65 @@ const ld = (offset: number, sc = false): AccessEvent => ({
 });
 
 describe('preserved program order per model', () => {
-  const models: OrderModel[] = ['sc', 'tso', 'arm', 'relaxed'];
+  const models: OrderModel[] = ['sc', 'tso', 'pso', 'relaxed'];
   const table = (a: AccessEvent, b: AccessEvent, fences: Parameters<typeof ordered>[3] = []) =>
     Object.fromEntries(models.map((m) => [m, ordered(m, a, b, fences)]));
 
   it('store buffering (store x; load y): only SC, a seq_cst fence, or SC atomics order it', () => {
-    expect(table(st(0), ld(4))).toEqual({ sc: true, tso: false, arm: false, relaxed: false });
+    expect(table(st(0), ld(4))).toEqual({ sc: true, tso: false, pso: false, relaxed: false });
     expect(table(st(0), ld(4), ['seq_cst'])).toEqual({
       sc: true,
       tso: true,
-      arm: true,
+      pso: true,
       relaxed: true,
     });
     expect(table(st(0), ld(4), ['release'])).toEqual({
       sc: true,
       tso: false,
-      arm: false,
+      pso: false,
       relaxed: false,
     });
     expect(table(st(0, true), ld(4, true))).toEqual({
       sc: true,
       tso: true,
-      arm: true,
+      pso: true,
       relaxed: true,
     });
     // A plain load after an SC store: x86's xchg still orders it; Arm's stlr; ldr does not.
-    expect(table(st(0, true), ld(4))).toEqual({ sc: true, tso: true, arm: false, relaxed: false });
+    expect(table(st(0, true), ld(4))).toEqual({ sc: true, tso: true, pso: false, relaxed: false });
   });
 
-  it('message passing (store data; store flag): TSO keeps it, Arm-like and C11 need a release', () => {
-    expect(table(st(0), st(4))).toEqual({ sc: true, tso: true, arm: false, relaxed: false });
+  it('message passing (store data; store flag): TSO keeps it, PSO and C11 need a release', () => {
+    expect(table(st(0), st(4))).toEqual({ sc: true, tso: true, pso: false, relaxed: false });
     expect(table(st(0), st(4), ['release'])).toEqual({
       sc: true,
       tso: true,
-      arm: true,
+      pso: true,
       relaxed: true,
     });
-    expect(table(st(0), st(4, true))).toEqual({ sc: true, tso: true, arm: true, relaxed: true });
+    expect(table(st(0), st(4, true))).toEqual({ sc: true, tso: true, pso: true, relaxed: true });
     expect(table(st(0), st(4), ['acquire'])).toEqual({
       sc: true,
       tso: true,
-      arm: false,
+      pso: false,
       relaxed: false,
     });
   });
 
   it('loads: only C11 reorders them (and not after an acquire); same address stays in order', () => {
-    expect(table(ld(0), ld(4))).toEqual({ sc: true, tso: true, arm: true, relaxed: false });
+    expect(table(ld(0), ld(4))).toEqual({ sc: true, tso: true, pso: true, relaxed: false });
     expect(table(ld(0), ld(4), ['acquire'])).toEqual({
       sc: true,
       tso: true,
-      arm: true,
+      pso: true,
       relaxed: true,
     });
-    expect(table(ld(0, true), ld(4))).toEqual({ sc: true, tso: true, arm: true, relaxed: true });
-    expect(table(ld(0), st(4))).toEqual({ sc: true, tso: true, arm: true, relaxed: false });
-    expect(table(ld(0), ld(0))).toEqual({ sc: true, tso: true, arm: true, relaxed: true });
-    expect(table(st(0), st(0))).toEqual({ sc: true, tso: true, arm: true, relaxed: true });
+    expect(table(ld(0, true), ld(4))).toEqual({ sc: true, tso: true, pso: true, relaxed: true });
+    expect(table(ld(0), st(4))).toEqual({ sc: true, tso: true, pso: true, relaxed: false });
+    expect(table(ld(0), ld(0))).toEqual({ sc: true, tso: true, pso: true, relaxed: true });
+    expect(table(st(0), st(0))).toEqual({ sc: true, tso: true, pso: true, relaxed: true });
     // Forwarding: a load may read its own earlier store before others see it.
-    expect(table(st(0), ld(0))).toEqual({ sc: true, tso: false, arm: false, relaxed: false });
+    expect(table(st(0), ld(0))).toEqual({ sc: true, tso: false, pso: false, relaxed: false });
   });
 });
 
@@ -176,7 +176,7 @@ function explorerImages(
   return out;
 }
 
-describe('TSO and Arm-like images agree with proofs/models/memory.ts store buffers', () => {
+describe('TSO and PSO images agree with proofs/models/memory.ts store buffers', () => {
   const start = [0xfffe, 0xfffe, 1, 9, 9, 0, 0, 0];
   const ops: [string, (m: SharedMem) => void][] = [
     [
@@ -233,7 +233,7 @@ describe('TSO and Arm-like images agree with proofs/models/memory.ts store buffe
   ];
   for (const [name, op] of ops) {
     it(name, () => {
-      for (const model of ['tso', 'arm'] as const) {
+      for (const model of ['tso', 'pso'] as const) {
         const a = [...checkerImages(model, start, op)].sort();
         const b = [...explorerImages(model, start, op)].sort();
         expect(b).toEqual(a);

@@ -509,6 +509,26 @@ describe('AddressSpace construction and messages', () => {
     expect(() => new AddressSpace('p', [m({ vaddr: 0 }), m({ vaddr: 16, mr: 'n' })])).not.toThrow();
   });
 
+  it('every width is little-endian, with bytes that differ (a palindrome would hide the order)', () => {
+    const buf = new SharedArrayBuffer(16);
+    const as = new AddressSpace('p', [m({ buffer: buf, perms: { r: true, w: true, x: false } })]);
+    new Uint8Array(buf).set([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(as.read16(0x1000)).toBe(0x0201);
+    expect(as.read32(0x1000)).toBe(0x04030201);
+    expect(as.read64(0x1000)).toBe(0x0807060504030201n);
+    as.write16(0x1008, 0x0a0b);
+    as.write32(0x100a, 0x0c0d0e0f);
+    as.write64(0x1008, 0x1112131415161718n);
+    expect(Array.from(new Uint8Array(buf, 8, 8))).toEqual([
+      0x18, 0x17, 0x16, 0x15, 0x14, 0x13, 0x12, 0x11,
+    ]);
+    as.write16(0x1000, 0x0a0b);
+    as.write32(0x1004, 0x0c0d0e0f);
+    expect(Array.from(new Uint8Array(buf, 0, 8))).toEqual([
+      0x0b, 0x0a, 3, 4, 0x0f, 0x0e, 0x0d, 0x0c,
+    ]);
+  });
+
   it('fault messages name the PD, the access, the map and its perms', () => {
     const as = new AddressSpace('pd0', [
       m({}),

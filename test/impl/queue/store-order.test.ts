@@ -1,5 +1,5 @@
 // Issue 12 part 4: the peer observes every intermediate memory image of a queue operation of
-// impl/queue, for every class, under SC, TSO, Arm-like and the ECMAScript (relaxed) model
+// impl/queue, for every class, under SC, TSO, PSO and the ECMAScript (relaxed) model
 // (test/helpers/store-order.ts). Properties:
 //   - every execution of (producer enqueue ‖ consumer dequeue) equals one of the two sequential
 //     orders, with the peer run at every cut of the other: so the consumer never sees a
@@ -145,8 +145,8 @@ function verdicts<A, B>(obsOf: () => Observation<A, B>): Record<OrderModel, bool
   return out;
 }
 
-const ALL = { sc: true, tso: true, arm: true, relaxed: true };
-const NONE = { sc: false, tso: false, arm: false, relaxed: false };
+const ALL = { sc: true, tso: true, pso: true, relaxed: true };
+const NONE = { sc: false, tso: false, pso: false, relaxed: false };
 
 describe('seeded broken variants fail, for every class', () => {
   for (const c of CLASSES) {
@@ -176,33 +176,33 @@ describe('seeded broken variants fail, for every class', () => {
       expect(verdicts(obs)).toEqual(reserved ? NONE : ALL);
     });
 
-    it(`${c.name}: a plain (non-release) publishing store fails on Arm and relaxed only`, () => {
+    it(`${c.name}: a plain (non-release) publishing store fails on PSO and relaxed only`, () => {
       const v = verdicts(() =>
         producerObserved(c, fixedImage(c, 'empty'), c.fixed(1), { demote: [c.publish] }),
       );
       // TSO keeps stores in order, so the plain store is still published after the record.
-      expect(v).toEqual({ sc: false, tso: false, arm: true, relaxed: true });
+      expect(v).toEqual({ sc: false, tso: false, pso: true, relaxed: true });
     });
 
     it(`${c.name}: a plain (non-acquire) head load in the full check ${reserved ? 'is harmless (reserved slot)' : 'fails under relaxed only'}`, () => {
       const v = verdicts(() =>
         producerObserved(c, fixedImage(c, 'full'), c.fixed(1), { demote: [c.acquireHead] }),
       );
-      expect(v).toEqual({ sc: false, tso: false, arm: false, relaxed: !reserved });
+      expect(v).toEqual({ sc: false, tso: false, pso: false, relaxed: !reserved });
     });
 
     it(`${c.name}: a plain (non-acquire) tail load fails under relaxed only`, () => {
       const v = verdicts(() =>
         consumerObserved(c, fixedImage(c, 'empty'), c.fixed(1), { demote: [c.acquireTail] }),
       );
-      expect(v).toEqual({ sc: false, tso: false, arm: false, relaxed: true });
+      expect(v).toEqual({ sc: false, tso: false, pso: false, relaxed: true });
     });
 
     it(`${c.name}: a plain (non-release) hand-back ${reserved ? 'is harmless (reserved slot)' : 'fails under relaxed only'}`, () => {
       const v = verdicts(() =>
         consumerObserved(c, fixedImage(c, 'full'), c.fixed(1), { demote: [c.handBack] }),
       );
-      expect(v).toEqual({ sc: false, tso: false, arm: false, relaxed: !reserved });
+      expect(v).toEqual({ sc: false, tso: false, pso: false, relaxed: !reserved });
     });
   }
 });
@@ -320,7 +320,7 @@ describe('signalling orders of the handshakes are kept', () => {
           expect(handshakeVerdicts(h, {})).toEqual({
             sc: false,
             tso: false,
-            arm: false,
+            pso: false,
             relaxed: false,
           });
         }),
@@ -329,11 +329,11 @@ describe('signalling orders of the handshakes are kept', () => {
     });
   }
 
-  it('net: a plain flag store (request_signal) loses a wakeup on TSO, Arm and relaxed', () => {
+  it('net: a plain flag store (request_signal) loses a wakeup on TSO, PSO and relaxed', () => {
     expect(handshakeVerdicts(netHandshake(0xfffe), { waiter: [NET_FLAG] })).toEqual({
       sc: false,
       tso: true,
-      arm: true,
+      pso: true,
       relaxed: true,
     });
   });
@@ -342,25 +342,25 @@ describe('signalling orders of the handshakes are kept', () => {
     expect(handshakeVerdicts(netHandshake(7), { waker: [NET.publish] })).toEqual({
       sc: false,
       tso: true,
-      arm: true,
+      pso: true,
       relaxed: true,
     });
   });
 
-  it('net: a plain require_signal load loses a wakeup on Arm and relaxed (x86 xchg orders it)', () => {
+  it('net: a plain require_signal load loses a wakeup on PSO and relaxed (x86 xchg orders it)', () => {
     expect(handshakeVerdicts(netHandshake(7), { waker: [NET_FLAG_LOAD] })).toEqual({
       sc: false,
       tso: false,
-      arm: true,
+      pso: true,
       relaxed: true,
     });
   });
 
-  it('serial: a plain flag store (request) loses a wakeup on TSO, Arm and relaxed', () => {
+  it('serial: a plain flag store (request) loses a wakeup on TSO, PSO and relaxed', () => {
     expect(handshakeVerdicts(serialHandshake(0xffff_fffe), { waiter: [SERIAL_FLAG] })).toEqual({
       sc: false,
       tso: true,
-      arm: true,
+      pso: true,
       relaxed: true,
     });
   });
@@ -369,16 +369,16 @@ describe('signalling orders of the handshakes are kept', () => {
     expect(handshakeVerdicts(serialHandshake(3), { waker: [SERIAL.handBack] })).toEqual({
       sc: false,
       tso: true,
-      arm: true,
+      pso: true,
       relaxed: true,
     });
   });
 
-  it('serial: a plain require load loses a wakeup on Arm and relaxed', () => {
+  it('serial: a plain require load loses a wakeup on PSO and relaxed', () => {
     expect(handshakeVerdicts(serialHandshake(3), { waker: [SERIAL_FLAG_LOAD] })).toEqual({
       sc: false,
       tso: false,
-      arm: true,
+      pso: true,
       relaxed: true,
     });
   });
@@ -472,7 +472,7 @@ describe('serial batch operations (enqueue_batch, local batches, transfer halves
     ).toEqual(ALL);
   });
 
-  it('a local batch published with a plain store fails on Arm and relaxed', () => {
+  it('a local batch published with a plain store fails on PSO and relaxed', () => {
     const initial = preImage(ser, 0xffff_fffe, [9, 8, 7, 6], []);
     const out = {} as Record<OrderModel, boolean>;
     for (const model of ORDER_MODELS) {
@@ -484,6 +484,6 @@ describe('serial batch operations (enqueue_batch, local batches, transfer halves
       };
       out[model] = violationsOf(o, model).length > 0;
     }
-    expect(out).toEqual({ sc: false, tso: false, arm: true, relaxed: true });
+    expect(out).toEqual({ sc: false, tso: false, pso: true, relaxed: true });
   });
 });

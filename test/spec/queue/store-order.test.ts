@@ -1,8 +1,8 @@
 // Issue 12 part 4, spec side: the queue operations of spec/queue (written once over word memory
 // in C load/store/fence order, docs/adr/013-one-queue-truth.md), with the peer run at every cut
-// of an operation (test/helpers/store-order.ts) under SC, TSO, the model checker's Arm-like
+// of an operation (test/helpers/store-order.ts) under SC, TSO, the model checker's PSO
 // memory and the C11 relaxed model. The verdicts restate, per class, what the reference says of
-// queue.h at 650ace5d: every class is correct on SC/TSO/Arm-like for its data; on C11 the net,
+// queue.h at 650ace5d: every class is correct on SC/TSO/PSO for its data; on C11 the net,
 // blk and i2c consumers have no acquire (O1's first half; sddf-protocols.md §2.1, §2.3, §2.5)
 // and serial has (F9 fixed); net's request/require lack a seq_cst fence (O1), serial's have it
 // (57d50b7c) and lose it in F9. Seeded: `publishBeforeWrite`, and a memory that drops release
@@ -200,7 +200,7 @@ function verdicts<A, B>(obs: () => Observation<A, B>): Record<OrderModel, boolea
   return out;
 }
 
-const HOLDS = { sc: false, tso: false, arm: false, relaxed: false };
+const HOLDS = { sc: false, tso: false, pso: false, relaxed: false };
 
 describe('spec queue operations at HEAD, the peer at every cut', () => {
   for (const c of CLASSES) {
@@ -214,23 +214,23 @@ describe('spec queue operations at HEAD, the peer at every cut', () => {
     // C11 does not). serial loads head with acquire; i2c's reserved slot keeps the producer one
     // slot short of the one being read.
     const guarded = c.name === 'serial' || c.name.startsWith('i2c');
-    it(`${c.name}: enqueue into a full queue holds on SC/TSO/Arm-like${guarded ? ' and C11' : '; on C11 it overwrites the slot being read'}`, () => {
+    it(`${c.name}: enqueue into a full queue holds on SC/TSO/PSO${guarded ? ' and C11' : '; on C11 it overwrites the slot being read'}`, () => {
       expect(verdicts(() => producer(c, 'full', plain))).toEqual({ ...HOLDS, relaxed: !guarded });
     });
 
     // No acquire after the consumer's tail load except in serial (F9's fix added it).
     const acquire = c.name === 'serial';
-    it(`${c.name}: dequeue holds on SC/TSO/Arm-like${acquire ? ' and C11' : '; on C11 it reads a stale slot (no acquire)'}`, () => {
+    it(`${c.name}: dequeue holds on SC/TSO/PSO${acquire ? ' and C11' : '; on C11 it reads a stale slot (no acquire)'}`, () => {
       expect(verdicts(() => consumer(c, 'empty', plain))).toEqual({ ...HOLDS, relaxed: !acquire });
       // The hand-back is ordered after the read by the release fence (reserved slot or not).
       expect(verdicts(() => consumer(c, 'full', plain))).toEqual(HOLDS);
     });
 
-    it(`${c.name}: without the release fence the producer fails on Arm-like and C11`, () => {
+    it(`${c.name}: without the release fence the producer fails on PSO and C11`, () => {
       expect(verdicts(() => producer(c, 'empty', noRelease))).toEqual({
         sc: false,
         tso: false,
-        arm: true,
+        pso: true,
         relaxed: true,
       });
     });
@@ -243,7 +243,7 @@ describe('spec queue operations at HEAD, the peer at every cut', () => {
       ...producer(net, 'empty', plain),
       op: (s) => netEnqueue(wordMemory(s), NET, f, 0x777),
     });
-    expect(verdicts(obs)).toEqual({ sc: true, tso: true, arm: true, relaxed: true });
+    expect(verdicts(obs)).toEqual({ sc: true, tso: true, pso: true, relaxed: true });
   });
 });
 
@@ -308,11 +308,11 @@ function serialHandshake(f: SerialQueueFlavour): Record<OrderModel, boolean> {
 }
 
 describe('spec signalling orders, the peer at every cut', () => {
-  it('net at HEAD (release fences only) loses a wakeup on TSO, Arm-like and C11: O1', () => {
+  it('net at HEAD (release fences only) loses a wakeup on TSO, PSO and C11: O1', () => {
     expect(netHandshake(NET_FLAVOUR_HEAD)).toEqual({
       sc: false,
       tso: true,
-      arm: true,
+      pso: true,
       relaxed: true,
     });
   });
@@ -326,7 +326,7 @@ describe('spec signalling orders, the peer at every cut', () => {
     expect(serialHandshake({ fences: 'none' })).toEqual({
       sc: false,
       tso: true,
-      arm: true,
+      pso: true,
       relaxed: true,
     });
   });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { computeFacts } from '../../../../spec/system/audit/facts.ts';
 import { runRules } from '../../../../spec/system/audit/rules.ts';
 import type { Finding, RuleId } from '../../../../spec/system/audit/rules-meta.ts';
-import type { MrKind, PdRole, Roles } from '../../../../spec/system/roles.ts';
+import type { MrKind, PdRole, Roles } from '../../../../spec/system/roles/vocabulary.ts';
 import { sys, type SysSpec } from './build.ts';
 
 type MrRole = MrKind | readonly [MrKind, string] | null;
@@ -197,13 +197,23 @@ describe('LP003: device memory outside its driver', () => {
     );
     expect(short(virt, 'LP003')).toEqual(['other regs error']);
   });
-  it('a VM (its map, or a PD whose role is vm) may take a device pass-through', () => {
+  it('a VM map is a pass-through; any other mapper is judged by the region (issue #10)', () => {
+    // vmm's VM 'guest' maps regs: allowed. 'other' is a PD whatever its role: not the owner.
     const asVm = run(
       spec,
-      { drv: 'net.driver', other: 'vm', vmm: 'vm' },
+      { drv: 'net.driver', other: 'vm', vmm: 'vmm', guest: 'vm' },
       { regs: ['mmio', 'drv'], ring: 'hw_ring' },
     );
-    expect(short(asVm, 'LP003')).toEqual([]);
+    expect(short(asVm, 'LP003')).toEqual(['other regs error', 'other ring error']);
+    const unclassified = run(
+      spec,
+      { drv: 'net.driver', other: null, vmm: 'vmm' },
+      { regs: ['mmio', 'drv'], ring: ['hw_ring', 'drv'] },
+    );
+    expect(short(unclassified, 'LP003')).toEqual(['other regs error', 'other ring error']);
+    expect(unclassified.find((f) => f.rule === 'LP003')?.message).toContain(
+      "into 'other' (unclassified)",
+    );
   });
 });
 
@@ -306,14 +316,16 @@ describe('LP005: executable shared or I/O memory', () => {
       expect(one(io, 'LP005').message).toContain(`(perms="x"); it is a ${kind} region`);
     }
   });
-  it('guest RAM, an unclassified MR, a holder without a role, or no x: nothing', () => {
+  it('guest RAM, an unclassified MR or no x: nothing; a holder without a role: judged too', () => {
     const two: [string, string][] = [
       ['a', 'rwx'],
       ['b', 'rwx'],
     ];
     expect(short(run(spec(two), { a: 'vmm', b: 'vmm' }, { m: 'guest_ram' }), 'LP005')).toEqual([]);
     expect(short(run(spec(two), { a: 'vmm', b: 'vmm' }, { m: null }), 'LP005')).toEqual([]);
+    // Region-based since issue #10: a holder without a role is judged too.
     expect(short(run(spec(two), { a: null, b: 'other' }, { m: 'queue' }), 'LP005')).toEqual([
+      'a m error',
       'b m error',
     ]);
     expect(
