@@ -13,6 +13,7 @@ export default defineConfig({
       'test/impl/sdf/emit.test.ts',
       'test/impl/sdf/validate.test.ts',
       'test/impl/sdf/rules.property.test.ts',
+      'test/impl/sdf/validate-edges.test.ts',
       'test/impl/sdf/microkit-conformance.test.ts',
       'test/impl/sdf/releases.test.ts',
     ],
