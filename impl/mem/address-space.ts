@@ -190,7 +190,9 @@ export class AddressSpace {
   sharedWindow(vaddr: number, lengthBytes: number, alignBytes = 1): SharedWindow {
     const s = this.slot(vaddr, lengthBytes, 'atomic');
     if (s.spec.buffer === null) this.mmioOnly(vaddr, lengthBytes, 'atomic');
-    if (vaddr % alignBytes !== 0) {
+    // The typed array sits at `vaddr - start` in the buffer: that offset must be aligned too (it
+    // is whenever the map is page aligned, as Microkit requires; a RangeError otherwise).
+    if (vaddr % alignBytes !== 0 || (vaddr - s.start) % alignBytes !== 0) {
       throw this.trap(
         'alignment',
         vaddr,
@@ -204,8 +206,16 @@ export class AddressSpace {
 
   private slot(vaddr: number, lengthBytes: number, access: PdAccess): Slot {
     const last = this.#last;
+    // Fast path: the map of the previous access. It must decide exactly as `lookup` would, so it
+    // takes only what lookup accepts: integer addresses and lengths, and at least one byte (a
+    // zero-length access at the map's end is outside the map for lookup). Anything else goes the
+    // slow way (issue 12 part 5: a fractional vaddr, a negative or fractional length, or a
+    // zero-length access at the end used to pass here and fault there).
     if (
       last !== null &&
+      lengthBytes > 0 &&
+      Number.isInteger(vaddr) &&
+      Number.isInteger(lengthBytes) &&
       vaddr >= last.start &&
       vaddr + lengthBytes <= last.end &&
       allows(last.spec.perms, access)
