@@ -1,7 +1,7 @@
 // Re-checks the mutants a Stryker JSON report left alive (Survived, NoCoverage) against tests
 // written after the run: each mutant is applied to its file alone, the given vitest files run, and
 // the file is restored. Used where the two Stryker runs per target were spent (issue 12 part 7;
-// docs/adr/016-store-order-and-edges.md), so that a score after new tests is measured, not assumed.
+// docs/adr/019-store-order-and-edges.md), so that a score after new tests is measured, not assumed.
 //   npx tsx test/helpers/recheck-mutants.ts reports/mutation/validate.json test/impl/sdf/x.test.ts …
 // Refuses to run if a mutated file changed since the report.
 import { spawnSync } from 'node:child_process';

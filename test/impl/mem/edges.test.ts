@@ -589,7 +589,7 @@ describe('AddressSpace construction and messages', () => {
     expect(fault(() => io.read8(0x1000))).toMatchObject({
       kind: 'alignment',
       lengthBytes: 1,
-      message: 'drv: device registers are accessed 32 bits at a time',
+      message: "drv: this device's registers are accessed 32 bits at a time",
     });
     expect(fault(() => io.write32(0x1002, 0))).toMatchObject({
       kind: 'alignment',
