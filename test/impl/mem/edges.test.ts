@@ -595,7 +595,7 @@ describe('AddressSpace construction and messages', () => {
       kind: 'alignment',
       lengthBytes: 4,
       access: 'write',
-      message: 'drv: MMIO register access at unaligned offset 2',
+      message: 'drv: 32-bit MMIO register access at unaligned offset 2',
     });
     const rw = new AddressSpace('q', [m({ perms: { r: true, w: true, x: false } })]);
     expect(fault(() => rw.atomicsU16(0x1001, 1))).toMatchObject({
