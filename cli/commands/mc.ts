@@ -4,6 +4,7 @@
 // pass), 2 could not run (unknown model, bug or bound; a model module that does not load).
 import type { Command } from 'commander';
 import type { McRun } from '../../api/mc.ts';
+import type { Progress, StoreMode } from '../../proofs/mc/engine.ts';
 import type { MemoryModel, ModelEntry, ModelOptions } from '../../proofs/models/types.ts';
 import {
   CliUsageError,
@@ -35,6 +36,11 @@ function parseBounds(pairs: readonly string[]): Record<string, number> {
   }
   return bounds;
 }
+
+/** Seconds between progress lines when stderr is not a terminal (CI logs), like TLC's. */
+const PROGRESS_LOG_SECONDS = 5;
+
+const STORE_MODES: readonly string[] = ['exact', 'hash-compact', 'bitstate'];
 
 function parseSeconds(value: string): number {
   const n = Number(value);
@@ -87,13 +93,27 @@ function verdictText(io: Io, run: McRun): string {
   const r = run.result;
   if (r.verdict === 'holds') return paint(io, 'green', 'holds');
   if (r.verdict === 'violated') return paint(io, 'red', `violated: ${r.property ?? '?'}`);
-  return paint(
-    io,
-    'yellow',
+  const why =
     r.incompleteReason === 'simulation'
-      ? 'incomplete (random simulation found nothing; that proves nothing)'
-      : `incomplete (${r.incompleteReason ?? 'bound'} reached)`,
-  );
+      ? 'random simulation found nothing; that proves nothing'
+      : r.incompleteReason === 'bitstate'
+        ? 'bitstate search found nothing, but may have skipped states; that proves nothing'
+        : `${r.incompleteReason ?? 'bound'} reached`;
+  return paint(io, 'yellow', `incomplete (${why})`);
+}
+
+/** Which storage mode the run used and what it risks (ADR 007 "Storage modes"). */
+function storageText(r: McRun['result']): string {
+  switch (r.mode) {
+    case 'exact':
+      return 'storage exact (whole states: no fingerprint collisions)';
+    case 'hash-compact':
+      return `storage hash-compact (64-bit fingerprints; collision probability ${r.collisionProbability.toExponential(1)})`;
+    case 'bitstate':
+      return `storage bitstate (estimated coverage ${((r.coverage ?? 0) * 100).toFixed(4)} %)`;
+    case 'none':
+      return 'no states stored (random walks)';
+  }
 }
 
 function renderRun(
@@ -106,9 +126,9 @@ function renderRun(
   const lines = [
     `${run.entry.name} (${describeOptions(run.options)}): ${verdictText(io, run)}`,
     `  states ${r.states}  transitions ${r.transitions}  depth ${r.depth}  ` +
-      `${r.seconds.toFixed(2)} s  ${rate} states/s  ${run.search}`,
+      `${r.seconds.toFixed(2)} s  ${rate} states/s  ${(r.memoryBytes / 2 ** 20).toFixed(1)} MiB  ${run.search}`,
     `  reductions: POR ${r.reductions.por ? 'on' : 'off'}, symmetry ${r.reductions.symmetry ? 'on' : 'off'}; ` +
-      `fingerprint collision probability ${r.collisionProbability.toExponential(1)}`,
+      storageText(r),
   ];
   if (r.pruned !== undefined) {
     lines.push(`  state constraint: ${r.pruned} successor(s) outside the model were not explored`);
@@ -147,7 +167,9 @@ function toJson(run: McRun): unknown {
     properties: run.properties,
     search: run.search,
     reductions: r.reductions,
+    mode: r.mode,
     collisionProbability: r.collisionProbability,
+    ...(r.coverage !== undefined ? { coverage: r.coverage } : {}),
     memoryBytes: r.memoryBytes,
   };
 }
@@ -180,14 +202,24 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
     .option('--no-symmetry', 'turn symmetry reduction off')
     .option('--check-hints', "test the model's partial-order hints in every state (full search)")
     .option('--liveness', "also check the model's eventual goal under weak fairness (BFS)")
-    .option('--exact', 'store whole states instead of 64-bit fingerprints')
+    .option(
+      '--store <mode>',
+      'exact (whole states) | hash-compact (64-bit fingerprints, default) | ' +
+        'bitstate (supertrace: k bits per state; never "holds")',
+    )
+    .option('--exact', 'same as --store exact')
+    .option('--bitstate-bits <n>', 'bitstate: bit array of 2^n bits (default 29 = 64 MiB)')
+    .option(
+      '--max-memory <size>',
+      'stop as incomplete rather than use more (e.g. 2G, 512M, 25%; default 50% of memory)',
+    )
     .option('--no-minimise', 'keep a DFS counterexample as found')
     .option('--max-states <n>', 'stop after n states (verdict incomplete)')
     .option('--max-seconds <s>', 'stop after s seconds (verdict incomplete)')
     .option('--max-depth <n>', 'explore at most n steps deep (verdict incomplete if cut)')
     .option('--format <format>', 'text | json', 'text')
     .option('--out <dir>', 'directory for counterexample traces', 'out/mc')
-    .option('--quiet', 'no progress line')
+    .option('--quiet', 'no progress (a line on a terminal; every 5 s otherwise)')
     .action(async (model: string | undefined, opts: Record<string, unknown>) => {
       const format = parseFormat(String(opts['format']), ['text', 'json']);
       const file = opts['model'] === undefined ? undefined : String(opts['model']);
@@ -215,7 +247,39 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
       if (mm !== undefined && !MEMORY_MODELS.includes(String(mm))) {
         throw new CliUsageError(`--memory-model must be one of sc, tso, arm (got '${String(mm)}')`);
       }
-      const progress = io.progressTty && opts['quiet'] !== true;
+      const store = opts['store'] === undefined ? undefined : String(opts['store']);
+      if (store !== undefined && !STORE_MODES.includes(store)) {
+        throw new CliUsageError(
+          `--store must be one of ${STORE_MODES.join(', ')} (got '${store}')`,
+        );
+      }
+      if (store !== undefined && store !== 'exact' && opts['exact'] === true) {
+        throw new CliUsageError(`--exact contradicts --store ${store}`);
+      }
+      let maxMemoryBytes: number | undefined;
+      if (opts['maxMemory'] !== undefined) {
+        const { parseMemorySize } = await import('../../proofs/mc/budget.ts');
+        const parsed = parseMemorySize(String(opts['maxMemory']));
+        if (parsed === null) {
+          throw new CliUsageError(
+            `--max-memory must be a size such as 2G, 512M, 1000000 or 25% (got '${String(opts['maxMemory'])}')`,
+          );
+        }
+        maxMemoryBytes = parsed;
+      }
+      const quiet = opts['quiet'] === true;
+      const progress = io.progressTty && !quiet;
+      let nextLog = PROGRESS_LOG_SECONDS;
+      const onProgress = progress
+        ? (p: Progress): void => io.progress(progressLine(p))
+        : quiet
+          ? undefined
+          : (p: Progress): void => {
+              // Not a terminal (a CI log): a plain line every few seconds, like TLC's.
+              if (p.seconds < nextLog) return;
+              nextLog = p.seconds + PROGRESS_LOG_SECONDS;
+              io.err(`sddf mc: ${progressLine(p)}`);
+            };
       const run = api.modelCheck({
         model: chosen,
         ...(file !== undefined ? { modulePath: file } : {}),
@@ -228,6 +292,11 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
         checkHints: opts['checkHints'] === true,
         liveness: opts['liveness'] === true,
         exact: opts['exact'] === true,
+        ...(store !== undefined ? { mode: store as StoreMode } : {}),
+        ...(opts['bitstateBits'] !== undefined
+          ? { bitstateBits: parseIntOption('--bitstate-bits', String(opts['bitstateBits'])) }
+          : {}),
+        ...(maxMemoryBytes !== undefined ? { maxMemoryBytes } : {}),
         ...(opts['minimise'] === false ? { minimise: false } : {}),
         outDir: String(opts['out']),
         ...(mm !== undefined ? { memoryModel: mm as MemoryModel } : {}),
@@ -241,7 +310,7 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
         ...(opts['maxDepth'] !== undefined
           ? { maxDepth: parseIntOption('--max-depth', String(opts['maxDepth'])) }
           : {}),
-        ...(progress ? { onProgress: (p) => io.progress(progressLine(p)) } : {}),
+        ...(onProgress !== undefined ? { onProgress } : {}),
       });
       if (progress) io.endProgress();
       if (format === 'json') printJson(io, toJson(run));

@@ -15,8 +15,10 @@ import {
   type McResult,
   type Progress,
   type SearchOrder,
+  type StoreMode,
 } from './engine.ts';
 import { simulate } from './simulate.ts';
+import { BITSTATE_MAX_BITS, BITSTATE_MIN_BITS, STORE_MODES } from './store.ts';
 
 export const MEMORY_MODELS: readonly MemoryModel[] = ['sc', 'tso', 'arm'];
 /** Random simulation defaults: walks, and steps per walk. */
@@ -45,6 +47,16 @@ export interface ModelRunOptions extends ModelChoice {
   readonly symmetry?: boolean;
   readonly liveness?: boolean;
   readonly exact?: boolean;
+  /** How states are stored: exact | hash-compact (default) | bitstate (engine.ts, store.ts). */
+  readonly mode?: StoreMode;
+  /** Bitstate mode: log2 of the bit array's size in bits, and bits set per state. */
+  readonly bitstateBits?: number;
+  readonly bitstateHashes?: number;
+  /** Seed of the fingerprint hashes, and of a random successor order (swarm shards). */
+  readonly hashSeed?: number;
+  readonly orderSeed?: number;
+  /** Memory bound in bytes (default: half the machine's or container's memory, budget.ts). */
+  readonly maxMemoryBytes?: number;
   /** Check every partial-order hint of the model instead of trusting it (engine.ts). */
   readonly checkHints?: boolean;
   readonly maxStates?: number;
@@ -128,8 +140,36 @@ export function propertiesOf(ts: TransitionSystem, liveness: boolean): string[] 
   ];
 }
 
+/** Search options that are not about the model: a usage error, before anything is built. */
+function checkSearchOptions(o: ModelRunOptions): void {
+  if (o.mode !== undefined && !STORE_MODES.includes(o.mode)) {
+    fail(
+      'USAGE',
+      `storage mode must be one of ${STORE_MODES.join(', ')} (got '${String(o.mode)}')`,
+    );
+  }
+  if (o.liveness === true && (o.mode ?? 'exact') !== 'exact') {
+    fail('USAGE', `liveness walks the stored graph, so it needs storage exact (got ${o.mode})`);
+  }
+  const bits = o.bitstateBits;
+  if (
+    bits !== undefined &&
+    !(Number.isInteger(bits) && bits >= BITSTATE_MIN_BITS && bits <= BITSTATE_MAX_BITS)
+  ) {
+    fail(
+      'USAGE',
+      `bitstate bits must be ${BITSTATE_MIN_BITS}..${BITSTATE_MAX_BITS} (2^n bits; got ${bits})`,
+    );
+  }
+  const mem = o.maxMemoryBytes;
+  if (mem !== undefined && !(Number.isSafeInteger(mem) && mem > 0)) {
+    fail('USAGE', `the memory bound must be a positive number of bytes (got ${mem})`);
+  }
+}
+
 /** Resolves, builds and searches. The trace, when there is one, is as the search found it. */
 export function runModelCheck(o: ModelRunOptions): ModelRun {
+  checkSearchOptions(o);
   const { entry, options } = resolveModel(o);
   const ts = entry.build(options);
   const search = o.search ?? 'bfs';
@@ -147,6 +187,12 @@ export function runModelCheck(o: ModelRunOptions): ModelRun {
           ...(o.symmetry !== undefined ? { symmetry: o.symmetry } : {}),
           ...(o.liveness !== undefined ? { liveness: o.liveness } : {}),
           ...(o.exact !== undefined ? { exact: o.exact } : {}),
+          ...(o.mode !== undefined ? { mode: o.mode } : {}),
+          ...(o.bitstateBits !== undefined ? { bitstateBits: o.bitstateBits } : {}),
+          ...(o.bitstateHashes !== undefined ? { bitstateHashes: o.bitstateHashes } : {}),
+          ...(o.hashSeed !== undefined ? { hashSeed: o.hashSeed } : {}),
+          ...(o.orderSeed !== undefined ? { orderSeed: o.orderSeed } : {}),
+          ...(o.maxMemoryBytes !== undefined ? { maxMemoryBytes: o.maxMemoryBytes } : {}),
           ...(o.checkHints !== undefined ? { checkHints: o.checkHints } : {}),
           ...(o.maxStates !== undefined ? { maxStates: o.maxStates } : {}),
           ...(o.maxSeconds !== undefined ? { maxSeconds: o.maxSeconds } : {}),
