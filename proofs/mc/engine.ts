@@ -7,7 +7,7 @@
 import { assert, unreachable } from '../../spec/common/assert.ts';
 import type { State, TransitionSystem } from '../../spec/common/transition.ts';
 import { defaultMaxMemoryBytes } from './budget.ts';
-import { RingFrontier } from './frontier.ts';
+import { DeltaFrontier, RingFrontier } from './frontier.ts';
 import { DEFAULT_HASH_SEED, mixA, mixB, StateHasher } from './hash.ts';
 import { hintProblem, PARTIAL_ORDER_HINT } from './hints.ts';
 import { findFairLasso, type EdgeGraph } from './liveness.ts';
@@ -122,6 +122,13 @@ const PROGRESS_EVERY_MS = 250;
 const PROGRESS_EVERY_STATES = 1 << 17;
 /** Bound on one state's successors, against a model that emits forever. */
 const MAX_SUCCESSORS = 1 << 16;
+/** From this state length on, emit copies with TypedArray.set (measured on net-pipeline, 178 words). */
+const BULK_COPY_WORDS = 32;
+/**
+ * From this state length on, the BFS frontier stores states as differences (frontier.ts
+ * DeltaFrontier); shorter states are copied whole (a record is then at most a few dozen bytes).
+ */
+const DELTA_FRONTIER_WORDS = 16;
 /** States BFS expands before it inserts their successors (see bfs). */
 const BFS_BATCH = 256;
 /** Default bitstate array: 2^29 bits = 64 MiB, 3 bits per state (SPIN's -k default). */
@@ -268,13 +275,26 @@ class Search {
       const cur = this.cur;
       let a = this.curSum1;
       let b = this.curSum2;
-      for (let k = 0; k < words; k++) {
-        const v = next[k]!;
-        succ[base + k] = v;
-        const old = cur[k]!;
-        if (v !== old) {
-          a = (a + mixA(v ^ k1[k]!) - mixA(old ^ k1[k]!)) | 0;
-          b = (b + mixB(v ^ k2[k]!) - mixB(old ^ k2[k]!)) | 0;
+      if (words >= BULK_COPY_WORDS) {
+        // Long vectors: a native copy, then a read-only pass for the changed words.
+        succ.set(next, base);
+        for (let k = 0; k < words; k++) {
+          const v = next[k]!;
+          const old = cur[k]!;
+          if (v !== old) {
+            a = (a + mixA(v ^ k1[k]!) - mixA(old ^ k1[k]!)) | 0;
+            b = (b + mixB(v ^ k2[k]!) - mixB(old ^ k2[k]!)) | 0;
+          }
+        }
+      } else {
+        for (let k = 0; k < words; k++) {
+          const v = next[k]!;
+          succ[base + k] = v;
+          const old = cur[k]!;
+          if (v !== old) {
+            a = (a + mixA(v ^ k1[k]!) - mixA(old ^ k1[k]!)) | 0;
+            b = (b + mixB(v ^ k2[k]!) - mixB(old ^ k2[k]!)) | 0;
+          }
         }
       }
       this.succSum1[i] = a;
@@ -698,7 +718,7 @@ function bfs(sr: Search): McResult {
   const liveness = opts.liveness === true && ts.goal !== undefined;
   const set = sr.track(sr.makeSet());
   const log = sr.track(new TraceLog());
-  const frontier = sr.track(new RingFrontier(w));
+  const frontier = sr.track(w >= DELTA_FRONTIER_WORDS ? new DeltaFrontier(w) : new RingFrontier(w));
   // Edges of the explored graph, only for liveness: CSR by source id (BFS expands ids in order).
   let edgeStart = new Int32Array(liveness ? 4096 : 0);
   let edgeTarget = new Int32Array(liveness ? 4096 : 0);

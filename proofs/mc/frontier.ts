@@ -92,3 +92,149 @@ export class RingFrontier implements Frontier {
     return this.buf.byteLength;
   }
 }
+
+/** Bytes per chunk of a DeltaFrontier. */
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * A FIFO of states stored as differences (issue #11: BFS memory per state close to DFS's). Each
+ * record is the XOR of the state with the one pushed before it, as (gap, value) varint pairs for
+ * the words that differ, a 0 gap to end, then the two hash sums. A BFS frontier is mostly siblings
+ * and cousins, which differ in a few words: a net-pipeline state of 178 words (712 bytes) takes
+ * ~20-40 bytes here. Records are written to 1 MiB chunks, freed as the reader passes them.
+ */
+export class DeltaFrontier implements Frontier {
+  readonly words: number;
+  /** Worst-case bytes of one record: a 5-byte gap and a 5-byte value per word, end, sums. */
+  private readonly maxRecord: number;
+  private readonly chunks: Uint8Array[] = [];
+  /** Chunks emptied by the reader, kept for reuse (at most one). */
+  private spare: Uint8Array | undefined;
+  /** Where the writer left each full chunk (the last chunk's end is `writeAt`). */
+  private readonly ends: number[] = [];
+  /** Write position in the last chunk; read position in the first. */
+  private writeAt = 0;
+  private readAt = 0;
+  /** The last state pushed and the last shifted: each record is the XOR with the one before. */
+  private readonly lastPushed: Uint32Array;
+  private readonly lastShifted: Uint32Array;
+  size = 0;
+  sum1 = 0;
+  sum2 = 0;
+
+  constructor(words: number) {
+    assert(words > 0, `frontier records need words (got ${words})`);
+    this.words = words;
+    this.maxRecord = words * 10 + 1 + 8;
+    assert(this.maxRecord <= CHUNK_BYTES, `states of ${words} words are too long for the frontier`);
+    this.lastPushed = new Uint32Array(words);
+    this.lastShifted = new Uint32Array(words);
+    this.chunks.push(new Uint8Array(CHUNK_BYTES));
+  }
+
+  needsGrow(): boolean {
+    return this.writeAt + this.maxRecord > CHUNK_BYTES && this.spare === undefined;
+  }
+
+  growBytes(): number {
+    return CHUNK_BYTES;
+  }
+
+  grow(): void {
+    this.spare = new Uint8Array(CHUNK_BYTES);
+  }
+
+  push(src: Uint32Array, off: number, sum1: number, sum2: number): void {
+    if (this.writeAt + this.maxRecord > CHUNK_BYTES) {
+      if (this.spare === undefined) assert(false, 'frontier full (grow was skipped)');
+      this.ends[this.chunks.length - 1] = this.writeAt;
+      this.chunks.push(this.spare);
+      this.spare = undefined;
+      this.writeAt = 0;
+    }
+    const buf = this.chunks[this.chunks.length - 1]!;
+    const prev = this.lastPushed;
+    let at = this.writeAt;
+    let last = -1;
+    for (let k = 0; k < this.words; k++) {
+      const v = src[off + k]!;
+      const d = (v ^ prev[k]!) >>> 0;
+      if (d === 0) continue;
+      prev[k] = v;
+      at = writeVarint(buf, at, k - last);
+      at = writeVarint(buf, at, d);
+      last = k;
+    }
+    buf[at++] = 0;
+    at = writeInt32(buf, at, sum1);
+    at = writeInt32(buf, at, sum2);
+    this.writeAt = at;
+    this.size++;
+  }
+
+  shift(out: Uint32Array): void {
+    if (this.size === 0) assert(false, 'shift from an empty frontier');
+    // A record never straddles chunks: when the reader reaches the end the writer left in the
+    // first chunk, that chunk is done (kept as the spare, or freed).
+    if (this.chunks.length > 1 && this.readAt >= this.ends[0]!) {
+      const done = this.chunks.shift()!;
+      this.ends.shift();
+      this.spare ??= done;
+      this.readAt = 0;
+    }
+    const buf = this.chunks[0]!;
+    const cur = this.lastShifted;
+    let at = this.readAt;
+    let k = -1;
+    for (;;) {
+      let gap = 0;
+      let shift = 0;
+      let byte = 0;
+      do {
+        byte = buf[at++]!;
+        gap |= (byte & 0x7f) << shift;
+        shift += 7;
+      } while (byte >= 0x80);
+      if (gap === 0) break;
+      k += gap;
+      let d = 0;
+      shift = 0;
+      do {
+        byte = buf[at++]!;
+        d += (byte & 0x7f) * 2 ** shift;
+        shift += 7;
+      } while (byte >= 0x80);
+      cur[k] = (cur[k]! ^ d) >>> 0;
+    }
+    this.sum1 = readInt32(buf, at);
+    this.sum2 = readInt32(buf, at + 4);
+    this.readAt = at + 8;
+    out.set(cur);
+    this.size--;
+  }
+
+  memoryBytes(): number {
+    return (this.chunks.length + (this.spare === undefined ? 0 : 1)) * CHUNK_BYTES;
+  }
+}
+
+function writeVarint(buf: Uint8Array, at: number, x: number): number {
+  while (x >= 0x80) {
+    buf[at++] = (x & 0x7f) | 0x80;
+    x = Math.floor(x / 128);
+  }
+  buf[at++] = x;
+  return at;
+}
+
+function writeInt32(buf: Uint8Array, at: number, x: number): number {
+  buf[at] = x & 0xff;
+  buf[at + 1] = (x >>> 8) & 0xff;
+  buf[at + 2] = (x >>> 16) & 0xff;
+  buf[at + 3] = (x >>> 24) & 0xff;
+  return at + 4;
+}
+
+function readInt32(buf: Uint8Array, at: number): number {
+  return buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16) | (buf[at + 3]! << 24);
+}
