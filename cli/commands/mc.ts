@@ -157,6 +157,7 @@ function toJson(run: McRun): unknown {
     transitions: r.transitions,
     depth: r.depth,
     seconds: r.seconds,
+    ...(r.cpuSeconds !== undefined ? { cpuSeconds: r.cpuSeconds } : {}),
     ...(run.tracePath !== undefined ? { trace: run.tracePath } : {}),
     ...(r.message !== undefined ? { message: r.message } : {}),
     ...(run.itf !== undefined ? { traceSteps: run.itf.states.length - 1 } : {}),

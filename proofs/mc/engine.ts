@@ -91,6 +91,11 @@ export interface McResult {
   readonly transitions: number;
   readonly depth: number;
   readonly seconds: number;
+  /**
+   * Processor time of the search (user + system, all threads of the process), when the platform
+   * tells: on a shared machine the steadier figure for rates (bench/spin.ts).
+   */
+  readonly cpuSeconds?: number;
   /** How states were stored (./store.ts); `none` for random walks, which store nothing. */
   readonly mode: StoreMode | 'none';
   /**
@@ -303,8 +308,11 @@ class Search {
       this.n = i + 1;
     };
     this.t0 = now();
+    this.cpu0 = cpuMicros();
     this.lastProgress = this.t0;
   }
+
+  readonly cpu0: number | undefined;
 
   private growSucc(): void {
     const cap = this.succAction.length * 2;
@@ -636,6 +644,7 @@ class Search {
       transitions: this.transitions,
       depth: this.depth,
       seconds,
+      ...(this.cpu0 !== undefined ? { cpuSeconds: (cpuMicros()! - this.cpu0) / 1e6 } : {}),
       mode: set.mode,
       collisionProbability: set.collisionProbability(),
       ...(set instanceof BitstateSet ? { coverage: set.coverage() } : {}),
@@ -646,6 +655,13 @@ class Search {
       ...(extra.trace !== undefined ? { trace: extra.trace } : {}),
     };
   }
+}
+
+/** Processor time of this process in microseconds, or undefined outside Node. */
+function cpuMicros(): number | undefined {
+  if (typeof process === 'undefined' || typeof process.cpuUsage !== 'function') return undefined;
+  const u = process.cpuUsage();
+  return u.user + u.system;
 }
 
 function makeViews(buf: Uint32Array, w: number, count: number): Uint32Array[] {
