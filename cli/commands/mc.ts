@@ -209,6 +209,7 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
         'bitstate (supertrace: k bits per state; never "holds")',
     )
     .option('--exact', 'same as --store exact')
+    .option('--workers <n>', 'parallel BFS over n worker threads (hash-compact storage; default 1)')
     .option('--bitstate-bits <n>', 'bitstate: bit array of 2^n bits (default 29 = 64 MiB)')
     .option(
       '--max-memory <size>',
@@ -298,6 +299,9 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
           ? { bitstateBits: parseIntOption('--bitstate-bits', String(opts['bitstateBits'])) }
           : {}),
         ...(maxMemoryBytes !== undefined ? { maxMemoryBytes } : {}),
+        ...(opts['workers'] !== undefined
+          ? { workers: parseIntOption('--workers', String(opts['workers'])) }
+          : {}),
         ...(opts['minimise'] === false ? { minimise: false } : {}),
         outDir: String(opts['out']),
         ...(mm !== undefined ? { memoryModel: mm as MemoryModel } : {}),

@@ -135,12 +135,12 @@ const BULK_COPY_WORDS = 32;
  */
 const DELTA_FRONTIER_WORDS = 16;
 /** States BFS expands before it inserts their successors (see bfs). */
-const BFS_BATCH = 256;
+export const BFS_BATCH = 256;
 /** Default bitstate array: 2^29 bits = 64 MiB, 3 bits per state (SPIN's -k default). */
 export const DEFAULT_BITSTATE_BITS = 29;
 export const DEFAULT_BITSTATE_HASHES = 3;
 
-interface Found {
+export interface Found {
   property: string;
   message: string;
 }
@@ -154,15 +154,16 @@ interface Growable {
 }
 
 /** Stops the search: a bound was reached (the result is built where it is caught). */
-class Stop {
+export class Stop {
   constructor(readonly reason: IncompleteReason) {}
 }
 
 /**
- * Shared machinery of both searches: successor buffer with incremental fingerprints, reductions,
- * oracles, bounds and the memory budget.
+ * Shared machinery of the searches (BFS, DFS, the parallel search's workers): successor buffer
+ * with incremental fingerprints, reductions, oracles, bounds and the memory budget. Exported for
+ * ./parallel-worker.ts only; not part of the public entry (./index.ts).
  */
-class Search {
+export class Search {
   readonly w: number;
   readonly por: boolean;
   readonly symmetry: boolean;
@@ -664,7 +665,7 @@ function cpuMicros(): number | undefined {
   return u.user + u.system;
 }
 
-function makeViews(buf: Uint32Array, w: number, count: number): Uint32Array[] {
+export function makeViews(buf: Uint32Array, w: number, count: number): Uint32Array[] {
   const views: Uint32Array[] = [];
   for (let i = 0; i < count; i++) views.push(buf.subarray(i * w, (i + 1) * w));
   return views;

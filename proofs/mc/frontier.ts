@@ -125,7 +125,7 @@ export class DeltaFrontier implements Frontier {
   constructor(words: number) {
     assert(words > 0, `frontier records need words (got ${words})`);
     this.words = words;
-    this.maxRecord = words * 10 + 1 + 8;
+    this.maxRecord = maxDeltaBytes(words) + 8;
     assert(this.maxRecord <= CHUNK_BYTES, `states of ${words} words are too long for the frontier`);
     this.lastPushed = new Uint32Array(words);
     this.lastShifted = new Uint32Array(words);
@@ -153,19 +153,7 @@ export class DeltaFrontier implements Frontier {
       this.writeAt = 0;
     }
     const buf = this.chunks[this.chunks.length - 1]!;
-    const prev = this.lastPushed;
-    let at = this.writeAt;
-    let last = -1;
-    for (let k = 0; k < this.words; k++) {
-      const v = src[off + k]!;
-      const d = (v ^ prev[k]!) >>> 0;
-      if (d === 0) continue;
-      prev[k] = v;
-      at = writeVarint(buf, at, k - last);
-      at = writeVarint(buf, at, d);
-      last = k;
-    }
-    buf[at++] = 0;
+    let at = encodeDelta(buf, this.writeAt, src, off, this.lastPushed);
     at = writeInt32(buf, at, sum1);
     at = writeInt32(buf, at, sum2);
     this.writeAt = at;
@@ -184,28 +172,7 @@ export class DeltaFrontier implements Frontier {
     }
     const buf = this.chunks[0]!;
     const cur = this.lastShifted;
-    let at = this.readAt;
-    let k = -1;
-    for (;;) {
-      let gap = 0;
-      let shift = 0;
-      let byte = 0;
-      do {
-        byte = buf[at++]!;
-        gap |= (byte & 0x7f) << shift;
-        shift += 7;
-      } while (byte >= 0x80);
-      if (gap === 0) break;
-      k += gap;
-      let d = 0;
-      shift = 0;
-      do {
-        byte = buf[at++]!;
-        d += (byte & 0x7f) * 2 ** shift;
-        shift += 7;
-      } while (byte >= 0x80);
-      cur[k] = (cur[k]! ^ d) >>> 0;
-    }
+    const at = decodeDelta(buf, this.readAt, cur);
     this.sum1 = readInt32(buf, at);
     this.sum2 = readInt32(buf, at + 4);
     this.readAt = at + 8;
@@ -215,6 +182,139 @@ export class DeltaFrontier implements Frontier {
 
   memoryBytes(): number {
     return (this.chunks.length + (this.spare === undefined ? 0 : 1)) * CHUNK_BYTES;
+  }
+}
+
+/**
+ * Writes `src[off .. off+prev.length)` as its XOR with `prev`: (gap, value) varints for the words
+ * that differ, then a 0 gap. Updates `prev` to the state. Returns the next write position.
+ */
+export function encodeDelta(
+  buf: Uint8Array,
+  at: number,
+  src: Uint32Array,
+  off: number,
+  prev: Uint32Array,
+): number {
+  let last = -1;
+  for (let k = 0; k < prev.length; k++) {
+    const v = src[off + k]!;
+    const d = (v ^ prev[k]!) >>> 0;
+    if (d === 0) continue;
+    prev[k] = v;
+    at = writeVarint(buf, at, k - last);
+    at = writeVarint(buf, at, d);
+    last = k;
+  }
+  buf[at++] = 0;
+  return at;
+}
+
+/** Applies one encodeDelta record at `at` to `cur`; returns the position after it. */
+export function decodeDelta(buf: Uint8Array, at: number, cur: Uint32Array): number {
+  let k = -1;
+  for (;;) {
+    let gap = 0;
+    let shift = 0;
+    let byte = 0;
+    do {
+      byte = buf[at++]!;
+      gap |= (byte & 0x7f) << shift;
+      shift += 7;
+    } while (byte >= 0x80);
+    if (gap === 0) return at;
+    k += gap;
+    let d = 0;
+    shift = 0;
+    do {
+      byte = buf[at++]!;
+      d += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte >= 0x80);
+    cur[k] = (cur[k]! ^ d) >>> 0;
+  }
+}
+
+/** Worst-case bytes of one delta record of `words` words (5-byte gap and value each, the end). */
+export function maxDeltaBytes(words: number): number {
+  return words * 10 + 1;
+}
+
+/**
+ * A chunk of frontier states for the parallel search (./parallel.ts): records (delta, sum1, sum2,
+ * id) in one growable byte array that is handed to a worker whole (transferred, not copied).
+ */
+export class ChunkWriter {
+  readonly words: number;
+  private buf: Uint8Array;
+  private at = 0;
+  private readonly prev: Uint32Array;
+  count = 0;
+
+  constructor(words: number, initialBytes = 1 << 16) {
+    this.words = words;
+    this.buf = new Uint8Array(initialBytes);
+    this.prev = new Uint32Array(words);
+  }
+
+  push(src: Uint32Array, off: number, sum1: number, sum2: number, id: number): void {
+    const need = this.at + maxDeltaBytes(this.words) + 12;
+    if (need > this.buf.length) {
+      const next = new Uint8Array(Math.max(need, this.buf.length * 2));
+      next.set(this.buf.subarray(0, this.at));
+      this.buf = next;
+    }
+    let at = encodeDelta(this.buf, this.at, src, off, this.prev);
+    at = writeInt32(this.buf, at, sum1);
+    at = writeInt32(this.buf, at, sum2);
+    this.at = writeInt32(this.buf, at, id);
+    this.count++;
+  }
+
+  get bytes(): number {
+    return this.at;
+  }
+
+  /** The records so far as their own buffer; the writer starts a new chunk. */
+  take(): Uint8Array {
+    const out = this.buf.slice(0, this.at);
+    this.at = 0;
+    this.count = 0;
+    this.prev.fill(0);
+    return out;
+  }
+}
+
+/** Reads a ChunkWriter's records in order. */
+export class ChunkReader {
+  private buf: Uint8Array = new Uint8Array(0);
+  private at = 0;
+  private readonly cur: Uint32Array;
+  sum1 = 0;
+  sum2 = 0;
+  id = 0;
+
+  constructor(words: number) {
+    this.cur = new Uint32Array(words);
+  }
+
+  open(buf: Uint8Array): void {
+    this.buf = buf;
+    this.at = 0;
+    this.cur.fill(0);
+  }
+
+  /** The next record into `out`, or false at the end. */
+  next(out: Uint32Array): boolean {
+    if (this.at >= this.buf.length) return false;
+    const buf = this.buf;
+    const at = decodeDelta(buf, this.at, this.cur);
+    this.sum1 = readInt32(buf, at);
+    this.sum2 = readInt32(buf, at + 4);
+    this.id = readInt32(buf, at + 8);
+    this.at = at + 12;
+    out.set(this.cur);
+    return true;
   }
 }
 

@@ -84,9 +84,12 @@ export class StateHasher {
     this.sum2 = b;
   }
 
-  /** The 32-bit hash that picks the table slot. */
+  /**
+   * The 32-bit hash that picks the table slot; never 0, so the parallel table can tell a published
+   * slot from one whose claimer has not written h1 yet (./shared-store.ts).
+   */
   static finish1(sum: number): number {
-    return mixB(sum ^ 0x2545f491);
+    return mixB(sum ^ 0x2545f491) || 1;
   }
 
   /**

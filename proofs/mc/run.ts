@@ -9,14 +9,17 @@ import type { TransitionSystem } from '../../spec/common/transition.ts';
 import { boundsProblem } from '../models/common.ts';
 import { findModel, listModels } from '../models/registry.ts';
 import type { MemoryModel, ModelEntry, ModelOptions } from '../models/types.ts';
+import { resolve } from 'node:path';
 import {
   checkModel,
   NO_LOST_WAKEUP,
+  type CheckOptions,
   type McResult,
   type Progress,
   type SearchOrder,
   type StoreMode,
 } from './engine.ts';
+import { checkModelParallel, MAX_WORKERS, parallelProblem, type ModelSource } from './parallel.ts';
 import { simulate } from './simulate.ts';
 import { BITSTATE_MAX_BITS, BITSTATE_MIN_BITS, STORE_MODES } from './store.ts';
 
@@ -57,6 +60,14 @@ export interface ModelRunOptions extends ModelChoice {
   readonly orderSeed?: number;
   /** Memory bound in bytes (default: half the machine's or container's memory, budget.ts). */
   readonly maxMemoryBytes?: number;
+  /**
+   * Worker threads of a parallel BFS (./parallel.ts); 1 (default) = the sequential search. The
+   * workers build their own copies of the model: a built-in name, or a user's entry together
+   * with the `modulePath` it was loaded from.
+   */
+  readonly workers?: number;
+  /** The module file a user's model entry was loaded from (parallel workers load it too). */
+  readonly modulePath?: string;
   /** Check every partial-order hint of the model instead of trusting it (engine.ts). */
   readonly checkHints?: boolean;
   readonly maxStates?: number;
@@ -161,10 +172,35 @@ function checkSearchOptions(o: ModelRunOptions): void {
       `bitstate bits must be ${BITSTATE_MIN_BITS}..${BITSTATE_MAX_BITS} (2^n bits; got ${bits})`,
     );
   }
+  const workers = o.workers ?? 1;
+  if (!(Number.isInteger(workers) && workers >= 1 && workers <= MAX_WORKERS)) {
+    fail('USAGE', `workers must be 1..${MAX_WORKERS} (got ${workers})`);
+  }
+  if (workers > 1) {
+    if (o.search === 'random') fail('USAGE', 'random walks run in one thread (no --workers)');
+    const problem = parallelProblem({
+      search: o.search ?? 'bfs',
+      ...(o.liveness !== undefined ? { liveness: o.liveness } : {}),
+      ...(o.checkHints !== undefined ? { checkHints: o.checkHints } : {}),
+      ...(o.exact !== undefined ? { exact: o.exact } : {}),
+      ...(o.mode !== undefined ? { mode: o.mode } : {}),
+      ...(o.orderSeed !== undefined ? { orderSeed: o.orderSeed } : {}),
+    });
+    if (problem !== null) fail('USAGE', `--workers ${workers}: ${problem}`);
+    if (typeof o.model !== 'string' && o.modulePath === undefined) {
+      fail('USAGE', 'a parallel search needs a built-in model name or a model module file');
+    }
+  }
   const mem = o.maxMemoryBytes;
   if (mem !== undefined && !(Number.isSafeInteger(mem) && mem > 0)) {
     fail('USAGE', `the memory bound must be a positive number of bytes (got ${mem})`);
   }
+}
+
+/** How parallel workers find the model of a run. */
+function sourceOf(o: ModelRunOptions): ModelSource {
+  if (typeof o.model === 'string') return { kind: 'builtin', name: o.model };
+  return { kind: 'module', path: resolve(o.modulePath!) };
 }
 
 /** Resolves, builds and searches. The trace, when there is one, is as the search found it. */
@@ -174,6 +210,25 @@ export function runModelCheck(o: ModelRunOptions): ModelRun {
   const ts = entry.build(options);
   const search = o.search ?? 'bfs';
   const properties = propertiesOf(ts, o.liveness === true);
+  const checkOptions: CheckOptions = {
+    search: search === 'random' ? 'bfs' : search,
+    ...(o.por !== undefined ? { por: o.por } : {}),
+    ...(o.symmetry !== undefined ? { symmetry: o.symmetry } : {}),
+    ...(o.liveness !== undefined ? { liveness: o.liveness } : {}),
+    ...(o.exact !== undefined ? { exact: o.exact } : {}),
+    ...(o.mode !== undefined ? { mode: o.mode } : {}),
+    ...(o.bitstateBits !== undefined ? { bitstateBits: o.bitstateBits } : {}),
+    ...(o.bitstateHashes !== undefined ? { bitstateHashes: o.bitstateHashes } : {}),
+    ...(o.hashSeed !== undefined ? { hashSeed: o.hashSeed } : {}),
+    ...(o.orderSeed !== undefined ? { orderSeed: o.orderSeed } : {}),
+    ...(o.maxMemoryBytes !== undefined ? { maxMemoryBytes: o.maxMemoryBytes } : {}),
+    ...(o.checkHints !== undefined ? { checkHints: o.checkHints } : {}),
+    ...(o.maxStates !== undefined ? { maxStates: o.maxStates } : {}),
+    ...(o.maxSeconds !== undefined ? { maxSeconds: o.maxSeconds } : {}),
+    ...(o.maxDepth !== undefined ? { maxDepth: o.maxDepth } : {}),
+    ...(o.onProgress !== undefined ? { onProgress: o.onProgress } : {}),
+  };
+  const workers = o.workers ?? 1;
   const result =
     search === 'random'
       ? simulate(ts, {
@@ -181,23 +236,8 @@ export function runModelCheck(o: ModelRunOptions): ModelRun {
           runs: o.runs ?? DEFAULT_RUNS,
           maxSteps: o.maxDepth ?? DEFAULT_RANDOM_STEPS,
         })
-      : checkModel(ts, {
-          search,
-          ...(o.por !== undefined ? { por: o.por } : {}),
-          ...(o.symmetry !== undefined ? { symmetry: o.symmetry } : {}),
-          ...(o.liveness !== undefined ? { liveness: o.liveness } : {}),
-          ...(o.exact !== undefined ? { exact: o.exact } : {}),
-          ...(o.mode !== undefined ? { mode: o.mode } : {}),
-          ...(o.bitstateBits !== undefined ? { bitstateBits: o.bitstateBits } : {}),
-          ...(o.bitstateHashes !== undefined ? { bitstateHashes: o.bitstateHashes } : {}),
-          ...(o.hashSeed !== undefined ? { hashSeed: o.hashSeed } : {}),
-          ...(o.orderSeed !== undefined ? { orderSeed: o.orderSeed } : {}),
-          ...(o.maxMemoryBytes !== undefined ? { maxMemoryBytes: o.maxMemoryBytes } : {}),
-          ...(o.checkHints !== undefined ? { checkHints: o.checkHints } : {}),
-          ...(o.maxStates !== undefined ? { maxStates: o.maxStates } : {}),
-          ...(o.maxSeconds !== undefined ? { maxSeconds: o.maxSeconds } : {}),
-          ...(o.maxDepth !== undefined ? { maxDepth: o.maxDepth } : {}),
-          ...(o.onProgress !== undefined ? { onProgress: o.onProgress } : {}),
-        });
+      : workers > 1
+        ? checkModelParallel(ts, sourceOf(o), options, { ...checkOptions, workers })
+        : checkModel(ts, checkOptions);
   return { entry, options, search, ts, result, properties };
 }

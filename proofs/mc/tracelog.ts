@@ -61,6 +61,26 @@ export class TraceLog {
     this.count = id + 1;
   }
 
+  /**
+   * Records state `id` in any order (the parallel search's ids come from concurrent workers),
+   * growing the arrays as needed. Mixing with `record` is not meant.
+   */
+  recordAt(id: number, parent: number, action: number): void {
+    if (id >= this.parent.length) {
+      let length = this.parent.length;
+      while (length <= id) length *= 2;
+      const p = new Int32Array(length);
+      p.set(this.parent);
+      this.parent = p;
+      const a = new Uint16Array(length);
+      a.set(this.action);
+      this.action = a;
+    }
+    this.parent[id] = parent;
+    this.action[id] = parent < 0 ? ROOT_ACTION : action;
+    if (id >= this.count) this.count = id + 1;
+  }
+
   /** The actions from a root to `id`, in order. */
   actionsTo(id: number): number[] {
     const actions: number[] = [];

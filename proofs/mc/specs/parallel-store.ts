@@ -17,9 +17,10 @@
 //     loop: s2 = load(t2[i])
 //           if s2 == 0: if CAS(t2[i], 0, h2) { store(t1[i], h1); id = add(count, 1); return NEW }
 //                       else retry slot i
-//           else: wait until load(t1[i]) != 0       (the claimer publishes h1 right after its CAS)
-//                 if (t1[i], t2[i]) == (h1, h2): return SEEN
-//                 i = i + 1 mod slots
+//           else if s2 == h2: wait until load(t1[i]) != 0   (the claimer publishes h1 right
+//                                                             after its CAS)
+//                 if t1[i] == h1: return SEEN
+//           i = i + 1 mod slots
 //
 // The table grows only while every worker is idle: a worker checks `count >= pauseAt` before each
 // fingerprint and, when so, returns the rest of its chunk; the coordinator re-queues that rest,
@@ -54,7 +55,7 @@ const LOAD = 2; // s2 = load(t2[i])
 const CLAIM = 3; // CAS(t2[i], 0, h2) (bug no-cas: plain store)
 const PUBLISH = 4; // store(t1[i], h1)
 const COUNT = 5; // id = add(count, 1)
-const WAIT = 6; // wait for t1[i] != 0, compare
+const WAIT = 6; // h2 matched: wait for t1[i] != 0, compare h1
 const RETURNED = 7; // chunk handed back (finished or paused)
 
 // Chunk state at the coordinator.
@@ -84,7 +85,6 @@ function variables(): Vars<Var> {
     v[`w${w}.chunk`] = 0;
     v[`w${w}.item`] = 0;
     v[`w${w}.slot`] = 0;
-    v[`w${w}.seen2`] = 0;
     v[`w${w}.paused`] = 0;
   }
   return v;
@@ -131,9 +131,11 @@ function build(opts: ModelOptions): ReturnType<typeof guardedSystem> {
         touches: 'table',
         when: (s) => s[pc] === LOAD,
         then: (s) => {
-          const h2 = s[`t2.${s[`w${w}.slot`]!}`]!;
-          s[`w${w}.seen2`] = h2;
-          s[pc] = h2 === 0 ? CLAIM : WAIT;
+          const i = s[`w${w}.slot`]!;
+          const h2 = s[`t2.${i}`]!;
+          if (h2 === 0) s[pc] = CLAIM;
+          else if (h2 === fpOf(s, w)) s[pc] = WAIT;
+          else s[`w${w}.slot`] = next(i); // another fingerprint: probe on, no need for h1
         },
       },
       {
@@ -149,7 +151,12 @@ function build(opts: ModelOptions): ReturnType<typeof guardedSystem> {
             s[`owner.${i}`] = fp;
             s[pc] = PUBLISH;
           } else {
-            s[pc] = LOAD; // CAS lost: look at the same slot again
+            // CAS lost: the value it returned is the winner's h2, handled as a load would.
+            if (s[`t2.${i}`] === fp) s[pc] = WAIT;
+            else {
+              s[`w${w}.slot`] = next(i);
+              s[pc] = LOAD;
+            }
           }
         },
       },
@@ -174,16 +181,15 @@ function build(opts: ModelOptions): ReturnType<typeof guardedSystem> {
         },
       },
       {
-        name: `${pd}.compare`,
+        name: `${pd}.compare_h1`,
         pd,
         touches: 'table',
         // Spins until the claimer has published h1 (bug no-wait: does not wait).
         when: (s) => s[pc] === WAIT && (bug === 'no-wait' || s[`t1.${s[`w${w}.slot`]!}`] !== 0),
         then: (s) => {
           const i = s[`w${w}.slot`]!;
-          const fp = fpOf(s, w);
-          if (s[`t1.${i}`] === fp && s[`t2.${i}`] === fp) {
-            finishItem(s); // SEEN
+          if (s[`t1.${i}`] === fpOf(s, w)) {
+            finishItem(s); // SEEN (h2 matched at the load)
           } else {
             s[`w${w}.slot`] = next(i);
             s[pc] = LOAD;
