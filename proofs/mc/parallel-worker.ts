@@ -27,7 +27,7 @@ import {
 import { CTL_MAILBOX, CTL_PAUSE_AT, CTL_STOP, SharedTable } from './shared-store.ts';
 
 /** Records per next-level chunk: small enough to spread a level over the workers. */
-export const CHUNK_STATES = 2048;
+export const CHUNK_STATES = 512;
 
 async function loadEntry(source: ModelSource): Promise<ModelEntry> {
   if (source.kind === 'builtin') {

@@ -51,6 +51,8 @@ export type { ModelSource } from './parallel-protocol.ts';
 
 /** Most worker threads a run may ask for. */
 export const MAX_WORKERS = 64;
+/** Chunks a worker holds at once (one running, the next waiting). */
+const IN_FLIGHT = 2;
 /** Initial shared table: 2^16 slots (512 KiB). */
 const INITIAL_SLOTS = 1 << 16;
 
@@ -204,7 +206,16 @@ export function checkModelParallel(
     let level = 0;
     let truncated = false;
     let expanded = 0;
-    const idle: number[] = pool.ports.map((_, i) => i);
+    // Each worker has up to IN_FLIGHT chunks: the next is already in its mailbox when it finishes
+    // one, so it never waits for the coordinator to wake up and answer.
+    const inFlight = pool.ports.map(() => 0);
+    const free = (): number => {
+      let best = -1;
+      for (let k = 0; k < inFlight.length; k++) {
+        if (inFlight[k]! < IN_FLIGHT && (best < 0 || inFlight[k]! < inFlight[best]!)) best = k;
+      }
+      return best;
+    };
     let busy = 0;
     let pausing = false;
     let stop: Stop | undefined;
@@ -219,8 +230,8 @@ export function checkModelParallel(
         seenMail = Atomics.load(ctl, CTL_MAILBOX);
       }
     };
-    const assign = (chunk: Uint8Array): void => {
-      const k = idle.pop()!;
+    const assign = (chunk: Uint8Array, k: number): void => {
+      inFlight[k]!++;
       const grown = pool.tableOf[k] !== tableBuffer;
       pool.tableOf[k] = tableBuffer;
       const msg: WorkMessage = {
@@ -246,8 +257,8 @@ export function checkModelParallel(
       const next: Uint8Array[] = [];
       let best: Candidate | undefined;
       while (queue.length > 0 || busy > 0) {
-        while (!pausing && stop === undefined && queue.length > 0 && idle.length > 0) {
-          assign(queue.shift()!);
+        while (!pausing && stop === undefined && queue.length > 0 && free() >= 0) {
+          assign(queue.shift()!, free());
         }
         if (busy === 0) {
           if (stop !== undefined) break;
@@ -267,7 +278,7 @@ export function checkModelParallel(
           throw new InvariantError(`parallel search, worker ${r.worker}: ${r.message}`);
         }
         busy--;
-        idle.push(r.worker);
+        inFlight[r.worker]!--;
         absorb(r, next);
         expanded += r.expanded;
         if (r.truncated) truncated = true;
