@@ -3,7 +3,8 @@
 // write ITF), renders. Exit status: 0 holds, 1 violated or incomplete (a bound was hit: not a
 // pass), 2 could not run (unknown model, bug or bound; a model module that does not load).
 import type { Command } from 'commander';
-import type { McRun } from '../../api/mc.ts';
+import type { McRequest, McRun } from '../../api/mc.ts';
+import type { SwarmRun } from '../../api/swarm.ts';
 import type { Progress, StoreMode } from '../../proofs/mc/engine.ts';
 import type { MemoryModel, ModelEntry, ModelOptions } from '../../proofs/models/types.ts';
 import {
@@ -197,7 +198,7 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
       'bfs (shortest traces) | dfs (less memory) | random (seeded simulation: finds, never proves)',
       'bfs',
     )
-    .option('--seed <n>', 'seed of --search random', '1')
+    .option('--seed <n>', 'seed of --search random, and of a swarm (--shard, --swarm)', '1')
     .option('--runs <n>', 'random walks of --search random', String(DEFAULT_RUNS))
     .option('--no-por', 'turn partial-order reduction off')
     .option('--no-symmetry', 'turn symmetry reduction off')
@@ -210,6 +211,11 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
     )
     .option('--exact', 'same as --store exact')
     .option('--workers <n>', 'parallel BFS over n worker threads (hash-compact storage; default 1)')
+    .option(
+      '--shard <i/N>',
+      'run shard i of an N-shard swarm (DFS, own hashes and order; merge with sddf mc-merge)',
+    )
+    .option('--swarm <n>', 'run all n shards of a swarm here, one after another, and merge')
     .option('--bitstate-bits <n>', 'bitstate: bit array of 2^n bits (default 29 = 64 MiB)')
     .option(
       '--max-memory <size>',
@@ -282,7 +288,7 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
               nextLog = p.seconds + PROGRESS_LOG_SECONDS;
               io.err(`sddf mc: ${progressLine(p)}`);
             };
-      const run = api.modelCheck({
+      const request: McRequest = {
         model: chosen,
         ...(file !== undefined ? { modulePath: file } : {}),
         bounds: parseBounds(opts['bound'] as string[]),
@@ -316,10 +322,109 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
           ? { maxDepth: parseIntOption('--max-depth', String(opts['maxDepth'])) }
           : {}),
         ...(onProgress !== undefined ? { onProgress } : {}),
-      });
+      };
+      const shard = opts['shard'] === undefined ? undefined : String(opts['shard']);
+      const swarm = opts['swarm'] === undefined ? undefined : String(opts['swarm']);
+      if (shard !== undefined || swarm !== undefined) {
+        const { parseShard, MAX_SHARDS } = await import('../../proofs/mc/swarm.ts');
+        const swarmApi = await import('../../api/swarm.ts');
+        if (shard !== undefined && swarm !== undefined) {
+          throw new CliUsageError('give --shard i/N (one shard) or --swarm N (all), not both');
+        }
+        if (shard !== undefined) {
+          const spec = parseShard(shard);
+          if (spec === null) {
+            throw new CliUsageError(
+              `--shard must be i/N with 1 <= i <= N <= ${MAX_SHARDS} (got '${shard}')`,
+            );
+          }
+          const run = api.modelCheck({ ...request, shard: spec });
+          if (progress) io.endProgress();
+          if (format === 'json') printJson(io, swarmApi.shardOutcome(run, file));
+          else renderRun(io, run, (await import('../../traces/render.ts')).renderText);
+          setStatus(run.result.verdict === 'holds' ? EXIT_OK : EXIT_FAILED);
+          return;
+        }
+        const count = parseIntOption('--swarm', swarm!);
+        if (count < 1 || count > MAX_SHARDS) {
+          throw new CliUsageError(`--swarm must be 1..${MAX_SHARDS} (got ${count})`);
+        }
+        const run = swarmApi.runSwarm(request, count, (o) => {
+          if (format === 'text' && !quiet) {
+            io.err(
+              `sddf mc: shard ${o.shard.index}/${o.shard.count}: ${o.verdict} (${o.states} states)`,
+            );
+          }
+        });
+        if (progress) io.endProgress();
+        renderSwarm(io, format, run);
+        setStatus(run.result.verdict === 'holds' ? EXIT_OK : EXIT_FAILED);
+        return;
+      }
+      const run = api.modelCheck(request);
       if (progress) io.endProgress();
       if (format === 'json') printJson(io, toJson(run));
       else renderRun(io, run, (await import('../../traces/render.ts')).renderText);
+      setStatus(run.result.verdict === 'holds' ? EXIT_OK : EXIT_FAILED);
+    });
+}
+
+/** A merged swarm: the verdict, every violation with its shard, coverage (text or one JSON). */
+function renderSwarm(io: Io, format: string, run: SwarmRun): void {
+  const r = run.result;
+  if (format === 'json') {
+    printJson(io, {
+      ...r,
+      violations: r.violations.map(({ itf: _itf, ...v }) => v),
+      ...(run.tracePath !== undefined ? { trace: run.tracePath } : {}),
+      outcomes: run.outcomes.map(({ itf: _itf, ...o }) => o),
+    });
+    return;
+  }
+  const verdict =
+    r.verdict === 'holds'
+      ? paint(io, 'green', `holds (shard ${r.exhaustiveShard} searched exhaustively)`)
+      : r.verdict === 'violated'
+        ? paint(io, 'red', `violated: ${r.violations[0]!.property}`)
+        : paint(
+            io,
+            'yellow',
+            'incomplete (no shard found a violation; bitstate shards prove nothing)',
+          );
+  const lines = [
+    `${r.model} swarm of ${r.count} (seed ${r.seed}; shards merged: ${r.shards.length}): ${verdict}`,
+    `  states stored over all shards ${r.statesSearched}` +
+      (r.bestCoverage !== undefined
+        ? `; coverage: best shard ${(r.bestCoverage * 100).toFixed(4)} %, ` +
+          `combined if independent ${((r.combinedCoverage ?? 0) * 100).toFixed(4)} %`
+        : ''),
+  ];
+  if (r.missing.length > 0) lines.push(`  missing shards: ${r.missing.join(', ')}`);
+  for (const v of r.violations) {
+    const steps = v.traceSteps !== undefined ? `, ${v.traceSteps} steps` : '';
+    lines.push(`  shard ${v.shard}: ${v.property}${steps}: ${v.message}`);
+  }
+  if (run.tracePath !== undefined) lines.push(`  shortest trace written to ${run.tracePath}`);
+  io.out(lines.join('\n'));
+}
+
+/** `sddf mc-merge FILE...`: one verdict from a swarm's shard results (docs/swarm.md). */
+export function registerMcMerge(program: Command, io: Io, setStatus: SetStatus): void {
+  program
+    .command('mc-merge')
+    .argument('<results...>', 'shard results: the output of sddf mc --shard i/N --format json')
+    .description(
+      'merge the results of a swarm (sddf mc MODEL --shard i/N) into one verdict\n' +
+        'Exit status: 0 holds (a shard searched exhaustively); 1 violated, or incomplete;\n' +
+        '2 could not run (unreadable result, results of different swarms).',
+    )
+    .option('--format <format>', 'text | json', 'text')
+    .option('--out <dir>', 'directory for the shortest counterexample trace', 'out/mc')
+    .action(async (files: string[], opts: Record<string, unknown>) => {
+      const format = parseFormat(String(opts['format']), ['text', 'json']);
+      const { mergeShardFiles } = await import('../../api/swarm.ts');
+      const run = mergeShardFiles(files, String(opts['out']));
+      renderSwarm(io, format, run);
       setStatus(run.result.verdict === 'holds' ? EXIT_OK : EXIT_FAILED);
     });
 }

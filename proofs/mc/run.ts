@@ -21,6 +21,7 @@ import {
 } from './engine.ts';
 import { checkModelParallel, MAX_WORKERS, parallelProblem, type ModelSource } from './parallel.ts';
 import { simulate } from './simulate.ts';
+import { MAX_SHARDS, shardPlan, type ShardPlan, type ShardSpec } from './swarm.ts';
 import { BITSTATE_MAX_BITS, BITSTATE_MIN_BITS, STORE_MODES } from './store.ts';
 
 export const MEMORY_MODELS: readonly MemoryModel[] = ['sc', 'tso', 'arm'];
@@ -68,6 +69,11 @@ export interface ModelRunOptions extends ModelChoice {
   readonly workers?: number;
   /** The module file a user's model entry was loaded from (parallel workers load it too). */
   readonly modulePath?: string;
+  /**
+   * Run shard `index` of `count` of a swarm (./swarm.ts) seeded with `seed`: DFS with the shard's
+   * own hash functions and successor order, bitstate storage unless `mode` says otherwise.
+   */
+  readonly shard?: ShardSpec;
   /** Check every partial-order hint of the model instead of trusting it (engine.ts). */
   readonly checkHints?: boolean;
   readonly maxStates?: number;
@@ -78,6 +84,8 @@ export interface ModelRunOptions extends ModelChoice {
 }
 
 export interface ModelRun {
+  /** A swarm shard: its index, the swarm's seed and how it searched. */
+  readonly shard?: ShardSpec & { readonly seed: number } & ShardPlan;
   readonly entry: ModelEntry;
   readonly options: ModelOptions;
   readonly search: RunSearch;
@@ -172,6 +180,23 @@ function checkSearchOptions(o: ModelRunOptions): void {
       `bitstate bits must be ${BITSTATE_MIN_BITS}..${BITSTATE_MAX_BITS} (2^n bits; got ${bits})`,
     );
   }
+  if (o.shard !== undefined) {
+    const { index, count } = o.shard;
+    if (!(
+      Number.isInteger(index) &&
+      Number.isInteger(count) &&
+      index >= 1 &&
+      index <= count &&
+      count <= MAX_SHARDS
+    )) {
+      fail('USAGE', `a shard is i/N with 1 <= i <= N <= ${MAX_SHARDS} (got ${index}/${count})`);
+    }
+    if (o.search === 'random')
+      fail('USAGE', 'a swarm shard is a depth-first search, not random walks');
+    if (o.liveness === true) fail('USAGE', 'a swarm shard checks safety only (no liveness)');
+    if ((o.workers ?? 1) > 1)
+      fail('USAGE', 'a swarm shard runs in one thread (shards are the parallelism)');
+  }
   const workers = o.workers ?? 1;
   if (!(Number.isInteger(workers) && workers >= 1 && workers <= MAX_WORKERS)) {
     fail('USAGE', `workers must be 1..${MAX_WORKERS} (got ${workers})`);
@@ -208,7 +233,12 @@ export function runModelCheck(o: ModelRunOptions): ModelRun {
   checkSearchOptions(o);
   const { entry, options } = resolveModel(o);
   const ts = entry.build(options);
-  const search = o.search ?? 'bfs';
+  const seed = o.seed ?? 1;
+  const plan =
+    o.shard === undefined
+      ? undefined
+      : shardPlan(o.shard, seed, o.exact === true ? 'exact' : o.mode);
+  const search = plan?.search ?? o.search ?? 'bfs';
   const properties = propertiesOf(ts, o.liveness === true);
   const checkOptions: CheckOptions = {
     search: search === 'random' ? 'bfs' : search,
@@ -227,6 +257,15 @@ export function runModelCheck(o: ModelRunOptions): ModelRun {
     ...(o.maxSeconds !== undefined ? { maxSeconds: o.maxSeconds } : {}),
     ...(o.maxDepth !== undefined ? { maxDepth: o.maxDepth } : {}),
     ...(o.onProgress !== undefined ? { onProgress: o.onProgress } : {}),
+    // A swarm shard's plan decides storage, hash functions and successor order.
+    ...(plan !== undefined
+      ? {
+          exact: plan.mode === 'exact',
+          mode: plan.mode,
+          hashSeed: plan.hashSeed,
+          ...(plan.orderSeed !== undefined ? { orderSeed: plan.orderSeed } : {}),
+        }
+      : {}),
   };
   const workers = o.workers ?? 1;
   const result =
@@ -239,5 +278,13 @@ export function runModelCheck(o: ModelRunOptions): ModelRun {
       : workers > 1
         ? checkModelParallel(ts, sourceOf(o), options, { ...checkOptions, workers })
         : checkModel(ts, checkOptions);
-  return { entry, options, search, ts, result, properties };
+  return {
+    ...(plan !== undefined ? { shard: { ...o.shard!, seed, ...plan } } : {}),
+    entry,
+    options,
+    search,
+    ts,
+    result,
+    properties,
+  };
 }
