@@ -52,6 +52,9 @@ class Worker {
   readonly sums2 = new Int32Array(BFS_BATCH);
   readonly ids = new Int32Array(BFS_BATCH);
   readonly starts = new Int32Array(BFS_BATCH + 1);
+  readonly writer: ChunkWriter;
+  readonly rest: ChunkWriter;
+  log = new Int32Array(3 * CHUNK_STATES * 4);
 
   constructor(
     readonly index: number,
@@ -74,6 +77,8 @@ class Worker {
     this.table = new SharedTable(init.ctl);
     this.table.attach(init.table);
     this.reader = new ChunkReader(this.w);
+    this.writer = new ChunkWriter(this.w);
+    this.rest = new ChunkWriter(this.w);
     this.batch = new Uint32Array(BFS_BATCH * this.w);
     this.views = makeViews(this.batch, this.w, BFS_BATCH);
   }
@@ -85,9 +90,10 @@ class Worker {
     const level = msg.level;
     const atDepthBound = level >= this.init.maxDepth;
     const out: Uint8Array[] = [];
-    const writer = new ChunkWriter(w);
-    const rest = new ChunkWriter(w);
-    let log = new Int32Array(3 * 1024);
+    // Reused across chunks (a chunk's allocations would otherwise be ~200 KiB each).
+    const writer = this.writer;
+    const rest = this.rest;
+    let log = this.log;
     let logN = 0;
     let candidate: Candidate | undefined;
     let truncated = false;
@@ -160,6 +166,7 @@ class Worker {
             const next = new Int32Array(log.length * 2);
             next.set(log);
             log = next;
+            this.log = log;
           }
           log[logN++] = id;
           log[logN++] = parent;

@@ -18,6 +18,7 @@ import {
   existsSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   renameSync,
   rmSync,
   statSync,
@@ -82,12 +83,29 @@ let bundled: string | null | undefined;
  */
 function bundledWorker(): string | null {
   if (bundled !== undefined) return bundled;
+  const dir = join(ROOT, 'node_modules', '.cache', 'sddf-model');
+  const manifestPath = join(dir, 'mc-worker.json');
+  try {
+    // Reuse the last bundle while none of its inputs changed (size and mtime, as bin/compile.mjs).
+    const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+      file: string;
+      inputs: { path: string; size: number; mtimeMs: number }[];
+    };
+    const fresh = m.inputs.every((i) => {
+      const st = statSync(i.path);
+      return st.size === i.size && st.mtimeMs === i.mtimeMs;
+    });
+    if (fresh && existsSync(m.file)) return (bundled = pathToFileURL(m.file).href);
+  } catch {
+    // No manifest yet, or an input is gone: build.
+  }
   try {
     const esbuild = require('esbuild') as typeof import('esbuild');
     const out = esbuild.buildSync({
       entryPoints: [workerSource],
       bundle: true,
       write: false,
+      metafile: true,
       format: 'esm',
       platform: 'node',
       target: 'node20',
@@ -95,23 +113,32 @@ function bundledWorker(): string | null {
       logLevel: 'silent',
     });
     const text = out.outputFiles[0]!.text;
-    const dir = join(ROOT, 'node_modules', '.cache', 'sddf-model');
     const file = join(
       dir,
       `mc-worker-${createHash('sha1').update(text).digest('hex').slice(0, 16)}.mjs`,
     );
+    mkdirSync(dir, { recursive: true });
     if (!existsSync(file)) {
-      mkdirSync(dir, { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, text);
-      renameSync(tmp, file);
+      writeAtomically(file, text);
       pruneWorkers(dir, file);
     }
+    const inputs = Object.keys(out.metafile.inputs).map((p) => {
+      const path = resolve(p);
+      const st = statSync(path);
+      return { path, size: st.size, mtimeMs: st.mtimeMs };
+    });
+    writeAtomically(manifestPath, JSON.stringify({ file, inputs }));
     bundled = pathToFileURL(file).href;
   } catch {
     bundled = null; // the sources through tsx: slower, same behaviour
   }
   return bundled;
+}
+
+function writeAtomically(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
 }
 
 /** Keeps the newest few worker bundles (a run that is still going may be using an older one). */
@@ -182,8 +209,8 @@ export function checkModelParallel(
   const problem = parallelProblem(opts);
   assert(problem === null, () => `parallel search: ${problem}`);
   assert(
-    Number.isInteger(opts.workers) && opts.workers >= 2 && opts.workers <= MAX_WORKERS,
-    () => `parallel search needs 2..${MAX_WORKERS} workers (got ${opts.workers})`,
+    Number.isInteger(opts.workers) && opts.workers >= 1 && opts.workers <= MAX_WORKERS,
+    () => `parallel search needs 1..${MAX_WORKERS} workers (got ${opts.workers})`,
   );
   const now = opts.now ?? (() => performance.now());
   const sr = new Search(ts, { ...opts, mode: 'hash-compact' }, now);
