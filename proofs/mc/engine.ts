@@ -191,7 +191,7 @@ export class Search {
   readonly canonIn: Uint32Array;
   readonly canonOut: Uint32Array;
   /** The state being expanded and its hash sums (emit updates the sums from them). */
-  cur: Uint32Array;
+  cur: State;
   curSum1 = 0;
   curSum2 = 0;
   readonly emit: (action: number, next: State) => void;
@@ -380,7 +380,8 @@ export class Search {
    */
   expand(s: State, sum1: number, sum2: number): number {
     const w = this.w;
-    if (s !== this.cur) for (let k = 0; k < w; k++) this.cur[k] = s[k]!;
+    // emit compares each successor with `s`, which stays put while the model runs: no copy.
+    this.cur = s;
     this.curSum1 = sum1;
     this.curSum2 = sum2;
     const start = this.n;
