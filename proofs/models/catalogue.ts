@@ -12,9 +12,13 @@ import {
   type ModelOptions,
 } from './registry.ts';
 
-/** Per-run bounds: small on purpose (the whole catalogue stays well under a minute). */
+/**
+ * Per-run bound, in states only: a verdict must not depend on the speed of the machine (a wall
+ * clock made a slow, loaded box report `incomplete` where a fast one reported `detected`). Every
+ * variant and baseline of the catalogue needs far fewer states; one that hits the bound is
+ * `incomplete`, which counts as neither detected nor holding.
+ */
 export const CATALOGUE_MAX_STATES = 1_500_000;
-export const CATALOGUE_MAX_SECONDS = 20;
 
 export interface MutantOutcome {
   readonly id: string;
@@ -57,11 +61,7 @@ export interface CatalogueOptions {
 }
 
 function run(ts: TransitionSystem): McResult {
-  return checkModel(ts, {
-    search: 'bfs',
-    maxStates: CATALOGUE_MAX_STATES,
-    maxSeconds: CATALOGUE_MAX_SECONDS,
-  });
+  return checkModel(ts, { search: 'bfs', maxStates: CATALOGUE_MAX_STATES });
 }
 
 function baseline(

@@ -148,9 +148,12 @@ export function buildNetHandshake(opts: ModelOptions) {
     ],
     ghostBase,
     ghostWords: PEER_GHOSTS,
+    // Single-writer words (POR, ADR 007): each index its side alone stores, and the ghost counters
+    // each peer alone writes. G_REQUESTED is the application's (a device): a step that reads it is
+    // never safe-local, since app.send_request changes what that step does.
     ownedBy: [
-      [free.head, active.tail],
-      [active.head, free.tail],
+      [free.head, active.tail, ghostBase + G_SENT],
+      [active.head, free.tail, ghostBase + G_RECEIVED, ghostBase + G_DROPPED],
     ],
     init: (s) => {
       for (const q of queues) {

@@ -313,7 +313,12 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
     }
     ghost(i: number): number {
       if (!(i >= 0 && i < spec.ghostWords)) assert(false, `ghost ${i}`);
-      if (this.log) this.log.shared++; // devices (the application) write ghosts too
+      if (this.log) {
+        // Devices (the application) write ghosts too: a ghost read is a load of the ghost word,
+        // safe-local only where the model lists that word as owned by this PD (ADR 007).
+        this.log.shared++;
+        this.log.loads.push(spec.ghostBase + i);
+      }
       return this.s[spec.ghostBase + i] ?? 0;
     }
     setGhost(i: number, v: number): void {

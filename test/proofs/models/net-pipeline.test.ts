@@ -8,7 +8,7 @@ const RX_IO = 0x1000_0000;
 describe('net-pipeline', () => {
   it('holds under SC with 2 clients (default bounds)', () => {
     const { ts } = buildNetPipeline({ memoryModel: 'sc', bounds: {} });
-    const r = checkModel(ts, { search: 'bfs', maxStates: 1_000_000, maxSeconds: 40 });
+    const r = checkModel(ts, { search: 'bfs', maxStates: 1_000_000 });
     expect(r.verdict).toBe('holds');
     expect(r.states).toBeGreaterThan(1000);
   }, 60_000);
@@ -77,7 +77,7 @@ describe('net-pipeline under weak memory and liveness', () => {
       buildNetPipeline({ memoryModel: 'tso', bounds: { ...bounds, fences: 0 } }).ts,
       {
         search: 'bfs',
-        maxSeconds: 40,
+        maxStates: 2_000_000,
       },
     );
     expect(bad.verdict).toBe('violated');
@@ -89,7 +89,7 @@ describe('net-pipeline under weak memory and liveness', () => {
       buildNetPipeline({ memoryModel: 'tso', bounds: { ...bounds, fences: 1 } }).ts,
       {
         search: 'bfs',
-        maxSeconds: 40,
+        maxStates: 2_000_000,
       },
     );
     expect(fixed.verdict).toBe('holds');
@@ -101,7 +101,7 @@ describe('net-pipeline under weak memory and liveness', () => {
       bounds: { clients: 1, frames: 2, echo: 1 },
     }).ts;
     expect(ts.goal!(ts.initialStates()[0]!)).toBe(false);
-    const r = checkModel(ts, { search: 'bfs', liveness: true, maxSeconds: 40 });
+    const r = checkModel(ts, { search: 'bfs', liveness: true, maxStates: 1_000_000 });
     expect(r.verdict).toBe('holds');
   }, 60_000);
 });
