@@ -3,7 +3,10 @@
 // but with the exact u16 indices, the flag polarity and the fence placement of queue.h.
 import type { State } from '../../spec/common/transition.ts';
 import { isPowerOfTwo, u16 } from '../../spec/common/int.ts';
-import { netNoBufferTwiceProblem } from '../../spec/components/net/invariants.ts';
+import {
+  netMissingBufferProblem,
+  netNoBufferTwiceProblem,
+} from '../../spec/components/net/invariants.ts';
 import {
   netBoundsProblem,
   netLengthIn,
@@ -45,8 +48,20 @@ export const netHandshakeBugs: readonly BugVariant[] = [
   {
     id: 'F17',
     description:
-      'old full test tail+1-head == capacity with net_buffers_init filling the whole queue',
-    expectedProperty: 'no-assert-failure',
+      'queue.h before 8a15a202: full test tail+1-head == capacity and net_buffers_init of capacity-1 buffers: one buffer of every pool never circulates',
+    expectedProperty: 'buffer-conservation',
+  },
+  {
+    id: 'F1',
+    description:
+      'the 2023 ring library (before ce131da5): the release barrier after write_idx++, so on Arm the consumer can see the index before the slot',
+    // A published index whose slot is not yet written is what a consumer reads as a stale
+    // descriptor: on the memory others see, the buffer is live in two slots at once.
+    expectedProperty: 'buffer-conservation',
+    memoryModel: 'arm',
+    // With the seq_cst fences of the handshake (O1 fixed), so that only F1 is left.
+    bounds: { fences: 1 },
+    fixedBounds: { fences: 1 },
   },
   {
     id: 'U1',
@@ -87,6 +102,7 @@ export function buildNetHandshake(opts: ModelOptions) {
   const flavour: NetQueueFlavour = {
     fences: fenced ? 'seq_cst' : 'smp-release',
     fullCheck: bug === 'U1' ? 'int-promoted' : bug === 'F17' ? 'wasted-slot' : 'corrected',
+    ...(bug === 'F1' ? { releaseAfterPublish: true } : {}),
   };
   const layout = new Layout();
   const free = allocNetQueue(layout, 'free', capacity);
@@ -104,10 +120,13 @@ export function buildNetHandshake(opts: ModelOptions) {
     peerCh: 0,
     untrusted,
     noRecheck: bug === 'F2',
+    oldBuffersInit: bug === 'F17',
   };
   const g = (s: State, i: number) => s[ghostBase + i] ?? 0;
   const read = (s: State) => (a: number) => s[a] ?? 0;
   const queues: NetQueueRef[] = [free, active];
+  const offsets = Array.from({ length: capacity }, (_, i) => NET_BUFFER_SIZE * i);
+  let built: ReturnType<typeof buildSystem> | null = null;
   const sys = buildSystem({
     ...(opts.splitLocalSteps === true ? { splitLocalSteps: true } : {}),
     name: 'net-handshake',
@@ -168,8 +187,17 @@ export function buildNetHandshake(opts: ModelOptions) {
       },
       {
         name: 'buffer-conservation',
-        // §3.15.1 in memory, as others see it; the untrusted producer duplicates on purpose (O2).
-        check: (s) => (untrusted ? null : netNoBufferTwiceProblem(read(s), queues)),
+        // §3.15.1 in memory, as others see it: no buffer twice, and once the producer's init has
+        // run, every buffer of the data region in a queue (a transfer is one step, so none is ever
+        // in flight between queues). The untrusted producer duplicates on purpose (O2).
+        check: (s) => {
+          if (untrusted) return null;
+          const twice = netNoBufferTwiceProblem(read(s), queues);
+          if (twice !== null || built === null || s[built.pdWords('producer').phase] !== 1)
+            return twice;
+          // Buffered stores count as done: the drained view (proofs/models/runtime.ts).
+          return netMissingBufferProblem(read(built.drained(s)), queues, offsets, g(s, G_DROPPED));
+        },
       },
     ],
     stranded: (s) => {
@@ -186,6 +214,7 @@ export function buildNetHandshake(opts: ModelOptions) {
     },
     goal: (s) => g(s, G_RECEIVED) >= items,
   });
+  built = sys;
   if (opts.memoryModel !== 'sc') return sys; // buffered stores name buffers in addresses too
   return {
     ...sys,

@@ -218,12 +218,14 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
     }
     flushAction.push(fl);
   });
+  // Each device is its own process (pd = its name): weak fairness then holds per device, so a
+  // timer that ticks forever cannot starve the NIC's transmit in a liveness run.
   const deviceAction: number[][] = spec.devices.map((d) =>
     d.actions.map((a) => {
       const info: ActionInfo =
         a.touches === undefined
-          ? { name: `${d.name}.${a.name}`, pd: 'device' }
-          : { name: `${d.name}.${a.name}`, pd: 'device', touches: a.touches };
+          ? { name: `${d.name}.${a.name}`, pd: d.name }
+          : { name: `${d.name}.${a.name}`, pd: d.name, touches: a.touches };
       return actions.push(info) - 1;
     }),
   );

@@ -63,6 +63,8 @@ export const CL_ECHO_COUNT = 2;
 const CL_INIT_I = 3;
 /** Echo FIFO (payloads received, not yet echoed) from local 4; its size is the pbuf pool. */
 const CL_ECHO = 4;
+/** The largest number of frames a model injects (proofs/models bound `frames`). */
+const FRAMES_MAX = 8;
 
 const L1_P = 1;
 const L1_A = 2;
@@ -79,7 +81,11 @@ export function netClient(c: NetConfig, k: number): ComponentProgram {
   const f = c.flavour;
   const rx = c.cliRx[k]!;
   const tx = c.cliTx[k]!;
-  const pool = c.cliRxData[k]!.count;
+  // The echo FIFO. Abstract client: it is the pbuf pool (bounded by the client's Rx buffers, and
+  // a full pool stops process_rx). lib_sddf_lwip: pbufs are freed as soon as lwIP has the frame,
+  // so the pool never runs out; what waits is lwIP's own send buffer (TCP), at most one echo per
+  // frame (FRAMES_MAX, the bound's maximum).
+  const pool = c.lwip ? FRAMES_MAX : c.cliRxData[k]!.count;
   const slow = c.slowClient === k;
   const ownPending = (ctx: PdContext) =>
     c.sends > 0 && ctx.ghost(cg(k, NGC_SENT)) < ctx.ghost(cg(k, NGC_REQUESTED));

@@ -130,6 +130,24 @@ export function netNoBufferTwiceProblem(read: Read, queues: readonly NetQueueRef
 }
 
 /**
+ * §3.15.1 "every buffer is in exactly one place", the half `netNoBufferTwiceProblem` does not
+ * check: every buffer of a pool (`descriptors`, as the queues carry them) is live in one of
+ * `queues`, except `dropped` ones a consumer dropped on purpose. For pools whose transfers are
+ * single steps (no buffer is ever held between two queues), once the buffers are initialised.
+ */
+export function netMissingBufferProblem(
+  read: Read,
+  queues: readonly NetQueueRef[],
+  descriptors: readonly number[],
+  dropped = 0,
+): string | null {
+  const live = new Set(queues.flatMap((q) => netLiveDescriptors(read, q)));
+  const missing = descriptors.filter((d) => !live.has(d));
+  if (missing.length <= dropped) return null;
+  return `buffer ${missing[0]} is in no queue: lost (${missing.length} missing, ${dropped} dropped)`;
+}
+
+/**
  * §3.15.2 virt_rx refcounts: `buffer_refs[b]` (u8, `refs(b)`) never exceeds the number of clients,
  * and equals the number of client-side places (virt_rx ↔ copier queues) holding buffer b (not
  * checked in the `doubleReturn` scenario, whose duplicate the refcount cannot know about).
