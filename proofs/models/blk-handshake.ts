@@ -23,12 +23,35 @@ export const blkHandshakeBugs: readonly BugVariant[] = [
     description:
       'blk virt bounds requests in flight by its allocator, not by the client response capacity: a response does not fit',
     expectedProperty: 'no-assert-failure',
+    upstream: [
+      {
+        commit: '650ace5d',
+        file: 'blk/components/virt.c',
+        before:
+          '106-110 (handle_driver: "Response queue should never be full…", blk_enqueue_resp asserted)',
+        after:
+          'unconfirmed upstream (PR #248 review); the fixed run bounds in flight by the response capacity',
+      },
+    ],
+    modelled: 'a server whose in-flight bound is twice the response queue',
+    notModelled: 'ialloc, the driver behind the virt, partitions',
   },
   {
     id: 'F17',
     description:
       'blk queue.h before b36e5eea: full is tail - head + 1 == capacity, so a queue sized for every request holds one fewer and the asserted response enqueue fails',
     expectedProperty: 'no-assert-failure',
+    upstream: [
+      {
+        commit: 'b36e5eea',
+        file: 'include/sddf/blk/queue.h',
+        before: '126-129, 138-141 (blk_queue_full_req/resp: `tail - head + 1 == capacity`)',
+        after: '126-129, 138-141 (`tail - head == capacity`)',
+      },
+    ],
+    modelled:
+      'the full test of both queues; a requester that keeps up to `capacity` requests in flight',
+    notModelled: 'blk virt and driver: the requester and server are abstract',
   },
   {
     id: 'F21',
@@ -36,6 +59,19 @@ export const blkHandshakeBugs: readonly BugVariant[] = [
     description:
       "blk queue.h before 193fb6f6: the full check reads the queue size from shared memory; a client that shrinks it makes the trusted server's asserted response enqueue fail (a crash the client causes)",
     expectedProperty: 'no-assert-failure',
+    upstream: [
+      {
+        commit: '193fb6f6',
+        file: 'include/sddf/blk/queue.h',
+        before:
+          '133-136, 145-148 (blk_req/resp_queue_full: `… + 1 == h->req_queue->size`, size in the shared struct)',
+        after: '135-138, 147-150 (`… == h->queue_size`, the private handle)',
+      },
+    ],
+    modelled:
+      "the size read from the shared word, a client that writes it; b36e5eea's full test, so that only F21 shows",
+    notModelled:
+      'the head/tail naming of that revision (swapped consistently, renamed in 696c1876: no behaviour)',
   },
   {
     id: 'U8',
@@ -44,6 +80,17 @@ export const blkHandshakeBugs: readonly BugVariant[] = [
       'blk driver queue capacity = the sum of client capacities (not a power of two): across the u32 wrap `% capacity` maps two live indices to one slot',
     expectedProperty: 'fifo',
     fixedBounds: { capacity: 4 },
+    upstream: [
+      {
+        commit: '650ace5d',
+        file: 'include/sddf/blk/queue.h',
+        before:
+          '190, 226, 259 (slot `index % h->capacity` with a capacity sdfgen sets to Σ client capacities)',
+        after: 'unconfirmed upstream; fixed run: a power-of-two capacity',
+      },
+    ],
+    modelled: 'a capacity of 3 and indices that start two below 2^32',
+    notModelled: 'sdfgen itself (au-ts/microkit_sdf_gen 5fc65101 src/sddf/blk.zig)',
   },
 ];
 

@@ -23,6 +23,8 @@ export const CATALOGUE_MAX_STATES = 1_500_000;
 export interface MutantOutcome {
   readonly id: string;
   readonly model: string;
+  /** The variant as catalogued: description, upstream source, what is modelled. */
+  readonly variant: BugVariant;
   readonly expected: string;
   readonly detected: boolean;
   /** The property that reported the violation (or the verdict when none did). */
@@ -95,6 +97,7 @@ function mutant(model: ModelEntry, v: BugVariant): MutantOutcome {
   return {
     id: v.id,
     model: model.name,
+    variant: v,
     expected: v.expectedProperty,
     detected,
     by: r.verdict === 'violated' ? (r.property ?? 'unknown') : r.verdict,

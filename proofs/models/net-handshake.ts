@@ -38,18 +38,54 @@ export const netHandshakeBugs: readonly BugVariant[] = [
     memoryModel: 'tso',
     bounds: { fences: 0 },
     fixedBounds: { fences: 1 },
+    upstream: [
+      {
+        commit: '650ace5d',
+        file: 'include/sddf/network/queue.h',
+        before:
+          '263-269 (net_request_signal_free: store, release fence), 315-318 (net_require_signal_free: plain load)',
+        after:
+          'open (issues #129, #369, PR #732); fixed run: seq_cst fences as the serial queue (57d50b7c)',
+      },
+    ],
+    modelled: "queue.h's accesses and fences in C order under TSO (the store-buffering litmus)",
+    notModelled: 'the components around the queue (abstract producer and consumer)',
   },
   {
     id: 'F2',
     description:
       'pre-2023 signalling: the consumer arms its signal without re-checking the queue (lost wakeup)',
     expectedProperty: 'no-lost-wakeup',
+    upstream: [
+      {
+        commit: '2ec506c5',
+        file: 'network/components/mux_tx.c',
+        before: '99-127 (process_tx_ready), 134-163 (process_tx_complete): no arm + re-check',
+        after:
+          '104-141, 149-189 (`notify_reader = true; THREAD_MEMORY_FENCE(); if (!ring_empty) { notify_reader = false; goto … }`)',
+      },
+    ],
+    modelled: "the consumer's request_signal without the re-check that follows it at HEAD",
+    notModelled:
+      "the 2023 ring library's notify_reader flag and polarity (modelled as queue.h's flag)",
   },
   {
     id: 'F17',
     description:
       'queue.h before 8a15a202: full test tail+1-head == capacity and net_buffers_init of capacity-1 buffers: one buffer of every pool never circulates',
     expectedProperty: 'buffer-conservation',
+    upstream: [
+      {
+        commit: '8a15a202',
+        file: 'include/sddf/network/queue.h',
+        before:
+          '86-89, 98-101 (net_queue_full_free/active: `tail + 1 - head == capacity`), 216-223 (net_buffers_init: `i < capacity - 1`)',
+        after: '86-89, 98-101 (`tail - head == capacity`), 216-223 (`i < capacity`)',
+      },
+    ],
+    modelled:
+      'both halves of the change: the old full test (flavour wasted-slot) and the old init count; the pool is `capacity` buffers, as sdfgen sizes it',
+    notModelled: 'nothing failed upstream: the lost buffer is capacity, not a crash',
   },
   {
     id: 'F1',
@@ -62,12 +98,35 @@ export const netHandshakeBugs: readonly BugVariant[] = [
     // With the seq_cst fences of the handshake (O1 fixed), so that only F1 is left.
     bounds: { fences: 1 },
     fixedBounds: { fences: 1 },
+    upstream: [
+      {
+        commit: 'ce131da5',
+        file: 'echo_server/libsharedringbuffer/include/shared_ringbuffer.h',
+        before: '103-118 (enqueue: slot stores, `write_idx++`, then THREAD_MEMORY_RELEASE())',
+        after: '103-118 (the barrier before `write_idx++`)',
+      },
+    ],
+    modelled:
+      "the net queue's enqueue with the barrier after the index store, under the Arm-like model (stores to different words may pass each other)",
+    notModelled: "the 2023 ring's other fields (len, cookie) and its index names",
   },
   {
     id: 'U1',
     description:
       "full test evaluated in C int across the u16 wrap: an untrusted producer's duplicate (O2) overwrites a live slot",
     expectedProperty: 'no-overwrite',
+    upstream: [
+      {
+        commit: '650ace5d',
+        file: 'include/sddf/network/queue.h',
+        before:
+          '108-111, 120-123 (net_queue_full_free/active: uint16_t `tail - head` promoted to int)',
+        after: 'unconfirmed upstream; our spec casts to uint16_t (flavour corrected)',
+      },
+    ],
+    modelled:
+      'the int promotion across the wrap (indices start at 65534), an untrusted producer that publishes one duplicate',
+    notModelled: 'how an untrusted client gets to duplicate (O2, acknowledged upstream)',
   },
 ];
 

@@ -41,6 +41,17 @@ export const serialTxBugs: readonly BugVariant[] = [
     description:
       'serial virt_tx: no re-check after request_consumer_signal (before 334e9be8): lost wakeup',
     expectedProperty: 'no-lost-wakeup',
+    upstream: [
+      {
+        commit: '334e9be8',
+        file: 'serial/components/virt_tx.c',
+        before: '78-111 (process_tx_queue: push pending, request_consumer_signal, return false)',
+        after: '78-114 (request, then re-check the free space, then push pending)',
+      },
+    ],
+    modelled:
+      'process_tx_queue of HEAD without the re-check; the HEAD queue with its seq_cst fences',
+    notModelled: 'several clients and the tx_pending FIFO (one client)',
   },
   {
     id: 'F9',
@@ -49,6 +60,17 @@ export const serialTxBugs: readonly BugVariant[] = [
     expectedProperty: 'no-lost-wakeup',
     memoryModel: 'tso',
     fixedBounds: {},
+    upstream: [
+      {
+        commit: '57d50b7c',
+        file: 'include/sddf/serial/queue.h',
+        before:
+          '464-470 (serial_request_consumer_signal: store, THREAD_MEMORY_RELEASE under SMP), 490-493 (serial_require_consumer_signal: plain load)',
+        after: '464-519, 539-547 (store_relaxed + fence_seq_cst; fence_seq_cst + load_relaxed)',
+      },
+    ],
+    modelled: 'the flag accesses and fences in C order under TSO (the store-buffering litmus)',
+    notModelled: "the acquire/release accesses of head/tail (82e1306f) are HEAD's in both runs",
   },
   {
     id: 'F10',
@@ -56,6 +78,18 @@ export const serialTxBugs: readonly BugVariant[] = [
     description:
       "putchar before 367d4231: a '\\n' with one free slot returns without publishing the line written so far",
     expectedProperty: 'no-lost-wakeup',
+    upstream: [
+      {
+        commit: '367d4231',
+        file: 'util/putchar_serial.c',
+        before:
+          "18-35 (_sddf_putchar: `if (full(local_tail) || (c == '\\n' && full(local_tail + 1))) return;`, publish only when full or at '\\n')",
+        after:
+          '18-35 (drop when full or one from full; publish when full, one from full or at \\n)',
+      },
+    ],
+    modelled: "putchar's private tail, the '\\r\\n' expansion and both conditions; one client",
+    notModelled: 'the 2025 virt_tx of that revision: the model runs the August-2024 one (era 1)',
   },
   {
     id: 'F11',
@@ -63,6 +97,17 @@ export const serialTxBugs: readonly BugVariant[] = [
     description:
       "serial virt_tx with colour and the driver's data region as large as a client's (before 1ec06bad): a full client queue plus colour codes never fits",
     expectedProperty: 'no-lost-wakeup',
+    upstream: [
+      {
+        commit: '1ec06bad',
+        file: 'examples/echo_server/board/qemu_arm_virt/echo_server.system',
+        before: '43-44 (serial_tx_data_driver 0x2_000, as serial_tx_data_client0)',
+        after: '43-44 (serial_tx_data_driver 0x4_000; the same in every board file)',
+      },
+    ],
+    modelled:
+      "process_tx_queue adding the colour codes to the length and transferring a client's data whole; the driver queue as large as the client's",
+    notModelled: 'the colour codes are scaled to one byte before and one after (upstream 5 + 4)',
   },
   {
     id: 'F12',
@@ -73,6 +118,19 @@ export const serialTxBugs: readonly BugVariant[] = [
     description:
       'serial virt_tx before 5d9135f4: microkit_deferred_notify to the driver (tx_return) and to a client (tx_provide) from one badge: the second overwrites the first',
     expectedProperty: 'no-lost-wakeup',
+    upstream: [
+      {
+        commit: '5d9135f4',
+        file: 'serial/components/virt_tx.c',
+        before:
+          '129-169 (tx_return: deferred notify of the driver at 160), 171-202 (tx_provide: deferred notify of the client at 200)',
+        after: '129-169, 171-202 (microkit_notify in both)',
+      },
+    ],
+    modelled:
+      "the two-flag protocol of queue.h at 5d9135f4^, tx_pending, both notifies of one badge (driver bit and a client's bit), zero-initialised flags (a client's first transfer notifies it)",
+    notModelled:
+      "F8's missing re-check of that time is added (334e9be8) so that only F12 shows; the clients are putchar after 367d4231",
   },
 ];
 

@@ -12,7 +12,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 /** What the CLI needs to run: the source folders and the package files (no tests, no output). */
-const COPIED = ['spec', 'proofs', 'impl', 'traces', 'cli', 'bin', 'package.json', 'tsconfig.json'];
+const COPIED = [
+  'spec',
+  'proofs',
+  'impl',
+  'traces',
+  'api',
+  'cli',
+  'bin',
+  'package.json',
+  'tsconfig.json',
+];
 const NET_SPEC = join('spec', 'queue', 'net.ts');
 const CORRECTED = "    case 'corrected':\n      return a.eq(a.sub(q.tail, q.head), q.capacity);";
 const OFF_BY_ONE =
