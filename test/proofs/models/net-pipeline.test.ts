@@ -111,3 +111,26 @@ describe('net-pipeline under weak memory and liveness', () => {
     expect(r.verdict).toBe('holds');
   }, 60_000);
 });
+
+describe('the lwIP client: never arms the Tx free signal, retries on its timer (issue 9 part 4)', () => {
+  const bounds = { clients: 1, frames: 0, sends: 2, txBuffers: 1, lwip: 1 };
+  const run = (b: Record<string, number>, liveness = false) =>
+    checkModel(buildNetPipeline({ memoryModel: 'sc', bounds: { ...bounds, ...b } }).ts, {
+      search: 'bfs',
+      maxStates: 200_000,
+      ...(liveness ? { liveness: true } : {}),
+    });
+
+  it('with a finite number of timer ticks a send waits for a tick that never comes', () => {
+    for (const ticks of [0, 3]) {
+      const r = run({ ticks });
+      expect(r.verdict, `ticks=${ticks}`).toBe('violated');
+      expect(r.message).toMatch(/lwIP never arms the Tx free signal/);
+    }
+  });
+
+  it('with a periodic timer every packet is eventually sent (weak fairness); the abstract client needs no timer', () => {
+    expect(run({ periodicTimer: 1 }, true).verdict).toBe('holds');
+    expect(run({ lwip: 0 }).verdict).toBe('holds');
+  });
+});

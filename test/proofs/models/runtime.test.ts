@@ -194,3 +194,73 @@ describe('runtime step grain', () => {
     }, 30_000);
   }
 });
+
+describe('runtime: boot, passive PDs and release builds (issue 9 part 3)', () => {
+  /** One PD whose init defers a notify to a peer, and a peer that records being notified. */
+  function passiveSystem(passive: boolean, build: 'debug' | 'release' = 'debug') {
+    const layout = new Layout();
+    const ghostBase = layout.alloc('ghost', 1);
+    const sender: ComponentProgram = {
+      name: 'sender',
+      steps: ['', 'init.defer', 'notified'],
+      localWords: 0,
+      initPc: 1,
+      entry: () => 2,
+      step(pc, ctx) {
+        if (pc === 1) {
+          ctx.deferredNotify(0);
+          ctx.fail('no-assert-failure', 'an assert in init');
+        }
+        return PC_DONE;
+      },
+    };
+    const receiver: ComponentProgram = {
+      name: 'receiver',
+      steps: ['', 'notified'],
+      localWords: 0,
+      initPc: PC_DONE,
+      entry: () => 1,
+      step(_pc, ctx) {
+        ctx.setGhost(0, 1);
+        return PC_DONE;
+      },
+    };
+    return buildSystem({
+      name: 'passive',
+      layout,
+      pds: [
+        {
+          name: 'sender',
+          program: sender,
+          priority: 2,
+          channels: { 0: { pd: 'receiver', ch: 0 } },
+          passive,
+        },
+        { name: 'receiver', program: receiver, priority: 1, channels: {} },
+      ],
+      devices: [],
+      memoryModel: 'sc',
+      scheduling: 'any',
+      build,
+      ghostBase,
+      ghostWords: 1,
+      init: () => undefined,
+      invariants: [],
+      stranded: (s) => ((s[ghostBase] ?? 0) === 1 ? null : 'the receiver was never notified'),
+    });
+  }
+
+  it("a passive PD's init deferral is overwritten by main(); a non-passive one is delivered", () => {
+    const lost = checkModel(passiveSystem(true, 'release').ts, { search: 'bfs' });
+    expect(lost).toMatchObject({ verdict: 'violated', property: 'no-lost-wakeup' });
+    expect(checkModel(passiveSystem(false, 'release').ts, { search: 'bfs' }).verdict).toBe('holds');
+  });
+
+  it('a failed C assert is a violation in a debug build and compiled out in a release build', () => {
+    expect(checkModel(passiveSystem(false).ts, { search: 'bfs' })).toMatchObject({
+      verdict: 'violated',
+      property: 'no-assert-failure',
+    });
+    expect(checkModel(passiveSystem(false, 'release').ts, { search: 'bfs' }).verdict).toBe('holds');
+  });
+});
