@@ -87,6 +87,7 @@ const KNOWN_WRONG_HINTS: Readonly<Record<string, RegExp>> = {
 /** Small instances so the full (unreduced) search of the checking mode stays quick. */
 const SMALL: Readonly<Record<string, Readonly<Record<string, number>>>> = {
   'net-pipeline': { clients: 1, hwRing: 2, fences: 1 },
+  'net-virtio': { clients: 1, fences: 1 },
   echo: { fences: 1 },
 };
 
