@@ -19,6 +19,7 @@ import { assert, unreachable } from '../../spec/common/assert.ts';
 import type { DeviceMem } from '../../spec/common/memory.ts';
 import {
   ENET_BD_LAST,
+  ENET_DAR_ACTIVE,
   ENET_EIR_RXF,
   ENET_EIR_TXF,
   enetEirAfterWrite,
@@ -155,6 +156,12 @@ class BusFault {
 const W_EIR = 0;
 const W_RX_NEXT = 1;
 const W_TX_NEXT = 2;
+const W_EIMR = 3;
+const W_ECR = 4;
+const W_RDAR = 5;
+const W_TDAR = 6;
+/** The spec's Tx coalescing count: always 0 here (this device does TXIC0 itself, `#coalesce`). */
+const W_TX_COALESCED = 7;
 const REGION = MAX_RING_BDS;
 const W_RX_ADDR = 1 * REGION;
 const W_RX_STAT = 2 * REGION;
@@ -166,8 +173,16 @@ const NIC: EnetNic = {
   rx: { addr: W_RX_ADDR, stat: W_RX_STAT, capacity: MAX_RING_BDS },
   tx: { addr: W_TX_ADDR, stat: W_TX_STAT, capacity: MAX_RING_BDS },
   eir: W_EIR,
+  eimr: W_EIMR,
+  ecr: W_ECR,
+  rdar: W_RDAR,
+  tdar: W_TDAR,
   rxNext: W_RX_NEXT,
   txNext: W_TX_NEXT,
+  txCoalesced: W_TX_COALESCED,
+  // The spec sets TXF on every completion; the device's own TXIC0/RXIC0 logic (`#coalesce`, with
+  // the ICTT timer the spec leaves out) then decides whether the interrupt is held back.
+  txCoalesceFrames: 0,
 };
 
 export class EnetNicDevice extends RegisterBlock implements StallableDevice, DeviceAgent, NicPort {
@@ -296,6 +311,11 @@ export class EnetNicDevice extends RegisterBlock implements StallableDevice, Dev
     if (addr === W_EIR) return this.#eir;
     if (addr === W_RX_NEXT) return this.#rxNext;
     if (addr === W_TX_NEXT) return this.#txNext;
+    if (addr === W_EIMR) return this.#reg(EnetReg.EIMR);
+    if (addr === W_ECR) return this.#reg(EnetReg.ECR);
+    if (addr === W_RDAR) return this.#rdar ? ENET_DAR_ACTIVE : 0;
+    if (addr === W_TDAR) return this.#tdar ? ENET_DAR_ACTIVE : 0;
+    if (addr === W_TX_COALESCED) return 0;
     const { field, base } = this.#bd(addr);
     return this.#readBd(base, field);
   }
@@ -305,6 +325,14 @@ export class EnetNicDevice extends RegisterBlock implements StallableDevice, Dev
     if (addr === W_EIR) return this.#setEir(value);
     if (addr === W_RX_NEXT) return void (this.#rxNext = value);
     if (addr === W_TX_NEXT) return void (this.#txNext = value);
+    // The spec stops an engine when it finds no BD of the device's; it never starts one (that is
+    // the doorbell's register write, here in MMIO).
+    if (addr === W_RDAR) return void (this.#rdar &&= value !== 0);
+    if (addr === W_TDAR) return void (this.#tdar &&= value !== 0);
+    assert(
+      addr !== W_EIMR && addr !== W_ECR && addr !== W_TX_COALESCED,
+      `spec write of word ${addr}`,
+    );
     const { field, base } = this.#bd(addr);
     assert(field === 'stat', 'the device writes only the status word of a BD');
     this.#writeBd(base, 'stat', value);

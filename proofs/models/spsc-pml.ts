@@ -68,6 +68,7 @@ import {
 } from './spsc-pml/encoding.ts';
 import { bitsFor, packedCodec, type PackedCodec } from '../mc/packed.ts';
 import type { ModelEntry, ModelOptions } from './types.ts';
+import { SPSC_VARIANT_SOURCES } from './spsc.ts';
 
 export type SpscPmlVariant =
   'sc' | 'no-recheck' | 'flag-first' | 'relaxed' | 'no-full-check' | 'publish-before-write';
@@ -600,11 +601,13 @@ export const spscPmlEntry: ModelEntry = {
       id: 'no-recheck',
       description: 'consumer omits the re-check after request_signal (BUG_NO_RECHECK)',
       expectedProperty: 'no-lost-wakeup',
+      ...SPSC_VARIANT_SOURCES['no-recheck'],
     },
     {
       id: 'flag-first',
       description: 'producer reads consumer_signalled before publishing tail (BUG_FLAG_FIRST)',
       expectedProperty: 'no-lost-wakeup',
+      ...SPSC_VARIANT_SOURCES['flag-first'],
     },
     {
       id: 'relaxed',
@@ -612,16 +615,19 @@ export const spscPmlEntry: ModelEntry = {
         'store→load reordering on both sides, the store-buffering shape (RELAXED; also --memory-model tso|arm)',
       expectedProperty: 'no-lost-wakeup',
       memoryModel: 'tso',
+      ...SPSC_VARIANT_SOURCES['relaxed'],
     },
     {
       id: 'no-full-check',
       description: 'producer enqueues without the full check (net_enqueue_active ignores -1)',
       expectedProperty: 'no-overflow',
+      ...SPSC_VARIANT_SOURCES['no-full-check'],
     },
     {
       id: 'publish-before-write',
       description: 'producer publishes tail before it writes the slot (missing release order)',
       expectedProperty: 'fifo',
+      ...SPSC_VARIANT_SOURCES['publish-before-write'],
     },
   ],
   build: (opts) => buildSpscPml(opts),

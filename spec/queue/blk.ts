@@ -65,7 +65,25 @@ export interface BlkQueueRef {
   readonly slots: number;
   readonly capacity: number;
   readonly plugged?: number;
+  /**
+   * The queue struct's own `size` word (blk queue.h before 193fb6f6 kept the size in the shared
+   * queue, where the peer can write it); only the F21 flavour reads it.
+   */
+  readonly size?: number;
 }
+
+/**
+ * Which blk queue.h the operations are. HEAD: `tail - head == capacity` with the handle's
+ * capacity. `wasted-slot` (before b36e5eea, catalogue F17): `tail - head + 1 == capacity`, one
+ * slot never used. `sharedSize` (before 193fb6f6, F21): the capacity in the full check is read
+ * from the queue's shared `size` word instead of the private handle.
+ */
+export interface BlkQueueFlavour {
+  readonly fullCheck: 'corrected' | 'wasted-slot';
+  readonly sharedSize?: boolean;
+}
+
+export const BLK_FLAVOUR_HEAD: BlkQueueFlavour = { fullCheck: 'corrected' };
 
 // ---------------------------------------------------------------- operations on memory
 
@@ -81,19 +99,34 @@ export function blkEmpty(mem: SharedMem, q: BlkQueueRef): boolean {
   return ringEmptyOf(U32, tail, mem.load(q.head));
 }
 
-/** `blk_queue_full_req/resp`: `tail - head == capacity` on `uint32_t`. */
-export function blkFull(mem: SharedMem, q: BlkQueueRef): boolean {
+/** `blk_queue_full_req/resp`: `tail - head == capacity` on `uint32_t` (or a flavour's test). */
+export function blkFull(
+  mem: SharedMem,
+  q: BlkQueueRef,
+  f: BlkQueueFlavour = BLK_FLAVOUR_HEAD,
+): boolean {
   const tail = mem.load(q.tail);
   const head = mem.load(q.head);
-  return ringFullOf(U32, { tail, head, capacity: q.capacity, reservedSlots: 0 });
+  let capacity = q.capacity;
+  if (f.sharedSize === true) {
+    assert(q.size !== undefined, () => `${q.name}: the shared size word is not modelled`);
+    capacity = mem.load(q.size);
+  }
+  if (f.fullCheck === 'wasted-slot') return U32.sub(U32.add(tail, 1), head) === capacity;
+  return ringFullOf(U32, { tail, head, capacity, reservedSlots: 0 });
 }
 
 /**
  * `blk_enqueue_req/resp`: false (C `-1`) when full; else the record into `buffers[tail % cap]`,
  * an unconditional `THREAD_MEMORY_RELEASE()`, `tail++`.
  */
-export function blkEnqueue(mem: SharedMem, q: BlkQueueRef, record: number): boolean {
-  if (blkFull(mem, q)) return false;
+export function blkEnqueue(
+  mem: SharedMem,
+  q: BlkQueueRef,
+  record: number,
+  f: BlkQueueFlavour = BLK_FLAVOUR_HEAD,
+): boolean {
+  if (blkFull(mem, q, f)) return false;
   const tail = mem.load(q.tail);
   mem.store(q.slots + ringSlotOf(U32, tail, q.capacity), record);
   mem.fence('release');

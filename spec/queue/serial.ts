@@ -37,11 +37,13 @@ export interface SerialQueueRef {
 }
 
 /**
- * Which queue.h. `fences: 'seq_cst'` is HEAD (57d50b7c); `none` drops the two `fence_seq_cst()` of
- * request/require (bug F9). `wrongFlag`: the flag accessors use `consumer_signalled` (bug F6).
+ * Which queue.h. `fences: 'seq_cst'` is HEAD (57d50b7c); `release` is queue.h before it (bug F9:
+ * request and cancel store the flag then `THREAD_MEMORY_RELEASE()` under SMP, require is a plain
+ * load: nothing orders the flag store before the re-check load); `none` drops every flag fence.
+ * `wrongFlag`: the flag accessors use `consumer_signalled` (bug F6).
  */
 export interface SerialQueueFlavour {
-  readonly fences: 'seq_cst' | 'none';
+  readonly fences: 'seq_cst' | 'release' | 'none';
   readonly wrongFlag?: boolean;
 }
 
@@ -268,6 +270,7 @@ export function serialRequestConsumerSignal(
 ): void {
   mem.store(flagWord(q, f), FLAG_WANTS_SIGNAL);
   if (f.fences === 'seq_cst') mem.fence('seq_cst');
+  if (f.fences === 'release') mem.fence('release');
 }
 
 /** `store_relaxed(producer_signalled, 1)` (no fence: a cancel is always followed by a request). */
@@ -277,6 +280,7 @@ export function serialCancelConsumerSignal(
   f: SerialQueueFlavour,
 ): void {
   mem.store(flagWord(q, f), FLAG_SIGNALLED);
+  if (f.fences === 'release') mem.fence('release');
 }
 
 /** Consumer after freeing space: `fence_seq_cst(); return !load_relaxed(producer_signalled)`. */

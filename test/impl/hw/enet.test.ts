@@ -10,6 +10,8 @@ import type { DeviceMem } from '../../../spec/common/memory.ts';
 import {
   ENET_BD_LAST,
   ENET_BD_WRAP,
+  ENET_DAR_ACTIVE,
+  ENET_ECR_ETHEREN,
   ENET_EIR_RXF,
   ENET_EIR_TXF,
   ENET_IRQ_MASK,
@@ -21,10 +23,13 @@ import {
   enetRxComplete,
   enetRxNext,
   enetRxPost,
+  enetRxFill,
   enetRxTake,
   enetTxComplete,
   enetTxNext,
-  enetTxPost,
+  enetTxFill,
+  enetWriteRdar,
+  enetWriteTdar,
   enetTxTake,
   type EnetNic,
   type EnetRing,
@@ -82,6 +87,23 @@ function driverView(mem: TestMemory, le = true): { dev: DeviceMem; rx: EnetRing;
         else view.setUint16(off(a), v, le);
       },
     },
+  };
+}
+
+/** The spec's registers and device-private words of a NIC, from word `at` of a plain memory. */
+function specNic(rx: EnetRing, tx: EnetRing, at: number): EnetNic {
+  return {
+    rx,
+    tx,
+    eir: at,
+    rxNext: at + 1,
+    txNext: at + 2,
+    eimr: at + 3,
+    ecr: at + 4,
+    rdar: at + 5,
+    tdar: at + 6,
+    txCoalesced: at + 7,
+    txCoalesceFrames: 0,
   };
 }
 
@@ -163,7 +185,7 @@ const txBuf = (i: number): number => Number(BUFS) + 0x8000 + i * 0x800;
 function postTx(r: Rig, idx: number, data: Uint8Array): void {
   r.mem.write(BigInt(txBuf(idx)), data);
   r.mem.writeU16(TX_RING + BigInt(BD_SIZE_BYTES * idx), data.length);
-  enetTxPost(r.view.dev, r.view.tx, idx, txBuf(idx));
+  enetTxFill(r.view.dev, r.view.tx, idx, txBuf(idx));
 }
 
 describe('ENET-like NIC against spec/devices/enet.ts', () => {
@@ -176,7 +198,7 @@ describe('ENET-like NIC against spec/devices/enet.ts', () => {
 
   it('Rx: posted BDs are the device’s (E), filled ones the driver’s, in ring order, wrapping at W', () => {
     const r = rig();
-    for (let i = 0; i < CAP; i++) enetRxPost(r.view.dev, r.view.rx, i, rxBuf(i));
+    for (let i = 0; i < CAP; i++) enetRxFill(r.view.dev, r.view.rx, i, rxBuf(i));
     expect(r.view.dev.read(r.view.rx.stat + CAP - 1)).toBe(ENET_RXD_EMPTY | ENET_BD_WRAP);
     r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
     for (let n = 0; n < CAP + 2; n++) {
@@ -188,7 +210,7 @@ describe('ENET-like NIC against spec/devices/enet.ts', () => {
       expect(r.nic.eir & ENET_EIR_RXF).toBe(ENET_EIR_RXF);
       expect(r.nic.rxNext).toBe((idx + 1) % CAP);
       if (n === CAP - 1 || n === CAP + 1) continue;
-      enetRxPost(r.view.dev, r.view.rx, idx, rxBuf(idx)); // hand it back
+      enetRxFill(r.view.dev, r.view.rx, idx, rxBuf(idx)); // hand it back
       r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
     }
     expect(r.nic.stats.rxFrames).toBe(CAP + 2);
@@ -216,7 +238,7 @@ describe('ENET-like NIC against spec/devices/enet.ts', () => {
     const r = rig();
     postTx(r, 0, frame(60, 1));
     r.nic.write32(EnetReg.TDAR, DESCRIPTOR_ACTIVE);
-    enetRxPost(r.view.dev, r.view.rx, 0, rxBuf(0));
+    enetRxFill(r.view.dev, r.view.rx, 0, rxBuf(0));
     r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
     r.nic.receiveFrame(frame(60, 9));
     const before = r.nic.eir;
@@ -224,7 +246,7 @@ describe('ENET-like NIC against spec/devices/enet.ts', () => {
     r.nic.write32(EnetReg.EIMR, ENET_IRQ_MASK);
     // The spec's line over a word memory holding the device's EIR.
     const plain: DeviceMem = { read: () => r.nic.eir, write: () => {} };
-    const nicWords: EnetNic = { rx: r.view.rx, tx: r.view.tx, eir: 0, rxNext: 1, txNext: 2 };
+    const nicWords = specNic(r.view.rx, r.view.tx, 0);
     expect(r.nic.irqAsserted()).toBe(enetIrqLine(plain, nicWords));
     r.nic.write32(EnetReg.EIR, ENET_EIR_TXF);
     expect(r.nic.eir).toBe(enetEirAfterWrite(before, ENET_EIR_TXF));
@@ -260,43 +282,43 @@ describe('ENET-like NIC against spec/devices/enet.ts', () => {
           read: (a) => words.get(a) ?? 0,
           write: (a, v) => void words.set(a, v >>> 0),
         };
-        const m: EnetNic = { rx: r.view.rx, tx: r.view.tx, eir: 10, rxNext: 11, txNext: 12 };
+        const m = specNic(r.view.rx, r.view.tx, 10);
+        // sDDF's setup: the MAC enabled, RDAR written with no BD posted (the engine stops at once).
+        model.write(m.ecr, ENET_ECR_ETHEREN);
+        enetWriteRdar(model, m);
         let rxTail = 0;
         let rxHead = 0;
         let txTail = 0;
         let txHead = 0;
-        let rdar = false;
-        let tdar = false;
         for (const o of ops) {
           switch (o.kind) {
             case 'post-rx':
               if (rxTail - rxHead === CAP) break;
-              enetRxPost(r.view.dev, r.view.rx, rxTail % CAP, rxBuf(rxTail % CAP));
-              enetRxPost(model, m.rx, rxTail % CAP, rxBuf(rxTail % CAP));
+              enetRxFill(r.view.dev, r.view.rx, rxTail % CAP, rxBuf(rxTail % CAP));
+              enetRxPost(model, m, rxTail % CAP, rxBuf(rxTail % CAP));
               rxTail++;
               r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
-              rdar = enetRxNext(model, m) !== null;
               break;
             case 'frame': {
               r.nic.receiveFrame(frame(60, 7));
-              const next = rdar ? enetRxNext(model, m) : null;
+              const next = enetRxNext(model, m);
               if (next !== null) enetRxComplete(model, m, next.idx);
-              rdar = rdar && enetRxNext(model, m) !== null;
               break;
             }
             case 'post-tx':
               if (txTail - txHead === CAP) break;
               postTx(r, txTail % CAP, frame(60, 3));
-              enetTxPost(model, m.tx, txTail % CAP, txBuf(txTail % CAP));
+              // postTx writes no TDAR: the doorbell is the 'tdar' operation.
+              enetTxFill(model, m.tx, txTail % CAP, txBuf(txTail % CAP));
               txTail++;
               break;
             case 'tdar':
               r.nic.write32(EnetReg.TDAR, DESCRIPTOR_ACTIVE);
-              tdar = true;
-              for (let n = 0; n < CAP && tdar; n++) {
+              enetWriteTdar(model, m);
+              for (let n = 0; n < CAP; n++) {
                 const next = enetTxNext(model, m);
-                if (next === null) tdar = false;
-                else enetTxComplete(model, m, next.idx);
+                if (next === null) break;
+                enetTxComplete(model, m, next.idx);
               }
               break;
             case 'take':
@@ -323,7 +345,7 @@ describe('ENET-like NIC against spec/devices/enet.ts', () => {
             model.read(m.txNext),
           ]);
           expect(r.nic.eir & ENET_IRQ_MASK).toBe(model.read(m.eir));
-          expect(r.nic.rdarActive).toBe(rdar);
+          expect(r.nic.rdarActive).toBe(model.read(m.rdar) === ENET_DAR_ACTIVE);
         }
         expect(r.nic.errorCount).toBe(0);
       }),
@@ -337,7 +359,7 @@ describe('ENET-like NIC: what the spec leaves out', () => {
     const r = rig();
     r.nic.receiveFrame(frame(60, 1));
     expect(r.nic.stats.rxDroppedNoDescriptor).toBe(1);
-    enetRxPost(r.view.dev, r.view.rx, 0, rxBuf(0));
+    enetRxFill(r.view.dev, r.view.rx, 0, rxBuf(0));
     r.nic.receiveFrame(frame(60, 2)); // posted, but no RDAR write yet
     expect(r.nic.stats.rxDroppedNoDescriptor).toBe(2);
     r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
@@ -350,7 +372,7 @@ describe('ENET-like NIC: what the spec leaves out', () => {
   it('the length includes the FCS (CRC-32) unless RCR.CRCFWD; frames longer than MRBR are dropped', () => {
     expect(ethernetFcs(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
     const r = rig();
-    for (let i = 0; i < 3; i++) enetRxPost(r.view.dev, r.view.rx, i, rxBuf(i));
+    for (let i = 0; i < 3; i++) enetRxFill(r.view.dev, r.view.rx, i, rxBuf(i));
     r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
     const f = frame(60, 0x5a);
     r.nic.receiveFrame(f);
@@ -366,7 +388,7 @@ describe('ENET-like NIC: what the spec leaves out', () => {
   it('without RCR.PROM only our MAC, broadcast and multicast frames are taken', () => {
     const r = rig();
     r.nic.write32(EnetReg.RCR, r.nic.read32(EnetReg.RCR) & ~Rcr.PROM);
-    for (let i = 0; i < 3; i++) enetRxPost(r.view.dev, r.view.rx, i, rxBuf(i));
+    for (let i = 0; i < 3; i++) enetRxFill(r.view.dev, r.view.rx, i, rxBuf(i));
     r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
     const to = (mac: number[]): Uint8Array => {
       const f = frame(60, 0);
@@ -430,7 +452,7 @@ describe('ENET-like NIC: what the spec leaves out', () => {
 
   it('a refused DMA halts the uDMA with EBERR until ECR.RESET; only this device', () => {
     const r = rig({ window: BASE + 0x2000n }); // rings inside, buffers outside
-    enetRxPost(r.view.dev, r.view.rx, 0, rxBuf(0));
+    enetRxFill(r.view.dev, r.view.rx, 0, rxBuf(0));
     r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
     r.nic.receiveFrame(frame(60, 1));
     expect(r.nic.halted).toBe(true);
@@ -464,7 +486,7 @@ describe('ENET-like NIC: what the spec leaves out', () => {
     const r = rig();
     r.nic.write32(EnetReg.ECR, r.nic.read32(EnetReg.ECR) & ~Ecr.DBSWP);
     const be = driverView(r.mem, false);
-    enetRxPost(be.dev, be.rx, 0, rxBuf(0));
+    enetRxFill(be.dev, be.rx, 0, rxBuf(0));
     expect(r.mem.readU8(RX_RING)).toBe(ENET_RXD_EMPTY >>> 8);
     r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
     r.nic.receiveFrame(frame(60, 1));
@@ -502,7 +524,7 @@ describe('ENET-like NIC: what the spec leaves out', () => {
 describe('ENET-like NIC in agent timing', () => {
   it('frames wait on the wire; Tx BDs are taken and sent at the scheduler’s choice', () => {
     const r = rig({ timing: 'agent' });
-    enetRxPost(r.view.dev, r.view.rx, 0, rxBuf(0));
+    enetRxFill(r.view.dev, r.view.rx, 0, rxBuf(0));
     r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
     r.nic.receiveFrame(frame(60, 1));
     expect(r.nic.backlogCount).toBe(1);
@@ -577,7 +599,7 @@ describe('ENET-like NIC: registers and corners', () => {
     r.nic.write32(EnetReg.PALR, 0x0aabbccd);
     r.nic.write32(EnetReg.PAUR, 0xeeff_0000);
     expect(r.nic.mac).toEqual(Uint8Array.of(0x0a, 0xab, 0xbc, 0xcd, 0xee, 0xff));
-    for (let i = 0; i < 2; i++) enetRxPost(r.view.dev, r.view.rx, i, rxBuf(i));
+    for (let i = 0; i < 2; i++) enetRxFill(r.view.dev, r.view.rx, i, rxBuf(i));
     r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
     const f = frame(60, 0);
     f.set([0x0a, 0xab, 0xbc, 0xcd, 0xee, 0xff]);
@@ -611,7 +633,7 @@ describe('ENET-like NIC: registers and corners', () => {
 
   it('frames are dropped while the device is halted or stalled, as not ready', () => {
     const r = rig();
-    enetRxPost(r.view.dev, r.view.rx, 0, rxBuf(0));
+    enetRxFill(r.view.dev, r.view.rx, 0, rxBuf(0));
     r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
     r.nic.stall();
     r.nic.receiveFrame(frame(60, 1));
@@ -635,7 +657,7 @@ describe('ENET-like NIC: registers and corners', () => {
   it('observers see frames (length without FCS), the line and DMA faults with their place', () => {
     const events: HwEvent[] = [];
     const r = rig({ observer: (e) => events.push(e), window: BASE + 0x1_0800n });
-    enetRxPost(r.view.dev, r.view.rx, 0, rxBuf(0));
+    enetRxFill(r.view.dev, r.view.rx, 0, rxBuf(0));
     r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
     r.nic.receiveFrame(frame(60, 1));
     postTx(r, 0, frame(50, 2)); // buffer outside the window
@@ -699,7 +721,7 @@ describe('ENET-like NIC: registers and corners', () => {
   it('RXIC0 coalescing holds RXF to ICFT frames; ICFT 0 counts as 1; a reset drops what is held', () => {
     const r = rig({ timing: 'agent' });
     r.nic.write32(EnetReg.RXIC0, Coalescing.ICEN | (2 << Coalescing.ICFT_SHIFT));
-    for (let i = 0; i < 3; i++) enetRxPost(r.view.dev, r.view.rx, i, rxBuf(i));
+    for (let i = 0; i < 3; i++) enetRxFill(r.view.dev, r.view.rx, i, rxBuf(i));
     r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
     const rx = (): void => {
       r.nic.receiveFrame(frame(60, 1));
@@ -802,7 +824,7 @@ describe('ENET-like NIC: corners (final mutation run)', () => {
     nic.connect(sink);
     mem.write(BigInt(txBuf(0)), frame(60, 5));
     mem.writeU16(TX_RING, 60);
-    enetTxPost(view.dev, view.tx, 0, txBuf(0));
+    enetTxFill(view.dev, view.tx, 0, txBuf(0));
     nic.write32(EnetReg.TDAR, DESCRIPTOR_ACTIVE);
     expect(sink.frames).toEqual([frame(60, 5)]);
     expect(nic.stats.txFrames).toBe(1);
@@ -824,7 +846,7 @@ describe('ENET-like NIC: corners (final mutation run)', () => {
   it('an observer sees the device’s DMA', () => {
     const events: HwEvent[] = [];
     const r = rig({ observer: (e) => events.push(e) });
-    enetRxPost(r.view.dev, r.view.rx, 0, rxBuf(0));
+    enetRxFill(r.view.dev, r.view.rx, 0, rxBuf(0));
     r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
     r.nic.receiveFrame(frame(60, 1));
     expect(events.some((e) => e.kind === 'dma-write' && e.ioAddr === BigInt(rxBuf(0)))).toBe(true);
@@ -832,7 +854,7 @@ describe('ENET-like NIC: corners (final mutation run)', () => {
 
   it('a BD the driver takes back after RDAR: the frame is dropped and Rx stops', () => {
     const r = rig();
-    enetRxPost(r.view.dev, r.view.rx, 0, rxBuf(0));
+    enetRxFill(r.view.dev, r.view.rx, 0, rxBuf(0));
     r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
     r.view.dev.write(r.view.rx.stat, 0); // E cleared behind the device's back
     r.nic.receiveFrame(frame(60, 1));
@@ -843,7 +865,7 @@ describe('ENET-like NIC: corners (final mutation run)', () => {
   it('the coalescing timer raises held-back RXF too; without ICEN, ICFT means nothing', () => {
     const r = rig({ timing: 'agent' });
     r.nic.write32(EnetReg.RXIC0, Coalescing.ICEN | (4 << Coalescing.ICFT_SHIFT));
-    enetRxPost(r.view.dev, r.view.rx, 0, rxBuf(0));
+    enetRxFill(r.view.dev, r.view.rx, 0, rxBuf(0));
     r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
     r.nic.receiveFrame(frame(60, 1));
     r.nic.agentPerform({ kind: 'rx-frame' });
@@ -856,7 +878,9 @@ describe('ENET-like NIC: corners (final mutation run)', () => {
     s.nic.agentPerform({ kind: 'poll', queue: 1 });
     s.nic.agentPerform({ kind: 'complete', queue: 1, max: 1 });
     expect(s.nic.eir & ENET_EIR_TXF).toBe(ENET_EIR_TXF);
-    expect(s.nic.agentActions()).toEqual([{ kind: 'poll', queue: 1 }]);
+    // spec/devices/enet.ts: the Tx engine stops as it completes a BD whose successor is not R.
+    expect(s.nic.agentActions()).toEqual([]);
+    expect(s.nic.read32(EnetReg.TDAR)).toBe(0);
   });
 
   it('release() of an agent device sends nothing itself; a synchronous one sends only after TDAR', () => {
@@ -899,8 +923,8 @@ describe('ENET-like NIC: corners (final mutation run)', () => {
     const nic = new EnetNicDevice({ name: 'enet', dma, mac: MAC });
     sddfSetup(nic);
     const view = driverView(mem);
-    enetRxPost(view.dev, view.rx, 0, rxBuf(0));
-    enetRxPost(view.dev, view.rx, 1, rxBuf(1));
+    enetRxFill(view.dev, view.rx, 0, rxBuf(0));
+    enetRxFill(view.dev, view.rx, 1, rxBuf(1));
     nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
     refuseRing = true;
     nic.receiveFrame(frame(60, 1));
@@ -913,7 +937,7 @@ describe('ENET-like NIC: corners (final mutation run)', () => {
   it('frames waiting on the wire are copies; a frame of exactly MRBR bytes (with FCS) is taken', () => {
     const r = rig({ timing: 'agent' });
     r.nic.write32(EnetReg.MRBR, 64);
-    enetRxPost(r.view.dev, r.view.rx, 0, rxBuf(0));
+    enetRxFill(r.view.dev, r.view.rx, 0, rxBuf(0));
     r.nic.write32(EnetReg.RDAR, DESCRIPTOR_ACTIVE);
     const f = frame(60, 1);
     r.nic.receiveFrame(f);
