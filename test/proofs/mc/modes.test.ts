@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { checkModel, type CheckOptions, type McResult } from '../../../proofs/mc/engine.ts';
 import { listModels, type ModelOptions } from '../../../proofs/models/registry.ts';
 import type { TransitionSystem } from '../../../spec/common/transition.ts';
+import { heavyEntry } from '../../helpers/heavy.ts';
 
 interface Config {
   readonly label: string;
@@ -37,7 +38,7 @@ function run(c: Config, o: Partial<CheckOptions>): McResult {
 
 describe('storage modes and reductions agree with the unreduced exact search (catalogue)', () => {
   for (const c of configs()) {
-    it(c.label, () => {
+    it.skipIf(heavyEntry(c.label))(c.label, () => {
       const ref = run(c, { mode: 'exact', por: false, symmetry: false });
       expect(ref.verdict).toBe(c.bug ? 'violated' : 'holds');
       const exact = run(c, { mode: 'exact' });

@@ -7,6 +7,7 @@ import { runModelCheck } from '../../../proofs/mc/run.ts';
 import { listModels } from '../../../proofs/models/registry.ts';
 import type { McTrace } from '../../../proofs/mc/trace.ts';
 import type { TransitionSystem } from '../../../spec/common/transition.ts';
+import { heavyEntry } from '../../helpers/heavy.ts';
 
 function expectRun(ts: TransitionSystem, trace: McTrace): void {
   const key = (s: ArrayLike<number>): string => Array.from(s).join(',');
@@ -32,7 +33,8 @@ const cases: Case[] = listModels().flatMap((m) => [
 
 describe('parallel BFS (2 workers) agrees with the sequential search on the catalogue', () => {
   for (const c of cases) {
-    it(`${c.model}${c.bug !== undefined ? ` --bug ${c.bug}` : ''}`, () => {
+    const label = `${c.model}${c.bug !== undefined ? ` --bug ${c.bug}` : ''}`;
+    it.skipIf(heavyEntry(label))(label, () => {
       const common = { model: c.model, ...(c.bug !== undefined ? { bug: c.bug } : {}), por: false };
       const seq = runModelCheck({ ...common, maxStates: 1_500_000 });
       const par = runModelCheck({ ...common, maxStates: 1_500_000, workers: 2 });
