@@ -162,6 +162,16 @@ export class AddressSpace {
     const off = vaddr - s.start;
     return s.bytes!.slice(off, off + lengthBytes);
   }
+  /**
+   * `readBytes` into `dst` at `dstOffset`, without the intermediate copy (the copier's hot path:
+   * the same permission checks, one memcpy as in the C copier).
+   */
+  readInto(vaddr: number, lengthBytes: number, dst: Uint8Array, dstOffset: number): void {
+    const s = this.slot(vaddr, lengthBytes, 'read');
+    if (s.bytes === null) this.mmioOnly(vaddr, lengthBytes, 'read');
+    const off = vaddr - s.start;
+    dst.set(s.bytes!.subarray(off, off + lengthBytes), dstOffset);
+  }
   writeBytes(vaddr: number, data: Uint8Array): void {
     const s = this.slot(vaddr, data.length, 'write');
     if (s.bytes === null) this.mmioOnly(vaddr, data.length, 'write');

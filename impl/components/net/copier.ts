@@ -176,7 +176,7 @@ export class Copier {
     } else {
       // The Rx DMA region is mapped read-only here, so it is read through the address space; the
       // client region is ours to write (cOff was validated against it).
-      this.clientData.set(this.api.mem.readBytes(region.vaddr + vOff, len), cOff);
+      this.api.mem.readInto(region.vaddr + vOff, len, this.clientData, cOff);
       this.c.inc('copied');
       this.c.inc('copiedBytes', len);
     }

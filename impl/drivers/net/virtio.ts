@@ -565,17 +565,29 @@ export class VirtioNetDriver {
       q.usedHead >>> 0;
   }
 
+  /** desc[id] = { addr: hi:lo, len, flags, next } (positional: no object per descriptor). */
   private writeDesc(
     q: Virtq,
     id: number,
-    d: { lo: number; hi: number; len: number; flags: number; next: number },
+    lo: number,
+    hi: number,
+    len: number,
+    flags: number,
+    next: number,
   ): void {
     const at = q.l.descOff + 16 * id;
-    this.ring.setUint32(at, d.lo, true);
-    this.ring.setUint32(at + 4, d.hi, true);
-    this.ring.setUint32(at + 8, d.len, true);
-    this.ring.setUint16(at + 12, d.flags, true);
-    this.ring.setUint16(at + 14, d.next, true);
+    this.ring.setUint32(at, lo, true);
+    this.ring.setUint32(at + 4, hi, true);
+    this.ring.setUint32(at + 8, len, true);
+    this.ring.setUint16(at + 12, flags, true);
+    this.ring.setUint16(at + 14, next, true);
+  }
+
+  /** desc[id] for header slot `id`: its I/O address, split into u32 halves as plain numbers. */
+  private writeHdrDesc(q: Virtq, id: number, len: number, flags: number, next: number): void {
+    const io = this.ringIo + q.l.hdrOff + this.state.layout!.hdrStride * id;
+    const hi = Math.floor(io / 0x1_0000_0000);
+    this.writeDesc(q, id, io - hi * 0x1_0000_0000, hi, len, flags, next);
   }
 
   /** avail->ring[idx % num] = head; (wwmb); avail->idx++. */
@@ -586,27 +598,14 @@ export class VirtioNetDriver {
     Atomics.store(this.ringU16, idxAt, u16(idx + 1));
   }
 
-  /** I/O address of header slot `id` as (lo, hi) u32 halves; plain numbers on the hot path. */
-  private hdrIo(q: Virtq, id: number): { lo: number; hi: number } {
-    const io = this.ringIo + q.l.hdrOff + this.state.layout!.hdrStride * id;
-    const hi = Math.floor(io / 0x1_0000_0000);
-    return { lo: io - hi * 0x1_0000_0000, hi };
-  }
-
   /** One Rx chain: header slot (device-writable) → the 2 KiB buffer (device-writable). */
   private postRx(q: Virtq, lo: number, hi: number): boolean {
     if (this.availFull(q)) return false;
     const hdr = q.ialloc.alloc();
     const buf = q.ialloc.alloc();
     assert(hdr >= 0 && buf >= 0, 'two descriptors were free');
-    const h = this.hdrIo(q, hdr);
-    this.writeDesc(q, hdr, {
-      ...h,
-      len: this.state.hdrLen,
-      flags: DescFlag.Next | DescFlag.Write,
-      next: buf,
-    });
-    this.writeDesc(q, buf, { lo, hi, len: NET_BUFFER_SIZE_BYTES, flags: DescFlag.Write, next: 0 });
+    this.writeHdrDesc(q, hdr, this.state.hdrLen, DescFlag.Next | DescFlag.Write, buf);
+    this.writeDesc(q, buf, lo, hi, NET_BUFFER_SIZE_BYTES, DescFlag.Write, 0);
     this.publish(q, hdr);
     this.c.inc('rxPosted');
     return true;
@@ -706,12 +705,11 @@ export class VirtioNetDriver {
         const hdr = q.ialloc.alloc();
         const buf = q.ialloc.alloc();
         assert(hdr >= 0 && buf >= 0, 'two descriptors were free');
-        const h = this.hdrIo(q, hdr);
         // flags 0, gso_type NONE, hdr_len/gso_size/csum_* 0 (and num_buffers 0 on Tx).
         const slot = q.l.hdrOff + this.state.layout!.hdrStride * hdr;
         this.ringU8.fill(0, slot, slot + hdrLen);
-        this.writeDesc(q, hdr, { ...h, len: hdrLen, flags: DescFlag.Next, next: buf });
-        this.writeDesc(q, buf, { lo: b.ioLow, hi: b.ioHigh, len: b.len, flags: 0, next: 0 });
+        this.writeHdrDesc(q, hdr, hdrLen, DescFlag.Next, buf);
+        this.writeDesc(q, buf, b.ioLow, b.ioHigh, b.len, 0, 0);
         this.publish(q, hdr);
         this.c.inc('txPosted');
         transferred = true;

@@ -282,3 +282,35 @@ describe('AddressSpace hands out no backing buffer of a read-only map', () => {
     expect(walk({ leak: [{ x: buf }] }, 0)).toBe(true); // the walker itself can find one
   });
 });
+
+describe('readInto (the copier path): readBytes without the intermediate copy', () => {
+  it('reads what readBytes reads, at every offset and length of a mapping, into the given place', () => {
+    fc.assert(
+      fc.property(fc.nat(64), fc.nat(64), fc.nat(8), (off, len, at) => {
+        const buffer = new SharedArrayBuffer(64);
+        new Uint8Array(buffer).forEach((_, i, a) => (a[i] = (i * 7 + 3) & 0xff));
+        const as = new AddressSpace('copier', [map('rx_dma', 0x2000, 64, ro, buffer)]);
+        const dst = new Uint8Array(80).fill(0xee);
+        if (off + len > 64) {
+          expect(faultOf(() => as.readInto(0x2000 + off, len, dst, at))).toEqual(
+            faultOf(() => as.readBytes(0x2000 + off, len)),
+          );
+          expect(dst.every((b) => b === 0xee)).toBe(true);
+          return;
+        }
+        as.readInto(0x2000 + off, len, dst, at);
+        expect(dst.subarray(at, at + len)).toEqual(as.readBytes(0x2000 + off, len));
+        expect(dst.subarray(0, at).every((b) => b === 0xee)).toBe(true);
+        expect(dst.subarray(at + len).every((b) => b === 0xee)).toBe(true);
+      }),
+    );
+  });
+
+  it('faults on a mapping without r, as readBytes does', () => {
+    const as = new AddressSpace('p', [map('w_only', 0x1000, 16, { r: false, w: true, x: false })]);
+    const dst = new Uint8Array(16);
+    expect(faultOf(() => as.readInto(0x1000, 4, dst, 0))).toEqual(
+      faultOf(() => as.readBytes(0x1000, 4)),
+    );
+  });
+});
