@@ -353,6 +353,14 @@ export class NetRefinement {
     }
     for (const q of view.queues) q.snapshot();
     for (const d of view.data) d.invalidate();
+    const outside = view.queues.find((q) => !q.preInDomain());
+    if (outside !== undefined) {
+      // The abstraction function is partial: it maps only states where every queue holds at most
+      // its capacity. A peer that wrote such indices (a hostile client) is outside the spec's world.
+      this.notChecked(stats, `a queue of its view held more than its capacity before the handler`);
+      run();
+      return;
+    }
     const preLocals = view.locals();
     const hardening = view.hardening();
     api.start();

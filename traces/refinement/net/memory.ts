@@ -76,6 +76,16 @@ export class QueueWords {
     this.pre.set(this.live.subarray(0, this.pre.byteLength));
   }
 
+  /**
+   * Whether the snapshot is in the abstraction's domain: the spec's queues never hold more than
+   * their capacity (queue.h's invariant), so indices claiming more (a hostile peer wrote them) have
+   * no spec state to stand for.
+   */
+  preInDomain(): boolean {
+    const h = this.preU32[0]!;
+    return (((h & 0xffff) - (h >>> 16)) & 0xffff) <= this.capacity;
+  }
+
   /** Before a candidate spec run: start from the snapshot. */
   reset(): void {
     this.work.set(this.pre);

@@ -117,3 +117,18 @@ describe('seeded bugs are reported at their first divergent handler', () => {
     ).toBe(true);
   });
 });
+
+describe('a hostile client', () => {
+  it('is outside the spec: its handlers are deviations or not checked, never violations', () => {
+    const { report, ok } = checked({ clientApi: ['native', 'hostile'], packets: 200 });
+    expect(ok).toBe(true);
+    expect(report.violations).toBe(0);
+    expect(report.deviations).toBeGreaterThan(0);
+    expect(Object.keys(report.notChecked)).toEqual([
+      'a queue of its view held more than its capacity before the handler',
+    ]);
+    // The honest client's copier is still checked in full.
+    const honest = report.components[N.clients[0]!.copier]!;
+    expect(honest.matched).toBe(honest.handlers);
+  });
+});
