@@ -43,6 +43,8 @@ interface RunFlags {
   txWait: string;
   watchdogMs?: string;
   checkRefinement?: boolean;
+  schedule: string;
+  tickPoll?: boolean;
   quiet?: boolean;
 }
 
@@ -71,6 +73,12 @@ export function registerRun(program: Command, io: Io, setStatus: SetStatus): voi
     )
     .option('--watchdog-ms <ms>', 'driver watchdog period (virtual ms)')
     .option(
+      '--schedule <kind>',
+      'deterministic scheduler: priority (seL4 on one core) or random (a seeded choice)',
+      'priority',
+    )
+    .option('--tick-poll', 'clients also poll their queues on the lwIP timer tick')
+    .option(
       '--check-refinement',
       'check every handler of virt_tx, virt_rx and the copiers against the spec (deterministic)',
     )
@@ -78,6 +86,9 @@ export function registerRun(program: Command, io: Io, setStatus: SetStatus): voi
     .action(async (system: string, o: RunFlags) => {
       const format = parseFormat(o.format, ['text', 'json']);
       const options = runOptions(system, o, io);
+      if (o.workers === true && o.schedule !== 'priority') {
+        throw new CliUsageError('--schedule is for deterministic runs: drop --workers');
+      }
       if (o.checkRefinement === true) {
         if (o.workers === true || o.sweep !== undefined) {
           throw new CliUsageError(
@@ -139,6 +150,9 @@ function runOptions(system: string, o: RunFlags, io: Io): RunSystemOptions {
   const rate = o.rate === undefined ? undefined : parseIntOption('--rate', o.rate);
   if (rate === 0) throw new CliUsageError('--rate must be positive');
   const window = o.window === undefined ? undefined : parseIntOption('--window', o.window);
+  if (o.schedule !== 'priority' && o.schedule !== 'random') {
+    throw new CliUsageError(`--schedule must be priority or random (got '${o.schedule}')`);
+  }
   if (window === 0) throw new CliUsageError('--window must be positive');
   let faults: RunSystemOptions['faults'];
   if (o.faults !== undefined) {
@@ -155,6 +169,8 @@ function runOptions(system: string, o: RunFlags, io: Io): RunSystemOptions {
     packets,
     seed,
     txWait: o.txWait,
+    schedule: o.schedule,
+    ...(o.tickPoll === true ? { tickPoll: true } : {}),
     traffic: {
       ...(rate === undefined ? {} : { rate }),
       ...(window === undefined ? {} : { window }),

@@ -9,7 +9,8 @@
 // those in flight through a fault (no buffer lost: conservation is checked once more at the end).
 //
 // The fault choice is the seed's alone (one PRNG stream per seed), so a failing seed replays with
-// `sddf run echo --seed S --faults '<its script>' --check-refinement` (same packets and schedule).
+// `sddf run echo --seed S --packets 48 --window W [--schedule random] --faults '<its script>'
+// --watchdog-ms 10 --tick-poll --check-refinement`.
 import { Prng } from '../../../impl/runtime/prng.ts';
 import type { FaultScript } from '../../../impl/runtime/faults.ts';
 import type { ComponentBinding } from '../../../impl/runtime/registry.ts';
@@ -21,6 +22,8 @@ import { NetRefinement, type RefinementViolation } from './checker.ts';
 export const NIC_IRQ = 79;
 
 export interface RandomizedRefinementOptions {
+  /** The system (default: the built-in echo server). */
+  readonly system?: string;
   /** How many seeds (runs). */
   readonly seeds: number;
   /** The first seed; seeds are firstSeed, firstSeed + 1, ... (default 1). */
@@ -144,7 +147,7 @@ export function seedFaults(
 /** One seed: its schedule and faults drawn from the seed, the run, the verdict. */
 export function refinementSeed(
   seed: number,
-  options: Pick<RandomizedRefinementOptions, 'packets' | 'maxFaults' | 'rebind'> = {},
+  options: Pick<RandomizedRefinementOptions, 'system' | 'packets' | 'maxFaults' | 'rebind'> = {},
 ): SeedOutcome {
   const prng = Prng.fromSeed(seed ^ 0x0ef1_7e00);
   const schedule = prng.nextU32() % 2 === 0 ? 'priority' : 'random';
@@ -152,6 +155,7 @@ export function refinementSeed(
   const { script, text } = seedFaults(prng, options.maxFaults ?? 3, maxNth);
   const check = new NetRefinement({ keep: 1 });
   const { result, errors } = runSystem({
+    ...(options.system === undefined ? {} : { system: options.system }),
     packets: options.packets ?? 48,
     seed,
     schedule,

@@ -11,6 +11,8 @@ import {
   refinementSeed,
   seedFaults,
 } from '../../../../traces/refinement/net/randomized.ts';
+import { main } from '../../../../cli/main.ts';
+import { captureIo } from '../../../helpers/io.ts';
 import { copierCorruptsCopy } from './bugs.ts';
 
 const SEEDS = 200;
@@ -56,5 +58,34 @@ describe('randomized refinement with faults', () => {
       expect(o.firstViolation?.execution).toBe(bug.firstActed());
     }
     expect(failed).toBeGreaterThan(3);
+  });
+});
+
+describe('a seed replays from the command line', () => {
+  it("sddf run with the seed's window, schedule and faults checks the same handlers", async () => {
+    // Seeds with a crash under the random schedule exercise every flag of the replay line.
+    let seed = 1;
+    let o = refinementSeed(seed);
+    while (!(o.schedule === 'random' && o.faults.includes('crash:'))) o = refinementSeed(++seed);
+    const io = captureIo();
+    const args = [
+      'run',
+      'echo',
+      '--seed',
+      String(seed),
+      '--packets',
+      '48',
+      '--window',
+      String(o.window),
+    ];
+    args.push('--schedule', o.schedule, '--faults', o.faults, '--watchdog-ms', '10', '--tick-poll');
+    args.push('--check-refinement', '--format', 'json');
+    expect(await main(args, io)).toBe(0);
+    const doc = JSON.parse(io.stdout[0]!) as {
+      refinement: { checked: number; violations: number };
+      faults: { injected: number };
+    };
+    expect(doc.refinement).toMatchObject({ checked: o.checked, violations: 0 });
+    expect(doc.faults.injected).toBe(o.injected);
   });
 });
