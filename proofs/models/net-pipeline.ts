@@ -78,7 +78,10 @@ function initBuffers(p: PipelineInstance, s: State): void {
   }
 }
 
-export function buildNetPipeline(opts: ModelOptions): BuiltSystem {
+/** The built system, and its instance (the layout and addresses; `sddf replay --on impl`). */
+export function buildNetPipeline(
+  opts: ModelOptions,
+): BuiltSystem & { readonly instance: PipelineInstance } {
   const bug = opts.bug;
   const bugBounds = bug !== undefined ? (PIPELINE_BUG_BOUNDS[bug] ?? {}) : {};
   const bounds = effectiveBounds(opts, PIPELINE_DEFAULTS, bugBounds);
@@ -104,5 +107,5 @@ export function buildNetPipeline(opts: ModelOptions): BuiltSystem {
     stranded: monitors.stranded,
     goal: (s) => monitors.goalMissing(s) === null,
   });
-  return built;
+  return { ...built, instance: p };
 }
