@@ -17,7 +17,7 @@ import {
   type Progress,
   type SearchOrder,
 } from './engine.ts';
-import { simulate } from './simulate.ts';
+import { simulate, type SimulateOptions } from './simulate.ts';
 
 /** Random simulation defaults: walks, and steps per walk. */
 export const DEFAULT_RUNS = 1000;
@@ -52,6 +52,8 @@ export interface ModelRunOptions extends ModelChoice {
   readonly maxSeconds?: number;
   readonly maxDepth?: number;
   readonly onProgress?: (p: Progress) => void;
+  /** Random search: each walk that found nothing, with its own seed (simulate.ts). */
+  readonly onWalk?: SimulateOptions['onWalk'];
 }
 
 export interface ModelRun {
@@ -144,6 +146,7 @@ export function runModelCheck(o: ModelRunOptions): ModelRun {
           seed: o.seed ?? 1,
           runs: o.runs ?? DEFAULT_RUNS,
           maxSteps: o.maxDepth ?? DEFAULT_RANDOM_STEPS,
+          ...(o.onWalk !== undefined ? { onWalk: o.onWalk } : {}),
         })
       : checkModel(ts, {
           search,

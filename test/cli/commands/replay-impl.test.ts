@@ -47,6 +47,31 @@ describe('random walks of the unmodified net models replay on the implementation
   );
 });
 
+describe('sddf mc --search random --write-walks, then sddf replay --on impl', () => {
+  it('walks of the unmodified echo model: written, and each replays on the implementation', async () => {
+    const out = join(dir, 'walks');
+    const io = captureIo();
+    const args = ['mc', 'echo', '--search', 'random', '--runs', '6', '--write-walks', '4'];
+    expect(await main([...args, '--out', out, '--format', 'json'], io)).toBe(1); // incomplete
+    const doc = JSON.parse(io.stdout[0]!) as { verdict: string; walks: string[] };
+    expect(doc.verdict).toBe('incomplete');
+    expect(doc.walks).toHaveLength(4);
+    let compared = 0;
+    for (const f of doc.walks) {
+      const r = await replay([f, '--format', 'json']);
+      expect(r.status, f).toBe(0);
+      compared += (JSON.parse(r.stdout) as { compared: number }).compared;
+    }
+    expect(compared).toBeGreaterThan(4);
+  });
+
+  it('--write-walks without --search random is a usage error (exit 2)', async () => {
+    const io = captureIo();
+    expect(await main(['mc', 'echo', '--write-walks', '2', '--out', dir], io)).toBe(2);
+    expect(io.stderr.join('')).toMatch(/--write-walks needs --search random/);
+  });
+});
+
 /** A walk and one of its compared wakes (the state at its end, and a queue field it wrote). */
 function walkWithWake(): { itf: ItfTrace; end: number; field: string } {
   for (let seed = 1; ; seed++) {
