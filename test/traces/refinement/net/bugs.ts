@@ -167,3 +167,27 @@ export function virtTxTranslatesWrong(pd: string): SeededBug {
         };
   return { pd, rebind, firstActed: () => -1 };
 }
+
+/**
+ * Not a bug in a refined component: a client that stops handling its notifications after its
+ * `after`-th (it never consumes or returns another buffer), so its copier has to drop (F15's
+ * situation).
+ */
+export function clientStalls(pd: string, after: number): Rebind {
+  return (name, b) =>
+    name !== pd
+      ? b
+      : {
+          ...b,
+          factory: (ctx) => {
+            const c = b.factory(ctx);
+            let n = 0;
+            return {
+              init: () => c.init(),
+              notified: (ch) => {
+                if (++n <= after) c.notified(ch);
+              },
+            };
+          },
+        };
+}

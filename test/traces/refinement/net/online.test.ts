@@ -10,6 +10,7 @@ import {
   type NetRefinementReport,
 } from '../../../../traces/refinement/net/checker.ts';
 import {
+  clientStalls,
   copierCorruptsCopy,
   copierForgetsClientSignal,
   virtRxSwapsMacs,
@@ -33,7 +34,12 @@ function checked(options: Partial<RunSystemOptions> = {}): {
     wrapComponent: (pd, b) => check.wrap(pd, b),
   });
   expect(errors).toEqual([]);
-  return { report: check.report(), ok: result!.ok, answered: result!.generator.answered };
+  return {
+    report: check.report(),
+    ok: result!.ok,
+    answered: result!.generator.answered,
+    dropped: result!.clients.map((c) => c.dropped),
+  };
 }
 
 describe('the implemented components refine the spec', () => {
@@ -62,6 +68,16 @@ describe('the implemented components refine the spec', () => {
     const { report } = checked({ copier: { bugs: ['F15'] }, packets: 200 });
     expect(report.violations).toBe(0);
     expect(report.checked).toBeGreaterThan(0);
+  });
+
+  it('a client that stops consuming: its copier drops (hundreds of frames), every handler refines', () => {
+    const { report, dropped } = checked({ packets: 3000, rebind: clientStalls('client0', 2) });
+    expect(dropped[0]).toBeGreaterThan(100);
+    const copier = report.components[N.clients[0]!.copier]!;
+    expect(report.violations).toBe(0);
+    expect(report.deviations).toBe(0);
+    expect(copier.matched).toBe(copier.handlers);
+    expect(copier.handlers).toBeGreaterThan(100);
   });
 
   it('a transmit policy the spec does not have is reported as not checked, with the reason', () => {
