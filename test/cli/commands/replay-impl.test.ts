@@ -31,6 +31,7 @@ const CONFIGS = [
 ];
 
 describe('random walks of the unmodified net models replay on the implementation', () => {
+  const comparedBy = new Map<string, number>();
   it.each(CONFIGS)(
     '$model $bounds: 20 walks, no divergence, most wakes compared',
     ({ model, bounds }) => {
@@ -41,10 +42,17 @@ describe('random walks of the unmodified net models replay on the implementation
         expect(r.divergence, `seed ${seed}`).toBeUndefined();
         wakes += r.wakes;
         compared += r.compared;
+        for (const w of r.wakeList)
+          if (w.compared) comparedBy.set(w.pd, (comparedBy.get(w.pd) ?? 0) + 1);
       }
       expect(compared).toBeGreaterThan(wakes / 2);
     },
   );
+
+  it('every refined component was compared in those walks', () => {
+    for (const pd of ['virt_tx', 'virt_rx', 'copier0', 'copier1'])
+      expect(comparedBy.get(pd) ?? 0, pd).toBeGreaterThan(10);
+  });
 });
 
 describe('sddf mc --search random --write-walks, then sddf replay --on impl', () => {
