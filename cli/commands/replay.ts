@@ -66,6 +66,11 @@ export function registerReplay(program: Command, io: Io, setStatus: SetStatus): 
             wakes: r.wakes,
             compared: r.compared,
             notCompared: r.notCompared,
+            // Which wakes, and the step that wrote into the component's view (the first 20).
+            notComparedWakes: r.wakeList
+              .filter((w) => !w.compared)
+              .slice(0, 20)
+              .map((w) => ({ pd: w.pd, from: w.from, to: w.to, why: w.why })),
             ...(d !== undefined ? { divergence: d } : {}),
           });
         } else {

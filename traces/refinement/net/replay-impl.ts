@@ -93,6 +93,8 @@ export interface ImplWake {
   readonly from: number;
   readonly to: number;
   readonly compared: boolean;
+  /** Why it was not compared (the step that wrote into its view). */
+  readonly why?: string;
 }
 
 /** Bytes of a concretized frame: Ethernet header, the payload word, padding to a minimal frame. */
@@ -440,7 +442,13 @@ export function replayOnImpl(trace: ModelTrace): ImplReplayResult {
     while (j < states.length && states[j]![w.pc] !== PC_DONE) j++;
     if (j >= states.length) {
       skip('the trace ends inside the wake');
-      wakeList.push({ pd, from: i, to: states.length - 1, compared: false });
+      wakeList.push({
+        pd,
+        from: i,
+        to: states.length - 1,
+        compared: false,
+        why: 'the trace ends inside the wake',
+      });
       continue;
     }
     const v = view(pd);
@@ -460,16 +468,17 @@ export function replayOnImpl(trace: ModelTrace): ImplReplayResult {
           r.consumerSignalled,
           ...Array.from({ length: r.capacity }, (_, x) => r.slots + x),
         ];
-        if (words.some((x) => a[x] !== b[x])) interleaved = `${actions[k]} wrote ${q.name}`;
+        if (words.some((x) => a[x] !== b[x]))
+          interleaved = `step ${k} (${actions[k]}) wrote ${q.name}`;
       }
       for (const r of rs)
         for (let x = 0; x < r.region.count && interleaved === null; x++)
           if (a[r.region.data + x] !== b[r.region.data + x])
-            interleaved = `${actions[k]} wrote ${r.name}`;
+            interleaved = `step ${k} (${actions[k]}) wrote ${r.name}`;
     }
     if (interleaved !== null) {
       skip(`another PD or a device wrote this component's view inside the wake`);
-      wakeList.push({ pd, from: i, to: j, compared: false });
+      wakeList.push({ pd, from: i, to: j, compared: false, why: interleaved });
       continue;
     }
     wakeList.push({ pd, from: i, to: j, compared: true });

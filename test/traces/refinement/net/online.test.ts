@@ -25,6 +25,7 @@ function checked(options: Partial<RunSystemOptions> = {}): {
   report: NetRefinementReport;
   ok: boolean;
   answered: number;
+  dropped: number[];
 } {
   const check = new NetRefinement();
   const { result, errors } = runSystem({
