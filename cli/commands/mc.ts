@@ -136,6 +136,10 @@ function renderRun(
   }
   lines.push(`  checked: ${run.properties.join(', ')}`);
   if (r.message !== undefined) lines.push(`  ${r.message}`);
+  if (run.walkPaths !== undefined) {
+    const where = run.walkPaths.length > 0 ? `, e.g. ${run.walkPaths[0]}` : '';
+    lines.push(`  walks written: ${run.walkPaths.length}${where}`);
+  }
   if (run.itf !== undefined) {
     const how = run.minimised ? 'minimised' : run.search === 'bfs' ? 'shortest' : 'as found';
     const where = run.tracePath !== undefined ? `, written to ${run.tracePath}` : '';
@@ -165,6 +169,7 @@ function toJson(run: McRun): unknown {
     ...(r.incompleteReason !== undefined ? { incompleteReason: r.incompleteReason } : {}),
     ...(r.pruned !== undefined ? { pruned: r.pruned } : {}),
     ...(r.walkSeed !== undefined && run.search === 'random' ? { walkSeed: r.walkSeed } : {}),
+    ...(run.walkPaths !== undefined ? { walks: run.walkPaths } : {}),
     options: run.options,
     properties: run.properties,
     search: run.search,
@@ -174,6 +179,11 @@ function toJson(run: McRun): unknown {
     ...(r.coverage !== undefined ? { coverage: r.coverage } : {}),
     memoryBytes: r.memoryBytes,
   };
+}
+
+function writeWalks(search: string, text: string): number {
+  if (search !== 'random') throw new CliUsageError('--write-walks needs --search random');
+  return parseIntOption('--write-walks', text);
 }
 
 export function registerMc(program: Command, io: Io, setStatus: SetStatus): void {
@@ -200,6 +210,10 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
     )
     .option('--seed <n>', 'seed of --search random, and of a swarm (--shard, --swarm)', '1')
     .option('--runs <n>', 'random walks of --search random', String(DEFAULT_RUNS))
+    .option(
+      '--write-walks <n>',
+      'with --search random: write the first n walks that found nothing as traces to --out',
+    )
     .option('--no-por', 'turn partial-order reduction off')
     .option('--no-symmetry', 'turn symmetry reduction off')
     .option('--check-hints', "test the model's partial-order hints in every state (full search)")
@@ -309,6 +323,9 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
           : {}),
         ...(opts['minimise'] === false ? { minimise: false } : {}),
         outDir: String(opts['out']),
+        ...(opts['writeWalks'] !== undefined
+          ? { writeWalks: writeWalks(search, String(opts['writeWalks'])) }
+          : {}),
         ...(mm !== undefined ? { memoryModel: mm as MemoryModel } : {}),
         ...(opts['bug'] !== undefined ? { bug: String(opts['bug']) } : {}),
         ...(opts['maxStates'] !== undefined

@@ -1,8 +1,9 @@
 // `sddf run SYSTEM [--packets N] [--seed S] [--workers] [--faults SPEC] [--pcap FILE]
-//  [--rate R | --sweep FROM:TO:STEPS] [--format json]` (../shared/CLI.md): parse, call the library
-// (impl/systems/run.ts, sweep.ts, workers.ts), render. Exit 0 when the run holds (no invariant
-// violation, no unexpected fault, every expected answer in a closed-loop run), 1 when it does not,
-// 2 when it cannot run.
+//  [--rate R | --sweep FROM:TO:STEPS] [--check-refinement] [--format json]` (../shared/CLI.md):
+// parse, call the library (impl/systems/run.ts, sweep.ts, workers.ts; the online refinement check
+// of traces/refinement/net), render. Exit 0 when the run holds (no invariant violation, no
+// unexpected fault, every expected answer in a closed-loop run, and with --check-refinement no
+// handler that diverged from the spec), 1 when it does not, 2 when it cannot run.
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { formatDiagnostic, type Diagnostic } from '../../spec/common/diagnostic.ts';
@@ -15,6 +16,7 @@ import {
 } from '../../impl/systems/run.ts';
 import { parseSweep, runSweep, type SweepResult } from '../../impl/systems/sweep.ts';
 import { runSystemWorkers } from '../../impl/systems/workers.ts';
+import { NetRefinement, type NetRefinementReport } from '../../traces/refinement/net/checker.ts';
 import {
   CliUsageError,
   EXIT_CANNOT_RUN,
@@ -40,6 +42,9 @@ interface RunFlags {
   faults?: string;
   txWait: string;
   watchdogMs?: string;
+  checkRefinement?: boolean;
+  schedule: string;
+  tickPoll?: boolean;
   quiet?: boolean;
 }
 
@@ -67,10 +72,46 @@ export function registerRun(program: Command, io: Io, setStatus: SetStatus): voi
       'native',
     )
     .option('--watchdog-ms <ms>', 'driver watchdog period (virtual ms)')
+    .option(
+      '--schedule <kind>',
+      'deterministic scheduler: priority (seL4 on one core) or random (a seeded choice)',
+      'priority',
+    )
+    .option('--tick-poll', 'clients also poll their queues on the lwIP timer tick')
+    .option(
+      '--check-refinement',
+      'check every handler of virt_tx, virt_rx and the copiers against the spec (deterministic)',
+    )
     .option('--quiet', 'no progress output')
     .action(async (system: string, o: RunFlags) => {
       const format = parseFormat(o.format, ['text', 'json']);
       const options = runOptions(system, o, io);
+      if (o.workers === true && o.schedule !== 'priority') {
+        throw new CliUsageError('--schedule is for deterministic runs: drop --workers');
+      }
+      if (o.checkRefinement === true) {
+        if (o.workers === true || o.sweep !== undefined) {
+          throw new CliUsageError(
+            '--check-refinement needs one deterministic run: drop --workers and --sweep',
+          );
+        }
+        const check = new NetRefinement();
+        const { result, errors } = runSystem({
+          ...options,
+          wrapComponent: (pd, b) => check.wrap(pd, b),
+        });
+        if (result === undefined) return cannotRun(io, errors, setStatus);
+        if (o.pcap !== undefined && result.pcap !== undefined) writeFileSync(o.pcap, result.pcap);
+        const refinement = check.report();
+        const ok = result.ok && refinement.violations === 0;
+        if (format === 'json') printJson(io, { ...resultJson(result), ok, refinement });
+        else {
+          renderRun(io, 'text', result, o.pcap);
+          for (const line of refinementLines(refinement)) io.out(colourLine(io, line));
+        }
+        setStatus(ok ? EXIT_OK : EXIT_FAILED);
+        return;
+      }
       if (o.sweep !== undefined) {
         if (o.workers === true || o.rate !== undefined) {
           throw new CliUsageError(
@@ -109,6 +150,9 @@ function runOptions(system: string, o: RunFlags, io: Io): RunSystemOptions {
   const rate = o.rate === undefined ? undefined : parseIntOption('--rate', o.rate);
   if (rate === 0) throw new CliUsageError('--rate must be positive');
   const window = o.window === undefined ? undefined : parseIntOption('--window', o.window);
+  if (o.schedule !== 'priority' && o.schedule !== 'random') {
+    throw new CliUsageError(`--schedule must be priority or random (got '${o.schedule}')`);
+  }
   if (window === 0) throw new CliUsageError('--window must be positive');
   let faults: RunSystemOptions['faults'];
   if (o.faults !== undefined) {
@@ -125,6 +169,8 @@ function runOptions(system: string, o: RunFlags, io: Io): RunSystemOptions {
     packets,
     seed,
     txWait: o.txWait,
+    schedule: o.schedule,
+    ...(o.tickPoll === true ? { tickPoll: true } : {}),
     traffic: {
       ...(rate === undefined ? {} : { rate }),
       ...(window === undefined ? {} : { window }),
@@ -192,6 +238,39 @@ function renderRun(io: Io, format: string, r: RunSystemResult, pcapFile: string 
           `FAILED: ${r.invariantViolations} invariant violations, status ${r.status}`,
         ),
   );
+}
+
+/** The text of a refinement report (`sddf run --check-refinement`). */
+export function refinementLines(r: NetRefinementReport): string[] {
+  const out = [
+    `  refinement: ${r.checked} handlers checked against spec/components/net, ${r.matched} matched, ${r.violations} violations, ${r.deviations} deviations`,
+  ];
+  for (const [pd, s] of Object.entries(r.components)) {
+    const skipped = Object.entries(s.notChecked)
+      .map(([why, n]) => `${n} not checked (${why})`)
+      .join(', ');
+    out.push(
+      `    ${pd.padEnd(20)} ${String(s.checked).padStart(6)} checked ${String(s.matched).padStart(6)} matched${s.violations > 0 ? `, ${s.violations} violations` : ''}${s.deviations > 0 ? `, ${s.deviations} deviations` : ''}${skipped === '' ? '' : `, ${skipped}`}`,
+    );
+  }
+  for (const v of r.kept.slice(0, 5)) {
+    out.push(
+      `  ${v.kind} ${v.pd} ${v.handler} (its handler execution ${v.execution}): no spec run explains it; closest: ${v.candidate}`,
+    );
+    for (const d of v.differences) out.push(`      ${d.where}: impl ${d.impl}, spec ${d.spec}`);
+  }
+  out.push(
+    r.violations === 0
+      ? `ok: every checked handler is a sequence of spec steps`
+      : `FAILED: ${r.violations} handlers diverged from the spec`,
+  );
+  return out;
+}
+
+function colourLine(io: Io, line: string): string {
+  if (line.startsWith('ok:')) return paint(io, 'green', line);
+  if (line.startsWith('FAILED:') || line.startsWith('  violation')) return paint(io, 'red', line);
+  return line;
 }
 
 function renderSweep(io: Io, format: string, s: SweepResult): void {

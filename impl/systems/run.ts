@@ -108,6 +108,11 @@ export interface RunSystemOptions {
   readonly schedule?: 'priority' | 'random';
   /** Tests only (deterministic mode): replace a PD's binding, e.g. with a misbehaving one. */
   readonly rebind?: (pd: string, binding: ComponentBinding) => ComponentBinding;
+  /**
+   * Deterministic mode: the factory to run for a PD instead of its binding's (an observer such as
+   * the online refinement check of traces/refinement/net wraps the component's entry points).
+   */
+  readonly wrapComponent?: (pd: string, binding: ComponentBinding) => ComponentFactory;
 }
 
 export interface RunProgress {
@@ -532,7 +537,8 @@ export function runSystem(options: RunSystemOptions): {
   const meter = new Meter(cost, betweenWakes, advance);
   for (const [pd, original] of bindings) {
     const b = options.rebind === undefined ? original : options.rebind(pd, original);
-    registry.register(pd, { ...b, factory: meter.wrap(pd, b.factory) } satisfies ComponentBinding);
+    const factory = options.wrapComponent?.(pd, b) ?? b.factory;
+    registry.register(pd, { ...b, factory: meter.wrap(pd, factory) } satisfies ComponentBinding);
   }
   const faults = options.faults === undefined ? undefined : new ScriptedFaults(options.faults);
   const restart =

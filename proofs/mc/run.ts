@@ -21,7 +21,7 @@ import {
   type StoreMode,
 } from './engine.ts';
 import { checkModelParallel, MAX_WORKERS, parallelProblem, type ModelSource } from './parallel.ts';
-import { simulate } from './simulate.ts';
+import { simulate, type SimulateOptions } from './simulate.ts';
 import { MAX_SHARDS, shardPlan, type ShardPlan, type ShardSpec } from './swarm.ts';
 import { BITSTATE_MAX_BITS, BITSTATE_MIN_BITS, STORE_MODES } from './store.ts';
 
@@ -81,6 +81,8 @@ export interface ModelRunOptions extends ModelChoice {
   readonly maxSeconds?: number;
   readonly maxDepth?: number;
   readonly onProgress?: (p: Progress) => void;
+  /** Random search: each walk that found nothing, with its own seed (simulate.ts). */
+  readonly onWalk?: SimulateOptions['onWalk'];
 }
 
 export interface ModelRun {
@@ -278,6 +280,7 @@ export function runModelCheck(o: ModelRunOptions): ModelRun {
           seed: o.seed ?? 1,
           runs: o.runs ?? DEFAULT_RUNS,
           maxSteps: o.maxDepth ?? DEFAULT_RANDOM_STEPS,
+          ...(o.onWalk !== undefined ? { onWalk: o.onWalk } : {}),
         })
       : workers > 1
         ? checkModelParallel(ts, sourceOf(o), options, { ...checkOptions, workers })

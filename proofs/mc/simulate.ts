@@ -19,6 +19,15 @@ export interface SimulateOptions {
   /** Steps per walk at most. */
   readonly maxSteps: number;
   readonly now?: () => number;
+  /**
+   * Called with each walk that found nothing, and its own seed (`sddf mc --write-walks`: traces of
+   * the unmodified models for `sddf replay --on impl`).
+   */
+  readonly onWalk?: (
+    walk: { states: State[]; actions: number[] },
+    walkSeed: number,
+    ts: TransitionSystem,
+  ) => void;
 }
 
 interface Step {
@@ -86,6 +95,7 @@ export function simulate(ts: TransitionSystem, opts: SimulateOptions): McResult 
       transitions++;
     }
     depth = Math.max(depth, actions.length);
+    opts.onWalk?.({ states, actions }, walkSeed, ts);
   }
   return {
     ...base,

@@ -122,7 +122,11 @@ function afterInit(p: PipelineInstance, s: State, built: BuiltSystem): void {
   virtioInitialLocals(cfg, p.virtqBase).forEach((v, i) => (s[locals + i] = v));
 }
 
-export function buildNetPipeline(opts: ModelOptions, model = 'net-pipeline'): BuiltSystem {
+/** The built system, and its instance (the layout and addresses; `sddf replay --on impl`). */
+export function buildNetPipeline(
+  opts: ModelOptions,
+  model = 'net-pipeline',
+): BuiltSystem & { readonly instance: PipelineInstance } {
   const bug = opts.bug;
   const list = model === 'net-virtio' ? netVirtioBugs : netPipelineBugs;
   const defaults = model === 'net-virtio' ? netVirtioEntry.defaultBounds : PIPELINE_DEFAULTS;
@@ -162,5 +166,5 @@ export function buildNetPipeline(opts: ModelOptions, model = 'net-pipeline'): Bu
     stranded: monitors.stranded,
     goal: (s) => monitors.goalMissing(s) === null,
   });
-  return built;
+  return { ...built, instance: p };
 }

@@ -134,10 +134,15 @@ export class Copier {
         s.virt_enqueued = true;
       }
       virtActive.requestSignal();
-      if (this.f15 && this.cli.free.empty() && !virtActive.empty()) {
-        // The old copier waited for the client to return buffers.
-        this.cli.free.requestSignal();
-        if (this.cli.free.empty()) break;
+      if (this.f15) {
+        // copy.c before 7d69d7ba (spec/components/net/copier.ts F15): the client's RxF signal is
+        // requested only while frames wait for a client buffer, else cancelled; the re-check
+        // cancels both signals and loops only when both queues have work again.
+        const waiting = !virtActive.empty();
+        if (waiting) this.cli.free.requestSignal();
+        else this.cli.free.cancelSignal();
+        if (!waiting || this.cli.free.empty() || n >= limit) break;
+        virtActive.cancelSignal();
         this.cli.free.cancelSignal();
         continue;
       }
@@ -150,7 +155,8 @@ export class Copier {
       this.api.notify(this.config.client.id);
     }
     const virtFree = this.virt.free;
-    if (s.virt_enqueued && virtFree.requireSignal()) {
+    // F15 (old copy.c): one `enqueued` flag, set only when a frame was copied, for both notifies.
+    if ((this.f15 ? s.client_enqueued : s.virt_enqueued) && virtFree.requireSignal()) {
       virtFree.cancelSignal();
       this.api.deferredNotify(this.config.virt.id);
     }

@@ -38,7 +38,8 @@ export const VIRT_RX_CH_DRIVER = 0;
 /** virt_rx's channel to copier c is 1 + c. */
 const VR_C = 0;
 const VR_MARKED = 1;
-const VR_NOTIFY_DRV = 2;
+/** `notify_drv` (virt_rx.c): buffers went back to the driver since it was last signalled. */
+export const VR_NOTIFY_DRV = 2;
 /** buffer_refs[i] (u8, in the virt_metadata region) start at local 4. */
 export const VR_REFS = 4;
 /** init: the next buffer net_buffers_init enqueues. */
