@@ -1,4 +1,4 @@
-// `sddf run SYSTEM [--packets N] [--seed S] [--workers] [--faults SPEC] [--pcap FILE]
+// `sddf run SYSTEM [--nic virtio|enet] [--packets N] [--seed S] [--workers] [--faults SPEC] [--pcap FILE]
 //  [--rate R | --sweep FROM:TO:STEPS] [--format json]` (../shared/CLI.md): parse, call the library
 // (impl/systems/run.ts, sweep.ts, workers.ts), render. Exit 0 when the run holds (no invariant
 // violation, no unexpected fault, every expected answer in a closed-loop run), 1 when it does not,
@@ -40,6 +40,7 @@ interface RunFlags {
   faults?: string;
   txWait: string;
   watchdogMs?: string;
+  nic?: string;
   quiet?: boolean;
 }
 
@@ -67,6 +68,10 @@ export function registerRun(program: Command, io: Io, setStatus: SetStatus): voi
       'native',
     )
     .option('--watchdog-ms <ms>', 'driver watchdog period (virtual ms)')
+    .option(
+      '--nic <nic>',
+      'the NIC and its driver: virtio (default) or enet (echo picks echo_server_enet)',
+    )
     .option('--quiet', 'no progress output')
     .action(async (system: string, o: RunFlags) => {
       const format = parseFormat(o.format, ['text', 'json']);
@@ -110,6 +115,9 @@ function runOptions(system: string, o: RunFlags, io: Io): RunSystemOptions {
   if (rate === 0) throw new CliUsageError('--rate must be positive');
   const window = o.window === undefined ? undefined : parseIntOption('--window', o.window);
   if (window === 0) throw new CliUsageError('--window must be positive');
+  if (o.nic !== undefined && o.nic !== 'virtio' && o.nic !== 'enet') {
+    throw new CliUsageError(`--nic must be virtio or enet (got '${o.nic}')`);
+  }
   let faults: RunSystemOptions['faults'];
   if (o.faults !== undefined) {
     const parsed = parseFaultSpec(o.faults);
@@ -122,6 +130,7 @@ function runOptions(system: string, o: RunFlags, io: Io): RunSystemOptions {
   let decile = 0;
   return {
     system,
+    ...(o.nic === undefined ? {} : { nic: o.nic }),
     packets,
     seed,
     txWait: o.txWait,

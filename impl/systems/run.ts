@@ -21,7 +21,8 @@ import { ComponentRegistry, type ComponentBinding } from '../runtime/registry.ts
 import { PcapWriter } from '../hw/pcap.ts';
 import { Pl011 } from '../hw/pl011.ts';
 import { VirtioNet, type NetStats } from '../hw/virtio/net.ts';
-import { EnetNicDevice, type EnetStats } from '../hw/enet.ts';
+import { EnetNicDevice } from '../hw/enet.ts';
+import { enetNetStats } from './echo_server/devices.ts';
 import type { DeviceAgent } from '../hw/agent.ts';
 import type { MmioDevice } from '../mem/types.ts';
 import type { DmaPort } from '../mem/types.ts';
@@ -268,7 +269,7 @@ export function prepareRun(options: RunSystemOptions): {
         {
           code: 'RUN_OPTIONS',
           file,
-          message: `--nic ${options.nic}: this system's driver drives a ${wired.wiring.nic} NIC (its register region is '${wired.wiring.regsMr}')`,
+          message: `--nic ${options.nic}: this system's driver drives the ${wired.wiring.nic} NIC (its register region is '${wired.wiring.regsMr}')`,
         },
       ],
     };
@@ -716,26 +717,6 @@ export interface RunNic {
   receiveFrame(frame: Uint8Array): void;
   connect(link: { receiveFrame(frame: Uint8Array): void }): void;
   report(): Pick<WireReport, 'nic' | 'nicErrors' | 'negotiatedFeatures'>;
-}
-
-/**
- * The ENET's counters under the virtio-net NIC's names, so a run reports the same fields whatever
- * its NIC: no receive BD is `rxDroppedNoBuffer`; a stalled ENET counts as not ready; it has no
- * link-down fault. Bytes are counted from the device's frame events (without the FCS).
- */
-export function enetNetStats(s: EnetStats, bytes: { tx: number; rx: number }): NetStats {
-  return {
-    txFrames: s.txFrames,
-    txBytes: bytes.tx,
-    rxFrames: s.rxFrames,
-    rxBytes: bytes.rx,
-    rxDroppedNoBuffer: s.rxDroppedNoDescriptor,
-    rxDroppedNotReady: s.rxDroppedNotReady,
-    rxDroppedStalled: 0,
-    rxDroppedTooLong: s.rxDroppedTooLong,
-    rxDroppedLinkDown: 0,
-    txDroppedLinkDown: 0,
-  };
 }
 
 /** The NIC of a run: the virtio-net device, or the ENET (strict: driver errors are recorded). */
