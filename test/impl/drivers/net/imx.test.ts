@@ -22,6 +22,7 @@ import { Ecr, EnetIrq, EnetNicDevice, EnetReg } from '../../../../impl/hw/enet.t
 import { ENET_IRQ_MASK } from '../../../../spec/devices/enet.ts';
 import { InvariantError } from '../../../../spec/common/assert.ts';
 import { runSystem, resultJson, type RunSystemOptions } from '../../../../impl/systems/run.ts';
+import { runSystemWorkers } from '../../../../impl/systems/workers.ts';
 import { conn, dev, Layout, peerHandle, recordingApi, res } from '../../components/net/fixture.ts';
 
 const RX_N = 8;
@@ -354,5 +355,47 @@ describe('the echo server on the ENET NIC', () => {
     expect(bad.errors[0]?.code).toBe('RUN_OPTIONS');
     expect(bad.errors[0]?.file).toMatch(/echo_server_enet\.system$/);
     expect(errors).toEqual([]);
+  });
+});
+
+describe('the echo server on the ENET NIC, in worker mode', () => {
+  it('every PD in its own worker, the ENET hosted in the driver’s: every echo answered, 0 violations, 0 driver errors', async () => {
+    const { result, errors } = await runSystemWorkers({
+      packets: 500,
+      seed: 3,
+      nic: 'enet',
+      timeoutMs: 120_000,
+    });
+    expect(errors).toEqual([]);
+    const r = result!;
+    expect({
+      mode: r.mode,
+      system: r.system,
+      status: r.status,
+      ok: r.ok,
+      invariantViolations: r.invariantViolations,
+      answered: r.generator.answered,
+      deviceErrors: r.device.errors,
+    }).toEqual({
+      mode: 'workers',
+      system: 'echo_server_enet',
+      status: 'complete',
+      ok: true,
+      invariantViolations: 0,
+      answered: r.generator.expected,
+      deviceErrors: 0,
+    });
+    expect(r.components['driver']!['rxReturned']).toBe(500);
+  }, 180_000);
+
+  it('refuses agent device timing (it needs the deterministic scheduler)', async () => {
+    const { result, errors } = await runSystemWorkers({
+      packets: 1,
+      seed: 1,
+      nic: 'enet',
+      deviceTiming: {},
+    });
+    expect(result).toBeUndefined();
+    expect(errors[0]?.code).toBe('RUN_WORKER_TIMING');
   });
 });
