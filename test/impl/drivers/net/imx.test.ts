@@ -23,6 +23,7 @@ import { ENET_IRQ_MASK } from '../../../../spec/devices/enet.ts';
 import { InvariantError } from '../../../../spec/common/assert.ts';
 import { runSystem, resultJson, type RunSystemOptions } from '../../../../impl/systems/run.ts';
 import { runSystemWorkers } from '../../../../impl/systems/workers.ts';
+import { parseFaultSpec } from '../../../../impl/runtime/faults.ts';
 import { conn, dev, Layout, peerHandle, recordingApi, res } from '../../components/net/fixture.ts';
 
 const RX_N = 8;
@@ -345,6 +346,15 @@ describe('the echo server on the ENET NIC', () => {
         });
       }
     }
+  });
+
+  it('a crashed driver restarts, reclaims the 256 Rx buffers its ring held, and every echo is answered', () => {
+    const faults = parseFaultSpec('crash:ethernet_driver@60').script!;
+    const a = check({ ...base, packets: 1000, faults });
+    expect(a.summary).toEqual(good(a.r.generator.expected));
+    expect(a.r.faults.injected).toBe(1);
+    expect(a.r.restarts['ethernet_driver']).toBe(1);
+    expect(a.r.components['driver']!['recoveredRx']).toBe(256);
   });
 
   it('--nic must match the system: the virtio system asked for an ENET is a located error', () => {
