@@ -551,7 +551,7 @@ export class EnetDriver {
   }
 
   /** D1: free buffers from virt_rx into the Rx ring. */
-  rxProvide(): void {
+  private rxProvide(): void {
     const rx = this.state.rx;
     if (!this.state.live || rx === null) return;
     const free = this.rxQueue.free;
@@ -595,7 +595,7 @@ export class EnetDriver {
   }
 
   /** D3: virt_tx's buffers into the Tx ring. */
-  txProvide(): void {
+  private txProvide(): void {
     const tx = this.state.tx;
     if (!this.state.live || tx === null) return;
     const active = this.txQueue.active;
