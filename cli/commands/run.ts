@@ -1,4 +1,4 @@
-// `sddf run SYSTEM [--packets N] [--seed S] [--workers] [--faults SPEC] [--pcap FILE]
+// `sddf run SYSTEM [--nic virtio|enet] [--packets N] [--seed S] [--workers] [--faults SPEC] [--pcap FILE]
 //  [--rate R | --sweep FROM:TO:STEPS] [--check-refinement] [--format json]` (../shared/CLI.md):
 // parse, call the library (impl/systems/run.ts, sweep.ts, workers.ts; the online refinement check
 // of traces/refinement/net), render. Exit 0 when the run holds (no invariant violation, no
@@ -45,6 +45,7 @@ interface RunFlags {
   checkRefinement?: boolean;
   schedule: string;
   tickPoll?: boolean;
+  nic?: string;
   quiet?: boolean;
 }
 
@@ -81,6 +82,10 @@ export function registerRun(program: Command, io: Io, setStatus: SetStatus): voi
     .option(
       '--check-refinement',
       'check every handler of virt_tx, virt_rx and the copiers against the spec (deterministic)',
+    )
+    .option(
+      '--nic <nic>',
+      'the NIC and its driver: virtio (default) or enet (echo picks echo_server_enet)',
     )
     .option('--quiet', 'no progress output')
     .action(async (system: string, o: RunFlags) => {
@@ -154,6 +159,9 @@ function runOptions(system: string, o: RunFlags, io: Io): RunSystemOptions {
     throw new CliUsageError(`--schedule must be priority or random (got '${o.schedule}')`);
   }
   if (window === 0) throw new CliUsageError('--window must be positive');
+  if (o.nic !== undefined && o.nic !== 'virtio' && o.nic !== 'enet') {
+    throw new CliUsageError(`--nic must be virtio or enet (got '${o.nic}')`);
+  }
   let faults: RunSystemOptions['faults'];
   if (o.faults !== undefined) {
     const parsed = parseFaultSpec(o.faults);
@@ -166,6 +174,7 @@ function runOptions(system: string, o: RunFlags, io: Io): RunSystemOptions {
   let decile = 0;
   return {
     system,
+    ...(o.nic === undefined ? {} : { nic: o.nic }),
     packets,
     seed,
     txWait: o.txWait,

@@ -11,6 +11,7 @@
 
 import { NET_BUFFER_SIZE_BYTES } from '../../spec/queue/net.ts';
 import { findDriverMetadata, inflightBuffers, type HeaderSlots } from '../drivers/net/layout.ts';
+import { enetInflightBuffers } from '../drivers/net/imx.ts';
 import type { EchoWiring } from './echo_server/wiring.ts';
 import { NET_PREFIX } from './echo_server/wiring.ts';
 
@@ -79,22 +80,31 @@ export class NetMonitor {
     return out;
   }
 
-  /** Run every check once; returns the violations found by this call. */
-  check(): number {
-    const before = this.violations;
-    this.checks++;
-    const { wiring, names, hostile } = this.input;
-    const ring = this.input.region(`${NET_PREFIX}/virtio/hw_ring_buffer`);
+  /** Buffers in the virtio driver's virtqueues, from its metadata in the hw ring region. */
+  private virtioInflight(ring: SharedArrayBuffer): { rx: bigint[] | null; tx: bigint[] | null } {
     const ringU32 = new Uint32Array(ring);
     const meta = findDriverMetadata({
       ringU32,
       regionBytes: ring.byteLength,
       headerSlots: this.input.headerSlots,
     });
-    const inflight =
-      meta === null
-        ? { rx: [], tx: [] }
-        : inflightBuffers({ ring: new DataView(ring), ringU32, meta });
+    return meta === null
+      ? { rx: [], tx: [] }
+      : inflightBuffers({ ring: new DataView(ring), ringU32, meta });
+  }
+
+  /** Buffers on the ENET driver's BD rings (head … tail−1 of its indices in the region). */
+  private enetInflight(ring: SharedArrayBuffer): { rx: bigint[]; tx: bigint[] } {
+    return enetInflightBuffers(ring) ?? { rx: [], tx: [] };
+  }
+
+  /** Run every check once; returns the violations found by this call. */
+  check(): number {
+    const before = this.violations;
+    this.checks++;
+    const { wiring, names, hostile } = this.input;
+    const ring = this.input.region(wiring.hwRingMr);
+    const inflight = wiring.nic === 'enet' ? this.enetInflight(ring) : this.virtioInflight(ring);
     if (inflight.rx === null || inflight.tx === null)
       this.fail('driver: inconsistent descriptor allocator');
 

@@ -21,6 +21,10 @@ import { ComponentRegistry, type ComponentBinding } from '../runtime/registry.ts
 import { PcapWriter } from '../hw/pcap.ts';
 import { Pl011 } from '../hw/pl011.ts';
 import { VirtioNet, type NetStats } from '../hw/virtio/net.ts';
+import { EnetNicDevice } from '../hw/enet.ts';
+import { enetNetStats } from './echo_server/devices.ts';
+import type { DeviceAgent } from '../hw/agent.ts';
+import type { MmioDevice } from '../mem/types.ts';
 import type { DmaPort } from '../mem/types.ts';
 import { SystemCounter } from '../components/net/clock.ts';
 import { Counters, readCounters } from '../components/net/counters.ts';
@@ -30,12 +34,18 @@ import { VIRT_RX_COUNTERS, type VirtRxOptions } from '../components/net/virt_rx.
 import { VIRT_TX_COUNTERS, type VirtTxOptions } from '../components/net/virt_tx.ts';
 import type { CopierOptions } from '../components/net/copier.ts';
 import { DRIVER_COUNTERS, type VirtioNetDriverOptions } from '../drivers/net/virtio.ts';
+import { ENET_DRIVER_COUNTERS, type EnetDriverOptions } from '../drivers/net/imx.ts';
 import { CLIENT_COUNTERS, LWIP_TICK_NS } from '../clients/shell.ts';
 import { HOSTILE_COUNTERS, type HostileParams } from '../clients/hostile.ts';
 import type { TxWait } from '../clients/net/netif.ts';
 import { GenericTimerRegs } from './standins/timer.ts';
 import { builtInSystemPath } from './index.ts';
-import { ECHO_SERVER_NAMES, wireEchoServer, type EchoWiring } from './echo_server/wiring.ts';
+import {
+  ECHO_SERVER_NAMES,
+  wireEchoServer,
+  type EchoNic,
+  type EchoWiring,
+} from './echo_server/wiring.ts';
 import { echoBindings, type ClientApi } from './echo_server/bindings.ts';
 import { NetMonitor } from './monitors.ts';
 import {
@@ -73,6 +83,11 @@ export const DEFAULT_COST: CostModel = { wakeNs: 1000, opNs: 250 };
 export interface RunSystemOptions {
   /** A built-in system name (`echo_server`, alias `echo`) or a .system path. */
   readonly system?: string;
+  /**
+   * The NIC: `virtio` (default) or `enet`. It picks the built-in system's variant (`echo` with
+   * `enet` is echo_server_enet); a .system file names its NIC itself, and must agree.
+   */
+  readonly nic?: EchoNic;
   readonly packets: number;
   readonly seed: number;
   readonly traffic?: TrafficSpec;
@@ -81,6 +96,19 @@ export interface RunSystemOptions {
   readonly txWait?: TxWait;
   readonly tickPoll?: boolean;
   readonly driver?: VirtioNetDriverOptions;
+  /** The ENET driver's options (seeded bugs: `rxRecheck: false`, `txRecheck: false`). */
+  readonly enetDriver?: EnetDriverOptions;
+  /**
+   * The NIC in agent timing (impl/hw/agent.ts), driven by the deterministic scheduler's seeded
+   * device choices (DeterministicOptions.deviceAgents): it may act before any register access of a
+   * handler; frames wait on the wire and Tx BDs are taken and sent when the scheduler says.
+   */
+  readonly deviceTiming?: {
+    readonly seed?: number;
+    readonly actPer256?: number;
+    readonly maxBurst?: number;
+    readonly hostile?: boolean;
+  };
   readonly virtRx?: VirtRxOptions;
   readonly virtTx?: VirtTxOptions;
   readonly copier?: CopierOptions;
@@ -191,19 +219,26 @@ export const HOST = {
 } as const;
 export const ECHO_PORT = 1235;
 export const NIC_NAME = 'virtio_net';
+export const ENET_NIC_NAME = 'enet';
 export const NIC_MAC = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56] as const;
 export const MAX_CONSOLE_BYTES = 64 * 1024;
 
-export function resolveSystem(system: string | undefined): string {
+/** The built-in name of a system as given (`echo` is echo_server; with `enet`, its ENET variant). */
+function builtInName(system: string | undefined, nic: EchoNic | undefined): string {
   const s = system ?? 'echo_server';
-  return builtInSystemPath(s === 'echo' ? 'echo_server' : s) ?? s;
+  const name = s === 'echo' ? 'echo_server' : s;
+  return name === 'echo_server' && nic === 'enet' ? 'echo_server_enet' : name;
+}
+
+export function resolveSystem(system: string | undefined, nic?: EchoNic): string {
+  const name = builtInName(system, nic);
+  return builtInSystemPath(name) ?? system ?? name;
 }
 
 /** How a run names its system: the built-in name, else the path as given. */
-export function systemLabel(system: string | undefined): string {
-  const s = system ?? 'echo_server';
-  const name = s === 'echo' ? 'echo_server' : s;
-  return builtInSystemPath(name) === undefined ? s : name;
+export function systemLabel(system: string | undefined, nic?: EchoNic): string {
+  const name = builtInName(system, nic);
+  return builtInSystemPath(name) === undefined ? (system ?? name) : name;
 }
 
 export function defaultClientApi(n: number): ClientApi[] {
@@ -217,7 +252,7 @@ export function prepareRun(options: RunSystemOptions): {
   file: string;
   errors: readonly Diagnostic[];
 } {
-  const file = resolveSystem(options.system);
+  const file = resolveSystem(options.system, options.nic);
   const bad = (message: string): { file: string; errors: Diagnostic[] } => ({
     file,
     errors: [{ code: 'RUN_OPTIONS', message }],
@@ -232,6 +267,18 @@ export function prepareRun(options: RunSystemOptions): {
   if (model === undefined) return { file, errors };
   const wired = wireEchoServer(model);
   if (wired.wiring === undefined) return { file, errors: wired.errors };
+  if (options.nic !== undefined && wired.wiring.nic !== options.nic) {
+    return {
+      file,
+      errors: [
+        {
+          code: 'RUN_OPTIONS',
+          file,
+          message: `--nic ${options.nic}: this system's driver drives the ${wired.wiring.nic} NIC (its register region is '${wired.wiring.regsMr}')`,
+        },
+      ],
+    };
+  }
   return { model, wiring: wired.wiring, file, errors: [] };
 }
 
@@ -241,10 +288,9 @@ function cpuMs(): number {
 }
 
 /** Per-PD counter buffers and names, for the report. */
-export function counterPlan(): Map<
-  string,
-  { names: readonly string[]; buffer: SharedArrayBuffer }
-> {
+export function counterPlan(
+  nic: EchoNic = 'virtio',
+): Map<string, { names: readonly string[]; buffer: SharedArrayBuffer }> {
   const n = ECHO_SERVER_NAMES;
   const m = new Map<string, { names: readonly string[]; buffer: SharedArrayBuffer }>();
   const add = (pd: string, names: readonly string[]): void => {
@@ -255,7 +301,7 @@ export function counterPlan(): Map<
       ),
     });
   };
-  add(n.driver, DRIVER_COUNTERS);
+  add(n.driver, nic === 'enet' ? ENET_DRIVER_COUNTERS : DRIVER_COUNTERS);
   add(n.virtRx, VIRT_RX_COUNTERS);
   add(n.virtTx, VIRT_TX_COUNTERS);
   for (const c of n.clients) {
@@ -397,22 +443,22 @@ export function runSystem(options: RunSystemOptions): {
   const peer = makePeer(options, wiring);
   const late: { rt?: DeterministicRuntime; port?: DmaPort } = {};
   const driverIrq = model.pds.find((p) => p.name === names.driver)!.irqs[0]!;
-  const nic = new VirtioNet({
-    name: NIC_NAME,
-    mac: new Uint8Array(NIC_MAC),
+  const onIrqLevel = (up: boolean): void => {
+    const irqs = late.rt?.irqs;
+    if (irqs === undefined) return;
+    if (!up) irqs.deassertLine(driverIrq.irq);
+    else if (driverIrq.trigger === 'edge') irqs.pulse(driverIrq.irq);
+    else irqs.assertLine(driverIrq.irq);
+  };
+  const nic = makeNic(wiring.nic, {
     dma: {
       read: (a, l) => late.port!.read(a, l),
       write: (a, d) => late.port!.write(a, d),
     },
     negotiation: options.negotiation ?? 'strict',
     ...(options.queueNumMax === undefined ? {} : { queueNumMax: options.queueNumMax }),
-    onIrqLevel: (up) => {
-      const irqs = late.rt?.irqs;
-      if (irqs === undefined) return;
-      if (!up) irqs.deassertLine(driverIrq.irq);
-      else if (driverIrq.trigger === 'edge') irqs.pulse(driverIrq.irq);
-      else irqs.assertLine(driverIrq.irq);
-    },
+    agent: options.deviceTiming !== undefined,
+    onIrqLevel,
   });
   nic.connect({
     receiveFrame: (f) => {
@@ -427,7 +473,7 @@ export function runSystem(options: RunSystemOptions): {
       if (consoleText.length < MAX_CONSOLE_BYTES) consoleText += String.fromCharCode(b);
     },
   });
-  const counters = counterPlan();
+  const counters = counterPlan(wiring.nic);
   const clientApi = options.clientApi ?? defaultClientApi(wiring.clients.length);
   const hostileSet = new Set(clientApi.flatMap((a, i) => (a === 'hostile' ? [i] : [])));
   const bindings = echoBindings(names, wiring, {
@@ -435,6 +481,7 @@ export function runSystem(options: RunSystemOptions): {
       ...options.driver,
       ...(options.watchdogNs ? { watchdogNs: options.watchdogNs } : {}),
     },
+    ...(options.enetDriver === undefined ? {} : { enetDriver: options.enetDriver }),
     virtRx: options.virtRx ?? {},
     virtTx: options.virtTx ?? {},
     copier: options.copier ?? {},
@@ -575,10 +622,13 @@ export function runSystem(options: RunSystemOptions): {
   const created = DeterministicRuntime.create(model, {
     registry,
     mmio: new Map<string, import('../mem/types.ts').MmioDevice>([
-      [wiring.regsMr, nic],
+      [wiring.regsMr, nic.mmio],
       [wiring.uartMr, uart],
     ]),
-    devices: [{ device: NIC_NAME, ioMaps: wiring.nicDmaRegions.map((mr) => ({ mr })) }],
+    devices: [{ device: nic.name, ioMaps: wiring.nicDmaRegions.map((mr) => ({ mr })) }],
+    ...(options.deviceTiming === undefined
+      ? {}
+      : { deviceAgents: { agents: [nic.agent], ...options.deviceTiming } }),
     mode: options.schedule ?? 'priority',
     seed: options.seed,
     restart,
@@ -589,7 +639,7 @@ export function runSystem(options: RunSystemOptions): {
   if (created.runtime === undefined) return { errors: created.errors };
   const rt = created.runtime;
   late.rt = rt;
-  late.port = rt.iommu.portFor(NIC_NAME);
+  late.port = rt.iommu.portFor(nic.name);
   rt.irqs.attachLevelSource(driverIrq.irq, () => nic.irqAsserted());
   rt.irqs.attachLevelSource(wiring.timerIrq.irq, () => timerRegs.asserted(now));
   meter.watch(
@@ -615,7 +665,7 @@ export function runSystem(options: RunSystemOptions): {
       options,
       file: prep.file,
       wiring,
-      wire: wireReport(peer, nic),
+      wire: wireReport(peer, nic.report()),
       counters,
       clientApi,
       monitor,
@@ -645,13 +695,97 @@ export interface WireReport {
   readonly negotiatedFeatures: bigint;
 }
 
-export function wireReport(peer: TrafficPeer, nic: VirtioNet): WireReport {
+export function wireReport(
+  peer: TrafficPeer,
+  nic: VirtioNet | Pick<WireReport, 'nic' | 'nicErrors' | 'negotiatedFeatures'>,
+): WireReport {
+  const dev =
+    nic instanceof VirtioNet
+      ? {
+          nic: { ...nic.stats },
+          nicErrors: nic.errorCount,
+          negotiatedFeatures: nic.negotiatedFeatures,
+        }
+      : nic;
   return {
     peer: { ...peer.stats },
     targets: peer.targets.map((t) => ({ ...t, sent: { ...t.sent }, answered: { ...t.answered } })),
-    nic: { ...nic.stats },
-    nicErrors: nic.errorCount,
-    negotiatedFeatures: nic.negotiatedFeatures,
+    ...dev,
+  };
+}
+
+/** The echo server's NIC, whichever it is: what the run needs of it. */
+export interface RunNic {
+  readonly name: string;
+  readonly mmio: MmioDevice;
+  readonly agent: DeviceAgent;
+  irqAsserted(): boolean;
+  receiveFrame(frame: Uint8Array): void;
+  connect(link: { receiveFrame(frame: Uint8Array): void }): void;
+  report(): Pick<WireReport, 'nic' | 'nicErrors' | 'negotiatedFeatures'>;
+}
+
+/** The NIC of a run: the virtio-net device, or the ENET (strict: driver errors are recorded). */
+export function makeNic(
+  kind: EchoNic,
+  o: {
+    readonly dma: DmaPort;
+    readonly negotiation: 'strict' | 'qemu';
+    readonly queueNumMax?: number;
+    readonly agent: boolean;
+    readonly onIrqLevel: (up: boolean) => void;
+  },
+): RunNic {
+  const timing = o.agent ? ('agent' as const) : ('synchronous' as const);
+  if (kind === 'enet') {
+    const bytes = { tx: 0, rx: 0 };
+    const dev = new EnetNicDevice({
+      name: ENET_NIC_NAME,
+      mac: new Uint8Array(NIC_MAC),
+      dma: o.dma,
+      timing,
+      strict: true,
+      onIrqLevel: o.onIrqLevel,
+      observer: (e) => {
+        if (e.kind === 'frame-tx') bytes.tx += e.lengthBytes;
+        else if (e.kind === 'frame-rx') bytes.rx += e.lengthBytes;
+      },
+    });
+    return {
+      name: ENET_NIC_NAME,
+      mmio: dev,
+      agent: dev,
+      irqAsserted: () => dev.irqAsserted(),
+      receiveFrame: (f) => dev.receiveFrame(f),
+      connect: (link) => dev.connect(link),
+      report: () => ({
+        nic: enetNetStats(dev.stats, bytes),
+        nicErrors: dev.errorCount,
+        negotiatedFeatures: 0n,
+      }),
+    };
+  }
+  const dev = new VirtioNet({
+    name: NIC_NAME,
+    mac: new Uint8Array(NIC_MAC),
+    dma: o.dma,
+    negotiation: o.negotiation,
+    timing,
+    ...(o.queueNumMax === undefined ? {} : { queueNumMax: o.queueNumMax }),
+    onIrqLevel: o.onIrqLevel,
+  });
+  return {
+    name: NIC_NAME,
+    mmio: dev,
+    agent: dev,
+    irqAsserted: () => dev.irqAsserted(),
+    receiveFrame: (f) => dev.receiveFrame(f),
+    connect: (link) => dev.connect(link),
+    report: () => ({
+      nic: { ...dev.stats },
+      nicErrors: dev.errorCount,
+      negotiatedFeatures: dev.negotiatedFeatures,
+    }),
   };
 }
 
@@ -731,7 +865,7 @@ export function report(i: ReportInput): RunSystemResult {
   const dev = i.wire.nic;
   return {
     ok,
-    system: systemLabel(i.options.system),
+    system: systemLabel(i.options.system, i.options.nic),
     mode: i.mode,
     seed: i.options.seed,
     packets: i.options.packets,

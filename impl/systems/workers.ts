@@ -38,6 +38,16 @@ export async function runSystemWorkers(
 ): Promise<{ result?: RunSystemResult; errors: readonly Diagnostic[] }> {
   const prep = prepareRun(options);
   if (prep.model === undefined || prep.wiring === undefined) return { errors: prep.errors };
+  if (options.deviceTiming !== undefined) {
+    return {
+      errors: [
+        {
+          code: 'RUN_WORKER_TIMING',
+          message: 'device agent timing needs the deterministic scheduler: drop --workers',
+        },
+      ],
+    };
+  }
   const unsupported =
     options.faults !== undefined
       ? (options.faults.dropNotify?.length ?? 0) +
@@ -62,13 +72,14 @@ export async function runSystemWorkers(
   const counter = SystemCounter.create();
   counter.useHostClock();
   const timerRegs = GenericTimerRegs.create();
-  const counters = counterPlan();
+  const counters = counterPlan(wiring.nic);
   const clientApi = options.clientApi ?? defaultClientApi(wiring.clients.length);
   const bindings = echoBindings(names, wiring, {
     driver: {
       ...options.driver,
       ...(options.watchdogNs ? { watchdogNs: options.watchdogNs } : {}),
     },
+    ...(options.enetDriver === undefined ? {} : { enetDriver: options.enetDriver }),
     virtRx: options.virtRx ?? {},
     virtTx: options.virtTx ?? {},
     copier: options.copier ?? {},
@@ -107,7 +118,7 @@ export async function runSystemWorkers(
         {
           mr: wiring.regsMr,
           moduleUrl: devicesUrl,
-          exportName: 'nicWithPeer',
+          exportName: wiring.nic === 'enet' ? 'enetWithPeer' : 'nicWithPeer',
           params: nicParams as unknown as Record<string, unknown>,
           dmaMrs: wiring.nicDmaRegions,
           ...(driverPd.irqs[0] === undefined ? {} : { irqId: driverPd.irqs[0].id }),

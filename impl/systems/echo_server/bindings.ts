@@ -5,6 +5,7 @@
 
 import type { ComponentBinding } from '../../runtime/registry.ts';
 import { virtioNetDriver, type VirtioNetDriverOptions } from '../../drivers/net/virtio.ts';
+import { enetDriver, type EnetDriverOptions } from '../../drivers/net/imx.ts';
 import { virtRxComponent, type VirtRxOptions } from '../../components/net/virt_rx.ts';
 import { virtTxComponent, type VirtTxOptions } from '../../components/net/virt_tx.ts';
 import { copierComponent, type CopierOptions } from '../../components/net/copier.ts';
@@ -23,6 +24,11 @@ export const MODULES = {
     moduleUrl: url('../../drivers/net/virtio.ts'),
     exportName: 'virtioNetDriver',
     factory: virtioNetDriver,
+  },
+  enetDriver: {
+    moduleUrl: url('../../drivers/net/imx.ts'),
+    exportName: 'enetDriver',
+    factory: enetDriver,
   },
   virtRx: {
     moduleUrl: url('../../components/net/virt_rx.ts'),
@@ -71,6 +77,8 @@ export type ClientApi = 'native' | 'blocking' | 'hostile';
 
 export interface EchoBindingOptions {
   readonly driver: VirtioNetDriverOptions;
+  /** The ENET driver's options (used when the system's NIC is an ENET). */
+  readonly enetDriver?: EnetDriverOptions;
   readonly virtRx: VirtRxOptions;
   readonly virtTx: VirtTxOptions;
   readonly copier: CopierOptions;
@@ -98,8 +106,12 @@ export function echoBindings(
     return c === undefined ? {} : { counters: c };
   };
   b.set(names.driver, {
-    ...MODULES.driver,
-    params: { config: wiring.driver, options: o.driver, ...counters(names.driver) },
+    ...(wiring.nic === 'enet' ? MODULES.enetDriver : MODULES.driver),
+    params: {
+      config: wiring.driver,
+      options: wiring.nic === 'enet' ? (o.enetDriver ?? {}) : o.driver,
+      ...counters(names.driver),
+    },
   });
   b.set(names.virtRx, {
     ...MODULES.virtRx,

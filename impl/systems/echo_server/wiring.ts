@@ -62,7 +62,11 @@ export function defaultClientAddress(index: number): ClientAddress {
   };
 }
 
+/** The NIC (and so the driver) of an echo server: told from its register region's name. */
+export type EchoNic = 'virtio' | 'enet';
+
 export interface EchoWiring {
+  readonly nic: EchoNic;
   readonly driver: NetDriverConfig;
   readonly virtRx: NetVirtRxConfig;
   readonly virtTx: NetVirtTxConfig;
@@ -78,6 +82,8 @@ export interface EchoWiring {
   /** MR names the NIC may DMA to (its IOMMU windows). */
   readonly nicDmaRegions: readonly string[];
   readonly regsMr: string;
+  /** The driver's hw ring region (virtqueues or BD rings, and the driver's persistent state). */
+  readonly hwRingMr: string;
   readonly uartMr: string;
   /** Every net queue MR with its capacity and the PD that produces into it (monitors, costs). */
   readonly queues: readonly {
@@ -243,8 +249,12 @@ export function wireEchoServer(
   );
   const rxCap = ceilPow2(rxBuffers);
   const txDrvCap = ceilPow2(txBuffers.reduce((s, x) => s + x, 0));
-  const regsMr = `${NET_PREFIX}/virtio/regs`;
-  const hwRingMr = `${NET_PREFIX}/virtio/hw_ring_buffer`;
+  // sdfgen names a device's regions after its driver class: `ethernet/virtio/…` or `ethernet/enet/…`.
+  const nic: EchoNic = model.memoryRegions.some((m) => m.name === `${NET_PREFIX}/enet/regs`)
+    ? 'enet'
+    : 'virtio';
+  const regsMr = `${NET_PREFIX}/${nic}/regs`;
+  const hwRingMr = `${NET_PREFIX}/${nic}/hw_ring_buffer`;
   const driverIrq = w.irq(n.driver);
 
   const driver: NetDriverConfig = {
@@ -310,6 +320,7 @@ export function wireEchoServer(
   if (w.errors.length > 0) return { errors: w.errors };
   return {
     wiring: {
+      nic,
       driver,
       virtRx,
       virtTx,
@@ -328,6 +339,7 @@ export function wireEchoServer(
         ...n.clients.map((c) => `${NET_PREFIX}/net/tx/data/client/${c.client}`),
       ],
       regsMr,
+      hwRingMr,
       uartMr,
       queues: w.queues,
     },

@@ -37,6 +37,23 @@ describe('sddf run', () => {
       );
   });
 
+  it('--nic enet runs the echo server on the ENET NIC and its driver, with the same fields', async () => {
+    const [enet, virtio] = await Promise.all(
+      [['--nic', 'enet'], []].map((nic) =>
+        sddf(['run', 'echo', ...nic, '--packets', '300', '--seed', '2', '--format', 'json']),
+      ),
+    );
+    expect(enet!.status).toBe(0);
+    const doc = JSON.parse(enet!.out[0]!) as Record<string, unknown> & {
+      device: Record<string, unknown>;
+    };
+    const other = JSON.parse(virtio!.out[0]!) as typeof doc;
+    expect(doc).toMatchObject({ ok: true, system: 'echo_server_enet', invariantViolations: 0 });
+    expect(doc.device).toMatchObject({ errors: 0, rxFrames: 300 });
+    expect(Object.keys(doc).sort()).toEqual(Object.keys(other).sort());
+    expect(Object.keys(doc.device).sort()).toEqual(Object.keys(other.device).sort());
+  });
+
   it('writes a pcap file and prints a text summary', async () => {
     const file = join(tempDir('run'), 'wire.pcap');
     const r = await sddf(['run', 'echo', '--packets', '200', '--pcap', file]);
@@ -70,6 +87,8 @@ describe('sddf run', () => {
     [['run', 'echo', '--sweep', '1:2']],
     [['run', 'echo', '--rate', '0']],
     [['run', 'no/such/file.system', '--packets', '1']],
+    [['run', 'echo', '--nic', 'e1000']],
+    [['run', 'echo_server_enet', '--nic', 'virtio', '--packets', '1']],
   ])('exits 2 on bad input (%j), with a message and no stack trace', async (args) => {
     const r = await sddf(args);
     expect(r.status).toBe(2);
