@@ -133,7 +133,7 @@ export function buildNetPipeline(
   const bounds = effectiveBounds(opts, defaults, bugBounds(list, bug));
   validateBounds(model === 'net-virtio' ? netVirtioEntry : netPipelineEntry, bounds);
   const b = (k: string) => boundOf({ ...opts, bounds }, defaults, k);
-  assert(b('clients') >= 1 && b('clients') <= 2, 'net-pipeline: 1 or 2 clients');
+  assert(b('clients') >= 1 && b('clients') <= 4, 'net-pipeline: 1 to 4 clients');
   // Variant ids that are a configuration rather than a component switch.
   const release = b('release') === 1 || bug === 'U15-release';
   const passive = b('passive') === 1 || bug === 'passive-init';

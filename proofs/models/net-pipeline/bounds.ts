@@ -36,7 +36,7 @@ export const PIPELINE_DEFAULTS = {
  * space finite in practice.
  */
 export const PIPELINE_RANGES: Readonly<Record<keyof typeof PIPELINE_DEFAULTS, BoundRange>> = {
-  clients: { min: 1, max: 2, doc: 'clients, each with its own copier' },
+  clients: { min: 1, max: 4, doc: 'clients, each with its own copier' },
   rxBuffers: { min: 1, max: 4, doc: 'Rx DMA buffers' },
   clientRxBuffers: { min: 1, max: 4, doc: "buffers in each client's Rx region" },
   txBuffers: { min: 1, max: 4, doc: "buffers in each client's Tx region" },
@@ -45,7 +45,7 @@ export const PIPELINE_RANGES: Readonly<Record<keyof typeof PIPELINE_DEFAULTS, Bo
   sends: { min: 0, max: 8, doc: 'packets each client sends' },
   echo: { min: 0, max: 1, doc: '1 = each client echoes what it receives' },
   fences: { min: 0, max: 1, doc: '0 = HEAD (release only), 1 = seq_cst fences' },
-  slowClient: { min: 0, max: 2, doc: '0 = none, k = client k-1 stops consuming Rx (≤ clients)' },
+  slowClient: { min: 0, max: 4, doc: '0 = none, k = client k-1 stops consuming Rx (≤ clients)' },
   doubleReturn: { min: 0, max: 1, doc: '1 = copier0 returns one buffer twice' },
   scheduling: {
     min: 0,

@@ -14,6 +14,38 @@ describe('net-pipeline', () => {
     expect(r.states).toBeGreaterThan(1000);
   }, 60_000);
 
+  // Issue #11 part 6: up to 4 clients. Frame 1 goes to client 2 and frame 2 to client 3 (pattern
+  // nibbles), so the clients past the first two are on the path, not idle.
+  for (const clients of [3, 4]) {
+    it(`holds with ${clients} clients, and the last client does receive`, () => {
+      const last = clients - 1;
+      const { ts } = buildNetPipeline({
+        memoryModel: 'sc',
+        bounds: { clients, frames: 2, pattern: (last << 4) | (clients - 2) },
+      });
+      expect(checkModel(ts, { search: 'bfs', maxStates: 500_000 }).verdict).toBe('holds');
+      // Reachability of a frame in the last client's Rx active queue, as a probe invariant.
+      const itf = ts.toItf(ts.initialStates()[0]!);
+      let off = 0;
+      for (const [n, v] of Object.entries(itf)) {
+        if (n === `copier${last}.client${last}.active.tail`) break;
+        off += Array.isArray(v) ? v.length : 1;
+      }
+      const probe = Object.assign(Object.create(ts) as typeof ts, {
+        invariants: [
+          ...ts.invariants,
+          {
+            name: 'last-client-never-receives',
+            check: (st: ArrayLike<number>) => (st[off] !== 0 ? 'it received' : null),
+          },
+        ],
+      });
+      const r = checkModel(probe, { search: 'bfs', maxStates: 500_000 });
+      expect(r.verdict).toBe('violated');
+      expect(r.property).toBe('last-client-never-receives');
+    }, 60_000);
+  }
+
   describe('each invariant catches a state that breaks it', () => {
     const built = buildNetPipeline({ memoryModel: 'sc', bounds: { clients: 2, rxBuffers: 2 } });
     const ts = built.ts;
