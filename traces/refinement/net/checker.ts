@@ -28,8 +28,10 @@ import {
   type Candidate,
   type ComponentView,
   type Handler,
+  type Segment,
   type SpecContext,
 } from './views.ts';
+import type { DeviceMem } from '../../../spec/common/memory.ts';
 
 type Slot = { readonly kind: 'notify' | 'irq_ack'; readonly ch: number } | null;
 
@@ -90,12 +92,17 @@ class RecordingApi implements MicrokitApi {
   notified: number[] = [];
   irqAcks: number[] = [];
   slot: Slot = null;
+  private wrappedMem: MicrokitApi['mem'] | null = null;
   constructor(private readonly inner: MicrokitApi) {}
   get name(): string {
     return this.inner.name;
   }
   get mem(): MicrokitApi['mem'] {
-    return this.inner.mem;
+    return this.wrappedMem ?? this.inner.mem;
+  }
+  /** From now on the component's memory accesses go through `wrap` (a view's device recorder). */
+  wrapMem(wrap: (mem: MicrokitApi['mem']) => MicrokitApi['mem']): void {
+    this.wrappedMem = wrap(this.inner.mem);
   }
   /** Before a handler: nothing recorded; the slot as the runtime holds it now. */
   start(): void {
@@ -140,7 +147,7 @@ class SpecRun implements SpecContext {
   readonly failures: string[] = [];
   readonly steps: string[] = [];
   slot: Slot;
-  readonly dev = NO_DEVICE;
+  readonly dev: DeviceMem;
 
   constructor(
     private readonly view: ComponentView,
@@ -151,6 +158,7 @@ class SpecRun implements SpecContext {
     this.locals = locals.slice();
     this.ghosts = ghosts.slice();
     this.slot = slot;
+    this.dev = view.device ?? NO_DEVICE;
   }
   get mem(): ComponentView['mem'] {
     return this.view.mem;
@@ -195,10 +203,32 @@ class SpecRun implements SpecContext {
 
   /** Runs the candidate's segments; false when a bound or a spec exception stopped it. */
   run(c: Candidate, bound: number): boolean {
-    for (const seg of c.segments) {
+    return this.runSegments(c.segments, bound);
+  }
+
+  private runSegments(segments: readonly Segment[], bound: number): boolean {
+    for (const seg of segments) {
       if ('run' in seg) {
         this.steps.push(seg.name);
         seg.run(this);
+        continue;
+      }
+      if ('repeat' in seg) {
+        let n = 0;
+        for (; seg.repeat(this); n++) {
+          if (n >= seg.max) {
+            this.failures.push(`harness: ${seg.name}: more than ${seg.max} rounds`);
+            return false;
+          }
+          this.steps.push(`${seg.name} (round ${n + 1})`);
+          if (!this.runSegments(seg.body, bound)) return false;
+        }
+        continue;
+      }
+      if ('when' in seg) {
+        if (!seg.when(this)) continue;
+        this.steps.push(seg.name);
+        if (!this.runSegments(seg.body, bound)) return false;
         continue;
       }
       let pc = seg.pc;
@@ -279,6 +309,8 @@ export class NetRefinement {
       const api = new RecordingApi(ctx.api);
       const component = binding.factory({ ...ctx, api, params });
       const view = build({ pd, api: ctx.api, params, state: () => state });
+      const device = view.device;
+      if (device !== undefined) api.wrapMem((m) => device.wrapMem(m));
       const stats = this.statsOf(pd);
       const c: Checked = {
         view,
@@ -361,6 +393,7 @@ export class NetRefinement {
       run();
       return;
     }
+    view.device?.snapshot();
     const preLocals = view.locals();
     const hardening = view.hardening();
     api.start();
@@ -370,6 +403,8 @@ export class NetRefinement {
     } catch (e) {
       this.notChecked(stats, 'the handler faulted');
       throw e;
+    } finally {
+      view.device?.endImpl();
     }
     if (this.serial !== serial) {
       this.notChecked(stats, 'another PD ran inside the handler');
@@ -425,6 +460,7 @@ export class NetRefinement {
     const { view } = c;
     for (const q of view.queues) q.reset();
     for (const d of view.data) d.reset();
+    view.device?.reset();
     const run = new SpecRun(view, preLocals, c.ghosts, preSlot);
     const diffs: WordDifference[] = [];
     try {
@@ -437,6 +473,7 @@ export class NetRefinement {
     for (const f of run.failures) diffs.push({ where: 'spec monitor', impl: '-', spec: f });
     for (const q of view.queues) q.differences(diffs, limit);
     for (const d of view.data) d.differences(diffs, limit);
+    view.device?.differences(diffs, limit);
     for (let i = 0; i < postLocals.length && diffs.length < limit; i++) {
       if (postLocals[i] !== run.locals[i])
         diffs.push({ where: view.localName(i), impl: postLocals[i]!, spec: run.locals[i]! });
