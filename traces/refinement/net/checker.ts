@@ -394,7 +394,7 @@ export class NetRefinement {
       return;
     }
     view.device?.snapshot();
-    const preLocals = view.locals();
+    let preLocals = view.locals();
     const hardening = view.hardening();
     api.start();
     const preSlot = api.slot;
@@ -413,6 +413,9 @@ export class NetRefinement {
     stats.checked++;
     const impl = api.effects();
     const postLocals = view.locals();
+    // A view with no private state before the handler (a fresh driver before its set-up): zeros.
+    if (preLocals.length === 0 && postLocals.length > 0)
+      preLocals = new Array<number>(postLocals.length).fill(0);
     let best: { run: SpecRun; diffs: WordDifference[]; candidate: Candidate } | null = null;
     for (const candidate of [...candidates, STUTTER]) {
       const result = this.tryCandidate(c, candidate, preLocals, preSlot, postLocals, impl);

@@ -67,6 +67,7 @@ import {
 } from '../../../spec/components/net/driver.ts';
 import {
   netVirtioDriver,
+  virtioInitialLocals,
   virtioOf,
   virtioQueueLocals,
 } from '../../../spec/components/net/virtio-driver.ts';
@@ -567,14 +568,15 @@ function virtioDriverView(input: ViewInput): ComponentView {
   const tx = b.pair('drv_tx', config.virtTx);
   const w = input.api.mem.sharedWindow(config.hwRing.vaddr, config.hwRing.sizeBytes, 16);
   const ring = new Uint8Array(w.buffer, w.byteOffset, w.lengthBytes);
+  const state = (): VirtioNetDriverState | undefined =>
+    input.state() as VirtioNetDriverState | undefined;
   const ringU32 = new Uint32Array(w.buffer, w.byteOffset, w.lengthBytes >> 2);
   const device = new VirtioDriverDevice(
     ring,
     ioNumber(config.hwRing.ioAddr, 'hw ring'),
     config.regs,
+    () => state()?.layout ?? null,
   );
-  const state = (): VirtioNetDriverState | undefined =>
-    input.state() as VirtioNetDriverState | undefined;
   let built: {
     readonly key: string;
     readonly layout: DriverLayout;
@@ -624,6 +626,54 @@ function virtioDriverView(input: ViewInput): ComponentView {
     );
   };
   const irqRxProvide = options.irqRxProvide !== false;
+  // The re-check a handler ends with (withInterruptsSuppressed in virtio.ts): a completion the
+  // device published while the handler suppressed interrupts raised none, so the implementation
+  // handles it in the same handler (re-enable, re-check), which is what the spec's IRQ path does
+  // on the interrupt the spec's device raises for it.
+  const recheck = (p: ComponentProgram): Segment => ({
+    name: 'used ring re-check after re-enabling interrupts: tx_return; tx_provide; rx_return; rx_provide',
+    repeat: pending,
+    max: 64,
+    body: [
+      { pc: pcOf(p, 'tx_return.process(TxF)') },
+      { pc: pcOf(p, 'tx_provide.process(TxA)') },
+      { pc: pcOf(p, 'rx_return.process(RxA)') },
+      ...(irqRxProvide ? [{ pc: pcOf(p, 'rx_provide.process(RxF)') }] : []),
+    ],
+  });
+  // init = set-up (harness: not refined, see VirtioDriverDevice.setUp), ialloc_init of both
+  // queues, used heads 0; then rx_provide; tx_provide; the re-check; sddf_irq_ack. The layout is
+  // known only once the set-up ran, so the segments are made when the candidate is run.
+  const initCandidate = (): Candidate => ({
+    name: 'init = set-up; rx_provide; tx_provide; re-check; irq_ack',
+    get segments(): readonly Segment[] {
+      const s = state();
+      const why = s === undefined || !s.live || s.layout === null ? 'not live' : ensure(s);
+      if (why !== null)
+        return [
+          {
+            name: `init: no spec run (${why})`,
+            run: (ctx) => ctx.fail('harness', `virtio driver init: ${why}`),
+          },
+        ];
+      const p = program();
+      const { cfg } = built!;
+      const setUp: Segment = {
+        name: 'init: set-up up to DRIVER_OK (not refined), ialloc_init, used heads 0',
+        run: (ctx) => {
+          if (!device.setUp(s!.layout!)) ctx.fail('harness', 'the driver never wrote DRIVER_OK');
+          for (const [i, v] of virtioInitialLocals(cfg, 0).entries()) ctx.setLocal(i, v);
+        },
+      };
+      return [
+        setUp,
+        { pc: p.entry(DRIVER_CH_VIRT_RX) },
+        { pc: p.entry(DRIVER_CH_VIRT_TX) },
+        recheck(p),
+        { pc: pcOf(p, 'init.irq_ack') },
+      ];
+    },
+  });
   return {
     pd: input.pd,
     kind: 'driver',
@@ -636,6 +686,10 @@ function virtioDriverView(input: ViewInput): ComponentView {
     ghostWords: netGhostWords(1),
     device,
     locals: () => {
+      // Before its set-up a fresh driver has no private state (the checker reads it as zeros).
+      const now = state();
+      if (now?.live === true && now.layout !== null) ensure(now);
+      if (built === null) return [];
       const p = program();
       const l = new Array<number>(p.localWords).fill(0);
       const s = state();
@@ -681,8 +735,11 @@ function virtioDriverView(input: ViewInput): ComponentView {
             ? config.virtTx.id
             : -1,
     candidates: (h) => {
-      if (h.kind === 'init')
-        return 'virtio driver init: its set-up (negotiation, queues, buffers only after DRIVER_OK, reclaim on restart) differs from the spec on purpose and is not refined';
+      if (h.kind === 'init') {
+        if (h.restarts > 0)
+          return 'virtio driver restart: it reclaims the buffers the device held (repost, return), which the spec has no step for';
+        return [initCandidate()];
+      }
       const s = state();
       if (s === undefined || !s.live || s.layout === null || s.rx_virtq === null)
         return 'virtio driver: the device is not live';
@@ -694,21 +751,6 @@ function virtioDriverView(input: ViewInput): ComponentView {
       if (why !== null) return why;
       const p = program();
       const pc = (name: string): Segment => ({ pc: pcOf(p, name) });
-      // A completion the device published while the handler suppressed interrupts raised none:
-      // the implementation handles it in the same handler (re-enable, re-check), which is what
-      // the spec's IRQ path would do on the interrupt the spec's device raises for it.
-      const completion: Segment[] = [
-        pc('tx_return.process(TxF)'),
-        pc('tx_provide.process(TxA)'),
-        pc('rx_return.process(RxA)'),
-        ...(irqRxProvide ? [pc('rx_provide.process(RxF)')] : []),
-      ];
-      const recheck: Segment = {
-        name: 'used ring re-check after re-enabling interrupts: tx_return; tx_provide; rx_return; rx_provide',
-        repeat: pending,
-        max: 64,
-        body: completion,
-      };
       if (h.ch === config.irqId) {
         const rxProvide: Segment[] = irqRxProvide
           ? [
@@ -722,7 +764,7 @@ function virtioDriverView(input: ViewInput): ComponentView {
         return [
           {
             name: 'notified(irq) = handle_irq; [rx_provide]; re-check',
-            segments: [{ pc: p.entry(DRIVER_CH_IRQ) }, ...rxProvide, recheck],
+            segments: [{ pc: p.entry(DRIVER_CH_IRQ) }, ...rxProvide, recheck(p)],
           },
         ];
       }
@@ -730,14 +772,14 @@ function virtioDriverView(input: ViewInput): ComponentView {
         return [
           {
             name: 'notified(virt_rx) = rx_provide; re-check',
-            segments: [{ pc: p.entry(DRIVER_CH_VIRT_RX) }, recheck],
+            segments: [{ pc: p.entry(DRIVER_CH_VIRT_RX) }, recheck(p)],
           },
         ];
       if (h.ch === config.virtTx.id)
         return [
           {
             name: 'notified(virt_tx) = tx_provide; re-check',
-            segments: [{ pc: p.entry(DRIVER_CH_VIRT_TX) }, recheck],
+            segments: [{ pc: p.entry(DRIVER_CH_VIRT_TX) }, recheck(p)],
           },
         ];
       return `virtio driver: channel ${h.ch} is none of its channels`;

@@ -121,6 +121,8 @@ export class VirtioDriverDevice implements DeviceMem {
     private readonly ring: Uint8Array,
     private readonly ringIo: number,
     private readonly regs: { vaddr: number; sizeBytes: number },
+    /** The layout the driver uses now (null before its set-up). */
+    private readonly currentLayout: () => DriverLayout | null,
   ) {
     this.liveView = new DataView(ring.buffer, ring.byteOffset, ring.byteLength);
   }
@@ -159,10 +161,11 @@ export class VirtioDriverDevice implements DeviceMem {
   }
 
   private usedCopy(): [Uint8Array, Uint8Array] {
-    const n = this.l.rx.num;
-    const size = 6 + 8 * n;
+    const l = this.currentLayout();
+    if (l === null) return [new Uint8Array(0), new Uint8Array(0)];
+    const size = 6 + 8 * l.rx.num;
     const at = (q: VirtqLayout): Uint8Array => this.ring.slice(q.usedOff, q.usedOff + size);
-    return [at(this.l.rx), at(this.l.tx)];
+    return [at(l.rx), at(l.tx)];
   }
 
   // ---- the implementation's side
@@ -203,7 +206,11 @@ export class VirtioDriverDevice implements DeviceMem {
 
   /** Before the handler: the ring's bytes now; record the handler's MMIO accesses. */
   snapshot(): void {
-    this.pre.set(this.ring.subarray(0, this.end));
+    const l = this.currentLayout();
+    if (l !== null) {
+      this.dev(l);
+      this.pre.set(this.ring.subarray(0, this.end));
+    }
     this.preUsed = this.usedCopy();
     this.impl = [];
     this.recording = true;
@@ -223,6 +230,24 @@ export class VirtioDriverDevice implements DeviceMem {
     this.isrFresh = false;
     this.isrSeen = 0;
     this.hdrStores.clear();
+  }
+
+  /**
+   * The driver's set-up in `init` (not refined: the implementation negotiates and orders it as
+   * VIRTIO 1.2 §3.1.1 requires, which upstream and the spec do not): the implementation's MMIO
+   * accesses up to its DRIVER_OK write are taken as they are, the rings start zeroed (§2.7) in the
+   * layout the driver chose. False when the driver never wrote DRIVER_OK.
+   */
+  setUp(layout: DriverLayout): boolean {
+    this.dev(layout);
+    const k = this.impl.findIndex(
+      (e) => /^write Status (\d+)$/.test(e.what) && (e.value & 4) !== 0,
+    );
+    if (k < 0) return false;
+    for (let i = this.spec.length; i <= k; i++) this.spec.push(this.impl[i]!.what);
+    this.phase = this.impl[k]!.used;
+    this.work.fill(0);
+    return true;
   }
 
   /** The spec's next MMIO access: the device words move to what followed the same impl access. */
@@ -387,6 +412,7 @@ export class VirtioDriverDevice implements DeviceMem {
 
   /** After a spec run: the driver-owned words and the MMIO accesses against the implementation. */
   differences(out: WordDifference[], limit: number): void {
+    if (this.layout === null) return;
     const implList = this.impl.map((e) => e.what);
     if (implList.join('; ') !== this.spec.join('; '))
       out.push({
