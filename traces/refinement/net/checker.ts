@@ -1,6 +1,6 @@
 // The online refinement check of the network components (issue 9 part 6; docs/adr/
-// 020-net-refinement.md). Every handler execution (`init`, `notified`) of an implemented virt_tx,
-// virt_rx or copier must equal a sequence of steps of the same component's spec
+// 020-net-refinement.md). Every handler execution (`init`, `notified`) of an implemented virtio
+// driver, virt_tx, virt_rx or copier must equal a sequence of steps of the same component's spec
 // (spec/components/net), seen through the abstraction function of its view (views.ts): from the
 // abstraction of the state before the handler, one of the view's candidate step sequences must
 // reach the abstraction of the state after it, and make the same notifications (immediate ones in

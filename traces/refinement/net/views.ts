@@ -12,6 +12,10 @@
 //    driver notification re-raised, which the F3 monitor's ghost records as deliberate).
 //  - virt_tx's transmit policy: the spec's tx_provide is upstream's priority order; round-robin and
 //    bandwidth have no spec here, so their handlers are reported as not checked, with the reason.
+//  - The virtio driver (ADR 020 §5, §8): its interrupt suppression and used-ring re-check are
+//    rounds of the spec's IRQ-path body; its IRQ path also refills the receive ring; its set-up
+//    (negotiation order, buffers after DRIVER_OK) is taken as it is; a restart (reclaim) and the
+//    watchdog tick are not checked. Device writes are environment steps (virtio.ts).
 //  - The hardening of ADR 016 §4 (len, oid, duplicate and budget checks, refusals notified,
 //    refcount rejections, bounded passes): the spec does not model descriptor `len`/`oid` or a
 //    lying peer. A handler in which the implementation took such a decision (one of its refusal
