@@ -431,6 +431,14 @@ export class VirtioDriverDevice implements DeviceMem {
       };
       for (let i = 0; i < l.num && out.length < limit; i++) {
         const at = l.descOff + 16 * i;
+        // Most descriptors are byte-for-byte the same: normalise only those that are not.
+        if (
+          live.getUint32(at, true) === work.getUint32(at, true) &&
+          live.getUint32(at + 4, true) === work.getUint32(at + 4, true) &&
+          live.getUint32(at + 8, true) === work.getUint32(at + 8, true) &&
+          live.getUint32(at + 12, true) === work.getUint32(at + 12, true)
+        )
+          continue;
         const desc = (v: DataView): { addr: number; len: number; flags: number; next: number } => {
           const raw = VirtioDriverDevice.u64(v, at);
           const addr = this.abstractIo(raw);
