@@ -75,7 +75,12 @@ import {
   virtioOf,
   virtioQueueLocals,
 } from '../../../spec/components/net/virtio-driver.ts';
-import { VIRTIO_IRQ_VQUEUE, VIRTIO_NET_HDR_BYTES } from '../../../spec/devices/virtio-net.ts';
+import {
+  VIRTIO_IRQ_VQUEUE,
+  VIRTIO_NET_HDR_BYTES,
+  virtioNetAckInterrupt,
+} from '../../../spec/devices/virtio-net.ts';
+import { Status } from '../../../impl/hw/virtio/constants.ts';
 import type { NetDriverConfig } from '../../../impl/components/net/config.ts';
 import {
   DRIVER_COUNTERS,
@@ -648,6 +653,65 @@ function virtioDriverView(input: ViewInput): ComponentView {
   // init = set-up (harness: not refined, see VirtioDriverDevice.setUp), ialloc_init of both
   // queues, used heads 0; then rx_provide; tx_provide; the re-check; sddf_irq_ack. The layout is
   // known only once the set-up ran, so the segments are made when the candidate is run.
+  // The watchdog tick (ADR 016 §7; no spec step of its own): a device needing a reset is not
+  // refined; otherwise it polls InterruptStatus and, if set, runs handle_irq's body (read, ack,
+  // tx_return; tx_provide; rx_return; [rx_provide]) without the IRQ channel's ack, then
+  // tx_return; tx_provide; rx_return; rx_provide; the re-check; and kicks both virtualisers.
+  const watchdogCandidate = (p: ComponentProgram): Candidate => {
+    const d = virtioOf(built!.cfg);
+    let polled = 0;
+    const at = (name: string): Segment => ({ pc: pcOf(p, name) });
+    const completion = (): Segment[] => [
+      at('tx_return.process(TxF)'),
+      at('tx_provide.process(TxA)'),
+      at('rx_return.process(RxA)'),
+      ...(irqRxProvide ? [at('rx_provide.process(RxF)')] : []),
+    ];
+    return {
+      name: 'watchdog tick = poll; [handle_irq body]; completions; re-check; kick virt_rx, virt_tx',
+      segments: [
+        {
+          name: 'watchdog: read Status (harness)',
+          run: (ctx) => {
+            const status = device.harnessRead('Status');
+            if (status === undefined) ctx.fail('harness', 'the watchdog did not read Status');
+            else if ((status & Status.DeviceNeedsReset) !== 0)
+              ctx.fail('harness', 'a device reset by the watchdog is not refined');
+          },
+        },
+        {
+          name: 'watchdog: poll InterruptStatus (harness)',
+          run: () => {
+            polled = device.harnessRead('InterruptStatus') ?? 0;
+          },
+        },
+        {
+          name: 'handle_irq body: read InterruptStatus, ack it (no sddf_deferred_irq_ack)',
+          when: () => polled !== 0,
+          body: [
+            {
+              name: 'irq.isr',
+              when: (ctx) => {
+                if ((ctx.dev.read(d.isr) & VIRTIO_IRQ_VQUEUE) === 0) return false;
+                virtioNetAckInterrupt(ctx.dev, d, VIRTIO_IRQ_VQUEUE);
+                return true;
+              },
+              body: completion(),
+            },
+          ],
+        },
+        ...completion(),
+        recheck(p),
+        {
+          name: 'watchdog: kick virt_rx and virt_tx (harness)',
+          run: (ctx) => {
+            ctx.notify(DRIVER_CH_VIRT_RX);
+            ctx.notify(DRIVER_CH_VIRT_TX);
+          },
+        },
+      ],
+    };
+  };
   const initCandidate = (): Candidate => ({
     name: 'init = set-up; rx_provide; tx_provide; re-check; irq_ack',
     get segments(): readonly Segment[] {
@@ -749,11 +813,10 @@ function virtioDriverView(input: ViewInput): ComponentView {
         return 'virtio driver: the device is not live';
       if (options.usedHeadWidth === 'size_t')
         return 'virtio driver F19 (size_t used head): not refined';
-      if (config.timerId !== undefined && h.ch === config.timerId)
-        return 'virtio driver watchdog tick: no spec (ADR 016 §7)';
       const why = ensure(s);
       if (why !== null) return why;
       const p = program();
+      if (config.timerId !== undefined && h.ch === config.timerId) return [watchdogCandidate(p)];
       const pc = (name: string): Segment => ({ pc: pcOf(p, name) });
       if (h.ch === config.irqId) {
         const rxProvide: Segment[] = irqRxProvide

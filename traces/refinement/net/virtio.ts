@@ -250,6 +250,15 @@ export class VirtioDriverDevice implements DeviceMem {
     return true;
   }
 
+  /**
+   * A register read the spec has no step for (the watchdog's polls), taken in the sequence of
+   * MMIO accesses like any other: the value the implementation read, or undefined if its access
+   * there was another one.
+   */
+  harnessRead(register: keyof typeof Reg): number | undefined {
+    return this.event(`read ${register}`);
+  }
+
   /** The spec's next MMIO access: the device words move to what followed the same impl access. */
   private event(what: string): number | undefined {
     const e = this.impl[this.spec.length];

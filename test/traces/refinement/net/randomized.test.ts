@@ -33,7 +33,7 @@ describe('randomized refinement with faults', () => {
     // The faults did happen: crashes (each followed by a restart) in a good share of the seeds.
     expect(r.faultsInjected).toBeGreaterThan(SEEDS / 4);
     expect(r.handlersChecked).toBeGreaterThan(50 * SEEDS);
-    // The virtio driver is refined too (its set-up, watchdog ticks and restarts are not).
+    // The virtio driver is refined too (its watchdog ticks included; its restarts are not).
     const driver = r.components[ECHO_SERVER_NAMES.driver]!;
     expect(driver.checked).toBeGreaterThan(25 * SEEDS);
     expect(driver.matched).toBe(driver.checked);
