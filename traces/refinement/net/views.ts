@@ -14,8 +14,9 @@
 //    bandwidth have no spec here, so their handlers are reported as not checked, with the reason.
 //  - The virtio driver (ADR 020 §5, §8): its interrupt suppression and used-ring re-check are
 //    rounds of the spec's IRQ-path body; its IRQ path also refills the receive ring; its set-up
-//    (negotiation order, buffers after DRIVER_OK) is taken as it is; a restart (reclaim) and the
-//    watchdog tick are not checked. Device writes are environment steps (virtio.ts).
+//    (negotiation order, buffers after DRIVER_OK) is taken as it is; its watchdog tick polls and
+//    then runs spec steps; a restart (reclaim) is not checked. Device writes are environment
+//    steps (virtio.ts).
 //  - The hardening of ADR 016 §4 (len, oid, duplicate and budget checks, refusals notified,
 //    refcount rejections, bounded passes): the spec does not model descriptor `len`/`oid` or a
 //    lying peer. A handler in which the implementation took such a decision (one of its refusal
