@@ -81,7 +81,7 @@ export function registerRun(program: Command, io: Io, setStatus: SetStatus): voi
     .option('--tick-poll', 'clients also poll their queues on the lwIP timer tick')
     .option(
       '--check-refinement',
-      'check every handler of virt_tx, virt_rx and the copiers against the spec (deterministic)',
+      'check every handler of the virtio driver, virt_tx, virt_rx and the copiers against the spec (deterministic)',
     )
     .option(
       '--nic <nic>',

@@ -1,5 +1,5 @@
-// `sddf run --check-refinement` (issue 9 part 6): the echo server with every handler of virt_tx,
-// virt_rx and the copiers checked against the spec; the results in text and in the one JSON
+// `sddf run --check-refinement` (issue 9 part 6): the echo server with every handler of the virtio
+// driver, virt_tx, virt_rx and the copiers checked against the spec; the results in text and in the one JSON
 // document; a run whose check finds a divergence exits 1 (shown through the same renderer with a
 // report from a seeded bug, which the CLI itself cannot inject).
 import { describe, expect, it } from 'vitest';
@@ -46,6 +46,7 @@ describe('sddf run --check-refinement', () => {
     expect(Object.keys(doc.refinement.components).sort()).toEqual([
       'client0_net_copier',
       'client1_net_copier',
+      'ethernet_driver',
       'net_virt_rx',
       'net_virt_tx',
     ]);
@@ -71,6 +72,7 @@ describe('sddf run --check-refinement', () => {
       /refinement: (\d+) handlers checked against spec\/components\/net, \1 matched, 0 violations/,
     );
     expect(text).toMatch(/net_virt_rx\s+\d+ checked/);
+    expect(text).toMatch(/ethernet_driver\s+\d+ checked/);
     expect(text).toMatch(/ok: every checked handler is a sequence of spec steps/);
   });
 

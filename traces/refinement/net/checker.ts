@@ -1,6 +1,6 @@
 // The online refinement check of the network components (issue 9 part 6; docs/adr/
-// 020-net-refinement.md). Every handler execution (`init`, `notified`) of an implemented virt_tx,
-// virt_rx or copier must equal a sequence of steps of the same component's spec
+// 020-net-refinement.md). Every handler execution (`init`, `notified`) of an implemented virtio
+// driver, virt_tx, virt_rx or copier must equal a sequence of steps of the same component's spec
 // (spec/components/net), seen through the abstraction function of its view (views.ts): from the
 // abstraction of the state before the handler, one of the view's candidate step sequences must
 // reach the abstraction of the state after it, and make the same notifications (immediate ones in
@@ -28,8 +28,10 @@ import {
   type Candidate,
   type ComponentView,
   type Handler,
+  type Segment,
   type SpecContext,
 } from './views.ts';
+import type { DeviceMem } from '../../../spec/common/memory.ts';
 
 type Slot = { readonly kind: 'notify' | 'irq_ack'; readonly ch: number } | null;
 
@@ -90,12 +92,17 @@ class RecordingApi implements MicrokitApi {
   notified: number[] = [];
   irqAcks: number[] = [];
   slot: Slot = null;
+  private wrappedMem: MicrokitApi['mem'] | null = null;
   constructor(private readonly inner: MicrokitApi) {}
   get name(): string {
     return this.inner.name;
   }
   get mem(): MicrokitApi['mem'] {
-    return this.inner.mem;
+    return this.wrappedMem ?? this.inner.mem;
+  }
+  /** From now on the component's memory accesses go through `wrap` (a view's device recorder). */
+  wrapMem(wrap: (mem: MicrokitApi['mem']) => MicrokitApi['mem']): void {
+    this.wrappedMem = wrap(this.inner.mem);
   }
   /** Before a handler: nothing recorded; the slot as the runtime holds it now. */
   start(): void {
@@ -123,8 +130,10 @@ class RecordingApi implements MicrokitApi {
     this.slot = { kind: 'irq_ack', ch };
     this.inner.deferredIrqAck(ch);
   }
+  /** Around each protected procedure call the component makes (the checker's serial bookkeeping). */
+  aroundPpcall: <T>(call: () => T) => T = (call) => call();
   ppcall(ch: number, msg: Parameters<MicrokitApi['ppcall']>[1]): ReturnType<MicrokitApi['ppcall']> {
-    return this.inner.ppcall(ch, msg);
+    return this.aroundPpcall(() => this.inner.ppcall(ch, msg));
   }
   deferredCurrent(): number | null {
     return this.inner.deferredCurrent();
@@ -140,7 +149,7 @@ class SpecRun implements SpecContext {
   readonly failures: string[] = [];
   readonly steps: string[] = [];
   slot: Slot;
-  readonly dev = NO_DEVICE;
+  readonly dev: DeviceMem;
 
   constructor(
     private readonly view: ComponentView,
@@ -151,6 +160,7 @@ class SpecRun implements SpecContext {
     this.locals = locals.slice();
     this.ghosts = ghosts.slice();
     this.slot = slot;
+    this.dev = view.device ?? NO_DEVICE;
   }
   get mem(): ComponentView['mem'] {
     return this.view.mem;
@@ -195,10 +205,32 @@ class SpecRun implements SpecContext {
 
   /** Runs the candidate's segments; false when a bound or a spec exception stopped it. */
   run(c: Candidate, bound: number): boolean {
-    for (const seg of c.segments) {
+    return this.runSegments(c.segments, bound);
+  }
+
+  private runSegments(segments: readonly Segment[], bound: number): boolean {
+    for (const seg of segments) {
       if ('run' in seg) {
         this.steps.push(seg.name);
         seg.run(this);
+        continue;
+      }
+      if ('repeat' in seg) {
+        let n = 0;
+        for (; seg.repeat(this); n++) {
+          if (n >= seg.max) {
+            this.failures.push(`harness: ${seg.name}: more than ${seg.max} rounds`);
+            return false;
+          }
+          this.steps.push(`${seg.name} (round ${n + 1})`);
+          if (!this.runSegments(seg.body, bound)) return false;
+        }
+        continue;
+      }
+      if ('when' in seg) {
+        if (!seg.when(this)) continue;
+        this.steps.push(seg.name);
+        if (!this.runSegments(seg.body, bound)) return false;
         continue;
       }
       let pc = seg.pc;
@@ -277,8 +309,19 @@ export class NetRefinement {
         },
       };
       const api = new RecordingApi(ctx.api);
+      // A protected call whose callee ran alone (its `protected` entry and no other handler, as
+      // the driver's call to the timer to arm its watchdog) is part of the caller's handler: the
+      // callee maps nothing of the caller's view. Anything more ran inside the handler.
+      api.aroundPpcall = <T>(call: () => T): T => {
+        const before = this.serial;
+        const r = call();
+        if (this.serial === before + 1) this.serial = before;
+        return r;
+      };
       const component = binding.factory({ ...ctx, api, params });
       const view = build({ pd, api: ctx.api, params, state: () => state });
+      const device = view.device;
+      if (device !== undefined) api.wrapMem((m) => device.wrapMem(m));
       const stats = this.statsOf(pd);
       const c: Checked = {
         view,
@@ -361,7 +404,8 @@ export class NetRefinement {
       run();
       return;
     }
-    const preLocals = view.locals();
+    view.device?.snapshot();
+    let preLocals = view.locals();
     const hardening = view.hardening();
     api.start();
     const preSlot = api.slot;
@@ -370,6 +414,8 @@ export class NetRefinement {
     } catch (e) {
       this.notChecked(stats, 'the handler faulted');
       throw e;
+    } finally {
+      view.device?.endImpl();
     }
     if (this.serial !== serial) {
       this.notChecked(stats, 'another PD ran inside the handler');
@@ -378,6 +424,9 @@ export class NetRefinement {
     stats.checked++;
     const impl = api.effects();
     const postLocals = view.locals();
+    // A view with no private state before the handler (a fresh driver before its set-up): zeros.
+    if (preLocals.length === 0 && postLocals.length > 0)
+      preLocals = new Array<number>(postLocals.length).fill(0);
     let best: { run: SpecRun; diffs: WordDifference[]; candidate: Candidate } | null = null;
     for (const candidate of [...candidates, STUTTER]) {
       const result = this.tryCandidate(c, candidate, preLocals, preSlot, postLocals, impl);
@@ -425,6 +474,7 @@ export class NetRefinement {
     const { view } = c;
     for (const q of view.queues) q.reset();
     for (const d of view.data) d.reset();
+    view.device?.reset();
     const run = new SpecRun(view, preLocals, c.ghosts, preSlot);
     const diffs: WordDifference[] = [];
     try {
@@ -437,6 +487,7 @@ export class NetRefinement {
     for (const f of run.failures) diffs.push({ where: 'spec monitor', impl: '-', spec: f });
     for (const q of view.queues) q.differences(diffs, limit);
     for (const d of view.data) d.differences(diffs, limit);
+    view.device?.differences(diffs, limit);
     for (let i = 0; i < postLocals.length && diffs.length < limit; i++) {
       if (postLocals[i] !== run.locals[i])
         diffs.push({ where: view.localName(i), impl: postLocals[i]!, spec: run.locals[i]! });

@@ -61,6 +61,15 @@ export interface SeedOutcome {
   /** Why the seed failed (empty when ok). */
   readonly problems: readonly string[];
   readonly firstViolation?: RefinementViolation;
+  /** Per refined PD: handlers checked and matched, and not checked by reason. */
+  readonly components: Readonly<Record<string, ComponentTally>>;
+}
+
+/** One refined PD's handlers in a seed or summed over seeds. */
+export interface ComponentTally {
+  checked: number;
+  matched: number;
+  notChecked: Record<string, number>;
 }
 
 export interface RandomizedRefinementReport {
@@ -79,6 +88,8 @@ export interface RandomizedRefinementReport {
   readonly notChecked: number;
   /** The failing seeds (at most 20 kept). */
   readonly failures: readonly SeedOutcome[];
+  /** Per refined PD, summed over the seeds. */
+  readonly components: Readonly<Record<string, ComponentTally>>;
   readonly wallMs: number;
 }
 
@@ -214,6 +225,12 @@ export function refinementSeed(
     ok: problems.length === 0,
     problems,
     ...(r.kept[0] === undefined ? {} : { firstViolation: r.kept[0] }),
+    components: Object.fromEntries(
+      Object.entries(r.components).map(([pd, c]) => [
+        pd,
+        { checked: c.checked, matched: c.matched, notChecked: { ...c.notChecked } },
+      ]),
+    ),
   };
 }
 
@@ -232,9 +249,17 @@ export function randomizedRefinement(
   let notRecovered = 0;
   let notChecked = 0;
   let seeds = 0;
+  const components: Record<string, ComponentTally> = {};
   for (let i = 0; i < options.seeds; i++) {
     const o = refinementSeed(first + i, options);
     seeds++;
+    for (const [pd, c] of Object.entries(o.components)) {
+      const t = (components[pd] ??= { checked: 0, matched: 0, notChecked: {} });
+      t.checked += c.checked;
+      t.matched += c.matched;
+      for (const [why, n] of Object.entries(c.notChecked))
+        t.notChecked[why] = (t.notChecked[why] ?? 0) + n;
+    }
     faultsInjected += o.injected;
     handlersChecked += o.checked;
     violations += o.violations;
@@ -260,6 +285,7 @@ export function randomizedRefinement(
     notRecovered,
     notChecked,
     failures,
+    components,
     wallMs: Math.round(performance.now() - t0),
   };
 }

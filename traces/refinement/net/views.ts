@@ -12,6 +12,11 @@
 //    driver notification re-raised, which the F3 monitor's ghost records as deliberate).
 //  - virt_tx's transmit policy: the spec's tx_provide is upstream's priority order; round-robin and
 //    bandwidth have no spec here, so their handlers are reported as not checked, with the reason.
+//  - The virtio driver (ADR 020 §5, §8): its interrupt suppression and used-ring re-check are
+//    rounds of the spec's IRQ-path body; its IRQ path also refills the receive ring; its set-up
+//    (negotiation order, buffers after DRIVER_OK) is taken as it is; its watchdog tick polls and
+//    then runs spec steps; a restart (reclaim) is not checked. Device writes are environment
+//    steps (virtio.ts).
 //  - The hardening of ADR 016 §4 (len, oid, duplicate and budget checks, refusals notified,
 //    refcount rejections, bounded passes): the spec does not model descriptor `len`/`oid` or a
 //    lying peer. A handler in which the implementation took such a decision (one of its refusal
@@ -59,6 +64,33 @@ import {
 import { VIRT_TX_COUNTERS, type VirtTxOptions } from '../../../impl/components/net/virt_tx.ts';
 import type { MicrokitApi } from '../../../impl/runtime/api.ts';
 import { framePayload, type ClientMacs } from './frames.ts';
+import { VirtioDriverDevice } from './virtio.ts';
+import {
+  DRIVER_CH_IRQ,
+  DRIVER_CH_VIRT_RX,
+  DRIVER_CH_VIRT_TX,
+} from '../../../spec/components/net/driver.ts';
+import {
+  netVirtioDriver,
+  virtioInitialLocals,
+  virtioOf,
+  virtioQueueLocals,
+} from '../../../spec/components/net/virtio-driver.ts';
+import {
+  VIRTIO_IRQ_VQUEUE,
+  VIRTIO_NET_HDR_BYTES,
+  virtioNetAckInterrupt,
+} from '../../../spec/devices/virtio-net.ts';
+import { Status } from '../../../impl/hw/virtio/constants.ts';
+import type { NetDriverConfig } from '../../../impl/components/net/config.ts';
+import {
+  DRIVER_COUNTERS,
+  type VirtioNetDriverOptions,
+  type VirtioNetDriverState,
+} from '../../../impl/drivers/net/virtio.ts';
+import { IALLOC_HEADER_WORDS, iallocWords } from '../../../impl/drivers/net/ialloc.ts';
+import { Meta, type DriverLayout } from '../../../impl/drivers/net/layout.ts';
+import type { WordDifference } from './memory.ts';
 import {
   DATA_SPACE,
   DataWords,
@@ -80,9 +112,24 @@ export interface SpecContext extends PdContext {
   readonly ghosts: number[];
 }
 
-/** A piece of a candidate: the spec program from `pc` to PC_DONE, or a stated harness step. */
+/**
+ * A piece of a candidate: the spec program from `pc` to PC_DONE, a stated harness step, or spec
+ * segments run while (`repeat`) or if (`when`) a condition on the spec state holds.
+ */
 export type Segment =
-  { readonly pc: number } | { readonly name: string; readonly run: (ctx: SpecContext) => void };
+  | { readonly pc: number }
+  | { readonly name: string; readonly run: (ctx: SpecContext) => void }
+  | {
+      readonly name: string;
+      readonly repeat: (ctx: SpecContext) => boolean;
+      readonly max: number;
+      readonly body: readonly Segment[];
+    }
+  | {
+      readonly name: string;
+      readonly when: (ctx: SpecContext) => boolean;
+      readonly body: readonly Segment[];
+    };
 
 export interface Candidate {
   /** Which documented sequence this is (shown in a violation). */
@@ -90,7 +137,7 @@ export interface Candidate {
   readonly segments: readonly Segment[];
 }
 
-export type ComponentKind = 'virt_tx' | 'virt_rx' | 'copier';
+export type ComponentKind = 'virt_tx' | 'virt_rx' | 'copier' | 'driver';
 
 export interface ComponentView {
   readonly pd: string;
@@ -109,6 +156,22 @@ export interface ComponentView {
   candidates(h: Handler): readonly Candidate[] | string;
   /** Sum of the refusal counters: a change marks a hardening decision the spec does not make. */
   hardening(): number;
+  /** Device words of the view (the driver's), compared as the queues are. */
+  readonly device?: ViewDevice;
+}
+
+/** The device side of a view (virtio.ts): the spec's DeviceMem over the implementation's. */
+export interface ViewDevice extends DeviceMem {
+  /** The memory the component gets: its device accesses are recorded during a handler. */
+  wrapMem(mem: MicrokitApi['mem']): MicrokitApi['mem'];
+  /** Before the handler. */
+  snapshot(): void;
+  /** After the handler (also when it faulted). */
+  endImpl(): void;
+  /** Before each candidate spec run. */
+  reset(): void;
+  /** After a candidate spec run: the words the component writes, and its device accesses. */
+  differences(out: WordDifference[], limit: number): void;
 }
 
 export interface ViewInput {
@@ -502,11 +565,311 @@ function copierView(input: ViewInput): ComponentView {
   };
 }
 
+// ------------------------------------------------------------------ virtio-net driver
+
+/** Any I/O address of a 2 KiB buffer (the driver maps no data region: see the view below). */
+const ANY_BUFFER_IO: DataRegion = { data: unusedAddr, count: 2 ** 40, ioBase: 0 };
+
+function virtioDriverView(input: ViewInput): ComponentView {
+  const config = input.params['config'] as NetDriverConfig;
+  const options = (input.params['options'] ?? {}) as VirtioNetDriverOptions;
+  const b = new ViewBuilder(input);
+  const rx = b.pair('drv_rx', config.virtRx);
+  const tx = b.pair('drv_tx', config.virtTx);
+  const w = input.api.mem.sharedWindow(config.hwRing.vaddr, config.hwRing.sizeBytes, 16);
+  const ring = new Uint8Array(w.buffer, w.byteOffset, w.lengthBytes);
+  const state = (): VirtioNetDriverState | undefined =>
+    input.state() as VirtioNetDriverState | undefined;
+  const ringU32 = new Uint32Array(w.buffer, w.byteOffset, w.lengthBytes >> 2);
+  const device = new VirtioDriverDevice(
+    ring,
+    ioNumber(config.hwRing.ioAddr, 'hw ring'),
+    config.regs,
+    () => state()?.layout ?? null,
+  );
+  let built: {
+    readonly key: string;
+    readonly layout: DriverLayout;
+    readonly program: ComponentProgram;
+    readonly cfg: NetConfig;
+  } | null = null;
+  const program = (): ComponentProgram => {
+    if (built === null) throw new InvariantError(`${input.pd}: no driver program before set-up`);
+    return built.program;
+  };
+  // Which catalogue variant of the spec the options restore (one at a time), or why none does.
+  const bugOf = (hdrLen: number): { bug?: NetBug; why?: string } => {
+    const bugs: NetBug[] = [];
+    if (hdrLen !== VIRTIO_NET_HDR_BYTES) bugs.push('U10');
+    if (options.headerSlots === 'U11') bugs.push('U11');
+    if (options.rxNotify === false) bugs.push('F5');
+    if (bugs.length > 1)
+      return { why: `virtio driver options ${bugs.join('+')}: the spec has one variant at a time` };
+    return bugs.length === 0 ? {} : { bug: bugs[0]! };
+  };
+  // The spec program for the driver's current layout (num, header length): built at its first
+  // checked handler, rebuilt if a device reset changed them.
+  const ensure = (s: VirtioNetDriverState): string | null => {
+    const layout = s.layout!;
+    const key = `${layout.rx.num}/${s.hdrLen}`;
+    if (built !== null && built.key === key && built.layout === layout) return null;
+    const { bug, why } = bugOf(s.hdrLen);
+    if (why !== undefined) return why;
+    const cfg = specConfig({
+      clients: 1,
+      drvRx: pairRef(rx),
+      drvTx: pairRef(tx),
+      rxDma: ANY_BUFFER_IO,
+      cliTxData: [ANY_BUFFER_IO],
+      hw: { kind: 'virtio', dev: device.dev(layout) },
+      ...(bug === undefined ? {} : { bug }),
+    });
+    built = { key, layout, program: netVirtioDriver(cfg), cfg };
+    return null;
+  };
+  const pending = (ctx: SpecContext): boolean => {
+    const { cfg } = built!;
+    const d = virtioOf(cfg);
+    return (
+      ctx.local(virtioQueueLocals(cfg, 'rx').usedHead) !== ctx.dev.read(d.rx.usedIdx) ||
+      ctx.local(virtioQueueLocals(cfg, 'tx').usedHead) !== ctx.dev.read(d.tx.usedIdx)
+    );
+  };
+  const irqRxProvide = options.irqRxProvide !== false;
+  // The re-check a handler ends with (withInterruptsSuppressed in virtio.ts): a completion the
+  // device published while the handler suppressed interrupts raised none, so the implementation
+  // handles it in the same handler (re-enable, re-check), which is what the spec's IRQ path does
+  // on the interrupt the spec's device raises for it.
+  const recheck = (p: ComponentProgram): Segment => ({
+    name: 'used ring re-check after re-enabling interrupts: tx_return; tx_provide; rx_return; rx_provide',
+    repeat: pending,
+    max: 64,
+    body: [
+      { pc: pcOf(p, 'tx_return.process(TxF)') },
+      { pc: pcOf(p, 'tx_provide.process(TxA)') },
+      { pc: pcOf(p, 'rx_return.process(RxA)') },
+      ...(irqRxProvide ? [{ pc: pcOf(p, 'rx_provide.process(RxF)') }] : []),
+    ],
+  });
+  // init = set-up (harness: not refined, see VirtioDriverDevice.setUp), ialloc_init of both
+  // queues, used heads 0; then rx_provide; tx_provide; the re-check; sddf_irq_ack. The layout is
+  // known only once the set-up ran, so the segments are made when the candidate is run.
+  // The watchdog tick (ADR 016 §7; no spec step of its own): a device needing a reset is not
+  // refined; otherwise it polls InterruptStatus and, if set, runs handle_irq's body (read, ack,
+  // tx_return; tx_provide; rx_return; [rx_provide]) without the IRQ channel's ack, then
+  // tx_return; tx_provide; rx_return; rx_provide; the re-check; and kicks both virtualisers.
+  const watchdogCandidate = (p: ComponentProgram): Candidate => {
+    const d = virtioOf(built!.cfg);
+    let polled = 0;
+    const at = (name: string): Segment => ({ pc: pcOf(p, name) });
+    const completion = (): Segment[] => [
+      at('tx_return.process(TxF)'),
+      at('tx_provide.process(TxA)'),
+      at('rx_return.process(RxA)'),
+      ...(irqRxProvide ? [at('rx_provide.process(RxF)')] : []),
+    ];
+    return {
+      name: 'watchdog tick = poll; [handle_irq body]; completions; re-check; kick virt_rx, virt_tx',
+      segments: [
+        {
+          name: 'watchdog: read Status (harness)',
+          run: (ctx) => {
+            const status = device.harnessRead('Status');
+            if (status === undefined) ctx.fail('harness', 'the watchdog did not read Status');
+            else if ((status & Status.DeviceNeedsReset) !== 0)
+              ctx.fail('harness', 'a device reset by the watchdog is not refined');
+          },
+        },
+        {
+          name: 'watchdog: poll InterruptStatus (harness)',
+          run: () => {
+            polled = device.harnessRead('InterruptStatus') ?? 0;
+          },
+        },
+        {
+          name: 'handle_irq body: read InterruptStatus, ack it (no sddf_deferred_irq_ack)',
+          when: () => polled !== 0,
+          body: [
+            {
+              name: 'irq.isr',
+              when: (ctx) => {
+                if ((ctx.dev.read(d.isr) & VIRTIO_IRQ_VQUEUE) === 0) return false;
+                virtioNetAckInterrupt(ctx.dev, d, VIRTIO_IRQ_VQUEUE);
+                return true;
+              },
+              body: completion(),
+            },
+          ],
+        },
+        ...completion(),
+        recheck(p),
+        {
+          name: 'watchdog: kick virt_rx and virt_tx (harness)',
+          run: (ctx) => {
+            ctx.notify(DRIVER_CH_VIRT_RX);
+            ctx.notify(DRIVER_CH_VIRT_TX);
+          },
+        },
+      ],
+    };
+  };
+  const initCandidate = (): Candidate => ({
+    name: 'init = set-up; rx_provide; tx_provide; re-check; irq_ack',
+    get segments(): readonly Segment[] {
+      const s = state();
+      const why = s === undefined || !s.live || s.layout === null ? 'not live' : ensure(s);
+      if (why !== null)
+        return [
+          {
+            name: `init: no spec run (${why})`,
+            run: (ctx) => ctx.fail('harness', `virtio driver init: ${why}`),
+          },
+        ];
+      const p = program();
+      const { cfg } = built!;
+      const setUp: Segment = {
+        name: 'init: set-up up to DRIVER_OK (not refined), ialloc_init, used heads 0',
+        run: (ctx) => {
+          if (!device.setUp(s!.layout!)) ctx.fail('harness', 'the driver never wrote DRIVER_OK');
+          for (const [i, v] of virtioInitialLocals(cfg, 0).entries()) ctx.setLocal(i, v);
+        },
+      };
+      return [
+        setUp,
+        { pc: p.entry(DRIVER_CH_VIRT_RX) },
+        { pc: p.entry(DRIVER_CH_VIRT_TX) },
+        recheck(p),
+        { pc: pcOf(p, 'init.irq_ack') },
+      ];
+    },
+  });
+  return {
+    pd: input.pd,
+    kind: 'driver',
+    get program(): ComponentProgram {
+      return program();
+    },
+    mem: b.memory(),
+    queues: b.queues,
+    data: b.data,
+    ghostWords: netGhostWords(1),
+    device,
+    locals: () => {
+      // Before its set-up a fresh driver has no private state (the checker reads it as zeros).
+      const now = state();
+      if (now?.live === true && now.layout !== null) ensure(now);
+      if (built === null) return [];
+      const p = program();
+      const l = new Array<number>(p.localWords).fill(0);
+      const s = state();
+      const layout = s?.layout;
+      if (s === undefined || layout === null || layout === undefined) return l;
+      const num = layout.rx.num;
+      const meta = layout.metaOff >> 2;
+      for (const [q, v] of [
+        ['rx', s.rx_virtq],
+        ['tx', s.tx_virtq],
+      ] as const) {
+        const L = virtioQueueLocals(built!.cfg, q);
+        l[L.usedHead] = v?.usedHead ?? 0;
+        const at = meta + Meta.ialloc + (q === 'rx' ? 0 : iallocWords(num));
+        l[L.iaHead] = ringU32[at]!;
+        l[L.iaTail] = ringU32[at + 1]!;
+        l[L.iaSize] = ringU32[at + 2]!;
+        for (let i = 0; i < num; i++) l[L.iaList + i] = ringU32[at + IALLOC_HEADER_WORDS + i]!;
+      }
+      return l;
+    },
+    localName: (i) => {
+      if (built === null) return `local ${i}`;
+      for (const q of ['rx', 'tx'] as const) {
+        const L = virtioQueueLocals(built.cfg, q);
+        if (i === L.usedHead) return `${q}_virtq.used_head`;
+        if (i === L.iaHead) return `${q} ialloc.head`;
+        if (i === L.iaTail) return `${q} ialloc.tail`;
+        if (i === L.iaSize) return `${q} ialloc.size`;
+        const n = virtioOf(built.cfg).rx.num;
+        if (i >= L.iaList && i < L.iaList + n) return `${q} ialloc.idxlist[${i - L.iaList}]`;
+      }
+      return (
+        ['transferred', 'return to', 'irq stage', 'i (F19)', 'curr_idx (F19)'][i] ?? `local ${i}`
+      );
+    },
+    implChannel: (ch) =>
+      ch === DRIVER_CH_IRQ
+        ? config.irqId
+        : ch === DRIVER_CH_VIRT_RX
+          ? config.virtRx.id
+          : ch === DRIVER_CH_VIRT_TX
+            ? config.virtTx.id
+            : -1,
+    candidates: (h) => {
+      if (h.kind === 'init') {
+        if (h.restarts > 0)
+          return 'virtio driver restart: it reclaims the buffers the device held (repost, return), which the spec has no step for';
+        return [initCandidate()];
+      }
+      const s = state();
+      if (s === undefined || !s.live || s.layout === null || s.rx_virtq === null)
+        return 'virtio driver: the device is not live';
+      if (options.usedHeadWidth === 'size_t')
+        return 'virtio driver F19 (size_t used head): not refined';
+      const why = ensure(s);
+      if (why !== null) return why;
+      const p = program();
+      if (config.timerId !== undefined && h.ch === config.timerId) return [watchdogCandidate(p)];
+      const pc = (name: string): Segment => ({ pc: pcOf(p, name) });
+      if (h.ch === config.irqId) {
+        const rxProvide: Segment[] = irqRxProvide
+          ? [
+              {
+                name: 'irq: rx_provide after rx_return (impl irqRxProvide, reference §3.2 D5)',
+                when: () => (device.lastIsr & VIRTIO_IRQ_VQUEUE) !== 0,
+                body: [pc('rx_provide.process(RxF)')],
+              },
+            ]
+          : [];
+        return [
+          {
+            name: 'notified(irq) = handle_irq; [rx_provide]; re-check',
+            segments: [{ pc: p.entry(DRIVER_CH_IRQ) }, ...rxProvide, recheck(p)],
+          },
+        ];
+      }
+      if (h.ch === config.virtRx.id)
+        return [
+          {
+            name: 'notified(virt_rx) = rx_provide; re-check',
+            segments: [{ pc: p.entry(DRIVER_CH_VIRT_RX) }, recheck(p)],
+          },
+        ];
+      if (h.ch === config.virtTx.id)
+        return [
+          {
+            name: 'notified(virt_tx) = tx_provide; re-check',
+            segments: [{ pc: p.entry(DRIVER_CH_VIRT_TX) }, recheck(p)],
+          },
+        ];
+      return `virtio driver: channel ${h.ch} is none of its channels`;
+    },
+    hardening: counterSum(input.params, DRIVER_COUNTERS, [
+      'configIrqs',
+      'deviceResets',
+      'deviceErrors',
+      'badTxLength',
+      'badRxLength',
+      'negotiationFailed',
+      'recoveryFailed',
+    ]),
+  };
+}
+
 /** The refined components, by the export name of their factory (impl/systems bindings). */
 export const VIEW_BUILDERS: Readonly<Record<string, (input: ViewInput) => ComponentView>> = {
   virtTxComponent: virtTxView,
   virtRxComponent: virtRxView,
   copierComponent: copierView,
+  virtioNetDriver: virtioDriverView,
 };
 
 /** Device memory for components that touch none (a spec step that does is a harness error). */

@@ -5,11 +5,15 @@
 import type { MicrokitApi } from '../../../../impl/runtime/api.ts';
 import type { ComponentBinding } from '../../../../impl/runtime/registry.ts';
 import type {
+  NetDriverConfig,
   NetCopyConfig,
   NetVirtRxConfig,
   NetVirtTxConfig,
 } from '../../../../impl/components/net/config.ts';
 import { NET_DESC_SIZE_BYTES, NET_QUEUE_HEADER_BYTES } from '../../../../spec/queue/net.ts';
+import { VIRTQ_DESC_F_WRITE } from '../../../../spec/devices/virtio-queue.ts';
+import { findDriverMetadata, type DriverLayout } from '../../../../impl/drivers/net/layout.ts';
+import type { VirtioNetDriverState } from '../../../../impl/drivers/net/virtio.ts';
 
 export type Rebind = (pd: string, binding: ComponentBinding) => ComponentBinding;
 
@@ -190,4 +194,84 @@ export function clientStalls(pd: string, after: number): Rebind {
             };
           },
         };
+}
+
+/** The hw ring region of the virtio driver, and its layout once the driver has set it up. */
+function driverRing(ctx: { api: MicrokitApi; params: Readonly<Record<string, unknown>> }): {
+  ring: DataView;
+  layout: () => DriverLayout | null;
+} {
+  const cfg = ctx.params['config'] as NetDriverConfig;
+  const w = ctx.api.mem.sharedWindow(cfg.hwRing.vaddr, cfg.hwRing.sizeBytes, 16);
+  const ringU32 = new Uint32Array(w.buffer, w.byteOffset, w.lengthBytes >> 2);
+  return {
+    ring: new DataView(w.buffer, w.byteOffset, w.lengthBytes),
+    layout: () =>
+      findDriverMetadata({
+        ringU32,
+        regionBytes: cfg.hwRing.sizeBytes,
+        headerSlots: 'per-descriptor',
+      })?.layout ?? null,
+  };
+}
+
+/**
+ * From handler execution `from` on, the virtio driver posts each Rx buffer descriptor without
+ * VIRTQ_DESC_F_WRITE (a wrong descriptor flag: the device may not write the frame).
+ */
+export function driverRxBufferReadOnly(pd: string, from: number): SeededBug {
+  let first = -1;
+  const { rebind } = counted(pd, (b, exec) => (ctx) => {
+    const { ring, layout } = driverRing(ctx);
+    const c = b.factory(ctx);
+    const around = (run: () => void): void => {
+      const before = layout();
+      const start = before === null ? 0 : ring.getUint16(before.rx.availOff + 2, true);
+      run();
+      const l = layout()?.rx;
+      if (l === undefined || exec() < from) return;
+      const now = ring.getUint16(l.availOff + 2, true);
+      for (let i = start; i !== now; i = (i + 1) & 0xffff) {
+        const head = ring.getUint16(l.availOff + 4 + 2 * (i % l.num), true);
+        const buf = ring.getUint16(l.descOff + 16 * head + 14, true);
+        const at = l.descOff + 16 * buf + 12;
+        ring.setUint16(at, ring.getUint16(at, true) & ~VIRTQ_DESC_F_WRITE, true);
+        if (first < 0) first = exec();
+      }
+    };
+    return { init: () => around(() => c.init()), notified: (ch) => around(() => c.notified(ch)) };
+  });
+  return { pd, rebind, firstActed: () => first };
+}
+
+/**
+ * The virtio driver with `recheck: false` (it re-enables interrupts at the end of a handler without
+ * re-checking the used rings). It acts in the first handler after which a completion waits in a
+ * used ring: the device published it while interrupts were suppressed, so none will come.
+ */
+export function driverWithoutRecheck(pd: string): SeededBug {
+  let first = -1;
+  const { rebind } = counted(pd, (b, exec) => (ctx) => {
+    const { ring } = driverRing(ctx);
+    let state: VirtioNetDriverState | undefined;
+    const probe = ctx.params['probe'];
+    const params = {
+      ...ctx.params,
+      options: { ...(ctx.params['options'] as object), recheck: false },
+      probe: (s: unknown) => {
+        state = s as VirtioNetDriverState;
+        if (typeof probe === 'function') (probe as (x: unknown) => void)(s);
+      },
+    };
+    const c = b.factory({ ...ctx, params });
+    const around = (run: () => void): void => {
+      run();
+      if (first >= 0 || state?.live !== true) return;
+      for (const q of [state.rx_virtq, state.tx_virtq]) {
+        if (q !== null && ring.getUint16(q.l.usedOff + 2, true) !== q.usedHead) first = exec();
+      }
+    };
+    return { init: () => around(() => c.init()), notified: (ch) => around(() => c.notified(ch)) };
+  });
+  return { pd, rebind, firstActed: () => first };
 }

@@ -13,13 +13,15 @@ import {
   clientStalls,
   copierCorruptsCopy,
   copierForgetsClientSignal,
+  driverRxBufferReadOnly,
+  driverWithoutRecheck,
   virtRxSwapsMacs,
   virtTxTranslatesWrong,
   type SeededBug,
 } from './bugs.ts';
 
 const N = ECHO_SERVER_NAMES;
-const REFINED = [N.virtTx, N.virtRx, ...N.clients.map((c) => c.copier)];
+const REFINED = [N.driver, N.virtTx, N.virtRx, ...N.clients.map((c) => c.copier)];
 
 function checked(options: Partial<RunSystemOptions> = {}): {
   report: NetRefinementReport;
@@ -125,6 +127,28 @@ describe('seeded bugs are reported at their first divergent handler', () => {
     expect(
       report.kept[0]!.differences.some((d) => /^virt_rx\.copier[01]\.active/.test(d.where)),
     ).toBe(true);
+  });
+
+  it('a virtio driver without the used-ring re-check: the first handler after which a completion waits', () => {
+    const bug = driverWithoutRecheck(N.driver);
+    const report = first(bug);
+    const v = report.kept[0]!;
+    expect(bug.firstActed()).toBeGreaterThan(0);
+    expect(v.execution).toBe(bug.firstActed());
+    // The spec's re-check round returns what the device completed to virt_tx or virt_rx.
+    expect(v.differences.some((d) => /^(drv_tx\.free|drv_rx\.active)\.tail$/.test(d.where))).toBe(
+      true,
+    );
+  });
+
+  it('a virtio driver posting Rx buffers without VIRTQ_DESC_F_WRITE: the first such handler', () => {
+    const bug = driverRxBufferReadOnly(N.driver, 3);
+    const report = first(bug, { packets: 100 });
+    const v = report.kept[0]!;
+    expect(bug.firstActed()).toBeGreaterThanOrEqual(3);
+    expect(v.execution).toBe(bug.firstActed());
+    expect(v.differences.length).toBeGreaterThan(0);
+    for (const d of v.differences) expect(d.where).toMatch(/^rx_virtq\.desc\[\d+\]\.flags$/);
   });
 
   it('virt_tx translating an offset one buffer too far: the wrong I/O address in the driver queue', () => {

@@ -13,7 +13,7 @@ import {
 } from '../../../../traces/refinement/net/randomized.ts';
 import { main } from '../../../../cli/main.ts';
 import { captureIo } from '../../../helpers/io.ts';
-import { copierCorruptsCopy } from './bugs.ts';
+import { copierCorruptsCopy, driverRxBufferReadOnly } from './bugs.ts';
 
 const SEEDS = 200;
 
@@ -33,6 +33,10 @@ describe('randomized refinement with faults', () => {
     // The faults did happen: crashes (each followed by a restart) in a good share of the seeds.
     expect(r.faultsInjected).toBeGreaterThan(SEEDS / 4);
     expect(r.handlersChecked).toBeGreaterThan(50 * SEEDS);
+    // The virtio driver is refined too (its watchdog ticks included; its restarts are not).
+    const driver = r.components[ECHO_SERVER_NAMES.driver]!;
+    expect(driver.checked).toBeGreaterThan(25 * SEEDS);
+    expect(driver.matched).toBe(driver.checked);
   }, 60_000);
 
   it('each seed draws its own schedule, window and faults, the same every time', () => {
@@ -50,6 +54,21 @@ describe('randomized refinement with faults', () => {
     let failed = 0;
     for (let seed = 1; seed <= 6; seed++) {
       const bug = copierCorruptsCopy(pd, 2);
+      const o = refinementSeed(seed, { rebind: bug.rebind });
+      if (bug.firstActed() < 0) continue;
+      failed++;
+      expect(o.ok).toBe(false);
+      expect(o.firstViolation?.pd).toBe(pd);
+      expect(o.firstViolation?.execution).toBe(bug.firstActed());
+    }
+    expect(failed).toBeGreaterThan(3);
+  });
+
+  it('a seeded driver bug (Rx descriptors without WRITE) fails its seeds at its first handler', () => {
+    const pd = ECHO_SERVER_NAMES.driver;
+    let failed = 0;
+    for (let seed = 1; seed <= 6; seed++) {
+      const bug = driverRxBufferReadOnly(pd, 4);
       const o = refinementSeed(seed, { rebind: bug.rebind });
       if (bug.firstActed() < 0) continue;
       failed++;
