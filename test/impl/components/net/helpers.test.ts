@@ -135,7 +135,7 @@ describe('SystemCounter', () => {
     c.useHostClock();
     const t0 = c.nowNs();
     expect(t0).toBeGreaterThanOrEqual(0);
-    expect(t0).toBeLessThan(1e9);
+    expect(t0).toBeLessThan(60e9);
     const start = performance.now();
     while (performance.now() - start < 3);
     expect(c.nowNs()).toBeGreaterThanOrEqual(t0 + 2_000_000);
