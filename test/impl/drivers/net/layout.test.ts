@@ -192,3 +192,31 @@ describe('findDriverMetadata and inflightBuffers (a restarted driver)', () => {
     expect(IALLOC_NONE).toBe(0xffff_ffff);
   });
 });
+
+describe('restart metadata: small regions and stale descriptors', () => {
+  it('a region too small for the larger queue sizes still finds a smaller driver’s metadata', () => {
+    const r = ringWith(16, 12, 0x4000);
+    const found = findDriverMetadata({
+      ringU32: r.ringU32,
+      regionBytes: r.regionBytes,
+      headerSlots: 'per-descriptor',
+    });
+    expect(found?.num).toBe(16);
+  });
+
+  it('a freed chain whose header still has NEXT set is not in flight', () => {
+    const r = ringWith(16, 12);
+    r.post('tx', 0x5fc0_0000n);
+    // The driver collected it: both indices freed, the descriptors left as they were (upstream
+    // does not clear them).
+    r.tx.free(0);
+    r.tx.free(1);
+    r.post('tx', 0x5fc0_0800n);
+    const meta = findDriverMetadata({
+      ringU32: r.ringU32,
+      regionBytes: r.regionBytes,
+      headerSlots: 'per-descriptor',
+    })!;
+    expect(inflightBuffers({ ring: r.ring, ringU32: r.ringU32, meta }).tx).toEqual([0x5fc0_0800n]);
+  });
+});
