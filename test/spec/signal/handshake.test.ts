@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InvariantError } from '../../../spec/common/assert.ts';
 import {
   FLAG_SIGNALLED,
   FLAG_WANTS_SIGNAL,
@@ -10,6 +11,7 @@ import {
   requireSignal,
   waiterRecheck,
   wakerNotify,
+  type SignalOp,
 } from '../../../spec/signal/handshake.ts';
 
 describe('signalling handshake (reference §2.2, §2.4)', () => {
@@ -54,5 +56,13 @@ describe('signalling handshake (reference §2.2, §2.4)', () => {
   it('waiter re-check: work after arming cancels and keeps processing', () => {
     expect(waiterRecheck({ workPossible: true })).toEqual({ flag: 1, sleep: false });
     expect(waiterRecheck({ workPossible: false })).toEqual({ flag: 0, sleep: true });
+  });
+});
+
+describe('signalling handshake: an operation outside the three is our bug', () => {
+  it('flagAfter and mayPerform refuse it', () => {
+    const bogus = 'notify' as unknown as SignalOp;
+    expect(() => flagAfter(bogus, 0)).toThrow(InvariantError);
+    expect(() => mayPerform(NET_SIGNAL, 'producer', bogus)).toThrow(InvariantError);
   });
 });

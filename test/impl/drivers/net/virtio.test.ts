@@ -385,3 +385,72 @@ describe('virtio-net driver: upstream layout and index bugs', () => {
     expect(run('size_t')['deviceErrors']).toBeGreaterThan(0);
   });
 });
+
+describe('virtio-net driver: what each handler hands back (issue 12 part 7 survivors)', () => {
+  it('tx_return gives virt_tx the exact I/O address of each sent buffer, and notifies only when asked', () => {
+    const t = rig();
+    const { d, rec } = t.instance(0);
+    d.init();
+    t.nic.stall();
+    for (const b of [3, 7]) t.transmit(b, frame(60, b));
+    d.notified(VIRT_TX);
+    t.virtTx.free.cancelSignal(); // virt_tx does not want a signal
+    t.nic.release();
+    for (let i = 0; i < 4 && t.line.level; i++) d.notified(IRQ);
+    expect(entries(t.txq.free, TX_N)).toEqual([
+      { io: TX_IO + 3n * 2048n, len: 0, oid: 0 },
+      { io: TX_IO + 7n * 2048n, len: 0, oid: 0 },
+    ]);
+    expect(rec.notified).not.toContain(VIRT_TX);
+    // Armed: the next return is signalled.
+    t.virtTx.free.requestSignal();
+    t.nic.stall();
+    t.transmit(9, frame(60, 9));
+    d.notified(VIRT_TX);
+    t.nic.release();
+    for (let i = 0; i < 4 && t.line.level; i++) d.notified(IRQ);
+    expect(rec.notified).toContain(VIRT_TX);
+    expect(entries(t.txq.free, TX_N).map((e) => e.io)).toContain(TX_IO + 9n * 2048n);
+  });
+
+  it('a notification on the virt_rx channel posts the newly freed buffers and notifies the device', () => {
+    const t = rig();
+    const { d } = t.instance(0);
+    d.init();
+    expect(t.counters()['rxPosted']).toBe(0);
+    t.fillRx();
+    t.mmio.writes.length = 0;
+    d.notified(VIRT_RX);
+    expect(t.counters()['rxPosted']).toBe(RX_N);
+    expect(t.mmio.writes).toContainEqual([Reg.QueueNotify, 0]);
+    t.nic.receiveFrame(frame(64));
+    expect(t.nic.stats.rxDroppedNoBuffer).toBe(0);
+  });
+
+  it('a length virt_tx should have refused goes back unsent with len 0, counted', () => {
+    const t = rig();
+    const { d } = t.instance(0);
+    d.init();
+    t.virtTx.active.enqueue({ ioOrOffset: TX_IO, len: 0, oid: 0 });
+    t.virtTx.active.enqueue({ ioOrOffset: TX_IO + 2048n, len: 2049, oid: 0 });
+    t.transmit(2, frame(2048, 2));
+    d.notified(VIRT_TX);
+    expect(t.counters()['badTxLength']).toBe(2);
+    expect(t.sent).toHaveLength(1);
+    expect(t.sent[0]!.length).toBe(2048);
+    expect(entries(t.txq.free, TX_N).slice(0, 2)).toEqual([
+      { io: TX_IO, len: 0, oid: 0 },
+      { io: TX_IO + 2048n, len: 0, oid: 0 },
+    ]);
+  });
+
+  it('a notification on a channel the driver does not own is counted and ignored', () => {
+    const t = rig();
+    const { d } = t.instance(0);
+    d.init();
+    const before = t.mmio.writes.length;
+    d.notified(9);
+    expect(t.counters()['unexpectedChannel']).toBe(1);
+    expect(t.mmio.writes.length).toBe(before);
+  });
+});
