@@ -10,7 +10,7 @@ import {
   blkRequester,
   blkServer,
 } from '../../spec/components/blk-peers.ts';
-import { blkBoundsProblem, type BlkQueueRef } from '../../spec/queue/blk.ts';
+import { BLK_FLAVOUR_HEAD, blkBoundsProblem, type BlkQueueRef } from '../../spec/queue/blk.ts';
 import { ringLength } from '../../spec/queue/ring.ts';
 import { Layout } from './layout.ts';
 import { buildSystem, type BuiltSystem } from './runtime.ts';
@@ -54,7 +54,13 @@ export function buildBlkHandshake(opts: ModelOptions): BuiltSystem {
   const req = queue('req');
   const resp = queue('resp');
   const ghostBase = layout.alloc('ghost', BLK_GHOSTS);
-  const cfg = { req, resp, requests, inFlightLimit: opts.bug === 'U7' ? 2 * capacity : capacity };
+  const cfg = {
+    req,
+    resp,
+    flavour: BLK_FLAVOUR_HEAD,
+    requests,
+    inFlightLimit: opts.bug === 'U7' ? 2 * capacity : capacity,
+  };
   const g = (s: State, i: number) => s[ghostBase + i] ?? 0;
   const len = (s: State, q: BlkQueueRef) =>
     ringLength(32, { tail: s[q.tail] ?? 0, head: s[q.head] ?? 0 });

@@ -4,12 +4,14 @@
 // The requester bounds its requests in flight by the response queue's capacity (what blk virt
 // relies on when it asserts that a response always fits; bug U7 breaks that bound).
 import { assert } from '../common/assert.ts';
-import { blkDequeue, blkEnqueue, type BlkQueueRef } from '../queue/blk.ts';
+import { blkDequeue, blkEnqueue, type BlkQueueFlavour, type BlkQueueRef } from '../queue/blk.ts';
 import { PC_DONE, type ComponentProgram } from './program.ts';
 
 export interface BlkPeerConfig {
   readonly req: BlkQueueRef;
   readonly resp: BlkQueueRef;
+  /** Which queue.h (acquire annotations, docs/weak-memory.md); BLK_FLAVOUR_HEAD at HEAD. */
+  readonly flavour: BlkQueueFlavour;
   readonly requests: number;
   /** U7: in flight bounded by the server's allocator (twice the queue), not the response queue. */
   readonly inFlightLimit: number;
@@ -40,7 +42,7 @@ export function blkRequester(c: BlkPeerConfig): ComponentProgram {
       const mem = ctx.mem;
       switch (pc) {
         case Q_RESPONSES: {
-          const id = blkDequeue(mem, c.resp);
+          const id = blkDequeue(mem, c.resp, c.flavour);
           if (id === null) return Q_SUBMIT;
           const bit = 1 << id;
           if (id >= c.requests || (ctx.ghost(BG_ANSWERED) & bit) !== 0) {
@@ -55,7 +57,7 @@ export function blkRequester(c: BlkPeerConfig): ComponentProgram {
           const inFlight = submitted - ctx.ghost(BG_COMPLETED);
           const wanted = ctx.ghost(BG_WANTED);
           if (submitted >= wanted || inFlight >= c.inFlightLimit) return Q_NOTIFY;
-          if (!blkEnqueue(mem, c.req, submitted)) return Q_NOTIFY;
+          if (!blkEnqueue(mem, c.req, c.flavour, submitted)) return Q_NOTIFY;
           ctx.setGhost(BG_SUBMITTED, submitted + 1);
           ctx.setLocal(QL_SUBMITTED_NOW, 1);
           return Q_SUBMIT;
@@ -86,10 +88,10 @@ export function blkServer(c: BlkPeerConfig): ComponentProgram {
       const mem = ctx.mem;
       switch (pc) {
         case S_SERVE: {
-          const id = blkDequeue(mem, c.req);
+          const id = blkDequeue(mem, c.req, c.flavour);
           if (id === null) return S_NOTIFY;
           // blk virt: `assert(!err)` on the client response enqueue (in flight ≤ capacity).
-          if (!blkEnqueue(mem, c.resp, id))
+          if (!blkEnqueue(mem, c.resp, c.flavour, id))
             ctx.fail('no-assert-failure', `${c.resp.name}: response for ${id} does not fit`);
           ctx.setLocal(SL_ANSWERED_NOW, 1);
           return S_SERVE;

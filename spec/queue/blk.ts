@@ -10,12 +10,14 @@ import type { Diagnostic } from '../common/diagnostic.ts';
 import type { SharedMem } from '../common/memory.ts';
 import { U32 } from './arith.ts';
 import {
+  acquiresIndex,
   checkCapacity,
   ringBoundsProblem,
   ringEmptyOf,
   ringFullOf,
   ringLengthOf,
   ringSlotOf,
+  type IndexAcquire,
 } from './ring.ts';
 
 /** `BLK_TRANSFER_SIZE`: `block_number` and `count` are in 4 KiB units. */
@@ -67,24 +69,46 @@ export interface BlkQueueRef {
   readonly plugged?: number;
 }
 
+/**
+ * Which queue.h: at HEAD the index loads are plain (`acquire: 'none'`); `consumer`/`both` add an
+ * acquire after the other side's index load (ring.ts `IndexAcquire`, docs/weak-memory.md).
+ */
+export interface BlkQueueFlavour {
+  readonly acquire: IndexAcquire;
+}
+
+export const BLK_FLAVOUR_HEAD: BlkQueueFlavour = { acquire: 'none' };
+
 // ---------------------------------------------------------------- operations on memory
 
-/** `blk_queue_length_req/resp`: `tail - head` on `uint32_t`. */
+/** The other side's index, with the flavour's acquire after it (load_acquire, ADR 013). */
+function loadPeerIndex(
+  mem: SharedMem,
+  q: BlkQueueRef,
+  f: BlkQueueFlavour,
+  side: 'producer' | 'consumer',
+): number {
+  const v = mem.load(side === 'consumer' ? q.tail : q.head);
+  if (acquiresIndex(f.acquire, side)) mem.fence('acquire');
+  return v;
+}
+
+/** `blk_queue_length_req/resp`: `tail - head` on `uint32_t` (plain loads, as a third party). */
 export function blkLength(mem: SharedMem, q: BlkQueueRef): number {
   const tail = mem.load(q.tail);
   return ringLengthOf(U32, tail, mem.load(q.head));
 }
 
-/** `blk_queue_empty_req/resp`: `tail - head == 0`. */
-export function blkEmpty(mem: SharedMem, q: BlkQueueRef): boolean {
-  const tail = mem.load(q.tail);
+/** `blk_queue_empty_req/resp`, as the consumer calls it: `tail - head == 0`. */
+export function blkEmpty(mem: SharedMem, q: BlkQueueRef, f: BlkQueueFlavour): boolean {
+  const tail = loadPeerIndex(mem, q, f, 'consumer');
   return ringEmptyOf(U32, tail, mem.load(q.head));
 }
 
-/** `blk_queue_full_req/resp`: `tail - head == capacity` on `uint32_t`. */
-export function blkFull(mem: SharedMem, q: BlkQueueRef): boolean {
+/** `blk_queue_full_req/resp`, as the producer calls it: `tail - head == capacity` on `uint32_t`. */
+export function blkFull(mem: SharedMem, q: BlkQueueRef, f: BlkQueueFlavour): boolean {
   const tail = mem.load(q.tail);
-  const head = mem.load(q.head);
+  const head = loadPeerIndex(mem, q, f, 'producer');
   return ringFullOf(U32, { tail, head, capacity: q.capacity, reservedSlots: 0 });
 }
 
@@ -92,8 +116,13 @@ export function blkFull(mem: SharedMem, q: BlkQueueRef): boolean {
  * `blk_enqueue_req/resp`: false (C `-1`) when full; else the record into `buffers[tail % cap]`,
  * an unconditional `THREAD_MEMORY_RELEASE()`, `tail++`.
  */
-export function blkEnqueue(mem: SharedMem, q: BlkQueueRef, record: number): boolean {
-  if (blkFull(mem, q)) return false;
+export function blkEnqueue(
+  mem: SharedMem,
+  q: BlkQueueRef,
+  f: BlkQueueFlavour,
+  record: number,
+): boolean {
+  if (blkFull(mem, q, f)) return false;
   const tail = mem.load(q.tail);
   mem.store(q.slots + ringSlotOf(U32, tail, q.capacity), record);
   mem.fence('release');
@@ -102,8 +131,8 @@ export function blkEnqueue(mem: SharedMem, q: BlkQueueRef, record: number): bool
 }
 
 /** `blk_dequeue_req/resp`: null (C `-1`) when empty; else the record, release, `head++`. */
-export function blkDequeue(mem: SharedMem, q: BlkQueueRef): number | null {
-  if (blkEmpty(mem, q)) return null;
+export function blkDequeue(mem: SharedMem, q: BlkQueueRef, f: BlkQueueFlavour): number | null {
+  if (blkEmpty(mem, q, f)) return null;
   const head = mem.load(q.head);
   const record = mem.load(q.slots + ringSlotOf(U32, head, q.capacity));
   mem.fence('release');

@@ -34,7 +34,7 @@ export function netCopier(c: NetConfig, k: number): ComponentProgram {
   const cliData = c.cliRxData[k]!;
   // F15 (before 7d69d7ba): stop draining virt.RxA while the client has no free buffer.
   const work = (mem: SharedMem) =>
-    !netEmpty(mem, virt.active) && (c.bug !== 'F15' || !netEmpty(mem, cli.free));
+    !netEmpty(mem, virt.active, f) && (c.bug !== 'F15' || !netEmpty(mem, cli.free, f));
   return {
     name: `copier${k}`,
     steps: [
@@ -53,10 +53,10 @@ export function netCopier(c: NetConfig, k: number): ComponentProgram {
       switch (pc) {
         case C1_P: {
           if (!work(mem)) return C1_A;
-          if (!netEmpty(mem, cli.free)) {
-            const cb = netDequeue(mem, cli.free)!;
+          if (!netEmpty(mem, cli.free, f)) {
+            const cb = netDequeue(mem, cli.free, f)!;
             if (!netOffsetIn(cb, cliData)) return C1_P; // log and drop cb (§3.5)
-            const vb = netDequeue(mem, virt.active)!;
+            const vb = netDequeue(mem, virt.active, f)!;
             if (!netOffsetIn(vb, c.rxDma)) {
               ctx.fail('address-domain', `copier${k}: virt.RxA holds offset ${vb}`);
               return C1_P;
@@ -74,7 +74,7 @@ export function netCopier(c: NetConfig, k: number): ComponentProgram {
             ctx.setLocal(CP_CLIENT_ENQ, 1);
           } else {
             // Client has no free buffer: drop the packet so a slow client cannot hold DMA buffers.
-            const vb = netDequeue(mem, virt.active)!;
+            const vb = netDequeue(mem, virt.active, f)!;
             mustEnqueue(ctx, f, virt.free, vb);
             ctx.setGhost(cg(k, NGC_DROPPED), ctx.ghost(cg(k, NGC_DROPPED)) + 1);
           }

@@ -82,7 +82,7 @@ export function netVirtRx(c: NetConfig): ComponentProgram {
       const mem = ctx.mem;
       switch (pc) {
         case R1_P: {
-          const io = netDequeue(mem, c.drvRx.active);
+          const io = netDequeue(mem, c.drvRx.active, f);
           if (io === null) return R1_A;
           if (!netIoIn(io, c.rxDma)) {
             ctx.fail('address-domain', `virt_rx: drv.RxA holds ${io}, not an Rx DMA IO address`);
@@ -110,7 +110,7 @@ export function netVirtRx(c: NetConfig): ComponentProgram {
           netRequestSignal(mem, c.drvRx.active, f);
           return R1_R;
         case R1_R:
-          if (!netEmpty(mem, c.drvRx.active)) {
+          if (!netEmpty(mem, c.drvRx.active, f)) {
             netCancelSignal(mem, c.drvRx.active);
             return R1_P;
           }
@@ -136,7 +136,7 @@ export function netVirtRx(c: NetConfig): ComponentProgram {
         }
         case R2_P: {
           const k = ctx.local(VR_C);
-          const off = netDequeue(mem, c.virtRx[k]!.free);
+          const off = netDequeue(mem, c.virtRx[k]!.free, f);
           if (off === null) return R2_A;
           if (!netOffsetIn(off, c.rxDma)) {
             ctx.fail('address-domain', `virt_rx: copier${k} returned offset ${off}`);
@@ -153,7 +153,7 @@ export function netVirtRx(c: NetConfig): ComponentProgram {
           return R2_R;
         case R2_R: {
           const k = ctx.local(VR_C);
-          if (!netEmpty(mem, c.virtRx[k]!.free)) {
+          if (!netEmpty(mem, c.virtRx[k]!.free, f)) {
             netCancelSignal(mem, c.virtRx[k]!.free);
             return R2_P;
           }
