@@ -11,7 +11,7 @@ import {
   blkServer,
 } from '../../spec/components/blk-peers.ts';
 import { BLK_FLAVOUR_HEAD, blkBoundsProblem, type BlkQueueRef } from '../../spec/queue/blk.ts';
-import { ringLength } from '../../spec/queue/ring.ts';
+import { INDEX_ACQUIRE_BY_BOUND, ringLength } from '../../spec/queue/ring.ts';
 import { Layout } from './layout.ts';
 import { buildSystem, type BuiltSystem } from './runtime.ts';
 import type { BugVariant, ModelEntry, ModelOptions } from './types.ts';
@@ -29,10 +29,15 @@ export const blkHandshakeBugs: readonly BugVariant[] = [
 export const blkHandshakeEntry: ModelEntry = {
   name: 'blk-handshake',
   description: 'block request/response queues, always-notify (no flags), u32 indices',
-  defaultBounds: { capacity: 2, requests: 4 },
+  defaultBounds: { capacity: 2, requests: 4, acquire: 0 },
   boundRanges: {
     capacity: { min: 1, max: 16, doc: 'capacity of the request and the response queue' },
     requests: { min: 0, max: 16, doc: 'requests the client makes' },
+    acquire: {
+      min: 0,
+      max: 2,
+      doc: '0 = HEAD (plain index loads), 1 = acquire on the consumer tail load, 2 = on both sides',
+    },
   },
   bugs: blkHandshakeBugs,
   build: (opts) => buildBlkHandshake(opts).ts,
@@ -57,7 +62,7 @@ export function buildBlkHandshake(opts: ModelOptions): BuiltSystem {
   const cfg = {
     req,
     resp,
-    flavour: BLK_FLAVOUR_HEAD,
+    flavour: { ...BLK_FLAVOUR_HEAD, acquire: INDEX_ACQUIRE_BY_BOUND[b('acquire')]! },
     requests,
     inFlightLimit: opts.bug === 'U7' ? 2 * capacity : capacity,
   };

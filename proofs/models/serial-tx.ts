@@ -13,7 +13,12 @@ import {
   type SerialBug,
 } from '../../spec/components/serial.ts';
 import { ringLength } from '../../spec/queue/ring.ts';
-import { serialBoundsProblem, type SerialQueueRef } from '../../spec/queue/serial.ts';
+import {
+  SERIAL_ACQUIRE_BY_BOUND,
+  SERIAL_FENCES_BY_BOUND,
+  serialBoundsProblem,
+  type SerialQueueRef,
+} from '../../spec/queue/serial.ts';
 import { Layout } from './layout.ts';
 import { buildSystem, type BuiltSystem } from './runtime.ts';
 import type { BugVariant, ModelEntry, ModelOptions } from './types.ts';
@@ -52,10 +57,20 @@ export const serialTxEntry: ModelEntry = {
   name: 'serial-tx',
   description:
     'serial Tx: client → virt_tx → driver, producer_signalled handshake with seq_cst fences',
-  defaultBounds: { capacity: 2, chars: 4 },
+  defaultBounds: { capacity: 2, chars: 4, fences: 0, acquire: 0 },
   boundRanges: {
     capacity: { min: 1, max: 16, doc: 'capacity of each serial queue' },
     chars: { min: 0, max: 16, doc: 'characters the client writes' },
+    fences: {
+      min: 0,
+      max: 3,
+      doc: '0 = HEAD (seq_cst in request and require), 1 = none, 2 = request only, 3 = require only',
+    },
+    acquire: {
+      min: 0,
+      max: 2,
+      doc: '0 = HEAD (load_acquire of the other index on both sides), 1 = consumer only, 2 = none',
+    },
   },
   bugs: serialTxBugs,
   build: (opts) => buildSerialTx(opts).ts,
@@ -82,7 +97,16 @@ export function buildSerialTx(opts: ModelOptions): BuiltSystem {
   const driver = queue('driver_tx');
   const ghostBase = layout.alloc('ghost', SERIAL_GHOSTS);
   const bug = opts.bug as SerialBug | undefined;
-  const cfg = { client, driver, chars, flavour: bug !== undefined ? { bug } : {} };
+  const ordering = {
+    fences: SERIAL_FENCES_BY_BOUND[b('fences')]!,
+    acquire: SERIAL_ACQUIRE_BY_BOUND[b('acquire')]!,
+  };
+  const cfg = {
+    client,
+    driver,
+    chars,
+    flavour: { ...(bug !== undefined ? { bug } : {}), ordering },
+  };
   const g = (s: State, i: number) => s[ghostBase + i] ?? 0;
   const len = (s: State, q: SerialQueueRef) =>
     ringLength(32, { tail: s[q.tail] ?? 0, head: s[q.head] ?? 0 });

@@ -22,12 +22,19 @@ export type SerialBug = 'F6' | 'F8' | 'F9' | 'F12';
 
 export interface SerialFlavour {
   readonly bug?: SerialBug;
+  /** queue.h's ordering annotations (docs/weak-memory.md); absent = HEAD's. */
+  readonly ordering?: Pick<SerialQueueFlavour, 'fences' | 'acquire'>;
 }
 
-/** The queue.h a bug needs: F9 drops the seq_cst fences, F6 writes the old flag word. */
+/**
+ * The queue.h a bug needs: F9 drops the seq_cst fences, F6 writes the old flag word; otherwise
+ * HEAD's, or the ordering asked for.
+ */
 export function serialQueueFlavour(f: SerialFlavour): SerialQueueFlavour {
+  const acquire = f.ordering?.acquire;
   return {
-    fences: f.bug === 'F9' ? 'none' : 'seq_cst',
+    fences: f.bug === 'F9' ? 'none' : (f.ordering?.fences ?? 'seq_cst'),
+    ...(acquire !== undefined ? { acquire } : {}),
     ...(f.bug === 'F6' ? { wrongFlag: true } : {}),
   };
 }

@@ -21,6 +21,7 @@ import { U16, type IndexArith } from './arith.ts';
 import {
   acquiresIndex,
   checkCapacity,
+  INDEX_ACQUIRE_BY_BOUND,
   ringBoundsProblem,
   ringEmptyOf,
   ringLengthOf,
@@ -88,8 +89,6 @@ export const NET_FENCES_BY_BOUND: readonly NetFences[] = [
   'seq_cst-request',
   'seq_cst-require',
 ];
-/** The index acquires by number, as the models' `acquire` bound gives them (0 = HEAD). */
-export const INDEX_ACQUIRE_BY_BOUND: readonly IndexAcquire[] = ['none', 'consumer', 'both'];
 
 /**
  * The flavour a model's `fences` and `acquire` bounds name (`NET_FENCES_BY_BOUND`,

@@ -46,6 +46,9 @@ export interface RingShape {
  */
 export type IndexAcquire = 'none' | 'consumer' | 'both';
 
+/** The index acquires by number, as the models' `acquire` bound gives them (0 = HEAD, `none`). */
+export const INDEX_ACQUIRE_BY_BOUND: readonly IndexAcquire[] = ['none', 'consumer', 'both'];
+
 /** Whether `side`'s load of the other index is followed by an acquire under `acquire`. */
 export function acquiresIndex(acquire: IndexAcquire, side: 'producer' | 'consumer'): boolean {
   return acquire === 'both' || (acquire === 'consumer' && side === 'consumer');

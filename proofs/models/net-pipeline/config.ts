@@ -13,7 +13,7 @@ import {
   type NetQueuePair,
 } from '../../../spec/components/net/config.ts';
 import type { EnetNic, EnetRing } from '../../../spec/devices/enet.ts';
-import { NET_FLAVOUR_HEAD } from '../../../spec/queue/net.ts';
+import { netOrderingFlavour } from '../../../spec/queue/net.ts';
 import { allocNetQueue } from '../common.ts';
 import { Layout } from '../layout.ts';
 
@@ -95,7 +95,7 @@ export function allocatePipeline(
   const netBug = NET_BUGS.find((x) => x === bug);
   const cfg: NetConfig = {
     clients,
-    flavour: { ...NET_FLAVOUR_HEAD, fences: b('fences') === 1 ? 'seq_cst' : 'smp-release' },
+    flavour: netOrderingFlavour({ fences: b('fences'), acquire: b('acquire') }),
     drvRx,
     drvTx,
     virtRx,

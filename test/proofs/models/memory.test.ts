@@ -109,6 +109,7 @@ describe('Promising (armv8, rvwmo)', () => {
     const sys = createMemorySystem(model, ['a', 'b'], {
       pcWord: (p) => pcs[p]!,
       step: () => -1,
+      privateWords: (p) => [[pcs[p]!, 1]],
     });
     sys.allocPd(layout, 0);
     sys.allocPd(layout, 1);
