@@ -6,18 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runLitmus } from '../../../proofs/models/wmm/litmus.ts';
-import { PromisingSystem } from '../../../proofs/models/wmm/promising.ts';
 import { CATALOGUE, MODELS, type LitmusCase, type Model } from './catalogue.ts';
-
-// Every promise a PD is offered must certify (the search skips that check for speed).
-beforeAll(() => {
-  PromisingSystem.checkCandidates = true;
-});
-afterAll(() => {
-  PromisingSystem.checkCandidates = false;
-});
 
 const here = dirname(fileURLToPath(import.meta.url));
 const HERD = (
