@@ -35,6 +35,8 @@ describe('the obligation list', () => {
       'handshake.serial.no-recheck',
       'handshake.serial.require-not-request',
       'queue-bounds.i2c.staged-assert',
+      'slot-ownership.blk-384',
+      'slot-ownership.i2c-254',
       'slot-wrap.blk-384.u32',
       'slot-wrap.i2c-254.u32',
       'translation.blk-virt.bounds.as-written',
