@@ -31,6 +31,7 @@ describe('the obligation list', () => {
       .sort();
     expect(expected).toEqual([
       'full-check.net.as-written',
+      'handshake.net.head-step',
       'handshake.net.no-recheck',
       'handshake.serial.no-recheck',
       'handshake.serial.require-not-request',
