@@ -9,12 +9,14 @@
 //   PD → MR   when the PD maps the MR writable (`w`);
 //   MR → PD   when the PD maps the MR readable (`r` or `x`);
 //   PD ↔ PD   over a channel that allows a ppcall (message registers carry data both ways);
-// Notify-only channels carry an event, not data: no edge (a timing channel of one bit per
-// notification at most; the benchmark harness notifies every client by design).
 //   parent ↔ child: the parent receives its child's faults (child → parent) and controls its
 //             registers and TCB (parent → child);
 //   VM monitoring: a VM's maps are its VMM's (the VMM reads and writes the guest's memory and
 //             registers and takes its faults), so the VM is folded into its VMM's node.
+// Notify-only channels carry an event, not data: no edge (a timing channel of one bit per
+// notification at most; the benchmark harness notifies every client by design).
+// A PD and its ancestors are one trusted base (the parent holds the child's TCB): such pairs are
+// not checked, and a common ancestor of a pair does not forward between them (`forwards`).
 // IRQs: an IRQ is delivered from a device to the one PD that holds it; no PD writes it except
 // through the device's registers, which are the mmio exception above (LP003's finding).
 // Mediators (virtualisers, copiers, drivers and file-system servers: the trusted I/O path; D1/D7
@@ -25,8 +27,9 @@
 // with such a virtualiser. A PD named like a mediator without that structure forwards.
 // Endpoints (the pairs the policy separates): clients, the VMMs that are sDDF clients for their
 // guests (libvmm virtio devices: lionsos.md §3), and every other PD outside the I/O path
-// (unclassified, `other`, a VMM): only mediators, the benchmark harness (bench.md: it shares
-// counters with clients by design) and VMs (folded into their VMM) are not endpoints.
+// (unclassified, `other`, a VMM): only mediators, the benchmark harness (it shares
+// counters with clients by design: least-privilege-policy.md reference results) and VMs (folded
+// into their VMM) are not endpoints.
 // Unclassified PDs forward (conservative: isolation must not depend on an inference gap).
 
 import { assert } from '../../common/assert.ts';
