@@ -3,7 +3,7 @@
 // flavour switches of spec/queue (net: fences 0 = HEAD's release fences, 1 = seq_cst in
 // request_signal and before the require load, 2 = request only, 3 = require only; acquire 0 = HEAD's
 // plain index loads, 1 = acquire after the consumer's load of tail, 2 = both sides; serial: fences
-// 0 = HEAD, 1 = none; acquire 0 = HEAD both sides, 1 = consumer only, 2 = none).
+// 0 = HEAD, 1 = none, 2 = request only, 3 = require only; acquire 0 = HEAD both sides, 1 = consumer only, 2 = none).
 import type { SearchOrder } from '../../../proofs/mc/engine.ts';
 
 /** A violated property's name, `holds` (complete search), or `no violation` within the budget. */
@@ -21,6 +21,8 @@ export interface WeakMemoryRow {
 
 // O1 needs a second item after the consumer armed its signal; one buffer keeps the space small.
 const O1 = { items: 2, capacity: 1 } as const;
+// The serial lost wakeup (F9) needs a third character with one slot (measured under tso too).
+const SERIAL = { capacity: 1, chars: 3 } as const;
 
 export const WEAK_MEMORY_ROWS: readonly WeakMemoryRow[] = [
   {
@@ -108,10 +110,37 @@ export const WEAK_MEMORY_ROWS: readonly WeakMemoryRow[] = [
     id: 'serial-1',
     model: 'serial-tx',
     what: 'HEAD (seq_cst fences, load_acquire both sides)',
-    bounds: { capacity: 1, chars: 2 },
+    bounds: SERIAL,
     search: 'dfs',
     maxStates: 20_000,
     expect: { armv8: 'no violation', rvwmo: 'no violation' },
+  },
+  {
+    id: 'serial-3',
+    model: 'serial-tx',
+    what: 'HEAD without the seq_cst fences (F9)',
+    bounds: { ...SERIAL, fences: 1 },
+    search: 'dfs',
+    maxStates: 20_000,
+    expect: { armv8: 'no-lost-wakeup', rvwmo: 'no-lost-wakeup' },
+  },
+  {
+    id: 'serial-4',
+    model: 'serial-tx',
+    what: 'seq_cst fence in request_signal only',
+    bounds: { ...SERIAL, fences: 2 },
+    search: 'dfs',
+    maxStates: 20_000,
+    expect: { armv8: 'no-lost-wakeup', rvwmo: 'no-lost-wakeup' },
+  },
+  {
+    id: 'serial-5',
+    model: 'serial-tx',
+    what: 'seq_cst fence before the require load only',
+    bounds: { ...SERIAL, fences: 3 },
+    search: 'dfs',
+    maxStates: 20_000,
+    expect: { armv8: 'no-lost-wakeup', rvwmo: 'no-lost-wakeup' },
   },
   {
     id: 'serial-2',
