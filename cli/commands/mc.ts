@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import type { McRun } from '../../api/mc.ts';
 import type { MemoryModel, ModelEntry, ModelOptions } from '../../proofs/models/types.ts';
-import { memoryModelProblem } from '../../proofs/models/types.ts';
+import { MEMORY_MODELS, memoryModelProblem } from '../../proofs/models/types.ts';
 import {
   CliUsageError,
   EXIT_FAILED,
@@ -167,7 +167,7 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
       'check your own model: a module exporting a ModelEntry (docs/writing-a-model.md)',
     )
     .option('--bound <key=value>', 'model size parameter (repeatable)', collect, [])
-    .option('--memory-model <model>', 'sc | tso | arm')
+    .option('--memory-model <model>', MEMORY_MODELS.join(' | '))
     .option('--bug <id>', 'seeded-bug variant (see --list)')
     .option(
       '--search <order>',
