@@ -6,6 +6,7 @@ export {
   auditStage,
   loadSystem,
   modelCheckStage,
+  netRefinementStage,
   planCheck,
   planModelRuns,
   proofStage,

@@ -3,10 +3,18 @@
 // ddmin) and written as ITF (traces/itf.ts) naming the model, its options, and the module of a
 // user's model, so that `sddf replay` rebuilds the same system.
 import { relative, resolve, sep } from 'node:path';
-import { runModelCheck, type ModelRun, type ModelRunOptions } from '../proofs/mc/run.ts';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  resolveModel,
+  runModelCheck,
+  type ModelRun,
+  type ModelRunOptions,
+} from '../proofs/mc/run.ts';
+import type { State, TransitionSystem } from '../spec/common/transition.ts';
 import { UserError } from '../spec/common/diagnostic.ts';
 import { isSafeTraceName, writeTrace } from '../traces/corpus.ts';
-import { toItfTrace, type ItfTrace } from '../traces/itf.ts';
+import { itfToJson, toItfTrace, type ItfTrace } from '../traces/itf.ts';
 import { minimise } from '../traces/minimise.ts';
 
 export { loadModelModule } from './model-module.ts';
@@ -18,9 +26,17 @@ export interface McRequest extends ModelRunOptions {
   readonly outDir?: string;
   /** The file a user's model entry was loaded from; the trace names it (ITF `#meta.module`). */
   readonly modulePath?: string;
+  /**
+   * Random search: write the first n walks that found nothing as ITF traces to `outDir`
+   * (`<model>-walk-<walkSeed>.itf.json`, verdict `walk`): traces of the unmodified model, for
+   * `sddf replay` (`--on impl` for the net models).
+   */
+  readonly writeWalks?: number;
 }
 
 export interface McRun extends ModelRun {
+  /** The walk traces written (`writeWalks`). */
+  readonly walkPaths?: readonly string[];
   readonly minimised: boolean;
   readonly itf?: ItfTrace;
   readonly tracePath?: string;
@@ -41,10 +57,46 @@ function moduleRef(modulePath: string, outDir: string | undefined): string {
 
 /** Checks, minimises and writes the counterexample as ITF when there is one. */
 export function modelCheck(req: McRequest): McRun {
-  const run = runModelCheck(req);
+  const walks = req.writeWalks ?? 0;
+  const walkPaths: string[] = [];
+  if (walks > 0 && (req.search !== 'random' || req.outDir === undefined)) {
+    throw new UserError({
+      code: 'USAGE',
+      message: 'writing walks needs --search random and an output directory',
+    });
+  }
+  // The options the run resolves to, as every trace of it records them.
+  const traceOptions = walks > 0 ? resolveModel(req).options : { memoryModel: 'sc', bounds: {} };
+  const run = runModelCheck({
+    ...req,
+    ...(walks > 0
+      ? {
+          onWalk: (
+            walk: { states: State[]; actions: number[] },
+            walkSeed: number,
+            ts: TransitionSystem,
+          ) => {
+            if (walkPaths.length >= walks) return;
+            const itf = toItfTrace(ts, walk, {
+              options: traceOptions,
+              verdict: 'walk',
+              search: 'random',
+              seed: walkSeed,
+              ...(req.modulePath !== undefined
+                ? { module: moduleRef(req.modulePath, req.outDir) }
+                : {}),
+            });
+            mkdirSync(req.outDir!, { recursive: true });
+            const path = join(req.outDir!, `${ts.name}-walk-${walkSeed}.itf.json`);
+            writeFileSync(path, itfToJson(itf));
+            walkPaths.push(path);
+          },
+        }
+      : {}),
+  });
   const { ts, result, search } = run;
   if (result.verdict !== 'violated' || result.trace === undefined) {
-    return { ...run, minimised: false };
+    return { ...run, minimised: false, ...(walks > 0 ? { walkPaths } : {}) };
   }
   let trace = result.trace;
   let minimised = false;

@@ -1,7 +1,7 @@
 // `sddf replay` as a library call: read an ITF trace, rebuild the system it names (a built-in
 // model, or the user's model module named in `#meta.module`, relative to the trace's folder),
 // re-execute it step by step on that spec model, and say whether it still shows the violation its
-// `#meta` names. Unreadable, binary, non-JSON or non-ITF files and traces naming an unknown model
+// `#meta` names. `--on impl`: replay a net model's trace on the implemented components instead. Unreadable, binary, non-JSON or non-ITF files and traces naming an unknown model
 // are UserErrors (exit 2 in the CLI).
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -9,8 +9,18 @@ import { UserError } from '../spec/common/diagnostic.ts';
 import { resolveModel } from '../proofs/mc/run.ts';
 import type { MemoryModel, ModelEntry } from '../proofs/models/types.ts';
 import { parseItf, type ItfTrace } from '../traces/itf.ts';
-import { replayItf, showsViolation, type ReplayResult } from '../traces/replay.ts';
+import {
+  modelSuccessorsOf,
+  replayItf,
+  showsViolation,
+  type ReplayResult,
+} from '../traces/replay.ts';
+import { toItfTrace } from '../traces/itf.ts';
+import { Prng } from '../impl/runtime/prng.ts';
 import { loadModelModule } from './model-module.ts';
+import { buildNetPipeline, echoEntry, netPipelineEntry } from '../proofs/models/net-pipeline.ts';
+import { pipelinePds } from '../proofs/models/net-pipeline/pds.ts';
+import { replayOnImpl, type ImplReplayResult } from '../traces/refinement/net/replay-impl.ts';
 
 export interface ReplayRun {
   readonly file: string;
@@ -76,4 +86,149 @@ export async function replayFile(file: string): Promise<ReplayRun> {
     replay,
     violationCheck,
   };
+}
+
+/** `sddf replay --on impl`: the trace and what the implemented components made of it. */
+export interface ImplReplayRun {
+  readonly file: string;
+  readonly itf: ItfTrace;
+  readonly model: string;
+  readonly result: ImplReplayResult;
+}
+
+/** The net models whose components have implementations to replay on. */
+const IMPL_MODELS: Readonly<Record<string, ModelEntry>> = {
+  'net-pipeline': netPipelineEntry,
+  echo: echoEntry,
+};
+
+/**
+ * Replays `file` (a trace of a net model) on the implemented virt_tx, virt_rx and copiers
+ * (traces/refinement/net/replay-impl.ts). The trace's own states are used as written (a
+ * hand-edited state is what the implementation is compared with), read by the model's layout.
+ */
+export function replayFileOnImpl(file: string): ImplReplayRun {
+  return replayTraceOnImpl(readSddfTrace(file), file);
+}
+
+/** `implBug`: the bug switch the implementation runs with (default: the trace's; null: none). */
+function replayTraceOnImpl(itf: ItfTrace, file: string, implBug?: string | null): ImplReplayRun {
+  const meta = itf['#meta']!;
+  const entry = IMPL_MODELS[meta.model];
+  if (entry === undefined || typeof meta.module === 'string') {
+    throw new UserError({
+      code: 'ITF_META',
+      file,
+      message: `at JSON path /#meta/model: --on impl replays traces of the net models (${Object.keys(IMPL_MODELS).join(', ')}), not '${meta.model}'`,
+    });
+  }
+  const memoryModel = (meta.options.memoryModel ?? 'sc') as MemoryModel;
+  if (memoryModel !== 'sc') {
+    throw new UserError({
+      code: 'ITF_META',
+      file,
+      message: `at JSON path /#meta/options/memoryModel: --on impl needs an sc trace (the implementation runs one handler at a time), not '${memoryModel}'`,
+    });
+  }
+  const { options } = resolveModel({
+    model: entry.name,
+    bounds: meta.options.bounds ?? {},
+    memoryModel,
+    ...(meta.options.bug !== undefined ? { bug: meta.options.bug } : {}),
+  });
+  const built = buildNetPipeline(
+    entry === echoEntry
+      ? { ...options, bounds: { ...echoEntry.defaultBounds, ...options.bounds } }
+      : options,
+  );
+  const { layout, cfg } = built.instance;
+  const fields = layout.list();
+  const states = itf.states.map((st, k) => {
+    const s = new Uint32Array(layout.words);
+    for (const f of fields) {
+      const v = st[f.name];
+      const bad = (): never => {
+        throw new UserError({
+          code: 'ITF',
+          file,
+          message: `at JSON path /states/${k}/${f.name}: ${f.length === 1 ? 'a u32' : `${f.length} u32 words`} expected`,
+        });
+      };
+      const word = (x: unknown): number =>
+        typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < 2 ** 32 ? x : bad();
+      if (f.length === 1) s[f.offset] = word(v);
+      else if (Array.isArray(v) && v.length === f.length)
+        v.forEach((x, i) => (s[f.offset + i] = word(x)));
+      else bad();
+    }
+    return s;
+  });
+  // Only the channel tables are read here; placement and passivity do not change them.
+  const pds = pipelinePds(cfg, () => false, { passiveVirtRx: false, placement: 'one' });
+  const channels = new Map(pds.map((p) => [p.name, p.channels]));
+  const result = replayOnImpl({
+    cfg,
+    states,
+    actions: itf.states.map((st) => String(st['#meta']?.action ?? '')),
+    pdWords: (pd) => built.pdWords(pd),
+    channels: (pd) => channels.get(pd) ?? {},
+    ...(implBug === undefined
+      ? meta.options.bug !== undefined
+        ? { bug: meta.options.bug }
+        : {}
+      : implBug === null
+        ? {}
+        : { bug: implBug }),
+  });
+  return { file, itf, model: entry.name, result };
+}
+
+/**
+ * A seeded random walk of a net model (`net-pipeline` or `echo`, sc), as an ITF trace: from the
+ * initial state, a uniformly chosen successor inside the model's constraint at each step, until
+ * none is enabled or `maxSteps`. What `sddf replay --on impl` replays when no corpus trace is at
+ * hand (tests, and `sddf replay --on impl --walks`).
+ */
+export function netModelWalk(o: {
+  readonly model: 'net-pipeline' | 'echo';
+  readonly bounds?: Readonly<Record<string, number>>;
+  readonly seed: number;
+  readonly maxSteps: number;
+}): ItfTrace {
+  const entry = IMPL_MODELS[o.model]!;
+  const { entry: e, options } = resolveModel({
+    model: entry.name,
+    bounds: o.bounds ?? {},
+    memoryModel: 'sc',
+  });
+  const ts = e.build(options);
+  const prng = Prng.fromSeed(o.seed);
+  const states = [ts.initialStates()[0]!];
+  const actions: number[] = [];
+  for (let i = 0; i < o.maxSteps; i++) {
+    const succ = modelSuccessorsOf(ts, states[states.length - 1]!);
+    if (succ.length === 0) break;
+    const pick = succ[prng.nextU32() % succ.length]!;
+    states.push(pick.state);
+    actions.push(pick.action);
+  }
+  return toItfTrace(
+    ts,
+    { states, actions },
+    {
+      options: { memoryModel: 'sc', bounds: { ...options.bounds } },
+      verdict: 'walk',
+      search: 'random',
+      seed: o.seed,
+    },
+  );
+}
+
+/** `replayFileOnImpl` on a trace in memory (written to no file; `file` names it in errors). */
+export function replayItfOnImpl(
+  itf: ItfTrace,
+  file = '(trace)',
+  o: { readonly implBug?: string | null } = {},
+): ImplReplayRun {
+  return replayTraceOnImpl(itf, file, o.implBug);
 }

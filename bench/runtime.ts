@@ -1,10 +1,12 @@
-// Runtime benchmark (issue #5 part 7): `npx tsx bench/runtime.ts [rounds]`.
+// Runtime benchmark (issue #5 part 7): `npx tsx bench/runtime.ts [rounds] [runs]` (runs: paired
+// runs, default 3; min and median reported).
 //  1. Notification round trip between two PDs in worker mode (ping-pong fixture: Atomics.or on the
 //     peer's notification word + Atomics.notify; Atomics.wait to block), against a MessageChannel
 //     ping-pong between two plain workers, measured in the same run. Prints both and the ratio.
 //  2. Deterministic-scheduler handler dispatches per second (recording off, then on).
 // Warm-up rounds are excluded: the clock starts when the first `WARMUP` round trips are done.
 
+import { loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DeterministicRuntime } from '../impl/runtime/deterministic.ts';
 import { loadSystemModel } from '../impl/runtime/load.ts';
@@ -13,6 +15,7 @@ import { ComponentRegistry } from '../impl/runtime/registry.ts';
 import { pingPongBindings } from '../impl/runtime/components/ping_pong.ts';
 
 const ROUNDS = Number(process.argv[2] ?? 200_000);
+const RUNS = Number(process.argv[3] ?? 3);
 const WARMUP = Math.min(10_000, Math.floor(ROUNDS / 10));
 const FIXTURE = 'test/fixtures/runtime/ping_pong.system';
 const model = loadSystemModel(FIXTURE).model;
@@ -86,16 +89,43 @@ function deterministicDispatches(rounds: number, record: boolean): number {
 }
 
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
-console.log(`runtime bench: ${ROUNDS} round trips (warm-up ${WARMUP}), node ${process.version}`);
-const atomics = await workerRoundTrips(ROUNDS);
-const channel = await messageChannelRoundTrips(ROUNDS);
-console.log(`worker-mode notification round trip : ${fmt(atomics)} round trips/s`);
-console.log(`MessageChannel ping-pong (2 workers): ${fmt(channel)} round trips/s`);
-console.log(`ratio runtime/MessageChannel        : ${(atomics / channel).toFixed(2)}x`);
-deterministicDispatches(ROUNDS / 10, false); // warm up the JIT
-const off = deterministicDispatches(ROUNDS, false);
-const on = deterministicDispatches(ROUNDS, true);
-console.log(`deterministic dispatches, record off : ${fmt(off)} handler dispatches/s`);
+const median = (xs: readonly number[]): number => {
+  const v = [...xs].sort((a, b) => a - b);
+  const m = v.length >> 1;
+  return v.length % 2 === 1 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
+};
+const runs = Math.max(1, RUNS);
+const loadBefore = loadavg()[0] ?? 0;
 console.log(
-  `deterministic dispatches, record on  : ${fmt(on)} handler dispatches/s (${(on / off).toFixed(2)}x of off)`,
+  `runtime bench: ${ROUNDS} round trips (warm-up ${WARMUP}), ${runs} paired runs, node ${process.version}`,
 );
+// Paired runs (ours, then the peer): each ratio compares runs under the same load.
+const atomics: number[] = [];
+const channel: number[] = [];
+const ratios: number[] = [];
+for (let r = 0; r < runs; r++) {
+  const a = await workerRoundTrips(ROUNDS);
+  const c = await messageChannelRoundTrips(ROUNDS);
+  atomics.push(a);
+  channel.push(c);
+  ratios.push(a / c);
+}
+const both = (xs: readonly number[]): string =>
+  `${fmt(Math.max(...xs))} best, ${fmt(median(xs))} median`;
+console.log(`worker-mode notification round trip : ${both(atomics)} round trips/s`);
+console.log(`MessageChannel ping-pong (2 workers): ${both(channel)} round trips/s`);
+console.log(
+  `ratio runtime/MessageChannel        : min ${Math.min(...ratios).toFixed(2)}x, median ${median(ratios).toFixed(2)}x`,
+);
+deterministicDispatches(ROUNDS / 10, false); // warm up the JIT
+const off: number[] = [];
+const on: number[] = [];
+for (let r = 0; r < runs; r++) {
+  off.push(deterministicDispatches(ROUNDS, false));
+  on.push(deterministicDispatches(ROUNDS, true));
+}
+console.log(`deterministic dispatches, record off : ${both(off)} handler dispatches/s`);
+console.log(
+  `deterministic dispatches, record on  : ${both(on)} handler dispatches/s (median ${(median(on) / median(off)).toFixed(2)}x of off)`,
+);
+console.log(`load average (1 min): ${loadBefore.toFixed(2)} → ${(loadavg()[0] ?? 0).toFixed(2)}`);

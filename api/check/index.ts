@@ -7,14 +7,21 @@ import { auditStage } from './stages/audit.ts';
 import { modelCheckStage } from './stages/mc.ts';
 import { proofStage } from './stages/proofs.ts';
 import { refinementStage } from './stages/refinement.ts';
+import { netRefinementStage } from './stages/net-refinement.ts';
 import type { CheckReport, CheckRequest, CheckResult, PlannedCheck, Stage } from './types.ts';
 
 export type * from './types.ts';
 export { loadSystem, resolveSystem } from './load.ts';
 export { planCheck, planFor, planModelRuns } from './plan.ts';
-export { auditStage, modelCheckStage, proofStage, refinementStage };
+export { auditStage, modelCheckStage, proofStage, refinementStage, netRefinementStage };
 
-export const STAGES: readonly Stage[] = [auditStage, proofStage, modelCheckStage, refinementStage];
+export const STAGES: readonly Stage[] = [
+  auditStage,
+  proofStage,
+  modelCheckStage,
+  refinementStage,
+  netRefinementStage,
+];
 
 /** Runs the stages on a planned check, in order. */
 export async function runStages(

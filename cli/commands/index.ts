@@ -30,6 +30,11 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'model-check a protocol model (built-in, or your own with --model FILE)',
     load: async () => (await import('./mc.ts')).registerMc,
   },
+  'mc-merge': {
+    args: '<results...>',
+    summary: 'merge the shard results of a swarm into one verdict',
+    load: async () => (await import('./mc.ts')).registerMcMerge,
+  },
   audit: {
     args: '<file>',
     summary: 'audit a Microkit .system file for least privilege',

@@ -3,7 +3,9 @@
 // write ITF), renders. Exit status: 0 holds, 1 violated or incomplete (a bound was hit: not a
 // pass), 2 could not run (unknown model, bug or bound; a model module that does not load).
 import type { Command } from 'commander';
-import type { McRun } from '../../api/mc.ts';
+import type { McRequest, McRun } from '../../api/mc.ts';
+import type { SwarmRun } from '../../api/swarm.ts';
+import type { Progress, StoreMode } from '../../proofs/mc/engine.ts';
 import type { MemoryModel, ModelEntry, ModelOptions } from '../../proofs/models/types.ts';
 import { MEMORY_MODELS, memoryModelProblem } from '../../proofs/models/types.ts';
 import {
@@ -35,6 +37,11 @@ function parseBounds(pairs: readonly string[]): Record<string, number> {
   }
   return bounds;
 }
+
+/** Seconds between progress lines when stderr is not a terminal (CI logs), like TLC's. */
+const PROGRESS_LOG_SECONDS = 5;
+
+const STORE_MODES: readonly string[] = ['exact', 'hash-compact', 'bitstate'];
 
 function parseSeconds(value: string): number {
   const n = Number(value);
@@ -87,13 +94,27 @@ function verdictText(io: Io, run: McRun): string {
   const r = run.result;
   if (r.verdict === 'holds') return paint(io, 'green', 'holds');
   if (r.verdict === 'violated') return paint(io, 'red', `violated: ${r.property ?? '?'}`);
-  return paint(
-    io,
-    'yellow',
+  const why =
     r.incompleteReason === 'simulation'
-      ? 'incomplete (random simulation found nothing; that proves nothing)'
-      : `incomplete (${r.incompleteReason ?? 'bound'} reached)`,
-  );
+      ? 'random simulation found nothing; that proves nothing'
+      : r.incompleteReason === 'bitstate'
+        ? 'bitstate search found nothing, but may have skipped states; that proves nothing'
+        : `${r.incompleteReason ?? 'bound'} reached`;
+  return paint(io, 'yellow', `incomplete (${why})`);
+}
+
+/** Which storage mode the run used and what it risks (ADR 007 "Storage modes"). */
+function storageText(r: McRun['result']): string {
+  switch (r.mode) {
+    case 'exact':
+      return 'storage exact (whole states: no fingerprint collisions)';
+    case 'hash-compact':
+      return `storage hash-compact (64-bit fingerprints; collision probability ${r.collisionProbability.toExponential(1)})`;
+    case 'bitstate':
+      return `storage bitstate (estimated coverage ${((r.coverage ?? 0) * 100).toFixed(4)} %)`;
+    case 'none':
+      return 'no states stored (random walks)';
+  }
 }
 
 function renderRun(
@@ -106,15 +127,19 @@ function renderRun(
   const lines = [
     `${run.entry.name} (${describeOptions(run.options)}): ${verdictText(io, run)}`,
     `  states ${r.states}  transitions ${r.transitions}  depth ${r.depth}  ` +
-      `${r.seconds.toFixed(2)} s  ${rate} states/s  ${run.search}`,
+      `${r.seconds.toFixed(2)} s  ${rate} states/s  ${(r.memoryBytes / 2 ** 20).toFixed(1)} MiB  ${run.search}`,
     `  reductions: POR ${r.reductions.por ? 'on' : 'off'}, symmetry ${r.reductions.symmetry ? 'on' : 'off'}; ` +
-      `fingerprint collision probability ${r.collisionProbability.toExponential(1)}`,
+      storageText(r),
   ];
   if (r.pruned !== undefined) {
     lines.push(`  state constraint: ${r.pruned} successor(s) outside the model were not explored`);
   }
   lines.push(`  checked: ${run.properties.join(', ')}`);
   if (r.message !== undefined) lines.push(`  ${r.message}`);
+  if (run.walkPaths !== undefined) {
+    const where = run.walkPaths.length > 0 ? `, e.g. ${run.walkPaths[0]}` : '';
+    lines.push(`  walks written: ${run.walkPaths.length}${where}`);
+  }
   if (run.itf !== undefined) {
     const how = run.minimised ? 'minimised' : run.search === 'bfs' ? 'shortest' : 'as found';
     const where = run.tracePath !== undefined ? `, written to ${run.tracePath}` : '';
@@ -137,19 +162,28 @@ function toJson(run: McRun): unknown {
     transitions: r.transitions,
     depth: r.depth,
     seconds: r.seconds,
+    ...(r.cpuSeconds !== undefined ? { cpuSeconds: r.cpuSeconds } : {}),
     ...(run.tracePath !== undefined ? { trace: run.tracePath } : {}),
     ...(r.message !== undefined ? { message: r.message } : {}),
     ...(run.itf !== undefined ? { traceSteps: run.itf.states.length - 1 } : {}),
     ...(r.incompleteReason !== undefined ? { incompleteReason: r.incompleteReason } : {}),
     ...(r.pruned !== undefined ? { pruned: r.pruned } : {}),
     ...(r.walkSeed !== undefined && run.search === 'random' ? { walkSeed: r.walkSeed } : {}),
+    ...(run.walkPaths !== undefined ? { walks: run.walkPaths } : {}),
     options: run.options,
     properties: run.properties,
     search: run.search,
     reductions: r.reductions,
+    mode: r.mode,
     collisionProbability: r.collisionProbability,
+    ...(r.coverage !== undefined ? { coverage: r.coverage } : {}),
     memoryBytes: r.memoryBytes,
   };
+}
+
+function writeWalks(search: string, text: string): number {
+  if (search !== 'random') throw new CliUsageError('--write-walks needs --search random');
+  return parseIntOption('--write-walks', text);
 }
 
 export function registerMc(program: Command, io: Io, setStatus: SetStatus): void {
@@ -174,20 +208,40 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
       'bfs (shortest traces) | dfs (less memory) | random (seeded simulation: finds, never proves)',
       'bfs',
     )
-    .option('--seed <n>', 'seed of --search random', '1')
+    .option('--seed <n>', 'seed of --search random, and of a swarm (--shard, --swarm)', '1')
     .option('--runs <n>', 'random walks of --search random', String(DEFAULT_RUNS))
+    .option(
+      '--write-walks <n>',
+      'with --search random: write the first n walks that found nothing as traces to --out',
+    )
     .option('--no-por', 'turn partial-order reduction off')
     .option('--no-symmetry', 'turn symmetry reduction off')
     .option('--check-hints', "test the model's partial-order hints in every state (full search)")
     .option('--liveness', "also check the model's eventual goal under weak fairness (BFS)")
-    .option('--exact', 'store whole states instead of 64-bit fingerprints')
+    .option(
+      '--store <mode>',
+      'exact (whole states) | hash-compact (64-bit fingerprints, default) | ' +
+        'bitstate (supertrace: k bits per state; never "holds")',
+    )
+    .option('--exact', 'same as --store exact')
+    .option('--workers <n>', 'parallel BFS over n worker threads (hash-compact storage; default 1)')
+    .option(
+      '--shard <i/N>',
+      'run shard i of an N-shard swarm (DFS, own hashes and order; merge with sddf mc-merge)',
+    )
+    .option('--swarm <n>', 'run all n shards of a swarm here, one after another, and merge')
+    .option('--bitstate-bits <n>', 'bitstate: bit array of 2^n bits (default 29 = 64 MiB)')
+    .option(
+      '--max-memory <size>',
+      'stop as incomplete rather than use more (e.g. 2G, 512M, 25%; default 50% of memory)',
+    )
     .option('--no-minimise', 'keep a DFS counterexample as found')
     .option('--max-states <n>', 'stop after n states (verdict incomplete)')
     .option('--max-seconds <s>', 'stop after s seconds (verdict incomplete)')
     .option('--max-depth <n>', 'explore at most n steps deep (verdict incomplete if cut)')
     .option('--format <format>', 'text | json', 'text')
     .option('--out <dir>', 'directory for counterexample traces', 'out/mc')
-    .option('--quiet', 'no progress line')
+    .option('--quiet', 'no progress (a line on a terminal; every 5 s otherwise)')
     .action(async (model: string | undefined, opts: Record<string, unknown>) => {
       const format = parseFormat(String(opts['format']), ['text', 'json']);
       const file = opts['model'] === undefined ? undefined : String(opts['model']);
@@ -214,8 +268,40 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
       const mm = opts['memoryModel'];
       const mmProblem = mm === undefined ? null : memoryModelProblem(String(mm));
       if (mmProblem !== null) throw new CliUsageError(`--memory-model: ${mmProblem}`);
-      const progress = io.progressTty && opts['quiet'] !== true;
-      const run = api.modelCheck({
+      const store = opts['store'] === undefined ? undefined : String(opts['store']);
+      if (store !== undefined && !STORE_MODES.includes(store)) {
+        throw new CliUsageError(
+          `--store must be one of ${STORE_MODES.join(', ')} (got '${store}')`,
+        );
+      }
+      if (store !== undefined && store !== 'exact' && opts['exact'] === true) {
+        throw new CliUsageError(`--exact contradicts --store ${store}`);
+      }
+      let maxMemoryBytes: number | undefined;
+      if (opts['maxMemory'] !== undefined) {
+        const { parseMemorySize } = await import('../../proofs/mc/budget.ts');
+        const parsed = parseMemorySize(String(opts['maxMemory']));
+        if (parsed === null) {
+          throw new CliUsageError(
+            `--max-memory must be a size such as 2G, 512M, 1000000 or 25% (got '${String(opts['maxMemory'])}')`,
+          );
+        }
+        maxMemoryBytes = parsed;
+      }
+      const quiet = opts['quiet'] === true;
+      const progress = io.progressTty && !quiet;
+      let nextLog = PROGRESS_LOG_SECONDS;
+      const onProgress = progress
+        ? (p: Progress): void => io.progress(progressLine(p))
+        : quiet
+          ? undefined
+          : (p: Progress): void => {
+              // Not a terminal (a CI log): a plain line every few seconds, like TLC's.
+              if (p.seconds < nextLog) return;
+              nextLog = p.seconds + PROGRESS_LOG_SECONDS;
+              io.err(`sddf mc: ${progressLine(p)}`);
+            };
+      const request: McRequest = {
         model: chosen,
         ...(file !== undefined ? { modulePath: file } : {}),
         bounds: parseBounds(opts['bound'] as string[]),
@@ -227,8 +313,19 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
         checkHints: opts['checkHints'] === true,
         liveness: opts['liveness'] === true,
         exact: opts['exact'] === true,
+        ...(store !== undefined ? { mode: store as StoreMode } : {}),
+        ...(opts['bitstateBits'] !== undefined
+          ? { bitstateBits: parseIntOption('--bitstate-bits', String(opts['bitstateBits'])) }
+          : {}),
+        ...(maxMemoryBytes !== undefined ? { maxMemoryBytes } : {}),
+        ...(opts['workers'] !== undefined
+          ? { workers: parseIntOption('--workers', String(opts['workers'])) }
+          : {}),
         ...(opts['minimise'] === false ? { minimise: false } : {}),
         outDir: String(opts['out']),
+        ...(opts['writeWalks'] !== undefined
+          ? { writeWalks: writeWalks(search, String(opts['writeWalks'])) }
+          : {}),
         ...(mm !== undefined ? { memoryModel: mm as MemoryModel } : {}),
         ...(opts['bug'] !== undefined ? { bug: String(opts['bug']) } : {}),
         ...(opts['maxStates'] !== undefined
@@ -240,11 +337,110 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
         ...(opts['maxDepth'] !== undefined
           ? { maxDepth: parseIntOption('--max-depth', String(opts['maxDepth'])) }
           : {}),
-        ...(progress ? { onProgress: (p) => io.progress(progressLine(p)) } : {}),
-      });
+        ...(onProgress !== undefined ? { onProgress } : {}),
+      };
+      const shard = opts['shard'] === undefined ? undefined : String(opts['shard']);
+      const swarm = opts['swarm'] === undefined ? undefined : String(opts['swarm']);
+      if (shard !== undefined || swarm !== undefined) {
+        const { parseShard, MAX_SHARDS } = await import('../../proofs/mc/swarm.ts');
+        const swarmApi = await import('../../api/swarm.ts');
+        if (shard !== undefined && swarm !== undefined) {
+          throw new CliUsageError('give --shard i/N (one shard) or --swarm N (all), not both');
+        }
+        if (shard !== undefined) {
+          const spec = parseShard(shard);
+          if (spec === null) {
+            throw new CliUsageError(
+              `--shard must be i/N with 1 <= i <= N <= ${MAX_SHARDS} (got '${shard}')`,
+            );
+          }
+          const run = api.modelCheck({ ...request, shard: spec });
+          if (progress) io.endProgress();
+          if (format === 'json') printJson(io, swarmApi.shardOutcome(run, file));
+          else renderRun(io, run, (await import('../../traces/render.ts')).renderText);
+          setStatus(run.result.verdict === 'holds' ? EXIT_OK : EXIT_FAILED);
+          return;
+        }
+        const count = parseIntOption('--swarm', swarm!);
+        if (count < 1 || count > MAX_SHARDS) {
+          throw new CliUsageError(`--swarm must be 1..${MAX_SHARDS} (got ${count})`);
+        }
+        const run = swarmApi.runSwarm(request, count, (o) => {
+          if (format === 'text' && !quiet) {
+            io.err(
+              `sddf mc: shard ${o.shard.index}/${o.shard.count}: ${o.verdict} (${o.states} states)`,
+            );
+          }
+        });
+        if (progress) io.endProgress();
+        renderSwarm(io, format, run);
+        setStatus(run.result.verdict === 'holds' ? EXIT_OK : EXIT_FAILED);
+        return;
+      }
+      const run = api.modelCheck(request);
       if (progress) io.endProgress();
       if (format === 'json') printJson(io, toJson(run));
       else renderRun(io, run, (await import('../../traces/render.ts')).renderText);
+      setStatus(run.result.verdict === 'holds' ? EXIT_OK : EXIT_FAILED);
+    });
+}
+
+/** A merged swarm: the verdict, every violation with its shard, coverage (text or one JSON). */
+function renderSwarm(io: Io, format: string, run: SwarmRun): void {
+  const r = run.result;
+  if (format === 'json') {
+    printJson(io, {
+      ...r,
+      violations: r.violations.map(({ itf: _itf, ...v }) => v),
+      ...(run.tracePath !== undefined ? { trace: run.tracePath } : {}),
+      outcomes: run.outcomes.map(({ itf: _itf, ...o }) => o),
+    });
+    return;
+  }
+  const verdict =
+    r.verdict === 'holds'
+      ? paint(io, 'green', `holds (shard ${r.exhaustiveShard} searched exhaustively)`)
+      : r.verdict === 'violated'
+        ? paint(io, 'red', `violated: ${r.violations[0]!.property}`)
+        : paint(
+            io,
+            'yellow',
+            'incomplete (no shard found a violation; bitstate shards prove nothing)',
+          );
+  const lines = [
+    `${r.model} swarm of ${r.count} (seed ${r.seed}; shards merged: ${r.shards.length}): ${verdict}`,
+    `  states stored over all shards ${r.statesSearched}` +
+      (r.bestCoverage !== undefined
+        ? `; coverage: best shard ${(r.bestCoverage * 100).toFixed(4)} %, ` +
+          `combined if independent ${((r.combinedCoverage ?? 0) * 100).toFixed(4)} %`
+        : ''),
+  ];
+  if (r.missing.length > 0) lines.push(`  missing shards: ${r.missing.join(', ')}`);
+  for (const v of r.violations) {
+    const steps = v.traceSteps !== undefined ? `, ${v.traceSteps} steps` : '';
+    lines.push(`  shard ${v.shard}: ${v.property}${steps}: ${v.message}`);
+  }
+  if (run.tracePath !== undefined) lines.push(`  shortest trace written to ${run.tracePath}`);
+  io.out(lines.join('\n'));
+}
+
+/** `sddf mc-merge FILE...`: one verdict from a swarm's shard results (docs/swarm.md). */
+export function registerMcMerge(program: Command, io: Io, setStatus: SetStatus): void {
+  program
+    .command('mc-merge')
+    .argument('<results...>', 'shard results: the output of sddf mc --shard i/N --format json')
+    .description(
+      'merge the results of a swarm (sddf mc MODEL --shard i/N) into one verdict\n' +
+        'Exit status: 0 holds (a shard searched exhaustively); 1 violated, or incomplete;\n' +
+        '2 could not run (unreadable result, results of different swarms).',
+    )
+    .option('--format <format>', 'text | json', 'text')
+    .option('--out <dir>', 'directory for the shortest counterexample trace', 'out/mc')
+    .action(async (files: string[], opts: Record<string, unknown>) => {
+      const format = parseFormat(String(opts['format']), ['text', 'json']);
+      const { mergeShardFiles } = await import('../../api/swarm.ts');
+      const run = mergeShardFiles(files, String(opts['out']));
+      renderSwarm(io, format, run);
       setStatus(run.result.verdict === 'holds' ? EXIT_OK : EXIT_FAILED);
     });
 }

@@ -1,5 +1,8 @@
 // `sddf replay`: re-executes an ITF trace on the spec model named in its `#meta` (a built-in
 // model, or the user's model module it names) and renders it (contract: ../shared/CLI.md).
+// `--on impl`: a trace of a net model replayed on the implemented virt_tx, virt_rx and copiers
+// (traces/refinement/net/replay-impl.ts, ADR 020); the first divergence says what the trace has
+// and what the implementation made.
 // Exit status: 0 replayed (and, when the trace names a violated property, it still shows it);
 // 1 diverged or no longer shows its violation; 2 unreadable, binary, not JSON, not ITF (schema),
 // or naming an unknown model or a module that does not load.
@@ -38,15 +41,61 @@ export function registerReplay(program: Command, io: Io, setStatus: SetStatus): 
       'replay an ITF trace step by step on the spec model and render it\n' +
         'Exit status: 0 replayed; 1 diverged (or no longer shows its violation); 2 bad trace.',
     )
-    .option('--on <target>', 'spec (impl: a later issue, not available yet)', 'spec')
+    .option(
+      '--on <target>',
+      'spec, or impl (a net-pipeline/echo trace on the implemented virt_tx, virt_rx, copiers)',
+      'spec',
+    )
     .option('--format <format>', 'text | mermaid | json', 'text')
     .action(async (file: string, opts: Record<string, unknown>) => {
       const format = parseFormat(String(opts['format']), ['text', 'mermaid', 'json']);
       const on = String(opts['on']);
       if (on === 'impl') {
-        throw new CliUsageError(
-          '--on impl: replay on the implementation is a later issue and not available yet; use --on spec',
-        );
+        if (format === 'mermaid') throw new CliUsageError('--on impl renders text or json');
+        const { replayFileOnImpl } = await import('../../api/replay.ts');
+        const run = replayFileOnImpl(file);
+        const r = run.result;
+        const d = r.divergence;
+        if (format === 'json') {
+          printJson(io, {
+            file,
+            model: run.model,
+            on,
+            replayed: d === undefined,
+            steps: r.steps,
+            wakes: r.wakes,
+            compared: r.compared,
+            notCompared: r.notCompared,
+            // Which wakes, and the step that wrote into the component's view (the first 20).
+            notComparedWakes: r.wakeList
+              .filter((w) => !w.compared)
+              .slice(0, 20)
+              .map((w) => ({ pd: w.pd, from: w.from, to: w.to, why: w.why })),
+            ...(d !== undefined ? { divergence: d } : {}),
+          });
+        } else {
+          const skipped = Object.entries(r.notCompared)
+            .map(([why, n]) => `${n} not compared (${why})`)
+            .join('; ');
+          io.out(
+            `${file}: ${r.steps} steps, ${r.wakes} wakes of virt_tx, virt_rx and the copiers, ${r.compared} compared on the implementation${skipped === '' ? '' : `; ${skipped}`}`,
+          );
+          io.out(
+            d === undefined
+              ? paint(io, 'green', 'no divergence')
+              : [
+                  paint(
+                    io,
+                    'red',
+                    `diverges at step ${d.step} (the end of ${d.pd}'s wake from step ${d.wakeStep}): ${d.where}`,
+                  ),
+                  `  trace: ${show(d.trace)}`,
+                  `  impl:  ${show(d.impl)}`,
+                ].join('\n'),
+          );
+        }
+        setStatus(d === undefined ? EXIT_OK : EXIT_FAILED);
+        return;
       }
       if (on !== 'spec') throw new CliUsageError(`--on must be spec or impl (got '${on}')`);
       const { replayFile } = await import('../../api/replay.ts');

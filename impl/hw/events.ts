@@ -27,7 +27,12 @@ export type HwEvent =
       readonly id: number;
       readonly lenBytes: number;
     }
-  | { readonly kind: 'device-error'; readonly device: string; readonly reason: string }
+  | {
+      readonly kind: 'device-error';
+      readonly device: string;
+      readonly code: string;
+      readonly reason: string;
+    }
   | { readonly kind: 'frame-tx'; readonly device: string; readonly lengthBytes: number }
   | { readonly kind: 'frame-rx'; readonly device: string; readonly lengthBytes: number }
   | {

@@ -1,5 +1,9 @@
-// impl/hw: emulated devices and the wire (issue #5 part 5; docs/adr/010-devices.md).
+// impl/hw: emulated devices and the wire (issues #5 part 5 and #14; docs/adr/010-devices.md).
 export * from './events.ts';
+export * from './errors.ts';
+export * from './registers.ts';
+export * from './agent.ts';
+export * from './timing.ts';
 export * from './clock.ts';
 export * from './rng.ts';
 export * from './wire.ts';
@@ -14,3 +18,4 @@ export * from './virtio/mmio.ts';
 export * from './virtio/net.ts';
 export * from './virtio/blk.ts';
 export * from './virtio/driver.ts';
+export * from './enet.ts';

@@ -12,6 +12,8 @@ export type PdFaultKind =
   | 'permission'
   /** A multi-byte access not aligned to its width (ARM alignment fault on device/atomic accesses). */
   | 'alignment'
+  /** A device register refused the access on the bus (synchronous external abort). */
+  | 'bus-error'
   /** A ppcall or notify on a channel id the PD holds no capability for. */
   | 'invalid-capability'
   /** The handler threw (a C `assert` failing, an exception): the PD stops like on a fault. */

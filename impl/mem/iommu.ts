@@ -40,6 +40,8 @@ export interface DmaObserver {
 
 /** Upper bound on one DMA transfer (a virtio descriptor's len is u32). */
 export const MAX_DMA_BYTES = 0xffff_ffff;
+/** End of the I/O address space (exclusive): DMA addresses are u64. */
+export const IO_SPACE_END = 1n << 64n;
 /** Faults kept for inspection; later ones are only counted (a looping device must not eat memory). */
 export const MAX_RECORDED_DMA_FAULTS = 1024;
 
@@ -69,10 +71,20 @@ export class Iommu {
           continue;
         }
         const ioAddr = m.ioAddr ?? region.physAddr;
+        const ioEnd = ioAddr + BigInt(region.sizeBytes);
+        // A device puts u64 addresses on the bus: a window below 0 or past 2^64 is a
+        // configuration error (it used to be accepted, half unreachable; issue 12 part 5).
+        if (ioAddr < 0n || ioEnd > IO_SPACE_END) {
+          errors.push({
+            code: 'RUNTIME_IOMAP_RANGE',
+            message: `device '${d.device}': I/O map of '${m.mr}' at [0x${ioAddr.toString(16)}..0x${ioEnd.toString(16)}) leaves the 64-bit I/O address space`,
+          });
+          continue;
+        }
         const w: IoWindow = {
           mr: m.mr,
           ioAddr,
-          ioEnd: ioAddr + BigInt(region.sizeBytes),
+          ioEnd,
           read: m.read ?? true,
           write: m.write ?? true,
           bytes: new Uint8Array(region.buffer),

@@ -45,6 +45,12 @@ export interface ComponentContext {
   readonly config: ComponentConfig;
   /** Extra, non-SDF parameters from the registry binding (e.g. a round count for a test). */
   readonly params: Readonly<Record<string, unknown>>;
+  /**
+   * How many times the monitor restarted this PD before this instance (0 at boot). A Microkit
+   * monitor restarts a PD at an entry point of its choosing (`microkit_pd_restart`); this is how a
+   * restarted component knows to re-attach to its shared state instead of initialising it.
+   */
+  readonly restarts?: number;
 }
 
 /** Makes a fresh instance: a restart builds a new one (private state is the ELF's, reset). */

@@ -12,12 +12,15 @@
 import { assert } from '../../spec/common/assert.ts';
 import type { Diagnostic } from '../../spec/common/diagnostic.ts';
 import type { SystemModel } from '../../spec/system/model.ts';
+import type { DeviceAgent } from '../hw/agent.ts';
+import { AdversarialTiming } from '../hw/timing.ts';
 import { AddressSpace } from '../mem/address-space.ts';
 import { PdFaultTrap, type PdFault } from '../mem/fault.ts';
 import type { Iommu } from '../mem/iommu.ts';
 import type { RegionInstance } from '../mem/region.ts';
 import type { PpcMessage } from './api.ts';
 import type { ChannelConfig, IrqConfig } from './config.ts';
+import { yieldingMmio } from './devices.ts';
 import { eventsToItf, Recorder } from './events.ts';
 import type { FaultInjector, RestartPolicy } from './faults.ts';
 import { IrqController, type IrqLineInfo } from './irq.ts';
@@ -36,6 +39,30 @@ export interface DeterministicOptions {
   readonly restart?: Readonly<Record<string, RestartPolicy>>;
   /** Called when no PD is runnable: devices act; true when something may have become runnable. */
   readonly onIdle?: () => boolean;
+  /**
+   * A PD that has used up its scheduling budget for the current period is not eligible to run
+   * (seL4 MCS: a thread whose scheduling context is depleted waits for its replenishment). The
+   * runtime keeps no time; whoever models time answers, and onIdle moves time to a replenishment.
+   */
+  readonly eligible?: (pd: string) => boolean;
+  /**
+   * Devices in agent timing (impl/hw/agent.ts) that this scheduler drives (issue #14 part 3):
+   * before every wake and every MMIO access a seeded choice lets them act, and when no PD is
+   * runnable they finish what they owe one action at a time. Same seed, same run.
+   */
+  readonly deviceAgents?: DeviceTimingOptions;
+}
+
+export interface DeviceTimingOptions {
+  readonly agents: readonly DeviceAgent[];
+  /** Seed of the device choices (default: the scheduler's seed). */
+  readonly seed?: number;
+  /** Chance in 256ths that a yield point lets devices act (default 96). */
+  readonly actPer256?: number;
+  /** Most device actions at one yield point (default 3). */
+  readonly maxBurst?: number;
+  /** Spurious interrupts and notification suppression too (default true). */
+  readonly hostile?: boolean;
 }
 
 export interface RunResult {
@@ -74,6 +101,11 @@ class Pd {
   runnable(): boolean {
     return this.status === 'boot' || (this.status === 'ready' && (this.lo | this.hi) !== 0);
   }
+  /** Runnable and, unless booting, within its budget (DeterministicOptions.eligible). */
+  schedulable(eligible: ((pd: string) => boolean) | undefined): boolean {
+    if (!this.runnable()) return false;
+    return this.status === 'boot' || eligible === undefined || eligible(this.plan.config.pd);
+  }
 }
 
 export class DeterministicRuntime implements PdKernel {
@@ -82,6 +114,8 @@ export class DeterministicRuntime implements PdKernel {
   readonly irqs: IrqController;
   readonly rec: Recorder | null;
   readonly faults: PdFault[] = [];
+  /** The device scheduler, when `deviceAgents` was given. */
+  readonly deviceTiming: AdversarialTiming | null;
   faultCount = 0;
   steps = 0;
   private readonly pds: Pd[] = [];
@@ -89,7 +123,12 @@ export class DeterministicRuntime implements PdKernel {
   private readonly prng: Prng;
   private current: Pd | null = null;
   private limit = 0;
-  private lastPicked = -1;
+  /**
+   * Per priority, the PD picked last at that priority (round robin within a priority, §1.6). One
+   * shared cursor would let a higher-priority PD's turn reset it, so under load the first PD of a
+   * priority would always win and its peers would starve.
+   */
+  private readonly lastPicked = new Map<number, number>();
   private readonly scratch: Pd[] = [];
 
   static create(
@@ -109,9 +148,27 @@ export class DeterministicRuntime implements PdKernel {
     this.seed = options.seed ?? 0;
     this.prng = Prng.fromSeed(this.seed);
     this.rec = options.record === true ? new Recorder() : null;
+    const dt = options.deviceAgents;
+    this.deviceTiming =
+      dt === undefined
+        ? null
+        : new AdversarialTiming(dt.agents, {
+            seed: dt.seed ?? this.seed,
+            ...(dt.actPer256 === undefined ? {} : { actPer256: dt.actPer256 }),
+            ...(dt.maxBurst === undefined ? {} : { maxBurst: dt.maxBurst }),
+            ...(dt.hostile === undefined ? {} : { hostile: dt.hostile }),
+          });
+    const timing = this.deviceTiming;
     const irqInfos: IrqLineInfo[] = [];
     for (const p of plan.pds) {
-      const mem = new AddressSpace(p.config.pd, p.mappings);
+      // Adversarial timing: a device may act before any register access of a handler.
+      const mappings =
+        timing === null
+          ? p.mappings
+          : p.mappings.map((m) =>
+              m.mmio === null ? m : { ...m, mmio: yieldingMmio(m.mmio, () => timing.yieldPoint()) },
+            );
+      const mem = new AddressSpace(p.config.pd, mappings);
       const pd = new Pd(p, new PdCore(p.config, mem, p.binding, this, this.rec));
       this.pds.push(pd);
       this.byName.set(pd.name, pd);
@@ -168,16 +225,20 @@ export class DeterministicRuntime implements PdKernel {
       `maxSteps is a positive integer, saw ${bound.maxSteps}`,
     );
     this.limit = this.steps + bound.maxSteps;
+    const timing = this.deviceTiming;
     let idleRounds = 0;
     while (this.steps < this.limit) {
+      timing?.yieldPoint();
       const p = this.pick(-1);
       if (p !== null) {
         idleRounds = 0;
         this.wake(p);
         continue;
       }
+      // Nothing runnable: the devices finish what they owe, one seeded action at a time.
+      const devicesActed = timing !== null && timing.idleStep();
       const onIdle = this.options.onIdle;
-      if (onIdle === undefined || !onIdle()) {
+      if (!devicesActed && (onIdle === undefined || !onIdle())) {
         return { status: 'quiescent', steps: this.steps, faults: this.faults };
       }
       // Devices say they are busy but wake no PD: a bound like any other, so hitting it is
@@ -186,7 +247,7 @@ export class DeterministicRuntime implements PdKernel {
         return { status: 'incomplete', steps: this.steps, faults: this.faults };
       }
     }
-    const left = this.pds.some((p) => p.runnable());
+    const left = this.pds.some((p) => p.runnable()) || (timing?.busy() ?? false);
     return { status: left ? 'incomplete' : 'quiescent', steps: this.steps, faults: this.faults };
   }
 
@@ -307,18 +368,21 @@ export class DeterministicRuntime implements PdKernel {
     const n = this.pds.length;
     if (this.mode === 'random') {
       this.scratch.length = 0;
-      for (const p of this.pds) if (p.runnable() && p.priority > minExclusive) this.scratch.push(p);
+      for (const p of this.pds)
+        if (p.schedulable(this.options.eligible) && p.priority > minExclusive) this.scratch.push(p);
       if (this.scratch.length === 0) return null;
       return this.scratch[this.prng.below(this.scratch.length)]!;
     }
     let best = minExclusive;
-    for (const p of this.pds) if (p.priority > best && p.runnable()) best = p.priority;
+    const eligible = this.options.eligible;
+    for (const p of this.pds) if (p.priority > best && p.schedulable(eligible)) best = p.priority;
     if (best === minExclusive) return null;
-    // Round robin within the priority: the first runnable after the last one picked.
+    // Round robin within the priority: the first runnable after the last one picked there.
+    const last = this.lastPicked.get(best) ?? -1;
     for (let k = 1; k <= n; k++) {
-      const p = this.pds[(this.lastPicked + k + n) % n]!;
-      if (p.priority === best && p.runnable()) {
-        this.lastPicked = p.plan.index;
+      const p = this.pds[(last + k + n) % n]!;
+      if (p.priority === best && p.schedulable(eligible)) {
+        this.lastPicked.set(best, p.plan.index);
         return p;
       }
     }
@@ -403,7 +467,7 @@ export class DeterministicRuntime implements PdKernel {
       // LionsOS §5.2: policy-independent state lives in shared memory, so a fresh program whose
       // init() re-attaches to it continues the service. Pending notification bits are kept too.
       pd.restarts++;
-      pd.core.load();
+      pd.core.load(pd.restarts);
       pd.status = 'boot';
       if (this.rec !== null)
         this.rec.push({ action: 'restart', pd: pd.name, restarts: pd.restarts });

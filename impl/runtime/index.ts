@@ -11,6 +11,7 @@ export * from './irq.ts';
 export * from './prng.ts';
 export { PdCore, type PdKernel } from './microkit.ts';
 export * from './deterministic.ts';
+export * from './devices.ts';
 export {
   ParallelRuntime,
   workerDataFor,

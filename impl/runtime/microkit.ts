@@ -64,12 +64,13 @@ export class PdCore implements MicrokitApi {
   }
 
   /** A fresh program instance (boot or restart): private state reset, shared memory untouched. */
-  load(): void {
+  load(restarts = 0): void {
     this.#slot = null;
     this.#component = this.#binding.factory({
       api: this,
       config: this.config,
       params: this.#binding.params ?? {},
+      restarts,
     });
   }
 

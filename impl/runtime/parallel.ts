@@ -14,6 +14,7 @@ import type { PdFault } from '../mem/fault.ts';
 import type { RegionInstance } from '../mem/region.ts';
 import type { RuntimeEvent } from './events.ts';
 import type { FaultScript, RestartPolicy } from './faults.ts';
+import type { HostedDeviceData, HostedDeviceSpec } from './hosted.ts';
 import { IrqController, type IrqLineInfo } from './irq.ts';
 import { planSystem, type PdPlan, type PlanOptions, type SystemPlan } from './plan.ts';
 import { startTsWorker } from './ts-worker.ts';
@@ -24,6 +25,10 @@ export interface ParallelOptions {
   readonly restart?: Readonly<Record<string, RestartPolicy>>;
   /** Only `crash` is honoured in worker mode. */
   readonly faults?: FaultScript;
+  /** Devices hosted in the worker of the PD that maps their registers, by PD name (hosted.ts). */
+  readonly hosted?: Readonly<Record<string, readonly HostedDeviceSpec[]>>;
+  /** Called on every poll of the main thread (e.g. to raise a timer IRQ from host time). */
+  readonly onPoll?: () => void;
 }
 
 export interface ParallelResult {
@@ -32,6 +37,9 @@ export interface ParallelResult {
   /** Per PD, in its own order (there is no global order across threads). */
   readonly events: ReadonlyMap<string, readonly RuntimeEvent[]>;
   readonly wakes: ReadonlyMap<string, number>;
+  readonly restarts: ReadonlyMap<string, number>;
+  /** Results of hosted devices, by PD name. */
+  readonly devices: ReadonlyMap<string, readonly unknown[]>;
 }
 
 /** Poll period of the quiescence check (the main thread must not spin a core away). */
@@ -44,6 +52,8 @@ interface PdWorker {
   irqAcksSeen: number;
   events: readonly RuntimeEvent[];
   wakes: number;
+  restarts: number;
+  devices: readonly unknown[];
   done: Promise<void>;
 }
 
@@ -56,9 +66,12 @@ export function workerDataFor(a: {
   ctrlByPd: ReadonlyMap<string, SharedArrayBuffer>;
   global: SharedArrayBuffer;
   options: ParallelOptions;
+  regions?: SystemPlan['regions'];
 }): P.WorkerData {
   const p = a.plan;
   const name = p.config.pd;
+  const hosted = hostedFor(p, a.options, a.regions);
+  const hostedMrs = new Set(hosted.map((d) => d.mr));
   const peers = [...new Set(p.config.channels.map((c) => c.peer))].map((pd) => ({
     pd,
     ctrl: a.ctrlByPd.get(pd)!,
@@ -69,13 +82,14 @@ export function workerDataFor(a: {
   );
   return {
     config: p.config,
+    // A hosted device's register MR reaches the worker as the device, never as a buffer.
     mappings: p.mappings.map(({ mr, vaddr, sizeBytes, perms, cached, buffer }) => ({
       mr,
       vaddr,
       sizeBytes,
       perms,
       cached,
-      buffer,
+      buffer: hostedMrs.has(mr) ? null : buffer,
     })),
     ctrl: a.ctrlByPd.get(name)!,
     global: a.global,
@@ -86,7 +100,32 @@ export function workerDataFor(a: {
     record: a.options.record === true,
     maxRestarts: a.options.restart?.[name]?.maxRestarts ?? 0,
     crashAtWakes: (a.options.faults?.crash ?? []).filter((c) => c.pd === name).map((c) => c.atWake),
+    ...(hosted.length === 0 ? {} : { devices: hosted }),
   };
+}
+
+/** The hosted devices of one PD with their DMA windows (the buffers of their DMA regions only). */
+function hostedFor(
+  p: PdPlan,
+  options: ParallelOptions,
+  regions: SystemPlan['regions'] | undefined,
+): HostedDeviceData[] {
+  const specs = options.hosted?.[p.config.pd] ?? [];
+  return specs.map((d) => {
+    const irq = d.irqId === undefined ? undefined : p.config.irqs.find((i) => i.id === d.irqId);
+    return {
+      ...d,
+      dma: d.dmaMrs.map((mr) => {
+        const r = regions?.get(mr);
+        assert(
+          r !== undefined && r.buffer !== null,
+          `DMA region '${mr}' of device '${d.mr}' is memory`,
+        );
+        return { mr, ioAddr: r.physAddr, buffer: r.buffer };
+      }),
+      ...(irq === undefined ? {} : { irq: { irq: irq.irq, id: irq.id, trigger: irq.trigger } }),
+    };
+  });
 }
 
 export class ParallelRuntime {
@@ -122,17 +161,19 @@ export class ParallelRuntime {
     }
     const { plan, errors } = planSystem(model, options);
     if (plan === undefined) return { errors };
+    const hostedMrs = (pd: string): Set<string> =>
+      new Set((options.hosted?.[pd] ?? []).map((d) => d.mr));
     const missing = plan.pds.filter(
       (p) =>
         p.binding.moduleUrl === undefined ||
         p.binding.exportName === undefined ||
-        p.mappings.some((m) => m.mmio !== null),
+        p.mappings.some((m) => m.mmio !== null && !hostedMrs(p.config.pd).has(m.mr)),
     );
     if (missing.length > 0) {
       return {
         errors: missing.map((p) => ({
           code: 'RUNTIME_WORKER_BINDING',
-          message: `PD '${p.config.pd}' cannot run in a worker: its binding needs moduleUrl and exportName, and it must map no MMIO device`,
+          message: `PD '${p.config.pd}' cannot run in a worker: its binding needs moduleUrl and exportName, and every MMIO device it maps must be hosted in its worker`,
           ...p.pd.loc,
         })),
       };
@@ -156,6 +197,7 @@ export class ParallelRuntime {
         ctrlByPd,
         global: this.global.buffer as SharedArrayBuffer,
         options,
+        regions: plan.regions,
       });
       const worker = startTsWorker(new URL('./worker-entry.ts', import.meta.url), data);
       const w: PdWorker = {
@@ -165,6 +207,8 @@ export class ParallelRuntime {
         irqAcksSeen: 0,
         events: [],
         wakes: 0,
+        restarts: 0,
+        devices: [],
         done: Promise.resolve(),
       };
       w.done = new Promise<void>((resolve, reject) => {
@@ -196,6 +240,7 @@ export class ParallelRuntime {
     // Bounded by the deadline.
     while (performance.now() < deadline) {
       await new Promise((r) => setTimeout(r, POLL_MS));
+      this.options.onPoll?.();
       if (this.quiescent()) {
         status = 'quiescent';
         break;
@@ -213,6 +258,8 @@ export class ParallelRuntime {
       faults: this.faults,
       events: new Map(this.workers.map((w) => [w.name, w.events])),
       wakes: new Map(this.workers.map((w) => [w.name, w.wakes])),
+      restarts: new Map(this.workers.map((w) => [w.name, w.restarts])),
+      devices: new Map(this.workers.map((w) => [w.name, w.devices])),
     };
   }
 
@@ -239,6 +286,8 @@ export class ParallelRuntime {
       case 'done':
         w.events = m.events;
         w.wakes = m.wakes;
+        w.restarts = m.restarts;
+        w.devices = m.devices ?? [];
         return;
       default:
         assert(false, `unknown worker message ${JSON.stringify(m satisfies never)}`);

@@ -10,6 +10,9 @@ import { PdFaultTrap, type PdFault } from '../mem/fault.ts';
 import type { ComponentFactory, PpcMessage } from './api.ts';
 import type { ChannelConfig, IrqConfig } from './config.ts';
 import { Recorder } from './events.ts';
+import type { HostedDevice, HostedDeviceFactory } from './hosted.ts';
+import { IrqController } from './irq.ts';
+import { Iommu } from '../mem/iommu.ts';
 import { PdCore, type PdKernel } from './microkit.ts';
 import * as P from './worker-protocol.ts';
 
@@ -29,6 +32,64 @@ const ctrl = new Int32Array(data.ctrl);
 const global = new Int32Array(data.global);
 const peers = new Map(data.peers.map((p) => [p.pd, new Int32Array(p.ctrl)]));
 const rec = data.record ? new Recorder() : null;
+/** IRQ lines of hosted devices, by IRQ number. */
+const localIrqs = new Map<number, IrqController>();
+
+/** Instantiate the devices this PD's worker hosts (hosted.ts); returns them by register MR. */
+async function hostDevices(): Promise<Map<string, HostedDevice>> {
+  const out = new Map<string, HostedDevice>();
+  for (const d of data.devices ?? []) {
+    const mod = (await import(d.moduleUrl)) as Record<string, unknown>;
+    const factory = mod[d.exportName];
+    assert(typeof factory === 'function', `module ${d.moduleUrl} exports device '${d.exportName}'`);
+    const regions = new Map(
+      d.dma.map((r) => [
+        r.mr,
+        {
+          name: r.mr,
+          physAddr: r.ioAddr,
+          sizeBytes: r.buffer.byteLength,
+          physFixed: true,
+          buffer: r.buffer,
+          mmio: null,
+        },
+      ]),
+    );
+    const { iommu, errors } = Iommu.build(regions, [
+      { device: d.mr, ioMaps: d.dma.map((r) => ({ mr: r.mr })) },
+    ]);
+    assert(
+      errors.length === 0,
+      () => `I/O windows of ${d.mr}: ${errors.map((e) => e.message).join('; ')}`,
+    );
+    let irqs: IrqController | null = null;
+    if (d.irq !== undefined) {
+      const irq = d.irq;
+      irqs = new IrqController(
+        [{ irq: irq.irq, pd: data.config.pd, ch: irq.id, trigger: irq.trigger }],
+        (_pd, ch) => P.signalBlock(ctrl, ch),
+        rec,
+        null,
+      );
+      localIrqs.set(irq.irq, irqs);
+    }
+    const dev = (factory as HostedDeviceFactory)({
+      name: d.mr,
+      dma: iommu.portFor(d.mr),
+      params: d.params,
+      onIrqLevel: (up) => {
+        if (irqs === null || d.irq === undefined) return;
+        if (!up) irqs.deassertLine(d.irq.irq);
+        else if (d.irq.trigger === 'edge') irqs.pulse(d.irq.irq);
+        else irqs.assertLine(d.irq.irq);
+      },
+    });
+    if (irqs !== null && d.irq !== undefined)
+      irqs.attachLevelSource(d.irq.irq, () => dev.mmio.irqAsserted());
+    out.set(d.mr, dev);
+  }
+  return out;
+}
 
 function stopping(): boolean {
   return Atomics.load(global, P.GLOBAL_STOP) !== 0;
@@ -53,6 +114,8 @@ const kernel: PdKernel = {
     P.signalBlock(peer, channel.peerId);
   },
   irqAck(_from: PdCore, irq: IrqConfig, deferred: boolean): void {
+    // The IRQ of a device hosted here is this worker's own (hosted.ts).
+    if (localIrqs.has(irq.irq)) return localIrqs.get(irq.irq)!.ack(irq.irq, deferred);
     Atomics.add(ctrl, P.CTRL_IRQ_ACKS, 1);
     port.postMessage({ t: 'irq_ack', irq: irq.irq, deferred } satisfies P.WorkerMessage);
   },
@@ -139,10 +202,30 @@ async function main(): Promise<void> {
     typeof factory === 'function',
     `module ${data.moduleUrl} exports factory '${data.exportName}'`,
   );
+  const hosted = await hostDevices();
+  const devices = [...hosted.values()];
   const mem = new AddressSpace(
     data.config.pd,
-    data.mappings.map((m) => ({ ...m, mmio: null })),
+    data.mappings.map((m) => {
+      const dev = hosted.get(m.mr);
+      return dev === undefined ? { ...m, mmio: null } : { ...m, buffer: null, mmio: dev.mmio };
+    }),
   );
+  /** Let hosted devices act; keep the busy flag (read by scanQuiescent) up to date. */
+  const pollDevices = (): boolean => {
+    if (devices.length === 0) return false;
+    let did = false;
+    for (const d of devices) did = d.poll() || did;
+    const busy = devices.some((d) => d.busy()) ? 1 : 0;
+    if (Atomics.load(ctrl, P.CTRL_DEVICE_BUSY) !== busy) {
+      // Every change a quiescence scan reads bumps the epoch first (see setState).
+      Atomics.add(global, P.GLOBAL_EPOCH, 1);
+      Atomics.store(ctrl, P.CTRL_DEVICE_BUSY, busy);
+    }
+    return did;
+  };
+  const idleWaitMs = (): number =>
+    Math.max(0, Math.min(WAIT_MS, ...devices.map((d) => d.idleMs())));
   const core = new PdCore(
     data.config,
     mem,
@@ -187,7 +270,7 @@ async function main(): Promise<void> {
     port.postMessage({ t: 'fault', fault, restarted: restart } satisfies P.WorkerMessage);
     if (restart) {
       restarts++;
-      core.load();
+      core.load(restarts);
       needInit = true;
       if (rec !== null) rec.push({ action: 'restart', pd: core.name, restarts });
     } else {
@@ -239,6 +322,9 @@ async function main(): Promise<void> {
           writeMessage(ctrl, reply);
           Atomics.store(ctrl, P.CTRL_PPC, P.PPC_REPLY);
           Atomics.notify(ctrl, P.CTRL_PPC);
+        } else if (pollDevices()) {
+          // A hosted device acted (it may have raised this PD's IRQ): look again before sleeping.
+          continue;
         } else {
           // seL4_Recv: publish WAITING, then re-check, then sleep. Every state change goes
           // through setState, which bumps the epoch first (scanQuiescent depends on it).
@@ -247,7 +333,7 @@ async function main(): Promise<void> {
             (Atomics.load(ctrl, P.CTRL_LO) | Atomics.load(ctrl, P.CTRL_HI)) === 0 &&
             Atomics.load(ctrl, P.CTRL_PPC) !== P.PPC_REQUEST
           ) {
-            Atomics.wait(ctrl, P.CTRL_SEQ, seq, WAIT_MS);
+            Atomics.wait(ctrl, P.CTRL_SEQ, seq, devices.length === 0 ? WAIT_MS : idleWaitMs());
           }
           P.setState(ctrl, global, P.STATE_RUNNING);
           continue;
@@ -265,6 +351,7 @@ async function main(): Promise<void> {
     events: rec?.events ?? [],
     wakes,
     restarts,
+    ...(devices.length === 0 ? {} : { devices: devices.map((d) => d.result()) }),
   } satisfies P.WorkerMessage);
 }
 

@@ -3,6 +3,7 @@
 // receives its own block and the blocks of the peers it may notify or ppcall — nothing else.
 
 import type { MappingSpec } from '../mem/address-space.ts';
+import type { HostedDeviceData } from './hosted.ts';
 import type { PdFault } from '../mem/fault.ts';
 import type { ComponentConfig } from './config.ts';
 import type { RuntimeEvent } from './events.ts';
@@ -22,6 +23,8 @@ export const CTRL_PPC = 6;
 export const CTRL_PPC_CH = 7;
 export const CTRL_PPC_LABEL = 8;
 export const CTRL_PPC_COUNT = 9;
+/** 1 while a device hosted in this worker still has work of its own (hosted.ts). */
+export const CTRL_DEVICE_BUSY = 10;
 /** PPC message words as (lo, hi) u32 pairs. */
 export const CTRL_PPC_WORDS = 16;
 export const CTRL_WORDS = CTRL_PPC_WORDS + 2 * 120;
@@ -61,6 +64,8 @@ export interface WorkerData {
   readonly maxRestarts: number;
   /** Crash at these wakes (1-based, init is wake 1): fault injection. */
   readonly crashAtWakes: readonly number[];
+  /** Devices whose registers this PD maps, hosted in its worker (hosted.ts). */
+  readonly devices?: readonly HostedDeviceData[];
 }
 
 export type WorkerMessage =
@@ -71,6 +76,8 @@ export type WorkerMessage =
       readonly events: readonly RuntimeEvent[];
       readonly wakes: number;
       readonly restarts: number;
+      /** Each hosted device's result(), in WorkerData.devices order. */
+      readonly devices?: readonly unknown[];
     };
 
 /** seL4_Signal on a PD's notification: set the bit, bump the futex word, wake the waiter. */
@@ -119,6 +126,7 @@ export function scanQuiescent(
       if ((Atomics.load(ctrl, CTRL_LO) | Atomics.load(ctrl, CTRL_HI)) !== 0) return false;
       if (Atomics.load(ctrl, CTRL_PPC) !== PPC_FREE) return false;
       if (Atomics.load(ctrl, CTRL_IRQ_ACKS) !== irqAcksSeen) return false;
+      if (Atomics.load(ctrl, CTRL_DEVICE_BUSY) !== 0) return false;
     }
     between?.(i);
   }

@@ -8,6 +8,8 @@ export const DEFAULT_SYSTEM = 'echo_server';
 
 const BUILT_IN: Readonly<Record<string, string>> = {
   echo_server: join(import.meta.dirname, 'echo_server', 'echo_server.system'),
+  /** The same echo server with an i.MX ENET NIC and driver (`sddf run echo --nic enet`). */
+  echo_server_enet: join(import.meta.dirname, 'echo_server', 'echo_server_enet.system'),
 };
 
 /** Names of the built-in systems. */

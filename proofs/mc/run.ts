@@ -10,14 +10,20 @@ import { boundsProblem } from '../models/common.ts';
 import { findModel, listModels } from '../models/registry.ts';
 import type { MemoryModel, ModelEntry, ModelOptions } from '../models/types.ts';
 import { memoryModelProblem } from '../models/types.ts';
+import { resolve } from 'node:path';
 import {
   checkModel,
   NO_LOST_WAKEUP,
+  type CheckOptions,
   type McResult,
   type Progress,
   type SearchOrder,
+  type StoreMode,
 } from './engine.ts';
-import { simulate } from './simulate.ts';
+import { checkModelParallel, MAX_WORKERS, parallelProblem, type ModelSource } from './parallel.ts';
+import { simulate, type SimulateOptions } from './simulate.ts';
+import { MAX_SHARDS, shardPlan, type ShardPlan, type ShardSpec } from './swarm.ts';
+import { BITSTATE_MAX_BITS, BITSTATE_MIN_BITS, STORE_MODES } from './store.ts';
 
 /** Random simulation defaults: walks, and steps per walk. */
 export const DEFAULT_RUNS = 1000;
@@ -45,6 +51,29 @@ export interface ModelRunOptions extends ModelChoice {
   readonly symmetry?: boolean;
   readonly liveness?: boolean;
   readonly exact?: boolean;
+  /** How states are stored: exact | hash-compact (default) | bitstate (engine.ts, store.ts). */
+  readonly mode?: StoreMode;
+  /** Bitstate mode: log2 of the bit array's size in bits, and bits set per state. */
+  readonly bitstateBits?: number;
+  readonly bitstateHashes?: number;
+  /** Seed of the fingerprint hashes, and of a random successor order (swarm shards). */
+  readonly hashSeed?: number;
+  readonly orderSeed?: number;
+  /** Memory bound in bytes (default: half the machine's or container's memory, budget.ts). */
+  readonly maxMemoryBytes?: number;
+  /**
+   * Worker threads of a parallel BFS (./parallel.ts); 1 (default) = the sequential search. The
+   * workers build their own copies of the model: a built-in name, or a user's entry together
+   * with the `modulePath` it was loaded from.
+   */
+  readonly workers?: number;
+  /** The module file a user's model entry was loaded from (parallel workers load it too). */
+  readonly modulePath?: string;
+  /**
+   * Run shard `index` of `count` of a swarm (./swarm.ts) seeded with `seed`: DFS with the shard's
+   * own hash functions and successor order, bitstate storage unless `mode` says otherwise.
+   */
+  readonly shard?: ShardSpec;
   /** Check every partial-order hint of the model instead of trusting it (engine.ts). */
   readonly checkHints?: boolean;
   readonly maxStates?: number;
@@ -52,9 +81,13 @@ export interface ModelRunOptions extends ModelChoice {
   readonly maxSeconds?: number;
   readonly maxDepth?: number;
   readonly onProgress?: (p: Progress) => void;
+  /** Random search: each walk that found nothing, with its own seed (simulate.ts). */
+  readonly onWalk?: SimulateOptions['onWalk'];
 }
 
 export interface ModelRun {
+  /** A swarm shard: its index, the swarm's seed and how it searched. */
+  readonly shard?: ShardSpec & { readonly seed: number } & ShardPlan;
   readonly entry: ModelEntry;
   readonly options: ModelOptions;
   readonly search: RunSearch;
@@ -132,30 +165,133 @@ export function propertiesOf(ts: TransitionSystem, liveness: boolean): string[] 
   ];
 }
 
+/** Search options that are not about the model: a usage error, before anything is built. */
+function checkSearchOptions(o: ModelRunOptions): void {
+  if (o.mode !== undefined && !STORE_MODES.includes(o.mode)) {
+    fail(
+      'USAGE',
+      `storage mode must be one of ${STORE_MODES.join(', ')} (got '${String(o.mode)}')`,
+    );
+  }
+  if (o.liveness === true && (o.mode ?? 'exact') !== 'exact') {
+    fail('USAGE', `liveness walks the stored graph, so it needs storage exact (got ${o.mode})`);
+  }
+  const bits = o.bitstateBits;
+  if (
+    bits !== undefined &&
+    !(Number.isInteger(bits) && bits >= BITSTATE_MIN_BITS && bits <= BITSTATE_MAX_BITS)
+  ) {
+    fail(
+      'USAGE',
+      `bitstate bits must be ${BITSTATE_MIN_BITS}..${BITSTATE_MAX_BITS} (2^n bits; got ${bits})`,
+    );
+  }
+  if (o.shard !== undefined) {
+    const { index, count } = o.shard;
+    if (!(
+      Number.isInteger(index) &&
+      Number.isInteger(count) &&
+      index >= 1 &&
+      index <= count &&
+      count <= MAX_SHARDS
+    )) {
+      fail('USAGE', `a shard is i/N with 1 <= i <= N <= ${MAX_SHARDS} (got ${index}/${count})`);
+    }
+    if (o.search === 'random')
+      fail('USAGE', 'a swarm shard is a depth-first search, not random walks');
+    if (o.liveness === true) fail('USAGE', 'a swarm shard checks safety only (no liveness)');
+    if ((o.workers ?? 1) > 1)
+      fail('USAGE', 'a swarm shard runs in one thread (shards are the parallelism)');
+  }
+  const workers = o.workers ?? 1;
+  if (!(Number.isInteger(workers) && workers >= 1 && workers <= MAX_WORKERS)) {
+    fail('USAGE', `workers must be 1..${MAX_WORKERS} (got ${workers})`);
+  }
+  if (workers > 1) {
+    if (o.search === 'random') fail('USAGE', 'random walks run in one thread (no --workers)');
+    const problem = parallelProblem({
+      search: o.search ?? 'bfs',
+      ...(o.liveness !== undefined ? { liveness: o.liveness } : {}),
+      ...(o.checkHints !== undefined ? { checkHints: o.checkHints } : {}),
+      ...(o.exact !== undefined ? { exact: o.exact } : {}),
+      ...(o.mode !== undefined ? { mode: o.mode } : {}),
+      ...(o.orderSeed !== undefined ? { orderSeed: o.orderSeed } : {}),
+    });
+    if (problem !== null) fail('USAGE', `--workers ${workers}: ${problem}`);
+    if (typeof o.model !== 'string' && o.modulePath === undefined) {
+      fail('USAGE', 'a parallel search needs a built-in model name or a model module file');
+    }
+  }
+  const mem = o.maxMemoryBytes;
+  if (mem !== undefined && !(Number.isSafeInteger(mem) && mem > 0)) {
+    fail('USAGE', `the memory bound must be a positive number of bytes (got ${mem})`);
+  }
+}
+
+/** How parallel workers find the model of a run. */
+function sourceOf(o: ModelRunOptions): ModelSource {
+  if (typeof o.model === 'string') return { kind: 'builtin', name: o.model };
+  return { kind: 'module', path: resolve(o.modulePath!) };
+}
+
 /** Resolves, builds and searches. The trace, when there is one, is as the search found it. */
 export function runModelCheck(o: ModelRunOptions): ModelRun {
+  checkSearchOptions(o);
   const { entry, options } = resolveModel(o);
   const ts = entry.build(options);
-  const search = o.search ?? 'bfs';
+  const seed = o.seed ?? 1;
+  const plan =
+    o.shard === undefined
+      ? undefined
+      : shardPlan(o.shard, seed, o.exact === true ? 'exact' : o.mode);
+  const search = plan?.search ?? o.search ?? 'bfs';
   const properties = propertiesOf(ts, o.liveness === true);
+  const checkOptions: CheckOptions = {
+    search: search === 'random' ? 'bfs' : search,
+    ...(o.por !== undefined ? { por: o.por } : {}),
+    ...(o.symmetry !== undefined ? { symmetry: o.symmetry } : {}),
+    ...(o.liveness !== undefined ? { liveness: o.liveness } : {}),
+    ...(o.exact !== undefined ? { exact: o.exact } : {}),
+    ...(o.mode !== undefined ? { mode: o.mode } : {}),
+    ...(o.bitstateBits !== undefined ? { bitstateBits: o.bitstateBits } : {}),
+    ...(o.bitstateHashes !== undefined ? { bitstateHashes: o.bitstateHashes } : {}),
+    ...(o.hashSeed !== undefined ? { hashSeed: o.hashSeed } : {}),
+    ...(o.orderSeed !== undefined ? { orderSeed: o.orderSeed } : {}),
+    ...(o.maxMemoryBytes !== undefined ? { maxMemoryBytes: o.maxMemoryBytes } : {}),
+    ...(o.checkHints !== undefined ? { checkHints: o.checkHints } : {}),
+    ...(o.maxStates !== undefined ? { maxStates: o.maxStates } : {}),
+    ...(o.maxSeconds !== undefined ? { maxSeconds: o.maxSeconds } : {}),
+    ...(o.maxDepth !== undefined ? { maxDepth: o.maxDepth } : {}),
+    ...(o.onProgress !== undefined ? { onProgress: o.onProgress } : {}),
+    // A swarm shard's plan decides storage, hash functions and successor order.
+    ...(plan !== undefined
+      ? {
+          exact: plan.mode === 'exact',
+          mode: plan.mode,
+          hashSeed: plan.hashSeed,
+          ...(plan.orderSeed !== undefined ? { orderSeed: plan.orderSeed } : {}),
+        }
+      : {}),
+  };
+  const workers = o.workers ?? 1;
   const result =
     search === 'random'
       ? simulate(ts, {
           seed: o.seed ?? 1,
           runs: o.runs ?? DEFAULT_RUNS,
           maxSteps: o.maxDepth ?? DEFAULT_RANDOM_STEPS,
+          ...(o.onWalk !== undefined ? { onWalk: o.onWalk } : {}),
         })
-      : checkModel(ts, {
-          search,
-          ...(o.por !== undefined ? { por: o.por } : {}),
-          ...(o.symmetry !== undefined ? { symmetry: o.symmetry } : {}),
-          ...(o.liveness !== undefined ? { liveness: o.liveness } : {}),
-          ...(o.exact !== undefined ? { exact: o.exact } : {}),
-          ...(o.checkHints !== undefined ? { checkHints: o.checkHints } : {}),
-          ...(o.maxStates !== undefined ? { maxStates: o.maxStates } : {}),
-          ...(o.maxSeconds !== undefined ? { maxSeconds: o.maxSeconds } : {}),
-          ...(o.maxDepth !== undefined ? { maxDepth: o.maxDepth } : {}),
-          ...(o.onProgress !== undefined ? { onProgress: o.onProgress } : {}),
-        });
-  return { entry, options, search, ts, result, properties };
+      : workers > 1
+        ? checkModelParallel(ts, sourceOf(o), options, { ...checkOptions, workers })
+        : checkModel(ts, checkOptions);
+  return {
+    ...(plan !== undefined ? { shard: { ...o.shard!, seed, ...plan } } : {}),
+    entry,
+    options,
+    search,
+    ts,
+    result,
+    properties,
+  };
 }

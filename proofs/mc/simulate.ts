@@ -8,6 +8,9 @@
 import { assert } from '../../spec/common/assert.ts';
 import type { State, TransitionSystem } from '../../spec/common/transition.ts';
 import { NO_LOST_WAKEUP, type McResult } from './engine.ts';
+import { Mulberry32 } from './random.ts';
+
+export { Mulberry32, mulberry32 } from './random.ts';
 
 export interface SimulateOptions {
   readonly seed: number;
@@ -16,34 +19,15 @@ export interface SimulateOptions {
   /** Steps per walk at most. */
   readonly maxSteps: number;
   readonly now?: () => number;
-}
-
-/** mulberry32: a small seeded 32-bit generator whose whole state is one u32, readable. */
-export class Mulberry32 {
-  private a: number;
-  constructor(seed: number) {
-    this.a = seed >>> 0;
-  }
-
-  /** The whole state: `new Mulberry32(g.state)` continues exactly where `g` is. */
-  get state(): number {
-    return this.a;
-  }
-
-  /** A float in [0, 1). */
-  next(): number {
-    this.a = (this.a + 0x6d2b79f5) >>> 0;
-    let t = this.a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  }
-}
-
-/** The generator as a function (same sequence as `new Mulberry32(seed).next()`). */
-export function mulberry32(seed: number): () => number {
-  const g = new Mulberry32(seed);
-  return () => g.next();
+  /**
+   * Called with each walk that found nothing, and its own seed (`sddf mc --write-walks`: traces of
+   * the unmodified models for `sddf replay --on impl`).
+   */
+  readonly onWalk?: (
+    walk: { states: State[]; actions: number[] },
+    walkSeed: number,
+    ts: TransitionSystem,
+  ) => void;
 }
 
 interface Step {
@@ -64,6 +48,7 @@ export function simulate(ts: TransitionSystem, opts: SimulateOptions): McResult 
   let pruned = 0;
   let walkSeed = gen.state;
   const base = {
+    mode: 'none' as const,
     collisionProbability: 0,
     memoryBytes: 0,
     reductions: { por: false, symmetry: false },
@@ -110,6 +95,7 @@ export function simulate(ts: TransitionSystem, opts: SimulateOptions): McResult 
       transitions++;
     }
     depth = Math.max(depth, actions.length);
+    opts.onWalk?.({ states, actions }, walkSeed, ts);
   }
   return {
     ...base,

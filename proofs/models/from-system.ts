@@ -25,6 +25,13 @@ import type { MemoryModel } from './types.ts';
 export interface ProtocolInstance {
   readonly deviceClass: DeviceClass;
   readonly drivers: readonly string[];
+  /**
+   * The NIC the net driver drives, told by the regions it maps: a region named `…virtio…` (as
+   * sdfgen names virtio-net's registers and ring buffer), or one in QEMU virt's virtio-mmio window
+   * (0x0a000000–0x0a003fff, where upstream's hand-written QEMU systems map `eth_regs`); or by its
+   * program image. net-virtio checks a virtio-net system, net-pipeline (ENET-like) every other.
+   */
+  readonly nic?: 'virtio' | 'enet';
   readonly virtualisers: readonly string[];
   readonly copiers: readonly string[];
   readonly clients: readonly string[];
@@ -57,6 +64,9 @@ export interface CheckPlan {
 /** Per-run state bound: enough for every default-bound run of the catalogue models (< 10^5). */
 export const PLAN_MAX_STATES = 2_000_000;
 
+/** QEMU `virt` (arm): 32 virtio-mmio transports of 0x200 bytes from 0x0a000000 (hw/arm/virt.c). */
+const VIRTIO_MMIO_QEMU_VIRT = { start: 0x0a00_0000n, end: 0x0a00_4000n } as const;
+
 /** Largest client count the network models take (proofs/models/net-pipeline.ts bound range). */
 const NET_MODEL_MAX_CLIENTS = 2;
 
@@ -85,9 +95,23 @@ function instancesOf(model: SystemModel, roles: Roles): ProtocolInstance[] {
   const out: ProtocolInstance[] = [];
   for (const [cls, e] of byClass) {
     const capacity = cls === 'net' ? netQueueCapacity(model, roles, [...e.d, ...e.v]) : undefined;
+    const virtioMmio = (mr: string) => {
+      const at = model.memoryRegions.find((r) => r.name === mr)?.physAddr;
+      return (
+        at !== undefined && at >= VIRTIO_MMIO_QEMU_VIRT.start && at < VIRTIO_MMIO_QEMU_VIRT.end
+      );
+    };
+    const virtio = model.pds
+      .filter((p) => e.d.includes(p.name))
+      .some(
+        (p) =>
+          /virtio/i.test(p.programImage) ||
+          p.maps.some((m) => /virtio/i.test(m.mr) || virtioMmio(m.mr)),
+      );
     out.push({
       deviceClass: cls,
       drivers: e.d,
+      ...(cls === 'net' ? { nic: virtio ? ('virtio' as const) : ('enet' as const) } : {}),
       virtualisers: e.v,
       copiers: e.k,
       clients: e.c,
@@ -115,6 +139,7 @@ function netQueueCapacity(
 }
 
 function netRuns(inst: ProtocolInstance): PlannedRun[] {
+  const pipeline = inst.nic === 'virtio' ? 'net-virtio' : 'net-pipeline';
   const clients = Math.max(1, inst.clients.length);
   const modelClients = Math.min(clients, NET_MODEL_MAX_CLIENTS);
   const scaledClients =
@@ -141,20 +166,24 @@ function netRuns(inst: ProtocolInstance): PlannedRun[] {
     run('net-handshake (sc)', 'net-handshake', 'sc', {}, scaledCap),
     run('net-handshake (tso, seq_cst fences)', 'net-handshake', 'tso', { fences: 1 }, scaledCap),
     run(
-      `net-pipeline (sc, ${modelClients} client${modelClients === 1 ? '' : 's'})`,
-      'net-pipeline',
+      `${pipeline} (sc, ${modelClients} client${modelClients === 1 ? '' : 's'})`,
+      pipeline,
       'sc',
       { clients: modelClients },
       [...scaledClients, ...scaledCap],
     ),
-    run('echo (sc)', 'echo', 'sc', { clients: 1 }, [
-      ...(clients > 1 ? [`clients ${clients} → 1: the echo round trip of one client`] : []),
-    ]),
     run(
-      'net-pipeline (tso, seq_cst fences, 1 client)',
-      'net-pipeline',
+      'echo (sc)',
+      'echo',
+      'sc',
+      { clients: 1, ...(inst.nic === 'virtio' ? { driver: 1, coalesce: 0 } : {}) },
+      [...(clients > 1 ? [`clients ${clients} → 1: the echo round trip of one client`] : [])],
+    ),
+    run(
+      `${pipeline} (tso, seq_cst fences, 1 client)`,
+      pipeline,
       'tso',
-      { clients: 1, hwRing: 2, fences: 1 },
+      { clients: 1, fences: 1, ...(inst.nic === 'virtio' ? {} : { hwRing: 2 }) },
       clients > 1 ? [`clients ${clients} → 1 under TSO: bounded`] : [],
     ),
   ];

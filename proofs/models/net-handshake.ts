@@ -3,7 +3,10 @@
 // but with the exact u16 indices, the flag polarity and the fence placement of queue.h.
 import type { State } from '../../spec/common/transition.ts';
 import { isPowerOfTwo, u16 } from '../../spec/common/int.ts';
-import { netNoBufferTwiceProblem } from '../../spec/components/net/invariants.ts';
+import {
+  netMissingBufferProblem,
+  netNoBufferTwiceProblem,
+} from '../../spec/components/net/invariants.ts';
 import {
   netBoundsProblem,
   netLengthIn,
@@ -37,24 +40,95 @@ export const netHandshakeBugs: readonly BugVariant[] = [
     memoryModel: 'tso',
     bounds: { fences: 0 },
     fixedBounds: { fences: 1 },
+    upstream: [
+      {
+        commit: '650ace5d',
+        file: 'include/sddf/network/queue.h',
+        before:
+          '263-269 (net_request_signal_free: store, release fence), 315-318 (net_require_signal_free: plain load)',
+        after:
+          'open (issues #129, #369, PR #732); fixed run: seq_cst fences as the serial queue (57d50b7c)',
+      },
+    ],
+    modelled: "queue.h's accesses and fences in C order under TSO (the store-buffering litmus)",
+    notModelled: 'the components around the queue (abstract producer and consumer)',
   },
   {
     id: 'F2',
     description:
       'pre-2023 signalling: the consumer arms its signal without re-checking the queue (lost wakeup)',
     expectedProperty: 'no-lost-wakeup',
+    upstream: [
+      {
+        commit: '2ec506c5',
+        file: 'network/components/mux_tx.c',
+        before: '99-127 (process_tx_ready), 134-163 (process_tx_complete): no arm + re-check',
+        after:
+          '104-141, 149-189 (`notify_reader = true; THREAD_MEMORY_FENCE(); if (!ring_empty) { notify_reader = false; goto … }`)',
+      },
+    ],
+    modelled: "the consumer's request_signal without the re-check that follows it at HEAD",
+    notModelled:
+      "the 2023 ring library's notify_reader flag and polarity (modelled as queue.h's flag)",
   },
   {
     id: 'F17',
     description:
-      'old full test tail+1-head == capacity with net_buffers_init filling the whole queue',
-    expectedProperty: 'no-assert-failure',
+      'queue.h before 8a15a202: full test tail+1-head == capacity and net_buffers_init of capacity-1 buffers: one buffer of every pool never circulates',
+    expectedProperty: 'buffer-conservation',
+    upstream: [
+      {
+        commit: '8a15a202',
+        file: 'include/sddf/network/queue.h',
+        before:
+          '86-89, 98-101 (net_queue_full_free/active: `tail + 1 - head == capacity`), 216-223 (net_buffers_init: `i < capacity - 1`)',
+        after: '86-89, 98-101 (`tail - head == capacity`), 216-223 (`i < capacity`)',
+      },
+    ],
+    modelled:
+      'both halves of the change: the old full test (flavour wasted-slot) and the old init count; the pool is `capacity` buffers, as sdfgen sizes it',
+    notModelled: 'nothing failed upstream: the lost buffer is capacity, not a crash',
+  },
+  {
+    id: 'F1',
+    description:
+      'the 2023 ring library (before ce131da5): the release barrier after write_idx++, so on Arm the consumer can see the index before the slot',
+    // A published index whose slot is not yet written is what a consumer reads as a stale
+    // descriptor: on the memory others see, the buffer is live in two slots at once.
+    expectedProperty: 'buffer-conservation',
+    memoryModel: 'pso',
+    // With the seq_cst fences of the handshake (O1 fixed), so that only F1 is left.
+    bounds: { fences: 1 },
+    fixedBounds: { fences: 1 },
+    upstream: [
+      {
+        commit: 'ce131da5',
+        file: 'echo_server/libsharedringbuffer/include/shared_ringbuffer.h',
+        before: '103-118 (enqueue: slot stores, `write_idx++`, then THREAD_MEMORY_RELEASE())',
+        after: '103-118 (the barrier before `write_idx++`)',
+      },
+    ],
+    modelled:
+      "the net queue's enqueue with the barrier after the index store, under the Arm-like model (stores to different words may pass each other)",
+    notModelled: "the 2023 ring's other fields (len, cookie) and its index names",
   },
   {
     id: 'U1',
     description:
       "full test evaluated in C int across the u16 wrap: an untrusted producer's duplicate (O2) overwrites a live slot",
     expectedProperty: 'no-overwrite',
+    upstream: [
+      {
+        commit: '650ace5d',
+        file: 'include/sddf/network/queue.h',
+        before:
+          '108-111, 120-123 (net_queue_full_free/active: uint16_t `tail - head` promoted to int)',
+        after: 'unconfirmed upstream; our spec casts to uint16_t (flavour corrected)',
+      },
+    ],
+    modelled:
+      'the int promotion across the wrap (indices start at 65534), an untrusted producer that publishes one duplicate',
+    notModelled: 'how an untrusted client gets to duplicate (O2, acknowledged upstream)',
   },
 ];
 
@@ -99,6 +173,7 @@ export function buildNetHandshake(opts: ModelOptions) {
     {
       ...NET_FLAVOUR_HEAD,
       fullCheck: bug === 'U1' ? 'int-promoted' : bug === 'F17' ? 'wasted-slot' : 'corrected',
+      ...(bug === 'F1' ? { releaseAfterPublish: true } : {}),
     },
   );
   const layout = new Layout();
@@ -117,10 +192,13 @@ export function buildNetHandshake(opts: ModelOptions) {
     peerCh: 0,
     untrusted,
     noRecheck: bug === 'F2',
+    oldBuffersInit: bug === 'F17',
   };
   const g = (s: State, i: number) => s[ghostBase + i] ?? 0;
   const read = (s: State) => (a: number) => s[a] ?? 0;
   const queues: NetQueueRef[] = [free, active];
+  const offsets = Array.from({ length: capacity }, (_, i) => NET_BUFFER_SIZE * i);
+  let built: ReturnType<typeof buildSystem> | null = null;
   const sys = buildSystem({
     ...(opts.splitLocalSteps === true ? { splitLocalSteps: true } : {}),
     name: 'net-handshake',
@@ -161,9 +239,12 @@ export function buildNetHandshake(opts: ModelOptions) {
     ],
     ghostBase,
     ghostWords: PEER_GHOSTS,
+    // Single-writer words (POR, ADR 007): each index its side alone stores, and the ghost counters
+    // each peer alone writes. G_REQUESTED is the application's (a device): a step that reads it is
+    // never safe-local, since app.send_request changes what that step does.
     ownedBy: [
-      [free.head, active.tail],
-      [active.head, free.tail],
+      [free.head, active.tail, ghostBase + G_SENT],
+      [active.head, free.tail, ghostBase + G_RECEIVED, ghostBase + G_DROPPED],
     ],
     init: (s) => {
       for (const q of queues) {
@@ -178,8 +259,17 @@ export function buildNetHandshake(opts: ModelOptions) {
       },
       {
         name: 'buffer-conservation',
-        // §3.15.1 in memory, as others see it; the untrusted producer duplicates on purpose (O2).
-        check: (s) => (untrusted ? null : netNoBufferTwiceProblem(read(s), queues)),
+        // §3.15.1 in memory, as others see it: no buffer twice, and once the producer's init has
+        // run, every buffer of the data region in a queue (a transfer is one step, so none is ever
+        // in flight between queues). The untrusted producer duplicates on purpose (O2).
+        check: (s) => {
+          if (untrusted) return null;
+          const twice = netNoBufferTwiceProblem(read(s), queues);
+          if (twice !== null || built === null || s[built.pdWords('producer').phase] !== 1)
+            return twice;
+          // Buffered stores count as done: the drained view (proofs/models/runtime.ts).
+          return netMissingBufferProblem(read(built.drained(s)), queues, offsets, g(s, G_DROPPED));
+        },
       },
     ],
     stranded: (s) => {
@@ -196,6 +286,7 @@ export function buildNetHandshake(opts: ModelOptions) {
     },
     goal: (s) => g(s, G_RECEIVED) >= items,
   });
+  built = sys;
   if (opts.memoryModel !== 'sc') return sys; // buffered stores name buffers in addresses too
   return {
     ...sys,

@@ -3,7 +3,7 @@ import type { ModelEntry } from './types.ts';
 import { spscEntry } from './spsc.ts';
 import { spscPmlEntry } from './spsc-pml.ts';
 import { netHandshakeEntry } from './net-handshake.ts';
-import { echoEntry, netPipelineEntry } from './net-pipeline.ts';
+import { echoEntry, netPipelineEntry, netVirtioEntry } from './net-pipeline.ts';
 import { serialTxEntry } from './serial-tx.ts';
 import { blkHandshakeEntry } from './blk-handshake.ts';
 
@@ -14,6 +14,7 @@ const MODELS: readonly ModelEntry[] = [
   spscPmlEntry,
   netHandshakeEntry,
   netPipelineEntry,
+  netVirtioEntry,
   echoEntry,
   serialTxEntry,
   blkHandshakeEntry,

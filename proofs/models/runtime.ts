@@ -14,6 +14,7 @@ import type { DeviceMem } from '../../spec/components/mem.ts';
 import { PC_DONE, type ComponentProgram, type PdContext } from '../../spec/components/program.ts';
 import {
   DEFERRED_EMPTY,
+  MAX_CHANNEL,
   clearChannel,
   decodeDeferred,
   deferSignal,
@@ -23,6 +24,7 @@ import {
   nextChannel,
   notifyWord,
   schedulable,
+  slotAfterPassiveInit,
   type Scheduling,
 } from '../../spec/microkit/semantics.ts';
 import { Layout } from './layout.ts';
@@ -38,12 +40,20 @@ export interface PdSpec {
   readonly name: string;
   readonly program: ComponentProgram;
   readonly priority: number;
+  /** The core the PD runs on (scheduling `cores`; 0 when absent). */
+  readonly core?: number;
   /** Local channel id → the other end (notify target). IRQ channels are not listed here. */
   readonly channels: Readonly<Record<number, ChannelEnd>>;
   /** IRQ channel ids of this PD, with the device line that drives each. */
   readonly irqs?: Readonly<Record<number, (s: State) => boolean>>;
   /** Notification bits pending in the initial state (what `init()` left behind). */
   readonly initialNotif?: number;
+  /**
+   * A passive PD (SDF `passive="true"`): after `init()` its `main()` overwrites the deferred slot
+   * with the "I am passive" signal to the monitor, so a deferred call made in `init` is lost
+   * (reference §1.3; seL4/microkit cfd52163 libmicrokit/src/main.c `main`).
+   */
+  readonly passive?: boolean;
 }
 
 export interface DeviceAction {
@@ -79,7 +89,15 @@ export interface SystemSpec {
   readonly goal?: (s: State) => boolean;
   /** One transition per handler step, local or not (ModelOptions.splitLocalSteps). */
   readonly splitLocalSteps?: boolean;
+  /**
+   * `debug` (default): a failed C assert (`no-assert-failure`) crashes the PD, the run is a
+   * violation. `release`: asserts are compiled out (NDEBUG); the step goes on as the C would.
+   */
+  readonly build?: CBuild;
 }
+
+/** C build semantics: asserts checked (`debug`) or compiled out (`release`, NDEBUG). */
+export type CBuild = 'debug' | 'release';
 
 /** Monitor verdict word: 0 = fine, else index+1 into the failure table of the system. */
 export interface Failure {
@@ -89,6 +107,8 @@ export interface Failure {
 
 interface PdWords {
   readonly pc: number;
+  /** 0 while `init()` runs (the PD boots), 1 in the handler loop; -1: the PD starts after init. */
+  readonly phase: number;
   readonly notif: number;
   readonly badge: number;
   readonly ch: number;
@@ -112,14 +132,20 @@ export interface BuiltSystem {
 
 const FAIL_WORD = 'monitor.failure';
 
+/** A failed C assert (PdContext.fail): a violation in a debug build only. */
+export const NO_ASSERT_FAILURE = 'no-assert-failure';
+
 /** Properties the in-step monitors report (PdContext.fail); others appear as `monitors`. */
 export const MONITOR_PROPERTIES: readonly string[] = [
-  'no-assert-failure',
+  NO_ASSERT_FAILURE,
   'address-domain',
   'fifo',
   'no-spurious-notify',
   'no-overwrite',
   'refcount',
+  'device-init',
+  'frame-integrity',
+  'hw-ownership',
 ];
 
 /** A handler step's action: `rx_provide.recheck(RxF)` touches the queue named in parentheses. */
@@ -161,6 +187,7 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
   const words: PdWords[] = spec.pds.map((pd, p) => {
     const w = {
       pc: layout.alloc(`${pd.name}.pc`),
+      phase: pd.program.initPc !== PC_DONE ? layout.alloc(`${pd.name}.phase`) : -1,
       notif: layout.alloc(`${pd.name}.notification`),
       badge: layout.alloc(`${pd.name}.badge`),
       ch: layout.alloc(`${pd.name}.notified_ch`),
@@ -202,18 +229,21 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
         ),
     );
   });
+  // Each device is its own process (pd = its name): weak fairness then holds per device, so a
+  // timer that ticks forever cannot starve the NIC's transmit in a liveness run.
   const deviceAction: number[][] = spec.devices.map((d) =>
     d.actions.map((a) => {
       const info: ActionInfo =
         a.touches === undefined
-          ? { name: `${d.name}.${a.name}`, pd: 'device' }
-          : { name: `${d.name}.${a.name}`, pd: 'device', touches: a.touches };
+          ? { name: `${d.name}.${a.name}`, pd: d.name }
+          : { name: `${d.name}.${a.name}`, pd: d.name, touches: a.touches };
       return actions.push(info) - 1;
     }),
   );
 
   function fail(s: State, property: string, message: string): void {
     if ((s[failWord] ?? 0) !== 0) return; // keep the first failure
+    if (spec.build === 'release' && property === NO_ASSERT_FAILURE) return; // NDEBUG
     const key = `${property}\u0000${message}`;
     let idx = failureIndex.get(key);
     if (idx === undefined) {
@@ -242,6 +272,20 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
     assert(t !== undefined, `no PD ${end.pd}`);
     const tw = words[t]!;
     s[tw.notif] = notifyWord(s[tw.notif] ?? 0, end.ch);
+  }
+
+  /**
+   * `init()` returned: Microkit's `main()` then (1) for a passive PD, overwrites the deferred slot
+   * with its signal to the monitor (what `init` deferred is lost; the monitor's signal is not
+   * modelled, so the slot is left empty), and (2) enters `handler_loop`, which acks every IRQ of
+   * the PD before the first Recv (an asserted level IRQ re-fires at once).
+   */
+  function finishInit(s: State, p: number): void {
+    const w = words[p]!;
+    const pd = spec.pds[p]!;
+    s[w.phase] = 1;
+    s[w.deferred] = slotAfterPassiveInit(s[w.deferred] ?? 0, pd.passive === true).slot;
+    for (const chText of Object.keys(pd.irqs ?? {})) ackIrq(s, p, Number(chText));
   }
 
   function ackIrq(s: State, p: number, ch: number): void {
@@ -315,8 +359,16 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
       if (this.log) this.log.signals++;
       this.s[this.w.deferred] = deferSignal(this.s[this.w.deferred] ?? 0, 'irq_ack', ch).slot;
     }
-    deferredPending(): boolean {
-      return (this.s[this.w.deferred] ?? 0) !== DEFERRED_EMPTY;
+    irqAck(ch: number): void {
+      if (this.log) {
+        this.log.signals++;
+        this.log.shared++;
+      }
+      this.mem.syscall();
+      ackIrq(this.s, this.p, ch);
+    }
+    deferredNotifyCurr(): number {
+      return decodeDeferred(this.s[this.w.deferred] ?? 0)?.ch ?? -1;
     }
     fail(property: string, message: string): void {
       if (this.log) this.log.shared++;
@@ -324,7 +376,12 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
     }
     ghost(i: number): number {
       if (!(i >= 0 && i < spec.ghostWords)) assert(false, `ghost ${i}`);
-      if (this.log) this.log.shared++; // devices (the application) write ghosts too
+      if (this.log) {
+        // Devices (the application) write ghosts too: a ghost read is a load of the ghost word,
+        // safe-local only where the model lists that word as owned by this PD (ADR 007).
+        this.log.shared++;
+        this.log.loads.push(spec.ghostBase + i);
+      }
       return this.s[spec.ghostBase + i] ?? 0;
     }
     setGhost(i: number, v: number): void {
@@ -355,6 +412,14 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
       );
       if (next !== PC_DONE) {
         s[w.pc] = next;
+      } else if (w.phase >= 0 && s[w.phase] === 0) {
+        // init() returned: main() goes on into handler_loop (never merged: it acks IRQs).
+        if (log) {
+          log.signals++;
+          log.shared++;
+        }
+        s[w.pc] = PC_DONE;
+        finishInit(s, p);
       } else {
         const ch = nextChannel(s[w.badge] ?? 0);
         if (ch >= 0) {
@@ -445,10 +510,16 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
   }
 
   const priorities = spec.pds.map((p) => p.priority);
+  const cores = spec.pds.map((p) => p.core ?? 0);
+  // The models' notification word is a u32 (spec/microkit/semantics.ts): channel ids 0..31.
+  spec.pds.forEach((pd) => {
+    for (const ch of [...Object.keys(pd.channels), ...Object.keys(pd.irqs ?? {})].map(Number))
+      assert(ch >= 0 && ch <= MAX_CHANNEL, () => `${pd.name}: channel ${ch} beyond the model word`);
+  });
   const runnableNow: boolean[] = spec.pds.map(() => false);
   function canRun(s: State): boolean[] {
     for (let p = 0; p < spec.pds.length; p++) runnableNow[p] = runnable(s, p);
-    return schedulable(runnableNow, priorities, spec.scheduling);
+    return schedulable(runnableNow, priorities, spec.scheduling, cores);
   }
 
   const scratch = new Uint32Array(stateWords);
@@ -569,8 +640,14 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
     initialStates: () => {
       const s = new Uint32Array(stateWords);
       spec.pds.forEach((pd, i) => {
-        s[words[i]!.pc] = pd.program.initPc;
-        s[words[i]!.notif] = pd.initialNotif ?? 0;
+        const w = words[i]!;
+        s[w.pc] = pd.program.initPc;
+        s[w.notif] = pd.initialNotif ?? 0;
+        if (w.phase >= 0) {
+          // Booting: no IRQ is delivered before handler_loop acks them all (finishInit).
+          for (const chText of Object.keys(pd.irqs ?? {}))
+            s[w.held] = (s[w.held] ?? 0) | (1 << Number(chText));
+        }
       });
       spec.init(s);
       return [s];

@@ -65,11 +65,10 @@ import {
   P_TL_AFTER,
   P_WRITE,
   P_WRITE_LATE,
-  bitsFor,
-  makeLayout,
-  type Layout,
 } from './spsc-pml/encoding.ts';
+import { bitsFor, packedCodec, type PackedCodec } from '../mc/packed.ts';
 import type { ModelEntry, ModelOptions } from './types.ts';
+import { SPSC_VARIANT_SOURCES } from './spsc.ts';
 
 export type SpscPmlVariant =
   'sc' | 'no-recheck' | 'flag-first' | 'relaxed' | 'no-full-check' | 'publish-before-write';
@@ -105,8 +104,11 @@ export class SpscPmlModel implements TransitionSystem {
   private readonly n: number;
   private readonly variant: SpscPmlVariant;
   private readonly grain: SpscPmlGrain;
-  private readonly layout: Layout;
+  /** Straight-line decode/encode of the layout (proofs/mc/packed.ts: the hot path). */
+  private readonly layout: PackedCodec;
   private readonly fieldCount: number;
+  /** The state whose successors are being generated (`commit` patches its words). */
+  private cur: State;
   private readonly f: Int32Array;
   private readonly g: Int32Array;
   private readonly out: Uint32Array;
@@ -124,8 +126,9 @@ export class SpscPmlModel implements TransitionSystem {
     const widths = [idx, idx, 1, 1, 1, count, 4, count, idx, 1, 1, 4, count, 1, 1, 2];
     for (let i = 0; i < this.cap; i++) widths.push(bitsFor(this.n));
     this.fieldCount = widths.length;
-    this.layout = makeLayout(widths);
+    this.layout = packedCodec(widths);
     this.stateWords = this.layout.words;
+    this.cur = new Uint32Array(this.stateWords);
     this.f = new Int32Array(this.fieldCount);
     this.g = new Int32Array(this.fieldCount);
     this.out = new Uint32Array(this.stateWords);
@@ -153,22 +156,14 @@ export class SpscPmlModel implements TransitionSystem {
   }
 
   private decode(s: State, f: Int32Array): void {
-    const L = this.layout;
-    for (let i = 0; i < this.fieldCount; i++) f[i] = (s[L.word[i]!]! >>> L.shift[i]!) & L.mask[i]!;
+    this.layout.decode(s, f);
   }
 
   private encode(f: Int32Array, out: Uint32Array): void {
-    const L = this.layout;
-    for (let k = 0; k < out.length; k++) out[k] = 0;
-    let overflow = 0;
-    for (let i = 0; i < this.fieldCount; i++) {
-      const v = f[i]!;
-      const m = L.mask[i]!;
-      // A value wider than its field would alias another state: check without allocating.
-      overflow |= (v & ~m) | (v < 0 ? 1 : 0);
-      out[L.word[i]!] = (out[L.word[i]!]! | ((v & m) << L.shift[i]!)) >>> 0;
+    // A value wider than its field would alias another state: checked without allocating.
+    if (this.layout.encode(f, out) !== 0) {
+      assert(false, `a field does not fit its width: ${Array.from(f).join(',')}`);
     }
-    if (overflow !== 0) assert(false, `a field does not fit its width: ${Array.from(f).join(',')}`);
   }
 
   private len(t: number, h: number): number {
@@ -189,6 +184,7 @@ export class SpscPmlModel implements TransitionSystem {
 
   successors(s: State, emit: (action: number, next: State) => void): void {
     const f = this.f;
+    this.cur = s;
     this.decode(s, f);
     this.producerSteps(f, emit);
     this.consumerSteps(f, emit);
@@ -201,7 +197,10 @@ export class SpscPmlModel implements TransitionSystem {
   }
 
   private commit(action: number, emit: (action: number, next: State) => void): void {
-    this.encode(this.g, this.out);
+    // Only the fields this step changed are re-encoded, over the current state's words.
+    if (this.layout.patch(this.cur, this.f, this.g, this.out) !== 0) {
+      assert(false, `a field does not fit its width: ${Array.from(this.g).join(',')}`);
+    }
     emit(action, this.out);
   }
 
@@ -602,11 +601,13 @@ export const spscPmlEntry: ModelEntry = {
       id: 'no-recheck',
       description: 'consumer omits the re-check after request_signal (BUG_NO_RECHECK)',
       expectedProperty: 'no-lost-wakeup',
+      ...SPSC_VARIANT_SOURCES['no-recheck'],
     },
     {
       id: 'flag-first',
       description: 'producer reads consumer_signalled before publishing tail (BUG_FLAG_FIRST)',
       expectedProperty: 'no-lost-wakeup',
+      ...SPSC_VARIANT_SOURCES['flag-first'],
     },
     {
       id: 'relaxed',
@@ -614,16 +615,19 @@ export const spscPmlEntry: ModelEntry = {
         'store→load reordering on both sides, the store-buffering shape (RELAXED; also --memory-model tso|arm)',
       expectedProperty: 'no-lost-wakeup',
       memoryModel: 'tso',
+      ...SPSC_VARIANT_SOURCES['relaxed'],
     },
     {
       id: 'no-full-check',
       description: 'producer enqueues without the full check (net_enqueue_active ignores -1)',
       expectedProperty: 'no-overflow',
+      ...SPSC_VARIANT_SOURCES['no-full-check'],
     },
     {
       id: 'publish-before-write',
       description: 'producer publishes tail before it writes the slot (missing release order)',
       expectedProperty: 'fifo',
+      ...SPSC_VARIANT_SOURCES['publish-before-write'],
     },
   ],
   build: (opts) => buildSpscPml(opts),

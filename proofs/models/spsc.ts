@@ -437,16 +437,86 @@ export class SpscModel implements TransitionSystem {
   }
 }
 
+/**
+ * The spsc variants are the seeded switches of the project's SPIN model (shared/bench/spsc.pml);
+ * each cites the upstream code it mirrors: the bug it is the shape of, or the HEAD code it
+ * changes. Shared with spsc-pml (the .pml port), which has the same variants.
+ */
+export const SPSC_VARIANT_SOURCES: Readonly<
+  Record<string, Pick<BugVariant, 'upstream' | 'modelled' | 'notModelled'>>
+> = {
+  'no-recheck': {
+    upstream: [
+      {
+        commit: '2ec506c5',
+        file: 'network/components/mux_tx.c',
+        before: '99-127 (process_tx_ready: no arm + re-check; the shape of catalogue F2)',
+        after: '104-141 (notify_reader = true; fence; re-check)',
+      },
+    ],
+    modelled: "spsc.pml's BUG_NO_RECHECK over the spec's net queue",
+  },
+  'flag-first': {
+    upstream: [
+      {
+        commit: '650ace5d',
+        file: 'network/components/virt_tx.c',
+        before: '98 (require_signal after the batch is published: the order this variant swaps)',
+        after: 'seeded: no upstream component reads the flag before publishing',
+      },
+    ],
+    modelled: "spsc.pml's BUG_FLAG_FIRST",
+  },
+  relaxed: {
+    upstream: [
+      {
+        commit: '650ace5d',
+        file: 'include/sddf/network/queue.h',
+        before: '263-269, 315-318 (release fences only: catalogue O1)',
+        after: 'open (PR #732); fixed run: seq_cst fences',
+      },
+    ],
+    modelled: "spsc.pml's RELAXED as the HEAD queue under TSO",
+  },
+  'no-full-check': {
+    upstream: [
+      {
+        commit: 'd2b19a10',
+        file: 'echo_server/mux_tx.c',
+        before: '32-54 (process_tx_ready: enqueue without ring_full; catalogue F25)',
+        after: '32-53 (`&& !ring_full(state.tx_ring_drv.used_ring)`)',
+      },
+    ],
+    modelled: 'the enqueue with its full test omitted (flavour omitted)',
+  },
+  'publish-before-write': {
+    upstream: [
+      {
+        commit: 'ce131da5',
+        file: 'echo_server/libsharedringbuffer/include/shared_ringbuffer.h',
+        before: '103-118 (the index store not ordered after the slot stores: catalogue F1)',
+        after: '103-118',
+      },
+    ],
+    modelled:
+      'a stronger seeded form: the index stored before the slot in program order, under TSO',
+    notModelled:
+      'F1 itself (barrier after the index) needs store-store reordering: net-handshake F1, under Arm',
+  },
+};
+
 export const spscBugs: readonly BugVariant[] = [
   {
     id: 'no-recheck',
     description: 'consumer omits the re-check after request_signal (BUG_NO_RECHECK)',
     expectedProperty: 'no-lost-wakeup',
+    ...SPSC_VARIANT_SOURCES['no-recheck'],
   },
   {
     id: 'flag-first',
     description: 'producer reads consumer_signalled before publishing its batch (BUG_FLAG_FIRST)',
     expectedProperty: 'no-lost-wakeup',
+    ...SPSC_VARIANT_SOURCES['flag-first'],
   },
   {
     id: 'relaxed',
@@ -456,11 +526,13 @@ export const spscBugs: readonly BugVariant[] = [
     memoryModel: 'tso',
     bounds: { fences: 0 },
     fixedBounds: { fences: 1 },
+    ...SPSC_VARIANT_SOURCES['relaxed'],
   },
   {
     id: 'no-full-check',
     description: 'producer enqueues without the full check (net_enqueue with its test omitted)',
     expectedProperty: 'no-overflow',
+    ...SPSC_VARIANT_SOURCES['no-full-check'],
   },
   {
     id: 'publish-before-write',
@@ -471,6 +543,7 @@ export const spscBugs: readonly BugVariant[] = [
     // With seq_cst fences in the signalling calls, so that only the seeded store order can break.
     bounds: { fences: 1 },
     fixedBounds: { fences: 1 },
+    ...SPSC_VARIANT_SOURCES['publish-before-write'],
   },
 ];
 

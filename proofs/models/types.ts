@@ -44,9 +44,35 @@ export interface ModelOptions {
   readonly splitLocalSteps?: boolean;
 }
 
+/**
+ * The upstream code a catalogue variant re-creates (sddf-bug-catalogue.md): the fixing commit,
+ * and where the code is before and after it. For an open (O) or unconfirmed (U) bug there is no
+ * fix: `commit` is the revision the code was read at (HEAD 650ace5d) and `after` says what our
+ * spec does instead.
+ */
+export interface UpstreamSource {
+  /** `owner/name`; au-ts/sddf when absent. */
+  readonly repo?: string;
+  readonly commit: string;
+  readonly file: string;
+  /** Lines of `file` at `commit^` (the code before the fix), e.g. `'204-215'`. */
+  readonly before: string;
+  /** Lines of `file` at `commit` (the fixed code), or what replaces it. */
+  readonly after: string;
+}
+
 export interface BugVariant {
   readonly id: string;
   readonly description: string;
+  /**
+   * The upstream code this variant is (absent: a seeded variant with no upstream bug, e.g. the
+   * removed re-checks, whose `description` says so).
+   */
+  readonly upstream?: readonly UpstreamSource[];
+  /** What of the upstream code is modelled at the model's grain. */
+  readonly modelled?: string;
+  /** What is not modelled, and any difference from the upstream code. */
+  readonly notModelled?: string;
   /** Which property is expected to catch it. */
   readonly expectedProperty: string;
   /** Memory model the bug needs to show (default sc). */

@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   SYSTEM_UNKNOWN: 'no .system file and no built-in system has this name',
   PROVE_UNKNOWN: 'no proof obligation has this name',
   MUTANT_UNKNOWN: 'no seeded-bug variant has this id',
+  MC_RESULT:
+    'a shard result (sddf mc-merge) is unreadable, not a shard result, or from another swarm',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

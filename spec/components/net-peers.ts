@@ -34,6 +34,11 @@ export interface NetPeerConfig {
   readonly untrusted: boolean;
   /** Bug F2: the consumer omits the re-check after request_signal (pre-2023 protocol). */
   readonly noRecheck: boolean;
+  /**
+   * Bug F17: `net_buffers_init` before au-ts/sddf 8a15a202 enqueued `capacity − 1` buffers (with
+   * the full test `tail + 1 − head == capacity` of the queue flavour `wasted-slot`).
+   */
+  readonly oldBuffersInit?: boolean;
 }
 
 /** The buffer size descriptors are offsets of (spec/queue/net.ts). */
@@ -110,10 +115,13 @@ export function netProducer(c: NetPeerConfig): ComponentProgram {
       const mem = ctx.mem;
       switch (pc) {
         case P_INIT: {
+          // net_buffers_init: `for (i = 0; i < capacity; i++)` (before 8a15a202: `capacity - 1`).
           const i = ctx.local(PL_INIT_I);
+          const count = c.oldBuffersInit === true ? c.free.capacity - 1 : c.free.capacity;
+          if (count === 0) return PC_DONE;
           buffersInitStep(ctx, c, i);
           ctx.setLocal(PL_INIT_I, i + 1);
-          return i + 1 < c.buffers ? P_INIT : PC_DONE;
+          return i + 1 < count ? P_INIT : PC_DONE;
         }
         case P_PROCESS: {
           if (c.untrusted && ctx.local(PL_DUP_DONE) === 0 && ctx.ghost(G_SENT) > 0) {

@@ -1,7 +1,8 @@
 // Serial Tx path (reference §2.4, §3.10–3.11): client → serial virt_tx → driver, over serial
 // queues (u32 indices, bytes in a separate data region; the operations are spec/queue/serial.ts). Signalling is asymmetric: producers
 // always notify the consumer; a producer blocked on a full queue arms `producer_signalled` and
-// the consumer notifies it after freeing space. Bug switches: F6, F8, F9, F12.
+// the consumer notifies it after freeing space. Bug switches: F6, F8, F9 (F12 is in the 2024
+// protocol of serial-2024.ts).
 import { assert } from '../common/assert.ts';
 import type { SharedMem } from '../common/memory.ts';
 import {
@@ -17,7 +18,7 @@ import {
 } from '../queue/serial.ts';
 import { PC_DONE, type ComponentProgram, type PdContext } from './program.ts';
 
-export type SerialBug = 'F6' | 'F8' | 'F9' | 'F12';
+export type SerialBug = 'F6' | 'F8' | 'F9';
 // F6 is kept as a switch but not catalogued: with one flag left at HEAD the swap only renames it.
 
 export interface SerialFlavour {
@@ -27,13 +28,13 @@ export interface SerialFlavour {
 }
 
 /**
- * The queue.h a bug needs: F9 drops the seq_cst fences, F6 writes the old flag word; otherwise
- * HEAD's, or the ordering asked for.
+ * The queue.h a bug needs: F9 is queue.h before 57d50b7c (release fences where HEAD has seq_cst
+ * ones), F6 writes the old flag word; otherwise HEAD's, or the ordering asked for.
  */
 export function serialQueueFlavour(f: SerialFlavour): SerialQueueFlavour {
   const acquire = f.ordering?.acquire;
   return {
-    fences: f.bug === 'F9' ? 'none' : (f.ordering?.fences ?? 'seq_cst'),
+    fences: f.bug === 'F9' ? 'release' : (f.ordering?.fences ?? 'seq_cst'),
     ...(acquire !== undefined ? { acquire } : {}),
     ...(f.bug === 'F6' ? { wrongFlag: true } : {}),
   };
@@ -160,7 +161,8 @@ export function serialVirtTx(c: SerialConfig): ComponentProgram {
             ctx.setLocal(VL_PENDING, 1); // tx_pending: retried on the driver's signal
             return PC_DONE;
           }
-          serialCancelConsumerSignal(mem, c.driver, f);
+          // HEAD (virt_tx.c process_tx_queue): a successful re-check transfers and leaves the
+          // driver-queue flag armed (no cancel); the driver's next require will notify anyway.
           return V_TRANSFER;
         case V_TRANSFER: {
           // A client's data is never split (strings not interleaved): transfer all at once. We move
@@ -175,15 +177,12 @@ export function serialVirtTx(c: SerialConfig): ComponentProgram {
           return V_NOTIFY_DRIVER;
         }
         case V_NOTIFY_DRIVER:
-          // F12 (before 5d9135f4): deferred notify for two targets in one entry point.
-          if (c.flavour.bug === 'F12') ctx.deferredNotify(SVT_CH_DRIVER);
-          else ctx.notify(SVT_CH_DRIVER);
+          ctx.notify(SVT_CH_DRIVER);
           return V_NOTIFY_CLIENT;
         case V_NOTIFY_CLIENT:
           if (serialRequireConsumerSignal(mem, c.client, f)) {
             serialCancelConsumerSignal(mem, c.client, f);
-            if (c.flavour.bug === 'F12') ctx.deferredNotify(SVT_CH_CLIENT);
-            else ctx.notify(SVT_CH_CLIENT);
+            ctx.notify(SVT_CH_CLIENT);
           }
           return PC_DONE;
         default:

@@ -1,12 +1,20 @@
 // Microkit execution semantics (reference sddf-protocols.md §1) as pure functions over one PD's
 // runtime words. The model checker keeps these words in its state vector; the implementation's
-// runtime can hold them in objects. Channel ids are per-PD ends, 0..31, one bit each in the
-// notification word (u32 here; seL4's badge is a machine word, 63 usable channels on 64-bit).
+// runtime can hold them in objects.
+//
+// Channel ids are Microkit's, 0..61 (spec/signal/notification.ts: MICROKIT_MAX_CHANNELS is 62;
+// badge bit 62 marks a fault, bit 63 a PPC); the deferred slot holds any of them. The notification
+// word of the functions below is the models' compact form: a u32 of the channel bits 0..31,
+// enough for every modelled PD (the runtime rejects a model with a larger id). Over ids 0..31 it
+// agrees with the full 62-channel word of notification.ts (test/spec/microkit/semantics.test.ts).
 import { assert } from '../common/assert.ts';
 import { u32 } from '../common/int.ts';
+import { MICROKIT_MAX_CHANNEL_ID, isChannelId } from '../signal/notification.ts';
 
-/** Largest channel id representable in a u32 notification word. */
+/** Largest channel id representable in the models' u32 notification word. */
 export const MAX_CHANNEL = 31;
+/** Largest Microkit channel id (MICROKIT_MAX_CHANNELS − 1). */
+export const MAX_CHANNEL_ID = MICROKIT_MAX_CHANNEL_ID;
 
 /** `pc` value of a PD that is not inside a handler (blocked in seL4_Recv, or about to be). */
 export const PC_IDLE = 0;
@@ -15,8 +23,15 @@ export const PC_IDLE = 0;
 export type DeferredKind = 'notify' | 'irq_ack';
 export const DEFERRED_EMPTY = 0;
 
+/** A channel id the u32 notification word can hold (0..31). */
 function checkChannel(ch: number): void {
-  assert(Number.isInteger(ch) && ch >= 0 && ch <= MAX_CHANNEL, `channel id 0..31, got ${ch}`);
+  if (!(Number.isInteger(ch) && ch >= 0 && ch <= MAX_CHANNEL))
+    assert(false, `channel id 0..31 in a u32 notification word, got ${ch}`);
+}
+
+/** Any Microkit channel id (0..61): what the deferred slot may hold. */
+function checkChannelId(ch: number): void {
+  if (!isChannelId(ch)) assert(false, `channel id 0..${MAX_CHANNEL_ID}, got ${ch}`);
 }
 
 /** §1.2: `microkit_notify(ch)` ORs one bit; N notifies before the receiver runs coalesce. */
@@ -52,7 +67,7 @@ export function clearChannel(badge: number, ch: number): number {
 }
 
 export function encodeDeferred(kind: DeferredKind, ch: number): number {
-  checkChannel(ch);
+  checkChannelId(ch);
   // +1 keeps 0 free for "empty"; bit 8 is the kind.
   return ((kind === 'irq_ack' ? 0x100 : 0) | ch) + 1;
 }
@@ -61,7 +76,7 @@ export function decodeDeferred(slot: number): { kind: DeferredKind; ch: number }
   if (slot === DEFERRED_EMPTY) return null;
   const v = slot - 1;
   const ch = v & 0xff;
-  checkChannel(ch);
+  checkChannelId(ch);
   return { kind: (v & 0x100) !== 0 ? 'irq_ack' : 'notify', ch };
 }
 
@@ -126,26 +141,36 @@ export function ppcallAllowed(callerPriority: number, calleePriority: number): b
   return calleePriority > callerPriority;
 }
 
-export type Scheduling = 'priority' | 'any';
+export type Scheduling = 'priority' | 'any' | 'cores';
 
 /**
  * §1.6: which PDs may take the next step. `priority`: single-core fixed-priority preemptive
  * scheduling: only the runnable PDs of the highest priority (round robin among equals, modelled as
  * "any of them"); a notify to a higher-priority PD therefore preempts at once. `any`: every
- * runnable PD (multicore, location transparent).
+ * runnable PD (multicore, location transparent). `cores`: each PD on its core (`cores[i]`), each
+ * core scheduling by priority as above, the cores in parallel (Microkit's per-core scheduler with
+ * a placement such as examples/echo_server/core_config/two_core.json).
  */
 export function schedulable(
   runnable: readonly boolean[],
   priorities: readonly number[],
   mode: Scheduling,
+  cores?: readonly number[],
 ): boolean[] {
   assert(runnable.length === priorities.length, 'one priority per PD');
   if (mode === 'any') return runnable.slice();
-  let best = -1;
+  if (mode === 'cores')
+    assert(cores !== undefined && cores.length === runnable.length, 'one core per PD');
+  const coreOf = (i: number) => (mode === 'cores' ? (cores?.[i] ?? 0) : 0);
+  // Highest runnable priority per core (cores are small integers; a plain array, no allocation
+  // per core: the model checker calls this for every state).
+  const best: number[] = [];
   for (let i = 0; i < runnable.length; i++) {
-    if (runnable[i] === true) best = Math.max(best, priorities[i] ?? -1);
+    if (runnable[i] !== true) continue;
+    const core = coreOf(i);
+    best[core] = Math.max(best[core] ?? -1, priorities[i] ?? -1);
   }
-  return runnable.map((r, i) => r && priorities[i] === best);
+  return runnable.map((r, i) => r && priorities[i] === best[coreOf(i)]);
 }
 
 /** A PD is runnable while it is inside a handler, has a deferred signal, or has bits pending. */

@@ -4,7 +4,6 @@
 import { assert } from '../common/assert.ts';
 import type { AbstractQueue } from './abstract.ts';
 import {
-  BLK_FLAVOUR_HEAD,
   blkDequeue,
   blkEmpty,
   blkEnqueue,
@@ -78,18 +77,18 @@ export function blkStateLength(s: BlkReqQueueState | BlkRespQueueState): number 
 
 export function blkStateEmpty(s: BlkReqQueueState | BlkRespQueueState): boolean {
   const { mem, q } = open<unknown>(s.slots.length, s);
-  return blkEmpty(mem, q, BLK_FLAVOUR_HEAD);
+  return blkEmpty(mem, q);
 }
 
 export function blkStateFull(s: BlkReqQueueState | BlkRespQueueState): boolean {
   const { mem, q } = open<unknown>(s.slots.length, s);
-  return blkFull(mem, q, BLK_FLAVOUR_HEAD);
+  return blkFull(mem, q);
 }
 
 /** `blk_enqueue_req`. */
 export function blkStateEnqueueReq(capacity: number, s: BlkReqQueueState, r: BlkReq) {
   const { mem, q } = open(capacity, s);
-  const ok = blkEnqueue(mem, q, BLK_FLAVOUR_HEAD, mem.handle(r));
+  const ok = blkEnqueue(mem, q, mem.handle(r));
   return { state: ok ? closeReq(mem) : s, ok };
 }
 
@@ -99,7 +98,7 @@ export function blkStateDequeueReq(
   s: BlkReqQueueState,
 ): { readonly state: BlkReqQueueState; readonly item: BlkReq | null } {
   const { mem, q } = open(capacity, s);
-  const handle = blkDequeue(mem, q, BLK_FLAVOUR_HEAD);
+  const handle = blkDequeue(mem, q);
   return handle === null
     ? { state: s, item: null }
     : { state: closeReq(mem), item: mem.item(handle) };
@@ -108,7 +107,7 @@ export function blkStateDequeueReq(
 /** `blk_enqueue_resp`. */
 export function blkStateEnqueueResp(capacity: number, s: BlkRespQueueState, r: BlkResp) {
   const { mem, q } = open(capacity, s);
-  const ok = blkEnqueue(mem, q, BLK_FLAVOUR_HEAD, mem.handle(r));
+  const ok = blkEnqueue(mem, q, mem.handle(r));
   return { state: ok ? closeResp(mem) : s, ok };
 }
 
@@ -118,7 +117,7 @@ export function blkStateDequeueResp(
   s: BlkRespQueueState,
 ): { readonly state: BlkRespQueueState; readonly item: BlkResp | null } {
   const { mem, q } = open(capacity, s);
-  const handle = blkDequeue(mem, q, BLK_FLAVOUR_HEAD);
+  const handle = blkDequeue(mem, q);
   return handle === null
     ? { state: s, item: null }
     : { state: closeResp(mem), item: mem.item(handle) };

@@ -67,17 +67,30 @@ export interface BlkQueueRef {
   readonly slots: number;
   readonly capacity: number;
   readonly plugged?: number;
+  /**
+   * The queue struct's own `size` word (blk queue.h before 193fb6f6 kept the size in the shared
+   * queue, where the peer can write it); only the F21 flavour reads it.
+   */
+  readonly size?: number;
 }
 
 /**
- * Which queue.h: at HEAD the index loads are plain (`acquire: 'none'`); `consumer`/`both` add an
- * acquire after the other side's index load (ring.ts `IndexAcquire`, docs/weak-memory.md).
+/**
+ * Which blk queue.h the operations are. HEAD: `tail - head == capacity` with the handle's
+ * capacity. `wasted-slot` (before b36e5eea, catalogue F17): `tail - head + 1 == capacity`, one
+ * slot never used. `sharedSize` (before 193fb6f6, F21): the capacity in the full check is read
+ * from the queue's shared `size` word instead of the private handle. `acquire`: at HEAD the index
+ * loads are plain (`none`); `consumer`/`both` add an acquire after the other side's index load
+ * (ring.ts `IndexAcquire`, docs/weak-memory.md).
  */
 export interface BlkQueueFlavour {
-  readonly acquire: IndexAcquire;
+  readonly fullCheck: 'corrected' | 'wasted-slot';
+  readonly sharedSize?: boolean;
+  /** Absent = `none`, as at HEAD. */
+  readonly acquire?: IndexAcquire;
 }
 
-export const BLK_FLAVOUR_HEAD: BlkQueueFlavour = { acquire: 'none' };
+export const BLK_FLAVOUR_HEAD: BlkQueueFlavour = { fullCheck: 'corrected', acquire: 'none' };
 
 // ---------------------------------------------------------------- operations on memory
 
@@ -89,7 +102,7 @@ function loadPeerIndex(
   side: 'producer' | 'consumer',
 ): number {
   const v = mem.load(side === 'consumer' ? q.tail : q.head);
-  if (acquiresIndex(f.acquire, side)) mem.fence('acquire');
+  if (acquiresIndex(f.acquire ?? 'none', side)) mem.fence('acquire');
   return v;
 }
 
@@ -100,16 +113,33 @@ export function blkLength(mem: SharedMem, q: BlkQueueRef): number {
 }
 
 /** `blk_queue_empty_req/resp`, as the consumer calls it: `tail - head == 0`. */
-export function blkEmpty(mem: SharedMem, q: BlkQueueRef, f: BlkQueueFlavour): boolean {
+export function blkEmpty(
+  mem: SharedMem,
+  q: BlkQueueRef,
+  f: BlkQueueFlavour = BLK_FLAVOUR_HEAD,
+): boolean {
   const tail = loadPeerIndex(mem, q, f, 'consumer');
   return ringEmptyOf(U32, tail, mem.load(q.head));
 }
 
-/** `blk_queue_full_req/resp`, as the producer calls it: `tail - head == capacity` on `uint32_t`. */
-export function blkFull(mem: SharedMem, q: BlkQueueRef, f: BlkQueueFlavour): boolean {
+/**
+ * `blk_queue_full_req/resp`, as the producer calls it: `tail - head == capacity` on `uint32_t`
+ * (or a flavour's test).
+ */
+export function blkFull(
+  mem: SharedMem,
+  q: BlkQueueRef,
+  f: BlkQueueFlavour = BLK_FLAVOUR_HEAD,
+): boolean {
   const tail = mem.load(q.tail);
   const head = loadPeerIndex(mem, q, f, 'producer');
-  return ringFullOf(U32, { tail, head, capacity: q.capacity, reservedSlots: 0 });
+  let capacity = q.capacity;
+  if (f.sharedSize === true) {
+    assert(q.size !== undefined, () => `${q.name}: the shared size word is not modelled`);
+    capacity = mem.load(q.size);
+  }
+  if (f.fullCheck === 'wasted-slot') return U32.sub(U32.add(tail, 1), head) === capacity;
+  return ringFullOf(U32, { tail, head, capacity, reservedSlots: 0 });
 }
 
 /**
@@ -119,8 +149,8 @@ export function blkFull(mem: SharedMem, q: BlkQueueRef, f: BlkQueueFlavour): boo
 export function blkEnqueue(
   mem: SharedMem,
   q: BlkQueueRef,
-  f: BlkQueueFlavour,
   record: number,
+  f: BlkQueueFlavour = BLK_FLAVOUR_HEAD,
 ): boolean {
   if (blkFull(mem, q, f)) return false;
   const tail = mem.load(q.tail);
@@ -131,7 +161,11 @@ export function blkEnqueue(
 }
 
 /** `blk_dequeue_req/resp`: null (C `-1`) when empty; else the record, release, `head++`. */
-export function blkDequeue(mem: SharedMem, q: BlkQueueRef, f: BlkQueueFlavour): number | null {
+export function blkDequeue(
+  mem: SharedMem,
+  q: BlkQueueRef,
+  f: BlkQueueFlavour = BLK_FLAVOUR_HEAD,
+): number | null {
   if (blkEmpty(mem, q, f)) return null;
   const head = mem.load(q.head);
   const record = mem.load(q.slots + ringSlotOf(U32, head, q.capacity));

@@ -5,6 +5,7 @@
 // full = `tail - head + 1 == CAP`; CAP = (4096-32)/16 = 254, not a power of two (bug U5).
 // Operations are written once over `SharedMem` in the C's order (docs/adr/013-one-queue-truth.md);
 // i2c-state.ts runs them on immutable values.
+import { assert } from '../common/assert.ts';
 import type { SharedMem } from '../common/memory.ts';
 import { U32, type IndexArith } from './arith.ts';
 import {
@@ -46,12 +47,46 @@ export type I2cErr = (typeof I2cErr)[keyof typeof I2cErr];
  * client data pointer. Both union arms are kept as u64 `payload` so the record is exact.
  */
 export interface I2cCmd {
-  /** The union: the data pointer (body) or `batch_len | address << 16` (HEAD). */
+  /** The union: the data pointer (body) or `batch_len | address << 16` (HEAD, i2cHeaderPayload). */
   readonly payload: bigint;
   /** u8. */
   readonly dataLen: number;
   /** u8 bitmask of I2cFlag. */
   readonly flagMask: number;
+}
+
+/**
+ * `i2c_addr_t` is `uint8_t` (include/sddf/i2c/queue.h at au-ts/sddf 650ace5d, line 66: "We
+ * currently only support the 7 bit addressing mode"): a bus address is a u8.
+ */
+export const I2C_ADDR_MAX = 0xff;
+
+/** A bus address that fits `i2c_addr_t`, or what does not. */
+export function i2cAddrProblem(address: number): string | null {
+  return Number.isInteger(address) && address >= 0 && address <= I2C_ADDR_MAX
+    ? null
+    : `i2c_addr_t is a u8: bus address ${address} does not fit`;
+}
+
+/**
+ * A HEAD command's union as the C lays it out: `struct { uint16_t batch_len; i2c_addr_t address; }`
+ * (queue.h lines 75-78): batch_len in bytes 0-1, the u8 address in byte 2, byte 3 padding.
+ */
+export function i2cHeaderPayload(batchLen: number, address: number): bigint {
+  assert(Number.isInteger(batchLen) && batchLen >= 0 && batchLen <= 0xffff, 'batch_len is a u16');
+  const broken = i2cAddrProblem(address);
+  assert(broken === null, () => broken!);
+  return BigInt(batchLen) | (BigInt(address) << 16n);
+}
+
+/** A response whose fields fit their C types (bus_address u8, error an i2c_err_t), or what does not. */
+export function i2cResponseProblem(r: I2cResponse): string | null {
+  const addr = i2cAddrProblem(r.busAddress);
+  if (addr !== null) return addr;
+  if (!(Object.values(I2cErr) as number[]).includes(r.error))
+    return `error ${r.error} is not an i2c_err_t`;
+  if (r.errCmd < 0n || r.errCmd >= 1n << 64n) return `err_cmd ${r.errCmd} is not a size_t`;
+  return null;
 }
 
 /** `i2c_response_t`: `{size_t err_cmd; i2c_addr_t bus_address; i2c_err_t error}`. */

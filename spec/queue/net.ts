@@ -77,6 +77,11 @@ export interface NetQueueFlavour {
   readonly acquire?: IndexAcquire;
   /** Seeded, not upstream: enqueue publishes `tail` before it writes the slot (spsc). */
   readonly publishBeforeWrite?: boolean;
+  /**
+   * F1 (before au-ts/sddf ce131da5, the 2023 ring library): `THREAD_MEMORY_RELEASE()` after
+   * `write_idx++` instead of before it, so nothing orders the slot store before the index store.
+   */
+  readonly releaseAfterPublish?: boolean;
 }
 
 /** queue.h at HEAD built for SMP, with the corrected full check. */
@@ -216,6 +221,11 @@ export function netEnqueue(
     return true;
   }
   mem.store(slot, desc);
+  if (f.releaseAfterPublish === true) {
+    mem.store(q.tail, U16.add(tail, 1)); // F1: write_idx++ ...
+    mem.fence('release'); // ... then the barrier, too late to order the slot store
+    return true;
+  }
   mem.fence('release'); // THREAD_MEMORY_RELEASE (SMP only)
   mem.store(q.tail, U16.add(tail, 1));
   return true;

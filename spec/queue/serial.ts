@@ -39,15 +39,17 @@ export interface SerialQueueRef {
 }
 
 /**
- * Which queue.h. `fences: 'seq_cst'` is HEAD (57d50b7c); `none` drops the two `fence_seq_cst()` of
- * request/require (bug F9); `seq_cst-request` / `seq_cst-require` keep only one of them (au-ts/sddf
+ * Which queue.h. `fences: 'seq_cst'` is HEAD (57d50b7c); `release` is queue.h before it (bug F9:
+ * request and cancel store the flag then `THREAD_MEMORY_RELEASE()` under SMP, require is a plain
+ * load: nothing orders the flag store before the re-check load); `none` drops every flag fence;
+ * `seq_cst-request` / `seq_cst-require` keep only one of HEAD's two `fence_seq_cst()` (au-ts/sddf
  * issue #725 asks whether one suffices; docs/weak-memory.md answers per architecture).
  * `acquire`: HEAD's `load_acquire` of the other side's index on both sides (`both`); `consumer`
  * or `none` drop it on the producer's `head` load or on both (ring.ts `IndexAcquire`).
  * `wrongFlag`: the flag accessors use `consumer_signalled` (bug F6).
  */
 export interface SerialQueueFlavour {
-  readonly fences: 'seq_cst' | 'none' | 'seq_cst-request' | 'seq_cst-require';
+  readonly fences: 'seq_cst' | 'release' | 'none' | 'seq_cst-request' | 'seq_cst-require';
   /** Absent = `both`, as at HEAD. */
   readonly acquire?: IndexAcquire;
   readonly wrongFlag?: boolean;
@@ -328,6 +330,7 @@ export function serialRequestConsumerSignal(
 ): void {
   mem.store(flagWord(q, f), FLAG_WANTS_SIGNAL);
   if (f.fences === 'seq_cst' || f.fences === 'seq_cst-request') mem.fence('seq_cst');
+  if (f.fences === 'release') mem.fence('release');
 }
 
 /** `store_relaxed(producer_signalled, 1)` (no fence: a cancel is always followed by a request). */
@@ -337,6 +340,7 @@ export function serialCancelConsumerSignal(
   f: SerialQueueFlavour,
 ): void {
   mem.store(flagWord(q, f), FLAG_SIGNALLED);
+  if (f.fences === 'release') mem.fence('release');
 }
 
 /** Consumer after freeing space: `fence_seq_cst(); return !load_relaxed(producer_signalled)`. */

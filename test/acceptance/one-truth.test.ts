@@ -47,7 +47,9 @@ function sddf(
   args: string[],
 ): Promise<{ status: number; doc: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    // The copy compiles into its own cache: node_modules is shared with the repository.
+    // Each copy compiles into its own cache: node_modules is the repository's (a symlink), and a
+    // bundle embeds the absolute paths of the tree it was built from (import.meta.dirname), so a
+    // shared cache entry built from a copy would point the repository's own `sddf` at the copy.
     const env = { ...process.env, SDDF_CACHE_DIR: join(cwd, '.sddf-cache') };
     const child = spawn(process.execPath, ['bin/sddf.mjs', ...args, '--format', 'json'], {
       cwd,

@@ -1,4 +1,4 @@
-// A minimal driver-side virtio-mmio helper: device initialisation (virtio 1.x §3.1.1), split
+// A minimal driver-side virtio-mmio helper: device initialisation (virtio 1.2 §3.1.1), split
 // virtqueue set-up in the sDDF layout (desc, avail, used contiguous: reference
 // sddf-protocols.md §5.1), posting descriptor chains and collecting used entries. The tests use
 // it to drive the emulated devices; the real sDDF virtio drivers may grow from it. It keeps its
@@ -24,6 +24,12 @@ export interface BufferSpec {
   readonly lenBytes: number;
   /** Device-writable (virtq_desc WRITE flag). */
   readonly write: boolean;
+}
+
+/** Where `add` puts the chain: in the descriptor table, or in an indirect table (§2.7.5.3). */
+export interface IndirectTable {
+  /** I/O address of the table (16-aligned, 16 bytes per descriptor). */
+  readonly addr: bigint;
 }
 
 export interface UsedEntry {
@@ -72,35 +78,62 @@ export class DriverQueue {
     return this.#freeDescs.length;
   }
 
-  /** Write the descriptors, publish the head in the avail ring; null when descriptors ran out. */
-  add(buffers: readonly BufferSpec[]): number | null {
+  /**
+   * Write the descriptors, publish the head in the avail ring; null when descriptors ran out.
+   * With `indirect`, the buffers go into that table and one descriptor refers to it.
+   */
+  add(buffers: readonly BufferSpec[], options: { indirect?: IndirectTable } = {}): number | null {
+    const head = this.place(buffers, options);
+    if (head !== null) this.publish(head);
+    return head;
+  }
+
+  /** Write a chain's descriptors without publishing it (tests publish it their own way). */
+  place(buffers: readonly BufferSpec[], options: { indirect?: IndirectTable } = {}): number | null {
     assert(buffers.length >= 1, 'a chain has at least one buffer');
-    if (buffers.length > this.#freeDescs.length) return null;
-    const ids = this.#freeDescs.splice(0, buffers.length);
-    for (let i = 0; i < buffers.length; i++) {
-      const b = buffers[i] as BufferSpec;
-      const id = ids[i] as number;
-      const next = ids[i + 1];
-      const flags = (b.write ? DescFlag.Write : 0) | (next !== undefined ? DescFlag.Next : 0);
-      this.writeDesc(id, { addr: b.addr, lenBytes: b.lenBytes, flags, next: next ?? 0 });
+    const table = options.indirect;
+    const needed = table === undefined ? buffers.length : 1;
+    if (needed > this.#freeDescs.length) return null;
+    const ids = this.#freeDescs.splice(0, needed);
+    if (table !== undefined) {
+      for (let i = 0; i < buffers.length; i++) {
+        const b = buffers[i] as BufferSpec;
+        const more = i + 1 < buffers.length;
+        const flags = (b.write ? DescFlag.Write : 0) | (more ? DescFlag.Next : 0);
+        writeDescAt(this.#mem, table.addr + BigInt(DESC_SIZE_BYTES * i), {
+          addr: b.addr,
+          lenBytes: b.lenBytes,
+          flags,
+          next: more ? i + 1 : 0,
+        });
+      }
+      this.writeDesc(ids[0] as number, {
+        addr: table.addr,
+        lenBytes: DESC_SIZE_BYTES * buffers.length,
+        flags: DescFlag.Indirect,
+        next: 0,
+      });
+    } else {
+      for (let i = 0; i < buffers.length; i++) {
+        const b = buffers[i] as BufferSpec;
+        const id = ids[i] as number;
+        const next = ids[i + 1];
+        const flags = (b.write ? DescFlag.Write : 0) | (next !== undefined ? DescFlag.Next : 0);
+        this.writeDesc(id, { addr: b.addr, lenBytes: b.lenBytes, flags, next: next ?? 0 });
+      }
     }
     const head = ids[0] as number;
     this.#chainOf.set(head, ids);
-    this.publish(head);
     return head;
   }
 
   /** Raw descriptor write (tests use it to build malformed chains). */
   writeDesc(id: number, d: { addr: bigint; lenBytes: number; flags: number; next: number }): void {
     assert(id >= 0 && id < this.num, `descriptor ${id} in table of ${this.num}`);
-    const at = this.layout.descAddr + BigInt(DESC_SIZE_BYTES * id);
-    this.#mem.writeU64(at, d.addr);
-    this.#mem.writeU32(at + 8n, d.lenBytes);
-    this.#mem.writeU16(at + 12n, d.flags);
-    this.#mem.writeU16(at + 14n, d.next);
+    writeDescAt(this.#mem, this.layout.descAddr + BigInt(DESC_SIZE_BYTES * id), d);
   }
 
-  /** ring[idx % num] = head; (write barrier); idx++ — §5.1. */
+  /** ring[idx % num] = head; (write barrier); idx++ — §2.7.13. */
   publish(head: number): void {
     const slot = this.availIdx % this.num;
     this.#mem.writeU16(this.layout.availAddr + 4n + 2n * BigInt(slot), head);
@@ -110,6 +143,36 @@ export class DriverQueue {
 
   setAvailFlags(flags: number): void {
     this.#mem.writeU16(this.layout.availAddr, flags);
+  }
+
+  /** used_event (VIRTIO_F_EVENT_IDX): interrupt me when used.idx passes `idx` (§2.7.7). */
+  setUsedEvent(idx: number): void {
+    this.#mem.writeU16(this.layout.availAddr + 4n + 2n * BigInt(this.num), u16(idx));
+  }
+
+  /** used.flags as the device wrote it (NO_NOTIFY = 1). */
+  usedFlags(): number {
+    return this.#mem.readU16(this.layout.usedAddr);
+  }
+
+  /** avail_event as the device wrote it (VIRTIO_F_EVENT_IDX). */
+  availEvent(): number {
+    return this.#mem.readU16(this.layout.usedAddr + 4n + 8n * BigInt(this.num));
+  }
+
+  /** used.idx as the device published it. */
+  usedIdx(): number {
+    return this.#mem.readU16(this.layout.usedAddr + 2n);
+  }
+
+  /**
+   * Should the driver notify after moving avail.idx from `oldIdx` to the current one (§2.7.10.1)?
+   * With EVENT_IDX: when the new entries include avail_event; without: unless NO_NOTIFY.
+   */
+  needsNotify(options: { eventIdx: boolean; oldIdx: number }): boolean {
+    if (!options.eventIdx) return (this.usedFlags() & 1) === 0;
+    const event = this.availEvent();
+    return u16(this.availIdx - event - 1) < u16(this.availIdx - options.oldIdx);
   }
 
   /** Walk `usedHead != used.idx`; frees the chains. */
@@ -141,6 +204,17 @@ export class DriverQueue {
     this.#mem.writeU16(this.layout.availAddr + 2n, this.availIdx);
     this.#mem.writeU16(this.layout.usedAddr + 2n, this.usedHead);
   }
+}
+
+function writeDescAt(
+  mem: DriverMemory,
+  at: bigint,
+  d: { addr: bigint; lenBytes: number; flags: number; next: number },
+): void {
+  mem.writeU64(at, d.addr);
+  mem.writeU32(at + 8n, d.lenBytes);
+  mem.writeU16(at + 12n, d.flags);
+  mem.writeU16(at + 14n, d.next);
 }
 
 export class VirtioDriver {
@@ -216,6 +290,19 @@ export class VirtioDriver {
 
   kick(index: number): void {
     this.#mmio.write32(Reg.QueueNotify, index);
+  }
+
+  /** Read the MAC with 8-bit accesses, as §4.2.2.2 requires for `u8 mac[6]`. */
+  readMac(): Uint8Array {
+    const read8 = this.#mmio.read8;
+    assert(read8 !== undefined, 'the device decodes 8-bit accesses');
+    const mac = new Uint8Array(6);
+    for (let i = 0; i < 6; i++) {
+      const b = read8.call(this.#mmio, Reg.Config + i);
+      assert(typeof b === 'number', 'an 8-bit config read is never refused on the bus');
+      mac[i] = b;
+    }
+    return mac;
   }
 
   /** Read InterruptStatus and acknowledge exactly those bits (W1C); returns what was pending. */

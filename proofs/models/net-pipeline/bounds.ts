@@ -1,65 +1,7 @@
-// The bounds of `net-pipeline` and `echo`: defaults, ranges (user input, ADR 008 "Bounds are user
-// input"), the constraints between them, and the seeded-bug variants with the smallest
-// configuration in which each bug shows.
-import type { BoundRange, BugVariant } from '../types.ts';
-
-/** Per-bug bounds: the smallest configuration in which each seeded bug can show. */
-export const PIPELINE_BUG_BOUNDS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
-  // Store buffering between copier0 (producer of virt.RxF) and virt_rx, second frame.
-  O1: { clients: 1, frames: 2, rxBuffers: 2, clientRxBuffers: 1, hwRing: 2, fences: 0 },
-  F3: { clients: 1, frames: 3, rxBuffers: 2, clientRxBuffers: 1 },
-  F4: { clients: 1, frames: 0, sends: 2, txBuffers: 2, hwRing: 1 },
-  // client1 is slow: frame 1 fills its only buffer, frame 2 must be dropped, frame 3 is client0's.
-  F15: { clients: 2, frames: 3, rxBuffers: 1, clientRxBuffers: 1, slowClient: 2, pattern: 0x011 },
-  F33: { clients: 1, frames: 2, rxBuffers: 2, clientRxBuffers: 1 },
-  U15: { clients: 1, frames: 1, rxBuffers: 2, doubleReturn: 1 },
-};
-
-export const netPipelineBugs: readonly BugVariant[] = [
-  {
-    id: 'O1',
-    bounds: PIPELINE_BUG_BOUNDS['O1']!,
-    description:
-      'net queues at HEAD (release fences only) on the whole Rx path: store-buffering lost wakeup between copier and virt_rx',
-    expectedProperty: 'no-lost-wakeup',
-    memoryModel: 'tso',
-    fixedBounds: { fences: 1 },
-  },
-  {
-    id: 'F3',
-    bounds: PIPELINE_BUG_BOUNDS['F3']!,
-    description:
-      'virt_rx never clears notify_drv after notifying the driver (938d8051): spurious notifications',
-    expectedProperty: 'no-spurious-notify',
-  },
-  {
-    id: 'F4',
-    bounds: PIPELINE_BUG_BOUNDS['F4']!,
-    description:
-      'driver IRQ path runs tx_return without tx_provide (PR #253): TxA entries beyond the HW ring stall',
-    expectedProperty: 'no-lost-wakeup',
-  },
-  {
-    id: 'F15',
-    bounds: PIPELINE_BUG_BOUNDS['F15']!,
-    description:
-      'copier stops draining virt.RxA while its client has no free buffer (7d69d7ba): a slow client starves everyone',
-    expectedProperty: 'no-lost-wakeup',
-  },
-  {
-    id: 'F33',
-    bounds: PIPELINE_BUG_BOUNDS['F33']!,
-    description: "virt_rx sizes the copier queue handle with the client's capacity (97131509)",
-    expectedProperty: 'no-assert-failure',
-  },
-  {
-    id: 'U15',
-    bounds: PIPELINE_BUG_BOUNDS['U15']!,
-    description:
-      'virt_rx rx_provide only asserts refcounts: a double return underflows the u8 refcount in release builds',
-    expectedProperty: 'refcount',
-  },
-];
+// The bounds of `net-pipeline`, `net-virtio` and `echo`: defaults, ranges (user input, ADR 008
+// "Bounds are user input"), the constraints between them. The seeded-bug variants with their
+// upstream sources are in variants.ts.
+import type { BoundRange } from '../types.ts';
 
 export const PIPELINE_DEFAULTS = {
   clients: 2,
@@ -76,6 +18,17 @@ export const PIPELINE_DEFAULTS = {
   doubleReturn: 0,
   scheduling: 0,
   pattern: 0,
+  driver: 0,
+  boot: 0,
+  release: 0,
+  coalesce: 1,
+  passive: 0,
+  lwip: 0,
+  ticks: 0,
+  periodicTimer: 0,
+  virtqNum: 4,
+  virtqBase: 0,
+  virtioStrict: 1,
 } as const;
 
 /**
@@ -88,7 +41,7 @@ export const PIPELINE_RANGES: Readonly<Record<keyof typeof PIPELINE_DEFAULTS, Bo
   rxBuffers: { min: 1, max: 4, doc: 'Rx DMA buffers' },
   clientRxBuffers: { min: 1, max: 4, doc: "buffers in each client's Rx region" },
   txBuffers: { min: 1, max: 4, doc: "buffers in each client's Tx region" },
-  hwRing: { min: 1, max: 4, doc: 'descriptors in each NIC ring' },
+  hwRing: { min: 1, max: 4, doc: 'descriptors in each ENET ring (driver=0)' },
   frames: { min: 0, max: 8, doc: 'frames the NIC receives' },
   sends: { min: 0, max: 8, doc: 'packets each client sends' },
   echo: { min: 0, max: 1, doc: '1 = each client echoes what it receives' },
@@ -104,22 +57,66 @@ export const PIPELINE_RANGES: Readonly<Record<keyof typeof PIPELINE_DEFAULTS, Bo
   },
   slowClient: { min: 0, max: 2, doc: '0 = none, k = client k-1 stops consuming Rx (≤ clients)' },
   doubleReturn: { min: 0, max: 1, doc: '1 = copier0 returns one buffer twice' },
-  scheduling: { min: 0, max: 1, doc: '0 = single-core priority, 1 = any interleaving' },
+  scheduling: {
+    min: 0,
+    max: 4,
+    doc: "0 = single-core priority, 1 = any interleaving, 2/3 = upstream's two_core/four_core placement, 4 = the driver alone on a second core; priority per core",
+  },
   pattern: {
     min: 0,
     max: 0xffff_ffff,
     doc: 'destinations, nibble k-1 for frame k: a client index, 0xe broadcast, 0xd no match; 0 = default cycle',
   },
+  driver: { min: 0, max: 1, doc: '0 = i.MX ENET-like NIC and driver, 1 = virtio-net' },
+  boot: {
+    min: 0,
+    max: 1,
+    doc: '1 = start at boot: every PD runs init() (0: the state init leaves)',
+  },
+  release: { min: 0, max: 1, doc: '1 = C release build: asserts compiled out (NDEBUG)' },
+  coalesce: {
+    min: 0,
+    max: 1,
+    doc: '1 = interrupt coalescing: ENET TXIC0 as sDDF programs it (net-pipeline default), virtio notification coalescing (not negotiated by sDDF: net-virtio default 0)',
+  },
+  passive: { min: 0, max: 1, doc: '1 = virt_rx is passive (its init deferred notify is lost)' },
+  lwip: {
+    min: 0,
+    max: 1,
+    doc: '1 = clients as lib_sddf_lwip: never arm the Tx free signal, retry on lwIP timer ticks',
+  },
+  ticks: { min: 0, max: 8, doc: 'lwIP timer ticks each client gets (lwip=1)' },
+  periodicTimer: {
+    min: 0,
+    max: 1,
+    doc: '1 = the lwIP timer ticks forever (for --liveness; no state is quiescent)',
+  },
+  virtqNum: { min: 2, max: 8, doc: 'descriptors per virtqueue (driver=1), a power of two' },
+  virtqBase: {
+    min: 0,
+    max: 0xffff,
+    doc: 'starting u16 avail/used index of both virtqueues (65535: the wrap is reached; needs boot=0)',
+  },
+  virtioStrict: {
+    min: 0,
+    max: 1,
+    doc: '1 = a modern-only device that refuses FEATURES_OK without VERSION_1',
+  },
 };
 
 /** Constraints between bounds (the ranges alone cannot say them). */
 export function pipelineCrossCheck(bounds: Readonly<Record<string, number>>): string | null {
-  const clients = bounds['clients'] ?? PIPELINE_DEFAULTS.clients;
-  const slow = bounds['slowClient'] ?? 0;
+  const at = (k: keyof typeof PIPELINE_DEFAULTS) => bounds[k] ?? PIPELINE_DEFAULTS[k];
+  const clients = at('clients');
+  const slow = at('slowClient');
   if (slow > clients) return `bound slowClient must be ≤ clients (${clients}); got ${slow}`;
-  const pattern = bounds['pattern'] ?? 0;
+  const num = at('virtqNum');
+  if ((num & (num - 1)) !== 0) return `bound virtqNum must be a power of two; got ${num}`;
+  if (at('boot') === 1 && at('virtqBase') !== 0)
+    return 'bound virtqBase needs boot=0: a device reset starts the virtqueues at index 0';
+  const pattern = at('pattern');
   if (pattern === 0) return null;
-  const frames = bounds['frames'] ?? PIPELINE_DEFAULTS.frames;
+  const frames = at('frames');
   for (let k = 1; k <= frames; k++) {
     const nib = Math.floor(pattern / 16 ** (k - 1)) % 16;
     if (nib >= clients && nib !== 0xe && nib !== 0xd)

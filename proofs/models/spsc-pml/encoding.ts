@@ -1,7 +1,6 @@
 // The state encoding of the spsc.pml port (spsc-pml.ts): program counters of both processes, the
-// error word, and the fixed bit layout that packs the .pml's byte/bool variables into u32 words,
-// each field in one word, never straddling (compact state, ADR 007).
-import { assert } from '../../../spec/common/assert.ts';
+// error word and the field indices; the fields are packed into u32 words by proofs/mc/packed.ts
+// (each field in one word, never straddling; compact state, ADR 007).
 
 // Producer program counters.
 export const P_LOOP = 0; // do-loop head: enqueue, or (dirty) the end-of-batch notify check
@@ -74,38 +73,3 @@ export const F_REPROCESS = 13;
 export const F_ISEMPTY = 14;
 export const F_ERR = 15;
 export const F_RING = 16;
-
-/** Bits needed to hold 0..max. */
-export function bitsFor(max: number): number {
-  let b = 1;
-  while (1 << b <= max) b++;
-  return b;
-}
-
-/** Fixed bit layout: each field in one word, never straddling (compact state, ADR 007). */
-export interface Layout {
-  readonly words: number;
-  readonly word: Int32Array;
-  readonly shift: Int32Array;
-  readonly mask: Uint32Array;
-}
-
-export function makeLayout(widths: readonly number[]): Layout {
-  const word = new Int32Array(widths.length);
-  const shift = new Int32Array(widths.length);
-  const mask = new Uint32Array(widths.length);
-  let w = 0;
-  let used = 0;
-  widths.forEach((bits, i) => {
-    assert(bits > 0 && bits <= 32, `field width ${bits} out of range`);
-    if (used + bits > 32) {
-      w++;
-      used = 0;
-    }
-    word[i] = w;
-    shift[i] = used;
-    mask[i] = bits === 32 ? 0xffffffff : (1 << bits) - 1;
-    used += bits;
-  });
-  return { words: w + 1, word, shift, mask };
-}

@@ -54,9 +54,20 @@ export function netDomainProblem(c: NetConfig, read: Read): string | null {
 /**
  * The buffers the driver has posted to a HW ring and not taken back: the addresses of BDs
  * `head … tail−1` of its private u32 ring indices (`hw_ring_t`), whoever owns them now.
+ * `bounded`: indices kept below the capacity by `% capacity` (the drivers before 75e2eef9, F18),
+ * so the count is `(tail − head) % capacity`.
  */
-export function netHwRingBuffers(read: Read, ring: EnetRing, tail: number, head: number): number[] {
-  const n = Math.min(ringLengthOf(U32, tail, head), ring.capacity);
+export function netHwRingBuffers(
+  read: Read,
+  ring: Pick<EnetRing, 'addr' | 'capacity'>,
+  tail: number,
+  head: number,
+  bounded = false,
+): number[] {
+  const length = bounded
+    ? U32.sub(tail, head) % ring.capacity
+    : Math.min(ringLengthOf(U32, tail, head), ring.capacity);
+  const n = length;
   const out: number[] = [];
   for (let i = 0; i < n; i++)
     out.push(read(ring.addr + ringSlotOf(U32, U32.add(head, i), ring.capacity)));
@@ -116,6 +127,24 @@ export function netNoBufferTwiceProblem(read: Read, queues: readonly NetQueueRef
     }
   }
   return null;
+}
+
+/**
+ * §3.15.1 "every buffer is in exactly one place", the half `netNoBufferTwiceProblem` does not
+ * check: every buffer of a pool (`descriptors`, as the queues carry them) is live in one of
+ * `queues`, except `dropped` ones a consumer dropped on purpose. For pools whose transfers are
+ * single steps (no buffer is ever held between two queues), once the buffers are initialised.
+ */
+export function netMissingBufferProblem(
+  read: Read,
+  queues: readonly NetQueueRef[],
+  descriptors: readonly number[],
+  dropped = 0,
+): string | null {
+  const live = new Set(queues.flatMap((q) => netLiveDescriptors(read, q)));
+  const missing = descriptors.filter((d) => !live.has(d));
+  if (missing.length <= dropped) return null;
+  return `buffer ${missing[0]} is in no queue: lost (${missing.length} missing, ${dropped} dropped)`;
 }
 
 /**

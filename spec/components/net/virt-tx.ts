@@ -1,7 +1,8 @@
-// virt_tx (reference sddf-protocols.md §3.3; network/components/virt_tx.c): T2 tx_return hands
-// transmitted buffers back to the client whose Tx region holds them (extract_offset); T1
-// tx_provide takes each client's packets in client order, validates the offset, and passes IO
-// addresses to the driver.
+// virt_tx (reference sddf-protocols.md §3.3; network/components/virt_tx.c at au-ts/sddf 650ace5d):
+// T2 tx_return hands transmitted buffers back to the client whose Tx region holds them
+// (extract_offset); T1 tx_provide takes each client's packets in client order, validates the
+// offset, and passes IO addresses to the driver; `init` is tx_provide(). Not modelled: `len` and
+// `oid` (a descriptor is one word, its offset) and the cache clean.
 import { assert } from '../../common/assert.ts';
 import { netCancelSignal, netDequeue, netEmpty, netRequestSignal } from '../../queue/net.ts';
 import { PC_DONE, type ComponentProgram } from '../program.ts';
@@ -37,7 +38,7 @@ export function netVirtTx(c: NetConfig): ComponentProgram {
       'tx_provide.notify_if(drv.TxA)',
     ],
     localWords: 3,
-    initPc: PC_DONE,
+    initPc: c.boot ? T1_P : PC_DONE, // init(): tx_provide()
     entry: () => T2_P, // notified(any): tx_return(); tx_provide()
     step(pc, ctx) {
       const mem = ctx.mem;

@@ -95,9 +95,12 @@ describe('sddf replay', () => {
     expect((await replay([unknown])).status).toBe(2);
   });
 
-  it('--on impl is a later issue: exit 2 saying so', async () => {
+  it('--on impl replays net-model traces only: an spsc trace is exit 2 saying so', async () => {
+    // (Issue 9 part 6 made --on impl real; its own tests are test/cli/commands/replay-impl.test.ts.)
     const r = await replay([trace, '--on', 'impl']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/later issue/);
+    expect(r.stderr).toMatch(
+      /--on impl replays traces of the net models \(net-pipeline, echo\), not 'spsc'/,
+    );
   });
 });

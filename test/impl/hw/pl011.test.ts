@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { Cr, FIFO_DEPTH, Fr, Int, LCRH_FEN, Pl011, Pl011Reg } from '../../../impl/hw/pl011.ts';
+import {
+  Cr,
+  DR_OE,
+  FIFO_DEPTH,
+  Fr,
+  Int,
+  LCRH_FEN,
+  Pl011,
+  Pl011Reg,
+  Pl011Rule,
+} from '../../../impl/hw/pl011.ts';
+import { InvariantError } from '../../../spec/common/assert.ts';
 import type { HwEvent } from '../../../impl/hw/events.ts';
 
 function uart(txMode: 'instant' | 'stepped' = 'stepped'): { u: Pl011; out: number[] } {
@@ -36,6 +47,7 @@ describe('PL011 FIFOs and flags', () => {
   it('without FEN the FIFOs are one character deep', () => {
     const out: number[] = [];
     const u = new Pl011({ name: 'u', output: (b) => out.push(b), txMode: 'stepped' });
+    u.write32(Pl011Reg.CR, Cr.UARTEN | Cr.TXE | Cr.RXE);
     u.write32(Pl011Reg.DR, 1);
     expect(u.read32(Pl011Reg.FR) & Fr.TXFF).toBe(Fr.TXFF);
     u.receive(Uint8Array.of(1, 2));
@@ -128,6 +140,7 @@ describe('PL011 interrupts: MIS = RIS & IMSC', () => {
     const out: number[] = [];
     const u = new Pl011({ name: 'u', output: (b) => out.push(b), observer: (e) => events.push(e) });
     u.write32(Pl011Reg.LCR_H, LCRH_FEN);
+    u.write32(Pl011Reg.CR, Cr.UARTEN | Cr.TXE | Cr.RXE);
     u.write32(Pl011Reg.IMSC, Int.TX);
     u.stall();
     u.write32(Pl011Reg.DR, 0x42);
@@ -183,6 +196,7 @@ describe('PL011 edges', () => {
   it('without FEN: RX at one character, TX clears with one queued and returns when it drains', () => {
     const out: number[] = [];
     const u = new Pl011({ name: 'u', output: (b) => out.push(b), txMode: 'stepped' });
+    u.write32(Pl011Reg.CR, Cr.UARTEN | Cr.TXE | Cr.RXE);
     u.write32(Pl011Reg.IMSC, Int.RX | Int.TX);
     u.receive(Uint8Array.of(7));
     expect(u.read32(Pl011Reg.MIS) & Int.RX).toBe(Int.RX);
@@ -225,5 +239,214 @@ describe('PL011 edges', () => {
     expect(u.drainTx(1)).toBe(1);
     expect([u.read32(0x048), u.read32(0xfe4)]).toEqual([0, 0x10]);
     expect(u.read32(0x0fc)).toBe(0);
+  });
+});
+
+describe('PL011 TRM semantics (issue #14 part 5)', () => {
+  it('§3.3.8: nothing is transmitted while UARTEN or TXE is clear; it waits in the FIFO (driver error)', () => {
+    const out: number[] = [];
+    const u = new Pl011({ name: 'u', output: (b) => out.push(b) }); // reset: CR = TXE | RXE, UARTEN 0
+    u.write32(Pl011Reg.LCR_H, LCRH_FEN);
+    u.write32(Pl011Reg.DR, 0x41);
+    expect(out).toEqual([]);
+    expect(u.txLevel).toBe(1);
+    expect(u.errorCodes()).toEqual(['pl011-tx-disabled']);
+    u.write32(Pl011Reg.CR, Cr.UARTEN | Cr.RXE); // enabled, but TXE clear
+    u.write32(Pl011Reg.DR, 0x42);
+    expect(out).toEqual([]);
+    u.write32(Pl011Reg.CR, Cr.UARTEN | Cr.TXE | Cr.RXE);
+    expect(out).toEqual([0x41, 0x42]); // enabling lets them go
+    expect(u.errorCount).toBe(2);
+  });
+
+  it('nothing is received while UARTEN or RXE is clear: the characters are lost on the line', () => {
+    const u = new Pl011({ name: 'u', output: () => {} });
+    u.receive(Uint8Array.of(1, 2));
+    u.write32(Pl011Reg.CR, Cr.UARTEN | Cr.TXE);
+    u.receive(Uint8Array.of(3));
+    expect(u.rxLevel).toBe(0);
+    expect(u.rxDroppedDisabled).toBe(3);
+    u.write32(Pl011Reg.CR, Cr.UARTEN | Cr.TXE | Cr.RXE);
+    u.receive(Uint8Array.of(4));
+    expect(u.read32(Pl011Reg.DR)).toBe(4);
+    expect(u.errorCount).toBe(0); // the sender's doing, not the driver's
+  });
+
+  it('overrun: RSR.OE and OERIS at once; OE in DR on the read that frees a slot, then clear', () => {
+    const { u } = uart();
+    u.write32(Pl011Reg.IMSC, Int.OE);
+    u.receive(new Uint8Array(18).map((_, i) => i));
+    expect(u.overruns).toBe(2);
+    expect(u.read32(Pl011Reg.RSR) & 8).toBe(8);
+    expect(u.read32(Pl011Reg.MIS) & Int.OE).toBe(Int.OE);
+    expect(u.read32(Pl011Reg.DR)).toBe(0 | DR_OE);
+    expect(u.read32(Pl011Reg.DR)).toBe(1); // no longer flagged
+    expect(u.read32(Pl011Reg.RSR) & 8).toBe(8); // until UARTECR is written
+    u.write32(Pl011Reg.RSR, 0);
+    expect(u.read32(Pl011Reg.RSR)).toBe(0);
+    u.write32(Pl011Reg.ICR, Int.OE);
+    expect(u.read32(Pl011Reg.RIS) & Int.OE).toBe(0);
+  });
+
+  it('§3.3.7: LCR_H, IBRD and FBRD are not changed while UARTEN is set (driver error, applied anyway)', () => {
+    const { u } = uart(); // enabled
+    u.write32(Pl011Reg.IBRD, 13);
+    u.write32(Pl011Reg.FBRD, 1);
+    u.write32(Pl011Reg.LCR_H, LCRH_FEN | (3 << 5));
+    expect(u.errorCodes()).toEqual([
+      'pl011-line-control-while-enabled',
+      'pl011-line-control-while-enabled',
+      'pl011-line-control-while-enabled',
+    ]);
+    expect(u.read32(Pl011Reg.IBRD)).toBe(13);
+    u.write32(Pl011Reg.CR, Cr.TXE | Cr.RXE); // disable first, as the TRM asks
+    u.write32(Pl011Reg.IBRD, 14);
+    expect(u.errorCount).toBe(3);
+  });
+
+  it('registers take 8-, 16- and 32-bit accesses; 64-bit ones are a driver error, split in two', () => {
+    const { u } = uart();
+    expect(u.read16(Pl011Reg.CR)).toBe(Cr.UARTEN | Cr.TXE | Cr.RXE);
+    expect(u.read8(Pl011Reg.CR)).toBe(Cr.UARTEN);
+    expect(u.write8(Pl011Reg.IMSC, Int.RX)).toBeNull();
+    expect(u.read32(Pl011Reg.IMSC)).toBe(Int.RX);
+    expect(u.errorCount).toBe(0);
+    expect(u.read64(Pl011Reg.CR)).toBe(
+      BigInt(u.read32(Pl011Reg.CR)) | (BigInt(u.read32(Pl011Reg.IFLS)) << 32n),
+    );
+    expect(u.errorCodes()).toEqual(['wrong-width']);
+  });
+
+  it('reserved offsets, read-only and write-only registers: driver errors, as QEMU ignores them', () => {
+    const { u } = uart();
+    expect(u.read32(0x0fc)).toBe(0);
+    u.write32(Pl011Reg.FR, 0xff);
+    expect(u.read32(Pl011Reg.ICR)).toBe(0);
+    expect(u.errorCodes()).toEqual(['hole', 'write-to-read-only', 'read-of-write-only']);
+    expect(u.read32(Pl011Reg.FR) & Fr.TXFE).toBe(Fr.TXFE);
+  });
+
+  it('ILPR and DMACR keep what is written (in their widths); a narrow read of DR+1 decodes DR, as QEMU', () => {
+    const { u } = uart();
+    u.write32(Pl011Reg.ILPR, 0x1ff);
+    u.write32(Pl011Reg.DMACR, 0xf);
+    expect([u.read32(Pl011Reg.ILPR), u.read32(Pl011Reg.DMACR)]).toEqual([0xff, 0x7]);
+    u.receive(Uint8Array.of(0x5a));
+    expect(u.read8(Pl011Reg.DR + 1)).toBe(0x5a);
+    expect(u.errorCodes()).toEqual(['wrong-width']);
+  });
+
+  it('as an agent (stepped Tx), the scheduler drains the FIFO while the transmitter is enabled', () => {
+    const { u, out } = uart('stepped');
+    expect(u.agentBusy()).toBe(false);
+    u.write32(Pl011Reg.DR, 1);
+    u.write32(Pl011Reg.DR, 2);
+    expect(u.agentActions()).toEqual([
+      { kind: 'drain-tx', max: 1 },
+      { kind: 'drain-tx', max: FIFO_DEPTH },
+    ]);
+    u.agentPerform({ kind: 'drain-tx', max: 1 });
+    expect(out).toEqual([1]);
+    u.write32(Pl011Reg.CR, Cr.RXE);
+    expect(u.agentBusy()).toBe(false); // disabled: nothing can move
+    u.agentPerform({ kind: 'poll', queue: 0 });
+    expect(out).toEqual([1]);
+  });
+});
+
+describe('PL011 corners', () => {
+  it('drainTx takes a count of characters: 0 moves none, a negative count is our bug', () => {
+    const { u, out } = uart();
+    u.write32(Pl011Reg.DR, 7);
+    expect(u.drainTx(0)).toBe(0);
+    expect(out).toEqual([]);
+    expect(() => u.drainTx(-1)).toThrow(InvariantError);
+  });
+
+  it('an instant UART sends each character as it is written', () => {
+    const { u, out } = uart('instant');
+    u.write32(Pl011Reg.DR, 0x41);
+    expect(out).toEqual([0x41]);
+    expect(u.txLevel).toBe(0);
+    expect(u.errorCount).toBe(0);
+  });
+
+  it('a stepped UART does not drain when CR enables the transmitter; the agent does', () => {
+    const out: number[] = [];
+    const u = new Pl011({ name: 'u', output: (b) => out.push(b), txMode: 'stepped' });
+    u.write32(Pl011Reg.DR, 1); // disabled: waits (driver error)
+    u.write32(Pl011Reg.CR, Cr.UARTEN | Cr.TXE);
+    expect(out).toEqual([]);
+    expect(u.txLevel).toBe(1);
+    expect(u.agentBusy()).toBe(true);
+  });
+
+  it('the agent offers nothing when instant, stalled, disabled or empty', () => {
+    expect(uart('instant').u.agentActions()).toEqual([]);
+    const { u } = uart('stepped');
+    expect(u.agentActions()).toEqual([]); // empty
+    u.write32(Pl011Reg.DR, 1);
+    u.stall();
+    expect(u.agentActions()).toEqual([]);
+    expect(u.agentBusy()).toBe(false);
+    u.release();
+    expect(u.agentBusy()).toBe(true);
+    u.write32(Pl011Reg.CR, Cr.UARTEN | Cr.RXE);
+    expect(u.agentActions()).toEqual([]);
+  });
+
+  it('driver errors name the register written, at its word offset', () => {
+    const { u } = uart();
+    u.write8(Pl011Reg.LCR_H + 1, 0);
+    u.write32(Pl011Reg.CR, 0);
+    u.write32(Pl011Reg.DR, 1);
+    expect(u.errors.map((e) => [e.code, e.where])).toEqual([
+      ['wrong-width', expect.any(String)],
+      ['pl011-line-control-while-enabled', 'UARTLCR_H (0x02c) write'],
+      ['pl011-tx-disabled', 'UARTDR (0x000) write'],
+    ]);
+    expect(u.errors[2]?.rule).toBe(Pl011Rule.enable);
+  });
+
+  it('a write to a reserved offset is recorded and changes nothing', () => {
+    const { u } = uart();
+    const before = [Pl011Reg.CR, Pl011Reg.IMSC, Pl011Reg.LCR_H].map((r) => u.read32(r));
+    u.write32(0x008, 0xffff);
+    expect(u.errorCodes()).toEqual(['hole']);
+    expect([Pl011Reg.CR, Pl011Reg.IMSC, Pl011Reg.LCR_H].map((r) => u.read32(r))).toEqual(before);
+  });
+
+  it('with strict off, enable and line-control misuse is not recorded', () => {
+    const out: number[] = [];
+    const u = new Pl011({ name: 'u', output: (b) => out.push(b), strict: false });
+    u.write32(Pl011Reg.DR, 1);
+    u.write32(Pl011Reg.CR, Cr.UARTEN | Cr.TXE);
+    u.write32(Pl011Reg.LCR_H, LCRH_FEN);
+    expect(u.errorCount).toBe(0);
+    expect(out).toEqual([1]);
+  });
+
+  it('RIS as the register reads it; cleared RX and RT stay clear when a burst is all lost', () => {
+    const { u } = uart();
+    u.receive(new Uint8Array(9));
+    expect(u.ris & (Int.RX | Int.RT)).toBe(Int.RX | Int.RT);
+    expect(u.ris).toBe(u.read32(Pl011Reg.RIS));
+    u.write32(Pl011Reg.ICR, Int.RX);
+    u.write32(Pl011Reg.CR, Cr.UARTEN | Cr.TXE); // receiver off: the next burst is not sampled
+    u.receive(Uint8Array.of(1));
+    expect(u.ris & Int.RX).toBe(0);
+    expect(u.rxDroppedDisabled).toBe(1);
+  });
+});
+
+describe('PL011 64-bit writes', () => {
+  it('a 64-bit write is recorded as a write, then split in two', () => {
+    const { u } = uart();
+    u.write64(Pl011Reg.IMSC, (0x1n << 32n) | BigInt(Int.RX));
+    expect(u.errors.map((e) => e.where)).toEqual([
+      'UARTIMSC (0x038) 64-bit write',
+      'UARTRIS (0x03c) 32-bit write', // the upper half lands on a read-only register
+    ]);
+    expect(u.read32(Pl011Reg.IMSC)).toBe(Int.RX);
   });
 });

@@ -136,6 +136,63 @@ describe('AddressSpace', () => {
     expect(faultOf(() => as.atomicsU32(0x9000, 1)).kind).toBe('alignment');
   });
 
+  it('routes 8/16/64-bit accesses to a device that decodes them; unaligned ones fault; a refused one is a bus error (issue #14)', () => {
+    const log: string[] = [];
+    const dev: MmioDevice = {
+      name: 'nic',
+      sizeBytes: 0x200,
+      read32: (o) => (log.push(`r32 ${o}`), 0x32),
+      write32: (o, v) => void log.push(`w32 ${o} ${v}`),
+      read8: (o) => (log.push(`r8 ${o}`), 0x8),
+      read16: (o) => (o === 0x10 ? { kind: 'bus-error', reason: 'no 16-bit here' } : 0x16),
+      read64: (o) => (log.push(`r64 ${o}`), 0x64n),
+      write8: (o, v) => (log.push(`w8 ${o} ${v}`), null),
+      write16: (o, v) => (log.push(`w16 ${o} ${v}`), null),
+      write64: (o, v) => (
+        log.push(`w64 ${o} ${v}`),
+        o === 0x18 ? { kind: 'bus-error', reason: 'x' } : null
+      ),
+      irqAsserted: () => false,
+    };
+    const as = new AddressSpace('driver', [
+      {
+        mr: 'nic',
+        vaddr: 0x9000,
+        sizeBytes: 0x1000,
+        perms: rw,
+        cached: false,
+        buffer: null,
+        mmio: dev,
+      },
+    ]);
+    expect(as.read8(0x9101)).toBe(0x8);
+    expect(as.read16(0x9106)).toBe(0x16);
+    expect(as.read64(0x9108)).toBe(0x64n);
+    as.write8(0x9103, 0x1ff);
+    as.write16(0x9002, 0x1_ffff);
+    as.write64(0x9008, -1n);
+    expect(log).toEqual([
+      'r8 257',
+      'r64 264',
+      'w8 259 255',
+      'w16 2 65535',
+      `w64 8 ${(1n << 64n) - 1n}`,
+    ]);
+    expect(faultOf(() => as.read16(0x9101))).toMatchObject({ kind: 'alignment', lengthBytes: 2 });
+    expect(faultOf(() => as.read64(0x9104)).kind).toBe('alignment');
+    expect(faultOf(() => as.write16(0x9001, 0)).kind).toBe('alignment');
+    expect(faultOf(() => as.write64(0x9004, 0n)).kind).toBe('alignment');
+    expect(faultOf(() => as.read16(0x9010))).toMatchObject({
+      kind: 'bus-error',
+      access: 'read',
+      message: 'driver: bus error: no 16-bit here',
+    });
+    expect(faultOf(() => as.write64(0x9018, 1n))).toMatchObject({
+      kind: 'bus-error',
+      access: 'write',
+    });
+  });
+
   it('rejects overlapping maps at construction (Microkit rejects them too)', () => {
     expect(
       () => new AddressSpace('p', [map('a', 0x1000, 0x2000, rw), map('b', 0x2000, 0x1000, rw)]),
@@ -223,5 +280,37 @@ describe('AddressSpace hands out no backing buffer of a read-only map', () => {
     };
     expect(walk(as, 0)).toBe(false);
     expect(walk({ leak: [{ x: buf }] }, 0)).toBe(true); // the walker itself can find one
+  });
+});
+
+describe('readInto (the copier path): readBytes without the intermediate copy', () => {
+  it('reads what readBytes reads, at every offset and length of a mapping, into the given place', () => {
+    fc.assert(
+      fc.property(fc.nat(64), fc.nat(64), fc.nat(8), (off, len, at) => {
+        const buffer = new SharedArrayBuffer(64);
+        new Uint8Array(buffer).forEach((_, i, a) => (a[i] = (i * 7 + 3) & 0xff));
+        const as = new AddressSpace('copier', [map('rx_dma', 0x2000, 64, ro, buffer)]);
+        const dst = new Uint8Array(80).fill(0xee);
+        if (off + len > 64) {
+          expect(faultOf(() => as.readInto(0x2000 + off, len, dst, at))).toEqual(
+            faultOf(() => as.readBytes(0x2000 + off, len)),
+          );
+          expect(dst.every((b) => b === 0xee)).toBe(true);
+          return;
+        }
+        as.readInto(0x2000 + off, len, dst, at);
+        expect(dst.subarray(at, at + len)).toEqual(as.readBytes(0x2000 + off, len));
+        expect(dst.subarray(0, at).every((b) => b === 0xee)).toBe(true);
+        expect(dst.subarray(at + len).every((b) => b === 0xee)).toBe(true);
+      }),
+    );
+  });
+
+  it('faults on a mapping without r, as readBytes does', () => {
+    const as = new AddressSpace('p', [map('w_only', 0x1000, 16, { r: false, w: true, x: false })]);
+    const dst = new Uint8Array(16);
+    expect(faultOf(() => as.readInto(0x1000, 4, dst, 0))).toEqual(
+      faultOf(() => as.readBytes(0x1000, 4)),
+    );
   });
 });

@@ -36,6 +36,8 @@ describe('built-in systems', () => {
     const timer = r.model?.pds.find((p) => p.name === 'timer_driver');
     expect(timer?.passive).toBe(true);
     const ppcalls = r.model?.channels.flatMap((c) => c.ends.filter((e) => e.pp).map((e) => e.pd));
-    expect(ppcalls).toEqual(['client0', 'client1']);
+    // The clients call the timer (meta.py); the driver may too, for its optional watchdog (as
+    // meta.py wires the rpi4b driver).
+    expect(ppcalls).toEqual(['client0', 'client1', 'ethernet_driver']);
   });
 });

@@ -205,3 +205,38 @@ export function twoClients(limit: number): TransitionSystem {
     },
   });
 }
+
+/**
+ * A bug deep in one branch of a big space (swarm tests): the first step chooses one of `modes`
+ * regions, each a `side` × `side` grid of two counters; the invariant fails only at the far corner
+ * of the last region (depth 2·side - 1). A DFS in the model's order exhausts region 1 first, so
+ * under a bound of side² states it never gets there; a shard whose random order picks the last
+ * region first reaches the corner on its first descent.
+ */
+export function deepCorner(side: number, modes: number): TransitionSystem {
+  return toy({
+    name: 'deep-corner',
+    words: 3,
+    actions: [
+      ...Array.from({ length: modes }, (_, m) => ({ name: `root.choose${m + 1}`, pd: 'root' })),
+      { name: 'x.inc', pd: 'x' },
+      { name: 'y.inc', pd: 'y' },
+    ],
+    init: [[0, 0, 0]],
+    step: (s, emit) => {
+      const [mode, x, y] = [s[0]!, s[1]!, s[2]!];
+      if (mode === 0) for (let m = 1; m <= modes; m++) emit(m - 1, [m, 0, 0]);
+      if (mode > 0 && x < side - 1) emit(modes, [mode, x + 1, y]);
+      if (mode > 0 && y < side - 1) emit(modes + 1, [mode, x, y + 1]);
+    },
+    invariants: [
+      {
+        name: 'far-corner',
+        check: (s) =>
+          s[0] === modes && s[1] === side - 1 && s[2] === side - 1
+            ? 'reached the far corner'
+            : null,
+      },
+    ],
+  });
+}

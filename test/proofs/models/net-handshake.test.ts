@@ -5,7 +5,7 @@ import type { MemoryModel } from '../../../proofs/models/registry.ts';
 
 function check(memoryModel: MemoryModel, bounds: Record<string, number> = {}, bug?: string) {
   const ts = buildNetHandshake({ memoryModel, bounds, ...(bug !== undefined ? { bug } : {}) }).ts;
-  return checkModel(ts, { search: 'bfs', maxStates: 500_000, maxSeconds: 30 });
+  return checkModel(ts, { search: 'bfs', maxStates: 500_000 });
 }
 
 describe('net-handshake', () => {

@@ -7,7 +7,7 @@ describe('serial-tx', () => {
     for (const memoryModel of ['sc', 'tso', 'pso'] as const) {
       const r = checkModel(buildSerialTx({ memoryModel, bounds: {} }).ts, {
         search: 'bfs',
-        maxSeconds: 30,
+        maxStates: 1_000_000,
       });
       expect(r.verdict, memoryModel).toBe('holds');
     }

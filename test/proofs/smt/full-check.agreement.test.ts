@@ -155,8 +155,8 @@ describe('slot-wrap terms agree with the slot the spec operation writes', () => 
                 : blkEnqueue(
                     m,
                     { name: 'q', tail: 0, head: 1, slots: 3, capacity: cap },
-                    BLK_FLAVOUR_HEAD,
                     1,
+                    BLK_FLAVOUR_HEAD,
                   );
           expect(ok).toBe(true);
           const written = m.log.find((l) => l.startsWith('store slot['))!;

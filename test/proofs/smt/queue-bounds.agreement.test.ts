@@ -120,7 +120,7 @@ function specOp(cls: string, op: string): (w: Words, capacity: number) => SpecRu
     case 'blk.enqueue':
       return (w, c) =>
         withMemory(BLK, w, c, (m, at) => ({
-          ok: blkEnqueue(m, blkRef(at, c), BLK_FLAVOUR_HEAD, 7),
+          ok: blkEnqueue(m, blkRef(at, c), 7, BLK_FLAVOUR_HEAD),
         }));
     case 'blk.dequeue':
       return (w, c) =>

@@ -65,7 +65,7 @@ function operate(
     netDequeue(deq, q, NET_FLAVOUR_HEAD);
   } else {
     const q = { name: 'q', tail: TAIL, head: HEAD, slots: SLOTS, capacity: s.capacity };
-    refused = !blkEnqueue(enq, q, BLK_FLAVOUR_HEAD, 7);
+    refused = !blkEnqueue(enq, q, 7, BLK_FLAVOUR_HEAD);
     blkDequeue(deq, q, BLK_FLAVOUR_HEAD);
   }
   return { refused, written: slotOfAddr(enq.stores), read: slotOfAddr(deq.loads) };

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildNetPipeline } from '../../../proofs/models/net-pipeline.ts';
 import { NGC_DROPPED, cg } from '../../../spec/components/net/config.ts';
+import { VR_REFS } from '../../../spec/components/net/virt-rx.ts';
 import { ENET_BD_WRAP, ENET_RXD_EMPTY } from '../../../spec/devices/enet.ts';
 import { field, runWhile, take } from '../../proofs/models/helpers.ts';
 
@@ -47,7 +48,7 @@ describe('network components on concrete states', () => {
       pattern: 0xe,
     });
     const t = runWhile(ts, s, ['virt_rx.']);
-    expect((field(ts, t, 'virt_rx.locals') as number[])[3]).toBe(2); // buffer_refs[0]
+    expect((field(ts, t, 'virt_rx.locals') as number[])[VR_REFS]).toBe(2); // buffer_refs[0]
     expect(field(ts, t, 'virt_rx.copier0.active.tail')).toBe(1);
     expect(field(ts, t, 'virt_rx.copier1.active.tail')).toBe(1);
     expect(field(ts, t, 'copier0.notification')).toBe(1);

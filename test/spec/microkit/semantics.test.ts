@@ -1,6 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { notify, takeNotified } from '../../../spec/signal/notification.ts';
 import {
   DEFERRED_EMPTY,
+  MAX_CHANNEL_ID,
+  encodeDeferred,
   clearChannel,
   decodeDeferred,
   deferSignal,
@@ -80,5 +84,44 @@ describe('Microkit semantics (sddf-protocols.md §1)', () => {
 
   it('rejects channel ids outside the notification word', () => {
     expect(() => notifyWord(0, 32)).toThrow(/channel/);
+  });
+});
+
+describe('Microkit channel ids and the models’ compact word (issue 12)', () => {
+  it('the deferred slot holds any Microkit channel id 0..61, not 62 (the fault bit)', () => {
+    expect(MAX_CHANNEL_ID).toBe(61);
+    expect(decodeDeferred(encodeDeferred('notify', 61))).toEqual({ kind: 'notify', ch: 61 });
+    expect(() => encodeDeferred('notify', 62)).toThrow(/0\.\.61/);
+    expect(() => encodeDeferred('irq_ack', -1)).toThrow(/0\.\.61/);
+  });
+
+  it('the u32 notification word agrees with the full 62-channel word on ids 0..31', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 31 }), { maxLength: 40 }), (chs) => {
+        const word = chs.reduce((w, ch) => notifyWord(w, ch), 0);
+        const full = chs.reduce((w, ch) => notify(w, ch), 0n);
+        expect(BigInt(word)).toBe(full);
+        expect(dispatchOrder(word)).toEqual(takeNotified(full).channels);
+      }),
+    );
+  });
+
+  it('per-core priority scheduling: the best runnable PD of each core (two_core.json placement)', () => {
+    // driver 101 and virt_tx 100 on core 1, virt_rx 99 and client 97 on core 0.
+    const prios = [101, 100, 99, 97];
+    const cores = [1, 1, 0, 0];
+    expect(schedulable([true, true, true, true], prios, 'cores', cores)).toEqual([
+      true,
+      false,
+      true,
+      false,
+    ]);
+    expect(schedulable([false, true, false, true], prios, 'cores', cores)).toEqual([
+      false,
+      true,
+      false,
+      true,
+    ]);
+    expect(() => schedulable([true], [1], 'cores')).toThrow(/one core per PD/);
   });
 });

@@ -23,7 +23,7 @@ describe('blk queue operations in C order (blk/queue.h at 650ace5d)', () => {
     const { mem, q } = queue(2);
     mem.words[0] = 0xffff_ffff;
     mem.words[1] = 0xffff_ffff;
-    expect(blkEnqueue(mem, q, BLK_FLAVOUR_HEAD, 5)).toBe(true);
+    expect(blkEnqueue(mem, q, 5, BLK_FLAVOUR_HEAD)).toBe(true);
     expect(mem.log).toEqual([
       'load tail',
       'load head',
@@ -32,9 +32,9 @@ describe('blk queue operations in C order (blk/queue.h at 650ace5d)', () => {
       'fence release',
       'store tail',
     ]);
-    expect(blkEnqueue(mem, q, BLK_FLAVOUR_HEAD, 6)).toBe(true);
+    expect(blkEnqueue(mem, q, 6, BLK_FLAVOUR_HEAD)).toBe(true);
     expect(blkFull(mem, q, BLK_FLAVOUR_HEAD)).toBe(true);
-    expect(blkEnqueue(mem, q, BLK_FLAVOUR_HEAD, 7)).toBe(false);
+    expect(blkEnqueue(mem, q, 7, BLK_FLAVOUR_HEAD)).toBe(false);
     expect(blkLength(mem, q)).toBe(2);
     mem.clear();
     expect(blkDequeue(mem, q, BLK_FLAVOUR_HEAD)).toBe(5);

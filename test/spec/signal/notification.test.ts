@@ -2,8 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvariantError } from '../../../spec/common/assert.ts';
 import {
+  BADGE_ENDPOINT_BIT,
+  BADGE_FAULT_BIT,
   MAX_CHANNELS,
+  MICROKIT_MAX_CHANNELS,
   NO_NOTIFICATIONS,
+  dispatchBadge,
+  isChannelId,
   isPending,
   notify,
   takeNotified,
@@ -33,11 +38,30 @@ describe('Microkit notifications coalesce (reference §1.2)', () => {
     expect(isPending(first.word, 3)).toBe(false);
   });
 
-  it('channel 62 is the last; 63 and -1 are our bug', () => {
-    expect(takeNotified(notify(0n, 62)).channels).toEqual([62]);
+  it('channel 61 is the last (MICROKIT_MAX_CHANNELS 62); 62, 63 and -1 are our bug', () => {
+    // Changed on purpose (issue 12): 62 used to be accepted, but Microkit's ids are 0..61 and bit
+    // 62 of a badge is the fault bit (seL4/microkit cfd52163 microkit.h, main.c).
+    expect(MICROKIT_MAX_CHANNELS).toBe(62);
+    expect(takeNotified(notify(0n, 61)).channels).toEqual([61]);
+    expect(isChannelId(61)).toBe(true);
+    expect(isChannelId(62)).toBe(false);
+    expect(() => notify(0n, 62)).toThrow(InvariantError);
     expect(() => notify(0n, 63)).toThrow(InvariantError);
     expect(() => notify(0n, -1)).toThrow(InvariantError);
-    expect(() => isPending(0n, 63)).toThrow(InvariantError);
-    expect(() => takeNotified(1n << 63n)).toThrow(InvariantError);
+    expect(() => isPending(0n, 62)).toThrow(InvariantError);
+    expect(() => takeNotified(1n << 62n)).toThrow(/beyond channel 61/);
+  });
+
+  it('a badge: the fault bit first, then the endpoint bit, else notified per bit ascending', () => {
+    expect(BADGE_FAULT_BIT).toBe(62);
+    expect(BADGE_ENDPOINT_BIT).toBe(63);
+    expect(dispatchBadge((1n << 62n) | 5n)).toEqual({ kind: 'fault', child: 5 });
+    expect(dispatchBadge((1n << 63n) | 0x47n)).toEqual({ kind: 'protected', channel: 7 });
+    expect(dispatchBadge((1n << 63n) | (1n << 62n) | 3n)).toEqual({ kind: 'fault', child: 3 });
+    expect(dispatchBadge(notify(notify(0n, 61), 0))).toEqual({
+      kind: 'notified',
+      channels: [0, 61],
+    });
+    expect(() => dispatchBadge(1n << 64n)).toThrow(InvariantError);
   });
 });

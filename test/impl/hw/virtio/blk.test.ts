@@ -109,7 +109,7 @@ describe('virtio-blk', () => {
     expect(b.dev.irqAsserted()).toBe(true);
   });
 
-  it('sectors beyond capacity → IOERR (including a u64 sector near 2^64), nothing transferred', () => {
+  it('§5.2.6.1: sectors beyond capacity are a driver error → IOERR (including a u64 sector near 2^64), nothing transferred; used.len is every writable byte (QEMU in_len)', () => {
     const b = makeBlk();
     request(b, { i: 0, type: BlkType.In, sector: BigInt(DISK_SECTORS - 1), dataBytes: 1024 });
     request(b, { i: 1, type: BlkType.Out, sector: BigInt(DISK_SECTORS), dataBytes: 512 });
@@ -118,15 +118,22 @@ describe('virtio-blk', () => {
     b.drv.kick(0);
     const used = b.drv.queue(0).collect();
     expect([0, 1, 2, 3].map((i) => statusOf(b, i))).toEqual([1, 1, 1, 0]);
-    expect(used.map((u) => u.lenBytes)).toEqual([1, 1, 1, 513]);
+    expect(used.map((u) => u.lenBytes)).toEqual([1025, 1, 513, 513]);
     expect(b.dev.stats.ioErrors).toBe(3);
+    expect(b.dev.errorCodes()).toEqual([
+      'blk-beyond-capacity',
+      'blk-beyond-capacity',
+      'blk-beyond-capacity',
+    ]);
+    expect(b.mem.read(dataAddr(0), 1024).every((x) => x === 0)).toBe(true);
   });
 
-  it('a data length that is not whole sectors → IOERR', () => {
+  it('§5.2.6.1: a data length that is not whole sectors is a driver error → IOERR', () => {
     const b = makeBlk();
     request(b, { i: 0, type: BlkType.In, sector: 0n, dataBytes: 100 });
     b.drv.kick(0);
     expect(statusOf(b, 0)).toBe(BlkStatus.IoErr);
+    expect(b.dev.errorCodes()).toEqual(['blk-data-length']);
   });
 
   it('unknown type → UNSUPP; FLUSH reaches the backend; GET_ID writes the serial', () => {
@@ -135,6 +142,7 @@ describe('virtio-blk', () => {
     request(b, { i: 1, type: BlkType.Flush, sector: 0n, dataBytes: 0 });
     request(b, { i: 2, type: BlkType.GetId, sector: 0n, dataBytes: 20 });
     b.drv.kick(0);
+    expect(b.dev.errorCount).toBe(0);
     const used = b.drv.queue(0).collect();
     expect([0, 1, 2].map((i) => statusOf(b, i))).toEqual([
       BlkStatus.Unsupp,
@@ -190,7 +198,7 @@ describe('virtio-blk', () => {
     expect(seeds.some((s) => order(s).join() !== inOrder.join())).toBe(true);
   });
 
-  it('GET_ID into a short buffer writes only what fits; used.len counts it', () => {
+  it('§5.2.6.1: GET_ID into a short buffer is a driver error; only what fits is written; used.len counts it', () => {
     const b = makeBlk();
     request(b, { i: 0, type: BlkType.GetId, sector: 0n, dataBytes: 4 });
     b.drv.kick(0);
@@ -201,6 +209,7 @@ describe('virtio-blk', () => {
         .map((u) => u.lenBytes),
     ).toEqual([5]);
     expect(new TextDecoder().decode(b.mem.read(dataAddr(0), 4))).toBe('disk');
+    expect(b.dev.errorCodes()).toEqual(['blk-get-id-length']);
   });
 
   it('a request without a status byte or with a short header breaks the device, not the host', () => {
@@ -215,7 +224,7 @@ describe('virtio-blk', () => {
       b.drv.queue(0).add(chain);
       b.drv.kick(0);
       expect(b.dev.needsReset).toBe(true);
-      expect(b.dev.errors.join()).toMatch(/header and a status byte/);
+      expect(b.dev.errorCodes()).toEqual(['blk-request-shape']);
       expect(b.drv.queue(0).collect()).toEqual([]);
     }
   });

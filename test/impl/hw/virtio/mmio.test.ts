@@ -5,6 +5,9 @@ import { BlkType, VirtioBlk } from '../../../../impl/hw/virtio/blk.ts';
 import { Feature, Interrupt, Reg, Status } from '../../../../impl/hw/virtio/constants.ts';
 import { BUF_BASE, driverFor, fullWindow, ram, RING_BASE } from './harness.ts';
 
+/** The features these tests negotiate: flushRequest sends FLUSH, which needs F_FLUSH. */
+const V1_FLUSH = Feature.Version1 | Feature.BlkFlush;
+
 function blk(observer?: (e: HwEvent) => void): { dev: VirtioBlk; mem: ReturnType<typeof ram> } {
   const mem = ram();
   const dev = new VirtioBlk({
@@ -44,33 +47,44 @@ describe('virtio-mmio transport', () => {
     const drv = driverFor({ mmio: dev, memory: mem });
     expect(drv.negotiate(Feature.BlkFlush)).toBe(false); // no VERSION_1
     expect(dev.read32(Reg.Status) & Status.FeaturesOk).toBe(0);
-    expect(dev.errors.some((e) => e.includes('VERSION_1'))).toBe(true);
+    expect(dev.errorCodes()).toEqual(['version-1-not-accepted', 'features-refused']);
     expect(drv.negotiate(Feature.Version1)).toBe(true);
     dev.write32(Reg.DriverFeaturesSel, 0);
     dev.write32(Reg.DriverFeatures, 1 << 9);
     expect(dev.negotiatedFeatures).toBe(Feature.Version1);
+    expect(dev.errorCodes().at(-1)).toBe('features-after-features-ok');
   });
 
-  it('queue set-up: QueueNumMax, refused QueueReady for bad num or alignment, absent queues', () => {
+  it('queue set-up: a bad num or alignment is recorded and the queue does not run; QueueReady reads back the last value written (§4.2.2)', () => {
     const { dev, mem } = blk();
-    driverFor({ mmio: dev, memory: mem }).negotiate(Feature.Version1);
+    driverFor({ mmio: dev, memory: mem }).negotiate(V1_FLUSH);
     dev.write32(Reg.QueueSel, 0);
     expect(dev.read32(Reg.QueueNumMax)).toBe(64);
-    const tryReady = (num: number, desc: number): number => {
+    const tryReady = (num: number, desc: number): boolean => {
       dev.write32(Reg.QueueReady, 0);
       dev.write32(Reg.QueueNum, num);
       dev.write32(Reg.QueueDescLow, desc);
       dev.write32(Reg.QueueDriverLow, 0x4000_1000);
       dev.write32(Reg.QueueDeviceLow, 0x4000_2000);
       dev.write32(Reg.QueueReady, 1);
-      return dev.read32(Reg.QueueReady);
+      expect(dev.read32(Reg.QueueReady)).toBe(1);
+      return dev.queueState(0).enabled;
     };
-    expect(tryReady(12, 0x4000_0000)).toBe(0); // not a power of two
-    expect(tryReady(128, 0x4000_0000)).toBe(0); // > QueueNumMax
-    expect(tryReady(16, 0x4000_0008)).toBe(0); // desc not 16-aligned
-    expect(tryReady(16, 0x4000_0000)).toBe(1);
-    dev.write32(Reg.QueueNum, 32); // ignored while ready
-    expect(dev.queueState(0).config.num).toBe(16);
+    expect(tryReady(12, 0x4000_0000)).toBe(false); // not a power of two
+    expect(tryReady(128, 0x4000_0000)).toBe(false); // > QueueNumMax
+    expect(tryReady(16, 0x4000_0008)).toBe(false); // desc not 16-aligned
+    expect(tryReady(16, 0x4000_0000)).toBe(true);
+    expect(dev.errorCodes()).toEqual([
+      'queue-num',
+      'queue-num-too-large',
+      'queue-num',
+      'ring-alignment',
+    ]);
+    // QEMU keeps the shadow register; the running queue keeps what was latched at QueueReady.
+    dev.write32(Reg.QueueNum, 32);
+    expect(dev.queueState(0).config.num).toBe(32);
+    expect(dev.queueState(0).active.num).toBe(16);
+    expect(dev.errorCodes().at(-1)).toBe('queue-reprogrammed-while-ready');
     dev.write32(Reg.QueueSel, 5);
     expect(dev.read32(Reg.QueueNumMax)).toBe(0);
   });
@@ -83,22 +97,25 @@ describe('virtio-mmio transport', () => {
     expect(dev.queueState(0).config.descAddr).toBe(0x2_0000_1000n);
   });
 
-  it('nothing is processed before DRIVER_OK; a notify made before it is served at DRIVER_OK', () => {
+  it('§3.1.1: a notify before DRIVER_OK is a driver error and is dropped, not served at DRIVER_OK', () => {
     const { dev, mem } = blk();
     const drv = driverFor({ mmio: dev, memory: mem });
-    drv.negotiate(Feature.Version1);
+    drv.negotiate(V1_FLUSH);
     const q = drv.setupQueue({ index: 0, num: 8, baseAddr: RING_BASE });
     const head = flushRequest(mem, q);
     drv.kick(0);
     expect(q.collect()).toEqual([]);
+    expect(dev.errorCodes()).toEqual(['notify-before-driver-ok']);
     drv.driverOk();
+    expect(q.collect()).toEqual([]); // §2.1.2: nothing consumed before DRIVER_OK, nor because of it
+    drv.kick(0);
     expect(q.collect()).toEqual([{ head, lenBytes: 1 }]);
   });
 
   it('InterruptStatus/ACK: W1C per bit; the IRQ line follows InterruptStatus != 0', () => {
     const { dev, mem } = blk();
     const drv = driverFor({ mmio: dev, memory: mem });
-    drv.negotiate(Feature.Version1);
+    drv.negotiate(V1_FLUSH);
     const q = drv.setupQueue({ index: 0, num: 8, baseAddr: RING_BASE });
     drv.driverOk();
     flushRequest(mem, q);
@@ -115,7 +132,7 @@ describe('virtio-mmio transport', () => {
   it('avail NO_INTERRUPT suppresses the used-buffer interrupt (not the used entry)', () => {
     const { dev, mem } = blk();
     const drv = driverFor({ mmio: dev, memory: mem });
-    drv.negotiate(Feature.Version1);
+    drv.negotiate(V1_FLUSH);
     const q = drv.setupQueue({ index: 0, num: 8, baseAddr: RING_BASE });
     drv.driverOk();
     q.setAvailFlags(1);
@@ -128,7 +145,7 @@ describe('virtio-mmio transport', () => {
   it('reset (Status = 0) clears status, features, queues, indices and interrupts', () => {
     const { dev, mem } = blk();
     const drv = driverFor({ mmio: dev, memory: mem });
-    drv.negotiate(Feature.Version1);
+    drv.negotiate(V1_FLUSH);
     const q = drv.setupQueue({ index: 0, num: 8, baseAddr: RING_BASE });
     drv.driverOk();
     flushRequest(mem, q);
@@ -145,7 +162,7 @@ describe('virtio-mmio transport', () => {
     expect(dev.live).toBe(false);
     // And the device works again after a fresh initialisation.
     mem.bytes.fill(0, 0, 0x1000);
-    drv.negotiate(Feature.Version1);
+    drv.negotiate(V1_FLUSH);
     const q2 = drv.setupQueue({ index: 0, num: 8, baseAddr: RING_BASE });
     drv.driverOk();
     const head = flushRequest(mem, q2);
@@ -157,7 +174,7 @@ describe('virtio-mmio transport', () => {
     const events: HwEvent[] = [];
     const { dev, mem } = blk((e) => events.push(e));
     const drv = driverFor({ mmio: dev, memory: mem });
-    drv.negotiate(Feature.Version1);
+    drv.negotiate(V1_FLUSH);
     const q = drv.setupQueue({ index: 0, num: 8, baseAddr: RING_BASE });
     drv.driverOk();
     const head = flushRequest(mem, q);
@@ -199,7 +216,7 @@ describe('virtio-mmio transport', () => {
   it('a driver feature bit in page 2 or above can only make a strict negotiation fail', () => {
     const { dev, mem } = blk();
     const drv = driverFor({ mmio: dev, memory: mem });
-    drv.negotiate(Feature.Version1);
+    drv.negotiate(V1_FLUSH);
     dev.write32(Reg.Status, 0);
     dev.write32(Reg.Status, Status.Acknowledge | Status.Driver);
     dev.write32(Reg.DriverFeaturesSel, 1);
@@ -213,7 +230,7 @@ describe('virtio-mmio transport', () => {
   it('QueueReady = 0 disables a queue; notifies of absent queues are recorded, not fatal', () => {
     const { dev, mem } = blk();
     const drv = driverFor({ mmio: dev, memory: mem });
-    drv.negotiate(Feature.Version1);
+    drv.negotiate(V1_FLUSH);
     const q = drv.setupQueue({ index: 0, num: 8, baseAddr: RING_BASE });
     drv.driverOk();
     dev.write32(Reg.QueueSel, 0);
@@ -230,7 +247,7 @@ describe('virtio-mmio transport', () => {
   it('DEVICE_NEEDS_RESET survives status writes other than 0; only a reset clears it', () => {
     const { dev, mem } = blk();
     const drv = driverFor({ mmio: dev, memory: mem });
-    drv.negotiate(Feature.Version1);
+    drv.negotiate(V1_FLUSH);
     const q = drv.setupQueue({ index: 0, num: 8, baseAddr: RING_BASE });
     drv.driverOk();
     q.publish(9); // head out of range
@@ -261,7 +278,7 @@ describe('virtio-mmio transport', () => {
       processOnNotify: false,
     });
     const drv = driverFor({ mmio: dev, memory: mem });
-    drv.negotiate(Feature.Version1);
+    drv.negotiate(V1_FLUSH);
     const q = drv.setupQueue({ index: 0, num: 8, baseAddr: RING_BASE });
     drv.driverOk();
     const head = flushRequest(mem, q);
@@ -279,10 +296,11 @@ describe('virtio-mmio transport', () => {
     dev.write32(Reg.QueueReady, 1);
     expect(dev.read32(Reg.QueueReady)).toBe(0);
     dev.write32(Reg.QueueNotify, 1);
-    expect(dev.errors).toEqual([
-      'queue register 0x38 for absent queue 1',
-      'QueueReady for absent queue 1',
-      'QueueNotify names absent queue 1',
+    expect(dev.errorCodes()).toEqual(['absent-queue', 'absent-queue', 'notify-absent-queue']);
+    expect(dev.errors.map(String)).toEqual([
+      'blk: queue 1 register 0x038 32-bit write: queue 1 is not available (QueueNumMax reads 0) [virtio-1.2 §4.2.2.2]',
+      'blk: queue 1 QueueReady (0x044) 32-bit write: queue 1 is not available (QueueNumMax reads 0) [virtio-1.2 §4.2.2.2]',
+      'blk: QueueNotify (0x050) 32-bit write of 1: QueueNotify names absent queue 1 [virtio-1.2 §4.2.3.3]',
     ]);
   });
 });

@@ -1,0 +1,20 @@
+// The sDDF timer protocol (reference sddf-protocols.md §2.6; include/sddf/timer/protocol.h): a client
+// ppcalls the passive timer driver with label GET_TIME (reply MR0 = ns since boot) or SET_TIMEOUT
+// (MR0 = relative ns); the driver notifies the client's channel when the timeout expires. A new
+// timeout replaces the client's previous one.
+
+import type { MicrokitApi } from '../runtime/api.ts';
+
+export const SDDF_TIMER_GET_TIME = 0;
+export const SDDF_TIMER_SET_TIMEOUT = 1;
+
+/** `sddf_timer_time_now(ch)`. */
+export function timerTimeNow(api: MicrokitApi, ch: number): bigint {
+  const r = api.ppcall(ch, { label: SDDF_TIMER_GET_TIME, words: [] });
+  return r.words[0] ?? 0n;
+}
+
+/** `sddf_timer_set_timeout(ch, ns)`. */
+export function timerSetTimeout(api: MicrokitApi, ch: number, timeoutNs: bigint): void {
+  api.ppcall(ch, { label: SDDF_TIMER_SET_TIMEOUT, words: [timeoutNs] });
+}
