@@ -21,7 +21,8 @@ export interface WeakMemoryRow {
 
 // O1 needs a second item after the consumer armed its signal; one buffer keeps the space small.
 const O1 = { items: 2, capacity: 1 } as const;
-// The serial lost wakeup (F9) needs a third character with one slot (measured under tso too).
+// The serial lost wakeup without flag fences (fences=1) needs a third character with one slot
+// (measured under tso too).
 const SERIAL = { capacity: 1, chars: 3 } as const;
 
 export const WEAK_MEMORY_ROWS: readonly WeakMemoryRow[] = [
@@ -118,7 +119,7 @@ export const WEAK_MEMORY_ROWS: readonly WeakMemoryRow[] = [
   {
     id: 'serial-3',
     model: 'serial-tx',
-    what: 'HEAD without the seq_cst fences (F9)',
+    what: 'HEAD without any flag fence',
     bounds: { ...SERIAL, fences: 1 },
     search: 'dfs',
     maxStates: 20_000,
