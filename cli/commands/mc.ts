@@ -99,7 +99,9 @@ function verdictText(io: Io, run: McRun): string {
       ? 'random simulation found nothing; that proves nothing'
       : r.incompleteReason === 'bitstate'
         ? 'bitstate search found nothing, but may have skipped states; that proves nothing'
-        : `${r.incompleteReason ?? 'bound'} reached`;
+        : r.incompleteReason === 'modelLimit'
+          ? 'a state the model cannot represent was reached (below); that proves nothing'
+          : `${r.incompleteReason ?? 'bound'} reached`;
   return paint(io, 'yellow', `incomplete (${why})`);
 }
 

@@ -31,13 +31,16 @@ import {
   type RmwOptions,
   type StoreOptions,
 } from '../../../spec/components/mem.ts';
-import type { State } from '../../../spec/common/transition.ts';
+import { ModelLimitReached, type State } from '../../../spec/common/transition.ts';
 import type { Layout } from '../layout.ts';
 import { Chooser } from './choice.ts';
 import { FULL, ISB, RR, RW, WR, WW, fenceBits } from './fences.ts';
 import type { AccessLog, BufferRef, MemorySystem, PdRunner, PdSharedMem } from './system.ts';
 
-/** Messages in flight at once (timestamps are 5 bits). Exceeding it is an error, never a cut. */
+/**
+ * Messages in flight at once (timestamps are 5 bits). Exceeding it is never a cut: the search stops
+ * as `incomplete` (ModelLimitReached, reason `modelLimit`).
+ */
 export const MAX_MESSAGES = 24;
 const VIEW_BITS = 5;
 const VIEW_MASK = (1 << VIEW_BITS) - 1;
@@ -327,7 +330,7 @@ export class PromisingSystem implements MemorySystem {
     if (exclFrom < 0 || this.noOtherBetween(s, p, addr, exclFrom, n)) {
       // A full list would silently cut this outcome: an error unless running alone (solo).
       if (n < MAX_MESSAGES) options[k++] = n + 1;
-      else assert(false, this.overflow(s));
+      else throw new ModelLimitReached(this.overflow(s));
     }
     if (k === 0) return 0;
     const t = options[pick(k)]!;
@@ -388,7 +391,7 @@ export class PromisingSystem implements MemorySystem {
     }
     if (rmwResult(op, this.valueBefore(s, addr, n + 1)) !== null) {
       if (n < MAX_MESSAGES) options[k++] = n + 1;
-      else assert(false, this.overflow(s));
+      else throw new ModelLimitReached(this.overflow(s));
     }
     if (k === 0) return null;
     const t = options[pick(k)]!;
@@ -605,7 +608,7 @@ export class PromisingSystem implements MemorySystem {
     );
     return (
       `Promising memory: more than ${MAX_MESSAGES} stores in flight (${names.join(' ')}); ` +
-      'a PD inside a handler keeps old stores readable: raise MAX_MESSAGES'
+      'a PD inside a handler keeps old stores readable; smaller bounds keep fewer in flight'
     );
   }
 
@@ -795,7 +798,7 @@ export class PromisingSystem implements MemorySystem {
     if (!scheduled || !this.live(s, p)) return;
     const n = this.count(s);
     for (const [addr, value] of this.soloStores(s, p).values()) {
-      if (n >= MAX_MESSAGES) assert(false, () => this.overflow(s));
+      if (n >= MAX_MESSAGES) throw new ModelLimitReached(this.overflow(s));
       scratch.set(s);
       scratch[this.countWord] = n + 1;
       scratch[this.w(n, 0)] = value;
