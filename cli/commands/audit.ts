@@ -106,7 +106,12 @@ export function registerAudit(program: Command, io: Io, setStatus: SetStatus): v
       }
       await render(io, result.outcome, format, o.sarifBase ?? '.');
       if (o.prove === true && result.outcome.report !== undefined) {
-        const line = await proveAndCompare(result.outcome.report.flow);
+        // No isolation claim for a system that failed validation: its model is partial (issue 15).
+        const errors = result.outcome.errors.length;
+        const line =
+          errors > 0
+            ? `isolation: not proved: the system failed validation (${errors} error${errors === 1 ? '' : 's'})`
+            : await proveAndCompare(result.outcome.report.flow);
         // Text output only: json/sarif/dot/svg print exactly one document on stdout (CLI.md).
         if (format === 'text') io.out(line);
         else io.err(line);
@@ -189,7 +194,7 @@ async function proveAndCompare(flow: FlowGraph): Promise<string> {
   }
   const count = (v: string): number => proof.pairs.filter((p) => p.verdict === v).length;
   return (
-    `isolation (Z3, ${proof.seconds.toFixed(2)} s): ${count('isolated')} ordered client pair(s) proved isolated, ` +
+    `isolation (Z3, ${proof.seconds.toFixed(2)} s): ${count('isolated')} ordered pair(s) of PDs the policy separates proved isolated, ` +
     `${count('flow')} with a flow, ${count('unknown')} unknown; agrees with the graph search`
   );
 }

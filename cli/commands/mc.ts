@@ -7,7 +7,7 @@ import type { McRequest, McRun } from '../../api/mc.ts';
 import type { SwarmRun } from '../../api/swarm.ts';
 import type { Progress, StoreMode } from '../../proofs/mc/engine.ts';
 import type { MemoryModel, ModelEntry, ModelOptions } from '../../proofs/models/types.ts';
-import { memoryModelProblem } from '../../proofs/models/types.ts';
+import { MEMORY_MODELS, memoryModelProblem } from '../../proofs/models/types.ts';
 import {
   CliUsageError,
   EXIT_FAILED,
@@ -99,7 +99,9 @@ function verdictText(io: Io, run: McRun): string {
       ? 'random simulation found nothing; that proves nothing'
       : r.incompleteReason === 'bitstate'
         ? 'bitstate search found nothing, but may have skipped states; that proves nothing'
-        : `${r.incompleteReason ?? 'bound'} reached`;
+        : r.incompleteReason === 'modelLimit'
+          ? 'a state the model cannot represent was reached (below); that proves nothing'
+          : `${r.incompleteReason ?? 'bound'} reached`;
   return paint(io, 'yellow', `incomplete (${why})`);
 }
 
@@ -201,7 +203,7 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
       'check your own model: a module exporting a ModelEntry (docs/writing-a-model.md)',
     )
     .option('--bound <key=value>', 'model size parameter (repeatable)', collect, [])
-    .option('--memory-model <model>', 'sc | tso | arm')
+    .option('--memory-model <model>', MEMORY_MODELS.join(' | '))
     .option('--bug <id>', 'seeded-bug variant (see --list)')
     .option(
       '--search <order>',

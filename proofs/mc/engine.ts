@@ -5,7 +5,11 @@
 // hash-compact, bitstate), the BFS frontier apart from the visited set (./frontier.ts) and traces
 // rebuilt by re-execution (./tracelog.ts). Design: docs/adr/007-model-checker.md.
 import { assert, unreachable } from '../../spec/common/assert.ts';
-import type { State, TransitionSystem } from '../../spec/common/transition.ts';
+import {
+  ModelLimitReached,
+  type State,
+  type TransitionSystem,
+} from '../../spec/common/transition.ts';
 import { defaultMaxMemoryBytes } from './budget.ts';
 import { DeltaFrontier, RingFrontier } from './frontier.ts';
 import { DEFAULT_HASH_SEED, mixA, mixB, StateHasher } from './hash.ts';
@@ -29,7 +33,14 @@ export { PARTIAL_ORDER_HINT } from './hints.ts';
 export type SearchOrder = 'bfs' | 'dfs';
 export type Verdict = 'holds' | 'violated' | 'incomplete';
 export type IncompleteReason =
-  'maxStates' | 'maxSeconds' | 'maxDepth' | 'maxMemory' | 'bitstate' | 'simulation';
+  | 'maxStates'
+  | 'maxSeconds'
+  | 'maxDepth'
+  | 'maxMemory'
+  | 'bitstate'
+  | 'simulation'
+  /** The model could not represent a successor (ModelLimitReached; `message` says which limit). */
+  | 'modelLimit';
 
 /** Property name the quiescence oracle reports (verification-tools.md §9.4). */
 export const NO_LOST_WAKEUP = 'no-lost-wakeup';
@@ -627,7 +638,7 @@ export class Search {
   result(
     set: FingerprintSet,
     verdict: Verdict,
-    extra: { found?: Found; trace?: McTrace; reason?: IncompleteReason } = {},
+    extra: { found?: Found; trace?: McTrace; reason?: IncompleteReason; message?: string } = {},
   ): McResult {
     const seconds = (this.now() - this.t0) / 1000;
     // A bitstate search that ran out of states may have skipped some: it proves nothing.
@@ -641,7 +652,9 @@ export class Search {
       verdict,
       ...(extra.found !== undefined
         ? { property: extra.found.property, message: extra.found.message }
-        : {}),
+        : extra.message !== undefined
+          ? { message: extra.message }
+          : {}),
       states: set.count,
       transitions: this.transitions,
       depth: this.depth,
@@ -864,6 +877,9 @@ function bfs(sr: Search): McResult {
     if (truncated) throw new Stop('maxDepth');
   } catch (e) {
     if (e instanceof Stop) return sr.result(set, 'incomplete', { reason: e.reason });
+    if (e instanceof ModelLimitReached) {
+      return sr.result(set, 'incomplete', { reason: 'modelLimit', message: e.message });
+    }
     throw e;
   }
   if (!liveness) return sr.result(set, 'holds');
@@ -1072,6 +1088,9 @@ function dfs(sr: Search): McResult {
     if (truncated) throw new Stop('maxDepth');
   } catch (e) {
     if (e instanceof Stop) return sr.result(set, 'incomplete', { reason: e.reason });
+    if (e instanceof ModelLimitReached) {
+      return sr.result(set, 'incomplete', { reason: 'modelLimit', message: e.message });
+    }
     throw e;
   }
   return sr.result(set, 'holds');

@@ -65,6 +65,8 @@ export interface ErrorReply {
   readonly type: 'error';
   readonly worker: number;
   readonly message: string;
+  /** The model could not represent a successor (ModelLimitReached): incomplete, not a crash. */
+  readonly modelLimit?: boolean;
 }
 
 export type Reply = WorkReply | ErrorReply;

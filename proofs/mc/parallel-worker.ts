@@ -8,7 +8,7 @@
 import { pathToFileURL } from 'node:url';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { assert } from '../../spec/common/assert.ts';
-import type { TransitionSystem } from '../../spec/common/transition.ts';
+import { ModelLimitReached, type TransitionSystem } from '../../spec/common/transition.ts';
 import { findModel } from '../models/registry.ts';
 import type { ModelEntry } from '../models/types.ts';
 import { BFS_BATCH, makeViews, Search } from './engine.ts';
@@ -228,6 +228,10 @@ async function main(): Promise<void> {
       if (r.rest !== undefined) transfer.push(r.rest.buffer);
       reply(r, transfer as ArrayBuffer[]);
     } catch (e) {
+      if (e instanceof ModelLimitReached) {
+        reply({ type: 'error', worker: init.index, message: e.message, modelLimit: true });
+        return;
+      }
       const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       reply({ type: 'error', worker: init.index, message });
     }

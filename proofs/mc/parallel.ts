@@ -369,6 +369,9 @@ export function checkModelParallel(
         }
         const r = receive();
         if (r.type === 'error') {
+          if (r.modelLimit === true) {
+            return sr.result(table, 'incomplete', { reason: 'modelLimit', message: r.message });
+          }
           throw new InvariantError(`parallel search, worker ${r.worker}: ${r.message}`);
         }
         busy--;

@@ -6,7 +6,11 @@
 // generator state of its own, reported as `walkSeed`: `--seed <walkSeed> --runs 1` replays that
 // walk alone (EXAMPLES.md §4), without re-running the walks before it.
 import { assert } from '../../spec/common/assert.ts';
-import type { State, TransitionSystem } from '../../spec/common/transition.ts';
+import {
+  ModelLimitReached,
+  type State,
+  type TransitionSystem,
+} from '../../spec/common/transition.ts';
 import { NO_LOST_WAKEUP, type McResult } from './engine.ts';
 import { Mulberry32 } from './random.ts';
 
@@ -53,49 +57,66 @@ export function simulate(ts: TransitionSystem, opts: SimulateOptions): McResult 
     memoryBytes: 0,
     reductions: { por: false, symmetry: false },
   };
-  for (let run = 0; run < opts.runs; run++) {
-    walkSeed = gen.state;
-    const states: State[] = [inits[Math.floor(random() * inits.length)]!.slice()];
-    const actions: number[] = [];
-    for (let step = 0; step <= opts.maxSteps; step++) {
-      const s = states[states.length - 1]!;
-      const violation = checkState(ts, s);
-      const succ: Step[] = [];
-      let raw = 0;
-      if (violation === null) {
-        ts.successors(s, (action, next) => {
-          raw++;
-          // The state constraint bounds walks as it bounds the search (engine.ts).
-          if (ts.constraint === undefined || ts.constraint(next)) {
-            succ.push({ action, state: next.slice() });
-          } else pruned++;
-        });
+  try {
+    for (let run = 0; run < opts.runs; run++) {
+      walkSeed = gen.state;
+      const states: State[] = [inits[Math.floor(random() * inits.length)]!.slice()];
+      const actions: number[] = [];
+      for (let step = 0; step <= opts.maxSteps; step++) {
+        const s = states[states.length - 1]!;
+        const violation = checkState(ts, s);
+        const succ: Step[] = [];
+        let raw = 0;
+        if (violation === null) {
+          ts.successors(s, (action, next) => {
+            raw++;
+            // The state constraint bounds walks as it bounds the search (engine.ts).
+            if (ts.constraint === undefined || ts.constraint(next)) {
+              succ.push({ action, state: next.slice() });
+            } else pruned++;
+          });
+        }
+        const quiet =
+          violation ?? (raw === 0 || (ts.isQuiescent?.(s) ?? false) ? quiescence(ts, s) : null);
+        if (quiet !== null) {
+          return {
+            ...base,
+            verdict: 'violated',
+            property: quiet.property,
+            message: quiet.message,
+            states: transitions + 1,
+            transitions,
+            depth: Math.max(depth, actions.length),
+            seconds: (now() - t0) / 1000,
+            walkSeed,
+            ...(pruned > 0 ? { pruned } : {}),
+            trace: { states, actions },
+          };
+        }
+        if (succ.length === 0 || step === opts.maxSteps) break;
+        const pick = succ[Math.floor(random() * succ.length)]!;
+        states.push(pick.state);
+        actions.push(pick.action);
+        transitions++;
       }
-      const quiet =
-        violation ?? (raw === 0 || (ts.isQuiescent?.(s) ?? false) ? quiescence(ts, s) : null);
-      if (quiet !== null) {
-        return {
-          ...base,
-          verdict: 'violated',
-          property: quiet.property,
-          message: quiet.message,
-          states: transitions + 1,
-          transitions,
-          depth: Math.max(depth, actions.length),
-          seconds: (now() - t0) / 1000,
-          walkSeed,
-          ...(pruned > 0 ? { pruned } : {}),
-          trace: { states, actions },
-        };
-      }
-      if (succ.length === 0 || step === opts.maxSteps) break;
-      const pick = succ[Math.floor(random() * succ.length)]!;
-      states.push(pick.state);
-      actions.push(pick.action);
-      transitions++;
+      depth = Math.max(depth, actions.length);
+      opts.onWalk?.({ states, actions }, walkSeed, ts);
     }
-    depth = Math.max(depth, actions.length);
-    opts.onWalk?.({ states, actions }, walkSeed, ts);
+  } catch (e) {
+    // The model cannot represent a successor: the walks end here, and prove nothing (engine.ts).
+    if (!(e instanceof ModelLimitReached)) throw e;
+    return {
+      ...base,
+      verdict: 'incomplete',
+      incompleteReason: 'modelLimit',
+      message: e.message,
+      states: transitions + 1,
+      transitions,
+      depth,
+      seconds: (now() - t0) / 1000,
+      walkSeed,
+      ...(pruned > 0 ? { pruned } : {}),
+    };
   }
   return {
     ...base,

@@ -11,7 +11,7 @@ import {
   blkServer,
 } from '../../spec/components/blk-peers.ts';
 import { blkBoundsProblem, type BlkQueueFlavour, type BlkQueueRef } from '../../spec/queue/blk.ts';
-import { ringLength } from '../../spec/queue/ring.ts';
+import { INDEX_ACQUIRE_BY_BOUND, ringLength } from '../../spec/queue/ring.ts';
 import { Layout } from './layout.ts';
 import { buildSystem, type BuiltSystem } from './runtime.ts';
 import type { BugVariant, ModelEntry, ModelOptions } from './types.ts';
@@ -97,7 +97,7 @@ export const blkHandshakeBugs: readonly BugVariant[] = [
 export const blkHandshakeEntry: ModelEntry = {
   name: 'blk-handshake',
   description: 'block request/response queues, always-notify (no flags), u32 indices',
-  defaultBounds: { capacity: 2, requests: 4, indexBase: 0, hostile: 0 },
+  defaultBounds: { capacity: 2, requests: 4, indexBase: 0, hostile: 0, acquire: 0 },
   boundRanges: {
     capacity: {
       min: 1,
@@ -114,6 +114,11 @@ export const blkHandshakeEntry: ModelEntry = {
       min: 0,
       max: 1,
       doc: "1 = the client writes the response queue's shared size word (F21's threat)",
+    },
+    acquire: {
+      min: 0,
+      max: 2,
+      doc: '0 = HEAD (plain index loads), 1 = acquire on the consumer tail load, 2 = on both sides',
     },
   },
   bugs: blkHandshakeBugs,
@@ -141,10 +146,11 @@ export function buildBlkHandshake(opts: ModelOptions): BuiltSystem {
   const resp = queue('resp');
   const ghostBase = layout.alloc('ghost', BLK_GHOSTS);
   // F17: the wasted-slot full test; F21: the size from shared memory (with b36e5eea's full test,
-  // so that only F21 shows).
+  // so that only F21 shows); the acquire bound: docs/weak-memory.md.
   const flavour: BlkQueueFlavour = {
     fullCheck: opts.bug === 'F17' ? 'wasted-slot' : 'corrected',
     ...(opts.bug === 'F21' ? { sharedSize: true } : {}),
+    acquire: INDEX_ACQUIRE_BY_BOUND[b('acquire')]!,
   };
   const cfg = {
     req,

@@ -11,6 +11,8 @@ import {
   netBoundsProblem,
   netLengthIn,
   netLiveDescriptors,
+  netOrderingFlavour,
+  NET_FLAVOUR_HEAD,
   type NetQueueFlavour,
   type NetQueueRef,
 } from '../../spec/queue/net.ts';
@@ -134,11 +136,20 @@ export const netHandshakeEntry: ModelEntry = {
   name: 'net-handshake',
   description:
     'net queue pair: producer/consumer signalling handshake with u16 indices near the wrap',
-  defaultBounds: { capacity: 2, items: 3, fences: 0, indexBase: 65534, untrusted: 0 },
+  defaultBounds: { capacity: 2, items: 3, fences: 0, acquire: 0, indexBase: 65534, untrusted: 0 },
   boundRanges: {
     capacity: { min: 1, max: 16, doc: 'queue capacity = buffers, a power of two' },
     items: { min: 0, max: 16, doc: 'items the application asks the producer to send' },
-    fences: { min: 0, max: 1, doc: '0 = HEAD (release only), 1 = seq_cst fences' },
+    fences: {
+      min: 0,
+      max: 3,
+      doc: '0 = HEAD (release only), 1 = seq_cst fences, 2 = seq_cst in request only, 3 = in require only',
+    },
+    acquire: {
+      min: 0,
+      max: 2,
+      doc: '0 = HEAD (plain index loads), 1 = acquire on the consumer tail load, 2 = on both sides',
+    },
     indexBase: { min: 0, max: 0xffff, doc: 'initial u16 tail = head (65534: the wrap is reached)' },
     untrusted: { min: 0, max: 1, doc: '1 = the producer publishes one duplicate (O2)' },
   },
@@ -157,12 +168,14 @@ export function buildNetHandshake(opts: ModelOptions) {
   const capacity = b('capacity');
   const items = b('items');
   const untrusted = bug === 'U1' || b('untrusted') === 1;
-  const fenced = bug !== 'O1' && b('fences') === 1;
-  const flavour: NetQueueFlavour = {
-    fences: fenced ? 'seq_cst' : 'smp-release',
-    fullCheck: bug === 'U1' ? 'int-promoted' : bug === 'F17' ? 'wasted-slot' : 'corrected',
-    ...(bug === 'F1' ? { releaseAfterPublish: true } : {}),
-  };
+  const flavour: NetQueueFlavour = netOrderingFlavour(
+    { fences: bug === 'O1' ? 0 : b('fences'), acquire: b('acquire') },
+    {
+      ...NET_FLAVOUR_HEAD,
+      fullCheck: bug === 'U1' ? 'int-promoted' : bug === 'F17' ? 'wasted-slot' : 'corrected',
+      ...(bug === 'F1' ? { releaseAfterPublish: true } : {}),
+    },
+  );
   const layout = new Layout();
   const free = allocNetQueue(layout, 'free', capacity);
   const active = allocNetQueue(layout, 'active', capacity);

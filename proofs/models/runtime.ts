@@ -173,6 +173,15 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
         if (a >= 0) mergeLocalSteps(s, p, null);
         return a;
       },
+      privateWords: (p) => {
+        const w = words[p]!;
+        const out: [number, number][] = [w.pc, w.notif, w.badge, w.ch, w.deferred, w.held].map(
+          (a) => [a, 1],
+        );
+        const localWords = spec.pds[p]!.program.localWords;
+        if (localWords > 0) out.push([w.locals, localWords]);
+        return out;
+      },
     },
   );
   const words: PdWords[] = spec.pds.map((pd, p) => {
@@ -600,16 +609,28 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
       return f.message;
     },
   });
+  // A model invariant reads the memory model's invariant view: the state itself, the drained view
+  // (Promising), or nothing where no consistent snapshot exists (a PD holds a promise; ADR 015).
+  // In-step monitors are assertions a PD made on values it read: always checked.
+  const onView = (own: Invariant): ((s: State) => string | null) => {
+    return (s) => {
+      const v = memory.invariantView(s);
+      return v === null ? null : own.check(v);
+    };
+  };
   // A model invariant and an in-step monitor of the same property become one invariant.
   const invariants: Invariant[] = [
     ...MONITOR_PROPERTIES.map((name) => {
       const monitor = monitorInvariant(name);
       const own = spec.invariants.find((i) => i.name === name);
       if (own === undefined) return monitor;
-      return { name, check: (s: State) => monitor.check(s) ?? own.check(s) };
+      const ownCheck = onView(own);
+      return { name, check: (s: State) => monitor.check(s) ?? ownCheck(s) };
     }),
     monitorInvariant('monitors'),
-    ...spec.invariants.filter((i) => !MONITOR_PROPERTIES.includes(i.name)),
+    ...spec.invariants
+      .filter((i) => !MONITOR_PROPERTIES.includes(i.name))
+      .map((i) => ({ name: i.name, check: onView(i) })),
   ];
 
   const ts: TransitionSystem = {

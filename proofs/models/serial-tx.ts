@@ -28,7 +28,12 @@ import {
   type Serial2024Config,
 } from '../../spec/components/serial-2024.ts';
 import { ringLength } from '../../spec/queue/ring.ts';
-import { serialBoundsProblem, type SerialQueueRef } from '../../spec/queue/serial.ts';
+import {
+  SERIAL_ACQUIRE_BY_BOUND,
+  SERIAL_FENCES_BY_BOUND,
+  serialBoundsProblem,
+  type SerialQueueRef,
+} from '../../spec/queue/serial.ts';
 import { Layout } from './layout.ts';
 import { buildSystem, type BuiltSystem, type PdSpec } from './runtime.ts';
 import type { BugVariant, ModelEntry, ModelOptions } from './types.ts';
@@ -143,6 +148,8 @@ const SERIAL_DEFAULTS = {
   colour: 0,
   chars1: 0,
   placement: 0,
+  fences: 0,
+  acquire: 0,
 } as const;
 
 export const serialTxEntry: ModelEntry = {
@@ -167,11 +174,25 @@ export const serialTxEntry: ModelEntry = {
       max: 1,
       doc: '0 = any interleaving, 1 = clients on core 0, virt_tx and driver on core 1 (priority per core)',
     },
+    fences: {
+      min: 0,
+      max: 3,
+      doc: '0 = HEAD (seq_cst in request and require), 1 = none, 2 = request only, 3 = require only (era 0)',
+    },
+    acquire: {
+      min: 0,
+      max: 2,
+      doc: '0 = HEAD (load_acquire of the other index on both sides), 1 = consumer only, 2 = none (era 0)',
+    },
   },
   crossCheck: (b) => {
     const era = b['era'] ?? 0;
     if (era === 0 && ((b['clients'] ?? 1) !== 1 || (b['colour'] ?? 0) !== 0))
       return 'bounds clients and colour need era=1';
+    // The 2024 protocol is modelled with HEAD's queue accesses under SC (serial-2024.ts): the
+    // ordering switches of docs/weak-memory.md are HEAD's queue.h only.
+    if (era === 1 && ((b['fences'] ?? 0) !== 0 || (b['acquire'] ?? 0) !== 0))
+      return 'bounds fences and acquire need era=0';
     return null;
   },
   bugs: serialTxBugs,
@@ -206,7 +227,16 @@ function buildSerialHead(opts: ModelOptions, b: (k: string) => number): BuiltSys
   const driver = serialQueue(layout, 'driver_tx', b('driverCapacity') || capacity);
   const ghostBase = layout.alloc('ghost', SERIAL_GHOSTS);
   const bug = opts.bug as SerialBug | undefined;
-  const cfg = { client, driver, chars, flavour: bug !== undefined ? { bug } : {} };
+  const ordering = {
+    fences: SERIAL_FENCES_BY_BOUND[b('fences')]!,
+    acquire: SERIAL_ACQUIRE_BY_BOUND[b('acquire')]!,
+  };
+  const cfg = {
+    client,
+    driver,
+    chars,
+    flavour: { ...(bug !== undefined ? { bug } : {}), ordering },
+  };
   const g = (s: State, i: number) => s[ghostBase + i] ?? 0;
   const len = (s: State, q: SerialQueueRef) =>
     ringLength(32, { tail: s[q.tail] ?? 0, head: s[q.head] ?? 0 });

@@ -356,12 +356,12 @@ export class SpscModel implements TransitionSystem {
         }
         return;
       case C_DRAIN:
-        if (!netEmpty(this.mem(s, 'consumer'), q)) {
+        if (!netEmpty(this.mem(s, 'consumer'), q, f)) {
           this.emit(
             s,
             A.dequeue,
             (t) => {
-              const got = netDequeue(this.mem(t, 'consumer'), q);
+              const got = netDequeue(this.mem(t, 'consumer'), q, f);
               assert(got !== null, 'dequeue after a non-empty check');
               const expect = t[w.expect] ?? 0;
               if (got !== expect && (t[w.error] ?? 0) === ERR_NONE) t[w.error] = ERR_FIFO;
@@ -390,7 +390,7 @@ export class SpscModel implements TransitionSystem {
           s,
           A.recheck,
           (t) => {
-            t[w.cpc] = netEmpty(this.mem(t, 'consumer'), q) ? C_WAIT : C_CANCEL;
+            t[w.cpc] = netEmpty(this.mem(t, 'consumer'), q, f) ? C_WAIT : C_CANCEL;
           },
           out,
         );

@@ -23,7 +23,7 @@
 // re-check after request_signal (F2 net, F8 serial virt_tx), and a waiter that calls
 // require_signal (a query) where it should call request_signal (F7, serial UART drivers).
 import { assert } from '../../spec/common/assert.ts';
-import { netEmptyOf, netFullOf } from '../../spec/queue/net.ts';
+import { netEmptyOf, netFullOf, type NetFullCheck } from '../../spec/queue/net.ts';
 import { ringBoundsOf, ringEmptyOf, ringFullOf } from '../../spec/queue/ring.ts';
 import { FLAG_SIGNALLED, FLAG_WANTS_SIGNAL } from '../../spec/signal/handshake.ts';
 import { bvArith } from './arith.ts';
@@ -125,6 +125,11 @@ export interface HandshakeVariant {
   readonly initOverride?: Partial<Readonly<Record<Var, number>>>;
   /** Seeded break of (c): drop the clause about the blocked waiter from the invariant. */
   readonly weakInvariant?: boolean;
+  /**
+   * net: the producer's full check (spec/queue/net.ts). Default `corrected`; `int-promoted` is
+   * HEAD's `tail - head == capacity` in C int (U1): the handshake at HEAD, expected refuted.
+   */
+  readonly fullCheck?: NetFullCheck;
 }
 
 /** One guarded atomic step of one PD. Ids are `producer.x` / `consumer.x` (replayable). */
@@ -168,10 +173,16 @@ function possible(z: Z3, shape: ProtocolShape, s: State, cap: Z3BitVec): Z3Bool 
  * The waker may start its transfer: net producer not full (`net_queue_full_X`, corrected);
  * serial consumer not empty (`serial_queue_empty`).
  */
-function wakerCanTransfer(z: Z3, shape: ProtocolShape, s: State, cap: Z3BitVec): Z3Bool {
+function wakerCanTransfer(
+  z: Z3,
+  shape: ProtocolShape,
+  s: State,
+  cap: Z3BitVec,
+  fullCheck: NetFullCheck = 'corrected',
+): Z3Bool {
   const a = bvArith(z, shape.indexBits);
   return shape.waker === 'producer'
-    ? a.not(netFullOf(a, 'corrected', { tail: s.tail, head: s.head, capacity: cap }))
+    ? a.not(netFullOf(a, fullCheck, { tail: s.tail, head: s.head, capacity: cap }))
     : a.not(ringEmptyOf(a, s.tail, s.head));
 }
 
@@ -189,7 +200,8 @@ export function handshakeActions(variant: HandshakeVariant = {}): readonly Actio
     {
       id: `${K}.${net ? 'write_slot' : 'read_slot'}`,
       // net: the (corrected) full check, then the slot write; serial: empty check, slot read.
-      guard: (z, s, cap) => z.And(at(z, wakerPc(s), 0), wakerCanTransfer(z, shape, s, cap)),
+      guard: (z, s, cap) =>
+        z.And(at(z, wakerPc(s), 0), wakerCanTransfer(z, shape, s, cap, variant.fullCheck)),
       update: (z) => ({ [wakerVar]: pc(z, 1) }),
     },
     {
@@ -352,7 +364,7 @@ function invariant(
     // Queue bounds (queue-bounds.*), and the slot the waker holds between its two steps:
     // a written slot (net producer: not full) or a read one (serial consumer: not empty).
     ringBoundsOf(bvArith(z, shape.indexBits), s.tail, s.head, capacity),
-    z.Implies(K(1), wakerCanTransfer(z, shape, s, capacity)),
+    z.Implies(K(1), wakerCanTransfer(z, shape, s, capacity, args.variant.fullCheck)),
   );
   // After request_signal and before the re-check, the flag is down unless the waker has
   // cancelled it and is about to notify.
@@ -438,15 +450,22 @@ export function handshakeInitObligation(variant: HandshakeVariant = {}): Obligat
 
 export function handshakeStepObligation(variant: HandshakeVariant = {}): Obligation {
   const shape = shapeOf(variant);
+  const head = variant.fullCheck === 'int-promoted';
   const actions = handshakeActions(variant);
   const ob = validityObligation(
     {
-      name: `handshake.${protocolName(variant)}.step`,
+      name: `handshake.${protocolName(variant)}.${head ? 'head-step' : 'step'}`,
       statement:
         `Inv is inductive: Inv(s) ∧ s → s' by any one ${shape.waker} or ${shape.waiter} step ` +
-        "⇒ Inv(s'), under sequential consistency",
+        "⇒ Inv(s'), under sequential consistency" +
+        (head
+          ? ", with HEAD's full check `tail - head == capacity` in C int (HEAD's release fences " +
+            'are no weaker than seq_cst under sequential consistency: their weak-memory verdicts ' +
+            'are the model checker’s, docs/weak-memory.md)'
+          : ''),
       widthBits: shape.indexBits,
       models: shape.models,
+      ...(head ? { expected: 'refuted' as const, defect: 'U1' } : {}),
     },
     (z) => {
       const { capacity, range } = symbolicCapacity(z, shape);
@@ -632,5 +651,7 @@ export function handshakeObligations(): readonly Obligation[] {
     );
   }
   out.push(handshakeBmcObligation({ protocol: 'serial', requestStoresFlag: false }));
+  // The net handshake at HEAD beside the fixed one: U1's full check breaks the induction.
+  out.push(handshakeStepObligation({ protocol: 'net', fullCheck: 'int-promoted' }));
   return out;
 }

@@ -8,6 +8,7 @@ import { fullCheckObligations } from './full-check.ts';
 import { handshakeObligations } from './handshake.ts';
 import type { Counterexample, Obligation, ObligationInfo, Verdict } from './obligation.ts';
 import { queueBoundsObligations } from './queue-bounds.ts';
+import { slotOwnershipObligations } from './slot-ownership.ts';
 import { slotWrapObligations } from './slot-wrap.ts';
 import { translationObligations } from './translation.ts';
 
@@ -44,6 +45,7 @@ export function allObligations(): readonly Obligation[] {
   const all = [
     ...queueBoundsObligations(),
     ...slotWrapObligations(),
+    ...slotOwnershipObligations(),
     ...fullCheckObligations(),
     ...handshakeObligations(),
     ...translationObligations(),

@@ -7,7 +7,7 @@
 //
 // Encoding (per source s, per target t), over Bool reach[n] and Int rank[n] for every node n:
 //   reach[s] ∧ rank[s] = 0
-//   reach[n] ⇒ ⋁_{(p,n) ∈ E, p forwards} (reach[p] ∧ rank[p] < rank[n])     for n ≠ s
+//   reach[n] ⇒ ⋁_{(p,n) ∈ E, p forwards from s to t} (reach[p] ∧ rank[p] < rank[n])   for n ≠ s
 //   query: reach[t]
 // The ranks make the support well-founded, so a model's reach set is exactly a set of nodes
 // reachable from s along forwarding nodes (a least fixed point would otherwise be needed).
@@ -15,7 +15,12 @@
 import { init, killThreads } from 'z3-solver';
 import type { Bool, Context } from 'z3-solver';
 import { assert } from '../../spec/common/assert.ts';
-import { forwards, isValidFlowPath, type FlowGraph } from '../../spec/system/audit/flow.ts';
+import {
+  forwards,
+  isValidFlowPath,
+  separatedPairs,
+  type FlowGraph,
+} from '../../spec/system/audit/flow.ts';
 
 export type IsolationVerdict = 'flow' | 'isolated' | 'unknown';
 
@@ -63,32 +68,33 @@ export async function proveIsolation(
   const api = await z3();
   const ctx = api.Context('isolation');
   const pairs: IsolationPair[] = [];
-  for (const s of g.clients) {
-    const targets = g.clients.filter((t) => t !== s);
-    pairs.push(
-      ...(await proveFrom(ctx, g, { from: s, targets, timeoutMs: opts.timeoutMs ?? 10_000 })),
-    );
+  const separated = separatedPairs(g);
+  for (const [from, to] of separated) {
+    pairs.push(await provePair(ctx, g, { from, to, timeoutMs: opts.timeoutMs ?? 10_000 }));
   }
-  const n = g.clients.length;
   assert(
-    pairs.length === n * (n - 1),
-    () => `one verdict per ordered client pair: ${pairs.length}`,
+    pairs.length === separated.length,
+    () => `one verdict per separated pair: ${pairs.length}`,
   );
   return { pairs, seconds: (performance.now() - started) / 1000 };
 }
 
-/** One solver per source client; each target is one `check` under the assumption reach[t]. */
-async function proveFrom(
+/**
+ * One solver per source and target (forwarding depends on both: a common ancestor of the two does
+ * not forward, flow.ts `forwards`); the query is `check` under the assumption reach[t].
+ */
+async function provePair(
   ctx: Context<'isolation'>,
   g: FlowGraph,
-  q: { readonly from: number; readonly targets: readonly number[]; readonly timeoutMs: number },
-): Promise<IsolationPair[]> {
+  q: { readonly from: number; readonly to: number; readonly timeoutMs: number },
+): Promise<IsolationPair> {
   const { Bool, Int, Solver, And, Or, Implies } = ctx;
-  const reach = g.nodes.map((_, i) => Bool.const(`reach_${q.from}_${i}`));
-  const rank = g.nodes.map((_, i) => Int.const(`rank_${q.from}_${i}`));
+  const tag = `${q.from}_${q.to}`;
+  const reach = g.nodes.map((_, i) => Bool.const(`reach_${tag}_${i}`));
+  const rank = g.nodes.map((_, i) => Int.const(`rank_${tag}_${i}`));
   const preds = new Map<number, number[]>();
   for (const [a, b] of g.edges) {
-    if (forwards(g, a, q.from)) preds.set(b, [...(preds.get(b) ?? []), a]);
+    if (forwards(g, a, q.from, q.to)) preds.set(b, [...(preds.get(b) ?? []), a]);
   }
   const at = <T>(xs: readonly T[], i: number): T => {
     const x = xs[i];
@@ -105,32 +111,23 @@ async function proveFrom(
     );
     solver.add(Implies(at(reach, n), support.length === 0 ? Bool.val(false) : Or(...support)));
   }
-  const out: IsolationPair[] = [];
-  for (const to of q.targets) {
-    const result = await solver.check(at(reach, to));
-    if (result !== 'sat') {
-      out.push({
-        from: q.from,
-        to,
-        verdict: result === 'unsat' ? 'isolated' : 'unknown',
-        path: null,
-      });
-      continue;
-    }
-    const model = solver.model();
-    const isTrue = (n: number): boolean => ctx.isTrue(model.eval(at(reach, n), true));
-    const rankOf = (n: number): bigint => BigInt(model.eval(at(rank, n), true).toString());
-    // Walk the support back from the target: each step goes to a reached predecessor of lower rank.
-    const path = [to];
-    for (let n = to; n !== q.from;) {
-      const p = (preds.get(n) ?? []).find((c) => isTrue(c) && rankOf(c) < rankOf(n));
-      assert(p !== undefined, () => `model supports node ${g.nodes[n]} by a reached predecessor`);
-      path.unshift(p);
-      n = p;
-      assert(path.length <= g.nodes.length, 'ranks decrease, so the walk ends');
-    }
-    assert(isValidFlowPath(g, path), () => `Z3 witness is a flow path: ${path.join(',')}`);
-    out.push({ from: q.from, to, verdict: 'flow', path });
+  const to = q.to;
+  const result = await solver.check(at(reach, to));
+  if (result !== 'sat') {
+    return { from: q.from, to, verdict: result === 'unsat' ? 'isolated' : 'unknown', path: null };
   }
-  return out;
+  const model = solver.model();
+  const isTrue = (n: number): boolean => ctx.isTrue(model.eval(at(reach, n), true));
+  const rankOf = (n: number): bigint => BigInt(model.eval(at(rank, n), true).toString());
+  // Walk the support back from the target: each step goes to a reached predecessor of lower rank.
+  const path = [to];
+  for (let n = to; n !== q.from;) {
+    const p = (preds.get(n) ?? []).find((c) => isTrue(c) && rankOf(c) < rankOf(n));
+    assert(p !== undefined, () => `model supports node ${g.nodes[n]} by a reached predecessor`);
+    path.unshift(p);
+    n = p;
+    assert(path.length <= g.nodes.length, 'ranks decrease, so the walk ends');
+  }
+  assert(isValidFlowPath(g, path), () => `Z3 witness is a flow path: ${path.join(',')}`);
+  return { from: q.from, to, verdict: 'flow', path };
 }

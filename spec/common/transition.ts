@@ -6,6 +6,16 @@
 /** A state: a fixed-length vector of u32 words; its meaning belongs to the model. */
 export type State = Uint32Array;
 
+/**
+ * Thrown by a transition system that cannot represent a successor in its fixed-length state (a
+ * capacity of its encoding, e.g. the Promising memory's message slots), so exploring on would
+ * silently cut behaviours. Neither bad input nor a bug: the search stops as `incomplete` (reason
+ * `modelLimit`, with this message), never `holds`.
+ */
+export class ModelLimitReached extends Error {
+  override name = 'ModelLimitReached';
+}
+
 /** What one transition does, in the sDDF vocabulary (ARCHITECTURE.md "The one vocabulary"). */
 export interface ActionInfo {
   /** e.g. `virt_rx.rx_return.dequeue`, `client0.notify`, `driver.irq`. */

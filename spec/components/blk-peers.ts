@@ -19,7 +19,10 @@ export interface BlkPeerConfig {
   readonly requests: number;
   /** U7: in flight bounded by the server's allocator (twice the queue), not the response queue. */
   readonly inFlightLimit: number;
-  /** The blk queue.h both sides use (F17: wasted slot; F21: size read from shared memory). */
+  /**
+   * The blk queue.h both sides use (F17: wasted slot; F21: size read from shared memory; the
+   * acquire annotations of docs/weak-memory.md); absent = BLK_FLAVOUR_HEAD.
+   */
   readonly flavour?: BlkQueueFlavour;
   /**
    * An untrusted client that writes this value into the response queue's shared `size` word
@@ -59,7 +62,7 @@ export function blkRequester(c: BlkPeerConfig): ComponentProgram {
           mem.store(c.resp.size, c.hostileSize!);
           return PC_DONE;
         case Q_RESPONSES: {
-          const id = blkDequeue(mem, c.resp);
+          const id = blkDequeue(mem, c.resp, f);
           if (id === null) return Q_SUBMIT;
           const bit = 1 << id;
           if (id >= c.requests || (ctx.ghost(BG_ANSWERED) & bit) !== 0) {
@@ -106,7 +109,7 @@ export function blkServer(c: BlkPeerConfig): ComponentProgram {
       const mem = ctx.mem;
       switch (pc) {
         case S_SERVE: {
-          const id = blkDequeue(mem, c.req);
+          const id = blkDequeue(mem, c.req, f);
           if (id === null) return S_NOTIFY;
           // blk virt: `assert(!err)` on the client response enqueue (in flight ≤ capacity).
           if (!blkEnqueue(mem, c.resp, id, f))

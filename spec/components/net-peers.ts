@@ -103,7 +103,8 @@ export function netProducer(c: NetPeerConfig): ComponentProgram {
     'tx.notify_if(active)',
   ];
   const pending = (ctx: PdContext): boolean => ctx.ghost(G_SENT) < ctx.ghost(G_REQUESTED);
-  const work = (mem: SharedMem, ctx: PdContext): boolean => pending(ctx) && !netEmpty(mem, c.free);
+  const work = (mem: SharedMem, ctx: PdContext): boolean =>
+    pending(ctx) && !netEmpty(mem, c.free, c.flavour);
   return {
     name: 'producer',
     steps,
@@ -133,7 +134,7 @@ export function netProducer(c: NetPeerConfig): ComponentProgram {
             return P_PROCESS;
           }
           if (!work(mem, ctx)) return pending(ctx) ? P_REQUEST : P_NOTIFY;
-          const off = netDequeue(mem, c.free);
+          const off = netDequeue(mem, c.free, c.flavour);
           assert(off !== null, 'free queue was non-empty');
           const seq = ctx.ghost(G_SENT) + 1;
           mem.store(c.data + (Math.floor(off / NET_BUFFER_SIZE) % c.buffers), seq);
@@ -194,7 +195,7 @@ export function netConsumer(c: NetPeerConfig): ComponentProgram {
       const mem = ctx.mem;
       switch (pc) {
         case C_PROCESS: {
-          const off = netDequeue(mem, c.active);
+          const off = netDequeue(mem, c.active, c.flavour);
           if (off === null) return C_REQUEST;
           if (off % NET_BUFFER_SIZE !== 0 || off >= NET_BUFFER_SIZE * c.buffers) {
             ctx.fail(
@@ -222,7 +223,7 @@ export function netConsumer(c: NetPeerConfig): ComponentProgram {
           netRequestSignal(mem, c.active, c.flavour);
           return c.noRecheck ? C_NOTIFY : C_RECHECK;
         case C_RECHECK:
-          if (!netEmpty(mem, c.active)) {
+          if (!netEmpty(mem, c.active, c.flavour)) {
             netCancelSignal(mem, c.active);
             return C_PROCESS;
           }

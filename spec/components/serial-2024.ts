@@ -26,6 +26,7 @@ import { assert } from '../common/assert.ts';
 import type { SharedMem } from '../common/memory.ts';
 import { FLAG_SIGNALLED, FLAG_WANTS_SIGNAL } from '../signal/handshake.ts';
 import {
+  SERIAL_FLAVOUR_HEAD,
   serialDequeue,
   serialEnqueueLocal,
   serialFree,
@@ -35,6 +36,11 @@ import {
   type SerialQueueRef,
 } from '../queue/serial.ts';
 import { PC_DONE, type ComponentProgram, type PdContext } from './program.ts';
+
+// The queue accesses are HEAD's (load_acquire of the other side's index, store_release on
+// publish), as before the operations took a flavour. The 2024 queue's accesses were plain without
+// SMP support; that differs only under a weak memory model, and the 2024 variants run under SC.
+const Q24 = SERIAL_FLAVOUR_HEAD;
 
 export interface Serial2024Config {
   readonly clients: readonly SerialQueueRef[];
@@ -136,28 +142,28 @@ export function serial2024Client(c: Serial2024Config, k: number): ComponentProgr
           ctx.setLocal(KL_SEQ, seq);
           const newline = seq === chars;
           const tail = ctx.local(KL_TAIL);
-          const full = serialFullAt(mem, q, tail);
-          const oneFromFull = serialFullAt(mem, q, tail + 1);
+          const full = serialFullAt(mem, q, Q24, tail);
+          const oneFromFull = serialFullAt(mem, q, Q24, tail + 1);
           const drop = c.oldPutchar ? full || (newline && oneFromFull) : full || oneFromFull;
           if (drop) {
             ctx.setGhost(s24Ghost(k, S24_DROPPED), ctx.ghost(s24Ghost(k, S24_DROPPED)) + 1);
             return newline ? PC_DONE : K_PUT; // `return`: nothing published
           }
           let next = tail;
-          if (newline) next = serialEnqueueLocal(mem, q, next, (k << 8) | S24_CR)!;
-          next = serialEnqueueLocal(mem, q, next, s24Char(k, seq))!;
+          if (newline) next = serialEnqueueLocal(mem, q, Q24, next, (k << 8) | S24_CR)!;
+          next = serialEnqueueLocal(mem, q, Q24, next, s24Char(k, seq))!;
           ctx.setLocal(KL_TAIL, next);
           ctx.setGhost(s24Ghost(k, S24_ACCEPTED), ctx.ghost(s24Ghost(k, S24_ACCEPTED)) + 1);
           // "Make changes visible to virtualiser if character is flush or if queue is now filled"
           // (367d4231: "... or one from full").
           const publish =
-            serialFullAt(mem, q, next) ||
+            serialFullAt(mem, q, Q24, next) ||
             newline ||
-            (!c.oldPutchar && serialFullAt(mem, q, next + 1));
+            (!c.oldPutchar && serialFullAt(mem, q, Q24, next + 1));
           return publish ? K_FLUSH : newline ? PC_DONE : K_PUT;
         }
         case K_FLUSH: {
-          const broken = serialUpdateSharedTail(mem, q, ctx.local(KL_TAIL));
+          const broken = serialUpdateSharedTail(mem, q, Q24, ctx.local(KL_TAIL));
           if (broken !== null) ctx.fail('no-assert-failure', broken);
           if (requireProducer(mem, q)) {
             cancelProducer(mem, q);
@@ -289,10 +295,10 @@ export function serial2024VirtTx(c: Serial2024Config): ComponentProgram {
         }
         case V_CHECK: {
           const q = c.clients[ctx.local(VL_C)]!;
-          const length = serialLengthConsumer(mem, q);
+          const length = serialLengthConsumer(mem, q, Q24);
           if (length === 0) return V_EMPTY;
           const needed = length + (c.colour ? S24_COLOUR_BYTES : 0);
-          return needed > serialFree(mem, drv) ? V_PEND : V_XFER;
+          return needed > serialFree(mem, drv, Q24) ? V_PEND : V_XFER;
         }
         case V_EMPTY:
           requestProducer(mem, c.clients[ctx.local(VL_C)]!);
@@ -307,8 +313,8 @@ export function serial2024VirtTx(c: Serial2024Config): ComponentProgram {
           return V_PEND_CANCEL;
         case V_PEND_RECHECK: {
           const q = c.clients[ctx.local(VL_C)]!;
-          const needed = serialLengthConsumer(mem, q) + (c.colour ? S24_COLOUR_BYTES : 0);
-          if (needed <= serialFree(mem, drv)) return V_XFER;
+          const needed = serialLengthConsumer(mem, q, Q24) + (c.colour ? S24_COLOUR_BYTES : 0);
+          if (needed <= serialFree(mem, drv, Q24)) return V_XFER;
           push(ctx, ctx.local(VL_C));
           return V_PEND_CANCEL;
         }
@@ -320,17 +326,17 @@ export function serial2024VirtTx(c: Serial2024Config): ComponentProgram {
           const k = ctx.local(VL_C);
           const q = c.clients[k]!;
           const put = (ch: number) => {
-            const next = serialEnqueueLocal(mem, drv, mem.load(drv.tail), ch);
+            const next = serialEnqueueLocal(mem, drv, Q24, mem.load(drv.tail), ch);
             if (next === null) {
               ctx.fail('no-assert-failure', 'serial_transfer_all: driver queue full');
               return;
             }
-            const broken = serialUpdateSharedTail(mem, drv, next);
+            const broken = serialUpdateSharedTail(mem, drv, Q24, next);
             if (broken !== null) ctx.fail('no-assert-failure', broken);
           };
           if (c.colour) put((k << 8) | S24_COLOUR_BEGIN);
           for (let guard = 0; guard <= q.capacity; guard++) {
-            const ch = serialDequeue(mem, q);
+            const ch = serialDequeue(mem, q, Q24);
             if (ch === null) break;
             put(ch);
           }
@@ -344,7 +350,7 @@ export function serial2024VirtTx(c: Serial2024Config): ComponentProgram {
           // "If more data is available, re-process unless it has been pushed to pending".
           const k = ctx.local(VL_C);
           const q = c.clients[k]!;
-          if (serialLengthConsumer(mem, q) > 0 && !isPending(ctx, k)) {
+          if (serialLengthConsumer(mem, q, Q24) > 0 && !isPending(ctx, k)) {
             cancelProducer(mem, q);
             return V_CHECK;
           }
@@ -421,7 +427,7 @@ export function serial2024Driver(c: Serial2024Config): ComponentProgram {
       const mem = ctx.mem;
       switch (pc) {
         case S_P: {
-          const ch = serialDequeue(mem, q);
+          const ch = serialDequeue(mem, q, Q24);
           if (ch === null) return S_A;
           const k = ch >>> 8;
           const seq = ch & 0xff;
@@ -438,7 +444,7 @@ export function serial2024Driver(c: Serial2024Config): ComponentProgram {
           requestProducer(mem, q);
           return S_R;
         case S_R:
-          if (serialLengthConsumer(mem, q) > 0) {
+          if (serialLengthConsumer(mem, q, Q24) > 0) {
             cancelProducer(mem, q);
             return S_P;
           }

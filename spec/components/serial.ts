@@ -23,15 +23,19 @@ export type SerialBug = 'F6' | 'F8' | 'F9';
 
 export interface SerialFlavour {
   readonly bug?: SerialBug;
+  /** queue.h's ordering annotations (docs/weak-memory.md); absent = HEAD's. */
+  readonly ordering?: Pick<SerialQueueFlavour, 'fences' | 'acquire'>;
 }
 
 /**
  * The queue.h a bug needs: F9 is queue.h before 57d50b7c (release fences where HEAD has seq_cst
- * ones), F6 writes the old flag word.
+ * ones), F6 writes the old flag word; otherwise HEAD's, or the ordering asked for.
  */
 export function serialQueueFlavour(f: SerialFlavour): SerialQueueFlavour {
+  const acquire = f.ordering?.acquire;
   return {
-    fences: f.bug === 'F9' ? 'release' : 'seq_cst',
+    fences: f.bug === 'F9' ? 'release' : (f.ordering?.fences ?? 'seq_cst'),
+    ...(acquire !== undefined ? { acquire } : {}),
     ...(f.bug === 'F6' ? { wrongFlag: true } : {}),
   };
 }
@@ -74,9 +78,9 @@ export function serialClient(c: SerialConfig): ComponentProgram {
       const mem = ctx.mem;
       switch (pc) {
         case K_PROCESS: {
-          if (!left(ctx) || serialFree(mem, c.client) === 0) return K_NOTIFY;
+          if (!left(ctx) || serialFree(mem, c.client, f) === 0) return K_NOTIFY;
           const ch = ctx.ghost(SG_WRITTEN) + 1;
-          assert(serialEnqueue(mem, c.client, ch), 'client queue had space');
+          assert(serialEnqueue(mem, c.client, f, ch), 'client queue had space');
           ctx.setGhost(SG_WRITTEN, ch);
           ctx.setLocal(KL_WROTE, 1);
           return K_PROCESS;
@@ -90,7 +94,7 @@ export function serialClient(c: SerialConfig): ComponentProgram {
           serialRequestConsumerSignal(mem, c.client, f);
           return K_RECHECK;
         case K_RECHECK:
-          if (serialFree(mem, c.client) > 0) {
+          if (serialFree(mem, c.client, f) > 0) {
             serialCancelConsumerSignal(mem, c.client, f);
             return K_PROCESS;
           }
@@ -117,7 +121,8 @@ const VL_LEN = 1;
 
 export function serialVirtTx(c: SerialConfig): ComponentProgram {
   const f = serialQueueFlavour(c.flavour);
-  const fits = (mem: SharedMem) => serialLengthConsumer(mem, c.client) <= serialFree(mem, c.driver);
+  const fits = (mem: SharedMem) =>
+    serialLengthConsumer(mem, c.client, f) <= serialFree(mem, c.driver, f);
   return {
     name: 'virt_tx',
     steps: [
@@ -141,7 +146,7 @@ export function serialVirtTx(c: SerialConfig): ComponentProgram {
           ctx.setLocal(VL_PENDING, 0);
           return V_LEN;
         case V_LEN:
-          ctx.setLocal(VL_LEN, serialLengthConsumer(mem, c.client));
+          ctx.setLocal(VL_LEN, serialLengthConsumer(mem, c.client, f));
           if (ctx.local(VL_LEN) === 0) return PC_DONE;
           return fits(mem) ? V_TRANSFER : V_REQUEST;
         case V_REQUEST:
@@ -164,9 +169,9 @@ export function serialVirtTx(c: SerialConfig): ComponentProgram {
           // the length measured at the check: C's serial_transfer_all re-reads the tail, and on
           // SMP a client enqueueing in between makes its "fits" assert fail (see ADR 008, notes).
           for (let i = 0; i < ctx.local(VL_LEN); i++) {
-            const ch = serialDequeue(mem, c.client);
+            const ch = serialDequeue(mem, c.client, f);
             if (ch === null) break;
-            if (!serialEnqueue(mem, c.driver, ch))
+            if (!serialEnqueue(mem, c.driver, f, ch))
               ctx.fail('no-assert-failure', 'serial_transfer_all: driver queue full');
           }
           return V_NOTIFY_DRIVER;
@@ -204,7 +209,7 @@ export function serialDriver(c: SerialConfig): ComponentProgram {
       const mem = ctx.mem;
       switch (pc) {
         case S_PROCESS: {
-          const ch = serialDequeue(mem, c.driver);
+          const ch = serialDequeue(mem, c.driver, f);
           if (ch === null) return S_NOTIFY;
           const expected = ctx.ghost(SG_EMITTED) + 1;
           if (ch !== expected) ctx.fail('fifo', `UART emitted char ${ch}, expected ${expected}`);

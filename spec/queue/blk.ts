@@ -10,12 +10,14 @@ import type { Diagnostic } from '../common/diagnostic.ts';
 import type { SharedMem } from '../common/memory.ts';
 import { U32 } from './arith.ts';
 import {
+  acquiresIndex,
   checkCapacity,
   ringBoundsProblem,
   ringEmptyOf,
   ringFullOf,
   ringLengthOf,
   ringSlotOf,
+  type IndexAcquire,
 } from './ring.ts';
 
 /** `BLK_TRANSFER_SIZE`: `block_number` and `count` are in 4 KiB units. */
@@ -73,40 +75,64 @@ export interface BlkQueueRef {
 }
 
 /**
+/**
  * Which blk queue.h the operations are. HEAD: `tail - head == capacity` with the handle's
  * capacity. `wasted-slot` (before b36e5eea, catalogue F17): `tail - head + 1 == capacity`, one
  * slot never used. `sharedSize` (before 193fb6f6, F21): the capacity in the full check is read
- * from the queue's shared `size` word instead of the private handle.
+ * from the queue's shared `size` word instead of the private handle. `acquire`: at HEAD the index
+ * loads are plain (`none`); `consumer`/`both` add an acquire after the other side's index load
+ * (ring.ts `IndexAcquire`, docs/weak-memory.md).
  */
 export interface BlkQueueFlavour {
   readonly fullCheck: 'corrected' | 'wasted-slot';
   readonly sharedSize?: boolean;
+  /** Absent = `none`, as at HEAD. */
+  readonly acquire?: IndexAcquire;
 }
 
-export const BLK_FLAVOUR_HEAD: BlkQueueFlavour = { fullCheck: 'corrected' };
+export const BLK_FLAVOUR_HEAD: BlkQueueFlavour = { fullCheck: 'corrected', acquire: 'none' };
 
 // ---------------------------------------------------------------- operations on memory
 
-/** `blk_queue_length_req/resp`: `tail - head` on `uint32_t`. */
+/** The other side's index, with the flavour's acquire after it (load_acquire, ADR 013). */
+function loadPeerIndex(
+  mem: SharedMem,
+  q: BlkQueueRef,
+  f: BlkQueueFlavour,
+  side: 'producer' | 'consumer',
+): number {
+  const v = mem.load(side === 'consumer' ? q.tail : q.head);
+  if (acquiresIndex(f.acquire ?? 'none', side)) mem.fence('acquire');
+  return v;
+}
+
+/** `blk_queue_length_req/resp`: `tail - head` on `uint32_t` (plain loads, as a third party). */
 export function blkLength(mem: SharedMem, q: BlkQueueRef): number {
   const tail = mem.load(q.tail);
   return ringLengthOf(U32, tail, mem.load(q.head));
 }
 
-/** `blk_queue_empty_req/resp`: `tail - head == 0`. */
-export function blkEmpty(mem: SharedMem, q: BlkQueueRef): boolean {
-  const tail = mem.load(q.tail);
+/** `blk_queue_empty_req/resp`, as the consumer calls it: `tail - head == 0`. */
+export function blkEmpty(
+  mem: SharedMem,
+  q: BlkQueueRef,
+  f: BlkQueueFlavour = BLK_FLAVOUR_HEAD,
+): boolean {
+  const tail = loadPeerIndex(mem, q, f, 'consumer');
   return ringEmptyOf(U32, tail, mem.load(q.head));
 }
 
-/** `blk_queue_full_req/resp`: `tail - head == capacity` on `uint32_t` (or a flavour's test). */
+/**
+ * `blk_queue_full_req/resp`, as the producer calls it: `tail - head == capacity` on `uint32_t`
+ * (or a flavour's test).
+ */
 export function blkFull(
   mem: SharedMem,
   q: BlkQueueRef,
   f: BlkQueueFlavour = BLK_FLAVOUR_HEAD,
 ): boolean {
   const tail = mem.load(q.tail);
-  const head = mem.load(q.head);
+  const head = loadPeerIndex(mem, q, f, 'producer');
   let capacity = q.capacity;
   if (f.sharedSize === true) {
     assert(q.size !== undefined, () => `${q.name}: the shared size word is not modelled`);
@@ -135,8 +161,12 @@ export function blkEnqueue(
 }
 
 /** `blk_dequeue_req/resp`: null (C `-1`) when empty; else the record, release, `head++`. */
-export function blkDequeue(mem: SharedMem, q: BlkQueueRef): number | null {
-  if (blkEmpty(mem, q)) return null;
+export function blkDequeue(
+  mem: SharedMem,
+  q: BlkQueueRef,
+  f: BlkQueueFlavour = BLK_FLAVOUR_HEAD,
+): number | null {
+  if (blkEmpty(mem, q, f)) return null;
   const head = mem.load(q.head);
   const record = mem.load(q.slots + ringSlotOf(U32, head, q.capacity));
   mem.fence('release');

@@ -4,6 +4,7 @@
 import { assert } from '../common/assert.ts';
 import type { AbstractQueue } from './abstract.ts';
 import {
+  I2C_FLAVOUR_HEAD,
   I2C_CAPACITY,
   i2cDequeueRequest,
   i2cDequeueResponse,
@@ -90,7 +91,7 @@ function openResp(capacity: number, s: I2cRespQueueState) {
 /** `i2c_enqueue_request`: stages one command at `staged_active_tail`. */
 export function i2cStateEnqueueRequest(capacity: number, s: I2cReqQueueState, cmd: I2cCmd) {
   const { mem, q, close } = openReq(capacity, s);
-  const ok = i2cEnqueueRequest(mem, q, mem.handle(cmd));
+  const ok = i2cEnqueueRequest(mem, q, I2C_FLAVOUR_HEAD, mem.handle(cmd));
   return { state: ok ? close() : s, ok };
 }
 
@@ -113,13 +114,13 @@ export function i2cStateDequeueRequest(
   s: I2cReqQueueState,
 ): { readonly state: I2cReqQueueState; readonly item: I2cCmd | null } {
   const { mem, q, close } = openReq(capacity, s);
-  const handle = i2cDequeueRequest(mem, q);
+  const handle = i2cDequeueRequest(mem, q, I2C_FLAVOUR_HEAD);
   return handle === null ? { state: s, item: null } : { state: close(), item: mem.item(handle) };
 }
 
 export function i2cStateEnqueueResponse(capacity: number, s: I2cRespQueueState, r: I2cResponse) {
   const { mem, q, close } = openResp(capacity, s);
-  const ok = i2cEnqueueResponse(mem, q, mem.handle(r));
+  const ok = i2cEnqueueResponse(mem, q, I2C_FLAVOUR_HEAD, mem.handle(r));
   return { state: ok ? close() : s, ok };
 }
 
@@ -128,7 +129,7 @@ export function i2cStateDequeueResponse(
   s: I2cRespQueueState,
 ): { readonly state: I2cRespQueueState; readonly item: I2cResponse | null } {
   const { mem, q, close } = openResp(capacity, s);
-  const handle = i2cDequeueResponse(mem, q);
+  const handle = i2cDequeueResponse(mem, q, I2C_FLAVOUR_HEAD);
   return handle === null ? { state: s, item: null } : { state: close(), item: mem.item(handle) };
 }
 

@@ -4,11 +4,18 @@
 // transaction (HEAD + batch_len body commands) appears atomically. One slot is reserved:
 // full = `tail - head + 1 == CAP`; CAP = (4096-32)/16 = 254, not a power of two (bug U5).
 // Operations are written once over `SharedMem` in the C's order (docs/adr/013-one-queue-truth.md);
-// i2c-state.ts runs them on immutable values. No model checks i2c yet.
+// i2c-state.ts runs them on immutable values.
 import { assert } from '../common/assert.ts';
 import type { SharedMem } from '../common/memory.ts';
 import { U32, type IndexArith } from './arith.ts';
-import { ringEmptyOf, ringFullOf, ringLengthOf, ringSlotOf } from './ring.ts';
+import {
+  acquiresIndex,
+  ringEmptyOf,
+  ringFullOf,
+  ringLengthOf,
+  ringSlotOf,
+  type IndexAcquire,
+} from './ring.ts';
 
 /** `I2C_QUEUE_CAPACITY` as upstream computes it: (4096 - 32) / sizeof(i2c_cmd_t). */
 export const I2C_CAPACITY = 254;
@@ -139,12 +146,34 @@ export function i2cFullAt(capacity: number, tail: number, head: number): boolean
 
 // ---------------------------------------------------------------- operations on memory
 
-/** `i2c_queue_empty(ctrl)`: `tail == head`. */
+/**
+ * Which queue.h: at HEAD the index loads are plain (`acquire: 'none'`); `consumer`/`both` add an
+ * acquire after the other side's index load (ring.ts `IndexAcquire`, docs/weak-memory.md).
+ */
+export interface I2cQueueFlavour {
+  readonly acquire: IndexAcquire;
+}
+
+export const I2C_FLAVOUR_HEAD: I2cQueueFlavour = { acquire: 'none' };
+
+function loadPeerIndex(
+  mem: SharedMem,
+  addr: number,
+  f: I2cQueueFlavour,
+  side: 'producer' | 'consumer',
+): number {
+  const v = mem.load(addr);
+  if (acquiresIndex(f.acquire, side)) mem.fence('acquire');
+  return v;
+}
+
+/** `i2c_queue_empty(ctrl)`, as the consumer calls it: `tail == head`. */
 export function i2cEmpty(
   mem: SharedMem,
   q: { readonly tail: number; readonly head: number },
+  f: I2cQueueFlavour,
 ): boolean {
-  const tail = mem.load(q.tail);
+  const tail = loadPeerIndex(mem, q.tail, f, 'consumer');
   return ringEmptyOf(U32, tail, mem.load(q.head));
 }
 
@@ -158,9 +187,9 @@ export function i2cLength(
 }
 
 /** `i2c_request_queue_full`: on the staged tail. */
-export function i2cRequestFull(mem: SharedMem, q: I2cReqQueueRef): boolean {
+export function i2cRequestFull(mem: SharedMem, q: I2cReqQueueRef, f: I2cQueueFlavour): boolean {
   const staged = mem.load(q.stagedTail);
-  return i2cFullOf(U32, staged, mem.load(q.head), q.capacity);
+  return i2cFullOf(U32, staged, loadPeerIndex(mem, q.head, f, 'producer'), q.capacity);
 }
 
 /**
@@ -168,8 +197,13 @@ export function i2cRequestFull(mem: SharedMem, q: I2cReqQueueRef): boolean {
  * `staged_active_tail++` (invisible to the consumer until a commit). The debug assert
  * `staged >= tail` is not evaluated here (see `i2cStagedAssertOf`).
  */
-export function i2cEnqueueRequest(mem: SharedMem, q: I2cReqQueueRef, cmd: number): boolean {
-  if (i2cRequestFull(mem, q)) return false;
+export function i2cEnqueueRequest(
+  mem: SharedMem,
+  q: I2cReqQueueRef,
+  f: I2cQueueFlavour,
+  cmd: number,
+): boolean {
+  if (i2cRequestFull(mem, q, f)) return false;
   const staged = mem.load(q.stagedTail);
   mem.store(q.slots + ringSlotOf(U32, staged, q.capacity), cmd);
   mem.store(q.stagedTail, U32.add(staged, 1));
@@ -187,8 +221,12 @@ export function i2cRequestAbort(mem: SharedMem, q: I2cReqQueueRef): void {
   mem.store(q.stagedTail, mem.load(q.tail));
 }
 
-function dequeueAt(mem: SharedMem, q: I2cRespQueueRef | I2cReqQueueRef): number | null {
-  if (i2cEmpty(mem, q)) return null;
+function dequeueAt(
+  mem: SharedMem,
+  q: I2cRespQueueRef | I2cReqQueueRef,
+  f: I2cQueueFlavour,
+): number | null {
+  if (i2cEmpty(mem, q, f)) return null;
   const head = mem.load(q.head);
   const record = mem.load(q.slots + ringSlotOf(U32, head, q.capacity));
   mem.fence('release');
@@ -197,14 +235,23 @@ function dequeueAt(mem: SharedMem, q: I2cRespQueueRef | I2cReqQueueRef): number 
 }
 
 /** `i2c_dequeue_request`: null (C `-1`) when empty; else the command, release, `ctrl.head++`. */
-export function i2cDequeueRequest(mem: SharedMem, q: I2cReqQueueRef): number | null {
-  return dequeueAt(mem, q);
+export function i2cDequeueRequest(
+  mem: SharedMem,
+  q: I2cReqQueueRef,
+  f: I2cQueueFlavour,
+): number | null {
+  return dequeueAt(mem, q, f);
 }
 
 /** `i2c_enqueue_response`: false when full; else the record, release, `ctrl.tail++`. */
-export function i2cEnqueueResponse(mem: SharedMem, q: I2cRespQueueRef, response: number): boolean {
+export function i2cEnqueueResponse(
+  mem: SharedMem,
+  q: I2cRespQueueRef,
+  f: I2cQueueFlavour,
+  response: number,
+): boolean {
   const tail = mem.load(q.tail);
-  if (i2cFullOf(U32, tail, mem.load(q.head), q.capacity)) return false;
+  if (i2cFullOf(U32, tail, loadPeerIndex(mem, q.head, f, 'producer'), q.capacity)) return false;
   mem.store(q.slots + ringSlotOf(U32, mem.load(q.tail), q.capacity), response);
   mem.fence('release');
   mem.store(q.tail, U32.add(tail, 1));
@@ -212,6 +259,10 @@ export function i2cEnqueueResponse(mem: SharedMem, q: I2cRespQueueRef, response:
 }
 
 /** `i2c_dequeue_response`. */
-export function i2cDequeueResponse(mem: SharedMem, q: I2cRespQueueRef): number | null {
-  return dequeueAt(mem, q);
+export function i2cDequeueResponse(
+  mem: SharedMem,
+  q: I2cRespQueueRef,
+  f: I2cQueueFlavour,
+): number | null {
+  return dequeueAt(mem, q, f);
 }

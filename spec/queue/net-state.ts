@@ -88,8 +88,8 @@ export function netStateLength(s: NetQueueState): number {
 }
 
 export function netStateEmpty(s: NetQueueState): boolean {
-  const { mem, q } = open({ capacity: s.slots.length }, s);
-  return netEmpty(mem, q);
+  const { mem, q, flavour } = open({ capacity: s.slots.length }, s);
+  return netEmpty(mem, q, flavour);
 }
 
 export function netStateFull(spec: NetQueueSpec, s: NetQueueState): boolean {
@@ -114,8 +114,8 @@ export function netStateDequeue(
   capacity: number,
   s: NetQueueState,
 ): { readonly state: NetQueueState; readonly item: NetBuffDesc | null } {
-  const { mem, q } = open({ capacity }, s);
-  const handle = netDequeue(mem, q);
+  const { mem, q, flavour } = open({ capacity }, s);
+  const handle = netDequeue(mem, q, flavour);
   if (handle === null) return { state: s, item: null };
   return { state: close(mem), item: mem.item(handle) };
 }

@@ -18,7 +18,16 @@ import type { Diagnostic } from '../common/diagnostic.ts';
 import type { SharedMem } from '../common/memory.ts';
 import { FLAG_SIGNALLED, FLAG_WANTS_SIGNAL } from '../signal/handshake.ts';
 import { U16, type IndexArith } from './arith.ts';
-import { checkCapacity, ringBoundsProblem, ringEmptyOf, ringLengthOf, ringSlotOf } from './ring.ts';
+import {
+  acquiresIndex,
+  checkCapacity,
+  INDEX_ACQUIRE_BY_BOUND,
+  ringBoundsProblem,
+  ringEmptyOf,
+  ringLengthOf,
+  ringSlotOf,
+  type IndexAcquire,
+} from './ring.ts';
 
 /** `NET_BUFFER_SIZE` (§2.1): data offsets are multiples of this. */
 export const NET_BUFFER_SIZE_BYTES = 2048;
@@ -50,16 +59,22 @@ export interface NetBuffDesc {
 export type NetFullCheck = 'corrected' | 'int-promoted' | 'wasted-slot' | 'omitted';
 
 /**
- * Fence placement. `smp-release`: HEAD with CONFIG_ENABLE_SMP_SUPPORT (release fences only, O1).
- * `seq_cst`: the fix direction: a seq_cst fence after request_signal and before require_signal,
- * as the serial queue has them (F9 fixed).
+ * Fence placement in the signalling handshake (§2.2; docs/weak-memory.md). `smp-release`: HEAD
+ * with CONFIG_ENABLE_SMP_SUPPORT (a release fence after each flag store, nothing before the
+ * require load: O1). `seq_cst`: the fix: a seq_cst fence after request_signal's flag store and
+ * one before require_signal's load, as the serial queue has them (F9 fixed). The two halves
+ * alone, to show which is necessary where: `seq_cst-request` (only request_signal's fence is
+ * seq_cst; require has none, as at HEAD) and `seq_cst-require` (request keeps HEAD's release
+ * fence; require gets the seq_cst fence).
  */
-export type NetFences = 'smp-release' | 'seq_cst';
+export type NetFences = 'smp-release' | 'seq_cst' | 'seq_cst-request' | 'seq_cst-require';
 
 /** Which queue.h the operations are: upstream HEAD by default, or a variant of the catalogue. */
 export interface NetQueueFlavour {
   readonly fences: NetFences;
   readonly fullCheck: NetFullCheck;
+  /** Acquire after the index loads (ring.ts `IndexAcquire`); absent = `none`, as at HEAD. */
+  readonly acquire?: IndexAcquire;
   /** Seeded, not upstream: enqueue publishes `tail` before it writes the slot (spsc). */
   readonly publishBeforeWrite?: boolean;
   /**
@@ -71,6 +86,35 @@ export interface NetQueueFlavour {
 
 /** queue.h at HEAD built for SMP, with the corrected full check. */
 export const NET_FLAVOUR_HEAD: NetQueueFlavour = { fences: 'smp-release', fullCheck: 'corrected' };
+
+/** The signalling fences by number, as the models' `fences` bound gives them (0 = HEAD). */
+export const NET_FENCES_BY_BOUND: readonly NetFences[] = [
+  'smp-release',
+  'seq_cst',
+  'seq_cst-request',
+  'seq_cst-require',
+];
+
+/**
+ * The flavour a model's `fences` and `acquire` bounds name (`NET_FENCES_BY_BOUND`,
+ * `INDEX_ACQUIRE_BY_BOUND`), over `base` (HEAD's full check unless a bug says otherwise).
+ */
+export function netOrderingFlavour(
+  bounds: { readonly fences: number; readonly acquire: number },
+  base: NetQueueFlavour = NET_FLAVOUR_HEAD,
+): NetQueueFlavour {
+  const fences = NET_FENCES_BY_BOUND[bounds.fences];
+  const acquire = INDEX_ACQUIRE_BY_BOUND[bounds.acquire];
+  assert(
+    fences !== undefined,
+    `fences bound ${bounds.fences} (0..${NET_FENCES_BY_BOUND.length - 1})`,
+  );
+  assert(
+    acquire !== undefined,
+    `acquire bound ${bounds.acquire} (0..${INDEX_ACQUIRE_BY_BOUND.length - 1})`,
+  );
+  return { ...base, fences, ...(acquire === 'none' ? {} : { acquire }) };
+}
 
 /** Where a queue lives in word memory, and its private capacity (§2.1). */
 export interface NetQueueRef {
@@ -133,16 +177,31 @@ export function netLength(mem: SharedMem, q: NetQueueRef): number {
   return netLengthOf(U16, tail, loadIndex(mem, q, q.head));
 }
 
-/** `net_queue_empty_X`. */
-export function netEmpty(mem: SharedMem, q: NetQueueRef): boolean {
-  const tail = loadIndex(mem, q, q.tail);
+/**
+ * The other side's index, with the flavour's acquire after it (`load_acquire` as ADR 013 models
+ * it: the load, then THREAD_MEMORY_ACQUIRE).
+ */
+function loadPeerIndex(
+  mem: SharedMem,
+  q: NetQueueRef,
+  f: NetQueueFlavour,
+  side: 'producer' | 'consumer',
+): number {
+  const v = loadIndex(mem, q, side === 'consumer' ? q.tail : q.head);
+  if (acquiresIndex(f.acquire ?? 'none', side)) mem.fence('acquire');
+  return v;
+}
+
+/** `net_queue_empty_X`, as the consumer calls it: `tail` (acquired if the flavour says), `head`. */
+export function netEmpty(mem: SharedMem, q: NetQueueRef, f: NetQueueFlavour): boolean {
+  const tail = loadPeerIndex(mem, q, f, 'consumer');
   return netEmptyOf(U16, tail, loadIndex(mem, q, q.head));
 }
 
-/** `net_queue_full_X`. */
+/** `net_queue_full_X`, as the producer calls it: `tail`, then `head` (acquired if the flavour says). */
 export function netFull(mem: SharedMem, q: NetQueueRef, f: NetQueueFlavour): boolean {
   const tail = loadIndex(mem, q, q.tail);
-  const head = loadIndex(mem, q, q.head);
+  const head = loadPeerIndex(mem, q, f, 'producer');
   return netFullOf(U16, f.fullCheck, { tail, head, capacity: q.capacity });
 }
 
@@ -173,8 +232,8 @@ export function netEnqueue(
 }
 
 /** `net_dequeue_X`: null (C `-1`) when empty; else `d = buffers[head % cap]`; release; `head++`. */
-export function netDequeue(mem: SharedMem, q: NetQueueRef): number | null {
-  if (netEmpty(mem, q)) return null;
+export function netDequeue(mem: SharedMem, q: NetQueueRef, f: NetQueueFlavour): number | null {
+  if (netEmpty(mem, q, f)) return null;
   const head = loadIndex(mem, q, q.head);
   const desc = mem.load(q.slots + netSlotOf(U16, head, q.capacity));
   mem.fence('release');
@@ -182,10 +241,13 @@ export function netDequeue(mem: SharedMem, q: NetQueueRef): number | null {
   return desc;
 }
 
-/** `net_request_signal_X`: the consumer arms, `consumer_signalled = 0` ("wake me", §2.2). */
+/**
+ * `net_request_signal_X`: the consumer arms, `consumer_signalled = 0` ("wake me", §2.2), then
+ * HEAD's release fence, or the seq_cst fence of the fix (`seq_cst`, `seq_cst-request`).
+ */
 export function netRequestSignal(mem: SharedMem, q: NetQueueRef, f: NetQueueFlavour): void {
   mem.store(q.consumerSignalled, FLAG_WANTS_SIGNAL);
-  mem.fence(f.fences === 'seq_cst' ? 'seq_cst' : 'release');
+  mem.fence(f.fences === 'seq_cst' || f.fences === 'seq_cst-request' ? 'seq_cst' : 'release');
 }
 
 /** `net_cancel_signal_X`: `consumer_signalled = 1`. */
@@ -194,9 +256,12 @@ export function netCancelSignal(mem: SharedMem, q: NetQueueRef): void {
   mem.fence('release');
 }
 
-/** `net_require_signal_X`: the producer's test, `!consumer_signalled` (flag polarity §2.2). */
+/**
+ * `net_require_signal_X`: the producer's test, `!consumer_signalled` (flag polarity §2.2); the fix
+ * puts a seq_cst fence before the load (`seq_cst`, `seq_cst-require`), HEAD has none.
+ */
 export function netRequireSignal(mem: SharedMem, q: NetQueueRef, f: NetQueueFlavour): boolean {
-  if (f.fences === 'seq_cst') mem.fence('seq_cst');
+  if (f.fences === 'seq_cst' || f.fences === 'seq_cst-require') mem.fence('seq_cst');
   return mem.load(q.consumerSignalled) === FLAG_WANTS_SIGNAL;
 }
 

@@ -30,6 +30,30 @@ export interface RingShape {
   readonly reservedSlots: 0 | 1;
 }
 
+/**
+ * Acquire annotations on the load of the *other side's* index (issue 15 part 3; the table and the
+ * runs behind it are in docs/weak-memory.md). Under ARMv8 and RVWMO a plain load of `tail`
+ * followed by the slot load may be satisfied out of order (a control dependency does not order
+ * load→load), so the consumer can read a slot before the `tail` store that publishes it:
+ * message passing needs an acquire on the consumer's `tail` load. The producer's `head` load is
+ * followed only by stores (the slot), which its control dependency and the consumer's release
+ * already order.
+ * - `none`: plain loads (net, blk and i2c queue.h at HEAD);
+ * - `consumer`: an acquire fence right after the consumer's load of `tail` (empty check,
+ *   dequeue), i.e. `load_acquire(tail)` as ADR 013 models it (load, then THREAD_MEMORY_ACQUIRE);
+ * - `both`: also after the producer's load of `head` (full check, enqueue): serial at HEAD.
+ * The SC and store-buffer models ignore the difference (they never reorder loads).
+ */
+export type IndexAcquire = 'none' | 'consumer' | 'both';
+
+/** The index acquires by number, as the models' `acquire` bound gives them (0 = HEAD, `none`). */
+export const INDEX_ACQUIRE_BY_BOUND: readonly IndexAcquire[] = ['none', 'consumer', 'both'];
+
+/** Whether `side`'s load of the other index is followed by an acquire under `acquire`. */
+export function acquiresIndex(acquire: IndexAcquire, side: 'producer' | 'consumer'): boolean {
+  return acquire === 'both' || (acquire === 'consumer' && side === 'consumer');
+}
+
 /** `(uintW_t)(tail - head)`: the occupied length at the index width. */
 export function ringLengthOf<V, B>(a: IndexArith<V, B>, tail: V, head: V): V {
   return a.sub(tail, head);

@@ -100,19 +100,19 @@ function assertByte(c: number): void {
 /** `serial_queue_length_consumer`. */
 export function serialStateLength(s: SerialQueueState): number {
   const { mem, q } = one(s.slots.length, s);
-  return serialLengthConsumer(mem, q);
+  return serialLengthConsumer(mem, q, SERIAL_FLAVOUR_HEAD);
 }
 
 /** `serial_queue_free`: bytes the producer may still write. */
 export function serialStateFree(capacity: number, s: SerialQueueState): number {
   const { mem, q } = one(capacity, s);
-  return serialFree(mem, q);
+  return serialFree(mem, q, SERIAL_FLAVOUR_HEAD);
 }
 
 /** `serial_queue_full(h, tail)`. */
 export function serialStateFull(capacity: number, s: SerialQueueState): boolean {
   const { mem, q } = one(capacity, s);
-  return serialFullAt(mem, q, s.tail);
+  return serialFullAt(mem, q, SERIAL_FLAVOUR_HEAD, s.tail);
 }
 
 export function serialStateEnqueue(
@@ -122,7 +122,7 @@ export function serialStateEnqueue(
 ): { readonly state: SerialQueueState; readonly ok: boolean } {
   assertByte(c);
   const { mem, q, close } = one(capacity, s);
-  const ok = serialEnqueue(mem, q, mem.handle(c));
+  const ok = serialEnqueue(mem, q, SERIAL_FLAVOUR_HEAD, mem.handle(c));
   return { state: ok ? close() : s, ok };
 }
 
@@ -131,7 +131,7 @@ export function serialStateDequeue(
   s: SerialQueueState,
 ): { readonly state: SerialQueueState; readonly item: number | null } {
   const { mem, q, close } = one(capacity, s);
-  const handle = serialDequeue(mem, q);
+  const handle = serialDequeue(mem, q, SERIAL_FLAVOUR_HEAD);
   return handle === null ? { state: s, item: null } : { state: close(), item: mem.item(handle) };
 }
 
@@ -144,7 +144,7 @@ export function serialStateEnqueueLocal(
 ): { readonly state: SerialQueueState; readonly localTail: number; readonly ok: boolean } {
   assertByte(c);
   const { mem, q, close } = one(capacity, s);
-  const next = serialEnqueueLocal(mem, q, localTail, mem.handle(c));
+  const next = serialEnqueueLocal(mem, q, SERIAL_FLAVOUR_HEAD, localTail, mem.handle(c));
   return next === null
     ? { state: s, localTail, ok: false }
     : { state: close(), localTail: next, ok: true };
@@ -157,7 +157,7 @@ export function serialStateUpdateSharedTail(
   localTail: number,
 ): SerialQueueState {
   const { mem, q, close } = one(capacity, s);
-  const broken = serialUpdateSharedTail(mem, q, localTail);
+  const broken = serialUpdateSharedTail(mem, q, SERIAL_FLAVOUR_HEAD, localTail);
   assert(broken === null, () => broken ?? '');
   return close();
 }
@@ -169,7 +169,7 @@ export function serialStateDequeueLocal(
   localHead: number,
 ): { readonly localHead: number; readonly item: number | null } {
   const { mem, q } = one(capacity, s);
-  const r = serialDequeueLocal(mem, q, localHead);
+  const r = serialDequeueLocal(mem, q, SERIAL_FLAVOUR_HEAD, localHead);
   return r === null ? { localHead, item: null } : { localHead: r.localHead, item: mem.item(r.c) };
 }
 
@@ -180,7 +180,7 @@ export function serialStateUpdateSharedHead(
   localHead: number,
 ): SerialQueueState {
   const { mem, q, close } = one(capacity, s);
-  const broken = serialUpdateSharedHead(mem, q, localHead);
+  const broken = serialUpdateSharedHead(mem, q, SERIAL_FLAVOUR_HEAD, localHead);
   assert(broken === null, () => broken ?? '');
   return close();
 }
@@ -200,6 +200,7 @@ export function serialStateEnqueueBatch(
   const r = serialEnqueueBatch(
     mem,
     q,
+    SERIAL_FLAVOUR_HEAD,
     src.map((c) => mem.handle(c)),
   );
   return { state: close(), countBytes: r.countBytes, copies: r.copies };
@@ -216,7 +217,7 @@ export function serialStateTransferAll(opts: {
     { capacity: opts.dstCapacity, s: opts.dst },
     { capacity: opts.srcCapacity, s: opts.src },
   ]);
-  const r = serialTransferAll(mem, { dst: refs[0]!, src: refs[1]! });
+  const r = serialTransferAll(mem, { dst: refs[0]!, src: refs[1]! }, SERIAL_FLAVOUR_HEAD);
   assert(!('broken' in r), () => ('broken' in r ? r.broken : ''));
   return { dst: close(0), src: close(1) };
 }

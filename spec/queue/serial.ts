@@ -12,12 +12,14 @@ import type { SharedMem } from '../common/memory.ts';
 import { FLAG_SIGNALLED, FLAG_WANTS_SIGNAL } from '../signal/handshake.ts';
 import { U32 } from './arith.ts';
 import {
+  acquiresIndex,
   checkCapacity,
   ringBoundsProblem,
   ringEmptyOf,
   ringFullOf,
   ringLengthOf,
   ringSlotOf,
+  type IndexAcquire,
 } from './ring.ts';
 
 /** `sizeof(serial_queue_t)`: tail u32 @0, head u32 @4, producer_signalled u32 @8. */
@@ -39,23 +41,48 @@ export interface SerialQueueRef {
 /**
  * Which queue.h. `fences: 'seq_cst'` is HEAD (57d50b7c); `release` is queue.h before it (bug F9:
  * request and cancel store the flag then `THREAD_MEMORY_RELEASE()` under SMP, require is a plain
- * load: nothing orders the flag store before the re-check load); `none` drops every flag fence.
+ * load: nothing orders the flag store before the re-check load); `none` drops every flag fence;
+ * `seq_cst-request` / `seq_cst-require` keep only one of HEAD's two `fence_seq_cst()` (au-ts/sddf
+ * issue #725 asks whether one suffices; docs/weak-memory.md answers per architecture).
+ * `acquire`: HEAD's `load_acquire` of the other side's index on both sides (`both`); `consumer`
+ * or `none` drop it on the producer's `head` load or on both (ring.ts `IndexAcquire`).
  * `wrongFlag`: the flag accessors use `consumer_signalled` (bug F6).
  */
 export interface SerialQueueFlavour {
-  readonly fences: 'seq_cst' | 'release' | 'none';
+  readonly fences: 'seq_cst' | 'release' | 'none' | 'seq_cst-request' | 'seq_cst-require';
+  /** Absent = `both`, as at HEAD. */
+  readonly acquire?: IndexAcquire;
   readonly wrongFlag?: boolean;
 }
 
 export const SERIAL_FLAVOUR_HEAD: SerialQueueFlavour = { fences: 'seq_cst' };
 
+/** The signalling fences by number, as a model's `fences` bound gives them (0 = HEAD). */
+export const SERIAL_FENCES_BY_BOUND: readonly SerialQueueFlavour['fences'][] = [
+  'seq_cst',
+  'none',
+  'seq_cst-request',
+  'seq_cst-require',
+];
+/** The index acquires by number, as a model's `acquire` bound gives them (0 = HEAD: both). */
+export const SERIAL_ACQUIRE_BY_BOUND: readonly IndexAcquire[] = ['both', 'consumer', 'none'];
+
 export function checkSerialCapacity(capacity: number): Diagnostic | null {
   return checkCapacity({ queue: 'serial queue', capacity, width: 32, powerOfTwo: true });
 }
 
-function loadAcquire(mem: SharedMem, addr: number): number {
+/**
+ * `load_acquire_32` of the other side's index (load, then the acquire fence: ADR 013), or a plain
+ * load where the flavour drops the acquire of `side`.
+ */
+function loadPeer(
+  mem: SharedMem,
+  addr: number,
+  f: SerialQueueFlavour,
+  side: 'producer' | 'consumer',
+): number {
   const v = mem.load(addr);
-  mem.fence('acquire');
+  if (acquiresIndex(f.acquire ?? 'both', side)) mem.fence('acquire');
   return v;
 }
 
@@ -67,48 +94,75 @@ function storeRelease(mem: SharedMem, addr: number, v: number): void {
 // ---------------------------------------------------------------- lengths and checks
 
 /** `serial_queue_length_consumer`: `load_acquire(tail) - head`. */
-export function serialLengthConsumer(mem: SharedMem, q: SerialQueueRef): number {
-  const tail = loadAcquire(mem, q.tail);
+export function serialLengthConsumer(
+  mem: SharedMem,
+  q: SerialQueueRef,
+  f: SerialQueueFlavour,
+): number {
+  const tail = loadPeer(mem, q.tail, f, 'consumer');
   return ringLengthOf(U32, tail, mem.load(q.head));
 }
 
 /** `serial_queue_length_producer`: `tail - load_acquire(head)`. */
-export function serialLengthProducer(mem: SharedMem, q: SerialQueueRef): number {
+export function serialLengthProducer(
+  mem: SharedMem,
+  q: SerialQueueRef,
+  f: SerialQueueFlavour,
+): number {
   const tail = mem.load(q.tail);
-  return ringLengthOf(U32, tail, loadAcquire(mem, q.head));
+  return ringLengthOf(U32, tail, loadPeer(mem, q.head, f, 'producer'));
 }
 
 /** `serial_queue_free`: bytes the producer may still write. */
-export function serialFree(mem: SharedMem, q: SerialQueueRef): number {
-  return q.capacity - serialLengthProducer(mem, q);
+export function serialFree(mem: SharedMem, q: SerialQueueRef, f: SerialQueueFlavour): number {
+  return q.capacity - serialLengthProducer(mem, q, f);
 }
 
 /** `serial_queue_empty(h, local_head)`: `local_head == load_acquire(tail)`. */
-export function serialEmptyAt(mem: SharedMem, q: SerialQueueRef, localHead: number): boolean {
-  return ringEmptyOf(U32, loadAcquire(mem, q.tail), localHead);
+export function serialEmptyAt(
+  mem: SharedMem,
+  q: SerialQueueRef,
+  f: SerialQueueFlavour,
+  localHead: number,
+): boolean {
+  return ringEmptyOf(U32, loadPeer(mem, q.tail, f, 'consumer'), localHead);
 }
 
 /** `serial_queue_full(h, local_tail)`: `local_tail - load_acquire(head) == capacity`. */
-export function serialFullAt(mem: SharedMem, q: SerialQueueRef, localTail: number): boolean {
-  const head = loadAcquire(mem, q.head);
+export function serialFullAt(
+  mem: SharedMem,
+  q: SerialQueueRef,
+  f: SerialQueueFlavour,
+  localTail: number,
+): boolean {
+  const head = loadPeer(mem, q.head, f, 'producer');
   return ringFullOf(U32, { tail: localTail, head, capacity: q.capacity, reservedSlots: 0 });
 }
 
 // ---------------------------------------------------------------- enqueue and dequeue
 
 /** `serial_enqueue`: false (C `-1`) when full; else the byte, then `store_release(tail + 1)`. */
-export function serialEnqueue(mem: SharedMem, q: SerialQueueRef, c: number): boolean {
+export function serialEnqueue(
+  mem: SharedMem,
+  q: SerialQueueRef,
+  f: SerialQueueFlavour,
+  c: number,
+): boolean {
   const tail = mem.load(q.tail);
-  if (serialFullAt(mem, q, tail)) return false;
+  if (serialFullAt(mem, q, f, tail)) return false;
   mem.store(q.data + ringSlotOf(U32, tail, q.capacity), c);
   storeRelease(mem, q.tail, U32.add(tail, 1));
   return true;
 }
 
 /** `serial_dequeue`: null (C `-1`) when empty; else the byte, then `store_release(head + 1)`. */
-export function serialDequeue(mem: SharedMem, q: SerialQueueRef): number | null {
+export function serialDequeue(
+  mem: SharedMem,
+  q: SerialQueueRef,
+  f: SerialQueueFlavour,
+): number | null {
   const head = mem.load(q.head);
-  if (serialEmptyAt(mem, q, head)) return null;
+  if (serialEmptyAt(mem, q, f, head)) return null;
   const c = mem.load(q.data + ringSlotOf(U32, head, q.capacity));
   storeRelease(mem, q.head, U32.add(head, 1));
   return c;
@@ -118,10 +172,11 @@ export function serialDequeue(mem: SharedMem, q: SerialQueueRef): number | null 
 export function serialEnqueueLocal(
   mem: SharedMem,
   q: SerialQueueRef,
+  f: SerialQueueFlavour,
   localTail: number,
   c: number,
 ): number | null {
-  if (serialFullAt(mem, q, localTail)) return null;
+  if (serialFullAt(mem, q, f, localTail)) return null;
   mem.store(q.data + ringSlotOf(U32, localTail, q.capacity), c);
   return U32.add(localTail, 1);
 }
@@ -130,9 +185,10 @@ export function serialEnqueueLocal(
 export function serialDequeueLocal(
   mem: SharedMem,
   q: SerialQueueRef,
+  f: SerialQueueFlavour,
   localHead: number,
 ): { readonly localHead: number; readonly c: number } | null {
-  if (serialEmptyAt(mem, q, localHead)) return null;
+  if (serialEmptyAt(mem, q, f, localHead)) return null;
   const c = mem.load(q.data + ringSlotOf(U32, localHead, q.capacity));
   return { localHead: U32.add(localHead, 1), c };
 }
@@ -145,9 +201,10 @@ export function serialDequeueLocal(
 export function serialUpdateSharedTail(
   mem: SharedMem,
   q: SerialQueueRef,
+  f: SerialQueueFlavour,
   localTail: number,
 ): string | null {
-  const head = loadAcquire(mem, q.head);
+  const head = loadPeer(mem, q.head, f, 'producer');
   const before = ringLengthOf(U32, mem.load(q.tail), head);
   const after = ringLengthOf(U32, localTail, head);
   if (after < before || after > q.capacity)
@@ -163,9 +220,10 @@ export function serialUpdateSharedTail(
 export function serialUpdateSharedHead(
   mem: SharedMem,
   q: SerialQueueRef,
+  f: SerialQueueFlavour,
   localHead: number,
 ): string | null {
-  const tail = loadAcquire(mem, q.tail);
+  const tail = loadPeer(mem, q.tail, f, 'consumer');
   const head = mem.load(q.head);
   const before = ringLengthOf(U32, tail, head);
   const after = ringLengthOf(U32, tail, localHead);
@@ -190,12 +248,13 @@ export interface SerialCopy {
 export function serialEnqueueBatch(
   mem: SharedMem,
   q: SerialQueueRef,
+  f: SerialQueueFlavour,
   src: readonly number[],
 ): { readonly countBytes: number; readonly copies: readonly SerialCopy[] } {
   const tail = mem.load(q.tail);
   const start = ringSlotOf(U32, tail, q.capacity);
-  const n = Math.min(src.length, serialFree(mem, q));
-  const contiguous = Math.min(q.capacity - start, serialFree(mem, q));
+  const n = Math.min(src.length, serialFree(mem, q, f));
+  const contiguous = Math.min(q.capacity - start, serialFree(mem, q, f));
   const preWrap = Math.min(n, contiguous);
   const copies: SerialCopy[] = [];
   if (preWrap > 0) copies.push({ dataIndex: start, countBytes: preWrap });
@@ -205,7 +264,7 @@ export function serialEnqueueBatch(
     for (let i = 0; i < copy.countBytes; i++) mem.store(q.data + copy.dataIndex + i, src[k++]!);
   }
   assert(copies.length <= 2, 'at most two copies across the wrap');
-  const broken = serialUpdateSharedTail(mem, q, U32.add(tail, n));
+  const broken = serialUpdateSharedTail(mem, q, f, U32.add(tail, n));
   assert(broken === null, () => `serial_enqueue_batch publishes at most the free space: ${broken}`);
   return { countBytes: n, copies };
 }
@@ -219,11 +278,12 @@ export function serialEnqueueBatch(
 export function serialTransferAll(
   mem: SharedMem,
   opts: { readonly dst: SerialQueueRef; readonly src: SerialQueueRef },
+  f: SerialQueueFlavour,
 ): { readonly countBytes: number } | { readonly broken: string } {
   const { dst, src } = opts;
   let head = mem.load(src.head);
-  let length = ringLengthOf(U32, loadAcquire(mem, src.tail), head);
-  const free = serialFree(mem, dst);
+  let length = ringLengthOf(U32, loadPeer(mem, src.tail, f, 'consumer'), head);
+  const free = serialFree(mem, dst, f);
   if (length > free)
     return { broken: `serial_transfer_all: ${length} bytes do not fit in ${free} free` };
   let moved = 0;
@@ -234,13 +294,13 @@ export function serialTransferAll(
     const batch = Math.min(src.capacity - at, length);
     const bytes: number[] = [];
     for (let i = 0; i < batch; i++) bytes.push(mem.load(src.data + at + i));
-    const r = serialEnqueueBatch(mem, dst, bytes);
+    const r = serialEnqueueBatch(mem, dst, f, bytes);
     assert(r.countBytes === batch, 'serial_transfer_all: the destination had room');
     head = U32.add(head, batch);
-    const broken = serialUpdateSharedHead(mem, src, head);
+    const broken = serialUpdateSharedHead(mem, src, f, head);
     assert(broken === null, () => `serial_transfer_all consumes what it saw: ${broken}`);
     moved += batch;
-    length = ringLengthOf(U32, loadAcquire(mem, src.tail), head);
+    length = ringLengthOf(U32, loadPeer(mem, src.tail, f, 'consumer'), head);
   }
   return { countBytes: moved };
 }
@@ -269,7 +329,7 @@ export function serialRequestConsumerSignal(
   f: SerialQueueFlavour,
 ): void {
   mem.store(flagWord(q, f), FLAG_WANTS_SIGNAL);
-  if (f.fences === 'seq_cst') mem.fence('seq_cst');
+  if (f.fences === 'seq_cst' || f.fences === 'seq_cst-request') mem.fence('seq_cst');
   if (f.fences === 'release') mem.fence('release');
 }
 
@@ -289,6 +349,6 @@ export function serialRequireConsumerSignal(
   q: SerialQueueRef,
   f: SerialQueueFlavour,
 ): boolean {
-  if (f.fences === 'seq_cst') mem.fence('seq_cst');
+  if (f.fences === 'seq_cst' || f.fences === 'seq_cst-require') mem.fence('seq_cst');
   return mem.load(flagWord(q, f)) === FLAG_WANTS_SIGNAL;
 }

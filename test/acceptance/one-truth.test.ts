@@ -119,3 +119,61 @@ describe('one truth: the spec full check is what the model checker and Z3 use', 
     expect([proveEdited.status, proveVerdict(proveEdited.doc)]).toEqual([1, 'refuted']);
   }, 60_000);
 });
+
+// Issue 15 part 4: the slot-ownership obligation's agreement test is tied to the spec operations.
+// In a copy whose netEnqueue writes the slot after tail's, the agreement test must fail; in an
+// unmodified copy it passes (run by the copy's own vitest).
+const ENQUEUE_SLOT = '  const slot = q.slots + netSlotOf(U16, tail, q.capacity);';
+const ENQUEUE_SLOT_SHIFTED =
+  '  const slot = q.slots + netSlotOf(U16, U16.add(tail, 1), q.capacity);';
+const AGREEMENT = 'test/proofs/smt/slot-ownership.agreement.test.ts';
+
+function vitestIn(cwd: string): Promise<{ status: number; out: string }> {
+  return new Promise((resolve, reject) => {
+    const bin = join(cwd, 'node_modules', 'vitest', 'vitest.mjs');
+    const child = spawn(process.execPath, [bin, 'run', AGREEMENT], { cwd, env: process.env });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status: status ?? -1, out }));
+  });
+}
+
+describe('one truth: slot ownership is checked against the spec enqueue', () => {
+  let copies = '';
+  beforeAll(() => {
+    copies = mkdtempSync(join(tmpdir(), 'sddf-one-truth-slot-'));
+  });
+  afterAll(() => {
+    if (copies !== '') rmSync(copies, { recursive: true, force: true });
+  });
+
+  it('the edit applies exactly once', () => {
+    const text = readFileSync(join(REPO, NET_SPEC), 'utf8');
+    expect(text.split(ENQUEUE_SLOT)).toHaveLength(2);
+  });
+
+  it('a copy whose netEnqueue writes the wrong slot fails the agreement test', async () => {
+    const copy = (name: string, shift: boolean): string => {
+      const dir = join(copies, name);
+      for (const entry of [...COPIED, 'vitest.config.ts', 'test/helpers', 'test/proofs/smt']) {
+        cpSync(join(REPO, entry), join(dir, entry), { recursive: true });
+      }
+      symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'), 'dir');
+      if (shift) {
+        const path = join(dir, NET_SPEC);
+        writeFileSync(path, readFileSync(path, 'utf8').replace(ENQUEUE_SLOT, ENQUEUE_SLOT_SHIFTED));
+      }
+      return dir;
+    };
+    const [same, shifted] = await Promise.all([
+      vitestIn(copy('unmodified', false)),
+      vitestIn(copy('shifted', true)),
+    ]);
+    expect(same.status, same.out).toBe(0);
+    expect(shifted.status).toBe(1);
+    expect(shifted.out).toMatch(/FAIL .*net capacity \d+ at u16, including the wrap/);
+    expect(shifted.out).not.toMatch(/FAIL .*blk capacity/);
+  }, 120_000);
+});

@@ -9,14 +9,14 @@ import { PdMemory, bufferWords, flushEntry, flushable } from '../../proofs/model
 import type { MemoryModel } from '../../proofs/models/types.ts';
 import type { SharedMem } from '../../spec/common/memory.ts';
 import { blkDequeue, blkEnqueue } from '../../spec/queue/blk.ts';
-import { i2cEnqueueRequest, i2cRequestCommit } from '../../spec/queue/i2c.ts';
+import { I2C_FLAVOUR_HEAD, i2cEnqueueRequest, i2cRequestCommit } from '../../spec/queue/i2c.ts';
 import {
   NET_FLAVOUR_HEAD,
   netDequeue,
   netEnqueue,
   netRequestSignal,
 } from '../../spec/queue/net.ts';
-import { serialEnqueue } from '../../spec/queue/serial.ts';
+import { SERIAL_FLAVOUR_HEAD, serialEnqueue } from '../../spec/queue/serial.ts';
 import { instrument } from './queue-instrument.ts';
 import {
   RecordingSink,
@@ -194,7 +194,7 @@ describe('TSO and PSO images agree with proofs/models/memory.ts store buffers', 
       (m) => {
         const q = { name: 'q', tail: 0, head: 1, consumerSignalled: 2, slots: 3, capacity: 2 };
         netEnqueue(m, q, NET_FLAVOUR_HEAD, 7);
-        netDequeue(m, q);
+        netDequeue(m, q, NET_FLAVOUR_HEAD);
       },
     ],
     [
@@ -219,6 +219,7 @@ describe('TSO and PSO images agree with proofs/models/memory.ts store buffers', 
         serialEnqueue(
           m,
           { name: 'q', tail: 0, head: 1, producerSignalled: 2, data: 3, capacity: 2 },
+          SERIAL_FLAVOUR_HEAD,
           0x41,
         ),
     ],
@@ -226,7 +227,7 @@ describe('TSO and PSO images agree with proofs/models/memory.ts store buffers', 
       'i2c enqueue + commit',
       (m) => {
         const q = { name: 'q', stagedTail: 0, tail: 1, head: 2, slots: 3, capacity: 3 };
-        i2cEnqueueRequest(m, q, 6);
+        i2cEnqueueRequest(m, q, I2C_FLAVOUR_HEAD, 6);
         i2cRequestCommit(m, q);
       },
     ],

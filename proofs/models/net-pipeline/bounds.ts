@@ -13,6 +13,7 @@ export const PIPELINE_DEFAULTS = {
   sends: 0,
   echo: 0,
   fences: 0,
+  acquire: 0,
   slowClient: 0,
   doubleReturn: 0,
   scheduling: 0,
@@ -44,7 +45,16 @@ export const PIPELINE_RANGES: Readonly<Record<keyof typeof PIPELINE_DEFAULTS, Bo
   frames: { min: 0, max: 8, doc: 'frames the NIC receives' },
   sends: { min: 0, max: 8, doc: 'packets each client sends' },
   echo: { min: 0, max: 1, doc: '1 = each client echoes what it receives' },
-  fences: { min: 0, max: 1, doc: '0 = HEAD (release only), 1 = seq_cst fences' },
+  fences: {
+    min: 0,
+    max: 3,
+    doc: '0 = HEAD (release only), 1 = seq_cst fences, 2 = seq_cst in request only, 3 = in require only',
+  },
+  acquire: {
+    min: 0,
+    max: 2,
+    doc: '0 = HEAD (plain index loads), 1 = acquire on the consumer tail load, 2 = on both sides',
+  },
   slowClient: { min: 0, max: 4, doc: '0 = none, k = client k-1 stops consuming Rx (≤ clients)' },
   doubleReturn: { min: 0, max: 1, doc: '1 = copier0 returns one buffer twice' },
   scheduling: {

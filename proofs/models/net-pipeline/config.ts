@@ -20,7 +20,7 @@ import {
   type EnetRing,
 } from '../../../spec/devices/enet.ts';
 import type { VirtioNetDev, VirtqRef } from '../../../spec/devices/virtio-net.ts';
-import { NET_FLAVOUR_HEAD } from '../../../spec/queue/net.ts';
+import { netOrderingFlavour } from '../../../spec/queue/net.ts';
 import { allocNetQueue } from '../common.ts';
 import { Layout } from '../layout.ts';
 
@@ -176,7 +176,7 @@ export function allocatePipeline(
   const netBug = NET_BUGS.find((x) => x === bug);
   const cfg: NetConfig = {
     clients,
-    flavour: { ...NET_FLAVOUR_HEAD, fences: b('fences') === 1 ? 'seq_cst' : 'smp-release' },
+    flavour: netOrderingFlavour({ fences: b('fences'), acquire: b('acquire') }),
     drvRx,
     drvTx,
     virtRx,

@@ -31,13 +31,16 @@ import {
   type RmwOptions,
   type StoreOptions,
 } from '../../../spec/components/mem.ts';
-import type { State } from '../../../spec/common/transition.ts';
+import { ModelLimitReached, type State } from '../../../spec/common/transition.ts';
 import type { Layout } from '../layout.ts';
 import { Chooser } from './choice.ts';
 import { FULL, ISB, RR, RW, WR, WW, fenceBits } from './fences.ts';
 import type { AccessLog, BufferRef, MemorySystem, PdRunner, PdSharedMem } from './system.ts';
 
-/** Messages in flight at once (timestamps are 5 bits). Exceeding it is an error, never a cut. */
+/**
+ * Messages in flight at once (timestamps are 5 bits). Exceeding it is never a cut: the search stops
+ * as `incomplete` (ModelLimitReached, reason `modelLimit`).
+ */
 export const MAX_MESSAGES = 24;
 const VIEW_BITS = 5;
 const VIEW_MASK = (1 << VIEW_BITS) - 1;
@@ -327,7 +330,7 @@ export class PromisingSystem implements MemorySystem {
     if (exclFrom < 0 || this.noOtherBetween(s, p, addr, exclFrom, n)) {
       // A full list would silently cut this outcome: an error unless running alone (solo).
       if (n < MAX_MESSAGES) options[k++] = n + 1;
-      else assert(false, this.overflow(s));
+      else throw new ModelLimitReached(this.overflow(s));
     }
     if (k === 0) return 0;
     const t = options[pick(k)]!;
@@ -388,7 +391,7 @@ export class PromisingSystem implements MemorySystem {
     }
     if (rmwResult(op, this.valueBefore(s, addr, n + 1)) !== null) {
       if (n < MAX_MESSAGES) options[k++] = n + 1;
-      else assert(false, this.overflow(s));
+      else throw new ModelLimitReached(this.overflow(s));
     }
     if (k === 0) return null;
     const t = options[pick(k)]!;
@@ -452,24 +455,38 @@ export class PromisingSystem implements MemorySystem {
     for (let u = 1; u <= n; u++) s[this.w(u - 1, 2)] = ((s[this.w(u - 1, 2)] ?? 0) & ~bit) >>> 0;
   }
 
-  // ---- garbage collection ----------------------------------------------------------------------
+  // ---- garbage collection and canonical form ----------------------------------------------------
 
   /**
-   * Canonical form after a transition. A PD between handlers (pc 0) makes a syscall before its
-   * next access, which lifts all its views to the newest message: its views, dependencies,
-   * coherence marks and forward information are dead, so they are zeroed. Then let V be the
-   * smallest read view (vrn) of a PD inside a handler: no such PD can read a message of a
-   * location older than that location's newest message at or before V, so those older messages
-   * are dropped, and that newest one moves into the base word (`s[addr]`) when no promise of the
-   * location precedes it (reading it there gives a view of 0 instead of its timestamp, which is
-   * the same because every live PD's vrn is at least V). Timestamps are then renumbered: a view
-   * v becomes the number of kept messages at or before v, which keeps every comparison between
-   * a view and a kept message.
+   * Canonical form after a transition (docs/adr/015-weak-memory.md "Canonical form"; each rule
+   * merges states that no future step can tell apart, and the litmus suite checks the outcome sets
+   * stay herd7's).
+   *
+   * 1. A PD between handlers (pc 0) makes a syscall before its next access, which lifts all its
+   *    views to the newest message: its views, dependencies, coherence marks and forward
+   *    information are dead, so they are zeroed.
+   * 2. Per location L, the read floor F(L): the oldest message of L any live PD (inside a handler)
+   *    may still read, min over them of the newest message of L at or before max(its coherence
+   *    view of L, its vrn) (every later read has a pre-view ≥ vrn and starts at that floor; a PD
+   *    between handlers reads only the newest). Unpromised messages of L older than F(L) are
+   *    dropped. F(L) itself moves into the base word (`s[L]`) when it is at or below V, the
+   *    smallest live vrn, and no promise of L precedes it: reading it there gives view 0 instead
+   *    of its timestamp, the same for every live PD because its pre-view is ≥ vrn ≥ V. A base word
+   *    nobody can read holds the newest unpromised value (what `drained` shows).
+   * 3. Timestamps are renumbered: a view v becomes the number of kept messages at or before v,
+   *    which keeps every comparison between a view and a kept message.
+   * 4. Views a PD can no longer use are zeroed. With m = min(vrn, vwn) of a live PD: vro, vwo,
+   *    vcap, vrel, a dependency register, or its coherence mark of a location, at or below m,
+   *    is dominated wherever it is used (a read's pre-view is ≥ vrn, a write's ≥ vwn, a fence
+   *    raises vrn/vwn to vro/vwo, ISB raises vrn to vcap, a new read or write raises vro/vwo
+   *    past vrn/vwn), and stays dominated (vrn and vwn only grow); a forward view at or below
+   *    its writer's vrn is dominated the same way (only the writer reads it).
    */
   canonicalize(s: State): void {
     const n = this.count(s);
     const pds = this.pdNames.length;
     let V = n;
+    const livePds: number[] = [];
     for (let p = 0; p < pds; p++) {
       if (!this.live(s, p)) {
         assert(!this.hasPromises(s, p), () => `${this.pdNames[p]} left a handler with a promise`);
@@ -481,46 +498,67 @@ export class PromisingSystem implements MemorySystem {
           s[this.w(u - 1, 2)] = ((s[this.w(u - 1, 2)] ?? 0) & ~(1 << p)) >>> 0;
         }
       } else {
+        livePds.push(p);
         V = Math.min(V, this.view(s, p, VRN));
       }
     }
-    if (n === 0) return;
-    const keep: boolean[] = new Array<boolean>(n + 1).fill(true);
+    if (n > 0) this.collect(s, n, V, livePds);
+    for (const p of livePds) this.dropDominatedViews(s, p);
+  }
+
+  /** Rules 2 and 3 of `canonicalize`: drop unreadable messages, renumber. */
+  private collect(s: State, n: number, V: number, livePds: readonly number[]): void {
+    const keep = this.keep;
+    keep.fill(1, 0, n + 1);
     let dropped = 0;
-    for (let t = 1; t <= V; t++) {
-      const addr = this.addrOf(s, t);
-      const last = this.lastAt(s, addr, V);
-      if (this.promised(s, t)) continue;
-      if (t < last) {
-        s[addr] = this.valueOf(s, t);
-        keep[t] = false;
-        dropped++;
-        continue;
+    const done = this.seenAddr;
+    done.clear();
+    for (let t0 = 1; t0 <= n; t0++) {
+      const addr = this.addrOf(s, t0);
+      if (done.has(addr)) continue;
+      done.add(addr);
+      // F(addr): min over live PDs of the newest message at or before max(coh, vrn); with no
+      // live PD, the newest message (every PD reads only that after its syscall).
+      let floor = livePds.length === 0 ? this.lastAt(s, addr, n) : n;
+      for (const q of livePds) {
+        const f = this.lastAt(s, addr, Math.max(this.cohOf(s, q, addr), this.view(s, q, VRN)));
+        if (f < floor) floor = f;
       }
-      // t === last: into the base unless an earlier promise of the location is kept.
+      if (floor === 0) continue;
+      let newestValue = -1; // the newest unpromised message's value
       let promiseBefore = false;
-      for (let u = 1; u < t; u++)
-        if (this.addrOf(s, u) === addr && this.promised(s, u)) promiseBefore = true;
-      if (!promiseBefore) {
-        s[addr] = this.valueOf(s, t);
-        keep[t] = false;
-        dropped++;
+      for (let t = 1; t <= n; t++) {
+        if (this.addrOf(s, t) !== addr) continue;
+        const promised = this.promised(s, t);
+        if (!promised) newestValue = this.valueOf(s, t);
+        if (t < floor && !promised) {
+          keep[t] = 0;
+          dropped++;
+        } else if (t === floor && !promised && floor <= V && !promiseBefore) {
+          keep[t] = 0;
+          dropped++;
+        }
+        if (promised && t < floor) promiseBefore = true;
       }
+      // The base word: F(addr)'s value when it moved there (readable), else nobody reads it:
+      // the newest unpromised value (what `drained` shows; canonical).
+      if (keep[floor] === 0) s[addr] = this.valueOf(s, floor);
+      else if (newestValue >= 0) s[addr] = newestValue >>> 0;
     }
     if (dropped === 0) return;
-    const map = new Array<number>(n + 1).fill(0);
+    const map = this.renumber;
     for (let t = 1, k = 0; t <= n; t++) {
-      if (keep[t]) k++;
+      if (keep[t] === 1) k++;
       map[t] = k;
     }
-    for (let p = 0; p < pds; p++) {
-      if (!this.live(s, p)) continue;
+    map[0] = 0;
+    for (const p of livePds) {
       for (let k = 0; k < VIEWS; k++) this.setView(s, p, k, map[this.view(s, p, k)]!);
       for (let r = 0; r < DEP_REGISTERS; r++) this.setDep(s, p, r, map[this.dep(s, p, r)]!);
     }
     let to = 0;
     for (let t = 1; t <= n; t++) {
-      if (!keep[t]) continue;
+      if (keep[t] !== 1) continue;
       const meta = s[this.w(t - 1, 1)] ?? 0;
       const fwd = (meta >>> FWD_SHIFT) & VIEW_MASK;
       const v0 = s[this.w(t - 1, 0)] ?? 0;
@@ -537,6 +575,29 @@ export class PromisingSystem implements MemorySystem {
     }
     s[this.countWord] = to;
   }
+  private readonly keep = new Uint8Array(MAX_MESSAGES + 2);
+  private readonly renumber = new Int32Array(MAX_MESSAGES + 2);
+  private readonly seenAddr = new Set<number>();
+
+  /** Rule 4 of `canonicalize`: zero what live PD p can no longer use. */
+  private dropDominatedViews(s: State, p: number): void {
+    const vrn = this.view(s, p, VRN);
+    const m = Math.min(vrn, this.view(s, p, VWN));
+    for (const k of [VRO, VWO, VCAP, VREL]) if (this.view(s, p, k) <= m) this.setView(s, p, k, 0);
+    for (let r = 0; r < DEP_REGISTERS; r++) if (this.dep(s, p, r) <= m) this.setDep(s, p, r, 0);
+    const n = this.count(s);
+    const bit = 1 << p;
+    for (let t = 1; t <= Math.min(m, n); t++) {
+      const c = s[this.w(t - 1, 2)] ?? 0;
+      if ((c & bit) !== 0) s[this.w(t - 1, 2)] = (c & ~bit) >>> 0;
+    }
+    for (let t = 1; t <= n; t++) {
+      if (this.writerOf(s, t) !== p || this.fwdView(s, t) === 0 || this.fwdView(s, t) > vrn)
+        continue;
+      const meta = s[this.w(t - 1, 1)] ?? 0;
+      this.setMeta(s, t, (meta & ~(VIEW_MASK << FWD_SHIFT)) >>> 0);
+    }
+  }
 
   // ---- running one PD alone: certification and the promises it can make ------------------------
 
@@ -547,7 +608,7 @@ export class PromisingSystem implements MemorySystem {
     );
     return (
       `Promising memory: more than ${MAX_MESSAGES} stores in flight (${names.join(' ')}); ` +
-      'a PD inside a handler keeps old stores readable: raise MAX_MESSAGES'
+      'a PD inside a handler keeps old stores readable; smaller bounds keep fewer in flight'
     );
   }
 
@@ -584,6 +645,8 @@ export class PromisingSystem implements MemorySystem {
         ch.begin();
         tmp.set(s);
         mem.dead = false;
+        this.soloDepthNow = depth;
+        this.onSoloStep?.(depth);
         let a: number;
         try {
           a = this.runner.step(tmp, p);
@@ -606,6 +669,10 @@ export class PromisingSystem implements MemorySystem {
     return found;
   }
   private readonly soloBufs: Uint32Array[] = [];
+  /** Depth of the solo step running now (soloStores files the stores it makes under it). */
+  private soloDepthNow = 0;
+  /** Called before each solo step runs (soloStores clears what it filed at that depth). */
+  private onSoloStep: ((depth: number) => void) | null = null;
 
   /**
    * True when some promise of p can never be fulfilled whatever p does: a store must lie after
@@ -625,29 +692,81 @@ export class PromisingSystem implements MemorySystem {
   certify(s: State, p: number): boolean {
     if (!this.hasPromises(s, p)) return true;
     if (this.doomed(s, p)) return false;
-    return this.solo(s, p, (st) => !this.hasPromises(st, p), true);
+    return this.soloCache.get(this.soloKey(s, p), p, 'certify', () =>
+      this.solo(s, p, (st) => !this.hasPromises(st, p), true),
+    );
   }
 
   /**
-   * The stores (addr, value) p can make as new messages running alone before its next syscall,
-   * keeping only those that could also fulfil a promise made now at timestamp count(s)+1: a
-   * store whose lower bound (`after`: its pre-view, p's coherence view of addr, the message an RMW
-   * read) is a message p wrote on the way cannot (it would have to lie after that message), and
-   * no other run can make it earlier. Certification would reject each of them after a whole solo
-   * search; this keeps exactly the candidates it can accept (the list is not garbage-collected
-   * during the search, so timestamps up to count(s) are the messages of `s`).
+   * What a solo run of p can depend on: the state without the other PDs' private words (their
+   * pc, locals, notification bookkeeping: PdRunner.privateWords), views and coherence marks.
+   * p's solo run never reads those (its steps touch its own words, shared memory, ghosts and
+   * devices), so two states with the same key have the same solo runs.
+   */
+  private soloKey(s: State, p: number): Uint32Array {
+    const key =
+      this.keyBuf.length === s.length ? this.keyBuf : (this.keyBuf = new Uint32Array(s.length));
+    key.set(s);
+    for (let q = 0; q < this.pdNames.length; q++) {
+      if (q === p) continue;
+      for (const [at, len] of this.privateOf(q)) key.fill(0, at, at + len);
+      key[this.viewWord[q]!] = 0;
+      key[this.viewWord[q]! + 1] = 0;
+    }
+    const n = this.count(s);
+    for (let t = 1; t <= n; t++) key[this.w(t - 1, 2)] = (key[this.w(t - 1, 2)]! & (1 << p)) >>> 0;
+    return key;
+  }
+  private keyBuf = new Uint32Array(0);
+  private readonly privateCache: (readonly (readonly [number, number])[])[] = [];
+  private privateOf(q: number): readonly (readonly [number, number])[] {
+    return (this.privateCache[q] ??= this.runner.privateWords(q));
+  }
+  private readonly soloCache = new SoloCache();
+
+  /**
+   * The promises p can make now: the stores (addr, value) p makes as new messages on some solo
+   * run from `s` (alone, every memory outcome, up to its next syscall) whose lower bound (`after`:
+   * its pre-view, p's coherence view of addr, the message an RMW read) lies within the messages of
+   * `s`, on a run that holds no promise at that store or at some point after it. The argument
+   * that exactly these certify once promised at timestamp count(s)+1 (the same run fulfils the
+   * promise at that store instead of appending) has a gap: a serial-tx state offers a candidate
+   * that does not certify (test/proofs/protocols), so every candidate is still certified.
+   * The list is not garbage-collected during the search, so timestamps up to count(s) are the
+   * messages of `s`.
    */
   private soloStores(s: State, p: number): Map<string, [number, number]> {
+    return this.soloCache.get(this.soloKey(s, p), p, 'stores', () => this.searchSoloStores(s, p));
+  }
+
+  private searchSoloStores(s: State, p: number): Map<string, [number, number]> {
     const out = new Map<string, [number, number]>();
     const mem = this.mems[p]!;
     const n0 = this.count(s);
+    // Stores filed per solo depth along the current path; a promise-free point certifies them all.
+    const path: [string, number, number][][] = [];
+    this.onSoloStep = (depth) => {
+      while (path.length <= depth) path.push([]);
+      path[depth]!.length = 0;
+    };
     mem.onNewStore = (addr, value, after) => {
-      if (after <= n0) out.set(`${addr}:${value}`, [addr, value]);
+      if (after <= n0) path[this.soloDepthNow]!.push([`${addr}:${value}`, addr, value]);
     };
     try {
-      this.solo(s, p, () => false, false);
+      this.solo(
+        s,
+        p,
+        (st) => {
+          if (this.hasPromises(st, p)) return false;
+          for (let d = 0; d <= this.soloDepthNow; d++)
+            for (const [key, addr, value] of path[d]!) out.set(key, [addr, value]);
+          return false;
+        },
+        false,
+      );
     } finally {
       mem.onNewStore = null;
+      this.onSoloStep = null;
     }
     return out;
   }
@@ -679,12 +798,14 @@ export class PromisingSystem implements MemorySystem {
     if (!scheduled || !this.live(s, p)) return;
     const n = this.count(s);
     for (const [addr, value] of this.soloStores(s, p).values()) {
-      if (n >= MAX_MESSAGES) assert(false, () => this.overflow(s));
+      if (n >= MAX_MESSAGES) throw new ModelLimitReached(this.overflow(s));
       scratch.set(s);
       scratch[this.countWord] = n + 1;
       scratch[this.w(n, 0)] = value;
       scratch[this.w(n, 1)] = (addr | (p << WRITER_SHIFT) | PROMISED) >>> 0;
       scratch[this.w(n, 2)] = 0;
+      // soloStores keeps the stores of promise-free solo paths, a superset of what certifies in
+      // practice (test/proofs/protocols found a serial-tx candidate that does not): certify each.
       if (!this.certify(scratch, p)) continue;
       this.canonicalize(scratch);
       emit(0, scratch);
@@ -722,6 +843,12 @@ export class PromisingSystem implements MemorySystem {
     return !this.hasPromises(s, p);
   }
 
+  invariantView(s: State): State | null {
+    const n = this.count(s);
+    for (let t = 1; t <= n; t++) if (this.promised(s, t)) return null;
+    return this.drained(s);
+  }
+
   drained(s: State): State {
     if (this.drainedView.v.length !== s.length) this.drainedView.v = new Uint32Array(s.length);
     const v = this.drainedView.v;
@@ -731,6 +858,52 @@ export class PromisingSystem implements MemorySystem {
       if (!this.promised(s, t)) v[this.addrOf(s, t)] = this.valueOf(s, t);
     return v;
   }
+}
+
+/**
+ * Memo of solo-run results (promise candidates, certification) by exact key (`soloKey`): a
+ * hash table whose buckets compare whole keys, so a hash collision never returns another
+ * state's answer. Bounded: cleared when full (a cache, never a cut).
+ */
+class SoloCache {
+  private static readonly MAX_ENTRIES = 1 << 16;
+  private readonly table = new Map<number, { key: Uint32Array; tag: string; value: unknown }[]>();
+  private entries = 0;
+
+  get<T>(key: Uint32Array, p: number, tag: string, compute: () => T): T {
+    const fullTag = `${tag}:${p}`;
+    const h = hashWords(key, p);
+    const bucket = this.table.get(h);
+    if (bucket !== undefined) {
+      for (const e of bucket) if (e.tag === fullTag && sameWords(e.key, key)) return e.value as T;
+    }
+    const value = compute();
+    if (this.entries >= SoloCache.MAX_ENTRIES) {
+      this.table.clear();
+      this.entries = 0;
+    }
+    const entry = { key: key.slice(), tag: fullTag, value };
+    const b = this.table.get(h);
+    if (b === undefined) this.table.set(h, [entry]);
+    else b.push(entry);
+    this.entries++;
+    return value;
+  }
+}
+
+function hashWords(a: Uint32Array, seed: number): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < a.length; i++) {
+    h = Math.imul(h ^ a[i]!, 0x01000193) >>> 0;
+    h = (h ^ (h >>> 15)) >>> 0;
+  }
+  return h;
+}
+
+function sameWords(a: Uint32Array, b: Uint32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** One PD's SharedMem under Promising. */

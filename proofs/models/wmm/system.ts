@@ -35,6 +35,11 @@ export interface PdRunner {
   pcWord(p: number): number;
   /** One step of PD p on `s` in place (handler step or syscall): action index, or -1. */
   step(s: State, p: number): number;
+  /**
+   * Words only PD p's own steps read and write (its pc, locals, notification bookkeeping), as
+   * [offset, length] ranges: another PD's solo run never looks at them (Promising's cache key).
+   */
+  privateWords(p: number): readonly (readonly [number, number])[];
 }
 
 /**
@@ -80,4 +85,11 @@ export interface MemorySystem {
   idle(s: State, p: number): boolean;
   /** `s` with every performed store visible: each location's newest value in coherence order. */
   drained(s: State): State;
+  /**
+   * What the model's invariants are evaluated on: `s` itself for the store-buffer models (their
+   * states are all consistent snapshots), the drained view for Promising, or null where `s` is
+   * not a consistent snapshot (a PD holds a promise: its stores are visible but its own state
+   * lags behind them; docs/adr/015-weak-memory.md "Invariants and promises").
+   */
+  invariantView(s: State): State | null;
 }

@@ -91,8 +91,8 @@ export function netClient(c: NetConfig, k: number): ComponentProgram {
     c.sends > 0 && ctx.ghost(cg(k, NGC_SENT)) < ctx.ghost(cg(k, NGC_REQUESTED));
   const txPending = (ctx: PdContext) => ctx.local(CL_ECHO_COUNT) > 0 || ownPending(ctx);
   const rxWork = (ctx: PdContext) =>
-    !slow && !netEmpty(ctx.mem, rx.active) && ctx.local(CL_ECHO_COUNT) < pool;
-  const txWork = (ctx: PdContext) => txPending(ctx) && !netEmpty(ctx.mem, tx.free);
+    !slow && !netEmpty(ctx.mem, rx.active, f) && ctx.local(CL_ECHO_COUNT) < pool;
+  const txWork = (ctx: PdContext) => txPending(ctx) && !netEmpty(ctx.mem, tx.free, f);
   // L4: sddf_lwip_maybe_notify.
   const l4 = (ctx: PdContext, flag: number, q: typeof rx.free, ch: number) => {
     const made = notifyIfMode(ctx, {
@@ -151,7 +151,7 @@ export function netClient(c: NetConfig, k: number): ComponentProgram {
           return L3_P;
         case L1_P: {
           if (!rxWork(ctx)) return L1_A;
-          const off = netDequeue(mem, rx.active)!;
+          const off = netDequeue(mem, rx.active, f)!;
           if (!netOffsetIn(off, c.cliRxData[k]!)) {
             ctx.fail('address-domain', `client${k}: RxA holds offset ${off}`);
             return L1_P;
@@ -206,7 +206,7 @@ export function netClient(c: NetConfig, k: number): ComponentProgram {
             }
             return L4_RX;
           }
-          const off = netDequeue(mem, tx.free)!;
+          const off = netDequeue(mem, tx.free, f)!;
           let p: number;
           if (ctx.local(CL_ECHO_COUNT) > 0) {
             p = ctx.local(CL_ECHO);

@@ -79,11 +79,11 @@ export function netCopier(c: NetConfig, k: number): ComponentProgram {
           return PC_DONE;
         }
         case C1_P: {
-          if (netEmpty(mem, virt.active)) return C1_A;
-          if (!netEmpty(mem, cli.free)) {
-            const cb = netDequeue(mem, cli.free)!;
+          if (netEmpty(mem, virt.active, f)) return C1_A;
+          if (!netEmpty(mem, cli.free, f)) {
+            const cb = netDequeue(mem, cli.free, f)!;
             if (!netOffsetIn(cb, cliData)) return C1_P; // log and drop cb (§3.5)
-            const vb = netDequeue(mem, virt.active)!;
+            const vb = netDequeue(mem, virt.active, f)!;
             if (!netOffsetIn(vb, c.rxDma)) {
               ctx.fail('address-domain', `copier${k}: virt.RxA holds offset ${vb}`);
               return C1_P;
@@ -103,7 +103,7 @@ export function netCopier(c: NetConfig, k: number): ComponentProgram {
             return C1_A; // F15: wait for a free client buffer, holding the DMA buffer
           } else {
             // Client has no free buffer: drop the packet so a slow client cannot hold DMA buffers.
-            const vb = netDequeue(mem, virt.active)!;
+            const vb = netDequeue(mem, virt.active, f)!;
             mustEnqueue(ctx, f, virt.free, vb);
             ctx.setGhost(cg(k, NGC_DROPPED), ctx.ghost(cg(k, NGC_DROPPED)) + 1);
           }
@@ -116,19 +116,19 @@ export function netCopier(c: NetConfig, k: number): ComponentProgram {
         case C1_A2:
           // F15 (old): "Only request signal from client if incoming packets from multiplexer are
           // awaiting free buffers".
-          if (!netEmpty(mem, virt.active)) netRequestSignal(mem, cli.free, f);
+          if (!netEmpty(mem, virt.active, f)) netRequestSignal(mem, cli.free, f);
           else netCancelSignal(mem, cli.free);
           return C1_R;
         case C1_R:
           if (old) {
-            if (!netEmpty(mem, virt.active) && !netEmpty(mem, cli.free)) {
+            if (!netEmpty(mem, virt.active, f) && !netEmpty(mem, cli.free, f)) {
               netCancelSignal(mem, virt.active);
               netCancelSignal(mem, cli.free);
               return C1_P;
             }
             return C1_NC;
           }
-          if (!netEmpty(mem, virt.active)) {
+          if (!netEmpty(mem, virt.active, f)) {
             netCancelSignal(mem, virt.active);
             return C1_P;
           }

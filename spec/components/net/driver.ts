@@ -171,8 +171,8 @@ export function netDriver(c: NetConfig): ComponentProgram {
           ctx.setLocal(DL_STAGE, 0);
           return D1_P;
         case D1_P: {
-          if (rxFull(ctx) || netEmpty(mem, c.drvRx.free)) return D1_A;
-          const io = netDequeue(mem, c.drvRx.free)!;
+          if (rxFull(ctx) || netEmpty(mem, c.drvRx.free, f)) return D1_A;
+          const io = netDequeue(mem, c.drvRx.free, f)!;
           if (!netIoIn(io, c.rxDma))
             ctx.fail('address-domain', `driver: RxF holds ${io}, not an Rx DMA IO address`);
           const idx = slot(ctx, DL_RX_TAIL, rx.capacity);
@@ -186,7 +186,7 @@ export function netDriver(c: NetConfig): ComponentProgram {
           else netCancelSignal(mem, c.drvRx.free);
           return c.bug === 'no-rx-recheck' ? ret(ctx) : D1_R;
         case D1_R:
-          if (!netEmpty(mem, c.drvRx.free) && !rxFull(ctx)) {
+          if (!netEmpty(mem, c.drvRx.free, f) && !rxFull(ctx)) {
             netCancelSignal(mem, c.drvRx.free);
             return D1_P;
           }
@@ -211,8 +211,8 @@ export function netDriver(c: NetConfig): ComponentProgram {
           ctx.setLocal(DL_TRANSFERRED, 0);
           return ret(ctx);
         case D3_P: {
-          if (txFull(ctx) || netEmpty(mem, c.drvTx.active)) return D3_A;
-          const io = netDequeue(mem, c.drvTx.active)!;
+          if (txFull(ctx) || netEmpty(mem, c.drvTx.active, f)) return D3_A;
+          const io = netDequeue(mem, c.drvTx.active, f)!;
           if (!c.cliTxData.some((r) => netIoIn(io, r))) {
             ctx.fail('address-domain', `driver: TxA holds ${io}, not a client Tx IO address`);
           }
@@ -225,7 +225,7 @@ export function netDriver(c: NetConfig): ComponentProgram {
           netRequestSignal(mem, c.drvTx.active, f);
           return c.bug === 'no-tx-recheck' ? ret(ctx) : D3_R;
         case D3_R:
-          if (!txFull(ctx) && !netEmpty(mem, c.drvTx.active)) {
+          if (!txFull(ctx) && !netEmpty(mem, c.drvTx.active, f)) {
             netCancelSignal(mem, c.drvTx.active);
             return D3_P;
           }

@@ -123,7 +123,7 @@ export function netVirtRx(c: NetConfig): ComponentProgram {
           ctx.setLocal(VR_INIT_I, 0);
           return PC_DONE;
         case R1_P: {
-          const io = netDequeue(mem, c.drvRx.active);
+          const io = netDequeue(mem, c.drvRx.active, f);
           if (io === null) return R1_A;
           if (!netIoIn(io, c.rxDma)) {
             ctx.fail('address-domain', `virt_rx: drv.RxA holds ${io}, not an Rx DMA IO address`);
@@ -159,7 +159,7 @@ export function netVirtRx(c: NetConfig): ComponentProgram {
           netRequestSignal(mem, c.drvRx.active, f);
           return R1_R;
         case R1_R:
-          if (!netEmpty(mem, c.drvRx.active)) {
+          if (!netEmpty(mem, c.drvRx.active, f)) {
             netCancelSignal(mem, c.drvRx.active);
             return R1_P;
           }
@@ -185,7 +185,7 @@ export function netVirtRx(c: NetConfig): ComponentProgram {
         }
         case R2_P: {
           const k = ctx.local(VR_C);
-          const off = netDequeue(mem, toCopier[k]!.free);
+          const off = netDequeue(mem, toCopier[k]!.free, f);
           if (off === null) return R2_A;
           if (!offsetOk(off)) {
             ctx.fail('no-assert-failure', `virt_rx: copier${k} returned offset ${off}`);
@@ -212,7 +212,7 @@ export function netVirtRx(c: NetConfig): ComponentProgram {
           return R2_R;
         case R2_R: {
           const k = ctx.local(VR_C);
-          if (!netEmpty(mem, toCopier[k]!.free)) {
+          if (!netEmpty(mem, toCopier[k]!.free, f)) {
             netCancelSignal(mem, toCopier[k]!.free);
             return R2_P;
           }

@@ -44,7 +44,7 @@ export function netVirtTx(c: NetConfig): ComponentProgram {
       const mem = ctx.mem;
       switch (pc) {
         case T2_P: {
-          const io = netDequeue(mem, c.drvTx.free);
+          const io = netDequeue(mem, c.drvTx.free, f);
           if (io === null) return T2_A;
           // extract_offset: the client whose Tx region contains the IO address (assert found).
           const k = c.cliTxData.findIndex((r) => netIoIn(io, r));
@@ -60,7 +60,7 @@ export function netVirtTx(c: NetConfig): ComponentProgram {
           netRequestSignal(mem, c.drvTx.free, f);
           return T2_R;
         case T2_R:
-          if (!netEmpty(mem, c.drvTx.free)) {
+          if (!netEmpty(mem, c.drvTx.free, f)) {
             netCancelSignal(mem, c.drvTx.free);
             return T2_P;
           }
@@ -80,7 +80,7 @@ export function netVirtTx(c: NetConfig): ComponentProgram {
         }
         case T1_P: {
           const k = ctx.local(VT_C);
-          const off = netDequeue(mem, c.cliTx[k]!.active);
+          const off = netDequeue(mem, c.cliTx[k]!.active, f);
           if (off === null) return T1_A;
           if (!netOffsetIn(off, c.cliTxData[k]!)) {
             mustEnqueue(ctx, f, c.cliTx[k]!.free, off); // invalid: returned to the client
@@ -95,7 +95,7 @@ export function netVirtTx(c: NetConfig): ComponentProgram {
           return T1_R;
         case T1_R: {
           const k = ctx.local(VT_C);
-          if (!netEmpty(mem, c.cliTx[k]!.active)) {
+          if (!netEmpty(mem, c.cliTx[k]!.active, f)) {
             netCancelSignal(mem, c.cliTx[k]!.active);
             return T1_P;
           }

@@ -393,8 +393,8 @@ export function netVirtioDriver(c: NetConfig): ComponentProgram {
           ctx.irqAck(DRIVER_CH_IRQ); // sddf_irq_ack(irq) at the end of init()
           return PC_DONE;
         case R1_P: {
-          if (availFull(ctx, rxL, d.rx) || netEmpty(mem, c.drvRx.free)) return R1_A;
-          const io = netDequeue(mem, c.drvRx.free)!;
+          if (availFull(ctx, rxL, d.rx) || netEmpty(mem, c.drvRx.free, f)) return R1_A;
+          const io = netDequeue(mem, c.drvRx.free, f)!;
           if (!netIoIn(io, c.rxDma))
             ctx.fail('address-domain', `driver: RxF holds ${io}, not an Rx DMA IO address`);
           provideOne(ctx, 'rx', io);
@@ -404,7 +404,7 @@ export function netVirtioDriver(c: NetConfig): ComponentProgram {
           netRequestSignal(mem, c.drvRx.free, f);
           return c.bug === 'no-rx-recheck' ? R1_N : R1_R;
         case R1_R:
-          if (!netEmpty(mem, c.drvRx.free) && !availFull(ctx, rxL, d.rx)) {
+          if (!netEmpty(mem, c.drvRx.free, f) && !availFull(ctx, rxL, d.rx)) {
             netCancelSignal(mem, c.drvRx.free);
             return R1_P;
           }
@@ -428,8 +428,8 @@ export function netVirtioDriver(c: NetConfig): ComponentProgram {
           ctx.setLocal(VL_TRANSFERRED, 0);
           return ret(ctx);
         case T1_P: {
-          if (availFull(ctx, txL, d.tx) || netEmpty(mem, c.drvTx.active)) return T1_A;
-          const io = netDequeue(mem, c.drvTx.active)!;
+          if (availFull(ctx, txL, d.tx) || netEmpty(mem, c.drvTx.active, f)) return T1_A;
+          const io = netDequeue(mem, c.drvTx.active, f)!;
           if (!c.cliTxData.some((r) => netIoIn(io, r)))
             ctx.fail('address-domain', `driver: TxA holds ${io}, not a client Tx IO address`);
           provideOne(ctx, 'tx', io);
@@ -439,7 +439,7 @@ export function netVirtioDriver(c: NetConfig): ComponentProgram {
           netRequestSignal(mem, c.drvTx.active, f);
           return c.bug === 'no-tx-recheck' ? T1_N : T1_R;
         case T1_R:
-          if (!availFull(ctx, txL, d.tx) && !netEmpty(mem, c.drvTx.active)) {
+          if (!availFull(ctx, txL, d.tx) && !netEmpty(mem, c.drvTx.active, f)) {
             netCancelSignal(mem, c.drvTx.active);
             return T1_P;
           }

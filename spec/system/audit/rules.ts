@@ -399,7 +399,11 @@ export function lp011FromVerdicts(
     reported.add(key);
     const path = v.path.map((n) => nodeName(g.nodes[n] ?? ''));
     const pd = ctx.facts.pdByName.get(a);
-    const message = `information can flow from client '${a}' to client '${b}' with no virtualiser or copier on the way: ${path.join(' → ')}`;
+    const what = (pd: string): string => {
+      const role = ctx.roles.pds.get(pd)?.role;
+      return role !== undefined && roleTier(role) === 'client' ? 'client' : 'PD';
+    };
+    const message = `information can flow from ${what(a)} '${a}' to ${what(b)} '${b}' with no virtualiser or copier on the way: ${path.join(' → ')}`;
     out.push(finding('LP011', { pd: a, loc: firstHopLoc(ctx, path) ?? pd?.loc, message, path }));
   }
   return out;

@@ -291,7 +291,9 @@ describe('readInto (the copier path): readBytes without the intermediate copy', 
         new Uint8Array(buffer).forEach((_, i, a) => (a[i] = (i * 7 + 3) & 0xff));
         const as = new AddressSpace('copier', [map('rx_dma', 0x2000, 64, ro, buffer)]);
         const dst = new Uint8Array(80).fill(0xee);
-        if (off + len > 64) {
+        // Past the end, or at 0x2040 itself (outside every map whatever the length, so a
+        // zero-length read there faults too): readInto faults exactly as readBytes does.
+        if (off + len > 64 || off === 64) {
           expect(faultOf(() => as.readInto(0x2000 + off, len, dst, at))).toEqual(
             faultOf(() => as.readBytes(0x2000 + off, len)),
           );
@@ -303,6 +305,14 @@ describe('readInto (the copier path): readBytes without the intermediate copy', 
         expect(dst.subarray(0, at).every((b) => b === 0xee)).toBe(true);
         expect(dst.subarray(at + len).every((b) => b === 0xee)).toBe(true);
       }),
+      // The edges every run: a zero-length read at the end (it faults), and the last byte.
+      {
+        examples: [
+          [64, 0, 0],
+          [63, 1, 0],
+          [0, 64, 8],
+        ],
+      },
     );
   });
 

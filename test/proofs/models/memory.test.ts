@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { InvariantError } from '../../../spec/common/assert.ts';
 import { PC_DONE } from '../../../spec/components/program.ts';
 import {
   PdMemory,
@@ -109,6 +108,7 @@ describe('Promising (armv8, rvwmo)', () => {
     const sys = createMemorySystem(model, ['a', 'b'], {
       pcWord: (p) => pcs[p]!,
       step: () => -1,
+      privateWords: (p) => [[pcs[p]!, 1]],
     });
     sys.allocPd(layout, 0);
     sys.allocPd(layout, 1);
@@ -165,7 +165,7 @@ describe('Promising (armv8, rvwmo)', () => {
     expect(mem(1).load(x)).toBe(1); // and may read a's promise (a store a will make)
   });
 
-  it('running out of message slots is an error naming the bound, never a silent cut', () => {
+  it('running out of message slots ends the search incomplete (modelLimit) naming the bound, never a silent cut', () => {
     // P1 sits in its handler with its read view at 0, so no store of P0 can be merged.
     const stores: Instr[] = Array.from({ length: MAX_MESSAGES + 1 }, () => ({
       op: 'st',
@@ -174,8 +174,12 @@ describe('Promising (armv8, rvwmo)', () => {
     }));
     const t = { name: 'overflow', threads: [stores, [{ op: 'ld', r: 'r0', at: 'x' } as Instr]] };
     const { ts } = buildLitmus(t, 'armv8');
-    expect(() => checkModel(ts, { search: 'bfs' })).toThrow(InvariantError);
-    expect(() => checkModel(ts, { search: 'bfs' })).toThrow(/more than 24 stores in flight/);
+    for (const search of ['bfs', 'dfs'] as const) {
+      const r = checkModel(ts, { search });
+      expect(r.verdict).toBe('incomplete');
+      expect(r.incompleteReason).toBe('modelLimit');
+      expect(r.message).toMatch(/more than 24 stores in flight/);
+    }
     expect(isAbandonedRun(new Error('x'))).toBe(false);
   });
 

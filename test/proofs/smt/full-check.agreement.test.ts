@@ -6,8 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { bvArith, intArith } from '../../../proofs/smt/arith.ts';
 import { cCheck, type FullCheckForm } from '../../../proofs/smt/full-check.ts';
 import { slotContinuity } from '../../../proofs/smt/slot-wrap.ts';
-import { blkEmpty, blkEnqueue, blkFull } from '../../../spec/queue/blk.ts';
-import { I2C_CAPACITY, i2cEnqueueResponse, i2cRequestFull } from '../../../spec/queue/i2c.ts';
+import { BLK_FLAVOUR_HEAD, blkEmpty, blkEnqueue, blkFull } from '../../../spec/queue/blk.ts';
+import {
+  I2C_FLAVOUR_HEAD,
+  I2C_CAPACITY,
+  i2cEnqueueResponse,
+  i2cRequestFull,
+} from '../../../spec/queue/i2c.ts';
 import {
   NET_FLAVOUR_HEAD,
   netEmpty,
@@ -15,7 +20,7 @@ import {
   netFull,
   type NetFullCheck,
 } from '../../../spec/queue/net.ts';
-import { serialFullAt } from '../../../spec/queue/serial.ts';
+import { SERIAL_FLAVOUR_HEAD, serialFullAt } from '../../../spec/queue/serial.ts';
 import { wrapIndex } from '../../../spec/queue/ring.ts';
 import { RecordingMemory } from '../../spec/queue/recording-memory.ts';
 import { evaluate, useZ3 } from './helpers.ts';
@@ -43,23 +48,23 @@ function specCheck(form: FullCheckForm, widthBits: 16 | 32, t: number, h: number
   if (widthBits === 16) {
     const m = mem(['tail', 'head', 'flag'], { tail: t, head: h }, 0);
     const q = { name: 'q', tail: 0, head: 1, consumerSignalled: 2, slots: 3, capacity: cap };
-    if (form === 'empty') return netEmpty(m, q);
+    if (form === 'empty') return netEmpty(m, q, NET_FLAVOUR_HEAD);
     const fullCheck: NetFullCheck = form === 'int-promoted' ? 'int-promoted' : 'corrected';
     return netFull(m, q, { ...NET_FLAVOUR_HEAD, fullCheck });
   }
   if (form === 'unsigned-reserved-slot') {
     const m = mem(['staged', 'tail', 'head'], { staged: t, tail: t, head: h }, 0);
     const q = { name: 'q', stagedTail: 0, tail: 1, head: 2, slots: 3, capacity: cap };
-    return i2cRequestFull(m, q);
+    return i2cRequestFull(m, q, I2C_FLAVOUR_HEAD);
   }
   const m = mem(['head', 'tail'], { head: h, tail: t }, 0);
   const q = { name: 'q', head: 0, tail: 1, slots: 2, capacity: cap };
-  if (form === 'empty') return blkEmpty(m, q);
+  if (form === 'empty') return blkEmpty(m, q, BLK_FLAVOUR_HEAD);
   // blk and serial agree on `tail - head == capacity` at u32.
   const serial = mem(['tail', 'head', 'flag'], { tail: t, head: h }, 0);
   const sq = { name: 'q', tail: 0, head: 1, producerSignalled: 2, data: 3, capacity: cap };
-  expect(serialFullAt(serial, sq, t)).toBe(blkFull(m, q));
-  return blkFull(m, q);
+  expect(serialFullAt(serial, sq, SERIAL_FLAVOUR_HEAD, t)).toBe(blkFull(m, q, BLK_FLAVOUR_HEAD));
+  return blkFull(m, q, BLK_FLAVOUR_HEAD);
 }
 
 const CASES: readonly { form: FullCheckForm; widthBits: 16 | 32 }[] = [
@@ -141,8 +146,18 @@ describe('slot-wrap terms agree with the slot the spec operation writes', () => 
                   1,
                 )
               : cap === I2C_CAPACITY
-                ? i2cEnqueueResponse(m, { name: 'q', tail: 0, head: 1, slots: 3, capacity: cap }, 1)
-                : blkEnqueue(m, { name: 'q', tail: 0, head: 1, slots: 3, capacity: cap }, 1);
+                ? i2cEnqueueResponse(
+                    m,
+                    { name: 'q', tail: 0, head: 1, slots: 3, capacity: cap },
+                    I2C_FLAVOUR_HEAD,
+                    1,
+                  )
+                : blkEnqueue(
+                    m,
+                    { name: 'q', tail: 0, head: 1, slots: 3, capacity: cap },
+                    1,
+                    BLK_FLAVOUR_HEAD,
+                  );
           expect(ok).toBe(true);
           const written = m.log.find((l) => l.startsWith('store slot['))!;
           expect(`store slot[${await evaluate(z, c.slotNext)}]`).toBe(written);

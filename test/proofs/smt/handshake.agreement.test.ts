@@ -84,8 +84,10 @@ function expected(protocol: HandshakeProtocol, id: string, v: Values, cap: numbe
   const q = <R>(op: (mem: RecordingMemory) => R) => onQueue(protocol, v, cap, op);
   const full = net
     ? (q((m) => netFull(m, netQ(cap), NET_FLAVOUR_HEAD)).result as boolean)
-    : (q((m) => serialFullAt(m, serialQ(cap), v.tail)).result as boolean);
-  const empty = net ? (q((m) => netEmpty(m, netQ(cap))).result as boolean) : v.tail === v.head;
+    : (q((m) => serialFullAt(m, serialQ(cap), SERIAL_FLAVOUR_HEAD, v.tail)).result as boolean);
+  const empty = net
+    ? (q((m) => netEmpty(m, netQ(cap), NET_FLAVOUR_HEAD)).result as boolean)
+    : v.tail === v.head;
   const [role, step] = id.split('.') as [string, string];
   const pc = role === 'producer' ? v.ppc : v.cpc;
   const at = (n: number, more = true): boolean => pc === n && more;
@@ -99,7 +101,7 @@ function expected(protocol: HandshakeProtocol, id: string, v: Values, cap: numbe
     case 'read_slot':
       return { enabled: at(0, !empty), writes: {} };
     case 'store_head': {
-      const r = q((m) => serialDequeue(m, serialQ(cap)));
+      const r = q((m) => serialDequeue(m, serialQ(cap), SERIAL_FLAVOUR_HEAD));
       return { enabled: at(1), writes: r.result !== null ? { head: r.head } : {} };
     }
     case 'require_signal': {
@@ -125,11 +127,11 @@ function expected(protocol: HandshakeProtocol, id: string, v: Values, cap: numbe
     case 'notify':
       return { enabled: at(4), writes: { notified: 1 } };
     case 'dequeue': {
-      const r = q((m) => netDequeue(m, netQ(cap)));
+      const r = q((m) => netDequeue(m, netQ(cap), NET_FLAVOUR_HEAD));
       return { enabled: at(0, !empty), writes: r.result !== null ? { head: r.head } : {} };
     }
     case 'enqueue': {
-      const r = q((m) => serialEnqueue(m, serialQ(cap), 1));
+      const r = q((m) => serialEnqueue(m, serialQ(cap), SERIAL_FLAVOUR_HEAD, 1));
       return { enabled: at(0, r.result), writes: r.result ? { tail: r.tail } : {} };
     }
     case 'queue_empty':

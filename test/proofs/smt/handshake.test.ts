@@ -11,7 +11,7 @@ import {
   type HandshakeVariant,
 } from '../../../proofs/smt/handshake.ts';
 import type { ObligationResult } from '../../../proofs/smt/index.ts';
-import { Z3_TEST_TIMEOUT_MS, num, useProver } from './helpers.ts';
+import { Z3_TEST_TIMEOUT_MS, big, num, useProver } from './helpers.ts';
 
 const prover = useProver();
 
@@ -194,6 +194,7 @@ describe('handshake obligations', () => {
         'handshake.net.step': 'proved',
         'handshake.net.safe': 'proved',
         'handshake.net.no-recheck': 'refuted',
+        'handshake.net.head-step': 'refuted',
         'handshake.serial.init': 'proved',
         'handshake.serial.step': 'proved',
         'handshake.serial.safe': 'proved',
@@ -317,6 +318,23 @@ describe('seeded breaks', () => {
       expect(r.verdict).toBe('unknown');
       expect(r.reason).toMatch(/bound of 8 steps/);
       expect(r.matches).toBe(false);
+    },
+    Z3_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'at HEAD (U1: the full check in C int) the net step is refuted at the u16 wrap, in C arithmetic',
+    async () => {
+      const ob = handshakeObligations().find((o) => o.name === 'handshake.net.head-step');
+      expect(ob?.expected).toBe('refuted');
+      const r = await prover.current.run(ob as NonNullable<typeof ob>);
+      const cex = r.counterexample;
+      const [tail, head, cap] = [big(cex, 'tail'), big(cex, 'head'), big(cex, 'capacity')];
+      // HEAD's check `tail - head == capacity` in int says "not full" ...
+      expect(tail - head === cap).toBe(false);
+      // ... while the u16 queue is full, and the producer's store of tail overflows it.
+      expect((tail - head + 65536n) % 65536n).toBe(cap);
+      expect((big(cex, "tail'") - head + 65536n) % 65536n).toBe(cap + 1n);
     },
     Z3_TEST_TIMEOUT_MS,
   );

@@ -31,10 +31,13 @@ describe('the obligation list', () => {
       .sort();
     expect(expected).toEqual([
       'full-check.net.as-written',
+      'handshake.net.head-step',
       'handshake.net.no-recheck',
       'handshake.serial.no-recheck',
       'handshake.serial.require-not-request',
       'queue-bounds.i2c.staged-assert',
+      'slot-ownership.blk-384',
+      'slot-ownership.i2c-254',
       'slot-wrap.blk-384.u32',
       'slot-wrap.i2c-254.u32',
       'translation.blk-virt.bounds.as-written',

@@ -12,8 +12,9 @@ import {
   type QueueSystem,
 } from '../../../proofs/smt/queue-bounds.ts';
 import { wrapIndex } from '../../../spec/queue/ring.ts';
-import { blkDequeue, blkEnqueue } from '../../../spec/queue/blk.ts';
+import { BLK_FLAVOUR_HEAD, blkDequeue, blkEnqueue } from '../../../spec/queue/blk.ts';
 import {
+  I2C_FLAVOUR_HEAD,
   i2cDequeueRequest,
   i2cDequeueResponse,
   i2cEnqueueRequest,
@@ -23,6 +24,7 @@ import {
 } from '../../../spec/queue/i2c.ts';
 import { NET_FLAVOUR_HEAD, netDequeue, netEnqueue } from '../../../spec/queue/net.ts';
 import {
+  SERIAL_FLAVOUR_HEAD,
   serialDequeue,
   serialDequeueLocal,
   serialEnqueue,
@@ -112,45 +114,68 @@ function specOp(cls: string, op: string): (w: Words, capacity: number) => SpecRu
         }));
     case 'net.dequeue':
       return (w, c) =>
-        withMemory(NET, w, c, (m, at) => ({ ok: netDequeue(m, netRef(at, c)) !== null }));
+        withMemory(NET, w, c, (m, at) => ({
+          ok: netDequeue(m, netRef(at, c), NET_FLAVOUR_HEAD) !== null,
+        }));
     case 'blk.enqueue':
-      return (w, c) => withMemory(BLK, w, c, (m, at) => ({ ok: blkEnqueue(m, blkRef(at, c), 7) }));
+      return (w, c) =>
+        withMemory(BLK, w, c, (m, at) => ({
+          ok: blkEnqueue(m, blkRef(at, c), 7, BLK_FLAVOUR_HEAD),
+        }));
     case 'blk.dequeue':
       return (w, c) =>
-        withMemory(BLK, w, c, (m, at) => ({ ok: blkDequeue(m, blkRef(at, c)) !== null }));
+        withMemory(BLK, w, c, (m, at) => ({
+          ok: blkDequeue(m, blkRef(at, c), BLK_FLAVOUR_HEAD) !== null,
+        }));
     case 'serial.enqueue':
     case 'serial.enqueue_during_local_head':
       return (w, c) =>
-        withMemory(SERIAL, w, c, (m, at) => ({ ok: serialEnqueue(m, serialRef(at, c), 7) }));
+        withMemory(SERIAL, w, c, (m, at) => ({
+          ok: serialEnqueue(m, serialRef(at, c), SERIAL_FLAVOUR_HEAD, 7),
+        }));
     case 'serial.dequeue':
     case 'serial.dequeue_during_local_tail':
       return (w, c) =>
-        withMemory(SERIAL, w, c, (m, at) => ({ ok: serialDequeue(m, serialRef(at, c)) !== null }));
+        withMemory(SERIAL, w, c, (m, at) => ({
+          ok: serialDequeue(m, serialRef(at, c), SERIAL_FLAVOUR_HEAD) !== null,
+        }));
     case 'serial.enqueue_local':
       return (w, c) =>
         withMemory(SERIAL, w, c, (m, at) => {
-          const next = serialEnqueueLocal(m, serialRef(at, c), w['local_tail']!, 7);
+          const next = serialEnqueueLocal(
+            m,
+            serialRef(at, c),
+            SERIAL_FLAVOUR_HEAD,
+            w['local_tail']!,
+            7,
+          );
           return next === null ? { ok: false } : { ok: true, locals: { local_tail: next } };
         });
     case 'serial.update_shared_tail':
       return (w, c) =>
         withMemory(SERIAL, w, c, (m, at) => ({
-          ok: serialUpdateSharedTail(m, serialRef(at, c), w['local_tail']!) === null,
+          ok:
+            serialUpdateSharedTail(m, serialRef(at, c), SERIAL_FLAVOUR_HEAD, w['local_tail']!) ===
+            null,
         }));
     case 'serial.dequeue_local':
       return (w, c) =>
         withMemory(SERIAL, w, c, (m, at) => {
-          const r = serialDequeueLocal(m, serialRef(at, c), w['local_head']!);
+          const r = serialDequeueLocal(m, serialRef(at, c), SERIAL_FLAVOUR_HEAD, w['local_head']!);
           return r === null ? { ok: false } : { ok: true, locals: { local_head: r.localHead } };
         });
     case 'serial.update_shared_head':
       return (w, c) =>
         withMemory(SERIAL, w, c, (m, at) => ({
-          ok: serialUpdateSharedHead(m, serialRef(at, c), w['local_head']!) === null,
+          ok:
+            serialUpdateSharedHead(m, serialRef(at, c), SERIAL_FLAVOUR_HEAD, w['local_head']!) ===
+            null,
         }));
     case 'i2c.enqueue_request':
       return (w, c) =>
-        withMemory(I2C_REQ, w, c, (m, at) => ({ ok: i2cEnqueueRequest(m, i2cReqRef(at, c), 7) }));
+        withMemory(I2C_REQ, w, c, (m, at) => ({
+          ok: i2cEnqueueRequest(m, i2cReqRef(at, c), I2C_FLAVOUR_HEAD, 7),
+        }));
     case 'i2c.commit':
       return (w, c) =>
         withMemory(I2C_REQ, w, c, (m, at) => {
@@ -166,15 +191,17 @@ function specOp(cls: string, op: string): (w: Words, capacity: number) => SpecRu
     case 'i2c.dequeue_request':
       return (w, c) =>
         withMemory(I2C_REQ, w, c, (m, at) => ({
-          ok: i2cDequeueRequest(m, i2cReqRef(at, c)) !== null,
+          ok: i2cDequeueRequest(m, i2cReqRef(at, c), I2C_FLAVOUR_HEAD) !== null,
         }));
     case 'i2c.enqueue_response':
       return (w, c) =>
-        withMemory(I2C_RESP, w, c, (m, at) => ({ ok: i2cEnqueueResponse(m, blkRef(at, c), 7) }));
+        withMemory(I2C_RESP, w, c, (m, at) => ({
+          ok: i2cEnqueueResponse(m, blkRef(at, c), I2C_FLAVOUR_HEAD, 7),
+        }));
     case 'i2c.dequeue_response':
       return (w, c) =>
         withMemory(I2C_RESP, w, c, (m, at) => ({
-          ok: i2cDequeueResponse(m, blkRef(at, c)) !== null,
+          ok: i2cDequeueResponse(m, blkRef(at, c), I2C_FLAVOUR_HEAD) !== null,
         }));
     default:
       throw new Error(`no spec operation for queue-bounds.${cls}.${op}`);

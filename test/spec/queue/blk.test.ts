@@ -2,6 +2,7 @@
 // release fence), at the u32 wrap.
 import { describe, expect, it } from 'vitest';
 import {
+  BLK_FLAVOUR_HEAD,
   blkDequeue,
   blkEnqueue,
   blkFull,
@@ -22,7 +23,7 @@ describe('blk queue operations in C order (blk/queue.h at 650ace5d)', () => {
     const { mem, q } = queue(2);
     mem.words[0] = 0xffff_ffff;
     mem.words[1] = 0xffff_ffff;
-    expect(blkEnqueue(mem, q, 5)).toBe(true);
+    expect(blkEnqueue(mem, q, 5, BLK_FLAVOUR_HEAD)).toBe(true);
     expect(mem.log).toEqual([
       'load tail',
       'load head',
@@ -31,15 +32,15 @@ describe('blk queue operations in C order (blk/queue.h at 650ace5d)', () => {
       'fence release',
       'store tail',
     ]);
-    expect(blkEnqueue(mem, q, 6)).toBe(true);
-    expect(blkFull(mem, q)).toBe(true);
-    expect(blkEnqueue(mem, q, 7)).toBe(false);
+    expect(blkEnqueue(mem, q, 6, BLK_FLAVOUR_HEAD)).toBe(true);
+    expect(blkFull(mem, q, BLK_FLAVOUR_HEAD)).toBe(true);
+    expect(blkEnqueue(mem, q, 7, BLK_FLAVOUR_HEAD)).toBe(false);
     expect(blkLength(mem, q)).toBe(2);
     mem.clear();
-    expect(blkDequeue(mem, q)).toBe(5);
+    expect(blkDequeue(mem, q, BLK_FLAVOUR_HEAD)).toBe(5);
     expect(mem.log.slice(-3)).toEqual(['load buffers[1]', 'fence release', 'store head']);
-    expect(blkDequeue(mem, q)).toBe(6);
-    expect(blkDequeue(mem, q)).toBeNull();
+    expect(blkDequeue(mem, q, BLK_FLAVOUR_HEAD)).toBe(6);
+    expect(blkDequeue(mem, q, BLK_FLAVOUR_HEAD)).toBeNull();
     expect([mem.words[0], mem.words[1]]).toEqual([1, 1]);
   });
 

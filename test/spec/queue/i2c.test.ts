@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { U32 } from '../../../spec/queue/arith.ts';
 import {
+  I2C_FLAVOUR_HEAD,
   i2cDequeueRequest,
   i2cEnqueueRequest,
   i2cLength,
@@ -24,22 +25,22 @@ function queue(capacity: number): { mem: RecordingMemory; q: I2cReqQueueRef } {
 describe('i2c request queue operations in C order (i2c/queue.h at 650ace5d)', () => {
   it('staged commands are invisible until commit (release, then ctrl.tail); abort drops them', () => {
     const { mem, q } = queue(4);
-    expect(i2cEnqueueRequest(mem, q, 1)).toBe(true);
-    expect(i2cEnqueueRequest(mem, q, 2)).toBe(true);
-    expect(i2cEnqueueRequest(mem, q, 3)).toBe(true);
-    expect(i2cEnqueueRequest(mem, q, 4)).toBe(false); // CAP - 1 usable
+    expect(i2cEnqueueRequest(mem, q, I2C_FLAVOUR_HEAD, 1)).toBe(true);
+    expect(i2cEnqueueRequest(mem, q, I2C_FLAVOUR_HEAD, 2)).toBe(true);
+    expect(i2cEnqueueRequest(mem, q, I2C_FLAVOUR_HEAD, 3)).toBe(true);
+    expect(i2cEnqueueRequest(mem, q, I2C_FLAVOUR_HEAD, 4)).toBe(false); // CAP - 1 usable
     expect(i2cLength(mem, q)).toBe(0);
     mem.clear();
     i2cRequestCommit(mem, q);
     expect(mem.log).toEqual(['fence release', 'load staged_active_tail', 'store tail']);
-    expect(i2cDequeueRequest(mem, q)).toBe(1);
-    expect(i2cEnqueueRequest(mem, q, 5)).toBe(true);
+    expect(i2cDequeueRequest(mem, q, I2C_FLAVOUR_HEAD)).toBe(1);
+    expect(i2cEnqueueRequest(mem, q, I2C_FLAVOUR_HEAD, 5)).toBe(true);
     i2cRequestAbort(mem, q);
     expect(mem.words[0]).toBe(3);
     expect([
-      i2cDequeueRequest(mem, q),
-      i2cDequeueRequest(mem, q),
-      i2cDequeueRequest(mem, q),
+      i2cDequeueRequest(mem, q, I2C_FLAVOUR_HEAD),
+      i2cDequeueRequest(mem, q, I2C_FLAVOUR_HEAD),
+      i2cDequeueRequest(mem, q, I2C_FLAVOUR_HEAD),
     ]).toEqual([2, 3, null]);
   });
 

@@ -54,7 +54,7 @@ describe('net queue operations in C order (queue.h at 650ace5d)', () => {
     mem.words[1] = 0xffff;
     mem.words[mem.slots + 1] = 4096;
     mem.clear();
-    expect(netDequeue(mem, q)).toBe(4096);
+    expect(netDequeue(mem, q, NET_FLAVOUR_HEAD)).toBe(4096);
     expect(mem.log).toEqual([
       'load tail',
       'load head',
@@ -64,8 +64,8 @@ describe('net queue operations in C order (queue.h at 650ace5d)', () => {
       'store head',
     ]);
     expect(mem.words[1]).toBe(0);
-    expect(netDequeue(mem, q)).toBe(0); // buffers[0] was never written: zero-filled
-    expect(netDequeue(mem, q)).toBeNull();
+    expect(netDequeue(mem, q, NET_FLAVOUR_HEAD)).toBe(0); // buffers[0] was never written: zero-filled
+    expect(netDequeue(mem, q, NET_FLAVOUR_HEAD)).toBeNull();
   });
 
   it('flag polarity: request stores 0, cancel 1, require is true on 0; seq_cst fences only when asked', () => {

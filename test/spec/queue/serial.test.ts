@@ -29,7 +29,7 @@ describe('serial queue operations in C order (serial/queue.h at 650ace5d)', () =
     const { mem, q } = queue(4);
     mem.words[0] = 0xffff_ffff;
     mem.words[1] = 0xffff_ffff;
-    expect(serialEnqueue(mem, q, 65)).toBe(true);
+    expect(serialEnqueue(mem, q, SERIAL_FLAVOUR_HEAD, 65)).toBe(true);
     expect(mem.log).toEqual([
       'load tail',
       'load head',
@@ -39,7 +39,7 @@ describe('serial queue operations in C order (serial/queue.h at 650ace5d)', () =
       'store tail',
     ]);
     mem.clear();
-    expect(serialDequeue(mem, q)).toBe(65);
+    expect(serialDequeue(mem, q, SERIAL_FLAVOUR_HEAD)).toBe(65);
     expect(mem.log).toEqual([
       'load head',
       'load tail',
@@ -48,7 +48,7 @@ describe('serial queue operations in C order (serial/queue.h at 650ace5d)', () =
       'fence release',
       'store head',
     ]);
-    expect(serialDequeue(mem, q)).toBeNull();
+    expect(serialDequeue(mem, q, SERIAL_FLAVOUR_HEAD)).toBeNull();
   });
 
   it('request/require: store then seq_cst fence; seq_cst fence then load (F9 drops both)', () => {
@@ -70,8 +70,12 @@ describe('serial queue operations in C order (serial/queue.h at 650ace5d)', () =
 
   it('the debug asserts of update_shared_tail/head are returned, and nothing is stored', () => {
     const { mem, q } = queue(4);
-    expect(serialUpdateSharedTail(mem, q, 5)).toMatch(/length 0 -> 5, capacity 4/);
-    expect(serialUpdateSharedHead(mem, q, 1)).toMatch(/length 0 -> 4294967295 grows/);
+    expect(serialUpdateSharedTail(mem, q, SERIAL_FLAVOUR_HEAD, 5)).toMatch(
+      /length 0 -> 5, capacity 4/,
+    );
+    expect(serialUpdateSharedHead(mem, q, SERIAL_FLAVOUR_HEAD, 1)).toMatch(
+      /length 0 -> 4294967295 grows/,
+    );
     expect(mem.log.filter((l) => l.startsWith('store'))).toEqual([]);
   });
 
@@ -101,11 +105,13 @@ describe('serial queue operations in C order (serial/queue.h at 650ace5d)', () =
     mem.words[6] = 7;
     mem.words[7] = 8;
     mem.words[3] = 3; // dst holds 3 of 4: only one byte fits
-    expect(serialTransferAll(mem, { dst: d, src: s })).toEqual({
+    expect(serialTransferAll(mem, { dst: d, src: s }, SERIAL_FLAVOUR_HEAD)).toEqual({
       broken: 'serial_transfer_all: 2 bytes do not fit in 1 free',
     });
     mem.words[4] = 2; // dst now holds 1 of 4
-    expect(serialTransferAll(mem, { dst: d, src: s })).toEqual({ countBytes: 2 });
+    expect(serialTransferAll(mem, { dst: d, src: s }, SERIAL_FLAVOUR_HEAD)).toEqual({
+      countBytes: 2,
+    });
     expect([mem.words[8 + 3], mem.words[8 + 0]]).toEqual([7, 8]); // across dst's wrap
     expect([mem.words[1], mem.words[3]]).toEqual([2, 5]);
   });

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { FenceKind, SharedMem } from '../../../spec/common/memory.ts';
 import { blkDequeue, blkEnqueue, type BlkQueueRef } from '../../../spec/queue/blk.ts';
 import {
+  I2C_FLAVOUR_HEAD,
   i2cDequeueRequest,
   i2cDequeueResponse,
   i2cEnqueueRequest,
@@ -109,7 +110,7 @@ const CLASSES: readonly SpecClass[] = [
     words: 3 + CAP,
     start: (w, s) => ((w[0] = s & 0xffff), (w[1] = s & 0xffff)),
     put: (m, v) => netEnqueue(m, NET, NET_FLAVOUR_HEAD, v),
-    take: (m) => netDequeue(m, NET),
+    take: (m) => netDequeue(m, NET, NET_FLAVOUR_HEAD),
     usable: CAP,
   },
   {
@@ -124,8 +125,8 @@ const CLASSES: readonly SpecClass[] = [
     name: 'serial',
     words: 3 + CAP,
     start: (w, s) => ((w[0] = s), (w[1] = s)),
-    put: (m, v) => serialEnqueue(m, SERIAL, v),
-    take: (m) => serialDequeue(m, SERIAL),
+    put: (m, v) => serialEnqueue(m, SERIAL, SERIAL_FLAVOUR_HEAD, v),
+    take: (m) => serialDequeue(m, SERIAL, SERIAL_FLAVOUR_HEAD),
     usable: CAP,
   },
   {
@@ -133,19 +134,19 @@ const CLASSES: readonly SpecClass[] = [
     words: 3 + 3,
     start: (w, s) => ((w[0] = s), (w[1] = s), (w[2] = s)),
     put: (m, v) => {
-      if (!i2cEnqueueRequest(m, I2C_REQ, v)) return false;
+      if (!i2cEnqueueRequest(m, I2C_REQ, I2C_FLAVOUR_HEAD, v)) return false;
       i2cRequestCommit(m, I2C_REQ);
       return true;
     },
-    take: (m) => i2cDequeueRequest(m, I2C_REQ),
+    take: (m) => i2cDequeueRequest(m, I2C_REQ, I2C_FLAVOUR_HEAD),
     usable: 2,
   },
   {
     name: 'i2c response',
     words: 2 + 3,
     start: (w, s) => ((w[0] = s), (w[1] = s)),
-    put: (m, v) => i2cEnqueueResponse(m, I2C_RESP, v),
-    take: (m) => i2cDequeueResponse(m, I2C_RESP),
+    put: (m, v) => i2cEnqueueResponse(m, I2C_RESP, I2C_FLAVOUR_HEAD, v),
+    take: (m) => i2cDequeueResponse(m, I2C_RESP, I2C_FLAVOUR_HEAD),
     usable: 2,
   },
 ];
@@ -283,7 +284,7 @@ function netHandshake(f: NetQueueFlavour): Record<OrderModel, boolean> {
     wordImage(w),
     (s) => {
       netRequestSignal(wordMemory(s), NET, f);
-      return netEmpty(wordMemory(s), NET);
+      return netEmpty(wordMemory(s), NET, f);
     },
     (s) => {
       netEnqueue(wordMemory(s), NET, f, 0x777);
@@ -298,10 +299,10 @@ function serialHandshake(f: SerialQueueFlavour): Record<OrderModel, boolean> {
     wordImage(w),
     (s) => {
       serialRequestConsumerSignal(wordMemory(s), SERIAL, f);
-      return serialFree(wordMemory(s), SERIAL) === 0;
+      return serialFree(wordMemory(s), SERIAL, f) === 0;
     },
     (s) => {
-      serialDequeue(wordMemory(s), SERIAL);
+      serialDequeue(wordMemory(s), SERIAL, f);
       return serialRequireConsumerSignal(wordMemory(s), SERIAL, f);
     },
   );

@@ -307,13 +307,22 @@ describe('LP009: priorities along ppcall into a passive server', () => {
 });
 
 describe('LP011: ppcall carries data, notifications do not', () => {
+  // The driver makes net_virt_rx a virtualiser by structure (a mediator: flow.ts, issue 15).
   const spec = (caller?: string): SysSpec => ({
-    mrs: [['net_rx_free_client0'], ['net_rx_free_client1']],
+    mrs: [['net_rx_queue_drv'], ['net_rx_free_client0'], ['net_rx_free_client1']],
     pds: [
+      {
+        name: 'eth',
+        image: 'eth_driver.elf',
+        prio: 101,
+        irq: 79,
+        maps: [['net_rx_queue_drv', 'rw']],
+      },
       {
         name: 'net_virt_rx',
         prio: 99,
         maps: [
+          ['net_rx_queue_drv', 'rw'],
           ['net_rx_free_client0', 'rw'],
           ['net_rx_free_client1', 'rw'],
         ],
@@ -322,6 +331,7 @@ describe('LP011: ppcall carries data, notifications do not', () => {
       { name: 'client1', prio: 2, maps: [['net_rx_free_client1', 'rw']] },
     ],
     channels: [
+      ['eth', 'net_virt_rx'],
       ['client0', 'net_virt_rx'],
       ['client1', 'net_virt_rx'],
       ['client0', 'client1', caller],

@@ -149,8 +149,12 @@ describe('roles from structure', () => {
   });
 
   it('a LionsOS file-system server and its client: queues and share rw on both sides, no LP006/LP011', () => {
+    // The server's own block side (driver and virtualiser) makes it a mediator by structure
+    // (flow.ts anchoredMediators, issue 15): a server by image name alone forwards.
     const spec: SysSpec = {
       mrs: [
+        ['blk_queue_drv'],
+        ['blk_queue_fat'],
         ['fs_fat_command_queue'],
         ['fs_fat_completion_queue'],
         ['fs_fat_share'],
@@ -160,10 +164,27 @@ describe('roles from structure', () => {
       ],
       pds: [
         {
+          name: 'blk_driver',
+          image: 'blk_driver.elf',
+          prio: 100,
+          irq: 40,
+          maps: [['blk_queue_drv', 'rw']],
+        },
+        {
+          name: 'blk_virt',
+          image: 'blk_virt.elf',
+          prio: 99,
+          maps: [
+            ['blk_queue_drv', 'rw'],
+            ['blk_queue_fat', 'rw'],
+          ],
+        },
+        {
           name: 'fat',
           image: 'fat.elf',
           prio: 96,
           maps: [
+            ['blk_queue_fat', 'rw'],
             ['fs_fat_command_queue', 'rw'],
             ['fs_fat_completion_queue', 'rw'],
             ['fs_fat_share', 'rw'],
@@ -194,11 +215,19 @@ describe('roles from structure', () => {
         },
       ],
       channels: [
+        ['blk_driver', 'blk_virt'],
+        ['blk_virt', 'fat'],
         ['fat', 'a'],
         ['fat', 'b'],
       ],
     };
-    expect(roleOf(spec)).toEqual({ fat: 'fs.server', a: 'fs.client', b: 'fs.client' });
+    expect(roleOf(spec)).toEqual({
+      blk_driver: 'blk.driver',
+      blk_virt: 'blk.virt',
+      fat: 'fs.server',
+      a: 'fs.client',
+      b: 'fs.client',
+    });
     expect(kindOf(spec, 'fs_fat_command_queue')).toBe('queue');
     expect(kindOf(spec, 'fs_fat_share')).toBe('fs.share');
     expect(rules(spec)).toEqual([]);
