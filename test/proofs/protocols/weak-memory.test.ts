@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkModel } from '../../../proofs/mc/engine.ts';
 import { findModel, type MemoryModel } from '../../../proofs/models/registry.ts';
+import { FULL_TESTS } from '../../helpers/heavy.ts';
 import { WEAK_MEMORY_ROWS, type WeakMemoryRow } from './weak-memory-rows.ts';
 
 const docs = readFileSync(
@@ -29,7 +30,10 @@ describe('sDDF protocols under ARMv8 and RVWMO (docs/weak-memory.md)', () => {
   for (const row of WEAK_MEMORY_ROWS) {
     for (const mm of ['armv8', 'rvwmo'] as const) {
       const want = row.expect[mm];
-      it(`${row.id} ${mm}: ${row.what} → ${want}`, () => {
+      // The bounded "no violation" rows of net under armv8 explore their whole 30 000-state budget
+      // (6 s each); with net-6 rvwmo they run in `npm run test:full` (test/helpers/heavy.ts).
+      const heavy = row.model === 'net-handshake' && want === 'no violation';
+      it.skipIf(heavy && !FULL_TESTS)(`${row.id} ${mm}: ${row.what} → ${want}`, () => {
         const r = run(row, mm);
         if (want === 'no violation') {
           if (r.verdict === 'incomplete') expect(r.states).toBeGreaterThanOrEqual(row.maxStates);
