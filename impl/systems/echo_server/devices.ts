@@ -20,42 +20,34 @@ export interface NicAgentParams {
   readonly systemCounter: SharedArrayBuffer;
 }
 
-export function nicWithPeer(ctx: HostedDeviceContext): HostedDevice {
-  const p = ctx.params as unknown as NicAgentParams;
+/** The traffic peer on a NIC's wire, with the optional capture: what both NIC devices share. */
+function peerOnWire(p: NicAgentParams) {
   const counter = new SystemCounter(p.systemCounter);
   const now = (): number => counter.nowNs();
   const pcap = p.pcap ? new PcapWriter({ clock: { nowNs: () => BigInt(now()) } }) : null;
   const peer = new TrafficPeer(p.traffic);
-  const nic = new VirtioNet({
-    name: ctx.name,
-    mac: new Uint8Array(p.mac),
-    dma: ctx.dma,
-    negotiation: p.negotiation,
-    ...(p.queueNumMax === undefined ? {} : { queueNumMax: p.queueNumMax }),
-    onIrqLevel: ctx.onIrqLevel,
-  });
-  nic.connect({
-    receiveFrame: (f) => {
+  /** The NIC's side of the wire: what it transmits reaches the peer. */
+  const toPeer = {
+    receiveFrame: (f: Uint8Array): void => {
       pcap?.record(f);
       peer.now = now();
       peer.receiveFrame(f);
     },
-  });
+  };
+  return { now, pcap, peer, toPeer };
+}
+
+/** The hosted device of a NIC with the peer on its wire; traffic starts once `ready()` says so. */
+function peerDevice(
+  nic: HostedDevice['mmio'] & { receiveFrame(f: Uint8Array): void; readonly errorCount: number },
+  w: ReturnType<typeof peerOnWire>,
+  ready: () => boolean,
+  nicResult: () => { nic: NetStats; negotiatedFeatures: bigint },
+): HostedDevice {
+  const { now, pcap, peer } = w;
   const send = (f: Uint8Array): void => {
     pcap?.record(f);
     nic.receiveFrame(f);
-  };
-  // Traffic starts once the device is live and has receive buffers: the PDs start in parallel, so
-  // DRIVER_OK alone can come before virt_rx has handed the driver any buffer (the first window
-  // would be dropped). Deterministic runs start at the first quiescent point instead.
-  let started = false;
-  const ready = (): boolean => {
-    if (started) return true;
-    const q = nic.queueState(NET_RX_QUEUE);
-    if (!nic.live || !q.ready) return false;
-    const pending = q.pendingCount(ctx.dma);
-    started = typeof pending === 'number' && pending > 0;
-    return started;
   };
   return {
     mmio: nic,
@@ -70,15 +62,48 @@ export function nicWithPeer(ctx: HostedDeviceContext): HostedDevice {
       const next = Math.min(peer.nextSendAt() ?? Infinity, peer.nextExpiryAt() ?? Infinity);
       return next === Infinity ? Infinity : Math.max(0, (next - now()) / 1e6);
     },
-    result: () => ({
-      peer: { ...peer.stats },
-      targets: peer.targets,
-      nic: { ...nic.stats },
-      nicErrors: nic.errorCount,
-      negotiatedFeatures: nic.negotiatedFeatures,
-      pcap: pcap?.bytes(),
-    }),
+    result: () => {
+      const r = nicResult();
+      return {
+        peer: { ...peer.stats },
+        targets: peer.targets,
+        nic: r.nic,
+        nicErrors: nic.errorCount,
+        negotiatedFeatures: r.negotiatedFeatures,
+        pcap: pcap?.bytes(),
+      };
+    },
   };
+}
+
+export function nicWithPeer(ctx: HostedDeviceContext): HostedDevice {
+  const p = ctx.params as unknown as NicAgentParams;
+  const w = peerOnWire(p);
+  const nic = new VirtioNet({
+    name: ctx.name,
+    mac: new Uint8Array(p.mac),
+    dma: ctx.dma,
+    negotiation: p.negotiation,
+    ...(p.queueNumMax === undefined ? {} : { queueNumMax: p.queueNumMax }),
+    onIrqLevel: ctx.onIrqLevel,
+  });
+  nic.connect(w.toPeer);
+  // Traffic starts once the device is live and has receive buffers: the PDs start in parallel, so
+  // DRIVER_OK alone can come before virt_rx has handed the driver any buffer (the first window
+  // would be dropped). Deterministic runs start at the first quiescent point instead.
+  let started = false;
+  const ready = (): boolean => {
+    if (started) return true;
+    const q = nic.queueState(NET_RX_QUEUE);
+    if (!nic.live || !q.ready) return false;
+    const pending = q.pendingCount(ctx.dma);
+    started = typeof pending === 'number' && pending > 0;
+    return started;
+  };
+  return peerDevice(nic, w, ready, () => ({
+    nic: { ...nic.stats },
+    negotiatedFeatures: nic.negotiatedFeatures,
+  }));
 }
 
 /**
@@ -108,10 +133,7 @@ export function enetNetStats(s: EnetStats, bytes: { tx: number; rx: number }): N
  */
 export function enetWithPeer(ctx: HostedDeviceContext): HostedDevice {
   const p = ctx.params as unknown as NicAgentParams;
-  const counter = new SystemCounter(p.systemCounter);
-  const now = (): number => counter.nowNs();
-  const pcap = p.pcap ? new PcapWriter({ clock: { nowNs: () => BigInt(now()) } }) : null;
-  const peer = new TrafficPeer(p.traffic);
+  const w = peerOnWire(p);
   const bytes = { tx: 0, rx: 0 };
   const nic = new EnetNicDevice({
     name: ctx.name,
@@ -124,44 +146,16 @@ export function enetWithPeer(ctx: HostedDeviceContext): HostedDevice {
       else if (e.kind === 'frame-rx') bytes.rx += e.lengthBytes;
     },
   });
-  nic.connect({
-    receiveFrame: (f) => {
-      pcap?.record(f);
-      peer.now = now();
-      peer.receiveFrame(f);
-    },
-  });
-  const send = (f: Uint8Array): void => {
-    pcap?.record(f);
-    nic.receiveFrame(f);
-  };
+  nic.connect(w.toPeer);
   let started = false;
   const ready = (): boolean => {
     started ||= nic.enabled && nic.rdarActive;
     return started;
   };
-  return {
-    mmio: nic,
-    poll(): boolean {
-      if (!ready()) return false;
-      const t = now();
-      return peer.sendDue(t, send) + peer.expire(t) > 0;
-    },
-    busy: () => !peer.done(),
-    idleMs(): number {
-      if (!ready()) return 1;
-      const next = Math.min(peer.nextSendAt() ?? Infinity, peer.nextExpiryAt() ?? Infinity);
-      return next === Infinity ? Infinity : Math.max(0, (next - now()) / 1e6);
-    },
-    result: () => ({
-      peer: { ...peer.stats },
-      targets: peer.targets,
-      nic: enetNetStats(nic.stats, bytes),
-      nicErrors: nic.errorCount,
-      negotiatedFeatures: 0n,
-      pcap: pcap?.bytes(),
-    }),
-  };
+  return peerDevice(nic, w, ready, () => ({
+    nic: enetNetStats(nic.stats, bytes),
+    negotiatedFeatures: 0n,
+  }));
 }
 
 export function uartWithConsole(ctx: HostedDeviceContext): HostedDevice {
