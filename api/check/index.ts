@@ -8,9 +8,17 @@ import { modelCheckStage } from './stages/mc.ts';
 import { proofStage } from './stages/proofs.ts';
 import { refinementStage } from './stages/refinement.ts';
 import { netRefinementStage } from './stages/net-refinement.ts';
-import type { CheckReport, CheckRequest, CheckResult, PlannedCheck, Stage } from './types.ts';
+import type {
+  CheckKind,
+  CheckReport,
+  CheckRequest,
+  CheckResult,
+  PlannedCheck,
+  Stage,
+} from './types.ts';
 
 export type * from './types.ts';
+export { CHECK_KINDS } from './types.ts';
 export { loadSystem, resolveSystem } from './load.ts';
 export { planCheck, planFor, planModelRuns } from './plan.ts';
 export { auditStage, modelCheckStage, proofStage, refinementStage, netRefinementStage };
@@ -22,6 +30,24 @@ export const STAGES: readonly Stage[] = [
   refinementStage,
   netRefinementStage,
 ];
+
+/** The kind of result each stage gives (the `--only` filter of `sddf check` selects by it). */
+const STAGE_KIND: ReadonlyMap<Stage, CheckKind> = new Map<Stage, CheckKind>([
+  [auditStage, 'audit'],
+  [proofStage, 'proof'],
+  [modelCheckStage, 'model-check'],
+  [refinementStage, 'refinement'],
+  [netRefinementStage, 'refinement'],
+]);
+
+/** The stages that give results of the chosen kinds (all of them when `only` is undefined). */
+export function stagesFor(only: readonly CheckKind[] | undefined): readonly Stage[] {
+  if (only === undefined) return STAGES;
+  return STAGES.filter((s) => {
+    const kind = STAGE_KIND.get(s);
+    return kind !== undefined && only.includes(kind);
+  });
+}
 
 /** Runs the stages on a planned check, in order. */
 export async function runStages(
@@ -40,5 +66,5 @@ export async function runStages(
 }
 
 export async function runCheck(req: CheckRequest): Promise<CheckReport> {
-  return runStages(planCheck(loadSystem(req)));
+  return runStages(planCheck(loadSystem(req)), stagesFor(req.only));
 }
