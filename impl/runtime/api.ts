@@ -46,9 +46,12 @@ export interface ComponentContext {
   /** Extra, non-SDF parameters from the registry binding (e.g. a round count for a test). */
   readonly params: Readonly<Record<string, unknown>>;
   /**
-   * How many times the monitor restarted this PD before this instance (0 at boot). A Microkit
-   * monitor restarts a PD at an entry point of its choosing (`microkit_pd_restart`); this is how a
-   * restarted component knows to re-attach to its shared state instead of initialising it.
+   * How many earlier instances of this PD completed `init()` (0 at boot). A Microkit monitor
+   * restarts a PD at an entry point of its choosing (`microkit_pd_restart`); this is how a
+   * restarted component knows to re-attach to its shared state instead of initialising it. An
+   * instance that faulted before its `init()` returned is not counted: it initialised nothing a
+   * successor could re-attach to, so the successor initialises (ADR 020 "Findings": a count of
+   * restarts made a PD that crashed at its first wake skip `net_buffers_init`, losing buffers).
    */
   readonly restarts?: number;
 }

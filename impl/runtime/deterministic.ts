@@ -86,6 +86,8 @@ class Pd {
   status: PdStatus = 'boot';
   wakes = 0;
   restarts = 0;
+  /** Instances whose `init()` returned (what a restarted program is told: ComponentContext). */
+  initsCompleted = 0;
   /** Injected duplicates: bits set again right after the PD's next wake. */
   duplicates: number[] = [];
   constructor(
@@ -400,6 +402,7 @@ export class DeterministicRuntime implements PdKernel {
         pd.status = 'ready';
         this.maybeCrash(pd);
         pd.core.runInit();
+        pd.initsCompleted++;
       } else {
         const lo = pd.lo;
         const hi = pd.hi;
@@ -467,7 +470,7 @@ export class DeterministicRuntime implements PdKernel {
       // LionsOS §5.2: policy-independent state lives in shared memory, so a fresh program whose
       // init() re-attaches to it continues the service. Pending notification bits are kept too.
       pd.restarts++;
-      pd.core.load(pd.restarts);
+      pd.core.load(pd.initsCompleted);
       pd.status = 'boot';
       if (this.rec !== null)
         this.rec.push({ action: 'restart', pd: pd.name, restarts: pd.restarts });

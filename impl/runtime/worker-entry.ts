@@ -235,6 +235,8 @@ async function main(): Promise<void> {
   );
   let wakes = 0;
   let restarts = 0;
+  /** Instances whose init() returned: what a restarted program is told (ComponentContext). */
+  let initsCompleted = 0;
   let needInit = true;
   let inProtected = false;
   core.load();
@@ -270,7 +272,7 @@ async function main(): Promise<void> {
     port.postMessage({ t: 'fault', fault, restarted: restart } satisfies P.WorkerMessage);
     if (restart) {
       restarts++;
-      core.load(restarts);
+      core.load(initsCompleted);
       needInit = true;
       if (rec !== null) rec.push({ action: 'restart', pd: core.name, restarts });
     } else {
@@ -303,6 +305,7 @@ async function main(): Promise<void> {
         wakes++;
         crash();
         core.runInit();
+        initsCompleted++;
       } else {
         // A pending notification is delivered before an endpoint message (seL4 receiveIPC
         // completes an active bound notification first).

@@ -21,7 +21,7 @@ function recovered(r: RunSystemResult): void {
 
 function run(
   spec: string,
-  extra: { watchdogNs?: number; tickPoll?: boolean; seed?: number } = {},
+  extra: { watchdogNs?: number; tickPoll?: boolean; seed?: number; packets?: number } = {},
 ): RunSystemResult {
   const { script, errors } = parseFaultSpec(spec);
   expect(errors).toEqual([]);
@@ -50,6 +50,24 @@ describe('crash and restart', () => {
     recovered(r);
     // Only the driver holds frames a crash can lose (the device's rings); the rest lose nothing.
     if (pd !== 'ethernet_driver') expect(r.generator.answered).toBe(r.generator.expected);
+  });
+
+  // ADR 020 "Findings": the runtime told a PD crashed at its first wake (before init() ran) that
+  // it was restarted, so the copier skipped net_buffers_init(client), virt_rx skipped filling
+  // drv.RxF, and those buffers were in no place: that path (or all traffic) stopped for good.
+  it.each([
+    'ethernet_driver',
+    'net_virt_rx',
+    'net_virt_tx',
+    'client0_net_copier',
+    'client1_net_copier',
+  ])('%s crashes at its first wake, before init: its successor initialises, nothing lost', (pd) => {
+    const r = run(`crash:${pd}@1`, { packets: 300 });
+    expect(r.faults.injected).toBe(1);
+    expect(r.faults.unexpected).toEqual([]);
+    expect(r.restarts[pd]).toBe(1);
+    expect(r.invariantViolations, r.violations.join('; ')).toBe(0);
+    expect(r.generator.answered).toBe(r.generator.expected);
   });
 
   it('a restarted driver reclaims the Rx buffers the device held', () => {
