@@ -110,6 +110,8 @@ export class BlkClient {
   };
   /** Capacity published in the storage info, in blocks (0 until ready). */
   capacityBlocks = 0n;
+  /** The storage info said ready. */
+  ready = false;
   done = false;
   private readonly q: BlkQueueHandle;
   private readonly rng: Prng;
@@ -145,9 +147,10 @@ export class BlkClient {
   step(): void {
     this.collect();
     if (this.done) return;
-    if (this.capacityBlocks === 0n) {
+    if (!this.ready) {
       const info = readStorageInfo(this.api, this.p.config.conn.storageInfo);
       if (!info.ready) return; // the virt notifies when it is
+      this.ready = true;
       this.capacityBlocks = info.capacity;
       if (info.capacity === 0n) {
         // No device (the virt refused the partition table): one request shows the error.

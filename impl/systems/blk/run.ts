@@ -12,6 +12,7 @@ import type { Diagnostic } from '../../../spec/common/diagnostic.ts';
 import { BLK_TRANSFER_SIZE_BYTES, BlkReqCode, BlkRespStatus } from '../../../spec/queue/blk.ts';
 import { U32 } from '../../../spec/queue/arith.ts';
 import { SECTORS_PER_BLOCK, type Partition } from '../../../spec/components/blk/partition.ts';
+import { blkForwardProblem } from '../../../spec/components/blk/virt.ts';
 import {
   blkComplete,
   blkConnectionInitial,
@@ -52,6 +53,8 @@ export interface RunBlkOptions {
   readonly image?: string;
   /** The disk's bytes (tests: a malformed table); used when `image` is absent. */
   readonly imageBytes?: Uint8Array;
+  /** The disk itself (tests: one that loses writes); takes precedence over both. */
+  readonly backend?: BlockBackend;
   readonly seed: number;
   readonly rounds?: number;
   readonly window?: number;
@@ -121,7 +124,8 @@ export function runBlk(options: RunBlkOptions): {
   const wiring = wired.wiring;
   let backend: BlockBackend;
   let file: FileBlockBackend | null = null;
-  if (options.image !== undefined) {
+  if (options.backend !== undefined) backend = options.backend;
+  else if (options.image !== undefined) {
     try {
       file = new FileBlockBackend({ path: options.image });
     } catch (e) {
@@ -250,7 +254,23 @@ function runWired(
       probe: (v: BlkVirt) => {
         live.virt = v;
         const on = options.onVirtEvent;
-        if (on !== undefined) v.observer = (e) => on(e, v);
+        v.observer = (e) => {
+          // Isolation (spec/components/blk/virt.ts): a forwarded request stays in the client's
+          // partition and data region.
+          if (e.kind === 'client-request') {
+            monitorChecks++;
+            const d = wiring.virt.clients[e.client]!.data;
+            const problem = blkForwardProblem(e.outcome, {
+              partition: v.partitions()[e.client]!,
+              dataSizeBytes: BigInt(d.sizeBytes),
+              dataIoAddr: d.ioAddr,
+              dataVaddr: BigInt(d.vaddr),
+            });
+            if (problem !== null)
+              violate(`virt → driver for ${wiring.clientPds[e.client]}: ${problem}`);
+          }
+          on?.(e, v);
+        };
       },
     },
   });
