@@ -35,7 +35,7 @@ export interface ProtocolInstance {
   readonly virtualisers: readonly string[];
   readonly copiers: readonly string[];
   readonly clients: readonly string[];
-  /** Largest queue capacity the smallest queue region of this class allows (net only so far). */
+  /** Largest queue capacity the smallest queue region of this class allows (net and blk). */
   readonly maxQueueCapacity?: number;
 }
 
@@ -94,7 +94,12 @@ function instancesOf(model: SystemModel, roles: Roles): ProtocolInstance[] {
   }
   const out: ProtocolInstance[] = [];
   for (const [cls, e] of byClass) {
-    const capacity = cls === 'net' ? netQueueCapacity(model, roles, [...e.d, ...e.v]) : undefined;
+    const capacity =
+      cls === 'net'
+        ? netQueueCapacity(model, roles, [...e.d, ...e.v])
+        : cls === 'blk'
+          ? blkQueueCapacity(model, roles, [...e.d, ...e.v])
+          : undefined;
     const virtioMmio = (mr: string) => {
       const at = model.memoryRegions.find((r) => r.name === mr)?.physAddr;
       return (
@@ -214,10 +219,49 @@ function serialRuns(inst: ProtocolInstance): PlannedRun[] {
   ];
 }
 
+/** Largest blk queue capacity the model takes (proofs/models/blk-virt.ts bound range). */
+const BLK_MODEL_CAPACITY = 2;
+
+/**
+ * The largest power of two `c` whose blk *request* queue (`16 + 32c` bytes, the larger of the two
+ * queues of a connection, which share one capacity) fits `sizeBytes`; at most 2^16 (sdfgen keeps
+ * a client's capacity in a u16).
+ */
+export function blkCapacityFitting(sizeBytes: bigint): number {
+  const fits = (c: number): boolean => BigInt(16 + 32 * c) <= sizeBytes;
+  let c = 1;
+  while (c < 0x1_0000 && fits(c * 2)) c *= 2;
+  return fits(c) ? c : 0;
+}
+
+/** Smallest blk queue region that the class's driver or virt maps, as a capacity. */
+function blkQueueCapacity(
+  model: SystemModel,
+  roles: Roles,
+  pds: readonly string[],
+): number | undefined {
+  const names = new Set(
+    model.pds.filter((p) => pds.includes(p.name)).flatMap((p) => p.maps.map((m) => m.mr)),
+  );
+  let smallest: bigint | undefined;
+  for (const mr of model.memoryRegions) {
+    if (!names.has(mr.name) || roles.mrs.get(mr.name)?.kind !== 'queue') continue;
+    if (smallest === undefined || mr.sizeBytes < smallest) smallest = mr.sizeBytes;
+  }
+  return smallest === undefined ? undefined : blkCapacityFitting(smallest);
+}
+
 function blkRuns(inst: ProtocolInstance): PlannedRun[] {
   const scaled =
     inst.clients.length > 1
       ? [`clients ${inst.clients.length} → 1: one client's request/response pair (bounded)`]
+      : [];
+  const cap = inst.maxQueueCapacity;
+  const capacityNote =
+    cap !== undefined && cap > BLK_MODEL_CAPACITY
+      ? [
+          `queue capacity ≤ ${cap} (the file's smallest queue region) → ${BLK_MODEL_CAPACITY}: interleavings bounded; the index arithmetic at every capacity is \`sddf prove\`'s`,
+        ]
       : [];
   return [
     {
@@ -227,6 +271,17 @@ function blkRuns(inst: ProtocolInstance): PlannedRun[] {
       bounds: {},
       maxStates: PLAN_MAX_STATES,
       scaled,
+    },
+    {
+      // The client → virt → driver chain of this file: partition init (with a driver that
+      // notifies early, F16's trigger), translation into the partition, a BARRIER, a device
+      // that completes out of order.
+      label: 'blk-virt (sc)',
+      model: 'blk-virt',
+      memoryModel: 'sc',
+      bounds: { capacity: Math.min(cap ?? BLK_MODEL_CAPACITY, BLK_MODEL_CAPACITY), spurious: 1 },
+      maxStates: PLAN_MAX_STATES,
+      scaled: [...scaled, ...capacityNote],
     },
   ];
 }
