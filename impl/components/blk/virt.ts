@@ -43,6 +43,7 @@ import {
   blkVirtAdmit,
   blkVirtTranslate,
   type BlkTranslation,
+  type BlkVirtClientLoad,
   type BlkVirtClientView,
 } from '../../../spec/components/blk/virt.ts';
 import type { BlkQueueHandle } from '../../queue/blk.ts';
@@ -72,6 +73,8 @@ export type BlkVirtEvent =
       readonly outcome: BlkTranslation;
       /** The driver id the forwarded request got. */
       readonly driverId?: number;
+      /** What the admission rule read before the request was taken. */
+      readonly load: BlkVirtClientLoad;
     }
   | {
       readonly kind: 'driver-response';
@@ -150,7 +153,8 @@ export class BlkVirt {
 
   constructor(
     private readonly api: MicrokitApi,
-    private readonly config: BlkVirtConfig,
+    /** The virt's configuration (the refinement check reads the clients' data regions). */
+    readonly config: BlkVirtConfig,
     private readonly options: BlkVirtOptions,
   ) {
     assert(config.clients.length <= BLK_VIRT_MAX_CLIENTS, 'at most 61 clients (channel ids)');
@@ -510,7 +514,7 @@ export class BlkVirt {
     const failed = this.phase === Phase.Failed;
     // Each pass takes one request; the admission rule bounds the loop by the response capacity.
     for (let n = 0; n < q.capacity; n++) {
-      const load = {
+      const load: BlkVirtClientLoad = {
         inFlight: this.inFlight[c]!,
         waiting: this.waiting[c]!.length,
         respLength: q.resp.length(),
@@ -529,7 +533,7 @@ export class BlkVirt {
         : blkVirtTranslate(req, this.view(c), this.options.u6 === true ? { u6: true } : {});
       if (outcome.kind === 'reject') {
         this.stats.rejected++;
-        this.observer?.({ kind: 'client-request', client: c, req, outcome });
+        this.observer?.({ kind: 'client-request', client: c, req, outcome, load });
         if (this.respond(c, { status: outcome.status, successCount: 0, id: req.id }))
           clientNotify = true;
         continue;
@@ -537,7 +541,7 @@ export class BlkVirt {
       const id = this.allocId(c, req.id, outcome.count, outcome.code)!;
       this.inFlight[c]!++;
       this.stats.forwarded++;
-      this.observer?.({ kind: 'client-request', client: c, req, outcome, driverId: id });
+      this.observer?.({ kind: 'client-request', client: c, req, outcome, driverId: id, load });
       const ok = this.drv.req.enqueue({
         code: outcome.code,
         ioOrOffset: BigInt.asUintN(64, outcome.ioAddr),

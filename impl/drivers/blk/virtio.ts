@@ -12,6 +12,7 @@
 //  - FLUSH is a virtio FLUSH (VIRTIO_BLK_F_FLUSH negotiated), with a barrier's ordering, so a
 //    write answered before the flush is persisted when the flush is answered.
 //  - Negotiation follows virtio 1.2 §3.1.1 (VERSION_1 | FLUSH), through impl/hw/virtio/driver.ts.
+//  - At the end of init the driver notifies the virt (upstream's virt spins on `ready`).
 // The driver is not restartable (its virtqueue bookkeeping is private); the virt and the clients are.
 
 import { assert } from '../../../spec/common/assert.ts';
@@ -158,6 +159,9 @@ export class VirtioBlkDriver {
       capacity: sectors / SECTORS_PER_BLOCK,
     });
     this.api.irqAck(this.config.irqId);
+    // Upstream's virt spins on `ready` (so the driver must have the higher priority, §3.9 B0);
+    // here the driver tells it, and any schedule works.
+    this.api.notify(this.config.virt.id);
   }
 
   private queueNumMax(): number {
