@@ -8,6 +8,10 @@ import { loadSystemModel } from '../../impl/runtime/load.ts';
 import { builtInSystemPath } from '../../impl/systems/index.ts';
 import { runBlk, type RunBlkResult } from '../../impl/systems/blk/run.ts';
 import {
+  BlkVirtRefinement,
+  type BlkRefinementReport,
+} from '../../traces/refinement/blk/checker.ts';
+import {
   CliUsageError,
   EXIT_CANNOT_RUN,
   EXIT_FAILED,
@@ -35,6 +39,7 @@ export interface RunBlkFlags {
   readonly faults?: string;
   readonly rounds?: string;
   readonly schedule: string;
+  readonly checkRefinement?: boolean;
 }
 
 export function runBlkCommand(io: Io, system: string, o: RunBlkFlags, setStatus: SetStatus): void {
@@ -52,7 +57,9 @@ export function runBlkCommand(io: Io, system: string, o: RunBlkFlags, setStatus:
     }
     faults = parsed.script;
   }
+  const check = o.checkRefinement === true ? new BlkVirtRefinement() : null;
   const { result, errors } = runBlk({
+    ...(check === null ? {} : { onVirtEvent: check.observe }),
     system: system === 'blk' ? builtInSystemPath('blk')! : system,
     seed,
     schedule: o.schedule,
@@ -65,9 +72,15 @@ export function runBlkCommand(io: Io, system: string, o: RunBlkFlags, setStatus:
     setStatus(EXIT_CANNOT_RUN);
     return;
   }
-  if (format === 'json') printJson(io, result);
-  else renderBlk(io, result);
-  setStatus(result.ok ? EXIT_OK : EXIT_FAILED);
+  const refinement = check?.report();
+  const ok = result.ok && (refinement === undefined || refinement.violations === 0);
+  if (format === 'json') {
+    printJson(io, { ...result, ok, ...(refinement === undefined ? {} : { refinement }) });
+  } else {
+    renderBlk(io, result);
+    if (refinement !== undefined) for (const line of refinementLines(refinement)) io.out(line);
+  }
+  setStatus(ok ? EXIT_OK : EXIT_FAILED);
 }
 
 function renderBlk(io: Io, r: RunBlkResult): void {
@@ -106,4 +119,17 @@ function renderBlk(io: Io, r: RunBlkResult): void {
           `FAILED: ${r.invariantViolations} invariant violations, status ${r.status}`,
         ),
   );
+}
+
+function refinementLines(r: BlkRefinementReport): string[] {
+  const out = [
+    `  refinement: ${r.decisions} virt decisions checked against spec/components/blk, ${r.abstractionChecks} abstraction checks, ${r.violations} violations`,
+  ];
+  for (const k of r.kept.slice(0, 5)) out.push(`    ${k.what}: impl ${k.impl}, spec ${k.spec}`);
+  out.push(
+    r.violations === 0
+      ? "ok: every virt decision is the spec's"
+      : `FAILED: ${r.violations} virt decisions diverged from the spec`,
+  );
+  return out;
 }

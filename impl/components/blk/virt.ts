@@ -150,6 +150,8 @@ export class BlkVirt {
   /** Answers waiting for room in a client's response queue (only a misbehaving client has any). */
   private readonly waiting: BlkResp[][];
   private readonly driverCapacity: number;
+  /** Each client's view once the partitions are known. */
+  private readonly views: BlkVirtClientView[] = [];
 
   constructor(
     private readonly api: MicrokitApi,
@@ -490,13 +492,18 @@ export class BlkVirt {
   // ---- B2 handle_client ------------------------------------------------------------------------
 
   private view(c: number): BlkVirtClientView {
+    const cached = this.views[c];
+    if (cached !== undefined) return cached;
     const d = this.config.clients[c]!.data;
-    return {
+    const v: BlkVirtClientView = {
       partition: this.partition(c),
       dataSizeBytes: BigInt(d.sizeBytes),
       dataIoAddr: d.ioAddr,
       dataVaddr: BigInt(d.vaddr),
     };
+    // Partitions never change once init is over (a restart reads the same metadata).
+    if (this.initialised()) this.views[c] = v;
+    return v;
   }
 
   private handleClients(): void {

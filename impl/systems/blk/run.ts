@@ -67,6 +67,8 @@ export interface RunBlkOptions {
   /** Replace a PD's binding (tests: a hostile client). */
   readonly rebind?: (pd: string, b: ComponentBinding) => ComponentBinding;
   readonly maxSteps?: number;
+  /** The isolation monitor on every virt decision (default true; the bench turns it off). */
+  readonly monitorVirt?: boolean;
 }
 
 export interface BlkClientReport {
@@ -254,10 +256,11 @@ function runWired(
       probe: (v: BlkVirt) => {
         live.virt = v;
         const on = options.onVirtEvent;
+        if (options.monitorVirt === false && on === undefined) return;
         v.observer = (e) => {
           // Isolation (spec/components/blk/virt.ts): a forwarded request stays in the client's
           // partition and data region.
-          if (e.kind === 'client-request') {
+          if (e.kind === 'client-request' && options.monitorVirt !== false) {
             monitorChecks++;
             const d = wiring.virt.clients[e.client]!.data;
             const problem = blkForwardProblem(e.outcome, {

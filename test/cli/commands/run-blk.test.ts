@@ -63,6 +63,14 @@ describe('sddf run blk', () => {
     expect(faults.status).toBe(2);
   });
 
+  it("--check-refinement: every virt decision is the spec's", async () => {
+    const r = await sddf(['run', 'blk', '--rounds', '1', '--check-refinement', '--format', 'json']);
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.out[0]!) as { refinement: { decisions: number; violations: number } };
+    expect(doc.refinement.violations).toBe(0);
+    expect(doc.refinement.decisions).toBeGreaterThan(0);
+  });
+
   it('a virt crash mid-stream: still 0 violations, nothing acknowledged lost', async () => {
     const r = await sddf([
       'run',
