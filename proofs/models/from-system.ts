@@ -227,14 +227,16 @@ const BLK_MODEL_CAPACITY = 2;
  * queues of a connection, which share one capacity) fits `sizeBytes`; at most 2^16 (sdfgen keeps
  * a client's capacity in a u16).
  */
-export function blkCapacityFitting(sizeBytes: bigint): number {
-  const fits = (c: number): boolean => BigInt(16 + 32 * c) <= sizeBytes;
+export function blkCapacityFitting(sizeBytes: bigint, queue: 'req' | 'resp' = 'req'): number {
+  // blk_req_queue_t: 16-byte header, 32-byte entries; blk_resp_queue_t: 8 and 12.
+  const fits = (c: number): boolean =>
+    BigInt(queue === 'req' ? 16 + 32 * c : 8 + 12 * c) <= sizeBytes;
   let c = 1;
   while (c < 0x1_0000 && fits(c * 2)) c *= 2;
   return fits(c) ? c : 0;
 }
 
-/** Smallest blk queue region that the class's driver or virt maps, as a capacity. */
+/** The smallest capacity a blk queue region that the class's driver or virt maps allows. */
 function blkQueueCapacity(
   model: SystemModel,
   roles: Roles,
@@ -243,12 +245,14 @@ function blkQueueCapacity(
   const names = new Set(
     model.pds.filter((p) => pds.includes(p.name)).flatMap((p) => p.maps.map((m) => m.mr)),
   );
-  let smallest: bigint | undefined;
+  let smallest: number | undefined;
   for (const mr of model.memoryRegions) {
     if (!names.has(mr.name) || roles.mrs.get(mr.name)?.kind !== 'queue') continue;
-    if (smallest === undefined || mr.sizeBytes < smallest) smallest = mr.sizeBytes;
+    // sDDF's and sdfgen's names say which queue a region holds (`…response`, `…/resp…`).
+    const c = blkCapacityFitting(mr.sizeBytes, /resp/i.test(mr.name) ? 'resp' : 'req');
+    if (smallest === undefined || c < smallest) smallest = c;
   }
-  return smallest === undefined ? undefined : blkCapacityFitting(smallest);
+  return smallest;
 }
 
 function blkRuns(inst: ProtocolInstance): PlannedRun[] {
@@ -260,7 +264,7 @@ function blkRuns(inst: ProtocolInstance): PlannedRun[] {
   const capacityNote =
     cap !== undefined && cap > BLK_MODEL_CAPACITY
       ? [
-          `queue capacity ≤ ${cap} (the file's smallest queue region) → ${BLK_MODEL_CAPACITY}: interleavings bounded; the index arithmetic at every capacity is \`sddf prove\`'s`,
+          `queue capacity ≤ ${cap} (what the file's smallest queue region holds) → ${BLK_MODEL_CAPACITY}: interleavings bounded; the index arithmetic at every capacity is \`sddf prove\`'s`,
         ]
       : [];
   return [

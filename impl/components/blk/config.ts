@@ -38,8 +38,11 @@ export interface BlkVirtClient {
 export interface BlkVirtConfig {
   readonly driver: { readonly conn: BlkConnection; readonly data: DeviceRegion };
   readonly clients: readonly BlkVirtClient[];
-  /** The virt's bookkeeping (request table, partitions, init state), kept across a restart. */
-  readonly metadata: RegionResource;
+  /**
+   * The virt's bookkeeping (request table, partitions, init state), kept across a restart; absent
+   * (sDDF's own systems), it is private and a restarted virt starts afresh.
+   */
+  readonly metadata?: RegionResource;
 }
 
 /** `blk_driver_config_t` + the virtio-blk driver's regions (its .system setvars). */

@@ -164,8 +164,10 @@ export class BlkVirt {
     this.clients = config.clients.map((c) => openBlkConnection(api, c.conn));
     this.driverCapacity = config.driver.conn.capacity;
     const bytes = blkVirtMetadataBytes(this.driverCapacity);
-    assert(config.metadata.sizeBytes >= bytes, () => `virt metadata holds ${bytes} bytes`);
-    this.meta = api.mem.atomicsU32(config.metadata.vaddr, bytes / 4);
+    const m = config.metadata;
+    assert(m === undefined || m.sizeBytes >= bytes, () => `virt metadata holds ${bytes} bytes`);
+    this.meta =
+      m === undefined ? new Uint32Array(bytes / 4) : api.mem.atomicsU32(m.vaddr, bytes / 4);
     this.inFlight = config.clients.map(() => 0);
     this.waiting = config.clients.map(() => []);
   }
@@ -332,10 +334,15 @@ export class BlkVirt {
         return;
       }
       case Phase.MbrSent: {
-        const r = this.drv.resp.dequeue();
+        let r = this.drv.resp.dequeue();
+        // Answers for requests of an earlier instance (a restart without metadata) are orphans.
+        while (r !== null && r.id !== this.meta[M_MBR_ID]) {
+          this.stats.orphanResponses++;
+          r = this.drv.resp.dequeue();
+        }
         if (r === null) return; // an early notification (F16): nothing to do yet
         this.freeId(r.id);
-        if (r.id !== this.meta[M_MBR_ID] || r.status !== BlkRespStatus.OK) {
+        if (r.status !== BlkRespStatus.OK) {
           this.fail({
             kind: 'partition-problem',
             code: 'mbr-signature',
@@ -394,6 +401,7 @@ export class BlkVirt {
           }
           if (r.id === this.meta[M_GPT_ID]) this.meta[M_GPT_GOT]! |= 1;
           else if (r.id === this.meta[M_MIRROR_ID]) this.meta[M_GPT_GOT]! |= 2;
+          else this.stats.orphanResponses++;
         }
         if (this.meta[M_GPT_GOT] !== 3) return;
         const verdict = this.validateGpt();

@@ -6,7 +6,9 @@
 // the PD that maps `blk_driver_data`, and every other PD with a channel to the virt is a client,
 // given partition i in channel-id order (sdfgen's `partition` option; the SDF does not say it).
 // Queue capacity: from the response region's size (sdfgen: 128 per client), the driver's the
-// power of two at or above their sum (catalogue U8, spec/components/blk/virt.ts).
+// power of two at or above their sum (catalogue U8, spec/components/blk/virt.ts). A DMA region's
+// I/O address is its physical address: the fixed one, or where Microkit places an MR without one
+// (the setvar `region_paddr` of sDDF's systems), as the runtime does (impl/mem/region.ts).
 
 import type { Diagnostic } from '../../../spec/common/diagnostic.ts';
 import type { ProtectionDomain, SourceLocation, SystemModel } from '../../../spec/system/model.ts';
@@ -20,6 +22,7 @@ import type {
   RegionResource,
 } from '../../components/blk/config.ts';
 import { blkVirtMetadataBytes } from '../../components/blk/virt.ts';
+import { placeRegions } from '../../mem/region.ts';
 import {
   BLK_RESP_QUEUE_HEADER_BYTES,
   BLK_RESP_SIZE_BYTES,
@@ -54,7 +57,9 @@ export interface BlkWiring {
 
 class Wirer {
   readonly errors: Diagnostic[] = [];
-  constructor(readonly model: SystemModel) {}
+  constructor(readonly model: SystemModel) {
+    this.placed = placeRegions(model.memoryRegions);
+  }
 
   fail(message: string, loc?: SourceLocation): void {
     this.errors.push({
@@ -85,16 +90,12 @@ class Wirer {
     return { vaddr: Number(m.vaddr), sizeBytes: Number(region.sizeBytes) };
   }
 
+  /** An MR's physical address, fixed or where Microkit (and the runtime) places it. */
+  private readonly placed: Map<string, bigint>;
+
   deviceMap(pd: ProtectionDomain, mr: string): DeviceRegion {
     const r = this.map(pd, mr);
-    const region = this.mr(mr);
-    if (region !== undefined && region.physAddr === undefined) {
-      this.fail(
-        `memory region '${mr}' is reached by DMA and needs a phys_addr (its I/O address)`,
-        region.loc,
-      );
-    }
-    return { ...r, ioAddr: region?.physAddr ?? 0n };
+    return { ...r, ioAddr: this.placed.get(mr) ?? 0n };
   }
 
   channel(a: string, b: string): number {
@@ -177,7 +178,11 @@ export function wireBlk(model: SystemModel): { wiring?: BlkWiring; errors: Diagn
       data: w.deviceMap(virtPd, `blk_${c.name}_data`),
       partition: i,
     })),
-    metadata: w.map(virtPd, 'blk_virt_metadata', blkVirtMetadataBytes(drvCap)),
+    // Ours (ADR 022): without it (sDDF's own systems) the virt keeps its table privately and a
+    // restart starts it afresh.
+    ...(virtPd.maps.some((m) => m.mr === 'blk_virt_metadata')
+      ? { metadata: w.map(virtPd, 'blk_virt_metadata', blkVirtMetadataBytes(drvCap)) }
+      : {}),
   };
   const clients: BlkClientConfig[] = clientPds.map((c, i) => ({
     conn: conn(c, c.name, virtPd.name, clientCaps[i]!),

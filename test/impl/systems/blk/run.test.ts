@@ -21,6 +21,7 @@ import {
   type ImagePartition,
 } from '../../../../impl/systems/blk/disk.ts';
 import { tempDir } from '../../../helpers/temp.ts';
+import { SHARED_SDF_FIXTURES, describeShared } from '../../../helpers/shared.ts';
 
 const SIZE = 4 * 1024 * 1024;
 const PARTS: ImagePartition[] = [
@@ -310,5 +311,17 @@ describe('faults and durability', () => {
     const r = run({ backend: new LosingDisk({ bytes: buildMbrImage(SIZE, PARTS) }) });
     expect(r.durability.lost).toBeGreaterThan(0);
     expect(r.ok).toBe(false);
+  });
+});
+
+describeShared("sDDF's own blk example system", () => {
+  it('runs with the emulated virtio-blk: I/O addresses where Microkit places the regions, no virt metadata', () => {
+    const { result, errors } = runBlk({
+      ...quick,
+      system: join(SHARED_SDF_FIXTURES, 'sddf_blk_qemu_virt_aarch64.system'),
+    });
+    expect(errors).toEqual([]);
+    expect(result!.ok).toBe(true);
+    expect(result!.clients.map((c) => [c.name, c.verifiedBlocks])).toEqual([['client', 16]]);
   });
 });
