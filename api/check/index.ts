@@ -8,12 +8,20 @@ import { modelCheckStage } from './stages/mc.ts';
 import { proofStage } from './stages/proofs.ts';
 import { refinementStage } from './stages/refinement.ts';
 import { netRefinementStage } from './stages/net-refinement.ts';
+import { blkRefinementStage } from './stages/blk-refinement.ts';
 import type { CheckReport, CheckRequest, CheckResult, PlannedCheck, Stage } from './types.ts';
 
 export type * from './types.ts';
 export { loadSystem, resolveSystem } from './load.ts';
 export { planCheck, planFor, planModelRuns } from './plan.ts';
-export { auditStage, modelCheckStage, proofStage, refinementStage, netRefinementStage };
+export {
+  auditStage,
+  modelCheckStage,
+  proofStage,
+  refinementStage,
+  netRefinementStage,
+  blkRefinementStage,
+};
 
 export const STAGES: readonly Stage[] = [
   auditStage,
@@ -21,6 +29,7 @@ export const STAGES: readonly Stage[] = [
   modelCheckStage,
   refinementStage,
   netRefinementStage,
+  blkRefinementStage,
 ];
 
 /** Runs the stages on a planned check, in order. */

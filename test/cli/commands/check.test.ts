@@ -100,7 +100,11 @@ describe('sddf check', () => {
         notModelChecked: { deviceClass: string }[];
       };
       const mc = doc.results.filter((r) => r.kind === 'model-check').map((r) => r.name);
-      expect(mc).toEqual(['mc blk-handshake (sc)']);
+      expect(mc).toEqual(['mc blk-handshake (sc)', 'mc blk-virt (sc)']);
+      // The file runs on the emulated virtio-blk: its virt is refined against the spec too.
+      expect(doc.results.map((r) => r.name)).toContain(
+        'blk virt ⊑ spec/components/blk (randomized, with faults)',
+      );
       expect(doc.notModelChecked).toEqual([]);
       expect(status).toBe(0);
     },

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { BlkReqCode, type BlkReq } from '../../../../spec/queue/blk.ts';
 import { openBlkConnection, type BlkClientConfig } from '../../../../impl/components/blk/config.ts';
 import type { ComponentBinding } from '../../../../impl/runtime/registry.ts';
-import { runBlk } from '../../../../impl/systems/blk/run.ts';
+import { BLK_SYSTEM_PATH, runBlk } from '../../../../impl/systems/blk/run.ts';
+import { blkRandomizedRefinement } from '../../../../traces/refinement/blk/randomized.ts';
 import { buildGptImage, buildMbrImage } from '../../../../impl/systems/blk/disk.ts';
 import { BlkVirtRefinement } from '../../../../traces/refinement/blk/checker.ts';
 
@@ -50,6 +51,18 @@ describe('blk virt refinement', () => {
       ),
       { numRuns: 8, seed: 13 },
     );
+  });
+
+  it('blkRandomizedRefinement (what sddf check runs): seeds with crashes, no failure', () => {
+    const r = blkRandomizedRefinement({
+      system: BLK_SYSTEM_PATH,
+      seeds: 3,
+      firstSeed: 40,
+      varyDisk: true,
+    });
+    expect(r.failures).toEqual([]);
+    expect(r.crashes).toBeGreaterThan(0);
+    expect(r.decisions).toBeGreaterThan(0);
   });
 
   /** A client that sends fixed requests (raw) and never takes answers when `drain` is false. */
