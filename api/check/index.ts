@@ -9,9 +9,17 @@ import { proofStage } from './stages/proofs.ts';
 import { refinementStage } from './stages/refinement.ts';
 import { netRefinementStage } from './stages/net-refinement.ts';
 import { blkRefinementStage } from './stages/blk-refinement.ts';
-import type { CheckReport, CheckRequest, CheckResult, PlannedCheck, Stage } from './types.ts';
+import type {
+  CheckKind,
+  CheckReport,
+  CheckRequest,
+  CheckResult,
+  PlannedCheck,
+  Stage,
+} from './types.ts';
 
 export type * from './types.ts';
+export { CHECK_KINDS } from './types.ts';
 export { loadSystem, resolveSystem } from './load.ts';
 export { planCheck, planFor, planModelRuns } from './plan.ts';
 export {
@@ -32,6 +40,25 @@ export const STAGES: readonly Stage[] = [
   blkRefinementStage,
 ];
 
+/** The kind of result each stage gives (the `--only` filter of `sddf check` selects by it). */
+const STAGE_KIND: ReadonlyMap<Stage, CheckKind> = new Map<Stage, CheckKind>([
+  [auditStage, 'audit'],
+  [proofStage, 'proof'],
+  [modelCheckStage, 'model-check'],
+  [refinementStage, 'refinement'],
+  [netRefinementStage, 'refinement'],
+  [blkRefinementStage, 'refinement'],
+]);
+
+/** The stages that give results of the chosen kinds (all of them when `only` is undefined). */
+export function stagesFor(only: readonly CheckKind[] | undefined): readonly Stage[] {
+  if (only === undefined) return STAGES;
+  return STAGES.filter((s) => {
+    const kind = STAGE_KIND.get(s);
+    return kind !== undefined && only.includes(kind);
+  });
+}
+
 /** Runs the stages on a planned check, in order. */
 export async function runStages(
   check: PlannedCheck,
@@ -49,5 +76,5 @@ export async function runStages(
 }
 
 export async function runCheck(req: CheckRequest): Promise<CheckReport> {
-  return runStages(planCheck(loadSystem(req)));
+  return runStages(planCheck(loadSystem(req)), stagesFor(req.only));
 }

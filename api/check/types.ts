@@ -9,7 +9,8 @@ import type { Progress } from '../../proofs/mc/engine.ts';
 import type { ModelChoice } from '../../proofs/mc/run.ts';
 import type { RunAuditResult } from '../../impl/report/audit.ts';
 
-export type CheckKind = 'audit' | 'proof' | 'model-check' | 'refinement';
+export const CHECK_KINDS = ['audit', 'proof', 'model-check', 'refinement'] as const;
+export type CheckKind = (typeof CHECK_KINDS)[number];
 export type CheckVerdict = 'pass' | 'fail' | 'error';
 
 export interface CheckResult {
@@ -49,6 +50,8 @@ export interface CheckRequest {
    * (`planModelRuns`).
    */
   readonly modelRuns?: readonly ModelRunSpec[];
+  /** Only the checks of these kinds (`sddf check --only`); default: every kind. */
+  readonly only?: readonly CheckKind[];
 }
 
 export type AuditOutcome = Extract<RunAuditResult, { ok: true }>['outcome'];

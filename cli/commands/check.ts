@@ -1,9 +1,13 @@
-// `sddf check [--system NAME|FILE.system] [--format json] [--seed N]`: the main job (CLI.md).
+// `sddf check [--system NAME|FILE.system] [--format json] [--seed N]
+// [--only KIND...]`: the main job (CLI.md); `--only` narrows it to some kinds of check (a CI job
+// that audits and model-checks a system need not re-run the system-independent proofs).
 // Thin: parses, calls the library (api/check), renders. Exit 0 every check passes, 1 one does not,
 // 2 the system could not be read (an unknown name lists the built-in systems).
 import type { Command } from 'commander';
 import type { CheckReport } from '../../api/check/index.ts';
+import { CHECK_KINDS, type CheckKind } from '../../api/check/types.ts';
 import {
+  CliUsageError,
   EXIT_FAILED,
   EXIT_OK,
   paint,
@@ -41,6 +45,18 @@ function renderText(io: Io, report: CheckReport): void {
   );
 }
 
+/** `--only audit model-check`: the kinds named, each known (a typo is a usage error, exit 2). */
+function parseOnly(values: readonly string[] | undefined): readonly CheckKind[] | undefined {
+  if (values === undefined) return undefined;
+  const kinds = values.flatMap((v) => v.split(',')).filter((v) => v !== '');
+  for (const k of kinds) {
+    if (!(CHECK_KINDS as readonly string[]).includes(k)) {
+      throw new CliUsageError(`--only takes ${CHECK_KINDS.join(', ')} (got '${k}')`);
+    }
+  }
+  return kinds as CheckKind[];
+}
+
 export function registerCheck(program: Command, io: Io, setStatus: SetStatus): void {
   program
     .command('check')
@@ -49,17 +65,27 @@ export function registerCheck(program: Command, io: Io, setStatus: SetStatus): v
     .option('--format <format>', 'text or json', 'text')
     .option('--seed <n>', 'seed for randomized checks', '1')
     .option('--out <dir>', 'where counterexample traces are written', 'out/check')
+    .option('--only <kinds...>', `only these kinds of check (${CHECK_KINDS.join(', ')})`)
     .option('--quiet', 'no progress output')
     .action(
-      async (o: { system: string; format: string; seed: string; out: string; quiet?: boolean }) => {
+      async (o: {
+        system: string;
+        format: string;
+        seed: string;
+        out: string;
+        only?: string[];
+        quiet?: boolean;
+      }) => {
         const format = parseFormat(o.format, ['text', 'json']);
         const seed = parseIntOption('--seed', o.seed);
+        const only = parseOnly(o.only);
         const showProgress = io.progressTty && o.quiet !== true;
         const { runCheck } = await import('../../api/check/index.ts');
         const report = await runCheck({
           system: o.system,
           seed,
           outDir: o.out,
+          ...(only !== undefined ? { only } : {}),
           progress: (line) => {
             if (!showProgress) return;
             io.endProgress();
@@ -74,6 +100,7 @@ export function registerCheck(program: Command, io: Io, setStatus: SetStatus): v
           printJson(io, {
             ok: report.ok,
             system: report.system,
+            ...(only !== undefined ? { only } : {}),
             results: report.results,
             notModelChecked: report.notModelChecked,
           });
