@@ -27,7 +27,8 @@ describe('blk-virt', () => {
       expect(bad.verdict).toBe('violated');
       expect(bad.property).toBe(v.expectedProperty);
       expect(bad.trace).toBeDefined();
-      if (v.id !== 'F16' && v.bounds !== undefined) expect(check(undefined, { ...(v.bounds ?? {}) }).verdict).toBe('holds');
+      if (v.id !== 'F16' && v.bounds !== undefined)
+        expect(check(undefined, { ...(v.bounds ?? {}) }).verdict).toBe('holds');
     });
   }
 });
