@@ -98,6 +98,8 @@ describe('blk virt refinement', () => {
     const check = new BlkVirtRefinement();
     runBlk({
       seed: 2,
+      rounds: 1,
+      window: 4,
       virt: { u6: true },
       imageBytes: buildMbrImage(SIZE, PARTS),
       rebind: (pd, b) =>
@@ -113,6 +115,7 @@ describe('blk virt refinement', () => {
     runBlk({
       seed: 2,
       rounds: 1,
+      window: 4,
       virt: { u7: true },
       imageBytes: buildMbrImage(SIZE, PARTS),
       rebind: (pd, b) => (pd === 'client0' ? { ...b, ...scripted(many, false) } : b),
