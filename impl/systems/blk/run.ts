@@ -164,7 +164,8 @@ export function runBlk(options: RunBlkOptions): {
     backend = new MemoryBlockBackend({ bytes });
   }
   try {
-    return { result: runWired(options, wiring, backend, system), errors: [] };
+    const r = runWired(options, wiring, backend, system);
+    return 'ok' in r ? { result: r, errors: [] } : { errors: r };
   } finally {
     file?.close();
   }
@@ -175,7 +176,7 @@ function runWired(
   wiring: BlkWiring,
   backend: BlockBackend,
   system: string,
-): RunBlkResult {
+): RunBlkResult | readonly Diagnostic[] {
   const violations: string[] = [];
   let violationCount = 0;
   const violate = (v: string): void => {
@@ -308,8 +309,8 @@ function runWired(
       ...(faults === undefined ? {} : { faults }),
     },
   );
-  if (created.runtime === undefined)
-    throw new Error(created.errors.map((e) => e.message).join('; '));
+  // The runtime's planning errors (an MR it cannot back, a map it refuses) are the user's.
+  if (created.runtime === undefined) return created.errors;
   const rt = created.runtime;
   late.rt = rt;
   late.port = rt.iommu.portFor(BLK_DEVICE_NAME);

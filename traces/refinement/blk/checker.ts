@@ -18,7 +18,7 @@ import {
   type BlkTranslation,
 } from '../../../spec/components/blk/virt.ts';
 import type { Partition } from '../../../spec/components/blk/partition.ts';
-import type { BlkResp } from '../../../spec/queue/blk.ts';
+import { BlkRespStatus, type BlkResp } from '../../../spec/queue/blk.ts';
 import type { BlkVirt, BlkVirtEvent, BlkVirtOptions } from '../../../impl/components/blk/virt.ts';
 import type { BlkVirtConfig } from '../../../impl/components/blk/config.ts';
 
@@ -94,7 +94,7 @@ export class BlkVirtRefinement {
     const d = config.clients[e.client]!.data;
     const failed = v0(this.partitions?.[e.client]);
     const expected: BlkTranslation =
-      e.outcome.kind === 'reject' && e.outcome.status === 4 && failed
+      e.outcome.kind === 'reject' && e.outcome.status === BlkRespStatus.ERR_NO_DEVICE && failed
         ? e.outcome // ERR_NO_DEVICE: the table was refused (capacity 0 published)
         : blkVirtTranslate(
             e.req,
