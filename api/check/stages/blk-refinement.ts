@@ -8,8 +8,8 @@ import {
 } from '../../../traces/refinement/blk/randomized.ts';
 import type { CheckResult, Stage } from '../types.ts';
 
-/** Seeds per check: ~150 ms each (two rounds of 32 per client), about a second in all. */
-export const BLK_REFINEMENT_SEEDS = 8;
+/** Seeds per check: ~150 ms each (two rounds of 32 per client), under a second in all. */
+export const BLK_REFINEMENT_SEEDS = 6;
 
 export const blkRefinementStage: Stage = async (check) => {
   if (!isBlkSystemFile(check.file)) return [];
