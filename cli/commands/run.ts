@@ -98,6 +98,9 @@ export function registerRun(program: Command, io: Io, setStatus: SetStatus): voi
     .option('--rounds <n>', 'blk: write/read-back rounds per client (default 8)')
     .action(async (system: string, o: RunFlags) => {
       if (isBlkSystem(system)) return runBlkCommand(io, system, o, setStatus);
+      if (o.image !== undefined || o.rounds !== undefined) {
+        throw new CliUsageError('--image and --rounds are for block systems (sddf run blk)');
+      }
       const format = parseFormat(o.format, ['text', 'json']);
       const options = runOptions(system, o, io);
       if (o.workers === true && o.schedule !== 'priority') {

@@ -61,6 +61,9 @@ describe('sddf run blk', () => {
     expect(missing.err.join('\n')).toMatch(/cannot open the disk image/);
     const faults = await sddf(['run', 'blk', '--faults', 'crash:virt']);
     expect(faults.status).toBe(2);
+    const notBlk = await sddf(['run', 'echo', '--image', 'disk.img']);
+    expect(notBlk.status).toBe(2);
+    expect(notBlk.err.join('\n')).toMatch(/--image and --rounds are for block systems/);
   });
 
   it("--check-refinement: every virt decision is the spec's", async () => {
