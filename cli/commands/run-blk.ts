@@ -2,7 +2,7 @@
 // the block system (impl/systems/blk/run.ts). Exit 0 when the run holds (no invariant violation,
 // every client verified what it wrote, every acknowledged write on the disk), 1 when it does not
 // (also when the partition table is refused: the clients got ERR_NO_DEVICE), 2 when it cannot run.
-import { formatDiagnostic } from '../../spec/common/diagnostic.ts';
+import { formatDiagnostic, UserError } from '../../spec/common/diagnostic.ts';
 import { parseFaultSpec } from '../../impl/runtime/faults.ts';
 import { loadSystemModel } from '../../impl/runtime/load.ts';
 import { builtInSystemPath } from '../../impl/systems/index.ts';
@@ -13,7 +13,6 @@ import {
 } from '../../traces/refinement/blk/checker.ts';
 import {
   CliUsageError,
-  EXIT_CANNOT_RUN,
   EXIT_FAILED,
   EXIT_OK,
   paint,
@@ -68,9 +67,12 @@ export function runBlkCommand(io: Io, system: string, o: RunBlkFlags, setStatus:
     ...(faults === undefined ? {} : { faults }),
   });
   if (result === undefined) {
-    for (const e of errors) io.err(`sddf: ${formatDiagnostic(e)}`);
-    setStatus(EXIT_CANNOT_RUN);
-    return;
+    // main prints each located error, and under --format json the one error document (CLI.md).
+    const [first, ...more] = errors;
+    throw new UserError(
+      first ?? { code: 'RUN_WIRING', message: 'the block system cannot run' },
+      more,
+    );
   }
   const refinement = check?.report();
   const ok = result.ok && (refinement === undefined || refinement.violations === 0);

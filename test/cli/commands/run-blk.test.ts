@@ -59,6 +59,10 @@ describe('sddf run blk', () => {
     const missing = await sddf(['run', 'blk', '--image', '/nonexistent/disk.img']);
     expect(missing.status).toBe(2);
     expect(missing.err.join('\n')).toMatch(/cannot open the disk image/);
+    const json = await sddf(['run', 'blk', '--image', '/nonexistent/disk.img', '--format', 'json']);
+    expect(json.status).toBe(2);
+    expect(json.out).toHaveLength(1);
+    expect(JSON.parse(json.out[0]!)).toMatchObject({ error: { code: 'RUN_IMAGE' } });
     const faults = await sddf(['run', 'blk', '--faults', 'crash:virt']);
     expect(faults.status).toBe(2);
     const notBlk = await sddf(['run', 'echo', '--image', 'disk.img']);
