@@ -8,6 +8,7 @@ import { modelCheckStage } from './stages/mc.ts';
 import { proofStage } from './stages/proofs.ts';
 import { refinementStage } from './stages/refinement.ts';
 import { netRefinementStage } from './stages/net-refinement.ts';
+import { blkRefinementStage } from './stages/blk-refinement.ts';
 import type {
   CheckKind,
   CheckReport,
@@ -21,7 +22,14 @@ export type * from './types.ts';
 export { CHECK_KINDS } from './types.ts';
 export { loadSystem, resolveSystem } from './load.ts';
 export { planCheck, planFor, planModelRuns } from './plan.ts';
-export { auditStage, modelCheckStage, proofStage, refinementStage, netRefinementStage };
+export {
+  auditStage,
+  modelCheckStage,
+  proofStage,
+  refinementStage,
+  netRefinementStage,
+  blkRefinementStage,
+};
 
 export const STAGES: readonly Stage[] = [
   auditStage,
@@ -29,6 +37,7 @@ export const STAGES: readonly Stage[] = [
   modelCheckStage,
   refinementStage,
   netRefinementStage,
+  blkRefinementStage,
 ];
 
 /** The kind of result each stage gives (the `--only` filter of `sddf check` selects by it). */
@@ -38,6 +47,7 @@ const STAGE_KIND: ReadonlyMap<Stage, CheckKind> = new Map<Stage, CheckKind>([
   [modelCheckStage, 'model-check'],
   [refinementStage, 'refinement'],
   [netRefinementStage, 'refinement'],
+  [blkRefinementStage, 'refinement'],
 ]);
 
 /** The stages that give results of the chosen kinds (all of them when `only` is undefined). */

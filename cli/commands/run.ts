@@ -29,6 +29,7 @@ import {
   type Io,
 } from '../output.ts';
 import type { SetStatus } from './index.ts';
+import { isBlkSystem, runBlkCommand } from './run-blk.ts';
 
 interface RunFlags {
   packets: string;
@@ -47,6 +48,8 @@ interface RunFlags {
   tickPoll?: boolean;
   nic?: string;
   quiet?: boolean;
+  image?: string;
+  rounds?: string;
 }
 
 export function registerRun(program: Command, io: Io, setStatus: SetStatus): void {
@@ -88,7 +91,16 @@ export function registerRun(program: Command, io: Io, setStatus: SetStatus): voi
       'the NIC and its driver: virtio (default) or enet (echo picks echo_server_enet)',
     )
     .option('--quiet', 'no progress output')
+    .option(
+      '--image <file>',
+      'blk: a disk image file (default: a generated MBR disk, two partitions)',
+    )
+    .option('--rounds <n>', 'blk: write/read-back rounds per client (default 8)')
     .action(async (system: string, o: RunFlags) => {
+      if (isBlkSystem(system)) return runBlkCommand(io, system, o, setStatus);
+      if (o.image !== undefined || o.rounds !== undefined) {
+        throw new CliUsageError('--image and --rounds are for block systems (sddf run blk)');
+      }
       const format = parseFormat(o.format, ['text', 'json']);
       const options = runOptions(system, o, io);
       if (o.workers === true && o.schedule !== 'priority') {

@@ -43,21 +43,46 @@ function alignUp(x: bigint, alignBytes: bigint): bigint {
   return ((x + alignBytes - 1n) / alignBytes) * alignBytes;
 }
 
-/** Instantiate every MR; MRs without phys_addr get addresses above the fixed ones, page aligned. */
-export function buildRegions(options: BuildRegionsOptions): BuildRegionsResult {
-  const regions = new Map<string, RegionInstance>();
-  const errors: Diagnostic[] = [];
-  let totalBytes = 0;
+function sizeAllowed(mr: MemoryRegion): boolean {
+  return mr.sizeBytes > 0n && mr.sizeBytes <= BigInt(MAX_REGION_SIZE_BYTES);
+}
+
+/**
+ * The physical address of every MR, as the runtime places them (what Microkit's tool does for an
+ * MR without phys_addr): fixed ones where they are, the others above them, page aligned, in file
+ * order. Wiring that passes an MR's physical address to a component (`setvar region_paddr`) asks
+ * here before the runtime exists.
+ */
+export function placeRegions(regions: readonly MemoryRegion[]): Map<string, bigint> {
+  const out = new Map<string, bigint>();
   let nextPhys = AUTO_PHYS_BASE;
-  for (const mr of options.regions) {
+  for (const mr of regions) {
     if (mr.physAddr !== undefined) {
       const end = mr.physAddr + mr.sizeBytes;
       if (end > nextPhys) nextPhys = end;
     }
   }
+  for (const mr of regions) {
+    if (!sizeAllowed(mr)) continue;
+    let physAddr = mr.physAddr;
+    if (physAddr === undefined) {
+      physAddr = alignUp(nextPhys, mr.pageSizeBytes > 0n ? mr.pageSizeBytes : 0x1000n);
+      nextPhys = physAddr + mr.sizeBytes;
+    }
+    out.set(mr.name, physAddr);
+  }
+  return out;
+}
+
+/** Instantiate every MR; MRs without phys_addr get addresses above the fixed ones, page aligned. */
+export function buildRegions(options: BuildRegionsOptions): BuildRegionsResult {
+  const regions = new Map<string, RegionInstance>();
+  const errors: Diagnostic[] = [];
+  let totalBytes = 0;
+  const placed = placeRegions(options.regions);
   for (const mr of options.regions) {
     const at = { file: mr.loc.file, line: mr.loc.line, column: mr.loc.column };
-    if (mr.sizeBytes <= 0n || mr.sizeBytes > BigInt(MAX_REGION_SIZE_BYTES)) {
+    if (!sizeAllowed(mr)) {
       errors.push({
         code: 'RUNTIME_MR_SIZE',
         message: `memory region '${mr.name}' of ${mr.sizeBytes} bytes: the emulator backs regions of 1..${MAX_REGION_SIZE_BYTES} bytes`,
@@ -76,11 +101,8 @@ export function buildRegions(options: BuildRegionsOptions): BuildRegionsResult {
       });
       break;
     }
-    let physAddr = mr.physAddr;
-    if (physAddr === undefined) {
-      physAddr = alignUp(nextPhys, mr.pageSizeBytes > 0n ? mr.pageSizeBytes : 0x1000n);
-      nextPhys = physAddr + mr.sizeBytes;
-    }
+    const physAddr = placed.get(mr.name);
+    assert(physAddr !== undefined, `every valid region is placed: '${mr.name}'`);
     assert(
       !regions.has(mr.name),
       `memory region names are unique (validated by impl/sdf): '${mr.name}'`,

@@ -35,7 +35,7 @@ export interface ProtocolInstance {
   readonly virtualisers: readonly string[];
   readonly copiers: readonly string[];
   readonly clients: readonly string[];
-  /** Largest queue capacity the smallest queue region of this class allows (net only so far). */
+  /** Largest queue capacity the smallest queue region of this class allows (net and blk). */
   readonly maxQueueCapacity?: number;
 }
 
@@ -94,7 +94,12 @@ function instancesOf(model: SystemModel, roles: Roles): ProtocolInstance[] {
   }
   const out: ProtocolInstance[] = [];
   for (const [cls, e] of byClass) {
-    const capacity = cls === 'net' ? netQueueCapacity(model, roles, [...e.d, ...e.v]) : undefined;
+    const capacity =
+      cls === 'net'
+        ? netQueueCapacity(model, roles, [...e.d, ...e.v])
+        : cls === 'blk'
+          ? blkQueueCapacity(model, roles, [...e.d, ...e.v])
+          : undefined;
     const virtioMmio = (mr: string) => {
       const at = model.memoryRegions.find((r) => r.name === mr)?.physAddr;
       return (
@@ -214,10 +219,53 @@ function serialRuns(inst: ProtocolInstance): PlannedRun[] {
   ];
 }
 
+/** Largest blk queue capacity the model takes (proofs/models/blk-virt.ts bound range). */
+const BLK_MODEL_CAPACITY = 2;
+
+/**
+ * The largest power of two `c` whose blk *request* queue (`16 + 32c` bytes, the larger of the two
+ * queues of a connection, which share one capacity) fits `sizeBytes`; at most 2^16 (sdfgen keeps
+ * a client's capacity in a u16).
+ */
+export function blkCapacityFitting(sizeBytes: bigint, queue: 'req' | 'resp' = 'req'): number {
+  // blk_req_queue_t: 16-byte header, 32-byte entries; blk_resp_queue_t: 8 and 12.
+  const fits = (c: number): boolean =>
+    BigInt(queue === 'req' ? 16 + 32 * c : 8 + 12 * c) <= sizeBytes;
+  let c = 1;
+  while (c < 0x1_0000 && fits(c * 2)) c *= 2;
+  return fits(c) ? c : 0;
+}
+
+/** The smallest capacity a blk queue region that the class's driver or virt maps allows. */
+function blkQueueCapacity(
+  model: SystemModel,
+  roles: Roles,
+  pds: readonly string[],
+): number | undefined {
+  const names = new Set(
+    model.pds.filter((p) => pds.includes(p.name)).flatMap((p) => p.maps.map((m) => m.mr)),
+  );
+  let smallest: number | undefined;
+  for (const mr of model.memoryRegions) {
+    if (!names.has(mr.name) || roles.mrs.get(mr.name)?.kind !== 'queue') continue;
+    // sDDF's and sdfgen's names say which queue a region holds (`…response`, `…/resp…`).
+    const c = blkCapacityFitting(mr.sizeBytes, /resp/i.test(mr.name) ? 'resp' : 'req');
+    if (smallest === undefined || c < smallest) smallest = c;
+  }
+  return smallest;
+}
+
 function blkRuns(inst: ProtocolInstance): PlannedRun[] {
   const scaled =
     inst.clients.length > 1
       ? [`clients ${inst.clients.length} → 1: one client's request/response pair (bounded)`]
+      : [];
+  const cap = inst.maxQueueCapacity;
+  const capacityNote =
+    cap !== undefined && cap > BLK_MODEL_CAPACITY
+      ? [
+          `queue capacity ≤ ${cap} (what the file's smallest queue region holds) → ${BLK_MODEL_CAPACITY}: interleavings bounded; the index arithmetic at every capacity is \`sddf prove\`'s`,
+        ]
       : [];
   return [
     {
@@ -227,6 +275,17 @@ function blkRuns(inst: ProtocolInstance): PlannedRun[] {
       bounds: {},
       maxStates: PLAN_MAX_STATES,
       scaled,
+    },
+    {
+      // The client → virt → driver chain of this file: partition init (with a driver that
+      // notifies early, F16's trigger), translation into the partition, a BARRIER, a device
+      // that completes out of order.
+      label: 'blk-virt (sc)',
+      model: 'blk-virt',
+      memoryModel: 'sc',
+      bounds: { capacity: Math.min(cap ?? BLK_MODEL_CAPACITY, BLK_MODEL_CAPACITY), spurious: 1 },
+      maxStates: PLAN_MAX_STATES,
+      scaled: [...scaled, ...capacityNote],
     },
   ];
 }

@@ -6,6 +6,7 @@ import { netHandshakeEntry } from './net-handshake.ts';
 import { echoEntry, netPipelineEntry, netVirtioEntry } from './net-pipeline.ts';
 import { serialTxEntry } from './serial-tx.ts';
 import { blkHandshakeEntry } from './blk-handshake.ts';
+import { blkVirtEntry } from './blk-virt.ts';
 
 export type { BoundRange, BugVariant, MemoryModel, ModelEntry, ModelOptions } from './types.ts';
 
@@ -18,6 +19,7 @@ const MODELS: readonly ModelEntry[] = [
   echoEntry,
   serialTxEntry,
   blkHandshakeEntry,
+  blkVirtEntry,
 ];
 
 export function listModels(): readonly ModelEntry[] {

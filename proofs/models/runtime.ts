@@ -146,6 +146,8 @@ export const MONITOR_PROPERTIES: readonly string[] = [
   'device-init',
   'frame-integrity',
   'hw-ownership',
+  /** Block: answers obey spec/components/blk/requests.ts (once each, nothing across a barrier). */
+  'request-semantics',
 ];
 
 /** A handler step's action: `rx_provide.recheck(RxF)` touches the queue named in parentheses. */

@@ -124,8 +124,8 @@ describe('sddf check', () => {
         notModelChecked: { deviceClass: string }[];
       };
       const mc = doc.results.filter((r) => r.kind === 'model-check').map((r) => r.name);
-      expect(mc).toEqual(['mc blk-handshake (sc)']);
-      expect(doc.results.map((r) => r.kind)).toEqual(['model-check']);
+      expect(mc).toEqual(['mc blk-handshake (sc)', 'mc blk-virt (sc)']);
+      expect(doc.results.map((r) => r.kind)).toEqual(['model-check', 'model-check']);
       expect(doc.notModelChecked).toEqual([]);
       expect(status).toBe(0);
     },

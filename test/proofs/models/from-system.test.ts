@@ -70,7 +70,12 @@ describe('planModelChecks', () => {
 describeShared('planModelChecks on the shared sDDF examples', () => {
   it('blk: the blk protocol and no net model', () => {
     const p = plan(fixture('sddf_blk_qemu_virt_aarch64.system'));
-    expect(models(p)).toEqual(['blk-handshake']);
+    expect(models(p)).toEqual(['blk-handshake', 'blk-virt']);
+    const virt = p.runs.find((r) => r.model === 'blk-virt')!;
+    // The file's queue regions are 2 MiB: the largest request queue that fits, scaled to 2.
+    expect(p.instances.find((i) => i.deviceClass === 'blk')?.maxQueueCapacity).toBe(0x8000);
+    expect(virt.bounds).toEqual({ capacity: 2, spurious: 1 });
+    expect(virt.scaled.join(' ')).toMatch(/queue capacity ≤ 32768 \(what/);
     expect(p.notChecked).toEqual([]);
   });
 
