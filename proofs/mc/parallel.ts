@@ -86,15 +86,20 @@ function bundledWorker(): string | null {
   const dir = join(ROOT, 'node_modules', '.cache', 'sddf-model');
   const manifestPath = join(dir, 'mc-worker.json');
   try {
-    // Reuse the last bundle while none of its inputs changed (size and mtime, as bin/compile.mjs).
+    // Reuse the last bundle while none of its inputs changed (size and mtime, as bin/compile.mjs)
+    // and it was built from this checkout: a node_modules shared between two checkouts (a
+    // symlink, a git worktree) holds one manifest, whose inputs are the other checkout's files.
     const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+      root?: string;
       file: string;
       inputs: { path: string; size: number; mtimeMs: number }[];
     };
-    const fresh = m.inputs.every((i) => {
-      const st = statSync(i.path);
-      return st.size === i.size && st.mtimeMs === i.mtimeMs;
-    });
+    const fresh =
+      m.root === ROOT &&
+      m.inputs.every((i) => {
+        const st = statSync(i.path);
+        return st.size === i.size && st.mtimeMs === i.mtimeMs;
+      });
     if (fresh && existsSync(m.file)) return (bundled = pathToFileURL(m.file).href);
   } catch {
     // No manifest yet, or an input is gone: build.
@@ -127,7 +132,7 @@ function bundledWorker(): string | null {
       const st = statSync(path);
       return { path, size: st.size, mtimeMs: st.mtimeMs };
     });
-    writeAtomically(manifestPath, JSON.stringify({ file, inputs }));
+    writeAtomically(manifestPath, JSON.stringify({ root: ROOT, file, inputs }));
     bundled = pathToFileURL(file).href;
   } catch {
     bundled = null; // the sources through tsx: slower, same behaviour
