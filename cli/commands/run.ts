@@ -29,6 +29,7 @@ import {
   type Io,
 } from '../output.ts';
 import type { SetStatus } from './index.ts';
+import { runClass, runClassOf } from './run-class.ts';
 
 interface RunFlags {
   packets: string;
@@ -47,6 +48,7 @@ interface RunFlags {
   tickPoll?: boolean;
   nic?: string;
   quiet?: boolean;
+  rounds?: string;
 }
 
 export function registerRun(program: Command, io: Io, setStatus: SetStatus): void {
@@ -55,7 +57,7 @@ export function registerRun(program: Command, io: Io, setStatus: SetStatus): voi
     .description('run an emulated system under traffic and check its invariants')
     .argument(
       '[system]',
-      'built-in system (echo_server, alias echo) or a .system file',
+      'built-in system (echo_server, alias echo; timer; i2c) or a .system file',
       'echo_server',
     )
     .option('--packets <n>', 'requests the traffic generator sends', '10000')
@@ -88,7 +90,11 @@ export function registerRun(program: Command, io: Io, setStatus: SetStatus): voi
       'the NIC and its driver: virtio (default) or enet (echo picks echo_server_enet)',
     )
     .option('--quiet', 'no progress output')
+    .option('--rounds <n>', 'timer: timeouts per client; i2c: transactions per client')
     .action(async (system: string, o: RunFlags) => {
+      // The timer and I²C systems (run-class.ts); everything below is the echo server.
+      const cls = runClassOf(system);
+      if (cls !== null) return runClass(cls, system, o, io, setStatus);
       const format = parseFormat(o.format, ['text', 'json']);
       const options = runOptions(system, o, io);
       if (o.workers === true && o.schedule !== 'priority') {
