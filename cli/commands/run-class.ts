@@ -6,6 +6,7 @@ import { formatDiagnostic, type Diagnostic } from '../../spec/common/diagnostic.
 import { loadSystemModel } from '../../impl/runtime/load.ts';
 import { builtInSystemPath } from '../../impl/systems/index.ts';
 import { runTimerSystem, type RunTimerResult } from '../../impl/systems/timer/run.ts';
+import { runI2cSystem, type RunI2cResult } from '../../impl/systems/i2c/run.ts';
 import {
   CliUsageError,
   EXIT_CANNOT_RUN,
@@ -74,8 +75,19 @@ export function runClass(
       setStatus(result.ok ? EXIT_OK : EXIT_FAILED);
       return;
     }
-    case 'i2c':
-      throw new CliUsageError('sddf run i2c: not built yet');
+    case 'i2c': {
+      const { result, errors } = runI2cSystem({
+        system,
+        seed,
+        schedule: o.schedule,
+        ...(rounds === undefined ? {} : { rounds }),
+      });
+      if (result === undefined) return cannotRun(io, errors, setStatus);
+      if (format === 'json') printJson(io, result);
+      else renderI2c(io, result);
+      setStatus(result.ok ? EXIT_OK : EXIT_FAILED);
+      return;
+    }
   }
 }
 
@@ -105,5 +117,30 @@ function renderTimer(io: Io, r: RunTimerResult): void {
   for (const f of r.faults.unexpected.slice(0, 5))
     io.out(`  fault ${f.pd}: ${f.kind}: ${f.message}`);
   for (const v of r.violations.slice(0, 10)) io.out(`  ${paint(io, 'red', 'violation')} ${v}`);
+  verdict(io, r.ok, r.monitorChecks, r.invariantViolations, r.status);
+}
+
+function renderI2c(io: Io, r: RunI2cResult): void {
+  io.out(`sddf run: ${r.system} (${r.mode}, seed ${r.seed})`);
+  io.out(
+    `  ${'client'.padEnd(14)} ${'device'.padEnd(12)} ${'transactions'.padStart(12)} ${'reads'.padStart(6)} ${'errors'.padStart(6)} ${'mismatches'.padStart(10)}`,
+  );
+  for (const c of r.clients) {
+    const k = c.counters;
+    io.out(
+      `  ${c.name.padEnd(14)} ${c.device.padEnd(12)} ${String(k['transactions']).padStart(12)} ${String(k['reads']).padStart(6)} ${String(k['errors']).padStart(6)} ${String(k['mismatches']).padStart(10)}`,
+    );
+  }
+  const v = r.virt;
+  io.out(
+    `  virt: ${v['committed']} transactions committed, ${v['deferred']} deferred, ${v['claims']} claims/releases (${v['claimsRefused']} refused), ${(v['refusedHeader'] ?? 0) + (v['refusedAddress'] ?? 0) + (v['refusedTransaction'] ?? 0)} requests refused`,
+  );
+  io.out(
+    `  bus: ${r.bus.lists} token lists, ${r.bus.bytesWritten} bytes written, ${r.bus.bytesRead} read, ${r.bus.nacks} NACKs, ${r.bus.errors} driver errors`,
+  );
+  io.out(`  virtual time ${(r.virtual.elapsedNs / 1e6).toFixed(3)} ms`);
+  for (const f of r.faults.unexpected.slice(0, 5))
+    io.out(`  fault ${f.pd}: ${f.kind}: ${f.message}`);
+  for (const x of r.violations.slice(0, 10)) io.out(`  ${paint(io, 'red', 'violation')} ${x}`);
   verdict(io, r.ok, r.monitorChecks, r.invariantViolations, r.status);
 }
