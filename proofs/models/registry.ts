@@ -6,6 +6,8 @@ import { netHandshakeEntry } from './net-handshake.ts';
 import { echoEntry, netPipelineEntry, netVirtioEntry } from './net-pipeline.ts';
 import { serialTxEntry } from './serial-tx.ts';
 import { blkHandshakeEntry } from './blk-handshake.ts';
+import { timerEntry } from './timer.ts';
+import { i2cEntry } from './i2c.ts';
 
 export type { BoundRange, BugVariant, MemoryModel, ModelEntry, ModelOptions } from './types.ts';
 
@@ -18,6 +20,8 @@ const MODELS: readonly ModelEntry[] = [
   echoEntry,
   serialTxEntry,
   blkHandshakeEntry,
+  timerEntry,
+  i2cEntry,
 ];
 
 export function listModels(): readonly ModelEntry[] {
