@@ -163,7 +163,14 @@ const CLIENT_VADDR = 0x100;
 const REGION = 0x10;
 const driverVaddr = (c: number) => 0x1000 + 0x100 * c;
 
-export function buildI2c(opts: ModelOptions): TransitionSystem {
+/**
+ * Seeded bugs for the model's own tests (no upstream bug): `replay` — the driver takes a
+ * transaction without moving the queue head (it serves it again); `double` — it answers every
+ * transaction twice; `silent` — it never answers.
+ */
+export type I2cSeeded = 'replay' | 'double' | 'silent';
+
+export function buildI2c(opts: ModelOptions, seeded?: I2cSeeded): TransitionSystem {
   const extra = i2cBugs.find((v) => v.id === opts.bug)?.bounds ?? {};
   const bounds = effectiveBounds(opts, i2cEntry.defaultBounds, extra);
   validateBounds(i2cEntry, bounds);
@@ -432,7 +439,7 @@ export function buildI2c(opts: ModelOptions): TransitionSystem {
       if (s[DRV_BIT] === 1) {
         next.set(s);
         const t = driverTake(cap, readReq(next, dReq));
-        writeReq(next, dReq, t.state);
+        if (seeded !== 'replay' || t.kind !== 'transaction') writeReq(next, dReq, t.state);
         if (t.kind === 'empty') next[DRV_BIT] = 0;
         else if (t.kind === 'incoherent') flag(next, 4, 0);
         else {
@@ -444,13 +451,19 @@ export function buildI2c(opts: ModelOptions): TransitionSystem {
               flag(next, 1, c);
           });
           if (c >= 0 && c < clients) next[SERVED + c] = next[SERVED + c]! + 1;
-          const r = i2cStateEnqueueResponse(cap, readResp(next, dResp), {
-            errCmd: 0n,
-            busAddress: t.transaction.address,
-            error: I2cErr.OK,
-          });
-          if (!r.ok) flag(next, 3, c);
-          writeResp(next, dResp, r.state);
+          const answer = (q: I2cRespQueueState): I2cRespQueueState => {
+            const r = i2cStateEnqueueResponse(cap, q, {
+              errCmd: 0n,
+              busAddress: t.transaction.address,
+              error: I2cErr.OK,
+            });
+            if (!r.ok) flag(next, 3, c);
+            return r.state;
+          };
+          if (seeded !== 'silent') {
+            const once = answer(readResp(next, dResp));
+            writeResp(next, dResp, seeded === 'double' ? answer(once) : once);
+          }
           next[VIRT_BITS] = next[VIRT_BITS]! | 1;
         }
         emit(1, next);

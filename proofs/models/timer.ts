@@ -84,7 +84,14 @@ export const timerEntry: ModelEntry = {
   build: (opts) => buildTimer(opts),
 };
 
-export function buildTimer(opts: ModelOptions): TransitionSystem {
+/**
+ * Seeded bugs for the model's own tests (no upstream bug): every property must be able to fail.
+ * `early`: the IRQ path reads the clock a tick ahead; `spurious`: a notified deadline is not
+ * cleared; `lost`: the compare is never programmed.
+ */
+export type TimerSeeded = 'early' | 'spurious' | 'lost';
+
+export function buildTimer(opts: ModelOptions, seeded?: TimerSeeded): TransitionSystem {
   const extra = timerBugs.find((v) => v.id === opts.bug)?.bounds ?? {};
   const bounds = effectiveBounds(opts, timerEntry.defaultBounds, extra);
   validateBounds(timerEntry, bounds);
@@ -131,7 +138,7 @@ export function buildTimer(opts: ModelOptions): TransitionSystem {
   };
   /** set_timeout(next): the compare in ticks (ns_to_ticks), relative to tick 0 (clamped at 0). */
   const program = (s: State, next: bigint | null): void => {
-    if (next === null) return; // upstream leaves the compare as it is
+    if (next === null || seeded === 'lost') return; // upstream leaves the compare as it is
     const t = conv.nsToTicks(next, hz) - tick0;
     s[CVAL] = t < 0n ? 0 : t > 0xffffn ? 0xffff : Number(t);
     s[ARMED] = 1;
@@ -195,8 +202,8 @@ export function buildTimer(opts: ModelOptions): TransitionSystem {
       if (s[ARMED] === 1 && s[TICK]! >= s[CVAL]!) {
         next.set(s);
         next[ARMED] = 0; // the driver disarms (CVAL = UINT64_MAX) and acks
-        const r = timerIrq(driverState(next), nowNs(next));
-        storeDriver(next, r.state);
+        const r = timerIrq(driverState(next), nowNs(next) + (seeded === 'early' ? 16n : 0n));
+        if (seeded !== 'spurious') storeDriver(next, r.state);
         for (const c of r.effects.notified) next[BIT + c] = 1;
         program(next, r.effects.programmed);
         emit(1, next);
