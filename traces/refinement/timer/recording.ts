@@ -23,19 +23,21 @@ export class RecordingApi implements MicrokitApi {
     watch: (vaddr: number) => boolean,
   ) {
     const target = inner.mem;
-    const rec = this;
+    const record = (a: RegisterAccess): void => {
+      this.accesses.push(a);
+    };
     this.mem = new Proxy(target, {
       get(t, prop) {
         if (prop === 'read32') {
           return (vaddr: number): number => {
             const value = t.read32(vaddr);
-            if (watch(vaddr)) rec.accesses.push({ write: false, vaddr, value });
+            if (watch(vaddr)) record({ write: false, vaddr, value });
             return value;
           };
         }
         if (prop === 'write32') {
           return (vaddr: number, value: number): void => {
-            if (watch(vaddr)) rec.accesses.push({ write: true, vaddr, value: value >>> 0 });
+            if (watch(vaddr)) record({ write: true, vaddr, value: value >>> 0 });
             t.write32(vaddr, value);
           };
         }
