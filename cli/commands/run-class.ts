@@ -7,6 +7,9 @@ import { loadSystemModel } from '../../impl/runtime/load.ts';
 import { builtInSystemPath } from '../../impl/systems/index.ts';
 import { runTimerSystem, type RunTimerResult } from '../../impl/systems/timer/run.ts';
 import { runI2cSystem, type RunI2cResult } from '../../impl/systems/i2c/run.ts';
+import { I2cRefinement } from '../../traces/refinement/i2c/checker.ts';
+import { TimerRefinement } from '../../traces/refinement/timer/checker.ts';
+import type { RefinementReport } from '../../traces/refinement/timer/recording.ts';
 import {
   CliUsageError,
   EXIT_CANNOT_RUN,
@@ -41,6 +44,7 @@ export interface ClassRunFlags {
   readonly format: string;
   readonly schedule: string;
   readonly rounds?: string;
+  readonly checkRefinement?: boolean;
 }
 
 function cannotRun(io: Io, errors: readonly Diagnostic[], setStatus: SetStatus): void {
@@ -63,32 +67,63 @@ export function runClass(
   const rounds = o.rounds === undefined ? undefined : parseIntOption('--rounds', o.rounds);
   switch (cls) {
     case 'timer': {
+      const check = o.checkRefinement === true ? new TimerRefinement() : undefined;
       const { result, errors } = runTimerSystem({
         system,
         seed,
         schedule: o.schedule,
         ...(rounds === undefined ? {} : { rounds }),
+        ...(check === undefined ? {} : { wrapComponent: (pd, b) => check.wrap(pd, b) }),
       });
       if (result === undefined) return cannotRun(io, errors, setStatus);
-      if (format === 'json') printJson(io, result);
-      else renderTimer(io, result);
-      setStatus(result.ok ? EXIT_OK : EXIT_FAILED);
+      finish(io, format, result, check?.report(), renderTimer, setStatus);
       return;
     }
     case 'i2c': {
+      const check = o.checkRefinement === true ? new I2cRefinement() : undefined;
       const { result, errors } = runI2cSystem({
         system,
         seed,
         schedule: o.schedule,
         ...(rounds === undefined ? {} : { rounds }),
+        ...(check === undefined ? {} : { wrapComponent: (pd, b) => check.wrap(pd, b) }),
       });
       if (result === undefined) return cannotRun(io, errors, setStatus);
-      if (format === 'json') printJson(io, result);
-      else renderI2c(io, result);
-      setStatus(result.ok ? EXIT_OK : EXIT_FAILED);
+      finish(io, format, result, check?.report(), renderI2c, setStatus);
       return;
     }
   }
+}
+
+function finish<R extends { readonly ok: boolean }>(
+  io: Io,
+  format: string,
+  result: R,
+  refinement: RefinementReport | undefined,
+  render: (io: Io, r: R) => void,
+  setStatus: SetStatus,
+): void {
+  const ok = result.ok && (refinement?.violations ?? 0) === 0;
+  if (format === 'json')
+    printJson(io, refinement === undefined ? result : { ...result, ok, refinement });
+  else {
+    render(io, result);
+    if (refinement !== undefined) {
+      io.out(
+        `  refinement: ${refinement.checked} handlers checked against the spec, ${refinement.matched} matched, ${refinement.violations} violations`,
+      );
+      for (const v of refinement.kept.slice(0, 5)) {
+        io.out(`  ${paint(io, 'red', 'diverged')} ${v.pd} ${v.handler} (execution ${v.execution})`);
+        for (const d of v.differences) io.out(`      ${d.where}: impl ${d.impl}, spec ${d.spec}`);
+      }
+      io.out(
+        refinement.violations === 0
+          ? paint(io, 'green', 'ok: every checked handler is the spec step')
+          : paint(io, 'red', `FAILED: ${refinement.violations} handlers diverged from the spec`),
+      );
+    }
+  }
+  setStatus(ok ? EXIT_OK : EXIT_FAILED);
 }
 
 function verdict(io: Io, ok: boolean, checks: number, violations: number, status: string): void {

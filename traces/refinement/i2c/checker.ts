@@ -80,8 +80,10 @@ function compareQueues(impl: ReturnType<typeof queues>, spec: I2cVirtState, d: D
 export class I2cRefinement {
   readonly log = new RefinementLog();
 
-  wrap(pd: string, binding: ComponentBinding, virtPd: string): ComponentFactory {
-    if (pd !== virtPd) return binding.factory;
+  /** The virt (`virtPd`, or by default the PD bound to `i2cVirtComponent`) is checked. */
+  wrap(pd: string, binding: ComponentBinding, virtPd?: string): ComponentFactory {
+    const isVirt = virtPd === undefined ? binding.exportName === 'i2cVirtComponent' : pd === virtPd;
+    if (!isVirt) return binding.factory;
     const log = this.log;
     const implCfg = (binding.params as { config: ImplConfig }).config;
     const cfg: I2cVirtConfig = {

@@ -51,13 +51,15 @@ export class TimerRefinement {
   readonly log = new RefinementLog();
 
   /** The factory to run for `pd` instead of its binding's (only the timer driver is checked). */
-  wrap(
-    pd: string,
-    binding: ComponentBinding,
-    driverPd: string,
-    regsMr = 'timer_regs',
-  ): ComponentFactory {
-    if (pd !== driverPd) return binding.factory;
+  /**
+   * The factory to run for `pd`: the timer driver (`driverPd`, or by default the PD bound to
+   * `goldfishTimerDriver`) is checked; every other PD runs as bound.
+   */
+  wrap(pd: string, binding: ComponentBinding, driverPd?: string): ComponentFactory {
+    const isDriver =
+      driverPd === undefined ? binding.exportName === 'goldfishTimerDriver' : pd === driverPd;
+    if (!isDriver) return binding.factory;
+    const regsMr = (binding.params as { regsMr?: string } | undefined)?.regsMr ?? 'timer_regs';
     const log = this.log;
     return (ctx) => {
       const base = mapOf(ctx.config, regsMr).vaddr;
