@@ -4,6 +4,7 @@
 import { basename, extname } from 'node:path';
 import { formatDiagnostic, type Diagnostic } from '../../spec/common/diagnostic.ts';
 import { loadSystemModel } from '../../impl/runtime/load.ts';
+import { parseFaultSpec, type FaultScript } from '../../impl/runtime/faults.ts';
 import { builtInSystemPath } from '../../impl/systems/index.ts';
 import { runTimerSystem, type RunTimerResult } from '../../impl/systems/timer/run.ts';
 import { runI2cSystem, type RunI2cResult } from '../../impl/systems/i2c/run.ts';
@@ -45,6 +46,16 @@ export interface ClassRunFlags {
   readonly schedule: string;
   readonly rounds?: string;
   readonly checkRefinement?: boolean;
+  readonly faults?: string;
+  // Echo-server options: refused here rather than silently ignored.
+  readonly workers?: boolean;
+  readonly pcap?: string;
+  readonly sweep?: string;
+  readonly rate?: string;
+  readonly window?: string;
+  readonly nic?: string;
+  readonly tickPoll?: boolean;
+  readonly watchdogMs?: string;
 }
 
 function cannotRun(io: Io, errors: readonly Diagnostic[], setStatus: SetStatus): void {
@@ -65,6 +76,30 @@ export function runClass(
     throw new CliUsageError(`--schedule must be priority or random (got '${o.schedule}')`);
   }
   const rounds = o.rounds === undefined ? undefined : parseIntOption('--rounds', o.rounds);
+  const echoOnly = (
+    [
+      ['--workers', o.workers],
+      ['--pcap', o.pcap],
+      ['--sweep', o.sweep],
+      ['--rate', o.rate],
+      ['--window', o.window],
+      ['--nic', o.nic],
+      ['--tick-poll', o.tickPoll],
+      ['--watchdog-ms', o.watchdogMs],
+    ] as const
+  ).filter(([, v]) => v !== undefined);
+  if (echoOnly.length > 0) {
+    throw new CliUsageError(
+      `${echoOnly.map(([f]) => f).join(', ')}: for the echo server only (sddf run ${cls} takes --seed, --rounds, --schedule, --faults, --check-refinement, --format)`,
+    );
+  }
+  let faults: FaultScript | undefined;
+  if (o.faults !== undefined) {
+    const parsed = parseFaultSpec(o.faults);
+    if (parsed.script === undefined)
+      throw new CliUsageError(parsed.errors.map((e) => formatDiagnostic(e)).join('\n'));
+    faults = parsed.script;
+  }
   switch (cls) {
     case 'timer': {
       const check = o.checkRefinement === true ? new TimerRefinement() : undefined;
@@ -73,6 +108,7 @@ export function runClass(
         seed,
         schedule: o.schedule,
         ...(rounds === undefined ? {} : { rounds }),
+        ...(faults === undefined ? {} : { faults }),
         ...(check === undefined ? {} : { wrapComponent: (pd, b) => check.wrap(pd, b) }),
       });
       if (result === undefined) return cannotRun(io, errors, setStatus);
@@ -86,6 +122,7 @@ export function runClass(
         seed,
         schedule: o.schedule,
         ...(rounds === undefined ? {} : { rounds }),
+        ...(faults === undefined ? {} : { faults }),
         ...(check === undefined ? {} : { wrapComponent: (pd, b) => check.wrap(pd, b) }),
       });
       if (result === undefined) return cannotRun(io, errors, setStatus);

@@ -48,5 +48,28 @@ describe('sddf run timer | i2c', () => {
     const f = await sddf(['run', join(SDF, 'sddf_timer_qemu_virt_aarch64.system')]);
     expect(f.status).toBe(2);
     expect(f.err.join('\n')).toMatch(/:10:5: RUN_TIMER_DEVICE: .*ARM generic timer/);
+    const w = await sddf(['run', 'timer', '--workers']);
+    expect(w.status).toBe(2);
+    expect(w.err.join('\n')).toMatch(/--workers: for the echo server only/);
+  });
+
+  it('--faults: a dropped notification leaves a client short, the run says so and holds', async () => {
+    const r = await sddf([
+      'run',
+      'timer',
+      '--rounds',
+      '4',
+      '--faults',
+      'drop-notify:client0@3',
+      '--format',
+      'json',
+    ]);
+    const doc = JSON.parse(r.out[0]!) as {
+      invariantViolations: number;
+      clients: { fired: number }[];
+    };
+    expect(doc.invariantViolations).toBe(0);
+    expect(doc.clients[0]!.fired).toBeLessThan(4);
+    expect(doc.clients.slice(1).map((c) => c.fired)).toEqual([4, 4]);
   });
 });
