@@ -70,6 +70,53 @@ describe('i2c virt refines spec/components/i2c/virt.ts', () => {
     expect(check.report().checked).toBeGreaterThanOrEqual(20);
   });
 
+  it('the deferral path refines too (two clients overfill the driver queue, three times each)', () => {
+    const bulk =
+      (address: number, n: number) =>
+      (ctx: ComponentContext): Component => {
+        const cfg = (ctx.params as { config: I2cClientConfig }).config;
+        let left = 3;
+        const send = (): void => {
+          const q = openReq(ctx.api, cfg.reqVaddr);
+          q.enqueue({ payload: i2cHeaderPayload(n, address), dataLen: 0, flagMask: I2cFlag.HEAD });
+          for (let i = 0; i < n; i++)
+            q.enqueue({
+              payload: BigInt(cfg.dataVaddr + i),
+              dataLen: 1,
+              flagMask: I2cFlag.READ | I2cFlag.STOP,
+            });
+          q.commit();
+          ctx.api.notify(cfg.virtCh);
+          left--;
+        };
+        return {
+          init(): void {
+            ctx.api.ppcall(cfg.virtCh, { label: I2C_BUS_CLAIM, words: [BigInt(address)] });
+            send();
+          },
+          notified(): void {
+            if (left > 0) send();
+          },
+        };
+      };
+    const check = new I2cRefinement();
+    const { result } = runI2cSystem({
+      seed: 1,
+      rounds: 1,
+      schedule: 'random',
+      wrapComponent: (pd, b) => check.wrap(pd, b),
+      rebind: (pd, x) =>
+        pd === 'client_eeprom'
+          ? { ...x, factory: bulk(0x50, 150) }
+          : pd === 'client_ds3231'
+            ? { ...x, factory: bulk(0x68, 120) }
+            : x,
+    });
+    expect(result?.virt['deferred']).toBeGreaterThan(0);
+    expect(result?.virt['committed']).toBe(6);
+    expect(check.report()).toMatchObject({ violations: 0 });
+  });
+
   it('randomized under faults: no violation; a virt with upstream pointer check (U4) is caught', () => {
     const ok = randomizedI2cRefinement({ runs: 8, seed: 1 });
     expect(ok.failures).toEqual([]);
