@@ -30,6 +30,7 @@ import {
 } from '../output.ts';
 import type { SetStatus } from './index.ts';
 import { isBlkSystem, runBlkCommand } from './run-blk.ts';
+import { runClass, runClassOf } from './run-class.ts';
 
 interface RunFlags {
   packets: string;
@@ -58,7 +59,7 @@ export function registerRun(program: Command, io: Io, setStatus: SetStatus): voi
     .description('run an emulated system under traffic and check its invariants')
     .argument(
       '[system]',
-      'built-in system (echo_server, alias echo) or a .system file',
+      'built-in system (echo_server, alias echo; timer; i2c) or a .system file',
       'echo_server',
     )
     .option('--packets <n>', 'requests the traffic generator sends', '10000')
@@ -95,11 +96,19 @@ export function registerRun(program: Command, io: Io, setStatus: SetStatus): voi
       '--image <file>',
       'blk: a disk image file (default: a generated MBR disk, two partitions)',
     )
-    .option('--rounds <n>', 'blk: write/read-back rounds per client (default 8)')
+    .option(
+      '--rounds <n>',
+      'blk: write/read-back rounds per client (default 8); timer: timeouts per client; i2c: transactions per client',
+    )
     .action(async (system: string, o: RunFlags) => {
       if (isBlkSystem(system)) return runBlkCommand(io, system, o, setStatus);
+      // The timer and I²C systems (run-class.ts); everything below is the echo server.
+      const cls = runClassOf(system);
+      if (cls !== null) return runClass(cls, system, o, io, setStatus);
       if (o.image !== undefined || o.rounds !== undefined) {
-        throw new CliUsageError('--image and --rounds are for block systems (sddf run blk)');
+        throw new CliUsageError(
+          '--image is for block systems (sddf run blk), --rounds for the blk, timer and i2c systems',
+        );
       }
       const format = parseFormat(o.format, ['text', 'json']);
       const options = runOptions(system, o, io);

@@ -3,10 +3,10 @@
 // (MR0 = relative ns); the driver notifies the client's channel when the timeout expires. A new
 // timeout replaces the client's previous one.
 
-import type { MicrokitApi } from '../runtime/api.ts';
+import { SDDF_TIMER_GET_TIME, SDDF_TIMER_SET_TIMEOUT } from '../../spec/components/timer.ts';
+import type { MicrokitApi, PpcMessage } from '../runtime/api.ts';
 
-export const SDDF_TIMER_GET_TIME = 0;
-export const SDDF_TIMER_SET_TIMEOUT = 1;
+export { SDDF_TIMER_GET_TIME, SDDF_TIMER_SET_TIMEOUT };
 
 /** `sddf_timer_time_now(ch)`. */
 export function timerTimeNow(api: MicrokitApi, ch: number): bigint {
@@ -14,7 +14,7 @@ export function timerTimeNow(api: MicrokitApi, ch: number): bigint {
   return r.words[0] ?? 0n;
 }
 
-/** `sddf_timer_set_timeout(ch, ns)`. */
-export function timerSetTimeout(api: MicrokitApi, ch: number, timeoutNs: bigint): void {
-  api.ppcall(ch, { label: SDDF_TIMER_SET_TIMEOUT, words: [timeoutNs] });
+/** `sddf_timer_set_timeout(ch, ns)`; the reply (label 0 = done; our drivers reply 1 = error). */
+export function timerSetTimeout(api: MicrokitApi, ch: number, timeoutNs: bigint): PpcMessage {
+  return api.ppcall(ch, { label: SDDF_TIMER_SET_TIMEOUT, words: [timeoutNs] });
 }

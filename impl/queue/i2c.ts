@@ -63,6 +63,11 @@ export class I2cReqQueue {
     return ringLengthOf(U32, Atomics.load(this.words, 1), Atomics.load(this.words, 2));
   }
 
+  /** Producer view: committed and staged commands, `staged_active_tail - head`. */
+  stagedLength(): number {
+    return ringLengthOf(U32, this.words[0] as number, Atomics.load(this.words, 2));
+  }
+
   /** Producer view: full on the staged tail. */
   full(): boolean {
     return i2cFullAt(this.capacity, this.words[0] as number, Atomics.load(this.words, 2));

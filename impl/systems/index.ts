@@ -12,6 +12,10 @@ const BUILT_IN: Readonly<Record<string, string>> = {
   echo_server_enet: join(import.meta.dirname, 'echo_server', 'echo_server_enet.system'),
   /** Block: virtio-blk driver, virt, two clients on two partitions (`sddf run blk`). */
   blk: join(import.meta.dirname, 'blk', 'blk.system'),
+  /** The passive timer driver on the goldfish RTC and periodic clients (`sddf run timer`). */
+  timer: join(import.meta.dirname, 'timer', 'timer.system'),
+  /** The I²C virt, driver, a DS3231 and an EEPROM client, and a timer (`sddf run i2c`). */
+  i2c: join(import.meta.dirname, 'i2c', 'i2c.system'),
 };
 
 /** Names of the built-in systems. */

@@ -7,6 +7,8 @@ import { echoEntry, netPipelineEntry, netVirtioEntry } from './net-pipeline.ts';
 import { serialTxEntry } from './serial-tx.ts';
 import { blkHandshakeEntry } from './blk-handshake.ts';
 import { blkVirtEntry } from './blk-virt.ts';
+import { timerEntry } from './timer.ts';
+import { i2cEntry } from './i2c.ts';
 
 export type { BoundRange, BugVariant, MemoryModel, ModelEntry, ModelOptions } from './types.ts';
 
@@ -20,6 +22,8 @@ const MODELS: readonly ModelEntry[] = [
   serialTxEntry,
   blkHandshakeEntry,
   blkVirtEntry,
+  timerEntry,
+  i2cEntry,
 ];
 
 export function listModels(): readonly ModelEntry[] {

@@ -67,7 +67,7 @@ describe('sddf run blk', () => {
     expect(faults.status).toBe(2);
     const notBlk = await sddf(['run', 'echo', '--image', 'disk.img']);
     expect(notBlk.status).toBe(2);
-    expect(notBlk.err.join('\n')).toMatch(/--image and --rounds are for block systems/);
+    expect(notBlk.err.join('\n')).toMatch(/--image is for block systems \(sddf run blk\)/);
   });
 
   it("--check-refinement: every virt decision is the spec's", async () => {

@@ -27,6 +27,11 @@ const REQUIRED = [
   'U10',
   'U11',
   'U15',
+  'F37',
+  'U2',
+  'U3',
+  'U4',
+  'U5',
 ];
 
 /**
@@ -48,6 +53,8 @@ const QUICK = [
   'F11',
   'U8',
   'F21',
+  'F37',
+  'U4',
 ];
 
 describe('seeded-bug catalogue', () => {
@@ -58,7 +65,7 @@ describe('seeded-bug catalogue', () => {
     const ids = variants.map((x) => x.v.id);
     for (const id of REQUIRED) expect(ids).toContain(id);
     const models = new Set(variants.map((x) => x.model));
-    for (const m of ['net-pipeline', 'net-virtio', 'serial-tx', 'blk-handshake'])
+    for (const m of ['net-pipeline', 'net-virtio', 'serial-tx', 'blk-handshake', 'timer', 'i2c'])
       expect(models).toContain(m);
     // The Microkit layer: a deferred-slot loss (passive init) and an overwrite (F12).
     expect(ids).toContain('passive-init');

@@ -33,7 +33,8 @@ describe('planModelChecks', () => {
     const p = plan(builtInSystemPath('echo_server') as string);
     // Its NIC is virtio-net (the driver maps ethernet/virtio/*): net-virtio, not the ENET model
     // (changed on purpose: the virtio-net driver is modelled now, issue 9).
-    expect(models(p)).toEqual(['echo', 'net-handshake', 'net-virtio', 'serial-tx']);
+    // The timer protocol is modelled now (issue 13): its run joins the plan.
+    expect(models(p)).toEqual(['echo', 'net-handshake', 'net-virtio', 'serial-tx', 'timer']);
     const net = p.instances.find((i) => i.deviceClass === 'net');
     expect(net?.nic).toBe('virtio');
     expect(net?.clients).toEqual(['client0', 'client1']);
@@ -42,7 +43,8 @@ describe('planModelChecks', () => {
     expect(p.runs.find((r) => r.model === 'echo')?.bounds['driver']).toBe(1);
     const pipeline = p.runs.find((r) => r.model === 'net-virtio' && r.memoryModel === 'sc');
     expect(pipeline?.bounds['clients']).toBe(2);
-    expect(p.notChecked.map((n) => n.deviceClass)).toEqual(['timer']);
+    expect(p.notChecked).toEqual([]);
+    expect(p.runs.find((r) => r.model === 'timer')?.bounds['clients']).toBe(3);
   });
 
   it('every planned run names a registered model with bounds in its ranges', () => {
@@ -85,13 +87,17 @@ describeShared('planModelChecks on the shared sDDF examples', () => {
     expect(p.runs.every((r) => r.scaled.some((s) => /clients 2 → 1/.test(s)))).toBe(true);
   });
 
-  it('i2c and timer: nothing to model-check yet, and each is listed with its reason', () => {
+  // Changed on purpose (issue 13 part 6): the i2c and timer protocols have models now.
+  it('i2c and timer: each class is model-checked from the file, scaled and saying so', () => {
     const i2c = plan(fixture('sddf_i2c_odroidc4.system'));
-    expect(i2c.runs).toEqual([]);
-    expect(i2c.notChecked.map((n) => n.deviceClass).sort()).toEqual(['i2c', 'timer']);
+    expect(models(i2c)).toEqual(['i2c', 'timer']);
+    expect(i2c.notChecked).toEqual([]);
+    expect(i2c.runs.find((r) => r.model === 'i2c')?.bounds['clients']).toBe(2);
+    expect(i2c.runs.find((r) => r.model === 'i2c')?.scaled.join(' ')).toMatch(/254 .* → 4/);
     const timer = plan(fixture('sddf_timer_qemu_virt_aarch64.system'));
-    expect(timer.runs).toEqual([]);
-    expect(timer.notChecked.map((n) => n.deviceClass)).toEqual(['timer']);
+    expect(models(timer)).toEqual(['timer']);
+    expect(timer.runs[0]?.bounds['clients']).toBe(1);
+    expect(timer.notChecked).toEqual([]);
   });
 
   it('the upstream echo server: net models with the two clients of its file', () => {
