@@ -47,6 +47,8 @@ interface RunFlags {
   tickPoll?: boolean;
   nic?: string;
   quiet?: boolean;
+  input?: string;
+  lines?: string;
 }
 
 export function registerRun(program: Command, io: Io, setStatus: SetStatus): void {
@@ -55,7 +57,7 @@ export function registerRun(program: Command, io: Io, setStatus: SetStatus): voi
     .description('run an emulated system under traffic and check its invariants')
     .argument(
       '[system]',
-      'built-in system (echo_server, alias echo) or a .system file',
+      'built-in system (echo_server, alias echo; serial) or a .system file',
       'echo_server',
     )
     .option('--packets <n>', 'requests the traffic generator sends', '10000')
@@ -88,7 +90,15 @@ export function registerRun(program: Command, io: Io, setStatus: SetStatus): voi
       'the NIC and its driver: virtio (default) or enet (echo picks echo_server_enet)',
     )
     .option('--quiet', 'no progress output')
+    .option('--input <file>', 'serial: the characters typed (a file, or - for stdin)')
+    .option('--lines <n>', 'serial: lines each client prints after its greeting')
     .action(async (system: string, o: RunFlags) => {
+      // The serial console (issue 13 part 2) has its own command body: cli/commands/run-serial.ts.
+      const serial = await import('../../impl/systems/serial/run.ts');
+      if (serial.isSerialSystem(system)) {
+        const { runSerialCommand } = await import('./run-serial.ts');
+        return runSerialCommand(system, o, io, setStatus);
+      }
       const format = parseFormat(o.format, ['text', 'json']);
       const options = runOptions(system, o, io);
       if (o.workers === true && o.schedule !== 'priority') {

@@ -10,6 +10,8 @@ const BUILT_IN: Readonly<Record<string, string>> = {
   echo_server: join(import.meta.dirname, 'echo_server', 'echo_server.system'),
   /** The same echo server with an i.MX ENET NIC and driver (`sddf run echo --nic enet`). */
   echo_server_enet: join(import.meta.dirname, 'echo_server', 'echo_server_enet.system'),
+  /** The serial console: PL011 driver, virt_tx, virt_rx, three clients (`sddf run serial`). */
+  serial: join(import.meta.dirname, 'serial', 'serial.system'),
 };
 
 /** Names of the built-in systems. */
