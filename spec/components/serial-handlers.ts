@@ -46,6 +46,8 @@ export interface AbsVirtTx {
   readonly clients: readonly AbsSerialQueue[];
   readonly pending: TxPending;
   readonly colour: boolean;
+  /** F11 handling on (ADR 023); false is upstream at HEAD. */
+  readonly split: boolean;
 }
 
 export interface VirtTxChannels {
@@ -66,8 +68,9 @@ export function absVirtTxInitial(
   driver: AbsSerialQueue,
   clients: readonly AbsSerialQueue[],
   colour: boolean,
+  split = true,
 ): AbsVirtTx {
-  return { driver, clients, pending: txPendingInitial(clients.length), colour };
+  return { driver, clients, pending: txPendingInitial(clients.length), colour, split };
 }
 
 /** `process_tx_queue(k)` (V1): whether it transferred. */
@@ -89,7 +92,10 @@ function processTxQueue(
     s.driver = { ...s.driver, wantsSignal: true };
     const chunk = txSplitChunk(s.driver.capacity, s.colour);
     const split =
-      txNeverFits(needed, s.driver.capacity) && s.driver.bytes.length === 0 && chunk !== null;
+      s.split &&
+      txNeverFits(needed, s.driver.capacity) &&
+      s.driver.bytes.length === 0 &&
+      chunk !== null;
     if (!split) {
       const r = txPendingPush(s.pending, k);
       assert('pending' in r, () => ('broken' in r ? r.broken : ''));

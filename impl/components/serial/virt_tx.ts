@@ -33,6 +33,12 @@ export interface SerialVirtTxConfig {
   readonly colour: boolean;
   /** `begin_str` written straight to the driver queue at init when Rx is enabled, else null. */
   readonly beginStr: string | null;
+  /**
+   * Split a client's data that can never fit whole (default true). false is upstream at HEAD,
+   * where such data waits forever unless the system gives the driver a large enough region
+   * (catalogue F11): the seeded bug of the F11 tests.
+   */
+  readonly split?: boolean;
 }
 
 export const SERIAL_VIRT_TX_COUNTERS = [
@@ -116,7 +122,10 @@ export class SerialVirtTx implements SerialVirtTxProbe {
       if (needed > free) {
         const chunk = txSplitChunk(this.drv.capacity, this.config.colour);
         const split =
-          txNeverFits(needed, this.drv.capacity) && free === this.drv.capacity && chunk !== null;
+          this.config.split !== false &&
+          txNeverFits(needed, this.drv.capacity) &&
+          free === this.drv.capacity &&
+          chunk !== null;
         this.push(k);
         if (!split) return false;
         // F11: never fits whole; an empty driver queue takes what fits, the rest stays pending.

@@ -50,6 +50,8 @@ export interface SerialRunOptions {
   /** Characters the keyboard delivers per quiescent point (default 8: half the UART's FIFO). */
   readonly typeChunk?: number;
   readonly driver?: Pl011DriverOptions;
+  /** virt_tx splits data that never fits whole (default true; false = upstream, catalogue F11). */
+  readonly split?: boolean;
   /** Tests: replace a PD's binding (a hostile client). */
   readonly rebind?: (pd: string, binding: ComponentBinding) => ComponentBinding;
   /** An observer wrapping a PD's component (traces/refinement/serial). */
@@ -200,7 +202,11 @@ export class SerialSession {
     m.set(w.virtTx, {
       factory: serialVirtTxComponent,
       params: {
-        config: { ...w.virtTxConfig, colour: o.colour ?? true },
+        config: {
+          ...w.virtTxConfig,
+          colour: o.colour ?? true,
+          ...(o.split === undefined ? {} : { split: o.split }),
+        },
         counters: counters(w.virtTx, SERIAL_VIRT_TX_COUNTERS),
       },
     });
