@@ -25,6 +25,7 @@ import {
   printJson,
   type Io,
 } from '../output.ts';
+import { SerialRefinement } from '../../traces/refinement/serial/checker.ts';
 import type { SetStatus } from './index.ts';
 
 export interface SerialRunFlags {
@@ -34,6 +35,7 @@ export interface SerialRunFlags {
   readonly faults?: string;
   readonly input?: string;
   readonly lines?: string;
+  readonly checkRefinement?: boolean;
 }
 
 const CTRL_C = 0x03;
@@ -80,18 +82,33 @@ export async function runSerialCommand(
     setStatus(EXIT_CANNOT_RUN);
     return;
   }
-  const { result, errors } = runSerial({ ...opts, input });
+  const check = o.checkRefinement === true ? new SerialRefinement() : null;
+  const { result, errors } = runSerial({
+    ...opts,
+    input,
+    ...(check === null ? {} : { wrapComponent: (pd, b) => check.wrap(pd, b) }),
+  });
   if (result === undefined) {
     for (const e of errors) io.err(`sddf: ${formatDiagnostic(e)}`);
     setStatus(EXIT_CANNOT_RUN);
     return;
   }
-  if (format === 'json') printJson(io, result);
+  const refinement = check?.report();
+  const ok = result.ok && (refinement?.violations ?? 0) === 0;
+  if (format === 'json')
+    printJson(io, refinement === undefined ? result : { ...result, ok, refinement });
   else {
     io.out(result.console);
     for (const line of summary(io, result)) io.out(line);
+    if (refinement !== undefined) {
+      io.out(
+        `  refinement: ${refinement.checked} handlers of virt_tx and virt_rx checked against spec/components/serial-handlers.ts, ${refinement.matched} matched, ${refinement.violations} violations`,
+      );
+      for (const v of refinement.kept.slice(0, 5))
+        io.out(`    ${v.pd} notified(${v.ch}) #${v.execution}: ${v.differences.join('; ')}`);
+    }
   }
-  setStatus(result.ok ? EXIT_OK : EXIT_FAILED);
+  setStatus(ok ? EXIT_OK : EXIT_FAILED);
 }
 
 function summary(io: Io, r: SerialRunResult): string[] {
