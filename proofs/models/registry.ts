@@ -5,6 +5,7 @@ import { spscPmlEntry } from './spsc-pml.ts';
 import { netHandshakeEntry } from './net-handshake.ts';
 import { echoEntry, netPipelineEntry, netVirtioEntry } from './net-pipeline.ts';
 import { serialTxEntry } from './serial-tx.ts';
+import { serialRxEntry } from './serial-rx.ts';
 import { blkHandshakeEntry } from './blk-handshake.ts';
 
 export type { BoundRange, BugVariant, MemoryModel, ModelEntry, ModelOptions } from './types.ts';
@@ -17,6 +18,7 @@ const MODELS: readonly ModelEntry[] = [
   netVirtioEntry,
   echoEntry,
   serialTxEntry,
+  serialRxEntry,
   blkHandshakeEntry,
 ];
 
