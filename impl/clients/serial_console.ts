@@ -48,6 +48,7 @@ export class SerialConsole {
   private readonly tx: SerialPort;
   private readonly rx: SerialPort | null;
   private backlog: number[] = [];
+  private linesLeft = 0;
   private line: number[] = [];
 
   constructor(
@@ -64,18 +65,28 @@ export class SerialConsole {
     if (this.config.greeting) {
       this.print(`${this.config.name}: hello, I am client ${this.config.index}\r\n`);
     }
+    this.linesLeft = this.config.lines ?? 0;
+    this.refill();
+    this.flush();
+  }
+
+  /** The next output lines, made as room frees up (so the backlog stays small). */
+  private refill(): void {
     const body = 'abcdefghijklmnopqrstuvwxyz0123456789';
-    for (let i = 0; i < (this.config.lines ?? 0); i++) {
-      const n = Math.max(1, this.config.lineBytes ?? 32);
+    const n = Math.max(3, this.config.lineBytes ?? 32);
+    // Lines are made while the backlog is below twice the queue: a burst fills an empty queue.
+    while (this.linesLeft > 0 && this.backlog.length < 2 * this.tx.capacity) {
+      const i = (this.config.lines ?? 0) - this.linesLeft;
       let s = `${this.config.name} ${i}: `;
       while (s.length < n - 2) s += body[(s.length + i) % body.length];
       this.print(`${s.slice(0, n - 2)}\r\n`);
+      this.linesLeft--;
     }
-    this.flush();
   }
 
   notified(ch: number): void {
     if (this.rx !== null && ch === this.config.rx!.id) this.receive();
+    this.refill();
     this.flush();
   }
 
@@ -116,8 +127,9 @@ export class SerialConsole {
 
   /** Write what fits; notify virt_tx (a producer always does); arm the signal if some waits. */
   private flush(): void {
-    // Two rounds: the re-check after arming may find room freed meanwhile (§2.2 phase 2).
-    for (let round = 0; round < 2 && this.backlog.length > 0; round++) {
+    // Every round writes at least one byte or returns: bounded by the bytes still to write.
+    for (let round = 0; round < 1 << 24; round++) {
+      this.refill();
       const free = this.tx.free() ?? 0;
       const n = Math.min(free, this.backlog.length);
       if (n > 0) {
@@ -128,7 +140,9 @@ export class SerialConsole {
         this.stats.written += n;
         this.api.notify(this.config.tx.id);
       }
-      if (this.backlog.length === 0) return;
+      if (this.backlog.length === 0 && this.linesLeft === 0) return;
+      if (this.backlog.length === 0) continue; // more lines to make
+      // The queue is full: ask virt_tx for a signal, then re-check (§2.2 phase 2).
       this.tx.requestConsumerSignal();
       if ((this.tx.free() ?? 0) === 0) return;
       this.tx.cancelConsumerSignal();

@@ -96,8 +96,14 @@ export class SerialSession {
   private readonly rt: DeterministicRuntime;
   private readonly uart: Pl011;
   private readonly input: number[] = [];
+  /** The UART's output for the report (the first MAX_CONSOLE_BYTES). */
   private readonly out: number[] = [];
-  private fresh = 0;
+  /** What the UART sent since the last `output()` (the interactive console drains it). */
+  private unread: number[] = [];
+  private readonly demux: ColourDemux;
+  /** Per client: characters of its output the UART showed, and whether they matched so far. */
+  private readonly shown: number[];
+  private readonly mismatch: (string | null)[];
   private readonly written: number[][];
   private readonly stats: SerialConsoleStats[] = [];
   private readonly counters = new Map<
@@ -118,6 +124,9 @@ export class SerialSession {
   ) {
     this.uart = uart;
     this.written = wiring.clients.map(() => []);
+    this.shown = wiring.clients.map(() => 0);
+    this.mismatch = wiring.clients.map(() => null);
+    this.demux = new ColourDemux(wiring.clients.length, (k, b) => this.showByte(k, b));
     const r = build(this);
     this.rt = r.rt!;
   }
@@ -238,6 +247,19 @@ export class SerialSession {
 
   private emit(b: number): void {
     if (this.out.length < MAX_CONSOLE_BYTES) this.out.push(b);
+    if (this.unread.length < MAX_CONSOLE_BYTES) this.unread.push(b);
+    this.demux.feed(b);
+  }
+
+  /** Client k's byte on the UART: the next one it wrote, or the first mismatch is kept. */
+  private showByte(k: number, b: number): void {
+    const i = this.shown[k]!;
+    this.shown[k] = i + 1;
+    const want = this.written[k]![i];
+    if (this.mismatch[k] === null && want !== b) {
+      this.mismatch[k] =
+        `client${k}: the UART showed ${JSON.stringify(String.fromCharCode(b))} at its character ${i}, it wrote ${want === undefined ? 'nothing there' : JSON.stringify(String.fromCharCode(want))}: not a prefix of what it wrote`;
+    }
   }
 
   /** Characters from the keyboard (delivered by `pump`). */
@@ -261,8 +283,8 @@ export class SerialSession {
 
   /** What the UART sent since the last call. */
   output(): Uint8Array {
-    const o = Uint8Array.from(this.out.slice(this.fresh));
-    this.fresh = this.out.length;
+    const o = Uint8Array.from(this.unread);
+    this.unread = [];
     return o;
   }
 
@@ -281,16 +303,15 @@ export class SerialSession {
         this.violation(`${q.queueMr}: tail - head = ${length} > capacity ${q.capacity}`);
     }
     if (this.options.colour === false) return; // nothing tells the clients apart
-    const streams = demuxColours(this.out, this.wiring.clients.length);
-    streams.forEach((s, k) => {
-      const w = this.clientWritten(k);
-      const prefix = s.length <= w.length && s.every((b, i) => b === w[i]);
-      if (!prefix)
+    this.wiring.clients.forEach((_, k) => {
+      const m = this.mismatch[k] ?? null;
+      if (m !== null && m !== '') {
+        this.violation(m);
+        this.mismatch[k] = ''; // reported once
+      } else if (m === null && final && this.shown[k] !== this.written[k]!.length)
         this.violation(
-          `client${k}: the UART showed ${JSON.stringify(String.fromCharCode(...s.slice(0, 60)))}, not a prefix of what it wrote`,
+          `client${k}: wrote ${this.written[k]!.length} characters, the UART showed ${this.shown[k]}`,
         );
-      else if (final && s.length !== w.length)
-        this.violation(`client${k}: wrote ${w.length} characters, the UART showed ${s.length}`);
     });
   }
 
@@ -302,7 +323,6 @@ export class SerialSession {
     this.check(true);
     const components: Record<string, Record<string, number>> = {};
     for (const [pd, c] of this.counters) components[pd] = readCounters(c.names, c.buffer);
-    const streams = demuxColours(this.out, this.wiring.clients.length);
     const unexpected = this.rt.faults.filter((f) => f.kind !== 'injected');
     for (const f of unexpected.slice(0, 5)) this.violation(`${f.pd}: ${f.kind}: ${f.message}`);
     return {
@@ -319,7 +339,7 @@ export class SerialSession {
         typed: this.stats[k]?.typed ?? 0,
         lines: this.stats[k]?.lines ?? 0,
         written: this.written[k]!.length,
-        shown: streams[k]!.length,
+        shown: this.shown[k]!,
         dropped: this.stats[k]?.dropped ?? 0,
       })),
       uart: {
@@ -334,6 +354,39 @@ export class SerialSession {
       faults: { injected: this.rt.faultCount - unexpected.length, unexpected },
       console: String.fromCharCode(...this.out.slice(0, 64 * 1024)),
     };
+  }
+}
+
+/** `demuxColours` one byte at a time (escape sequences may span calls). */
+export class ColourDemux {
+  private esc: number[] = [];
+  private cur = -1;
+  constructor(
+    private readonly clients: number,
+    private readonly onByte: (client: number, byte: number) => void,
+  ) {}
+  feed(b: number): void {
+    if (this.esc.length === 0 && b !== 0x1b) {
+      if (this.cur >= 0) this.onByte(this.cur, b);
+      return;
+    }
+    this.esc.push(b);
+    const e = this.esc;
+    const prefixOf = (code: readonly (number | null)[]) =>
+      e.length <= code.length && e.every((x, i) => code[i] === null || code[i] === x);
+    const begin = [0x1b, 0x5b, 0x33, null, 0x6d];
+    if (e.length === COLOUR_BEGIN_LEN && prefixOf(begin)) {
+      const k = e[3]! - 0x31;
+      this.cur = k >= 0 && k < this.clients ? k : -1;
+      this.esc = [];
+    } else if (e.length === COLOUR_END.length && prefixOf(COLOUR_END)) {
+      this.cur = -1;
+      this.esc = [];
+    } else if (!prefixOf(begin) && !prefixOf(COLOUR_END)) {
+      // Not a colour code: the bytes are data.
+      this.esc = [];
+      for (const x of e) if (this.cur >= 0) this.onByte(this.cur, x);
+    }
   }
 }
 
