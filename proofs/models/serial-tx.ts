@@ -78,6 +78,36 @@ export const serialTxBugs: readonly BugVariant[] = [
     notModelled: "the acquire/release accesses of head/tail (82e1306f) are HEAD's in both runs",
   },
   {
+    id: 'F22',
+    // Clients on core 0, virt_tx and the driver on core 1 (priority per core): small, and the
+    // pending FIFO still fills and drains three times.
+    bounds: {
+      era: 1,
+      clients: 2,
+      chars: 2,
+      chars1: 2,
+      capacity: 2,
+      driverCapacity: 2,
+      placement: 1,
+    },
+    description:
+      'serial virt_tx tx_pending before 0e60979c: head and tail never wrapped, indexing an array of as many entries as clients: the third push writes past it',
+    expectedProperty: 'no-overwrite',
+    upstream: [
+      {
+        commit: '0e60979c',
+        file: 'serial/components/virt_tx.c',
+        before:
+          '46-83 (queue[SERIAL_NUM_CLIENTS]; length = tail - head; tail++ and head++ unbounded)',
+        after: '46-84 (queue[TX_PENDING_LEN = clients + 1]; indices modulo TX_PENDING_LEN)',
+      },
+    ],
+    modelled:
+      "tx_pending's push, pop and length (spec/components/serial-virt.ts) in the 2024 virt_tx with two clients; the write past the array is the property",
+    notModelled:
+      'what the overwritten clients_pending bytes then do (the run stops at the write); the rest of the virt_tx is the August 2024 one (era 1)',
+  },
+  {
     id: 'F23',
     // The driver queue starts one byte in, so the first batch of two wraps.
     bounds: { batch: 1, chars: 2, capacity: 2, driverStart: 1 },
@@ -359,6 +389,7 @@ function buildSerial2024(opts: ModelOptions, b: (k: string) => number): BuiltSys
     oldPutchar: opts.bug === 'F10',
     recheck: true,
     colour,
+    ...(opts.bug === 'F22' ? { pendingUnbounded: true } : {}),
   };
   const g = (s: State, i: number) => s[ghostBase + i] ?? 0;
   const len = (s: State, q: SerialQueueRef) =>
