@@ -51,6 +51,8 @@ interface RunFlags {
   quiet?: boolean;
   image?: string;
   rounds?: string;
+  input?: string;
+  lines?: string;
 }
 
 export function registerRun(program: Command, io: Io, setStatus: SetStatus): void {
@@ -59,7 +61,7 @@ export function registerRun(program: Command, io: Io, setStatus: SetStatus): voi
     .description('run an emulated system under traffic and check its invariants')
     .argument(
       '[system]',
-      'built-in system (echo_server, alias echo; timer; i2c) or a .system file',
+      'built-in system (echo_server, alias echo; blk; serial; timer; i2c) or a .system file',
       'echo_server',
     )
     .option('--packets <n>', 'requests the traffic generator sends', '10000')
@@ -100,15 +102,27 @@ export function registerRun(program: Command, io: Io, setStatus: SetStatus): voi
       '--rounds <n>',
       'blk: write/read-back rounds per client (default 8); timer: timeouts per client; i2c: transactions per client',
     )
+    .option('--input <file>', 'serial: the characters typed (a file, or - for stdin)')
+    .option('--lines <n>', 'serial: lines each client prints after its greeting')
     .action(async (system: string, o: RunFlags) => {
       if (isBlkSystem(system)) return runBlkCommand(io, system, o, setStatus);
-      // The timer and I²C systems (run-class.ts); everything below is the echo server.
+      // The timer and I²C systems (run-class.ts).
       const cls = runClassOf(system);
       if (cls !== null) return runClass(cls, system, o, io, setStatus);
+      // The serial console (issue 13 part 2) has its own command body: cli/commands/run-serial.ts.
+      const serial = await import('../../impl/systems/serial/run.ts');
+      if (serial.isSerialSystem(system)) {
+        const { runSerialCommand } = await import('./run-serial.ts');
+        return runSerialCommand(system, o, io, setStatus);
+      }
+      // Everything below is the echo server.
       if (o.image !== undefined || o.rounds !== undefined) {
         throw new CliUsageError(
           '--image is for block systems (sddf run blk), --rounds for the blk, timer and i2c systems',
         );
+      }
+      if (o.input !== undefined || o.lines !== undefined) {
+        throw new CliUsageError('--input and --lines are for serial systems (sddf run serial)');
       }
       const format = parseFormat(o.format, ['text', 'json']);
       const options = runOptions(system, o, io);

@@ -16,6 +16,8 @@ const BUILT_IN: Readonly<Record<string, string>> = {
   timer: join(import.meta.dirname, 'timer', 'timer.system'),
   /** The I²C virt, driver, a DS3231 and an EEPROM client, and a timer (`sddf run i2c`). */
   i2c: join(import.meta.dirname, 'i2c', 'i2c.system'),
+  /** The serial console: PL011 driver, virt_tx, virt_rx, three clients (`sddf run serial`). */
+  serial: join(import.meta.dirname, 'serial', 'serial.system'),
 };
 
 /** Names of the built-in systems. */

@@ -37,6 +37,8 @@ export interface ProtocolInstance {
   readonly clients: readonly string[];
   /** Largest queue capacity the smallest queue region of this class allows (net and blk). */
   readonly maxQueueCapacity?: number;
+  /** Serial: a virt_rx is present (the Rx path and the console). */
+  readonly hasRx?: boolean;
 }
 
 /** One model-checking run, as `sddf mc` would be invoked. */
@@ -121,6 +123,9 @@ function instancesOf(model: SystemModel, roles: Roles): ProtocolInstance[] {
       copiers: e.k,
       clients: e.c,
       ...(capacity === undefined ? {} : { maxQueueCapacity: capacity }),
+      ...(cls === 'serial'
+        ? { hasRx: e.v.some((v) => roles.pds.get(v)?.role === 'serial.virt_rx') }
+        : {}),
     });
   }
   return out.sort((a, b) => a.deviceClass.localeCompare(b.deviceClass));
@@ -194,12 +199,13 @@ function netRuns(inst: ProtocolInstance): PlannedRun[] {
   ];
 }
 
+/** Largest client count serial-rx takes (proofs/models/serial-rx.ts bound range). */
+const SERIAL_RX_MAX_CLIENTS = 2;
+
 function serialRuns(inst: ProtocolInstance): PlannedRun[] {
-  const scaled =
-    inst.clients.length > 1
-      ? [`clients ${inst.clients.length} → 1: the Tx path of one client (bounded)`]
-      : [];
-  return [
+  const n = inst.clients.length;
+  const scaled = n > 1 ? [`clients ${n} → 1: the Tx path of one client (bounded)`] : [];
+  const runs: PlannedRun[] = [
     {
       label: 'serial-tx (sc)',
       model: 'serial-tx',
@@ -217,6 +223,34 @@ function serialRuns(inst: ProtocolInstance): PlannedRun[] {
       scaled,
     },
   ];
+  // The file has a serial virt_rx (issue 13 part 6): the Rx path, with as many of its clients as
+  // the model takes (the console switches among them), then the driver/virt_rx signalling under
+  // TSO with characters arriving while virt_rx drains (one client: the pair does not involve them).
+  if (inst.hasRx === true) {
+    const clients = Math.min(n, SERIAL_RX_MAX_CLIENTS);
+    runs.push(
+      {
+        label: `serial-rx (sc, ${clients} client${clients === 1 ? '' : 's'})`,
+        model: 'serial-rx',
+        memoryModel: 'sc',
+        bounds: clients > 1 ? { clients, chars: 1, driverCapacity: 2 } : { chars: 3 },
+        maxStates: PLAN_MAX_STATES,
+        scaled: [
+          ...(n > clients ? [`clients ${n} → ${clients}: bounded`] : []),
+          'queue capacities → 1 or 2 and a few typed characters: interleavings bounded',
+        ],
+      },
+      {
+        label: 'serial-rx (tso, characters arriving)',
+        model: 'serial-rx',
+        memoryModel: 'tso',
+        bounds: { chars: 3, arrivals: 1 },
+        maxStates: PLAN_MAX_STATES,
+        scaled: n > 1 ? [`clients ${n} → 1: the driver/virt_rx signalling (bounded)`] : [],
+      },
+    );
+  }
+  return runs;
 }
 
 /** Largest blk queue capacity the model takes (proofs/models/blk-virt.ts bound range). */

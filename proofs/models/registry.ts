@@ -5,6 +5,7 @@ import { spscPmlEntry } from './spsc-pml.ts';
 import { netHandshakeEntry } from './net-handshake.ts';
 import { echoEntry, netPipelineEntry, netVirtioEntry } from './net-pipeline.ts';
 import { serialTxEntry } from './serial-tx.ts';
+import { serialRxEntry } from './serial-rx.ts';
 import { blkHandshakeEntry } from './blk-handshake.ts';
 import { blkVirtEntry } from './blk-virt.ts';
 import { timerEntry } from './timer.ts';
@@ -20,6 +21,7 @@ const MODELS: readonly ModelEntry[] = [
   netVirtioEntry,
   echoEntry,
   serialTxEntry,
+  serialRxEntry,
   blkHandshakeEntry,
   blkVirtEntry,
   timerEntry,

@@ -78,6 +78,56 @@ export const serialTxBugs: readonly BugVariant[] = [
     notModelled: "the acquire/release accesses of head/tail (82e1306f) are HEAD's in both runs",
   },
   {
+    id: 'F22',
+    // Clients on core 0, virt_tx and the driver on core 1 (priority per core): small, and the
+    // pending FIFO still fills and drains three times.
+    bounds: {
+      era: 1,
+      clients: 2,
+      chars: 2,
+      chars1: 2,
+      capacity: 2,
+      driverCapacity: 2,
+      placement: 1,
+    },
+    description:
+      'serial virt_tx tx_pending before 0e60979c: head and tail never wrapped, indexing an array of as many entries as clients: the third push writes past it',
+    expectedProperty: 'no-overwrite',
+    upstream: [
+      {
+        commit: '0e60979c',
+        file: 'serial/components/virt_tx.c',
+        before:
+          '46-83 (queue[SERIAL_NUM_CLIENTS]; length = tail - head; tail++ and head++ unbounded)',
+        after: '46-84 (queue[TX_PENDING_LEN = clients + 1]; indices modulo TX_PENDING_LEN)',
+      },
+    ],
+    modelled:
+      "tx_pending's push, pop and length (spec/components/serial-virt.ts) in the 2024 virt_tx with two clients; the write past the array is the property",
+    notModelled:
+      'what the overwritten clients_pending bytes then do (the run stops at the write); the rest of the virt_tx is the August 2024 one (era 1)',
+  },
+  {
+    id: 'F23',
+    // The driver queue starts one byte in, so the first batch of two wraps.
+    bounds: { batch: 1, chars: 2, capacity: 2, driverStart: 1 },
+    description:
+      'serial_enqueue_batch before a0c50ca9: the post-wrap chunk is copied to the pre-wrap start instead of the data region start',
+    expectedProperty: 'fifo',
+    upstream: [
+      {
+        commit: 'a0c50ca9',
+        file: 'include/sddf/serial/queue.h',
+        before: '244-247 (`sddf_memcpy(p, src + n_prewrap, n_postwrap)`)',
+        after: '244-247 (`sddf_memcpy(qh->data_region, src + n_prewrap, n_postwrap)`)',
+      },
+    ],
+    modelled:
+      "serial_enqueue_batch's two copies (spec/queue/serial.ts) as virt_tx's transfer of a client's bytes",
+    notModelled:
+      'the MIN double evaluation and contiguous-length confusion of the later fixes (87bb3536, 993c87cc): the batch length is the free space here',
+  },
+  {
     id: 'F10',
     bounds: { era: 1, clients: 1, chars: 2, capacity: 2 },
     description:
@@ -150,6 +200,8 @@ const SERIAL_DEFAULTS = {
   placement: 0,
   fences: 0,
   acquire: 0,
+  batch: 0,
+  driverStart: 0,
 } as const;
 
 export const serialTxEntry: ModelEntry = {
@@ -183,6 +235,16 @@ export const serialTxEntry: ModelEntry = {
       min: 0,
       max: 2,
       doc: '0 = HEAD (load_acquire of the other index on both sides), 1 = consumer only, 2 = none (era 0)',
+    },
+    batch: {
+      min: 0,
+      max: 1,
+      doc: "1 = virt_tx moves a client's bytes with one serial_enqueue_batch (era 0)",
+    },
+    driverStart: {
+      min: 0,
+      max: 15,
+      doc: "the driver queue's head and tail at the start (a queue that has carried that many bytes; era 0)",
     },
   },
   crossCheck: (b) => {
@@ -236,6 +298,7 @@ function buildSerialHead(opts: ModelOptions, b: (k: string) => number): BuiltSys
     driver,
     chars,
     flavour: { ...(bug !== undefined ? { bug } : {}), ordering },
+    batch: b('batch') === 1,
   };
   const g = (s: State, i: number) => s[ghostBase + i] ?? 0;
   const len = (s: State, q: SerialQueueRef) =>
@@ -274,7 +337,10 @@ function buildSerialHead(opts: ModelOptions, b: (k: string) => number): BuiltSys
     devices: [],
     ghostBase,
     ghostWords: SERIAL_GHOSTS,
-    init: () => undefined,
+    init: (s) => {
+      s[driver.tail] = b('driverStart');
+      s[driver.head] = b('driverStart');
+    },
     invariants: [
       {
         name: 'queue-capacity',
@@ -323,6 +389,7 @@ function buildSerial2024(opts: ModelOptions, b: (k: string) => number): BuiltSys
     oldPutchar: opts.bug === 'F10',
     recheck: true,
     colour,
+    ...(opts.bug === 'F22' ? { pendingUnbounded: true } : {}),
   };
   const g = (s: State, i: number) => s[ghostBase + i] ?? 0;
   const len = (s: State, q: SerialQueueRef) =>

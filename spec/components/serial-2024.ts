@@ -36,6 +36,13 @@ import {
   type SerialQueueRef,
 } from '../queue/serial.ts';
 import { PC_DONE, type ComponentProgram, type PdContext } from './program.ts';
+import {
+  txPendingLength,
+  txPendingPop,
+  txPendingPush,
+  type TxPending,
+  type TxPendingFlavour,
+} from './serial-virt.ts';
 
 // The queue accesses are HEAD's (load_acquire of the other side's index, store_release on
 // publish), as before the operations took a flavour. The 2024 queue's accesses were plain without
@@ -64,6 +71,11 @@ export interface Serial2024Config {
    * byte before and one after; upstream 5 and 4 bytes).
    */
   readonly colour: boolean;
+  /**
+   * F22: `tx_pending` before 0e60979c (July 2024, a month before this protocol's snapshot):
+   * head and tail never wrapped, the array had `SERIAL_NUM_CLIENTS` entries (serial-virt.ts).
+   */
+  readonly pendingUnbounded?: boolean;
 }
 
 /** Marker bytes (not counted as the client's characters): '\r', colour begin, colour end. */
@@ -214,21 +226,43 @@ export function serial2024VirtTx(c: Serial2024Config): ComponentProgram {
   const n = c.clients.length;
   const fifoLen = n + 1; // TX_PENDING_LEN = SERIAL_NUM_CLIENTS + 1
   const drv = c.driver;
-  const pendingLength = (ctx: PdContext) =>
-    (fifoLen + ctx.local(VL_PTAIL) - ctx.local(VL_PHEAD)) % fifoLen;
+  // The tx_pending FIFO is serial-virt.ts's (one truth), kept in the locals.
+  const pf: TxPendingFlavour = c.pendingUnbounded === true ? { unbounded: true } : {};
+  const readPending = (ctx: PdContext): TxPending => ({
+    queue: Array.from({ length: fifoLen }, (_, i) => ctx.local(VL_FIFO + i)),
+    pending: Array.from({ length: n }, (_, k) => ((ctx.local(VL_PENDING) >>> k) & 1) === 1),
+    head: ctx.local(VL_PHEAD),
+    tail: ctx.local(VL_PTAIL),
+  });
+  const writePending = (ctx: PdContext, p: TxPending): void => {
+    p.queue.forEach((k, i) => ctx.setLocal(VL_FIFO + i, k));
+    ctx.setLocal(
+      VL_PENDING,
+      p.pending.reduce((m, on, k) => (on ? m | (1 << k) : m), 0),
+    );
+    ctx.setLocal(VL_PHEAD, p.head);
+    ctx.setLocal(VL_PTAIL, p.tail);
+  };
+  const pendingLength = (ctx: PdContext) => txPendingLength(readPending(ctx), pf);
   const isPending = (ctx: PdContext, k: number) => ((ctx.local(VL_PENDING) >>> k) & 1) === 1;
   const push = (ctx: PdContext, k: number) => {
-    if (isPending(ctx, k)) return;
-    if (pendingLength(ctx) >= n) ctx.fail('no-assert-failure', 'tx_pending_push: queue full');
-    ctx.setLocal(VL_FIFO + ctx.local(VL_PTAIL), k);
-    ctx.setLocal(VL_PENDING, ctx.local(VL_PENDING) | (1 << k));
-    ctx.setLocal(VL_PTAIL, (ctx.local(VL_PTAIL) + 1) % fifoLen);
+    const r = txPendingPush(readPending(ctx), k, pf);
+    if ('broken' in r) {
+      // The C asserts the length (a debug build crashes); F22's write past the array overwrites
+      // `clients_pending` behind it.
+      ctx.fail(/past the/.test(r.broken) ? 'no-overwrite' : 'no-assert-failure', r.broken);
+      return;
+    }
+    writePending(ctx, r.pending);
   };
   const pop = (ctx: PdContext): number => {
-    const k = ctx.local(VL_FIFO + ctx.local(VL_PHEAD));
-    ctx.setLocal(VL_PENDING, ctx.local(VL_PENDING) & ~(1 << k));
-    ctx.setLocal(VL_PHEAD, (ctx.local(VL_PHEAD) + 1) % fifoLen);
-    return k;
+    const r = txPendingPop(readPending(ctx), pf);
+    if ('broken' in r) {
+      ctx.fail('no-overwrite', r.broken);
+      return 0;
+    }
+    writePending(ctx, r.pending);
+    return r.client;
   };
   const afterClient = (ctx: PdContext): number => {
     // End of one client's `while (reprocess)` loop.

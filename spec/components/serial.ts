@@ -9,6 +9,7 @@ import {
   serialCancelConsumerSignal,
   serialDequeue,
   serialEnqueue,
+  serialEnqueueBatch,
   serialFree,
   serialLengthConsumer,
   serialRequestConsumerSignal,
@@ -18,7 +19,7 @@ import {
 } from '../queue/serial.ts';
 import { PC_DONE, type ComponentProgram, type PdContext } from './program.ts';
 
-export type SerialBug = 'F6' | 'F8' | 'F9';
+export type SerialBug = 'F6' | 'F8' | 'F9' | 'F23';
 // F6 is kept as a switch but not catalogued: with one flag left at HEAD the swap only renames it.
 
 export interface SerialFlavour {
@@ -37,6 +38,7 @@ export function serialQueueFlavour(f: SerialFlavour): SerialQueueFlavour {
     fences: f.bug === 'F9' ? 'release' : (f.ordering?.fences ?? 'seq_cst'),
     ...(acquire !== undefined ? { acquire } : {}),
     ...(f.bug === 'F6' ? { wrongFlag: true } : {}),
+    ...(f.bug === 'F23' ? { batch: 'F23' as const } : {}),
   };
 }
 
@@ -45,6 +47,11 @@ export interface SerialConfig {
   readonly driver: SerialQueueRef;
   readonly chars: number;
   readonly flavour: SerialFlavour;
+  /**
+   * virt_tx moves the client's bytes into the driver queue with one `serial_enqueue_batch` (as
+   * serial_transfer_all does) instead of byte by byte: the batch's wrap is then modelled.
+   */
+  readonly batch?: boolean;
 }
 
 /** Ghost words: characters written by the client, characters the UART emitted. */
@@ -168,6 +175,18 @@ export function serialVirtTx(c: SerialConfig): ComponentProgram {
           // A client's data is never split (strings not interleaved): transfer all at once. We move
           // the length measured at the check: C's serial_transfer_all re-reads the tail, and on
           // SMP a client enqueueing in between makes its "fits" assert fail (see ADR 008, notes).
+          if (c.batch === true) {
+            const bytes: number[] = [];
+            for (let i = 0; i < ctx.local(VL_LEN); i++) {
+              const ch = serialDequeue(mem, c.client, f);
+              if (ch === null) break;
+              bytes.push(ch);
+            }
+            const r = serialEnqueueBatch(mem, c.driver, f, bytes);
+            if (r.countBytes !== bytes.length)
+              ctx.fail('no-assert-failure', 'serial_transfer_all: driver queue full');
+            return V_NOTIFY_DRIVER;
+          }
           for (let i = 0; i < ctx.local(VL_LEN); i++) {
             const ch = serialDequeue(mem, c.client, f);
             if (ch === null) break;

@@ -53,6 +53,11 @@ export interface SerialQueueFlavour {
   /** Absent = `both`, as at HEAD. */
   readonly acquire?: IndexAcquire;
   readonly wrongFlag?: boolean;
+  /**
+   * `F23`: `serial_enqueue_batch` before a0c50ca9 copied the post-wrap chunk to the pre-wrap
+   * start (`p`) instead of the data region's start: it overwrites what it just wrote.
+   */
+  readonly batch?: 'F23';
 }
 
 export const SERIAL_FLAVOUR_HEAD: SerialQueueFlavour = { fences: 'seq_cst' };
@@ -258,7 +263,9 @@ export function serialEnqueueBatch(
   const preWrap = Math.min(n, contiguous);
   const copies: SerialCopy[] = [];
   if (preWrap > 0) copies.push({ dataIndex: start, countBytes: preWrap });
-  if (n - preWrap > 0) copies.push({ dataIndex: 0, countBytes: n - preWrap });
+  // a0c50ca9: the post-wrap chunk goes to the region's start (F23: to `p`, the pre-wrap start).
+  if (n - preWrap > 0)
+    copies.push({ dataIndex: f.batch === 'F23' ? start : 0, countBytes: n - preWrap });
   let k = 0; // the next byte of `src`: the first copy takes src[0..preWrap), the second the rest
   for (const copy of copies) {
     for (let i = 0; i < copy.countBytes; i++) mem.store(q.data + copy.dataIndex + i, src[k++]!);

@@ -81,10 +81,16 @@ describeShared('planModelChecks on the shared sDDF examples', () => {
     expect(p.notChecked).toEqual([]);
   });
 
-  it('serial: the serial Tx path, scaled from two clients to one and saying so', () => {
+  // Issue 13 part 6 added the Rx path: the fixture has a serial virt_rx and two clients, so the
+  // serial-rx runs join serial-tx (the Rx model takes both clients, the Tx model one).
+  it('serial: the Tx path scaled from two clients to one, the Rx path with both clients', () => {
     const p = plan(fixture('sddf_serial_qemu_virt_aarch64.system'));
-    expect(models(p)).toEqual(['serial-tx']);
-    expect(p.runs.every((r) => r.scaled.some((s) => /clients 2 → 1/.test(s)))).toBe(true);
+    expect(models(p)).toEqual(['serial-rx', 'serial-tx']);
+    const tx = p.runs.filter((r) => r.model === 'serial-tx');
+    expect(tx.every((r) => r.scaled.some((s) => /clients 2 → 1/.test(s)))).toBe(true);
+    const rxSc = p.runs.find((r) => r.model === 'serial-rx' && r.memoryModel === 'sc');
+    expect(rxSc?.bounds['clients']).toBe(2);
+    expect(p.instances.find((i) => i.deviceClass === 'serial')?.hasRx).toBe(true);
   });
 
   // Changed on purpose (issue 13 part 6): the i2c and timer protocols have models now.
