@@ -111,7 +111,9 @@ describe('loading a system file', () => {
     expect(bad.model).toBeUndefined();
     expect(bad.errors.length).toBeGreaterThan(0);
     expect(bad.errors[0]!.file).toContain('bad_bool.system');
-    const rt = deterministicFromFile('test/fixtures/sdf-invalid/bad_bool.system', {});
+    const rt = deterministicFromFile('test/fixtures/sdf-invalid/bad_bool.system', {
+      registry: new ComponentRegistry(),
+    });
     expect(rt.runtime).toBeUndefined();
     expect(rt.errors).toEqual(bad.errors);
   });
