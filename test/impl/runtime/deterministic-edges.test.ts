@@ -397,3 +397,68 @@ describe('injected notification fates', () => {
     });
   });
 });
+
+describe('with recording off', () => {
+  it('every kernel path runs without building events: notify, overwrite, PPC, high channels, faults and restarts, injected fates', () => {
+    const model = system({
+      pds: [
+        { name: 'a', priority: 1 },
+        { name: 'b', priority: 2 },
+        { name: 'server', priority: 10, passive: true },
+      ],
+      channels: [
+        [
+          { pd: 'a', id: 0 },
+          { pd: 'b', id: 3 },
+        ],
+        [
+          { pd: 'a', id: 1 },
+          { pd: 'b', id: 40 },
+        ],
+        [
+          { pd: 'a', id: 2, pp: true },
+          { pd: 'server', id: 4 },
+        ],
+      ],
+    });
+    const seen: number[] = [];
+    let boots = 0;
+    let n = 0;
+    const { runtime, errors } = DeterministicRuntime.create(model, {
+      registry: registryOf({
+        a: ({ api }) => ({
+          init: () => {
+            api.deferredNotify(0);
+            api.deferredNotify(1); // overwrites
+            api.notify(0);
+            seen.push(api.ppcall(2, { label: 5, words: [] }).label);
+            api.notify(0);
+          },
+        }),
+        b: () => ({
+          init: () => {
+            if (boots++ === 0) throw new Error('first boot fails');
+          },
+          notified: (ch) => void seen.push(ch),
+        }),
+        server: () => ({ protected: (_c, m) => ({ label: m.label * 2, words: [] }) }),
+      }),
+      restart: { b: { maxRestarts: 1 } },
+      faults: {
+        crashAtWake: () => false,
+        onNotify: () =>
+          (['duplicate', 'drop'][n++] ?? 'deliver') as 'duplicate' | 'drop' | 'deliver',
+        onIrq: () => 'deliver',
+        deviceStalled: () => false,
+      },
+    });
+    expect(errors).toEqual([]);
+    const r = runtime!.run({ maxSteps: 100 });
+    expect(runtime!.rec).toBeNull();
+    expect(r.faults.map((f) => [f.pd, f.message])).toEqual([['b', 'b: first boot fails']]);
+    expect(runtime!.status('b')).toMatchObject({ status: 'ready', restarts: 1 });
+    // The first notify(0) duplicated (b preempts a: ch 3 twice), the PPC replied 10, the second
+    // notify(0) dropped, the deferred notify on 1 (it overwrote 0) arrives as ch 40.
+    expect(seen).toEqual([3, 3, 10, 40]);
+  });
+});
