@@ -6,120 +6,15 @@
 // end on the ENET is in imx-system.test.ts.
 import { describe, expect, it } from 'vitest';
 import {
-  ENET_DRIVER_COUNTERS,
   ENET_META_MAGIC,
   ENET_META_OFF,
-  EnetDriver,
   EnetMeta,
   enetInflightBuffers,
-  type EnetDriverOptions,
 } from '../../../../impl/drivers/net/imx.ts';
-import { Counters } from '../../../../impl/components/net/counters.ts';
-import type { NetDriverConfig } from '../../../../impl/components/net/config.ts';
-import { Iommu } from '../../../../impl/mem/iommu.ts';
-import type { DmaPort } from '../../../../impl/mem/types.ts';
-import { Ecr, EnetIrq, EnetNicDevice, EnetReg } from '../../../../impl/hw/enet.ts';
+import { Ecr, EnetIrq, EnetReg } from '../../../../impl/hw/enet.ts';
 import { ENET_IRQ_MASK } from '../../../../spec/devices/enet.ts';
 import { InvariantError } from '../../../../spec/common/assert.ts';
-import { conn, dev, Layout, peerHandle, recordingApi, res } from '../../components/net/fixture.ts';
-
-const RX_N = 8;
-const TX_N = 8;
-const RX_IO = 0x5fe0_0000n;
-const TX_IO = 0x5fc0_0000n;
-const RING_IO = 0x5fff_0000n;
-const IRQ = 0;
-const VIRT_RX = 1;
-const VIRT_TX = 2;
-const MAC = [0x52, 0x54, 0, 0x12, 0x34, 0x56];
-
-function rig(o: { driver?: EnetDriverOptions; timing?: 'synchronous' | 'agent' } = {}) {
-  const rxdma = new SharedArrayBuffer(RX_N * 2048);
-  const txdata = new SharedArrayBuffer(TX_N * 2048);
-  const ring = new SharedArrayBuffer(0x10000);
-  const late: { port?: DmaPort } = {};
-  const nic = new EnetNicDevice({
-    name: 'enet',
-    mac: new Uint8Array(MAC),
-    dma: { read: (a, l) => late.port!.read(a, l), write: (a, d) => late.port!.write(a, d) },
-    timing: o.timing ?? 'synchronous',
-    strict: true,
-  });
-  const regions = new Map(
-    (
-      [
-        ['ring', RING_IO, ring],
-        ['rxdma', RX_IO, rxdma],
-        ['txdata', TX_IO, txdata],
-      ] as const
-    ).map(([name, physAddr, buffer]) => [
-      name,
-      { name, physAddr, sizeBytes: buffer.byteLength, physFixed: true, buffer, mmio: null },
-    ]),
-  );
-  const { iommu } = Iommu.build(regions, [
-    { device: 'enet', ioMaps: [{ mr: 'ring' }, { mr: 'rxdma' }, { mr: 'txdata' }] },
-  ]);
-  late.port = iommu.portFor('enet');
-  const sent: Uint8Array[] = [];
-  nic.connect({ receiveFrame: (f) => void sent.push(f.slice()) });
-  const l = new Layout();
-  const regsR = l.add('regs', 0x1000, { mmio: nic });
-  const ringR = l.add('ring', 0x10000, { ioAddr: RING_IO, buffer: ring });
-  const rxq = l.pair('rx', RX_N);
-  const txq = l.pair('tx', TX_N);
-  const config: NetDriverConfig = {
-    regs: res(regsR),
-    hwRing: dev(ringR),
-    irqId: IRQ,
-    virtRx: conn(rxq, RX_N, VIRT_RX),
-    virtTx: conn(txq, TX_N, VIRT_TX),
-  };
-  const space = l.space('ethernet_driver');
-  const counterBuf = Counters.buffer(ENET_DRIVER_COUNTERS.length);
-  const instance = (restarts = 0) => {
-    const r = recordingApi('ethernet_driver', space);
-    const d = new EnetDriver(
-      r.api,
-      config,
-      // Small rings: the interesting states (full, empty, wrap) in a few frames.
-      { rxCount: 4, txCount: 4, ...o.driver },
-      new Counters(ENET_DRIVER_COUNTERS, counterBuf),
-      restarts,
-    );
-    return { d, ...r };
-  };
-  const counters = (): Record<string, number> =>
-    new Counters(ENET_DRIVER_COUNTERS, counterBuf).snapshot();
-  const virtRx = peerHandle(rxq, RX_N);
-  const virtTx = peerHandle(txq, TX_N);
-  const rxBuf = (i: number): bigint => RX_IO + BigInt(2048 * i);
-  const giveRx = (i: number): void =>
-    void virtRx.free.enqueue({ ioOrOffset: rxBuf(i), len: 0, oid: 0 });
-  const transmit = (b: number, f: Uint8Array): void => {
-    new Uint8Array(txdata, b * 2048, f.length).set(f);
-    virtTx.active.enqueue({ ioOrOffset: TX_IO + BigInt(2048 * b), len: f.length, oid: 0 });
-  };
-  /** The IRQ line, as the kernel delivers it, while it is asserted (bounded). */
-  const irqs = (d: EnetDriver): number => {
-    let n = 0;
-    for (; n < 100 && nic.irqAsserted(); n++) d.notified(IRQ);
-    return n;
-  };
-  return { nic, sent, ring, instance, counters, virtRx, virtTx, giveRx, rxBuf, transmit, irqs };
-}
-
-function frame(n: number, fill = 0xab): Uint8Array {
-  const f = new Uint8Array(n).fill(fill);
-  f.set(MAC, 0);
-  return f;
-}
-
-function drain(q: { dequeue(): { ioOrOffset: bigint; len: number } | null }) {
-  const out: { ioOrOffset: bigint; len: number }[] = [];
-  for (let d = q.dequeue(); d !== null; d = q.dequeue()) out.push(d);
-  return out;
-}
+import { RX_N, TX_IO, VIRT_RX, VIRT_TX, drain, frame, rig } from './imx-rig.ts';
 
 describe('ENET driver: eth_setup and the handlers', () => {
   it('eth_setup leaves the NIC as sDDF does (DBSWP, ETHEREN, RXF|TXF|EBERR unmasked), Rx ring full, no driver error', () => {
