@@ -462,3 +462,70 @@ describe('with recording off', () => {
     expect(seen).toEqual([3, 3, 10, 40]);
   });
 });
+
+describe('more kernel edges', () => {
+  it('a ppcall on a channel id the PD does not have is a capability fault, not an exception', () => {
+    const r = boot(rpc, {
+      client: ({ api }) => ({ init: () => void api.ppcall(7, { label: 0, words: [] }) }),
+      server: () => ({ protected: () => ({ label: 0, words: [] }) }),
+    }).run({ maxSteps: 100 });
+    expect(r.faults.map((f) => [f.pd, f.kind])).toEqual([['client', 'invalid-capability']]);
+  });
+
+  it("a passive PD's deferred signal from init is lost, with recording on (recorded) and off", () => {
+    const model = system({
+      pds: [
+        { name: 'p', priority: 5, passive: true },
+        { name: 'q', priority: 1 },
+      ],
+      channels: [
+        [
+          { pd: 'p', id: 0 },
+          { pd: 'q', id: 0 },
+        ],
+      ],
+    });
+    for (const record of [true, false]) {
+      const seen: number[] = [];
+      const rt = boot(
+        model,
+        {
+          p: ({ api }) => ({ init: () => api.deferredNotify(0) }),
+          q: () => ({ notified: (ch) => void seen.push(ch) }),
+        },
+        { record },
+      );
+      expect(rt.run({ maxSteps: 20 }).faults).toEqual([]);
+      expect(seen).toEqual([]);
+      if (record)
+        expect(rt.rec!.events.filter((e) => e.action === 'deferred_lost')).toEqual([
+          {
+            action: 'deferred_lost',
+            pd: 'p',
+            lost: 'notify(0)',
+            why: 'passive PD: main() overwrites the slot after init',
+          },
+        ]);
+    }
+  });
+
+  it('random mode never preempts: a notified higher PD runs after the notifier returns', () => {
+    for (let seed = 0; seed < 8; seed++) {
+      const order: string[] = [];
+      boot(
+        pair,
+        {
+          a: ({ api }) => ({
+            init: () => {
+              api.notify(0);
+              order.push('a returns');
+            },
+          }),
+          b: () => ({ notified: () => void order.push('b notified') }),
+        },
+        { mode: 'random', seed },
+      ).run({ maxSteps: 20 });
+      expect(order).toEqual(['a returns', 'b notified']);
+    }
+  });
+});

@@ -54,10 +54,12 @@ describe('Prng seeding (splitmix32)', () => {
 
 describe('Prng.below rejects the biased top draws', () => {
   it('a draw of 2^32 − 1 is rejected for n = 3 (limit 2^32 − 1) and the next draw is used', () => {
-    const state = [1, s1For(0xffff_ffff), 3, 4] as const;
+    const state = [7, s1For(0xffff_ffff), 1000, 4] as const;
     const ref = Prng.fromState(state);
     expect(ref.nextU32()).toBe(0xffff_ffff); // pre: the first draw is the top value
     const second = ref.nextU32();
+    // pre: accepting the top draw would give a different answer (0xffff_ffff % 3 is 0).
+    expect(second % 3).not.toBe(0xffff_ffff % 3);
     expect(Prng.fromState(state).below(3)).toBe(second % 3);
     // n = 2^31: 2^32 is a multiple, nothing is rejected; the top draw maps to 2^31 − 1.
     expect(Prng.fromState(state).below(0x8000_0000)).toBe(0x7fff_ffff);

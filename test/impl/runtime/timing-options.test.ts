@@ -78,3 +78,19 @@ describe('device timing options', () => {
     expect(run([spurious], { actPer256: 256 }).length).toBeGreaterThan(0);
   });
 });
+
+describe('device timing at the step bound', () => {
+  it('a run that reaches its bound while a device still owes work is incomplete, not quiescent', () => {
+    const agent: DeviceAgent = {
+      name: 'dev',
+      agentActions: () => [],
+      agentPerform: () => {},
+      agentBusy: () => true,
+    };
+    const { runtime } = DeterministicRuntime.create(system({ pds: [{ name: 'drv' }] }), {
+      registry: registryOf({ drv: () => ({}) }),
+      deviceAgents: { agents: [agent], actPer256: 0 },
+    });
+    expect(runtime!.run({ maxSteps: 1 })).toMatchObject({ status: 'incomplete', steps: 1 });
+  });
+});
