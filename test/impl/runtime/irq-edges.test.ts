@@ -65,3 +65,31 @@ describe('IrqController edges', () => {
     expect(() => irqs.assertLine(99)).toThrow(/IRQ 99/);
   });
 });
+
+describe('IrqController edges (2)', () => {
+  it('an edge line whose level is high is not re-delivered at the ack (only a pending edge is)', () => {
+    const { irqs, delivered } = controller();
+    irqs.assertLine(11);
+    expect(delivered).toEqual(['drv:1']);
+    irqs.ack(11, false);
+    expect(delivered).toEqual(['drv:1']);
+  });
+
+  it('a dropped IRQ with recording off is simply not delivered', () => {
+    const delivered: string[] = [];
+    const irqs = new IrqController(
+      [{ irq: 10, pd: 'drv', ch: 0, trigger: 'level' }],
+      (pd, ch) => void delivered.push(`${pd}:${ch}`),
+      null,
+      {
+        crashAtWake: () => false,
+        onNotify: () => 'deliver',
+        onIrq: () => 'drop',
+        deviceStalled: () => false,
+      },
+    );
+    irqs.pulse(10);
+    expect(delivered).toEqual([]);
+    expect(irqs.isMasked(10)).toBe(false);
+  });
+});

@@ -115,3 +115,37 @@ describe('planSystem load errors', () => {
     expect(calls(model(5, 9))).toEqual(['a refused on 0', 'a refused on 1']);
   });
 });
+
+describe('planSystem load errors (2)', () => {
+  it("a region's own error (size 0) reaches the load errors", () => {
+    const e = errorsOf(system({ mrs: [{ name: 'm', size: 0 }], pds: [{ name: 'a' }] }));
+    expect(e.map((d) => d.code)).toContain('RUNTIME_MR_SIZE');
+  });
+
+  it('2.x: the pp end may be either end of the channel', () => {
+    const model = system({
+      pds: [
+        { name: 'b', priority: 10 },
+        { name: 'a', priority: 1 },
+      ],
+      channels: [
+        [
+          { pd: 'b', id: 0 },
+          { pd: 'a', id: 3, pp: true },
+        ],
+      ],
+    });
+    let reply = -1;
+    const { runtime, errors } = DeterministicRuntime.create(model, {
+      registry: registryOf({
+        a: ({ api }) => ({
+          init: () => void (reply = api.ppcall(3, { label: 4, words: [] }).label),
+        }),
+        b: () => ({ protected: (_c, m) => ({ label: m.label + 1, words: [] }) }),
+      }),
+    });
+    expect(errors).toEqual([]);
+    expect(runtime!.run({ maxSteps: 20 }).faults).toEqual([]);
+    expect(reply).toBe(5);
+  });
+});
