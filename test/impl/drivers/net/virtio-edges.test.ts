@@ -561,9 +561,14 @@ describe('virtio-net driver: interrupt suppression and the request-signal re-che
         origActive();
       };
       t.transmit(0, frame(60, 0));
+      // Stalled: no completion comes to run tx_provide again, only the re-check can post it.
+      t.nic.stall();
       d.notified(VIRT_TX);
       expect(t.counters()['txPosted']).toBe(recheck ? 2 : 1);
-      expect(t.sent).toHaveLength(recheck ? 2 : 1);
+      t.nic.release();
+      for (let i = 0; i < 4 && t.line.level; i++) d.notified(IRQ);
+      // Here a completion's IRQ path (tx_return, then tx_provide: F4) rescues it either way.
+      expect(t.sent).toHaveLength(2);
     }
   });
 
@@ -672,5 +677,80 @@ describe('virtio-net driver: the component wrapper', () => {
     c2.init();
     expect(r2.rec.ppcalls).toHaveLength(1);
     expect(u.counters()['recoveredRx']).toBe(0);
+  });
+});
+
+describe('virtio-net driver: a driver that is down, and handlers with nothing to do', () => {
+  it('a driver whose device failed set-up, or that gave up after its resets, touches no queue and no ring', () => {
+    // Down from the start: the queues never came up.
+    const failed = rig();
+    failed.mmio.reads.set(Reg.QueueReady, () => 1);
+    const f = failed.instance(0).d;
+    f.init();
+    failed.fillRx();
+    failed.transmit(0, frame(60));
+    for (const ch of [VIRT_RX, VIRT_TX, IRQ]) f.notified(ch);
+    expect(failed.counters()).toMatchObject({ rxPosted: 0, txPosted: 0, deviceErrors: 1 });
+    expect(failed.virtRx.free.length()).toBe(RX_N);
+    // Down after 16 resets: the queues are still there, and the device says it has completions.
+    const t = rig();
+    const { d } = t.instance(0);
+    d.init();
+    for (let i = 0; i <= 16; i++) {
+      t.virtTx.active.enqueue({ ioOrOffset: 0x1000n, len: 60, oid: 0 });
+      d.notified(VIRT_TX);
+      d.notified(IRQ);
+    }
+    expect(d.state.live).toBe(false);
+    const s = d.state;
+    const before = t.counters();
+    pushUsed(t, s, 'rx', s.layout!.rx.num + 1, 0);
+    pushUsed(t, s, 'tx', s.layout!.tx.num + 1, 0);
+    t.mmio.reads.set(Reg.InterruptStatus, () => Interrupt.UsedBuffer);
+    t.fillRx();
+    t.transmit(1, frame(60));
+    for (const ch of [VIRT_RX, VIRT_TX, IRQ]) d.notified(ch);
+    const after = t.counters();
+    for (const k of ['rxPosted', 'txPosted', 'deviceErrors', 'rxReturned', 'txReturned'])
+      expect([k, after[k]]).toEqual([k, before[k]]);
+  });
+
+  it('an interrupt with no completion notifies neither virtualiser, even when they asked', () => {
+    const t = rig();
+    t.fillRx();
+    const { d, rec } = t.instance(0);
+    d.init();
+    t.virtRx.active.requestSignal();
+    t.virtTx.free.requestSignal();
+    t.mmio.reads.set(Reg.InterruptStatus, () => Interrupt.UsedBuffer); // spurious
+    d.notified(IRQ);
+    expect(rec.notified).toEqual([]);
+  });
+
+  it('with rxNotify off (F5) posting receive buffers never notifies the device', () => {
+    const t = rig({ driver: { rxNotify: false } });
+    t.fillRx();
+    const { d } = t.instance(0);
+    d.init();
+    expect(t.counters()['rxPosted']).toBe(RX_N);
+    expect(notifyWrites(t, 0)).toBe(0);
+  });
+
+  it('a used entry naming a free descriptor is garbage even if that descriptor looks like a chain head', () => {
+    const t = rig();
+    t.fillRx();
+    const { d } = t.instance(0);
+    d.init();
+    const s = d.state;
+    const num = s.layout!.rx.num;
+    // desc[num-1] is free: make it look like header → buffer 1 (Rx buffer 0, in use).
+    const at = s.layout!.rx.descOff + 16 * (num - 1);
+    const dv = new DataView(t.ring);
+    dv.setUint16(at + 12, DescFlag.Next | DescFlag.Write, true);
+    dv.setUint16(at + 14, 1, true);
+    pushUsed(t, s, 'rx', num - 1, 72);
+    d.notified(IRQ);
+    expect(t.counters()).toMatchObject({ deviceErrors: 1, rxReturned: 0 });
+    expect(entries(t.rxq.active, RX_N)).toEqual([]);
   });
 });
