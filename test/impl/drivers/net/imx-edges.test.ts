@@ -21,6 +21,7 @@ import {
 import { Counters } from '../../../../impl/components/net/counters.ts';
 import { Ecr, EnetIrq, EnetReg, Mibc } from '../../../../impl/hw/enet.ts';
 import { InvariantError } from '../../../../spec/common/assert.ts';
+import { ENET_EIR_RXF, ENET_EIR_TXF } from '../../../../spec/devices/enet.ts';
 import { context, recordingApi } from '../../components/net/fixture.ts';
 import { IRQ, MAC, RING_IO, RX_N, TX_IO, VIRT_RX, VIRT_TX, drain, frame, rig } from './imx-rig.ts';
 
@@ -389,5 +390,129 @@ describe('ENET driver: the IRQ path and the handlers at their edges', () => {
     expect(t.counters()['txPosted']).toBe(4);
     expect(t.virtTx.active.requireSignal()).toBe(true);
     expect(t.virtTx.active.length()).toBe(2);
+  });
+});
+
+describe('ENET driver: more edges (first run survivors)', () => {
+  /** EIR reads as `extra` on top of the device's value for the next `n` reads. */
+  const eirFor = (t: Rig, extra: number, n: number): void => {
+    let left = n;
+    t.mmio.reads.set(EnetReg.EIR, (v) => (left-- > 0 ? (v | extra) >>> 0 : v));
+  };
+
+  it('handlers before init touch nothing; the state starts down', () => {
+    const t = rig();
+    const { d } = t.instance();
+    expect(d.state).toEqual({ live: false, rx: null, tx: null });
+    t.giveRx(0);
+    t.transmit(0, frame(60));
+    for (const ch of [VIRT_RX, VIRT_TX]) d.notified(ch);
+    eirFor(t, ENET_EIR_RXF | ENET_EIR_TXF, 1);
+    d.notified(IRQ);
+    expect(t.counters()).toMatchObject({ rxPosted: 0, txPosted: 0, rxReturned: 0, txReturned: 0 });
+  });
+
+  it('an RXF event runs only the Rx handlers, a TXF event only the Tx handlers', () => {
+    const t = rig();
+    const { d } = t.instance();
+    d.init();
+    // Work both virtualisers queued without notifying.
+    t.giveRx(0);
+    t.transmit(0, frame(60));
+    eirFor(t, ENET_EIR_RXF, 1);
+    d.notified(IRQ);
+    expect(t.counters()).toMatchObject({ rxPosted: 1, txPosted: 0 });
+    t.giveRx(1);
+    eirFor(t, ENET_EIR_TXF, 1);
+    d.notified(IRQ);
+    expect(t.counters()).toMatchObject({ rxPosted: 1, txPosted: 1 });
+  });
+
+  it('events with nothing completed notify neither virtualiser, even when they asked', () => {
+    const t = rig({ timing: 'agent' });
+    const { d, rec } = t.instance();
+    d.init();
+    t.transmit(0, frame(60));
+    d.notified(VIRT_TX); // posted, not sent (agent timing)
+    t.virtRx.active.requestSignal();
+    t.virtTx.free.requestSignal();
+    eirFor(t, ENET_EIR_RXF | ENET_EIR_TXF, 1);
+    d.notified(IRQ);
+    expect(rec.notified).toEqual([]);
+    expect(t.counters()).toMatchObject({ txReturned: 0, rxReturned: 0 });
+    expect(t.virtTx.free.empty()).toBe(true);
+  });
+
+  it('one IRQ takes its event once (EIR acknowledged through the view), and a stuck EIR is bounded', () => {
+    const t = rig();
+    for (let i = 0; i < RX_N; i++) t.giveRx(i);
+    const { d } = t.instance();
+    d.init();
+    t.nic.receiveFrame(frame(60));
+    d.notified(IRQ);
+    expect(t.counters()['irqRounds']).toBe(1);
+    const u = rig();
+    const e = u.instance().d;
+    e.init();
+    u.mmio.reads.set(EnetReg.EIR, (v) => (v | ENET_EIR_RXF) >>> 0);
+    e.notified(IRQ);
+    expect(u.counters()['irqRounds']).toBe(1024);
+  });
+
+  it('set-up zeroes exactly the BDs of both rings', () => {
+    const t = rig();
+    const bytes = new Uint8Array(t.ring);
+    bytes.fill(0xff, 0, ENET_META_OFF);
+    t.instance().d.init(); // 4 + 4 BDs, no buffers to post
+    expect([...bytes.subarray(ENET_RX_RING_OFF, ENET_RX_RING_OFF + 32)]).toEqual(
+      new Array(32).fill(0),
+    );
+    expect(bytes[ENET_RX_RING_OFF + 32]).toBe(0xff);
+    expect([...bytes.subarray(ENET_TX_RING_OFF, ENET_TX_RING_OFF + 32)]).toEqual(
+      new Array(32).fill(0),
+    );
+    expect(bytes[ENET_TX_RING_OFF + 32]).toBe(0xff);
+  });
+
+  it('a driver at boot takes nothing from a ring that still holds old metadata; a Tx capacity change refuses it too', () => {
+    const t = rig();
+    for (let i = 0; i < RX_N; i++) t.giveRx(i);
+    t.instance().d.init();
+    t.instance(0).d.init();
+    expect(t.counters()['recoveredRx']).toBe(0);
+    new EnetDriver(
+      recordingApi('d', t.instance().api.mem).api,
+      t.config,
+      { rxCount: 4, txCount: 8 },
+      new Counters(ENET_DRIVER_COUNTERS, t.counterBuf),
+      1,
+    ).init();
+    expect(t.counters()['recoveredRx']).toBe(0);
+  });
+
+  it('enetInflightBuffers reads a region that ends right after the metadata', () => {
+    const t = rig();
+    for (let i = 0; i < RX_N; i++) t.giveRx(i);
+    t.instance().d.init();
+    const exact = new ArrayBuffer(ENET_META_OFF + 28);
+    new Uint8Array(exact).set(new Uint8Array(t.ring, 0, ENET_META_OFF + 28));
+    expect(enetInflightBuffers(exact)?.rx).toEqual([0, 1, 2, 3].map(t.rxBuf));
+  });
+
+  it('a MIB block that goes idle after a few polls is fine; a hw ring region without room for the metadata is refused', () => {
+    const t = rig();
+    let polls = 0;
+    t.mmio.reads.set(EnetReg.MIBC, (v) => (polls++ < 3 ? v & ~Mibc.IDLE : v));
+    expect(() => t.instance().d.init()).not.toThrow();
+    expect(
+      () =>
+        new EnetDriver(
+          recordingApi('d', t.instance().api.mem).api,
+          { ...t.config, hwRing: { ...t.config.hwRing, sizeBytes: ENET_META_OFF + 27 } },
+          {},
+          new Counters(ENET_DRIVER_COUNTERS, t.counterBuf),
+          0,
+        ),
+    ).toThrow(/fit the hw ring region/);
   });
 });
