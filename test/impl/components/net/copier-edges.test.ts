@@ -243,3 +243,17 @@ describe('copier: the re-check after request_signal', () => {
     });
   });
 });
+
+describe('copier: the fixed copier leaves the client free queue signal alone', () => {
+  it('without F15 the copier neither requests nor cancels a signal on the client free queue', () => {
+    for (const flag of [true, false]) {
+      const t = setup();
+      t.cp.init();
+      if (flag) t.client.free.requestSignal();
+      else t.client.free.cancelSignal();
+      t.give(0, [1]);
+      t.cp.rxReturn();
+      expect(t.client.free.requireSignal()).toBe(flag);
+    }
+  });
+});

@@ -320,3 +320,15 @@ describe('virt_rx: the re-checks after request_signal', () => {
     expect(t.copier[0]!.free.requireSignal()).toBe(true);
   });
 });
+
+describe('virt_rx: the wrapper without a probe', () => {
+  it('runs init and notified', () => {
+    const t = setup();
+    const c = virtRxComponent(context(t.api, t.params));
+    c.init();
+    while (t.driver.free.dequeue() !== null);
+    t.frame(0, B);
+    c.notified(0);
+    expect(t.counters()['unicast']).toBe(1);
+  });
+});
