@@ -247,7 +247,8 @@ describe('ENET driver: restart metadata', () => {
     expect(t.counters()).toMatchObject({ recoveredRx: 0, recoveredTx: 0 });
     const u = rig();
     u.instance(1).d.init(); // restarted, but nobody ever set the region up
-    expect(u.counters()).toMatchObject({ recoveredRx: 0, recoveredTx: 0 });
+    expect(u.counters()).toMatchObject({ recoveredRx: 0, recoveredTx: 0, rxPosted: 0 });
+    expect(enetInflightBuffers(u.ring)).toEqual({ rx: [], tx: [] });
   });
 
   it('the HW ring indices are kept in the metadata: tail counts posts, head counts returns', () => {
