@@ -12,6 +12,7 @@ import {
 } from '../../../../impl/components/net/copier.ts';
 import { Counters } from '../../../../impl/components/net/counters.ts';
 import type { NetCopyConfig } from '../../../../impl/components/net/config.ts';
+import type { NetQueueHandle } from '../../../../impl/queue/net.ts';
 import { Layout, conn, context, dev, entries, peerHandle, recordingApi, res } from './fixture.ts';
 
 const N = 8;
@@ -200,5 +201,59 @@ describe('copier: signalling, F15, restart, set-up', () => {
     expect(() => new Copier(context(t.api, { ...t.params, config: small }))).toThrow(
       /holds every client Rx buffer/,
     );
+  });
+});
+
+/** Runs `peer` once, inside the component's next request_signal on `q` (its re-check window). */
+function inWindow(q: NetQueueHandle['active'], peer: () => void): void {
+  const request = q.requestSignal.bind(q);
+  let once = true;
+  q.requestSignal = () => {
+    if (once) {
+      once = false;
+      peer();
+    }
+    request();
+  };
+}
+
+describe('copier: the re-check after request_signal', () => {
+  it('a frame virt_rx queues in the window is copied in the same pass; the signal is left requested', () => {
+    const t = setup();
+    t.cp.init();
+    t.give(0, [1, 2, 3]);
+    const virt = (t.cp as unknown as { virt: NetQueueHandle }).virt;
+    inWindow(virt.active, () => t.give(1, [4, 5]));
+    t.cp.rxReturn();
+    expect(t.counters()).toMatchObject({ copied: 2, dropped: 0 });
+    expect(t.virtRx.active.empty()).toBe(true);
+    expect(t.virtRx.active.requireSignal()).toBe(true);
+  });
+
+  it('the wrapper without a probe; a fresh copier state says nothing was enqueued', () => {
+    const t = setup();
+    const c = copierComponent(context(t.api, t.params));
+    c.init();
+    t.give(0, [1]);
+    c.notified(0);
+    expect(t.counters()['copied']).toBe(1);
+    expect(new Copier(context(t.api, t.params, 1)).state).toEqual({
+      client_enqueued: false,
+      virt_enqueued: false,
+    });
+  });
+});
+
+describe('copier: the fixed copier leaves the client free queue signal alone', () => {
+  it('without F15 the copier neither requests nor cancels a signal on the client free queue', () => {
+    for (const flag of [true, false]) {
+      const t = setup();
+      t.cp.init();
+      if (flag) t.client.free.requestSignal();
+      else t.client.free.cancelSignal();
+      t.give(0, [1]);
+      t.cp.rxReturn();
+      expect(t.client.free.requireSignal()).toBe(flag);
+    }
   });
 });

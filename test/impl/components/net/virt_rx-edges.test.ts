@@ -12,6 +12,7 @@ import {
 } from '../../../../impl/components/net/virt_rx.ts';
 import { Counters } from '../../../../impl/components/net/counters.ts';
 import type { NetVirtRxConfig } from '../../../../impl/components/net/config.ts';
+import type { NetQueueHandle } from '../../../../impl/queue/net.ts';
 import { Layout, conn, context, dev, entries, peerHandle, recordingApi, res } from './fixture.ts';
 
 const N = 8;
@@ -270,5 +271,64 @@ describe('virt_rx: signalling and hooks', () => {
     );
     const high = { ...t.config, data: { ...t.config.data, ioAddr: 1n << 52n } };
     expect(() => new VirtRx(context(t.api, { ...t.params, config: high }))).toThrow(/2\^52/);
+  });
+});
+
+/** Runs `peer` once, inside the component's next request_signal on `q` (its re-check window). */
+function inWindow(q: NetQueueHandle['active'], peer: () => void): void {
+  const request = q.requestSignal.bind(q);
+  let once = true;
+  q.requestSignal = () => {
+    if (once) {
+      once = false;
+      peer();
+    }
+    request();
+  };
+}
+
+describe('virt_rx: the re-checks after request_signal', () => {
+  it('a frame the driver queues in the window is delivered in the same pass; the signal stays requested', () => {
+    const t = setup();
+    t.boot();
+    t.frame(0, A);
+    const drv = (t.v as unknown as { drv: NetQueueHandle }).drv;
+    inWindow(drv.active, () => t.frame(1, B));
+    t.v.notified();
+    expect(t.counters()).toMatchObject({ received: 2, unicast: 2 });
+    expect(t.driver.active.empty()).toBe(true);
+    expect(t.driver.active.requireSignal()).toBe(true);
+  });
+
+  it('a buffer a copier returns in the window goes back to the driver in the same pass', () => {
+    const t = setup();
+    t.boot();
+    t.frame(0, A);
+    t.frame(1, A);
+    t.v.notified();
+    const held = entries(t.r.cl[0]!.active, N).map((e) => e.io);
+    expect(held).toHaveLength(2);
+    while (t.copier[0]!.active.dequeue() !== null);
+    t.copier[0]!.free.enqueue({ ioOrOffset: held[0]!, len: 0, oid: 0 });
+    const clients = (t.v as unknown as { clients: NetQueueHandle[] }).clients;
+    inWindow(clients[0]!.free, () =>
+      t.copier[0]!.free.enqueue({ ioOrOffset: held[1]!, len: 0, oid: 0 }),
+    );
+    t.v.notified();
+    expect(entries(t.r.drv.free, N).map((e) => e.io - IO)).toEqual([0n, 2048n]);
+    expect(t.copier[0]!.free.empty()).toBe(true);
+    expect(t.copier[0]!.free.requireSignal()).toBe(true);
+  });
+});
+
+describe('virt_rx: the wrapper without a probe', () => {
+  it('runs init and notified', () => {
+    const t = setup();
+    const c = virtRxComponent(context(t.api, t.params));
+    c.init();
+    while (t.driver.free.dequeue() !== null);
+    t.frame(0, B);
+    c.notified(0);
+    expect(t.counters()['unicast']).toBe(1);
   });
 });

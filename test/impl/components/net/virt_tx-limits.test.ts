@@ -16,6 +16,7 @@ import type { NetVirtTxConfig } from '../../../../impl/components/net/config.ts'
 import type { TxPolicySpec } from '../../../../impl/components/net/tx_policy.ts';
 import { InvariantError } from '../../../../spec/common/assert.ts';
 import { Layout, conn, context, dev, entries, peerHandle, recordingApi } from './fixture.ts';
+import type { NetQueueHandle } from '../../../../impl/queue/net.ts';
 
 const CAP = 8;
 const DRV_CAP = 4;
@@ -300,5 +301,59 @@ describe('virt_tx: set-up checks and the cache-clean hook', () => {
     const v = new VirtTx(context(t.api, { ...t.params, config: bad }));
     t.client[1]!.active.enqueue({ ioOrOffset: 0n, len: 60, oid: 0 });
     expect(() => v.notified()).toThrow(InvariantError);
+  });
+});
+
+describe('virt_tx: the re-checks after request_signal', () => {
+  /** Runs `peer` once, inside virt_tx's next request_signal on `q`. */
+  const inWindow = (q: NetQueueHandle['active'], peer: () => void): void => {
+    const request = q.requestSignal.bind(q);
+    let once = true;
+    q.requestSignal = () => {
+      if (once) {
+        once = false;
+        peer();
+      }
+      request();
+    };
+  };
+  const send = (t: ReturnType<typeof setup>, c: number, offset: number): void =>
+    void t.client[c]!.active.enqueue({ ioOrOffset: BigInt(offset), len: 60, oid: 0 });
+
+  it('a pass leaves every client asked to signal, even one that had cancelled it', () => {
+    const t = setup();
+    t.client[0]!.active.cancelSignal();
+    t.client[1]!.active.cancelSignal();
+    t.v.notified();
+    expect(t.client[0]!.active.requireSignal()).toBe(true);
+    expect(t.client[1]!.active.requireSignal()).toBe(true);
+  });
+
+  it('a packet a client queues in the window is forwarded in the same pass (budget left)', () => {
+    const t = setup();
+    send(t, 1, 0);
+    const clients = (t.v as unknown as { clients: NetQueueHandle[] }).clients;
+    inWindow(clients[1]!.active, () => send(t, 1, 2048));
+    t.v.notified();
+    expect(t.counters()['forwarded']).toBe(2);
+    expect(t.client[1]!.active.empty()).toBe(true);
+    expect(t.client[1]!.active.requireSignal()).toBe(true);
+  });
+
+  it('a buffer the driver returns in the window goes back to its client in the same pass', () => {
+    const t = setup();
+    send(t, 1, 0);
+    send(t, 1, 2048);
+    t.v.notified();
+    const sent = [t.driver.active.dequeue()!, t.driver.active.dequeue()!];
+    t.driver.free.enqueue({ ioOrOffset: sent[0]!.ioOrOffset, len: 0, oid: 0 });
+    const drv = (t.v as unknown as { drv: NetQueueHandle }).drv;
+    inWindow(drv.free, () =>
+      t.driver.free.enqueue({ ioOrOffset: sent[1]!.ioOrOffset, len: 0, oid: 0 }),
+    );
+    t.v.notified();
+    expect(t.counters()['returned']).toBe(2);
+    expect(t.driver.free.empty()).toBe(true);
+    expect(t.driver.free.requireSignal()).toBe(true);
   });
 });

@@ -4,162 +4,21 @@
 // on a device reset, the watchdog, and each upstream-bug switch (U10, U11, F19, no re-check)
 // reproducing its symptom.
 import { describe, expect, it } from 'vitest';
-import {
-  DRIVER_COUNTERS,
-  VirtioNetDriver,
-  type VirtioNetDriverOptions,
-} from '../../../../impl/drivers/net/virtio.ts';
 import { driverLayout } from '../../../../impl/drivers/net/layout.ts';
-import { Counters } from '../../../../impl/components/net/counters.ts';
-import type { NetDriverConfig } from '../../../../impl/components/net/config.ts';
-import { Iommu } from '../../../../impl/mem/iommu.ts';
-import type { DmaPort, MmioDevice } from '../../../../impl/mem/types.ts';
 import { Feature, Reg, Status } from '../../../../impl/hw/virtio/constants.ts';
-import { VirtioNet } from '../../../../impl/hw/virtio/net.ts';
+import { entries } from '../../components/net/fixture.ts';
 import {
-  Layout,
-  conn,
-  dev,
-  entries,
-  peerHandle,
-  recordingApi,
-  res,
-} from '../../components/net/fixture.ts';
-
-const RX_N = 16; // Rx DMA buffers
-const TX_N = 512; // Tx buffers
-const RX_IO = 0x5fe0_0000n;
-const TX_IO = 0x5fc0_0000n;
-const RING_IO = 0x5fff_0000n;
-const IRQ = 0;
-const VIRT_RX = 1;
-const VIRT_TX = 2;
-const TIMER = 3;
-
-/** Records every register write (offset, value) the driver makes. */
-class RecordingMmio implements MmioDevice {
-  readonly writes: [number, number][] = [];
-  constructor(readonly inner: VirtioNet) {}
-  get name(): string {
-    return this.inner.name;
-  }
-  get sizeBytes(): number {
-    return this.inner.sizeBytes;
-  }
-  read32(off: number): number {
-    return this.inner.read32(off);
-  }
-  write32(off: number, v: number): void {
-    this.writes.push([off, v]);
-    this.inner.write32(off, v);
-  }
-  irqAsserted(): boolean {
-    return this.inner.irqAsserted();
-  }
-}
-
-interface RigOptions {
-  driver?: VirtioNetDriverOptions;
-  negotiation?: 'strict' | 'qemu';
-  queueNumMax?: number;
-}
-
-function rig(o: RigOptions = {}) {
-  const rxdma = new SharedArrayBuffer(RX_N * 2048);
-  const txdata = new SharedArrayBuffer(TX_N * 2048);
-  const ring = new SharedArrayBuffer(0x10000);
-  const late: { port?: DmaPort } = {};
-  const line = { level: false };
-  const nic = new VirtioNet({
-    name: 'nic',
-    mac: new Uint8Array([0x52, 0x54, 0, 0x12, 0x34, 0x56]),
-    dma: { read: (a, l) => late.port!.read(a, l), write: (a, d) => late.port!.write(a, d) },
-    negotiation: o.negotiation ?? 'strict',
-    queueNumMax: o.queueNumMax ?? 256,
-    onIrqLevel: (up) => (line.level = up),
-  });
-  const regions = new Map(
-    (
-      [
-        ['ring', RING_IO, ring],
-        ['rxdma', RX_IO, rxdma],
-        ['txdata', TX_IO, txdata],
-      ] as const
-    ).map(([name, physAddr, buffer]) => [
-      name,
-      { name, physAddr, sizeBytes: buffer.byteLength, physFixed: true, buffer, mmio: null },
-    ]),
-  );
-  const { iommu } = Iommu.build(regions, [
-    { device: 'nic', ioMaps: [{ mr: 'ring' }, { mr: 'rxdma' }, { mr: 'txdata' }] },
-  ]);
-  late.port = iommu.portFor('nic');
-  const mmio = new RecordingMmio(nic);
-  const sent: Uint8Array[] = [];
-  nic.connect({ receiveFrame: (f) => void sent.push(f.slice()) });
-
-  const l = new Layout();
-  const regsR = l.add('regs', 0x1000, { mmio });
-  const ringR = l.add('ring', 0x10000, { ioAddr: RING_IO, buffer: ring });
-  const rxq = l.pair('rx', RX_N);
-  const txq = l.pair('tx', TX_N);
-  const config: NetDriverConfig = {
-    regs: res(regsR),
-    hwRing: dev(ringR),
-    irqId: IRQ,
-    virtRx: conn(rxq, RX_N, VIRT_RX),
-    virtTx: conn(txq, TX_N, VIRT_TX),
-    timerId: TIMER,
-  };
-  const space = l.space('ethernet_driver');
-  const counterBuf = Counters.buffer(DRIVER_COUNTERS.length);
-  const instance = (restarts: number) => {
-    const r = recordingApi('ethernet_driver', space);
-    const d = new VirtioNetDriver(
-      r.api,
-      config,
-      o.driver ?? {},
-      new Counters(DRIVER_COUNTERS, counterBuf),
-      restarts,
-    );
-    return { d, ...r };
-  };
-  const counters = (): Record<string, number> =>
-    new Counters(DRIVER_COUNTERS, counterBuf).snapshot();
-  const virtRx = peerHandle(rxq, RX_N);
-  const virtTx = peerHandle(txq, TX_N);
-  /** virt_rx's init: every Rx DMA buffer onto the driver's free queue. */
-  const fillRx = (): void => {
-    for (let i = 0; i < RX_N; i++)
-      virtRx.free.enqueue({ ioOrOffset: RX_IO + BigInt(2048 * i), len: 0, oid: 0 });
-  };
-  /** virt_tx hands the driver Tx buffer `b` holding `frame`. */
-  const transmit = (b: number, frame: Uint8Array): void => {
-    new Uint8Array(txdata, b * 2048, frame.length).set(frame);
-    virtTx.active.enqueue({ ioOrOffset: TX_IO + BigInt(2048 * b), len: frame.length, oid: 0 });
-  };
-  return {
-    nic,
-    mmio,
-    sent,
-    line,
-    instance,
-    counters,
-    virtRx,
-    virtTx,
-    fillRx,
-    transmit,
-    rxq,
-    txq,
-    rxdma,
-  };
-}
-
-function frame(n: number, fill = 0xab): Uint8Array {
-  const f = new Uint8Array(n).fill(fill);
-  f.set([0x52, 0x54, 1, 0, 0, 0x10], 0);
-  return f;
-}
+  IRQ,
+  RX_IO,
+  RX_N,
+  TIMER,
+  TX_IO,
+  TX_N,
+  VIRT_RX,
+  VIRT_TX,
+  frame,
+  rig,
+} from './virtio-rig.ts';
 
 describe('virtio-net driver: set-up (virtio 1.2 §3.1.1)', () => {
   it('walks the status sequence, accepts offered VERSION_1|MAC as masks, and notifies only after DRIVER_OK', () => {
