@@ -114,7 +114,12 @@ export class Copier {
       garbage: this.cli.free.length() > this.cli.capacity ? 0 : MAX_REFUSALS_PER_PASS,
     };
     const limit = 2 * this.virt.capacity;
-    for (let round = 0, n = 0; round < 4; round++) {
+    // No cap on the re-check rounds (copy.c has none): a cap left the loop with work queued and
+    // the signal cancelled when virt_rx enqueued inside each re-check window, a lost wakeup (found
+    // by the mutation run, ADR 019). Every round that goes on has consumed an entry, so the
+    // 2 × capacity bound on entries per pass bounds the rounds too.
+    for (let n = 0; ;) {
+      const passStart = n;
       for (; n < limit && !virtActive.empty(); n++) {
         const haveClientBuffer =
           budget.garbage > 0 && !this.cli.free.empty() && this.nextClientBuffer(budget);
@@ -141,7 +146,9 @@ export class Copier {
         const waiting = !virtActive.empty();
         if (waiting) this.cli.free.requestSignal();
         else this.cli.free.cancelSignal();
-        if (!waiting || this.cli.free.empty() || n >= limit) break;
+        // No entry taken this round (the client's free entries were garbage): stop, both signals
+        // requested, as a client that has no buffer to give.
+        if (!waiting || this.cli.free.empty() || n >= limit || n === passStart) break;
         virtActive.cancelSignal();
         this.cli.free.cancelSignal();
         continue;

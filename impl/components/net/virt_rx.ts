@@ -172,7 +172,10 @@ export class VirtRx {
     const data = this.config.data;
     this.notifyClients.fill(false);
     const limit = 2 * this.drv.capacity;
-    for (let round = 0, n = 0; round < 4; round++) {
+    // Re-check rounds uncapped (virt_rx.c has no cap; a cap of 4 was a lost wakeup when the driver
+    // enqueued inside each re-check window, ADR 019): a round goes on only after taking an entry,
+    // and entries per pass are bounded by `limit`.
+    for (let n = 0; ;) {
       for (; n < limit && drvActive.dequeueInto(b); n++) {
         this.c.inc('received');
         const offset = offsetOf(b.ioLow, b.ioHigh) - this.ioLow;
@@ -234,7 +237,8 @@ export class VirtRx {
     for (let c = 0; c < this.clients.length; c++) {
       const free = this.clients[c]!.free;
       const limit = 2 * free.capacity;
-      for (let round = 0, n = 0; round < 4; round++) {
+      // Uncapped re-check rounds, as rxReturn's: each round that goes on took an entry.
+      for (let n = 0; ;) {
         for (; n < limit && free.dequeueInto(b); n++) {
           const offset = offsetOf(b.ioLow, b.ioHigh);
           if (this.u15) {

@@ -317,7 +317,10 @@ export class VirtTx {
     const b = this.parts;
     this.notifyClients.fill(false);
     const limit = 2 * this.drv.capacity;
-    for (let round = 0, n = 0; round < 4; round++) {
+    // Re-check rounds uncapped (virt_tx.c has none; a cap of 4 was a lost wakeup when the driver
+    // returned buffers inside each re-check window, ADR 019): a round goes on only after taking
+    // an entry, and entries per pass are bounded by `limit`.
+    for (let n = 0; ;) {
       for (; n < limit && drvFree.dequeueInto(b); n++) {
         const where = this.extract(b.ioHigh * 0x1_0000_0000 + b.ioLow);
         if (where === null || where.offset % NET_BUFFER_SIZE_BYTES !== 0) {

@@ -230,6 +230,27 @@ describe('copier: the re-check after request_signal', () => {
     expect(t.virtRx.active.requireSignal()).toBe(true);
   });
 
+  it('virt_rx enqueuing inside every re-check window (6 times): nothing is left behind with the signal cancelled', () => {
+    // ADR 019 (found by the mutation run): a cap of 4 re-check rounds left frames queued with the
+    // signal cancelled, so virt_rx (which saw no signal wanted) never notified: a lost wakeup.
+    const t = setup();
+    t.cp.init();
+    t.give(0, [1]);
+    const virt = (t.cp as unknown as { virt: NetQueueHandle }).virt;
+    const request = virt.active.requestSignal.bind(virt.active);
+    let windows = 0;
+    virt.active.requestSignal = () => {
+      if (windows < 6) t.give(1 + windows, [2 + windows]);
+      windows++;
+      request();
+    };
+    t.cp.rxReturn();
+    expect(windows).toBe(7);
+    expect(t.counters()).toMatchObject({ copied: 7, dropped: 0 });
+    expect(t.virtRx.active.empty()).toBe(true);
+    expect(t.virtRx.active.requireSignal()).toBe(true);
+  });
+
   it('the wrapper without a probe; a fresh copier state says nothing was enqueued', () => {
     const t = setup();
     const c = copierComponent(context(t.api, t.params));
