@@ -44,8 +44,18 @@ export function serialVirtTxStandin(ctx: ComponentContext): Component {
       const tail = Atomics.load(c.words, 0);
       let head = c.words[1]!;
       const cap = c.conn.data.sizeBytes;
+      // Whole lines only, as the real virt_tx keeps each client's string whole: with the clients
+      // on other threads (--workers) a line published a few bytes at a time was otherwise
+      // interleaved with another client's. A client queue full without a newline goes as it is.
       // Bounded by the client's capacity (tail - head may be anything a client wrote).
-      for (let n = 0; n < cap && head !== tail && !drv.full(); n++) {
+      const pending = Math.min((tail - head) >>> 0, cap);
+      let end = 0;
+      for (let n = 0; n < pending; n++) {
+        if (api.mem.read8(c.conn.data.vaddr + ((head + n) % cap)) === 0x0a) end = n + 1;
+      }
+      if (pending === cap) end = pending;
+      if (end === 0 || (end > drv.free() && end <= drv.capacity)) continue;
+      for (let n = 0; n < end && !drv.full(); n++) {
         drv.enqueue(api.mem.read8(c.conn.data.vaddr + (head % cap)));
         head = (head + 1) >>> 0;
         moved = true;
