@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.ts';
 import { captureIo } from '../../helpers/io.ts';
+import { SHARED_SDF_FIXTURES, itShared } from '../../helpers/shared.ts';
 
 async function sddf(args: string[]): Promise<{ status: number; out: string[]; err: string[] }> {
   const io = captureIo();
@@ -12,7 +13,7 @@ async function sddf(args: string[]): Promise<{ status: number; out: string[]; er
   return { status, out: io.stdout, err: io.stderr };
 }
 
-const SDF = join(import.meta.dirname, '../../../../shared/fixtures/sdf');
+const SDF = SHARED_SDF_FIXTURES;
 
 describe('sddf run timer | i2c', () => {
   it('timer --format json: one document, every client fired, 0 violations, exit 0', async () => {
@@ -41,13 +42,16 @@ describe('sddf run timer | i2c', () => {
     expect(doc.refinement.checked).toBeGreaterThan(0);
   });
 
-  it('text output ends with the verdict; the ARM-timer fixture cannot run and says why', async () => {
-    const t = await sddf(['run', 'i2c', '--rounds', '1']);
-    expect(t.status).toBe(0);
-    expect(t.out.at(-1)).toMatch(/^ok: \d+ invariant checks, 0 violations$/);
+  itShared('the ARM-timer fixture cannot run and says why', async () => {
     const f = await sddf(['run', join(SDF, 'sddf_timer_qemu_virt_aarch64.system')]);
     expect(f.status).toBe(2);
     expect(f.err.join('\n')).toMatch(/:10:5: RUN_TIMER_DEVICE: .*ARM generic timer/);
+  });
+
+  it('text output ends with the verdict; --workers is refused', async () => {
+    const t = await sddf(['run', 'i2c', '--rounds', '1']);
+    expect(t.status).toBe(0);
+    expect(t.out.at(-1)).toMatch(/^ok: \d+ invariant checks, 0 violations$/);
     const w = await sddf(['run', 'timer', '--workers']);
     expect(w.status).toBe(2);
     expect(w.err.join('\n')).toMatch(/--workers: for the echo server only/);

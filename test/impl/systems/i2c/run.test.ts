@@ -6,13 +6,11 @@ import type { I2cClientConfig } from '../../../../impl/components/i2c/config.ts'
 import { openReq, openResp } from '../../../../impl/components/i2c/virt.ts';
 import type { Component, ComponentContext } from '../../../../impl/runtime/api.ts';
 import { runI2cSystem } from '../../../../impl/systems/i2c/run.ts';
+import { SHARED_SDF_FIXTURES, itShared } from '../../../helpers/shared.ts';
 
 /** The random schedule runs both clients before the virt serves them (seeds 1..29 all do). */
 const SEED_DEFERS = 1;
-const FIXTURE = join(
-  import.meta.dirname,
-  '../../../../../shared/fixtures/sdf/sddf_i2c_odroidc4.system',
-);
+const FIXTURE = join(SHARED_SDF_FIXTURES, 'sddf_i2c_odroidc4.system');
 
 const head = (n: number, addr: number): I2cCmd => ({
   payload: i2cHeaderPayload(n, addr),
@@ -67,7 +65,7 @@ describe('sddf run i2c', () => {
     }
   });
 
-  it('runs the upstream Odroid-C4 fixture with emulated devices', () => {
+  itShared('runs the upstream Odroid-C4 fixture with emulated devices', () => {
     const { result } = runI2cSystem({ system: FIXTURE, seed: 1, rounds: 2 });
     expect(result?.ok).toBe(true);
     expect(result?.clients.map((c) => c.name)).toEqual(['client_ds3231', 'client_pn532']);

@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../helpers/temp.ts';
+import { SHARED_SDF_FIXTURES, itShared } from '../../../helpers/shared.ts';
 import type { Component, ComponentContext } from '../../../../impl/runtime/api.ts';
 import { builtInSystemPath } from '../../../../impl/systems/index.ts';
 import { demuxColours, isSerialSystem, runSerial } from '../../../../impl/systems/serial/run.ts';
@@ -47,12 +48,15 @@ describe('sddf run serial', () => {
     expect(c.ok).toBe(true);
   });
 
-  it('isSerialSystem: the built-in and the sDDF fixture yes, the echo server no', () => {
+  it('isSerialSystem: the built-in yes, the echo server no', () => {
     expect(isSerialSystem('serial')).toBe(true);
-    expect(isSerialSystem('../shared/fixtures/sdf/sddf_serial_qemu_virt_aarch64.system')).toBe(
+    expect(isSerialSystem(builtInSystemPath('echo_server')!)).toBe(false);
+  });
+
+  itShared('isSerialSystem: the sDDF serial fixture yes', () => {
+    expect(isSerialSystem(join(SHARED_SDF_FIXTURES, 'sddf_serial_qemu_virt_aarch64.system'))).toBe(
       true,
     );
-    expect(isSerialSystem(builtInSystemPath('echo_server')!)).toBe(false);
   });
 
   it('the colour monitor catches a virt_tx that colours a client as another', () => {

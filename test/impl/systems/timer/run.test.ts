@@ -3,12 +3,10 @@ import { TIMER_REPLY_ERROR, TimerError, U64_MAX } from '../../../../spec/compone
 import type { Component, ComponentContext } from '../../../../impl/runtime/api.ts';
 import { channelTo } from '../../../../impl/runtime/config.ts';
 import { runTimerSystem } from '../../../../impl/systems/timer/run.ts';
+import { SHARED_SDF_FIXTURES, itShared } from '../../../helpers/shared.ts';
 import { join } from 'node:path';
 
-const FIXTURE = join(
-  import.meta.dirname,
-  '../../../../../shared/fixtures/sdf/sddf_timer_qemu_virt_aarch64.system',
-);
+const FIXTURE = join(SHARED_SDF_FIXTURES, 'sddf_timer_qemu_virt_aarch64.system');
 
 describe('sddf run timer', () => {
   it('every client gets every timeout, never early, time monotonic (both schedules)', () => {
@@ -69,7 +67,7 @@ describe('sddf run timer', () => {
     expect(r.result?.driver['errors']).toBe(3);
   });
 
-  it('the upstream fixture cannot run: it says why (ARM generic timer, no registers)', () => {
+  itShared('the upstream fixture cannot run: it says why (ARM generic timer, no registers)', () => {
     const r = runTimerSystem({ system: FIXTURE, seed: 1 });
     expect(r.result).toBeUndefined();
     expect(r.errors[0]?.code).toBe('RUN_TIMER_DEVICE');
