@@ -300,6 +300,27 @@ describe('virt_rx: the re-checks after request_signal', () => {
     expect(t.driver.active.requireSignal()).toBe(true);
   });
 
+  it('the driver queuing a frame in each of six windows: none is left with the signal cancelled', () => {
+    // ADR 019: a cap of 4 re-check rounds left frames queued and the signal cancelled, so the
+    // driver (which saw no signal wanted) never notified again: a lost wakeup.
+    const t = setup();
+    t.boot();
+    t.frame(0, B);
+    const drv = (t.v as unknown as { drv: NetQueueHandle }).drv;
+    const request = drv.active.requestSignal.bind(drv.active);
+    let windows = 0;
+    drv.active.requestSignal = () => {
+      if (windows < 6) t.frame(1 + windows, B);
+      windows++;
+      request();
+    };
+    t.v.notified();
+    expect(windows).toBe(7);
+    expect(t.counters()).toMatchObject({ received: 7, unicast: 7 });
+    expect(t.driver.active.empty()).toBe(true);
+    expect(t.driver.active.requireSignal()).toBe(true);
+  });
+
   it('a buffer a copier returns in the window goes back to the driver in the same pass', () => {
     const t = setup();
     t.boot();
