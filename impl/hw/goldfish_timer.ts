@@ -9,7 +9,7 @@
 // pending; the IRQ line is pending && IRQ_ENABLED, and stays asserted until CLEAR_INTERRUPT.
 // Registers are 32-bit only: QEMU's `.valid = {4, 4}` refuses other widths on the bus.
 
-import { assert, unreachable } from '../../spec/common/assert.ts';
+import { assert } from '../../spec/common/assert.ts';
 import { u64 } from '../../spec/common/int.ts';
 import type { Clock } from '../mem/types.ts';
 import { ErrorLog, type DeviceError } from './errors.ts';
@@ -21,6 +21,7 @@ import {
   type Misuse,
   type MisuseRule,
   type RegisterSpec,
+  words32MisuseRule,
 } from './registers.ts';
 
 export const GoldfishReg = {
@@ -162,18 +163,7 @@ export class GoldfishTimer extends RegisterBlock implements StallableDevice {
     widthBytes: AccessWidth;
     write: boolean;
   }): MisuseRule {
-    switch (options.misuse) {
-      case 'wrong-width': // every register is 32-bit, so this is always a narrow or wide access
-      case 'hole':
-        return options.widthBytes === 4
-          ? { rule: GoldfishRule.registers, fallback: 'ignore' }
-          : { rule: GoldfishRule.width, fallback: 'bus-error' };
-      case 'read-of-write-only':
-      case 'write-to-read-only':
-        return { rule: GoldfishRule.registers, fallback: 'ignore' };
-      default:
-        return unreachable(options.misuse);
-    }
+    return words32MisuseRule(options.misuse, options.widthBytes, GoldfishRule);
   }
 
   protected recordMisuse(options: {

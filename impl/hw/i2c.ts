@@ -23,7 +23,6 @@
 // sequence a bus cannot carry (no START first, data before an address, a read byte after a write
 // address, ...: the list fails with BADSEQ and nothing after the bad token reaches the bus).
 
-import { unreachable } from '../../spec/common/assert.ts';
 import { ErrorLog, type DeviceError } from './errors.ts';
 import { IrqLine, type HwObserver } from './events.ts';
 import {
@@ -33,6 +32,7 @@ import {
   type Misuse,
   type MisuseRule,
   type RegisterSpec,
+  words32MisuseRule,
 } from './registers.ts';
 
 export const I2cReg = {
@@ -160,18 +160,7 @@ export class I2cController extends RegisterBlock {
     widthBytes: AccessWidth;
     write: boolean;
   }): MisuseRule {
-    switch (options.misuse) {
-      case 'wrong-width':
-      case 'hole':
-        return options.widthBytes === 4
-          ? { rule: I2cRule.registers, fallback: 'ignore' }
-          : { rule: I2cRule.width, fallback: 'bus-error' };
-      case 'read-of-write-only':
-      case 'write-to-read-only':
-        return { rule: I2cRule.registers, fallback: 'ignore' };
-      default:
-        return unreachable(options.misuse);
-    }
+    return words32MisuseRule(options.misuse, options.widthBytes, I2cRule);
   }
 
   protected recordMisuse(options: {

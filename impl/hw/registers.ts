@@ -36,6 +36,30 @@ export interface MisuseRule {
 
 export type Misuse = 'wrong-width' | 'hole' | 'read-of-write-only' | 'write-to-read-only';
 
+/**
+ * The misuse policy of a block of 32-bit registers only, decoded with `.valid = {4, 4}` (the
+ * goldfish RTC, the I²C controller): an access at another width is refused on the bus (`width`
+ * rule); a 32-bit access to a hole or against a register's direction is ignored (`registers`).
+ */
+export function words32MisuseRule(
+  misuse: Misuse,
+  widthBytes: AccessWidth,
+  rules: { readonly registers: string; readonly width: string },
+): MisuseRule {
+  switch (misuse) {
+    case 'wrong-width': // every register is 32-bit, so this is always a narrow or wide access
+    case 'hole':
+      return widthBytes === 4
+        ? { rule: rules.registers, fallback: 'ignore' }
+        : { rule: rules.width, fallback: 'bus-error' };
+    case 'read-of-write-only':
+    case 'write-to-read-only':
+      return { rule: rules.registers, fallback: 'ignore' };
+    default:
+      return unreachable(misuse);
+  }
+}
+
 /** A register map: which register covers each byte offset of the block. */
 export class RegisterMap {
   /** Sparse: an offset no register covers has no entry. */
