@@ -31,32 +31,22 @@ export {
   blkRefinementStage,
 };
 
-export const STAGES: readonly Stage[] = [
-  auditStage,
-  proofStage,
-  modelCheckStage,
-  refinementStage,
-  netRefinementStage,
-  blkRefinementStage,
+/** Every stage, in order, with the kind of result it gives (`sddf check --only` selects by it). */
+const KINDED_STAGES: readonly { readonly kind: CheckKind; readonly stage: Stage }[] = [
+  { kind: 'audit', stage: auditStage },
+  { kind: 'proof', stage: proofStage },
+  { kind: 'model-check', stage: modelCheckStage },
+  { kind: 'refinement', stage: refinementStage },
+  { kind: 'refinement', stage: netRefinementStage },
+  { kind: 'refinement', stage: blkRefinementStage },
 ];
 
-/** The kind of result each stage gives (the `--only` filter of `sddf check` selects by it). */
-const STAGE_KIND: ReadonlyMap<Stage, CheckKind> = new Map<Stage, CheckKind>([
-  [auditStage, 'audit'],
-  [proofStage, 'proof'],
-  [modelCheckStage, 'model-check'],
-  [refinementStage, 'refinement'],
-  [netRefinementStage, 'refinement'],
-  [blkRefinementStage, 'refinement'],
-]);
+export const STAGES: readonly Stage[] = KINDED_STAGES.map((s) => s.stage);
 
 /** The stages that give results of the chosen kinds (all of them when `only` is undefined). */
 export function stagesFor(only: readonly CheckKind[] | undefined): readonly Stage[] {
   if (only === undefined) return STAGES;
-  return STAGES.filter((s) => {
-    const kind = STAGE_KIND.get(s);
-    return kind !== undefined && only.includes(kind);
-  });
+  return KINDED_STAGES.filter((s) => only.includes(s.kind)).map((s) => s.stage);
 }
 
 /** Runs the stages on a planned check, in order. */
