@@ -3,7 +3,7 @@
 // ddmin) and written as ITF (traces/itf.ts) naming the model, its options, and the module of a
 // user's model, so that `sddf replay` rebuilds the same system.
 import { relative, resolve, sep } from 'node:path';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   resolveModel,
@@ -14,7 +14,8 @@ import {
 import type { State, TransitionSystem } from '../spec/common/transition.ts';
 import { UserError } from '../spec/common/diagnostic.ts';
 import { isSafeTraceName, writeTrace } from '../traces/corpus.ts';
-import { itfToJson, toItfTrace, type ItfTrace } from '../traces/itf.ts';
+import { itfToJson, parseItf, toItfTrace, type ItfTrace } from '../traces/itf.ts';
+import { scheduleOf } from '../proofs/mc/guide.ts';
 import { minimise } from '../traces/minimise.ts';
 
 export { loadModelModule } from './model-module.ts';
@@ -32,6 +33,11 @@ export interface McRequest extends ModelRunOptions {
    * `sddf replay` (`--on impl` for the net models).
    */
   readonly writeWalks?: number;
+  /**
+   * An ITF trace of the same model (any memory model, e.g. its TSO counterexample) whose
+   * schedule guides the search (proofs/mc/guide.ts; `sddf mc --guide FILE`).
+   */
+  readonly guideFile?: string;
 }
 
 export interface McRun extends ModelRun {
@@ -55,6 +61,44 @@ function moduleRef(modulePath: string, outDir: string | undefined): string {
   return relative(out, abs).split(sep).join('/');
 }
 
+/**
+ * The schedule of a guide trace: its steps' action names without the memory-system steps. The
+ * trace must come from the model being checked (its `#meta.model`); bad files are UserErrors.
+ */
+export function loadGuide(file: string, model: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UserError({
+      code: 'ITF',
+      message: `cannot read the guide trace: ${(e as Error).message}`,
+      file,
+    });
+  }
+  const itf = parseItf(text, file);
+  const from = itf['#meta']?.model;
+  if (from !== model) {
+    throw new UserError({
+      code: 'MC_GUIDE',
+      message: `the guide trace is of model '${from ?? '(none)'}', not '${model}'`,
+      file,
+    });
+  }
+  const names = itf.states.slice(1).map((st, k) => {
+    const a = st['#meta']?.action;
+    if (a === undefined) {
+      throw new UserError({
+        code: 'MC_GUIDE',
+        message: `state ${k + 1} of the guide trace names no action (#meta.action)`,
+        file,
+      });
+    }
+    return a;
+  });
+  return scheduleOf(names);
+}
+
 /** Checks, minimises and writes the counterexample as ITF when there is one. */
 export function modelCheck(req: McRequest): McRun {
   const walks = req.writeWalks ?? 0;
@@ -67,8 +111,13 @@ export function modelCheck(req: McRequest): McRun {
   }
   // The options the run resolves to, as every trace of it records them.
   const traceOptions = walks > 0 ? resolveModel(req).options : { memoryModel: 'sc', bounds: {} };
+  const guide =
+    req.guideFile === undefined
+      ? undefined
+      : loadGuide(req.guideFile, resolveModel(req).entry.name);
   const run = runModelCheck({
     ...req,
+    ...(guide !== undefined ? { guide } : {}),
     ...(walks > 0
       ? {
           onWalk: (

@@ -101,7 +101,9 @@ function verdictText(io: Io, run: McRun): string {
         ? 'bitstate search found nothing, but may have skipped states; that proves nothing'
         : r.incompleteReason === 'modelLimit'
           ? 'a state the model cannot represent was reached (below); that proves nothing'
-          : `${r.incompleteReason ?? 'bound'} reached`;
+          : r.incompleteReason === 'guided'
+            ? 'no violation on the runs that follow the guide; that proves nothing'
+            : `${r.incompleteReason ?? 'bound'} reached`;
   return paint(io, 'yellow', `incomplete (${why})`);
 }
 
@@ -135,6 +137,13 @@ function renderRun(
   ];
   if (r.pruned !== undefined) {
     lines.push(`  state constraint: ${r.pruned} successor(s) outside the model were not explored`);
+  }
+  if (run.guide !== undefined) {
+    const cut =
+      run.guide.cut > 0
+        ? `; ${run.guide.cut} state(s) whose successors the model cannot represent were dropped`
+        : '';
+    lines.push(`  guided: runs that follow the guide's ${run.guide.steps} PD steps${cut}`);
   }
   lines.push(`  checked: ${run.properties.join(', ')}`);
   if (r.message !== undefined) lines.push(`  ${r.message}`);
@@ -172,6 +181,7 @@ function toJson(run: McRun): unknown {
     ...(r.pruned !== undefined ? { pruned: r.pruned } : {}),
     ...(r.walkSeed !== undefined && run.search === 'random' ? { walkSeed: r.walkSeed } : {}),
     ...(run.walkPaths !== undefined ? { walks: run.walkPaths } : {}),
+    ...(run.guide !== undefined ? { guide: run.guide } : {}),
     options: run.options,
     properties: run.properties,
     search: run.search,
@@ -236,6 +246,10 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
     .option(
       '--max-memory <size>',
       'stop as incomplete rather than use more (e.g. 2G, 512M, 25%; default 50% of memory)',
+    )
+    .option(
+      '--guide <trace>',
+      "search only runs that follow this trace's schedule (e.g. its TSO counterexample); finds, never proves",
     )
     .option('--no-minimise', 'keep a DFS counterexample as found')
     .option('--max-states <n>', 'stop after n states (verdict incomplete)')
@@ -325,6 +339,7 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
           : {}),
         ...(opts['minimise'] === false ? { minimise: false } : {}),
         outDir: String(opts['out']),
+        ...(opts['guide'] !== undefined ? { guideFile: String(opts['guide']) } : {}),
         ...(opts['writeWalks'] !== undefined
           ? { writeWalks: writeWalks(search, String(opts['writeWalks'])) }
           : {}),

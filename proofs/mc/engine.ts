@@ -40,7 +40,9 @@ export type IncompleteReason =
   | 'bitstate'
   | 'simulation'
   /** The model could not represent a successor (ModelLimitReached; `message` says which limit). */
-  | 'modelLimit';
+  | 'modelLimit'
+  /** A schedule-guided search (guide.ts) explored only the runs that follow its schedule. */
+  | 'guided';
 
 /** Property name the quiescence oracle reports (verification-tools.md §9.4). */
 export const NO_LOST_WAKEUP = 'no-lost-wakeup';

@@ -20,6 +20,7 @@ import {
   type SearchOrder,
   type StoreMode,
 } from './engine.ts';
+import { guidedSystem, type GuideStats } from './guide.ts';
 import { checkModelParallel, MAX_WORKERS, parallelProblem, type ModelSource } from './parallel.ts';
 import { simulate, type SimulateOptions } from './simulate.ts';
 import { MAX_SHARDS, shardPlan, type ShardPlan, type ShardSpec } from './swarm.ts';
@@ -74,6 +75,12 @@ export interface ModelRunOptions extends ModelChoice {
    * own hash functions and successor order, bitstate storage unless `mode` says otherwise.
    */
   readonly shard?: ShardSpec;
+  /**
+   * Schedule-guided search (./guide.ts): only runs in which each PD takes these steps in this
+   * order (action names; memory-system steps left out), then any. A violation is a run of the
+   * model; otherwise the verdict is `incomplete` (reason `guided`), never `holds`.
+   */
+  readonly guide?: readonly string[];
   /** Check every partial-order hint of the model instead of trusting it (engine.ts). */
   readonly checkHints?: boolean;
   readonly maxStates?: number;
@@ -95,6 +102,8 @@ export interface ModelRun {
   readonly result: McResult;
   /** Every property the run checked (invariants, the quiescence oracle, the liveness goal). */
   readonly properties: readonly string[];
+  /** A guided run: the schedule's length and the branches the model's encoding could not hold. */
+  readonly guide?: { readonly steps: number } & GuideStats;
 }
 
 function fail(code: ErrorCode, message: string): never {
@@ -222,6 +231,13 @@ function checkSearchOptions(o: ModelRunOptions): void {
       fail('USAGE', 'a parallel search needs a built-in model name or a model module file');
     }
   }
+  if (o.guide !== undefined) {
+    if (o.search === 'random') fail('USAGE', 'a guided search is BFS or DFS, not random walks');
+    if ((o.workers ?? 1) > 1) fail('USAGE', 'a guided search runs in one thread (no --workers)');
+    if (o.shard !== undefined) fail('USAGE', 'a guided search is not a swarm shard');
+    if (o.liveness === true) fail('USAGE', 'a guided search checks safety only (no liveness)');
+    if (o.guide.length === 0) fail('MC_GUIDE', 'the guide has no steps');
+  }
   const mem = o.maxMemoryBytes;
   if (mem !== undefined && !(Number.isSafeInteger(mem) && mem > 0)) {
     fail('USAGE', `the memory bound must be a positive number of bytes (got ${mem})`);
@@ -238,7 +254,9 @@ function sourceOf(o: ModelRunOptions): ModelSource {
 export function runModelCheck(o: ModelRunOptions): ModelRun {
   checkSearchOptions(o);
   const { entry, options } = resolveModel(o);
-  const ts = entry.build(options);
+  const guideStats: GuideStats = { cut: 0 };
+  const built = entry.build(options);
+  const ts = o.guide === undefined ? built : guidedSystem(built, o.guide, guideStats);
   const seed = o.seed ?? 1;
   const plan =
     o.shard === undefined
@@ -274,7 +292,7 @@ export function runModelCheck(o: ModelRunOptions): ModelRun {
       : {}),
   };
   const workers = o.workers ?? 1;
-  const result =
+  const searched =
     search === 'random'
       ? simulate(ts, {
           seed: o.seed ?? 1,
@@ -285,6 +303,11 @@ export function runModelCheck(o: ModelRunOptions): ModelRun {
       : workers > 1
         ? checkModelParallel(ts, sourceOf(o), options, { ...checkOptions, workers })
         : checkModel(ts, checkOptions);
+  // A guided search saw a subset of the runs: finding nothing there proves nothing.
+  const result: McResult =
+    o.guide !== undefined && searched.verdict === 'holds'
+      ? { ...searched, verdict: 'incomplete', incompleteReason: 'guided' }
+      : searched;
   return {
     ...(plan !== undefined ? { shard: { ...o.shard!, seed, ...plan } } : {}),
     entry,
@@ -293,5 +316,6 @@ export function runModelCheck(o: ModelRunOptions): ModelRun {
     ts,
     result,
     properties,
+    ...(o.guide !== undefined ? { guide: { steps: o.guide.length, ...guideStats } } : {}),
   };
 }

@@ -26,7 +26,9 @@ export const ERROR_CODES = {
   MC_MODULE: 'a model module (--model FILE) could not be loaded or does not export a model entry',
   MC_BUG: 'the model has no bug variant with this id',
   MC_BOUND: 'a bound is unknown to the model or outside its range',
-  MC_MEMORY_MODEL: 'the memory model is not one of sc, tso, arm',
+  MC_MEMORY_MODEL: 'the memory model is not one of sc, tso, pso, armv8, rvwmo',
+  MC_GUIDE:
+    'a guide trace (--guide FILE) is for another model or names a step the model does not have',
   ITF: 'a trace file is unreadable, not JSON, or not ITF (schema)',
   ITF_META: 'a trace has no sddf-model #meta (model and options) to replay it with',
   SYSTEM_UNKNOWN: 'no .system file and no built-in system has this name',
