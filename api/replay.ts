@@ -111,17 +111,43 @@ export function replayFileOnImpl(file: string): ImplReplayRun {
   return replayTraceOnImpl(readSddfTrace(file), file);
 }
 
-/** `implBug`: the bug switch the implementation runs with (default: the trace's; null: none). */
+/**
+ * Replays a trace of one model on the implemented components it specifies: `implBug` is the bug
+ * switch the implementation runs with (undefined: the trace's own; null: none). A UserError for a
+ * trace the replayer cannot take (memory model, bounds, a malformed state).
+ */
+export type ImplReplayer = (itf: ItfTrace, file: string, implBug?: string | null) => ImplReplayRun;
+
+/**
+ * The models whose traces `--on impl` replays, by model name: the net models here; each other
+ * device class registers its own (issue 13 part 7).
+ */
+const IMPL_REPLAYERS: Readonly<Record<string, ImplReplayer>> = {
+  'net-pipeline': replayNetTraceOnImpl,
+  echo: replayNetTraceOnImpl,
+};
+
+/** The model names `sddf replay --on impl` accepts. */
+export function implReplayModels(): string[] {
+  return Object.keys(IMPL_REPLAYERS);
+}
+
 function replayTraceOnImpl(itf: ItfTrace, file: string, implBug?: string | null): ImplReplayRun {
   const meta = itf['#meta']!;
-  const entry = IMPL_MODELS[meta.model];
-  if (entry === undefined || typeof meta.module === 'string') {
+  const replayer = IMPL_REPLAYERS[meta.model];
+  if (replayer === undefined || typeof meta.module === 'string') {
     throw new UserError({
       code: 'ITF_META',
       file,
-      message: `at JSON path /#meta/model: --on impl replays traces of the net models (${Object.keys(IMPL_MODELS).join(', ')}), not '${meta.model}'`,
+      message: `at JSON path /#meta/model: --on impl replays traces of ${implReplayModels().join(', ')}, not '${meta.model}'`,
     });
   }
+  return replayer(itf, file, implBug);
+}
+
+function replayNetTraceOnImpl(itf: ItfTrace, file: string, implBug?: string | null): ImplReplayRun {
+  const meta = itf['#meta']!;
+  const entry = IMPL_MODELS[meta.model]!;
   const memoryModel = (meta.options.memoryModel ?? 'sc') as MemoryModel;
   if (memoryModel !== 'sc') {
     throw new UserError({

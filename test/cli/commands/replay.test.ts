@@ -100,7 +100,7 @@ describe('sddf replay', () => {
     const r = await replay([trace, '--on', 'impl']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(
-      /--on impl replays traces of the net models \(net-pipeline, echo\), not 'spsc'/,
+      /--on impl replays traces of net-pipeline, echo, not 'spsc'/,
     );
   });
 });
