@@ -21,6 +21,7 @@ import { loadModelModule } from './model-module.ts';
 import { buildNetPipeline, echoEntry, netPipelineEntry } from '../proofs/models/net-pipeline.ts';
 import { pipelinePds } from '../proofs/models/net-pipeline/pds.ts';
 import { replayOnImpl, type ImplReplayResult } from '../traces/refinement/net/replay-impl.ts';
+import { BLK_NO_IMPL, replayBlkTraceOnImpl } from './replay-blk.ts';
 
 export interface ReplayRun {
   readonly file: string;
@@ -125,6 +126,7 @@ export type ImplReplayer = (itf: ItfTrace, file: string, implBug?: string | null
 const IMPL_REPLAYERS: Readonly<Record<string, ImplReplayer>> = {
   'net-pipeline': replayNetTraceOnImpl,
   echo: replayNetTraceOnImpl,
+  'blk-virt': replayBlkTraceOnImpl,
 };
 
 /** The model names `sddf replay --on impl` accepts. */
@@ -139,7 +141,7 @@ function replayTraceOnImpl(itf: ItfTrace, file: string, implBug?: string | null)
     throw new UserError({
       code: 'ITF_META',
       file,
-      message: `at JSON path /#meta/model: --on impl replays traces of ${implReplayModels().join(', ')}, not '${meta.model}'`,
+      message: `at JSON path /#meta/model: --on impl replays traces of ${implReplayModels().join(', ')}, not '${meta.model}'${BLK_NO_IMPL[meta.model] ?? ''}`,
     });
   }
   return replayer(itf, file, implBug);

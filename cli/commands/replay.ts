@@ -1,8 +1,10 @@
 // `sddf replay`: re-executes an ITF trace on the spec model named in its `#meta` (a built-in
 // model, or the user's model module it names) and renders it (contract: ../shared/CLI.md).
-// `--on impl`: a trace of a net model replayed on the implemented virt_tx, virt_rx and copiers
-// (traces/refinement/net/replay-impl.ts, ADR 020); the first divergence says what the trace has
-// and what the implementation made.
+// `--on impl`: a trace of a model whose components are implemented, replayed on them (the net
+// models on virt_tx, virt_rx and the copiers: traces/refinement/net/replay-impl.ts, ADR 020;
+// blk-virt on the blk virt: traces/refinement/blk/replay-impl.ts, ADR 022; the registry is
+// api/replay.ts IMPL_REPLAYERS); the first divergence says what the trace has and what the
+// implementation made.
 // Exit status: 0 replayed (and, when the trace names a violated property, it still shows it);
 // 1 diverged or no longer shows its violation; 2 unreadable, binary, not JSON, not ITF (schema),
 // or naming an unknown model or a module that does not load.
@@ -33,6 +35,13 @@ function divergenceLines(io: Io, run: ReplayRun): string[] {
   ];
 }
 
+/** The implemented PDs whose wakes the replay found, in order of first wake ("virt_tx and virt_rx"). */
+function wokenPds(wakes: readonly { readonly pd: string }[]): string {
+  const pds = [...new Set(wakes.map((w) => w.pd))];
+  if (pds.length === 0) return 'the implemented components';
+  return pds.length === 1 ? pds[0]! : `${pds.slice(0, -1).join(', ')} and ${pds[pds.length - 1]!}`;
+}
+
 export function registerReplay(program: Command, io: Io, setStatus: SetStatus): void {
   program
     .command('replay')
@@ -43,7 +52,7 @@ export function registerReplay(program: Command, io: Io, setStatus: SetStatus): 
     )
     .option(
       '--on <target>',
-      'spec, or impl (a net-pipeline/echo trace on the implemented virt_tx, virt_rx, copiers)',
+      'spec, or impl (replay on the implemented components: net-pipeline/echo on virt_tx, virt_rx and the copiers, blk-virt on the blk virt; see docs/cli.md)',
       'spec',
     )
     .option('--format <format>', 'text | mermaid | json', 'text')
@@ -78,7 +87,7 @@ export function registerReplay(program: Command, io: Io, setStatus: SetStatus): 
             .map(([why, n]) => `${n} not compared (${why})`)
             .join('; ');
           io.out(
-            `${file}: ${r.steps} steps, ${r.wakes} wakes of virt_tx, virt_rx and the copiers, ${r.compared} compared on the implementation${skipped === '' ? '' : `; ${skipped}`}`,
+            `${file}: ${r.steps} steps, ${r.wakes} wakes of ${wokenPds(r.wakeList)}, ${r.compared} compared on the implementation${skipped === '' ? '' : `; ${skipped}`}`,
           );
           io.out(
             d === undefined

@@ -126,7 +126,19 @@ export const blkVirtEntry: ModelEntry = {
   build: (opts) => buildBlkVirt(opts).ts,
 };
 
+/** The built system with its layout and configuration (`sddf replay --on impl` reads a trace by
+ * the layout and concretizes it by the configuration: traces/refinement/blk/replay-impl.ts). */
+export interface BlkVirtInstance {
+  readonly built: BuiltSystem;
+  readonly layout: Layout;
+  readonly cfg: BlkModelConfig;
+}
+
 export function buildBlkVirt(opts: ModelOptions): BuiltSystem {
+  return buildBlkVirtInstance(opts).built;
+}
+
+export function buildBlkVirtInstance(opts: ModelOptions): BlkVirtInstance {
   const extra = blkVirtBugs.find((v) => v.id === opts.bug)?.bounds ?? {};
   const bounds = effectiveBounds(opts, blkVirtEntry.defaultBounds, extra);
   validateBounds(blkVirtEntry, bounds);
@@ -191,7 +203,7 @@ export function buildBlkVirt(opts: ModelOptions): BuiltSystem {
       return true;
     },
   }));
-  return buildSystem({
+  const built = buildSystem({
     ...(opts.splitLocalSteps === true ? { splitLocalSteps: true } : {}),
     name: 'blk-virt',
     layout,
@@ -271,4 +283,5 @@ export function buildBlkVirt(opts: ModelOptions): BuiltSystem {
       g(s, BG_READY) === 2 ||
       (g(s, BG_READY) === 1 && script.every((_, i) => g(s, BG_STATE + i) === 2)),
   });
+  return { built, layout, cfg };
 }
