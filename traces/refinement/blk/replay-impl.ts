@@ -34,6 +34,7 @@
 // success count the client expects (the request's count for an OK READ or WRITE, else 0).
 import { InvariantError } from '../../../spec/common/assert.ts';
 import { blkScriptReq, type BlkModelConfig } from '../../../spec/components/blk/programs.ts';
+import { blkVirtTranslate } from '../../../spec/components/blk/virt.ts';
 import { PC_DONE } from '../../../spec/components/program.ts';
 import { DEFERRED_EMPTY, decodeDeferred, dispatchOrder } from '../../../spec/microkit/semantics.ts';
 import { BlkReqCode, BlkRespStatus, type BlkQueueRef } from '../../../spec/queue/blk.ts';
@@ -471,6 +472,73 @@ function driverIdRenaming(
   return perm.map((t) => (t === -1 ? spare.shift()! : t));
 }
 
+/**
+ * The model's driver request word is `id | code << 4`; the rest of the record is a function of the
+ * request the id's table entry names, as the spec translates it (blkVirtTranslate with the model's
+ * view of the client; the MBR read is block 0, one block, at the driver data region). Every
+ * request the implementation enqueued to the driver in the wake must be that record.
+ */
+function forwardedProblem(
+  world: VirtWorld,
+  pre: Uint32Array,
+  bug: string | undefined,
+): { where: string; trace: string; impl: string } | null {
+  const cfg = world.cfg;
+  const r = cfg.dReq;
+  const dv = new DataView(world.dReq.buffer);
+  const m = new Uint32Array(world.meta.buffer, 0, blkVirtMetadataBytes(cfg.driverIds) / 4);
+  const from = pre[r.tail]!;
+  const n = (dv.getUint32(4, true) - from) >>> 0;
+  const show = (x: { code: number; io: bigint; block: bigint; count: number }): string =>
+    `code ${x.code}, io_or_offset 0x${x.io.toString(16)}, block_number ${x.block}, count ${x.count}`;
+  for (let k = 0; k < Math.min(n, r.capacity); k++) {
+    const slot = (from + k) % r.capacity;
+    const at = BLK_REQ_QUEUE_HEADER_BYTES + BLK_REQ_SIZE_BYTES * slot;
+    const impl = {
+      code: dv.getUint32(at, true),
+      io: dv.getBigUint64(at + 8, true),
+      block: dv.getBigUint64(at + 16, true),
+      count: dv.getUint16(at + 24, true),
+    };
+    const id = dv.getUint32(at + 28, true);
+    const e = M_TABLE + ENTRY_WORDS * id;
+    if (id >= cfg.driverIds || m[e] !== 1) {
+      return {
+        where: `driver.req.buffers[${slot}].id`,
+        trace: 'an id the virt holds',
+        impl: String(id),
+      };
+    }
+    let want: { code: number; io: bigint; block: bigint; count: number };
+    if (m[e + 1] === INIT_CLIENT) {
+      want = { code: BlkReqCode.READ, io: world.config.driver.data.ioAddr, block: 0n, count: 1 };
+    } else {
+      const req = blkScriptReq(cfg.script, m[e + 2]!);
+      const t = blkVirtTranslate(req, cfg.client, bug === 'U6' ? { u6: true } : {});
+      if (t.kind !== 'forward') {
+        return {
+          where: `driver.req.buffers[${slot}]`,
+          trace: `request ${req.id} answered ${t.status} (${t.reason})`,
+          impl: `forwarded: ${show(impl)}`,
+        };
+      }
+      want = {
+        code: t.code,
+        io: BigInt.asUintN(64, t.ioAddr),
+        block: BigInt.asUintN(64, t.driverBlock),
+        count: t.count,
+      };
+    }
+    if (show(want) !== show(impl))
+      return {
+        where: `driver.req.buffers[${slot}] (the record)`,
+        trace: show(want),
+        impl: show(impl),
+      };
+  }
+  return null;
+}
+
 /** The MicrokitApi of the replayed virt: records its signals. */
 function recording(mem: AddressSpace): {
   api: MicrokitApi;
@@ -640,6 +708,8 @@ export function replayBlkOnImpl(trace: BlkModelTrace): ImplReplayResult {
     }
     compared++;
     const perm = driverIdRenaming(world, pre, post, partial);
+    const fwd = forwardedProblem(world, pre, trace.bug);
+    if (fwd !== null) return diverge(fwd.where, fwd.trace, fwd.impl);
     if (partial) {
       // What the trace's wake did so far the implementation's whole handler must have done too:
       // each queue moved at least as far, and every slot the trace filled holds the same.
