@@ -92,6 +92,18 @@ describe('sddf replay --on impl on a blk-virt trace', () => {
       /at JSON path \/states\/0\/driver\.req\.buffers\/0: a driver request word/,
     );
 
+    // A state the implemented virt cannot be in: more requests in flight than its table holds.
+    const w = replayItfOnImpl(walk).result.wakeList.find((x) => x.compared && x.from > 1)!;
+    const count = doc() as { states: Record<string, unknown>[] };
+    (count.states[w.from - 1]!['virt.locals'] as number[])[3]! += 1;
+    r = await replay([write('count.itf.json', count)]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `at JSON path /states/${w.from - 1}/virt\\.locals/3: \\d+ \\(the requests in the driver-id table\\) expected`,
+      ),
+    );
+
     const three = blkVirtWalk({ seed: 1, maxSteps: 20, bounds: { capacity: 3 } });
     r = await replay([write('three.itf.json', JSON.parse(itfToJson(three)))]);
     expect(r.status).toBe(2);

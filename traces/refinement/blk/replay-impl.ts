@@ -367,12 +367,28 @@ function traceQueueFields(q: QueueView, s: Uint32Array): number[] {
 }
 
 /** The virt's metadata as the model's locals say it is. */
-function writeMeta(world: VirtWorld, s: Uint32Array, locals: number): void {
+function writeMeta(
+  world: VirtWorld,
+  s: Uint32Array,
+  locals: number,
+  bad: (where: string, why: string) => never,
+): void {
   const cfg = world.cfg;
   const m = new Uint32Array(world.meta.buffer, 0, blkVirtMetadataBytes(cfg.driverIds) / 4);
   m.fill(0);
   m[M_MAGIC] = META_MAGIC;
   const init = s[locals + VL_INIT]!;
+  if (init > 2) bad(`virt.locals/${VL_INIT}`, 'an init state 0, 1 or 2');
+  let inFlight = 0;
+  for (let d = 0; d < cfg.driverIds; d++) {
+    const mark = s[locals + VL_TABLE + d]!;
+    if (mark !== 0 && tableEntry(cfg, mark) === null)
+      bad(`virt.locals/${VL_TABLE + d}`, `0, ${MBR_MARK} (the MBR read) or a request id + 1`);
+    if (mark !== 0 && mark !== MBR_MARK) inFlight++;
+  }
+  // The implementation counts requests in flight from its table (BlkVirt.restore).
+  if (s[locals + VL_IN_FLIGHT] !== inFlight)
+    bad(`virt.locals/${VL_IN_FLIGHT}`, `${inFlight} (the requests in the driver-id table)`);
   m[M_PHASE] = init === 1 ? PHASE_READY : init === 2 ? PHASE_FAILED : PHASE_MBR_SENT;
   if (init === 1) {
     const p = cfg.client.partition;
@@ -664,7 +680,7 @@ export function replayBlkOnImpl(trace: BlkModelTrace): ImplReplayResult {
       { startSector: Number(p.startSector), sectors: Number(p.sectors) },
     ]);
     new Uint8Array(world.drvData.buffer).set(mbr.subarray(0, 4096));
-    if (!boot) writeMeta(world, pre, w.locals);
+    if (!boot) writeMeta(world, pre, w.locals, bad);
     const rec = recording(world.space());
     let virt: BlkVirt | undefined;
     const component = blkVirtComponent({
