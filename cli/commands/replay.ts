@@ -65,6 +65,9 @@ export function registerReplay(program: Command, io: Io, setStatus: SetStatus): 
         const run = replayFileOnImpl(file);
         const r = run.result;
         const d = r.divergence;
+        const partly: Record<string, number> = {};
+        for (const w of r.wakeList)
+          if (w.compared && w.why !== undefined) partly[w.why] = (partly[w.why] ?? 0) + 1;
         if (format === 'json') {
           printJson(io, {
             file,
@@ -80,14 +83,19 @@ export function registerReplay(program: Command, io: Io, setStatus: SetStatus): 
               .filter((w) => !w.compared)
               .slice(0, 20)
               .map((w) => ({ pd: w.pd, from: w.from, to: w.to, why: w.why })),
+            // Compared wakes with a note (blk: the trace ends inside the wake, compared as a prefix).
+            ...(Object.keys(partly).length > 0 ? { comparedWithNote: partly } : {}),
             ...(d !== undefined ? { divergence: d } : {}),
           });
         } else {
           const skipped = Object.entries(r.notCompared)
             .map(([why, n]) => `${n} not compared (${why})`)
             .join('; ');
+          const noted = Object.entries(partly)
+            .map(([why, n]) => ` (${n} of them: ${why})`)
+            .join('');
           io.out(
-            `${file}: ${r.steps} steps, ${r.wakes} wakes of ${wokenPds(r.wakeList)}, ${r.compared} compared on the implementation${skipped === '' ? '' : `; ${skipped}`}`,
+            `${file}: ${r.steps} steps, ${r.wakes} wakes of ${wokenPds(r.wakeList)}, ${r.compared} compared on the implementation${noted}${skipped === '' ? '' : `; ${skipped}`}`,
           );
           io.out(
             d === undefined

@@ -67,6 +67,27 @@ describe('sddf replay --on impl on a blk-virt trace', () => {
     expect(text.stdout).toContain(`  trace: ${was + 7}\n  impl:  ${was}`);
   });
 
+  it('a U6 walk ends inside the wake that forwards the hostile WRITE: compared as a prefix, on the u6 virt', async () => {
+    const f = write(
+      'u6.itf.json',
+      JSON.parse(
+        itfToJson(blkVirtWalk({ seed: 1, maxSteps: 200, bug: 'U6', runToCompletion: 0.8 })),
+      ),
+    );
+    const text = await replay([f]);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(
+      /compared on the implementation \(1 of them: the trace ends inside the wake: compared up to its last step/,
+    );
+    const json = await replay([f, '--format', 'json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      replayed: true,
+      comparedWithNote: {
+        'the trace ends inside the wake: compared up to its last step (queue progress, slots)': 1,
+      },
+    });
+  });
+
   it('bad input is a located exit-2 error', async () => {
     const tso = doc() as { '#meta': { options: { memoryModel: string } } };
     tso['#meta'].options.memoryModel = 'tso';
