@@ -93,7 +93,10 @@ export interface ImplWake {
   readonly from: number;
   readonly to: number;
   readonly compared: boolean;
-  /** Why it was not compared (the step that wrote into its view). */
+  /**
+   * Why it was not compared (the step that wrote into its view); on a compared wake, how it was
+   * compared when only in part (blk: a wake the trace ends in, compared as a prefix).
+   */
   readonly why?: string;
 }
 
