@@ -706,15 +706,18 @@ export function replayBlkOnImpl(trace: BlkModelTrace): ImplReplayResult {
       wakeList,
       divergence: { step: j, pd, wakeStep: i, where, trace: traceV, impl: implV },
     });
+    if (!boot) {
+      // A restarted virt rebuilds its allocator and in-flight counts from the metadata region
+      // (BlkVirt.restore, private: what init() runs first on a restart); init() would then also
+      // handle the driver's queue, which a wake on the client's channel alone does not.
+      const restore = (virt as unknown as { restore?: unknown }).restore;
+      if (typeof restore !== 'function')
+        throw new InvariantError('blk replay: BlkVirt.restore is gone (impl/components/blk)');
+      (restore as () => void).call(virt);
+    }
     try {
       if (boot) component.init();
-      else {
-        // A restarted virt rebuilds its allocator and in-flight counts from the metadata region
-        // (BlkVirt.restore, what init() runs first on a restart); init() would then also handle
-        // the driver's queue, which a wake on the client's channel alone does not.
-        (virt as unknown as { restore(): void }).restore();
-        for (const ch of dispatchOrder(pre[w.notif]!)) component.notified(ch);
-      }
+      else for (const ch of dispatchOrder(pre[w.notif]!)) component.notified(ch);
     } catch (e) {
       return diverge(
         'the handler',
