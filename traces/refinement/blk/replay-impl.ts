@@ -97,8 +97,8 @@ const CH_DRIVER = 0;
 const CH_CLIENT = 1;
 
 // The implemented virt's metadata region (impl/components/blk/virt.ts, the comment above M_MAGIC:
-// not exported there). Checked against blkVirtMetadataBytes below, so a change of the table's
-// place or entry size there stops this file rather than misreading the region.
+// not exported there). Checked against blkVirtMetadataBytes when a replay starts, so a change of
+// the table's place or entry size there stops the replay rather than misreading the region.
 const META_MAGIC = 0x626c6b76;
 const PHASE_MBR_SENT = 1;
 const PHASE_READY = 3;
@@ -110,9 +110,13 @@ const M_PARTS = 8;
 const M_TABLE = M_PARTS + 4 * BLK_VIRT_MAX_CLIENTS;
 const ENTRY_WORDS = 5;
 const INIT_CLIENT = 0xffff_ffff;
-for (const n of [0, 1, 4])
-  if (blkVirtMetadataBytes(n) !== 4 * (M_TABLE + ENTRY_WORDS * n))
-    throw new InvariantError('blk replay: the virt metadata layout changed (impl/components/blk)');
+function checkMetadataLayout(): void {
+  for (const n of [0, 1, 4])
+    if (blkVirtMetadataBytes(n) !== 4 * (M_TABLE + ENTRY_WORDS * n))
+      throw new InvariantError(
+        'blk replay: the virt metadata layout changed (impl/components/blk)',
+      );
+}
 
 const PREFIX =
   'the trace ends inside the wake: compared up to its last step (queue progress, slots)';
@@ -600,6 +604,7 @@ export class BlkTraceProblem extends Error {
 
 /** Replays `trace` on the implemented blk virt; stops at the first divergence. */
 export function replayBlkOnImpl(trace: BlkModelTrace): ImplReplayResult {
+  checkMetadataLayout();
   const { states, actions, cfg } = trace;
   const w = trace.pdWords('virt');
   const notCompared: Record<string, number> = {};
