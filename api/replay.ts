@@ -21,6 +21,7 @@ import { loadModelModule } from './model-module.ts';
 import { buildNetPipeline, echoEntry, netPipelineEntry } from '../proofs/models/net-pipeline.ts';
 import { pipelinePds } from '../proofs/models/net-pipeline/pds.ts';
 import { replayOnImpl, type ImplReplayResult } from '../traces/refinement/net/replay-impl.ts';
+import { timerImplReplayer } from './replay-classes.ts';
 
 export interface ReplayRun {
   readonly file: string;
@@ -125,6 +126,7 @@ export type ImplReplayer = (itf: ItfTrace, file: string, implBug?: string | null
 const IMPL_REPLAYERS: Readonly<Record<string, ImplReplayer>> = {
   'net-pipeline': replayNetTraceOnImpl,
   echo: replayNetTraceOnImpl,
+  timer: timerImplReplayer,
 };
 
 /** The model names `sddf replay --on impl` accepts. */
