@@ -8,6 +8,7 @@ import { UserError } from '../spec/common/diagnostic.ts';
 import type { TransitionSystem } from '../spec/common/transition.ts';
 import { resolveModel } from '../proofs/mc/run.ts';
 import { effectiveBounds } from '../proofs/models/common.ts';
+import { i2cModelAddress, i2cModelVirtConfig } from '../proofs/models/i2c.ts';
 import { TIMER_MODEL_FREQ_HZ, timerTick0 } from '../proofs/models/timer.ts';
 import type { MemoryModel } from '../proofs/models/types.ts';
 import { Prng } from '../impl/runtime/prng.ts';
@@ -15,6 +16,7 @@ import { toItfTrace, type ItfTrace } from '../traces/itf.ts';
 import { modelSuccessorsOf } from '../traces/replay.ts';
 import type { ImplReplayResult } from '../traces/refinement/net/replay-impl.ts';
 import type { ClassReplayInput, ModelItfState } from '../traces/refinement/replay-model.ts';
+import { replayI2cOnImpl } from '../traces/refinement/i2c/replay-impl.ts';
 import { replayTimerOnImpl } from '../traces/refinement/timer/replay-impl.ts';
 import type { ImplReplayer, ImplReplayRun } from './replay.ts';
 
@@ -92,6 +94,15 @@ export const timerImplReplayer: ImplReplayer = classReplayer((input) =>
     ...input,
     freqHz: TIMER_MODEL_FREQ_HZ,
     tick0: timerTick0(input.bounds['nearWrap'] ?? 0),
+  }),
+);
+
+/** `i2c`: the I²C virt (traces/refinement/i2c/replay-impl.ts). */
+export const i2cImplReplayer: ImplReplayer = classReplayer((input) =>
+  replayI2cOnImpl({
+    ...input,
+    virt: i2cModelVirtConfig(input.bounds['clients'] ?? 1, input.bounds['capacity'] ?? 4),
+    address: i2cModelAddress,
   }),
 );
 

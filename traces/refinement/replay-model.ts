@@ -27,9 +27,10 @@ export function word(s: ModelItfState, name: string): number {
   return v;
 }
 
-/** An array field of a state. */
+/** An array field of a state (a field of one word is a scalar in ITF: proofs/models/layout.ts). */
 export function words(s: ModelItfState, name: string): readonly number[] {
   const v = s[name];
-  if (!Array.isArray(v)) throw new InvariantError(`state field ${name} is not an array`);
+  if (typeof v === 'number') return [v];
+  if (!Array.isArray(v)) throw new InvariantError(`state field ${name} is missing`);
   return v as readonly number[];
 }
