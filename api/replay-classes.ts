@@ -17,6 +17,7 @@ import { modelSuccessorsOf } from '../traces/replay.ts';
 import type { ImplReplayResult } from '../traces/refinement/net/replay-impl.ts';
 import type { ClassReplayInput, ModelItfState } from '../traces/refinement/replay-model.ts';
 import { replayI2cOnImpl } from '../traces/refinement/i2c/replay-impl.ts';
+import { replaySerialTxOnImpl } from '../traces/refinement/serial/replay-impl.ts';
 import { replayTimerOnImpl } from '../traces/refinement/timer/replay-impl.ts';
 import type { ImplReplayer, ImplReplayRun } from './replay.ts';
 
@@ -79,6 +80,7 @@ export function classReplayer(replay: (input: ClassReplayInput) => ImplReplayRes
     const states = modelItfStates(ts, itf, file);
     const bug = implBug === undefined ? options.bug : (implBug ?? undefined);
     const result = replay({
+      file,
       states,
       actions: itf.states.map((st) => String(st['#meta']?.action ?? '')),
       bounds,
@@ -105,6 +107,9 @@ export const i2cImplReplayer: ImplReplayer = classReplayer((input) =>
     address: i2cModelAddress,
   }),
 );
+
+/** `serial-tx`: the serial virt_tx (traces/refinement/serial/replay-impl.ts). */
+export const serialTxImplReplayer: ImplReplayer = classReplayer(replaySerialTxOnImpl);
 
 /**
  * A seeded random walk of a built-in model (sc), as an ITF trace: from the initial state, a

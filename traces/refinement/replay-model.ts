@@ -10,6 +10,8 @@ import { InvariantError } from '../../spec/common/assert.ts';
 export type ModelItfState = Readonly<Record<string, number | readonly number[]>>;
 
 export interface ClassReplayInput {
+  /** The trace's file (for a located error about a trace the replayer cannot take). */
+  readonly file: string;
   /** states[0] is the initial state; states[k] follows step k. */
   readonly states: readonly ModelItfState[];
   /** actions[k] (k ≥ 1): the action of step k (`client0.set_timeout(24 ns)`, ...). */
