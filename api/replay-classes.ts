@@ -17,7 +17,10 @@ import { modelSuccessorsOf } from '../traces/replay.ts';
 import type { ImplReplayResult } from '../traces/refinement/net/replay-impl.ts';
 import type { ClassReplayInput, ModelItfState } from '../traces/refinement/replay-model.ts';
 import { replayI2cOnImpl } from '../traces/refinement/i2c/replay-impl.ts';
-import { replaySerialTxOnImpl } from '../traces/refinement/serial/replay-impl.ts';
+import {
+  replaySerialRxOnImpl,
+  replaySerialTxOnImpl,
+} from '../traces/refinement/serial/replay-impl.ts';
 import { replayTimerOnImpl } from '../traces/refinement/timer/replay-impl.ts';
 import type { ImplReplayer, ImplReplayRun } from './replay.ts';
 
@@ -110,6 +113,9 @@ export const i2cImplReplayer: ImplReplayer = classReplayer((input) =>
 
 /** `serial-tx`: the serial virt_tx (traces/refinement/serial/replay-impl.ts). */
 export const serialTxImplReplayer: ImplReplayer = classReplayer(replaySerialTxOnImpl);
+
+/** `serial-rx`: the serial virt_rx (traces/refinement/serial/replay-impl.ts). */
+export const serialRxImplReplayer: ImplReplayer = classReplayer(replaySerialRxOnImpl);
 
 /**
  * A seeded random walk of a built-in model (sc), as an ITF trace: from the initial state, a

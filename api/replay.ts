@@ -21,7 +21,12 @@ import { loadModelModule } from './model-module.ts';
 import { buildNetPipeline, echoEntry, netPipelineEntry } from '../proofs/models/net-pipeline.ts';
 import { pipelinePds } from '../proofs/models/net-pipeline/pds.ts';
 import { replayOnImpl, type ImplReplayResult } from '../traces/refinement/net/replay-impl.ts';
-import { i2cImplReplayer, serialTxImplReplayer, timerImplReplayer } from './replay-classes.ts';
+import {
+  i2cImplReplayer,
+  serialRxImplReplayer,
+  serialTxImplReplayer,
+  timerImplReplayer,
+} from './replay-classes.ts';
 
 export interface ReplayRun {
   readonly file: string;
@@ -129,6 +134,7 @@ const IMPL_REPLAYERS: Readonly<Record<string, ImplReplayer>> = {
   timer: timerImplReplayer,
   i2c: i2cImplReplayer,
   'serial-tx': serialTxImplReplayer,
+  'serial-rx': serialRxImplReplayer,
 };
 
 /** The model names `sddf replay --on impl` accepts. */

@@ -137,6 +137,90 @@ describe('serial-tx corpus traces', () => {
   });
 });
 
+describe('serial-rx: random walks of the unmodified model replay on the implemented virt_rx', () => {
+  it.each([
+    { bounds: {}, min: 20 },
+    { bounds: { chars: 4 }, min: 45 },
+    { bounds: { clients: 2 }, min: 100 },
+    { bounds: { clients: 2, capacity: 2, driverCapacity: 2 }, min: 55 },
+    { bounds: { arrivals: 1, chars: 3 }, min: 45 },
+  ])('$bounds: 20 walks, no divergence, at least $min wakes compared', ({ bounds, min }) => {
+    let wakes = 0;
+    let compared = 0;
+    let switching = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const itf = modelWalk({ model: 'serial-rx', bounds, seed, maxSteps: 400 });
+      const r = replayItfOnImpl(itf).result;
+      expect(r.divergence, `seed ${seed}`).toBeUndefined();
+      wakes += r.wakes;
+      compared += r.compared;
+      for (const w of r.wakeList)
+        if (w.compared && (itf.states[w.from - 1]!['virt_rx.locals'] as number[])[0] !== 0)
+          switching++;
+    }
+    expect(compared).toBeGreaterThanOrEqual(min);
+    expect(compared).toBeGreaterThan(wakes / 2);
+    // With two clients, wakes that start in the middle of a switch were installed and compared.
+    if (bounds.clients === 2) expect(switching).toBeGreaterThanOrEqual(10);
+  });
+});
+
+/** A serial-rx walk with a compared virt_rx wake that delivered to client `c`. */
+function rxWalkWithDelivery(c: number): { itf: ItfTrace; step: number } {
+  for (let seed = 1; seed < 100; seed++) {
+    const itf = modelWalk({ model: 'serial-rx', bounds: { clients: 2 }, seed, maxSteps: 400 });
+    const run = replayItfOnImpl(itf).result;
+    expect(run.divergence).toBeUndefined();
+    const tail = `client${c}_rx.tail`;
+    const w = run.wakeList.find(
+      (x) => x.compared && itf.states[x.to]![tail] !== itf.states[x.from - 1]![tail],
+    );
+    if (w !== undefined) return { itf, step: w.to };
+  }
+  throw new Error('no such walk in 100 seeds');
+}
+
+describe('serial-rx divergences and corpus', () => {
+  it('a hand-edited character delivered to client 1: reported at its step', async () => {
+    const { itf, step } = rxWalkWithDelivery(1);
+    const s = itf.states[step]!;
+    const at = ((s['client1_rx.tail'] as number) - 1) % 1;
+    const was = s['client1_rx.data'] as number;
+    const file = edited(itf, step, (x) => {
+      x['client1_rx.data'] = was + 1;
+    });
+    const json = await cli([file, '--format', 'json']);
+    expect(json.status).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      model: 'serial-rx',
+      divergence: {
+        step,
+        pd: 'virt_rx',
+        where: `client1_rx.data[${at}]`,
+        trace: was + 1,
+        impl: was,
+      },
+    });
+  });
+
+  it('a hand-edited switch machine: reported at its step', () => {
+    const { itf, step } = rxWalkWithDelivery(0);
+    const doc = JSON.parse(itfToJson(itf)) as ItfTrace & { states: Record<string, number[]>[] };
+    doc.states[step]!['virt_rx.locals']![0] = 1; // 'switched'
+    const r = replayItfOnImpl(doc).result;
+    expect(r.divergence).toMatchObject({ step, where: 'the switch machine' });
+    expect(r.divergence?.trace).toMatch(/^switched, client /);
+    expect(r.divergence?.impl).toMatch(/^normal, client /);
+  });
+
+  it('F7 (corpus): its bug is the driver’s (not replayed); virt_rx replays, one wake compared', () => {
+    const r = replayItfOnImpl(readSddfTrace('traces/corpus/serial-rx-F7.itf.json')).result;
+    expect(r).toMatchObject({ wakes: 2, compared: 1 });
+    expect(r.divergence).toBeUndefined();
+    expect(r.wakeList[0]?.why).toBe('step 11 (driver.rx_return.enqueue) wrote driver_rx.tail');
+  });
+});
+
 describe('serial bad input is a located exit-2 error', () => {
   it('a malformed state field; a capacity the implementation cannot have', async () => {
     const itf = modelWalk({ model: 'serial-tx', seed: 2, maxSteps: 30 });
