@@ -9,19 +9,19 @@ import { UserError } from '../spec/common/diagnostic.ts';
 import { resolveModel } from '../proofs/mc/run.ts';
 import type { MemoryModel, ModelEntry } from '../proofs/models/types.ts';
 import { parseItf, type ItfTrace } from '../traces/itf.ts';
-import {
-  modelSuccessorsOf,
-  replayItf,
-  showsViolation,
-  type ReplayResult,
-} from '../traces/replay.ts';
-import { toItfTrace } from '../traces/itf.ts';
-import { Prng } from '../impl/runtime/prng.ts';
+import { replayItf, showsViolation, type ReplayResult } from '../traces/replay.ts';
 import { loadModelModule } from './model-module.ts';
 import { buildNetPipeline, echoEntry, netPipelineEntry } from '../proofs/models/net-pipeline.ts';
 import { pipelinePds } from '../proofs/models/net-pipeline/pds.ts';
 import { replayOnImpl, type ImplReplayResult } from '../traces/refinement/net/replay-impl.ts';
 import { BLK_NO_IMPL, replayBlkTraceOnImpl } from './replay-blk.ts';
+import {
+  i2cImplReplayer,
+  modelWalk,
+  serialRxImplReplayer,
+  serialTxImplReplayer,
+  timerImplReplayer,
+} from './replay-classes.ts';
 
 export interface ReplayRun {
   readonly file: string;
@@ -127,6 +127,10 @@ const IMPL_REPLAYERS: Readonly<Record<string, ImplReplayer>> = {
   'net-pipeline': replayNetTraceOnImpl,
   echo: replayNetTraceOnImpl,
   'blk-virt': replayBlkTraceOnImpl,
+  timer: timerImplReplayer,
+  i2c: i2cImplReplayer,
+  'serial-tx': serialTxImplReplayer,
+  'serial-rx': serialRxImplReplayer,
 };
 
 /** The model names `sddf replay --on impl` accepts. */
@@ -212,10 +216,9 @@ function replayNetTraceOnImpl(itf: ItfTrace, file: string, implBug?: string | nu
 }
 
 /**
- * A seeded random walk of a net model (`net-pipeline` or `echo`, sc), as an ITF trace: from the
- * initial state, a uniformly chosen successor inside the model's constraint at each step, until
- * none is enabled or `maxSteps`. What `sddf replay --on impl` replays when no corpus trace is at
- * hand (tests, and `sddf replay --on impl --walks`).
+ * A seeded random walk of a net model (`net-pipeline` or `echo`, sc), as an ITF trace: `modelWalk`
+ * (api/replay-classes.ts) of that model. What `sddf replay --on impl` replays when no corpus trace
+ * is at hand (tests, and `sddf replay --on impl --walks`).
  */
 export function netModelWalk(o: {
   readonly model: 'net-pipeline' | 'echo';
@@ -223,33 +226,7 @@ export function netModelWalk(o: {
   readonly seed: number;
   readonly maxSteps: number;
 }): ItfTrace {
-  const entry = IMPL_MODELS[o.model]!;
-  const { entry: e, options } = resolveModel({
-    model: entry.name,
-    bounds: o.bounds ?? {},
-    memoryModel: 'sc',
-  });
-  const ts = e.build(options);
-  const prng = Prng.fromSeed(o.seed);
-  const states = [ts.initialStates()[0]!];
-  const actions: number[] = [];
-  for (let i = 0; i < o.maxSteps; i++) {
-    const succ = modelSuccessorsOf(ts, states[states.length - 1]!);
-    if (succ.length === 0) break;
-    const pick = succ[prng.nextU32() % succ.length]!;
-    states.push(pick.state);
-    actions.push(pick.action);
-  }
-  return toItfTrace(
-    ts,
-    { states, actions },
-    {
-      options: { memoryModel: 'sc', bounds: { ...options.bounds } },
-      verdict: 'walk',
-      search: 'random',
-      seed: o.seed,
-    },
-  );
+  return modelWalk(o);
 }
 
 /** `replayFileOnImpl` on a trace in memory (written to no file; `file` names it in errors). */

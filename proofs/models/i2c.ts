@@ -163,6 +163,28 @@ const CLIENT_VADDR = 0x100;
 const REGION = 0x10;
 const driverVaddr = (c: number) => 0x1000 + 0x100 * c;
 
+/** The bus address client c owns from the start. */
+export const i2cModelAddress = (c: number): number => 0x10 + c;
+
+/** The virt's configuration in the model: each client's region, the capacity, the bug's flavour. */
+export function i2cModelVirtConfig(clients: number, cap: number, bug?: string): I2cVirtConfig {
+  const flavour: I2cVirtFlavour = {
+    ...I2C_VIRT_FIXED,
+    ...(bug === 'U2' ? { deferred: 'U2' as const } : {}),
+    ...(bug === 'U3' ? { transmit: 'U3' as const } : {}),
+    ...(bug === 'U4' ? { pointerCheck: 'U4' as const } : {}),
+  };
+  return {
+    clients: Array.from({ length: clients }, (_, c) => ({
+      dataVaddr: BigInt(CLIENT_VADDR),
+      dataSizeBytes: BigInt(REGION),
+      driverDataVaddr: BigInt(driverVaddr(c)),
+    })),
+    capacity: cap,
+    flavour,
+  };
+}
+
 /**
  * Seeded bugs for the model's own tests (no upstream bug): `replay` — the driver takes a
  * transaction without moving the queue head (it serves it again); `double` — it answers every
@@ -181,21 +203,7 @@ export function buildI2c(opts: ModelOptions, seeded?: I2cSeeded): TransitionSyst
   const base = b('indexBase') >>> 0;
   const hostile = b('hostile') === 1;
   const batchOf = (c: number) => (c === 0 ? b('batch') : 1);
-  const flavour: I2cVirtFlavour = {
-    ...I2C_VIRT_FIXED,
-    ...(opts.bug === 'U2' ? { deferred: 'U2' as const } : {}),
-    ...(opts.bug === 'U3' ? { transmit: 'U3' as const } : {}),
-    ...(opts.bug === 'U4' ? { pointerCheck: 'U4' as const } : {}),
-  };
-  const cfg: I2cVirtConfig = {
-    clients: Array.from({ length: clients }, (_, c) => ({
-      dataVaddr: BigInt(CLIENT_VADDR),
-      dataSizeBytes: BigInt(REGION),
-      driverDataVaddr: BigInt(driverVaddr(c)),
-    })),
-    capacity: cap,
-    flavour,
-  };
+  const cfg = i2cModelVirtConfig(clients, cap, opts.bug);
 
   const L = new Layout();
   const reqQ = (name: string) => ({
@@ -272,7 +280,7 @@ export function buildI2c(opts: ModelOptions, seeded?: I2cSeeded): TransitionSyst
       driverReq: readReq(new Uint32Array(words), dReq),
       driverResp: readResp(new Uint32Array(words), dResp),
     }).security.slice();
-    for (let c = 0; c < clients; c++) sec[0x10 + c] = c;
+    for (let c = 0; c < clients; c++) sec[i2cModelAddress(c)] = c;
     return sec;
   })();
   const readVirt = (s: State): I2cVirtState => {
@@ -382,7 +390,11 @@ export function buildI2c(opts: ModelOptions, seeded?: I2cSeeded): TransitionSyst
         let q = readReq(s, cReq[c]!);
         const k = s[SENT + c]!;
         const cmds = [
-          { payload: i2cHeaderPayload(batchOf(c), 0x10 + c), dataLen: 0, flagMask: I2cFlag.HEAD },
+          {
+            payload: i2cHeaderPayload(batchOf(c), i2cModelAddress(c)),
+            dataLen: 0,
+            flagMask: I2cFlag.HEAD,
+          },
           ...Array.from({ length: batchOf(c) }, (_, j) => bodyOf(c, k, j)),
         ];
         let ok = true;

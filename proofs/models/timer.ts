@@ -33,6 +33,11 @@ import type { BugVariant, ModelEntry, ModelOptions } from './types.ts';
 export const TIMER_MODEL_FREQ_HZ = 62_500_000n;
 /** The last tick whose product with 10^9 fits a u64: ⌊2^64 / 10^9⌋. */
 const WRAP_TICK = (1n << 64n) / 1_000_000_000n;
+
+/** The counter's value at the model's tick 0 (bound `nearWrap`): two ticks below WRAP_TICK, or 0. */
+export function timerTick0(nearWrap: number): bigint {
+  return nearWrap === 1 ? WRAP_TICK - 2n : 0n;
+}
 const NONE32 = 0xffff_ffff;
 
 export const timerBugs: readonly BugVariant[] = [
@@ -102,7 +107,7 @@ export function buildTimer(opts: ModelOptions, seeded?: TimerSeeded): Transition
   const rels = [0n, ...Array.from({ length: b('maxRelTicks') }, (_, k) => 24n * BigInt(k + 1))];
   const conv = conversions(opts.bug === 'F37' ? 'F37' : 'fixed');
   const hz = TIMER_MODEL_FREQ_HZ;
-  const tick0 = b('nearWrap') === 1 ? WRAP_TICK - 2n : 0n;
+  const tick0 = timerTick0(b('nearWrap'));
   // Every time the model stores is an offset from what the fixed conversion gives at tick 0.
   const ns0 = conversions('fixed').ticksToNs(tick0, hz);
 

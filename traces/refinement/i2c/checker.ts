@@ -35,7 +35,8 @@ import {
   type RefinementReport,
 } from '../timer/recording.ts';
 
-function queues(api: MicrokitApi, cfg: ImplConfig) {
+/** The abstraction of the virt's queues: each read from shared memory as the spec's value. */
+export function queues(api: MicrokitApi, cfg: ImplConfig) {
   const req = (vaddr: number): I2cReqQueueState => {
     const w = api.mem.sharedWindow(vaddr, reqQueueBytes(), 8);
     return readReqQueueState(w.buffer, w.byteOffset, I2C_CAPACITY);

@@ -28,7 +28,7 @@ import {
 } from './recording.ts';
 
 /** The time the driver read (first TIME_LOW then TIME_HIGH), or null. */
-function timeRead(base: number, a: readonly RegisterAccess[]): bigint | null {
+export function timeRead(base: number, a: readonly RegisterAccess[]): bigint | null {
   const lo = a.findIndex((x) => !x.write && x.vaddr === base + GoldfishReg.TIME_LOW);
   const hi = a.findIndex((x, i) => i > lo && !x.write && x.vaddr === base + GoldfishReg.TIME_HIGH);
   if (lo < 0 || hi < 0) return null;
@@ -36,7 +36,7 @@ function timeRead(base: number, a: readonly RegisterAccess[]): bigint | null {
 }
 
 /** The alarm the handler programmed: the last ALARM_LOW write with the ALARM_HIGH before it. */
-function programmed(base: number, a: readonly RegisterAccess[]): bigint | null {
+export function programmed(base: number, a: readonly RegisterAccess[]): bigint | null {
   let high = 0n;
   let out: bigint | null = null;
   for (const x of a) {
