@@ -95,7 +95,7 @@ export function registerReplay(program: Command, io: Io, setStatus: SetStatus): 
             .map(([why, n]) => ` (${n} of them: ${why})`)
             .join('');
           io.out(
-            `${file}: ${r.steps} steps, ${r.wakes} wakes of ${wokenPds(r.wakeList)}, ${r.compared} compared on the implementation${noted}${skipped === '' ? '' : `; ${skipped}`}`,
+            `${file}: ${r.steps} steps, ${r.wakes} ${r.wakes === 1 ? 'wake' : 'wakes'} of ${wokenPds(r.wakeList)}, ${r.compared} compared on the implementation${noted}${skipped === '' ? '' : `; ${skipped}`}`,
           );
           io.out(
             d === undefined

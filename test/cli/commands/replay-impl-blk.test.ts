@@ -38,7 +38,7 @@ describe('sddf replay --on impl on a blk-virt trace', () => {
     const text = await replay([walkFile]);
     expect(text.status).toBe(0);
     expect(text.stdout).toContain(
-      `${walkFile}: ${r.steps} steps, ${r.wakes} wakes of virt, ${r.compared} compared on the implementation`,
+      `${walkFile}: ${r.steps} steps, ${r.wakes} ${r.wakes === 1 ? 'wake' : 'wakes'} of virt, ${r.compared} compared on the implementation`,
     );
     expect(text.stdout).toContain('no divergence');
     const json = await replay([walkFile, '--format', 'json']);
