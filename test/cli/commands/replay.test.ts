@@ -103,6 +103,7 @@ describe('sddf replay', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--on impl replays traces of net-pipeline, echo, [^']*, not 'spsc'/);
     const list = /replays traces of ([^']*), not 'spsc'/.exec(r.stderr)![1]!.split(', ');
-    for (const m of ['blk-virt', 'timer', 'i2c', 'serial-tx', 'serial-rx']) expect(list).toContain(m);
+    for (const m of ['blk-virt', 'timer', 'i2c', 'serial-tx', 'serial-rx'])
+      expect(list).toContain(m);
   });
 });
