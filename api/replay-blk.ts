@@ -10,6 +10,7 @@ import { modelSuccessorsOf } from '../traces/replay.ts';
 import { Prng } from '../impl/runtime/prng.ts';
 import { BlkTraceProblem, replayBlkOnImpl } from '../traces/refinement/blk/replay-impl.ts';
 import type { ImplReplayRun } from './replay.ts';
+import { itfStateVectors } from './itf-states.ts';
 
 /**
  * Models of the block class with no implemented component to replay on: what `--on impl` says
@@ -54,27 +55,7 @@ export function replayBlkTraceOnImpl(
       message: `at JSON path /#meta/options/bounds/capacity: the implemented virt's queues need a power-of-two capacity (catalogue U8), not ${capacity}`,
     });
   }
-  const fields = layout.list();
-  const states = itf.states.map((st, k) => {
-    const s = new Uint32Array(layout.words);
-    for (const f of fields) {
-      const v = st[f.name];
-      const bad = (): never => {
-        throw new UserError({
-          code: 'ITF',
-          file,
-          message: `at JSON path /states/${k}/${f.name}: ${f.length === 1 ? 'a u32' : `${f.length} u32 words`} expected`,
-        });
-      };
-      const word = (x: unknown): number =>
-        typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < 2 ** 32 ? x : bad();
-      if (f.length === 1) s[f.offset] = word(v);
-      else if (Array.isArray(v) && v.length === f.length)
-        v.forEach((x, i) => (s[f.offset + i] = word(x)));
-      else bad();
-    }
-    return s;
-  });
+  const states = itfStateVectors(itf, layout, file);
   const channels: Record<string, Readonly<Record<number, { pd: string; ch: number }>>> = {
     virt: { 0: { pd: 'driver', ch: 0 }, 1: { pd: 'client', ch: 0 } },
   };

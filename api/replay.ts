@@ -11,6 +11,7 @@ import type { MemoryModel, ModelEntry } from '../proofs/models/types.ts';
 import { parseItf, type ItfTrace } from '../traces/itf.ts';
 import { replayItf, showsViolation, type ReplayResult } from '../traces/replay.ts';
 import { loadModelModule } from './model-module.ts';
+import { itfStateVectors } from './itf-states.ts';
 import { buildNetPipeline, echoEntry, netPipelineEntry } from '../proofs/models/net-pipeline.ts';
 import { pipelinePds } from '../proofs/models/net-pipeline/pds.ts';
 import { replayOnImpl, type ImplReplayResult } from '../traces/refinement/net/replay-impl.ts';
@@ -174,27 +175,7 @@ function replayNetTraceOnImpl(itf: ItfTrace, file: string, implBug?: string | nu
       : options,
   );
   const { layout, cfg } = built.instance;
-  const fields = layout.list();
-  const states = itf.states.map((st, k) => {
-    const s = new Uint32Array(layout.words);
-    for (const f of fields) {
-      const v = st[f.name];
-      const bad = (): never => {
-        throw new UserError({
-          code: 'ITF',
-          file,
-          message: `at JSON path /states/${k}/${f.name}: ${f.length === 1 ? 'a u32' : `${f.length} u32 words`} expected`,
-        });
-      };
-      const word = (x: unknown): number =>
-        typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < 2 ** 32 ? x : bad();
-      if (f.length === 1) s[f.offset] = word(v);
-      else if (Array.isArray(v) && v.length === f.length)
-        v.forEach((x, i) => (s[f.offset + i] = word(x)));
-      else bad();
-    }
-    return s;
-  });
+  const states = itfStateVectors(itf, layout, file);
   // Only the channel tables are read here; placement and passivity do not change them.
   const pds = pipelinePds(cfg, () => false, { passiveVirtRx: false, placement: 'one' });
   const channels = new Map(pds.map((p) => [p.name, p.channels]));
