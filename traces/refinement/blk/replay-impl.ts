@@ -36,7 +36,7 @@ import { InvariantError } from '../../../spec/common/assert.ts';
 import { blkScriptReq, type BlkModelConfig } from '../../../spec/components/blk/programs.ts';
 import { blkVirtTranslate } from '../../../spec/components/blk/virt.ts';
 import { PC_DONE } from '../../../spec/components/program.ts';
-import { DEFERRED_EMPTY, decodeDeferred, dispatchOrder } from '../../../spec/microkit/semantics.ts';
+import { dispatchOrder } from '../../../spec/microkit/semantics.ts';
 import { BlkReqCode, BlkRespStatus, type BlkQueueRef } from '../../../spec/queue/blk.ts';
 import { AddressSpace, type MappingSpec } from '../../../impl/mem/address-space.ts';
 import {
@@ -47,7 +47,6 @@ import {
   blkReqQueueSizeBytes,
   blkRespQueueSizeBytes,
 } from '../../../impl/queue/blk.ts';
-import type { MicrokitApi } from '../../../impl/runtime/api.ts';
 import type { BlkVirtConfig } from '../../../impl/components/blk/config.ts';
 import {
   BLK_VIRT_MAX_CLIENTS,
@@ -63,6 +62,7 @@ import type {
   ImplWake,
   ModelPdWords,
 } from '../net/replay-impl.ts';
+import { recordingApi, showSlot } from '../replay-signals.ts';
 
 export type { ImplDivergence, ImplReplayResult, ImplWake };
 
@@ -559,38 +559,6 @@ function forwardedProblem(
   return null;
 }
 
-/** The MicrokitApi of the replayed virt: records its signals. */
-function recording(mem: AddressSpace): {
-  api: MicrokitApi;
-  notified: number[];
-  slot: () => number;
-} {
-  const notified: number[] = [];
-  let slot: { kind: 'notify' | 'irq_ack'; ch: number } | null = null;
-  const api: MicrokitApi = {
-    name: 'virt',
-    mem,
-    notify: (ch) => void notified.push(ch),
-    deferredNotify: (ch) => void (slot = { kind: 'notify', ch }),
-    irqAck: () => {
-      throw new InvariantError('virt: irq_ack (the blk virt has no IRQ)');
-    },
-    deferredIrqAck: (ch) => void (slot = { kind: 'irq_ack', ch }),
-    ppcall: () => {
-      throw new InvariantError('virt: ppcall (the blk virt makes none)');
-    },
-    deferredCurrent: () => (slot?.kind === 'notify' ? slot.ch : null),
-  };
-  const encode = (): number =>
-    slot === null ? DEFERRED_EMPTY : ((slot.kind === 'irq_ack' ? 0x100 : 0) | slot.ch) + 1;
-  return { api, notified, slot: encode };
-}
-
-const showSlot = (w: number): string => {
-  const d = decodeDeferred(w);
-  return d === null ? 'empty' : `${d.kind}(${d.ch})`;
-};
-
 /** A located problem with a trace state the replayer cannot concretize. */
 export class BlkTraceProblem extends Error {
   constructor(
@@ -686,7 +654,7 @@ export function replayBlkOnImpl(trace: BlkModelTrace): ImplReplayResult {
     ]);
     new Uint8Array(world.drvData.buffer).set(mbr.subarray(0, 4096));
     if (!boot) writeMeta(world, pre, w.locals, bad);
-    const rec = recording(world.space());
+    const rec = recordingApi('virt', world.space());
     let virt: BlkVirt | undefined;
     const component = blkVirtComponent({
       api: rec.api,

@@ -25,7 +25,8 @@ import {
 } from '../../../spec/components/net/config.ts';
 import { VR_NOTIFY_DRV, VR_REFS } from '../../../spec/components/net/virt-rx.ts';
 import { PC_DONE } from '../../../spec/components/program.ts';
-import { DEFERRED_EMPTY, decodeDeferred, dispatchOrder } from '../../../spec/microkit/semantics.ts';
+import { recordingApi, showSlot } from '../replay-signals.ts';
+import { dispatchOrder } from '../../../spec/microkit/semantics.ts';
 import {
   NET_BUFFER_SIZE_BYTES,
   NET_DESC_SIZE_BYTES,
@@ -34,7 +35,7 @@ import {
   type NetQueueRef,
 } from '../../../spec/queue/net.ts';
 import { AddressSpace, type MappingSpec } from '../../../impl/mem/address-space.ts';
-import type { Component, ComponentFactory, MicrokitApi } from '../../../impl/runtime/api.ts';
+import type { Component, ComponentFactory } from '../../../impl/runtime/api.ts';
 import type {
   NetConnection,
   NetCopyConfig,
@@ -380,41 +381,6 @@ function frameWord(bytes: Uint8Array, at: number): number {
   return new DataView(bytes.buffer, bytes.byteOffset).getUint32(at + WORD_AT, true);
 }
 
-/** The MicrokitApi of a replayed PD: records its signals. */
-function recording(
-  name: string,
-  mem: AddressSpace,
-): {
-  api: MicrokitApi;
-  notified: number[];
-  slot: () => number;
-} {
-  const notified: number[] = [];
-  let slot: { kind: 'notify' | 'irq_ack'; ch: number } | null = null;
-  const api: MicrokitApi = {
-    name,
-    mem,
-    notify: (ch) => void notified.push(ch),
-    deferredNotify: (ch) => void (slot = { kind: 'notify', ch }),
-    irqAck: () => {
-      throw new InvariantError(`${name}: irq_ack (no IRQ in this component)`);
-    },
-    deferredIrqAck: (ch) => void (slot = { kind: 'irq_ack', ch }),
-    ppcall: () => {
-      throw new InvariantError(`${name}: ppcall (none in this component)`);
-    },
-    deferredCurrent: () => (slot?.kind === 'notify' ? slot.ch : null),
-  };
-  const encode = (): number =>
-    slot === null ? DEFERRED_EMPTY : ((slot.kind === 'irq_ack' ? 0x100 : 0) | slot.ch) + 1;
-  return { api, notified, slot: encode };
-}
-
-const showSlot = (w: number): string => {
-  const d = decodeDeferred(w);
-  return d === null ? 'empty' : `${d.kind}(${d.ch})`;
-};
-
 /** Replays `trace` on the implemented components; stops at the first divergence. */
 export function replayOnImpl(trace: ModelTrace): ImplReplayResult {
   const world = new ImplWorld(trace.cfg);
@@ -498,7 +464,7 @@ export function replayOnImpl(trace: ModelTrace): ImplReplayResult {
     if (v.virtRx)
       for (let b = 0; b < trace.cfg.rxDma.count; b++) refs[b] = pre[w.locals + VR_REFS + b]! & 0xff;
     const mem = world.space(pd);
-    const rec = recording(pd, mem);
+    const rec = recordingApi(pd, mem);
     let state: unknown;
     const component: Component = v.factory({
       api: rec.api,

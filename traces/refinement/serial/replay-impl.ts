@@ -38,7 +38,7 @@ import {
   type RxSwitch,
 } from '../../../spec/components/serial-virt.ts';
 import { checkSerialCapacity } from '../../../spec/queue/serial.ts';
-import { DEFERRED_EMPTY, decodeDeferred, dispatchOrder } from '../../../spec/microkit/semantics.ts';
+import { DEFERRED_EMPTY, dispatchOrder } from '../../../spec/microkit/semantics.ts';
 import { txPendingLength } from '../../../spec/components/serial-virt.ts';
 import { AddressSpace, type MappingSpec } from '../../../impl/mem/address-space.ts';
 import type { Component, ComponentFactory, MicrokitApi } from '../../../impl/runtime/api.ts';
@@ -56,6 +56,7 @@ import {
 import type { ImplDivergence, ImplReplayResult, ImplWake } from '../net/replay-impl.ts';
 import { word, words, type ClassReplayInput, type ModelItfState } from '../replay-model.ts';
 import { abstractQueue } from './checker.ts';
+import { showSlot } from '../replay-signals.ts';
 
 const QUEUE_FIELDS = ['tail', 'head', 'producer_signalled'] as const;
 
@@ -71,11 +72,6 @@ function modelValue(s: ModelItfState, field: string): number {
   const m = /^(.*)\[(\d+)\]$/.exec(field);
   return m === null ? word(s, field) : words(s, m[1]!)[Number(m[2])]!;
 }
-
-const showSlot = (w: number): string => {
-  const d = decodeDeferred(w);
-  return d === null ? 'empty' : `${d.kind}(${d.ch})`;
-};
 
 function powerOfTwo(file: string, what: string, c: number): void {
   if (checkSerialCapacity(c) !== null)
