@@ -27,11 +27,11 @@ export const TIMER = 3;
  * reads as (a device that misbehaves); `onWrite` runs after each write; 8-bit reads come from the
  * 32-bit word (config space, virtio 1.2 §4.2.2.2).
  */
-export class RecordingMmio implements MmioDevice {
+export class RecordingMmio<D extends MmioDevice = VirtioNet> implements MmioDevice {
   readonly writes: [number, number][] = [];
   readonly reads = new Map<number, (v: number) => number>();
   onWrite: ((off: number, v: number) => void) | null = null;
-  constructor(readonly inner: VirtioNet) {}
+  constructor(readonly inner: D) {}
   get name(): string {
     return this.inner.name;
   }
