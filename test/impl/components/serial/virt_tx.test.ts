@@ -114,11 +114,13 @@ describe('init: the begin string', () => {
   });
 
   it('is refused (InvariantError) on a driver queue whose head a peer corrupted, not written', () => {
-    const t = setup({ beginStr: 'hi' });
-    t.drv.head = 5; // tail 0: (u32)(0 - 5) claims more than the capacity
-    expect(() => t.comp.init()).toThrow(InvariantError);
-    expect(t.drv.tail).toBe(0);
-    expect(t.drv.outsideUntouched()).toBe(true);
+    for (const beginStr of ['hi', '']) {
+      const t = setup({ beginStr });
+      t.drv.head = 5; // tail 0: (u32)(0 - 5) claims more than the capacity
+      expect(() => t.comp.init()).toThrow(InvariantError);
+      expect([t.drv.tail, t.rec.notified]).toEqual([0, []]);
+      expect(t.drv.outsideUntouched()).toBe(true);
+    }
   });
 });
 

@@ -118,6 +118,25 @@ describe('init (uart_setup)', () => {
     expect(t.tx.length).toBe(0);
   });
 
+  it('lets the transmitter finish before it turns the UART off (a restart with characters in the Tx FIFO)', () => {
+    const t = rig();
+    t.comp.init();
+    t.tx.push('xyz');
+    t.comp.notified(TX);
+    expect(t.uart.txLevel).toBe(3);
+    // A line that sends one character per status read; the first CR write must find it idle.
+    t.regs.reads.set(Pl011Reg.FR, () => {
+      t.uart.drainTx(1);
+      return t.uart.read32(Pl011Reg.FR);
+    });
+    let sentAtDisable: string | null = null;
+    t.regs.onWrite = (off) => {
+      if (off === Pl011Reg.CR && sentAtDisable === null) sentAtDisable = t.sent();
+    };
+    t.make().init();
+    expect(sentAtDisable).toBe('xyz');
+  });
+
   it('finishes even when the transmitter never reports idle (BUSY stuck)', () => {
     const t = rig();
     let reads = 0;
@@ -317,16 +336,18 @@ describe('S3 the IRQ: each source to its own handler', () => {
     expect(t.sent()).toBe('y'.repeat(20));
   });
 
-  it('returns from a device whose MIS never clears (a bounded number of rounds)', () => {
-    const t = rig();
-    t.comp.init();
-    let reads = 0;
-    t.regs.reads.set(Pl011Reg.MIS, () => {
-      if (++reads > 10_000) throw new Error('the IRQ handler spins on MIS');
-      return Int.TX | Int.RX;
-    });
-    t.irq();
-    expect(t.rec.deferredIrqAcks).toEqual([IRQ]);
+  it('returns from a device whose MIS never clears (a bounded number of rounds), Rx on or off', () => {
+    for (const rx of [true, false]) {
+      const t = rig({ rx });
+      t.comp.init();
+      let reads = 0;
+      t.regs.reads.set(Pl011Reg.MIS, () => {
+        if (++reads > 10_000) throw new Error('the IRQ handler spins on MIS');
+        return Int.TX | Int.RX | Int.RT;
+      });
+      t.irq();
+      expect(t.rec.deferredIrqAcks).toEqual([IRQ]);
+    }
   });
 });
 
