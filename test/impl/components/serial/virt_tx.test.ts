@@ -9,6 +9,7 @@
 //   V3 tx_return: each client pending at entry is retried once, in FIFO order.
 //   F11: data that can never fit whole is split into an empty driver queue (ADR 023).
 //   Hostile peers: a corrupt client queue is not read; an unknown channel is counted.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   SERIAL_VIRT_TX_COUNTERS,
@@ -337,5 +338,41 @@ describe('hostile peers', () => {
     t.comp.notified(99);
     expect([t.drv.tail, t.rec.notified]).toEqual([0, []]);
     expect(t.counters()['unknownChannel']).toBe(1);
+  });
+});
+
+describe('property: tx_provide is a whole string or nothing (§3.11 V1–V2)', () => {
+  it('for any client length and driver fill, either all of it moves (with colour) or nothing does and the client is pending', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 16 }),
+        fc.integer({ min: 0, max: 32 }),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 0xffff_ffff }),
+        (len, fill, colour, at) => {
+          const t = setup({ drvCap: 32, cliCap: 16, colour });
+          t.drv.startAt(at);
+          t.drv.push(Array.from({ length: fill }, () => 0x2e));
+          const data = Array.from({ length: len }, (_, i) => 0x61 + i);
+          t.cli[1]!.push(data);
+          t.comp.notified(CH(1));
+          const needed = len + (colour ? 9 : 0);
+          if (needed <= 32 - fill) {
+            const want = colour ? [...colourOf(1), ...data, ...END] : data;
+            expect(t.drv.contents().slice(fill)).toEqual(want);
+            expect([t.cli[1]!.length, t.rec.notified, t.pendingIds()]).toEqual([0, [DRV], []]);
+            expect(t.drv.flag).toBe(FLAG_SIGNALLED);
+          } else {
+            expect([t.drv.length, t.cli[1]!.contents()]).toEqual([fill, data]);
+            expect([t.rec.notified, t.pendingIds(), t.drv.flag]).toEqual([
+              [],
+              [1],
+              FLAG_WANTS_SIGNAL,
+            ]);
+          }
+          expect(t.drv.outsideUntouched()).toBe(true);
+        },
+      ),
+    );
   });
 });
