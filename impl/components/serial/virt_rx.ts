@@ -55,7 +55,7 @@ export class SerialVirtRx implements SerialVirtRxProbe {
   private readonly clients: SerialPort[];
   private sw: RxSwitch = RX_SWITCH_INITIAL;
   readonly c: Counters<(typeof SERIAL_VIRT_RX_COUNTERS)[number]>;
-  /** virt_rx's log lines (sddf_dprintf), the last few. */
+  /** virt_rx's log lines (sddf_dprintf): the first 16 kept, every one counted in `logs`. */
   readonly logs: string[] = [];
 
   constructor(
