@@ -190,7 +190,7 @@ describe('B1: MBR and GPT tables the virt refuses', () => {
       disk: gptDisk(),
       driverDataBytes: 9 * B,
       driverCapacity: 1,
-      clients: [{ capacity: 1, partition: 0 }],
+      clients: [{ capacity: 2, partition: 0 }],
     });
     const y = start(t);
     t.serve();
