@@ -420,3 +420,27 @@ describe('ready: what the clients are told, and requests that came early', () =>
     expect(t.take()).toEqual([]);
   });
 });
+
+describe('a driver queue of capacity 1 (BlkVirtConfig allows it; sdfgen never makes one)', () => {
+  it('an MBR disk works; a GPT disk (two reads at once) is refused with a clear problem, not an assertion', () => {
+    const mbr = virtRig({ driverCapacity: 1, clients: [{ capacity: 1, partition: 0 }] });
+    expect(mbr.boot().v.ready).toBe(true);
+    const t = virtRig({
+      disk: gptDisk(),
+      driverCapacity: 1,
+      clients: [{ capacity: 2, partition: 0 }],
+    });
+    const x = start(t);
+    t.serve();
+    expect(() => x.v.notified(DRIVER)).not.toThrow();
+    expect(x.v.failure).toMatchObject({
+      code: 'gpt-header-shape',
+      message:
+        /\(5 \+ 5 blocks\) do not fit the driver data region \(262144 bytes\) or queue \(capacity 1\)/,
+    });
+    t.serve(); // the primary read that went out is answered: an orphan
+    x.v.notified(DRIVER);
+    expect(x.v.stats.orphanResponses).toBe(1);
+    expectNoDevice(t, x, /capacity 1/);
+  });
+});
