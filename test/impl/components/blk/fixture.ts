@@ -101,7 +101,7 @@ export const PARTS: ImagePartition[] = [
 ];
 export const DISK_BYTES = 4 * 1024 * 1024;
 
-function connection(l: Layout, name: string, capacity: number, id: number) {
+export function connection(l: Layout, name: string, capacity: number, id: number) {
   const si = l.add(`${name}/storage_info`, 0x1000);
   const req = l.add(`${name}/req`, blkReqQueueSizeBytes(capacity));
   const resp = l.add(`${name}/resp`, blkRespQueueSizeBytes(capacity));
