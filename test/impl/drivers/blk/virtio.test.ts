@@ -206,6 +206,16 @@ describe('limits: header slots, descriptors, and the requests the driver takes',
     expect(x.d.outstanding()).toEqual([]);
     expect(t.virt.peer.req.length()).toBe(4); // none taken: four answers are owed
     expect(x.rec.notified).toEqual([]); // and nothing new was enqueued
+    // The virt reads the four and says so: the unsent four follow, in order, then more are taken.
+    expect(t.responses().map((r) => r.id)).toEqual([1, 2, 3, 4]);
+    x.d.notified(VIRT);
+    x.run();
+    expect(
+      t
+        .responses()
+        .map((r) => r.id)
+        .slice(0, 4),
+    ).toEqual([5, 6, 7, 8]);
   });
 });
 
