@@ -273,6 +273,9 @@ export class BlkVirt {
   private read(block: bigint, count: number, offsetBlocks: number, slot: number): boolean {
     const d = this.config.driver.data;
     if ((offsetBlocks + count) * BLK_TRANSFER_SIZE_BYTES > d.sizeBytes) return false;
+    // The GPT needs two reads in flight at once: a driver queue of capacity 1 (a config sdfgen
+    // never makes, but BlkVirtConfig allows) has room for one; refuse, do not assert.
+    if (this.freeIds.length === 0 || this.drv.req.full()) return false;
     const id = this.allocId(INIT_CLIENT, 0, count, BlkReqCode.READ);
     assert(id !== null, 'the allocator has ids for partition init');
     this.meta[slot] = id;
@@ -382,7 +385,7 @@ export class BlkVirt {
           return this.fail({
             kind: 'partition-problem',
             code: 'gpt-header-shape',
-            message: 'the GPT tables do not fit the driver data region',
+            message: `the GPT tables (${reads.primary.count} + ${reads.mirror.count} blocks) do not fit the driver data region (${this.config.driver.data.sizeBytes} bytes) or queue (capacity ${this.driverCapacity})`,
           });
         }
         this.meta[M_PHASE] = Phase.GptSent;

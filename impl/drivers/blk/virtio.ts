@@ -186,6 +186,9 @@ export class VirtioBlkDriver {
   }
 
   private handleRequests(): void {
+    // Answers kept for want of room go first: a notification from the virt may mean it made room,
+    // and they count against the requests taken below (nothing else would ever send them).
+    let answered = this.flushUnsent();
     // Take requests while their answers have room: waiting + in the device + unsent < capacity.
     while (this.waiting.length + this.inDevice.size + this.unsent.length < this.q.capacity) {
       const r = this.q.req.dequeue();
@@ -193,7 +196,6 @@ export class VirtioBlkDriver {
       this.waiting.push(r);
     }
     let kicked = false;
-    let answered = false;
     while (this.waiting.length > 0) {
       const r = this.waiting[0]!;
       const ordered = r.code === BlkReqCode.BARRIER || r.code === BlkReqCode.FLUSH;
@@ -292,9 +294,19 @@ export class VirtioBlkDriver {
 
   /** Enqueue an answer (or keep it when there is no room; retried first next time). */
   private respond(r: BlkResp): boolean {
-    while (this.unsent.length > 0 && this.q.resp.enqueue(this.unsent[0]!)) this.unsent.shift();
+    this.flushUnsent();
     if (this.unsent.length === 0 && this.q.resp.enqueue(r)) return true;
     this.unsent.push(r);
     return false;
+  }
+
+  /** Enqueue the kept answers, oldest first, while there is room; true when one was enqueued. */
+  private flushUnsent(): boolean {
+    let sent = false;
+    while (this.unsent.length > 0 && this.q.resp.enqueue(this.unsent[0]!)) {
+      this.unsent.shift();
+      sent = true;
+    }
+    return sent;
   }
 }

@@ -86,11 +86,26 @@ export function buildGptImage(
 ): Uint8Array {
   assert(sizeBytes % 4096 === 0, 'whole blocks');
   const img = new Uint8Array(sizeBytes);
-  const total = BigInt(sizeBytes / SECTOR_BYTES);
-  const v = new DataView(img.buffer);
+  for (const p of gptImageSectors(BigInt(sizeBytes / SECTOR_BYTES), partitions))
+    img.set(p.bytes, Number(p.sector) * SECTOR_BYTES);
+  return img;
+}
+
+/**
+ * The non-zero sectors of a GPT disk of `totalSectors` (protective MBR, both headers, both
+ * arrays), each with the sector it starts at: a disk larger than memory (beyond 2 TiB, where
+ * partition starts need all 64 bits) is these pieces over zeros.
+ */
+export function gptImageSectors(
+  totalSectors: bigint,
+  partitions: readonly ImagePartition[],
+): { readonly sector: bigint; readonly bytes: Uint8Array }[] {
+  const total = totalSectors;
+  const mbr = new Uint8Array(SECTOR_BYTES);
+  const v = new DataView(mbr.buffer);
   mbrEntry(v, 0, {
     startSector: 1,
-    sectors: Math.min(Number(total) - 1, 0xffff_ffff),
+    sectors: Number(total - 1n < 0xffff_ffffn ? total - 1n : 0xffff_ffffn),
     type: MBR_PARTITION_TYPE_GPT,
   });
   v.setUint16(510, 0xaa55, true);
@@ -109,11 +124,13 @@ export function buildGptImage(
   const primary = gptHeader({ lbaHeader: 1n, lbaAlt: total - 1n, lbaTable: 2n, ...common });
   const mirrorTable = total - 1n - BigInt(GPT_TABLE_SECTORS);
   const mirror = gptHeader({ lbaHeader: total - 1n, lbaAlt: 1n, lbaTable: mirrorTable, ...common });
-  img.set(primary, SECTOR_BYTES);
-  img.set(table, 2 * SECTOR_BYTES);
-  img.set(table, Number(mirrorTable) * SECTOR_BYTES);
-  img.set(mirror, Number(total - 1n) * SECTOR_BYTES);
-  return img;
+  return [
+    { sector: 0n, bytes: mbr },
+    { sector: 1n, bytes: primary },
+    { sector: 2n, bytes: table },
+    { sector: mirrorTable, bytes: table },
+    { sector: total - 1n, bytes: mirror },
+  ];
 }
 
 /** Write an image file (the tests and `sddf run blk --image` use real files). */
