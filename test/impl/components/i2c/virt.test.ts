@@ -94,7 +94,7 @@ function virtRig(clients = 2) {
     filler.commit();
   };
   const claim = (client: number, address: number, label = I2C_BUS_CLAIM) =>
-    virt.protected(client + 1, { label, words: [BigInt(address)] });
+    virt.protected!(client + 1, { label, words: [BigInt(address)] });
   /** Client `i` commits commands (no notification). */
   const commit = (i: number, cmds: readonly I2cCmd[]): void => {
     for (const c of cmds) expect(clientReq[i]!.enqueue(c)).toBe(true);
@@ -366,7 +366,7 @@ describe('i2c virt: claims by PPC', () => {
 
   it('a PPC on a channel that is no client’s claims nothing', () => {
     const t = virtRig();
-    expect(t.virt.protected(9, { label: I2C_BUS_CLAIM, words: [0x20n] }).label).toBe(I2C_FAILURE);
+    expect(t.virt.protected!(9, { label: I2C_BUS_CLAIM, words: [0x20n] }).label).toBe(I2C_FAILURE);
     expect(t.counters()).toMatchObject({ claims: 0, claimsRefused: 1 });
     expect(t.claim(0, 0x20).label).toBe(I2C_SUCCESS);
     expect(t.claim(1, 0x21).label).toBe(I2C_SUCCESS);
