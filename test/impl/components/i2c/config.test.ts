@@ -292,4 +292,14 @@ describe('wireI2cSystem: where each error points, and the choices it makes', () 
     expect(errors).toEqual([]);
     expect(wiring!.timer).toEqual({ pd: 'timer', regsMr: 'timer_registers', irq: 42 });
   });
+
+  it('a client’s timer is the timer_driver PD it has a channel with, not the first in the file', () => {
+    const xml = edit(
+      '<protection_domain name="timer"',
+      '<protection_domain name="spare_timer" priority="200" passive="true">\n        <program_image path="timer_driver.elf" />\n    </protection_domain>\n\n    <protection_domain name="timer"',
+    );
+    const { wiring, errors } = wire(xml);
+    expect(errors).toEqual([]);
+    expect(wiring!.clientConfigs.get('client_ds3231')!.timerCh).toBe(1);
+  });
 });
