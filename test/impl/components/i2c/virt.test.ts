@@ -531,4 +531,23 @@ describe('i2c virt: deferral when the driver queue lacks room (U2, U3 fixed)', (
     expect(heads[0]).toEqual(head(3, 0x50));
     expect(heads.at(-1)).toEqual(head(1, 0x70)); // served in the same notification
   });
+
+  it('a client that notified with nothing to send holds no place in the line', () => {
+    const t = virtRig(3);
+    t.claim(0, 0x50);
+    t.claim(1, 0x60);
+    t.claim(2, 0x70);
+    t.fill(ROOM - 1);
+    t.send(0, [head(1, 0x50), body(0n, 1, STOP)]); // deferred
+    t.notify(3); // client 2, empty queue
+    t.send(1, [head(1, 0x60), body(0n, 1, STOP)]); // waits
+    t.send(2, [head(1, 0x70), body(0n, 1, STOP)]); // waits, behind client 1
+    t.drain(t.driverReq);
+    t.notify(DRIVER_CH);
+    expect(t.driverTakes().filter((c) => c.flagMask === HEAD)).toEqual([
+      head(1, 0x50),
+      head(1, 0x60),
+      head(1, 0x70),
+    ]);
+  });
 });
