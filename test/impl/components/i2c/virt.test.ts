@@ -169,6 +169,17 @@ describe('i2c virt: a valid transaction', () => {
     expect(t.responses(0)).toEqual([{ errCmd: 0n, busAddress: 0x7f, error: I2cErr.OK }]);
   });
 
+  it('a header is read as the C reads its union: u16 batch_len, u8 address, the padding ignored', () => {
+    const t = virtRig();
+    t.claim(0, 0x50);
+    const h = {
+      ...head(1, 0x50),
+      payload: head(1, 0x50).payload | (0xabn << 24n) | (0xdeadn << 48n),
+    };
+    t.send(0, [h, body(0n, 1, STOP)]);
+    expect(t.driverTakes()).toEqual([h, { payload: DRV, dataLen: 1, flagMask: STOP }]);
+  });
+
   it('a body ending exactly at the end of the data region is inside it', () => {
     const t = virtRig();
     t.claim(0, 0x50);
@@ -395,7 +406,7 @@ describe('i2c virt: responses from the driver', () => {
     t.claim(0, 0x51);
     t.claim(0, 0x51, I2C_BUS_RELEASE);
     t.driverResp.enqueue({ errCmd: 0n, busAddress: 0x51, error: I2cErr.OK });
-    t.driverResp.enqueue({ errCmd: 0n, busAddress: 0x150, error: I2cErr.OK }); // low bits 0x50
+    t.driverResp.enqueue({ errCmd: 0n, busAddress: 0xd0, error: I2cErr.OK }); // a u8; low 7 bits 0x50
     t.notify(DRIVER_CH);
     expect(t.responses(0)).toEqual([]);
     expect(t.rec.notified).toEqual([]);
