@@ -14,9 +14,12 @@ import { I2cReg, I2cToken } from '../../../../impl/hw/i2c.ts';
 import { I2cRespQueue } from '../../../../impl/queue/i2c.ts';
 import { InvariantError } from '../../../../spec/common/assert.ts';
 import { I2C_CAPACITY, I2cErr, I2cFlag, type I2cCmd } from '../../../../spec/queue/i2c.ts';
+import { driverTake, type I2cTransaction } from '../../../../spec/components/i2c/driver.ts';
+import { readReqQueueState } from '../../../../impl/components/i2c/state.ts';
 import { type BusEvent, IRQ_CH, TARGET, VIRT_CH, driverRig, head } from './rig.ts';
 
 const { READ, WRRD, STOP, RSTART } = I2cFlag;
+const HEAD_FLAG = I2cFlag.HEAD;
 const OK = { errCmd: 0n, busAddress: TARGET, error: I2cErr.OK };
 
 /** The token stream a command puts on the bus (its kinds, in order). */
@@ -362,5 +365,72 @@ describe('i2c driver: what the virt leaves in the queue', () => {
     expect(d).toBeGreaterThan(0);
     expect(d).toBeLessThanOrEqual(8 * (I2C_CAPACITY + 2) * (I2C_CAPACITY + 1));
     expect(t.regs.lists()).toEqual([]);
+  });
+
+  it('property: the driver takes from its queue exactly what the spec’s driverTake takes (transactions, discards, head)', () => {
+    // Junk non-headers (what a failed transaction leaves) between whole transactions.
+    const item = fc.oneof(
+      fc.record({
+        junk: fc.constant(true as const),
+        payload: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+        flagMask: fc.integer({ min: 0, max: 255 }).map((f) => f & ~HEAD_FLAG),
+      }),
+      fc.record({
+        junk: fc.constant(false as const),
+        cmds: fc.array(fc.boolean(), { minLength: 1, maxLength: 3 }),
+        address: fc.constantFrom(TARGET, 0x51),
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(item, { maxLength: 40 }), (items) => {
+        const t = driverRig();
+        const entries: I2cCmd[] = items.flatMap((it) =>
+          it.junk
+            ? [{ payload: it.payload, dataLen: 0, flagMask: it.flagMask }]
+            : [
+                head(it.cmds.length, it.address),
+                ...it.cmds.map((r) => t.body(0, 1, (r ? READ : 0) | STOP)),
+              ],
+        );
+        t.commit(entries);
+        // The spec, on the same queue memory, before the driver runs.
+        let q = readReqQueueState(t.req.buffer!, 0, I2C_CAPACITY);
+        const taken: I2cTransaction[] = [];
+        let discarded = 0;
+        for (let i = 0; i <= entries.length; i++) {
+          const d = driverTake(I2C_CAPACITY, q);
+          expect(d.kind).not.toBe('incoherent');
+          if (d.kind === 'incoherent') return;
+          q = d.state;
+          discarded += d.discarded;
+          if (d.kind === 'empty') break;
+          taken.push(d.transaction);
+        }
+        t.driver.notified(VIRT_CH);
+        t.flush();
+        t.pump();
+        const after = readReqQueueState(t.req.buffer!, 0, I2C_CAPACITY);
+        expect(after.head).toBe(q.head);
+        // A transaction to 0x51 fails at its first command; S_REQ discards the rest of it.
+        const failed = taken.filter((x) => x.address !== TARGET);
+        const rest = failed.reduce((n, x) => n + x.body.length - 1, 0);
+        expect(t.counters()).toMatchObject({
+          discarded: discarded + rest,
+          transactions: taken.length,
+          commands: taken.reduce((n, x) => n + x.body.length, 0) - rest,
+        });
+        const rs = t.responses();
+        expect(rs.map((r) => r.busAddress)).toEqual(taken.map((x) => x.address));
+        // Nothing answers at 0x51: the first command's address is NACKed (NOREAD on a read).
+        const expected = (x: I2cTransaction) =>
+          x.address === TARGET
+            ? I2cErr.OK
+            : (x.body[0]!.flagMask & READ) !== 0
+              ? I2cErr.NOREAD
+              : I2cErr.NACK;
+        expect(rs.map((r) => r.error)).toEqual(taken.map(expected));
+      }),
+      { numRuns: 80 },
+    );
   });
 });
