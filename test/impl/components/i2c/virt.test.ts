@@ -18,6 +18,7 @@ import {
 } from '../../../../impl/components/i2c/virt.ts';
 import { I2cReqQueue, I2cRespQueue } from '../../../../impl/queue/i2c.ts';
 import {
+  type I2cVirtFlavour,
   I2C_BUS_CLAIM,
   I2C_BUS_RELEASE,
   I2C_FAILURE,
@@ -51,7 +52,7 @@ const body = (offset: bigint, dataLen: number, flagMask: number): I2cCmd => ({
   flagMask,
 });
 
-function virtRig(clients = 2) {
+function virtRig(clients = 2, flavour?: Partial<I2cVirtFlavour>) {
   const l = new Layout();
   const dReq = l.add('driver/request', reqQueueBytes());
   const dResp = l.add('driver/response', respQueueBytes());
@@ -73,7 +74,9 @@ function virtRig(clients = 2) {
   };
   const { api, rec, flush } = recordingApi('i2c_virt', l.space('i2c_virt'));
   const counterBuf = Counters.buffer(I2C_VIRT_COUNTERS.length);
-  const virt = i2cVirtComponent(context(api, { config, counters: counterBuf }));
+  const virt = i2cVirtComponent(
+    context(api, { config, counters: counterBuf, ...(flavour ? { flavour } : {}) }),
+  );
   virt.init();
   const counters = (): Record<string, number> =>
     new Counters(I2C_VIRT_COUNTERS, counterBuf).snapshot();
@@ -299,6 +302,18 @@ describe('i2c virt: a hostile client gets a clear error and changes nothing', ()
     // The client is still served afterwards.
     t.send(0, [head(1, 0x50), body(0n, 1, STOP)]);
     expect(t.driverTakes()).toEqual([head(1, 0x50), { payload: DRV, dataLen: 1, flagMask: STOP }]);
+  });
+
+  it('the seeded upstream pointer check (U4) lets data_len run past the window: this test tells', () => {
+    const t = virtRig(2, { pointerCheck: 'U4' });
+    t.claim(0, 0x50);
+    t.send(0, [head(1, 0x50), body(0xffcn, 8, READ | STOP)]);
+    expect(t.counters()['committed']).toBe(1); // the fixed virt refuses it (the case above)
+    expect(t.driverTakes()[1]).toEqual({
+      payload: DRV + 0xffcn,
+      dataLen: 8,
+      flagMask: READ | STOP,
+    });
   });
 
   it('a transaction that can never fit is refused, not deferred, even when the client claims the commands are there', () => {
