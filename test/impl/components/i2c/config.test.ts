@@ -195,3 +195,111 @@ describe('wireI2cSystem: what a wiring needs, each missing piece a located error
     expect(wiring!.clientConfigs.get('client_ds3231')!.timerCh).toBeUndefined();
   });
 });
+
+describe('wireI2cSystem: where each error points, and the choices it makes', () => {
+  const lineOf = (text: string): number => XML.split('\n').findIndex((l) => l.includes(text)) + 1;
+
+  it('an error about a PD is at that PD’s element (file, line, column)', () => {
+    const { errors } = wire(
+      edit('<map mr="client_eeprom_data_region" vaddr="0x10_001_000" perms="rw" />', ''),
+    );
+    expect(errors[0]).toMatchObject({
+      file: 'edited.system',
+      line: lineOf('<protection_domain name="client_eeprom"'),
+    });
+    expect(errors[0]!.column).toBeGreaterThan(0);
+  });
+
+  it('an error about the whole system names the file, with no line', () => {
+    const { errors } = wire(edit('path="i2c_virt.elf"', 'path="other.elf"'));
+    expect(errors[0]!.file).toBe('edited.system');
+    expect(errors[0]!.line).toBeUndefined();
+  });
+
+  it('a program image given with a directory is recognised by its stem', () => {
+    const { wiring, errors } = wire(
+      edit('path="i2c_virt.elf"', 'path="build/sddf/i2c_virt.elf"').replace(
+        'path="i2c_driver.elf"',
+        'path="./i2c_driver"',
+      ),
+    );
+    expect(errors).toEqual([]);
+    expect(wiring).toMatchObject({ virt: 'virt', driver: 'driver' });
+  });
+
+  it.each([
+    ['request', '<map mr="driver_request_region" vaddr="0x4_000_000" perms="rw" />'],
+    ['response', '<map mr="driver_response_region" vaddr="0x5_000_000" perms="rw" />'],
+  ])('the driver maps no %s queue: a located error', (_what, map) => {
+    const { wiring, errors } = wire(edit(map, ''));
+    expect(wiring).toBeUndefined();
+    expect(errors.map((e) => e.message)).toEqual([
+      "'driver' and 'virt' must share a request and a response region",
+    ]);
+    expect(errors[0]!.line).toBe(lineOf('<protection_domain name="driver"'));
+  });
+
+  it.each([
+    ['request', '<map mr="client_eeprom_request_region" vaddr="0x4_000_000" perms="rw" />'],
+    ['response', '<map mr="client_eeprom_response_region" vaddr="0x5_000_000" perms="rw" />'],
+  ])('a client that maps no %s queue: a located error', (_what, map) => {
+    const { wiring, errors } = wire(edit(map, ''));
+    expect(wiring).toBeUndefined();
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.message).toMatch(/client 'client_eeprom' must map a request and a response/);
+    expect(errors[0]!.line).toBe(lineOf('<protection_domain name="client_eeprom"'));
+  });
+
+  it('the controller registers are the device region named i2c, not the first device region', () => {
+    const xml = edit(
+      '<map mr="driver_request_region" vaddr="0x4_000_000" perms="rw" />',
+      '<map mr="gpio_registers" vaddr="0x2_000_000" perms="rw" cached="false" />\n        <map mr="driver_request_region" vaddr="0x4_000_000" perms="rw" />',
+    ).replace(
+      '<memory_region name="timer_registers"',
+      '<memory_region name="gpio_registers" size="0x1000" phys_addr="0xff634000" />\n    <memory_region name="timer_registers"',
+    );
+    const { wiring, errors } = wire(xml);
+    expect(errors).toEqual([]);
+    expect(wiring).toMatchObject({ regsMr: 'i2c_bus' });
+    expect(wiring!.driverConfig.regsVaddr).toBe(0x3_000_000);
+  });
+
+  it('a timer PD without device registers, or without an IRQ, gives no timer', () => {
+    for (const xml of [
+      edit('<map mr="timer_registers" vaddr="0x2_000_000" perms="rw" cached="false" />', ''),
+      edit('<irq irq="42" id="0" trigger="level" />', ''),
+    ]) {
+      const { wiring, errors } = wire(xml);
+      expect(errors).toEqual([]);
+      expect(wiring!.timer).toBeUndefined();
+    }
+  });
+
+  it('a client’s timer channel is to the PD running timer_driver, not to any PD it has a channel with', () => {
+    const { wiring } = wire(edit('path="timer_driver.elf"', 'path="other.elf"'));
+    expect(wiring!.clientConfigs.get('client_ds3231')!.timerCh).toBeUndefined();
+  });
+
+  it('the timer’s registers are its device region, not the first region it maps', () => {
+    const xml = edit(
+      '<map mr="timer_registers" vaddr="0x2_000_000" perms="rw" cached="false" />',
+      '<map mr="timer_scratch" vaddr="0x1_000_000" perms="rw" />\n        <map mr="timer_registers" vaddr="0x2_000_000" perms="rw" cached="false" />',
+    ).replace(
+      '<memory_region name="timer_registers"',
+      '<memory_region name="timer_scratch" size="0x1000" />\n    <memory_region name="timer_registers"',
+    );
+    const { wiring, errors } = wire(xml);
+    expect(errors).toEqual([]);
+    expect(wiring!.timer).toEqual({ pd: 'timer', regsMr: 'timer_registers', irq: 42 });
+  });
+
+  it('a client’s timer is the timer_driver PD it has a channel with, not the first in the file', () => {
+    const xml = edit(
+      '<protection_domain name="timer"',
+      '<protection_domain name="spare_timer" priority="200" passive="true">\n        <program_image path="timer_driver.elf" />\n    </protection_domain>\n\n    <protection_domain name="timer"',
+    );
+    const { wiring, errors } = wire(xml);
+    expect(errors).toEqual([]);
+    expect(wiring!.clientConfigs.get('client_ds3231')!.timerCh).toBe(1);
+  });
+});
