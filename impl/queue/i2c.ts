@@ -2,8 +2,9 @@
 // (reference sddf-protocols.md §2.5), LP64 C rules: request queue {u32 staged_active_tail @0;
 // ctrl {u32 tail @4; u32 head @8}; i2c_cmd_t cmds[CAP] @16}; response queue {ctrl {u32 tail
 // @0; u32 head @4}; i2c_response_t responses[CAP] @8}. i2c_cmd_t (16 B): the union (u64 data
-// pointer, or u16 batch_len @0 + u16 address @2) @0, u8 data_len @8, u8 flag_mask @9 (assumed
-// a u8 typedef). i2c_response_t (16 B): size_t err_cmd @0, u16 bus_address @8, i32 error @12.
+// pointer, or u16 batch_len @0 + u8 address @2) @0, u8 data_len @8, u8 flag_mask @9 (assumed
+// a u8 typedef). i2c_response_t (16 B): size_t err_cmd @0, u8 bus_address @8 (i2c_addr_t is a
+// uint8_t, queue.h; bytes 9-11 are padding a C peer may leave as anything), i32 error @12.
 // CAP = 254 as upstream (not a power of two: bug U5); full = tail - head + 1 == CAP.
 //
 // Ordering: commands are staged with plain stores; `commit` publishes `ctrl.tail` with an
@@ -152,7 +153,8 @@ export class I2cRespQueue {
     const o =
       I2C_RESP_QUEUE_HEADER_BYTES + ringSlotOf(U32, tail, this.capacity) * I2C_RESPONSE_SIZE_BYTES;
     this.view.setBigUint64(o, r.errCmd, true);
-    this.view.setUint16(o + 8, r.busAddress, true);
+    assert(r.busAddress >= 0 && r.busAddress <= 0xff, 'bus_address is a u8');
+    this.view.setUint8(o + 8, r.busAddress);
     this.view.setInt32(o + 12, r.error, true);
     Atomics.store(this.words, 0, U32.add(tail, 1)); // release: the record before the index
     return true;
@@ -166,7 +168,7 @@ export class I2cRespQueue {
       I2C_RESP_QUEUE_HEADER_BYTES + ringSlotOf(U32, head, this.capacity) * I2C_RESPONSE_SIZE_BYTES;
     const r = {
       errCmd: this.view.getBigUint64(o, true),
-      busAddress: this.view.getUint16(o + 8, true),
+      busAddress: this.view.getUint8(o + 8), // byte 9 is padding
       error: this.view.getInt32(o + 12, true) as I2cErr,
     };
     Atomics.store(this.words, 1, U32.add(head, 1)); // release: the record was read first

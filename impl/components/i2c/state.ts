@@ -40,7 +40,7 @@ export function readRespQueueState(
     const o = I2C_RESP_QUEUE_HEADER_BYTES + i * I2C_RESPONSE_SIZE_BYTES;
     slots.push({
       errCmd: v.getBigUint64(o, true),
-      busAddress: v.getUint16(o + 8, true),
+      busAddress: v.getUint8(o + 8), // i2c_addr_t is a u8; bytes 9-11 are padding
       error: v.getInt32(o + 12, true) as I2cErr,
     });
   }

@@ -34,7 +34,8 @@ describe('i2c byte layout (include/sddf/i2c/queue.h)', () => {
     q.commit();
     expect(dv.getUint32(4, true)).toBe(1);
     expect(dv.getUint16(16, true)).toBe(3); // batch_len
-    expect(dv.getUint16(18, true)).toBe(0x50); // address
+    expect(dv.getUint8(18)).toBe(0x50); // address (u8)
+    expect(dv.getUint8(19)).toBe(0); // padding
     expect(dv.getUint8(24)).toBe(0);
     expect(dv.getUint8(25)).toBe(1); // flag_mask HEAD
     expect(q.length()).toBe(1);
@@ -46,7 +47,7 @@ describe('i2c byte layout (include/sddf/i2c/queue.h)', () => {
     expect(dv.getUint32(0, true)).toBe(1);
   });
 
-  it('response: tail@0, head@4, 16-byte responses from 8 {err_cmd u64, bus_address u16 @8, error i32 @12}', () => {
+  it('response: tail@0, head@4, 16-byte responses from 8 {err_cmd u64, bus_address u8 @8, error i32 @12}', () => {
     const r = region(8 + 16 * 3);
     const q = new I2cRespQueue({ region: r, capacity: 3 });
     const dv = new DataView(r.buffer);
@@ -56,8 +57,12 @@ describe('i2c byte layout (include/sddf/i2c/queue.h)', () => {
     expect(q.enqueue({ errCmd: 0n, busAddress: 0, error: 0 })).toBe(false);
     expect(dv.getUint32(0, true)).toBe(2);
     expect(dv.getBigUint64(8, true)).toBe(2n);
-    expect(dv.getUint16(16, true)).toBe(0x51);
+    expect(dv.getUint8(16)).toBe(0x51);
     expect(dv.getInt32(20, true)).toBe(-1);
+    // Bytes 9-11 of a response are padding (i2c_addr_t is a uint8_t): whatever a C peer leaves
+    // there must not reach the bus address.
+    dv.setUint8(17, 0xab);
+    dv.setUint16(18, 0xcdef, true);
     expect(q.length()).toBe(2);
     expect(q.dequeue()).toEqual({ errCmd: 2n, busAddress: 0x51, error: -1 });
     expect(dv.getUint32(4, true)).toBe(1);
