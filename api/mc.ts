@@ -38,6 +38,11 @@ export interface McRequest extends ModelRunOptions {
    * schedule guides the search (proofs/mc/guide.ts; `sddf mc --guide FILE`).
    */
   readonly guideFile?: string;
+  /**
+   * Promise steps added to the guide: `PD@K` makes PD promise right after step K of the guide
+   * trace (its `#meta.index`; 0 = before the first step). `sddf mc --guide-promise PD@K`.
+   */
+  readonly guidePromises?: readonly string[];
 }
 
 export interface McRun extends ModelRun {
@@ -65,7 +70,7 @@ function moduleRef(modulePath: string, outDir: string | undefined): string {
  * The schedule of a guide trace: its steps' action names without the memory-system steps. The
  * trace must come from the model being checked (its `#meta.model`); bad files are UserErrors.
  */
-export function loadGuide(file: string, model: string): string[] {
+export function loadGuide(file: string, model: string, promises: readonly string[] = []): string[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -96,7 +101,25 @@ export function loadGuide(file: string, model: string): string[] {
     }
     return a;
   });
+  // Insert from the last position back, so that each K still counts the trace's own steps.
+  const inserts = promises.map((p) => guidePromiseOf(p, names.length, file));
+  inserts.sort((x, y) => y.after - x.after);
+  for (const { pd, after } of inserts) names.splice(after, 0, `${pd}.promise`);
   return scheduleOf(names);
+}
+
+/** `PD@K` of `--guide-promise`: PD promises after step K (0..steps) of the guide trace. */
+function guidePromiseOf(text: string, steps: number, file: string): { pd: string; after: number } {
+  const m = /^([A-Za-z_][\w.-]*)@(\d+)$/.exec(text);
+  const after = m === null ? NaN : Number(m[2]);
+  if (m === null || !Number.isSafeInteger(after) || after > steps) {
+    throw new UserError({
+      code: 'USAGE',
+      message: `--guide-promise '${text}': expected PD@K with K a step of the guide (0..${steps})`,
+      file,
+    });
+  }
+  return { pd: m[1]!, after };
 }
 
 /** Checks, minimises and writes the counterexample as ITF when there is one. */
@@ -114,7 +137,7 @@ export function modelCheck(req: McRequest): McRun {
   const guide =
     req.guideFile === undefined
       ? undefined
-      : loadGuide(req.guideFile, resolveModel(req).entry.name);
+      : loadGuide(req.guideFile, resolveModel(req).entry.name, req.guidePromises);
   const run = runModelCheck({
     ...req,
     ...(guide !== undefined ? { guide } : {}),

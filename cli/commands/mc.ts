@@ -251,6 +251,12 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
       '--guide <trace>',
       "search only runs that follow this trace's schedule (e.g. its TSO counterexample); finds, never proves",
     )
+    .option(
+      '--guide-promise <PD@K>',
+      'with --guide: PD promises a store right after step K of the guide (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .option('--no-minimise', 'keep a DFS counterexample as found')
     .option('--max-states <n>', 'stop after n states (verdict incomplete)')
     .option('--max-seconds <s>', 'stop after s seconds (verdict incomplete)')
@@ -304,6 +310,10 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
         }
         maxMemoryBytes = parsed;
       }
+      const guidePromises = opts['guidePromise'] as string[];
+      if (guidePromises.length > 0 && opts['guide'] === undefined) {
+        throw new CliUsageError('--guide-promise adds a step to a guide: it needs --guide');
+      }
       const quiet = opts['quiet'] === true;
       const progress = io.progressTty && !quiet;
       let nextLog = PROGRESS_LOG_SECONDS;
@@ -340,6 +350,7 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
         ...(opts['minimise'] === false ? { minimise: false } : {}),
         outDir: String(opts['out']),
         ...(opts['guide'] !== undefined ? { guideFile: String(opts['guide']) } : {}),
+        ...(guidePromises.length > 0 ? { guidePromises } : {}),
         ...(opts['writeWalks'] !== undefined
           ? { writeWalks: writeWalks(search, String(opts['writeWalks'])) }
           : {}),

@@ -1,36 +1,50 @@
 // Schedule-guided search (issue 15 part 3): the search of a model restricted to runs whose PD and
 // device steps follow a given schedule, the action names of another trace in order (typically the
-// same model's counterexample under a stronger memory model). The memory system's own steps are
-// the ones that change between models (TSO's `store_buffer.flushN`, Promising's `promise`); a
-// guide leaves them out, and the guided system takes only the schedule's next step, in every way
-// the memory model lets it (a load under Promising may read any message its view allows, so one
-// step has several successors). After the schedule, every step is allowed again: the search goes
-// on from where the schedule ends, and any violation it finds there counts.
+// same model's counterexample under a stronger memory model). TSO's `store_buffer.flushN` steps
+// are left out (a Promising store has no buffer to leave), and the guided system takes only the
+// schedule's next step, in every way the memory model lets it (a load under Promising may read
+// any message its view allows, so one step has several successors). Promising's `promise` steps
+// are taken only where the schedule names them: free promises multiply the states beyond reach
+// (net-pipeline with the driver alone free to promise ran 10 minutes without an answer), while
+// one named promise (`sddf mc --guide-promise PD@K`) is what ARMv8 needs where a DMB ISH inside a
+// step's queue operation would otherwise order all of its stores (docs/weak-memory.md). After the
+// schedule, every step is allowed again: the search goes on from where the schedule ends, and any
+// violation it finds there counts.
 //
 // Why: the O1 lost wakeup on net-pipeline lies 68 steps deep under ARMv8's Promising semantics,
 // beyond what an unguided search reaches (docs/weak-memory.md "The net pipeline"), yet store
-// buffering needs no promise: each load just reads the older message. Guiding by the TSO trace's
-// schedule makes that search a few thousand states.
+// buffering needs little of Promising: under RVWMO each load just reads the older message, and
+// under ARMv8 one promise of the producer's slot store. Guiding by another trace's schedule makes
+// that search a few thousand states.
 //
 // What it claims: a violation found is a run of the unrestricted model (every step is one of its
 // transitions; `sddf replay` re-checks it on the model itself). The absence of one says nothing:
 // the guided system explores a subset, so the caller must report `incomplete`, never `holds`.
 import {
   ModelLimitReached,
-  type ActionInfo,
   type State,
   type TransitionSystem,
 } from '../../spec/common/transition.ts';
 import { UserError } from '../../spec/common/diagnostic.ts';
 
-/** A memory-system step that a schedule does not name (it differs between memory models). */
-export function isMemoryStep(action: ActionInfo): boolean {
-  return /\.store_buffer\.flush\d+$/.test(action.name) || /\.promise$/.test(action.name);
+/** A store-buffer flush (TSO, PSO): a memory-system step a schedule leaves out. */
+function isFlush(name: string): boolean {
+  return /\.store_buffer\.flush\d+$/.test(name);
 }
 
-/** The schedule of a trace: its actions' names without the memory-system steps. */
+/** A PD's Promising `promise` step (the PD promises one of the stores it may promise). */
+function isPromiseStep(name: string): boolean {
+  return /\.promise$/.test(name);
+}
+
+/**
+ * The schedule of a trace: its actions' names without the store-buffer flushes. A `promise` step
+ * is kept: where a guide names one, that PD promises there (one of its later stores takes an
+ * earlier place in memory, which the order of steps alone cannot ask for); under a memory model
+ * without promises the guided system skips it.
+ */
 export function scheduleOf(actionNames: readonly string[]): string[] {
-  return actionNames.filter((name) => !isMemoryStep({ name, pd: '' }));
+  return actionNames.filter((name) => !isFlush(name));
 }
 
 /**
@@ -53,15 +67,14 @@ export function guidedSystem(
   inner: TransitionSystem,
   schedule: readonly string[],
   stats: GuideStats = { cut: 0 },
-  allowPromises = false,
 ): TransitionSystem {
-  const isPromise = inner.actions.map((a) => /\.promise$/.test(a.name));
   const n = inner.stateWords;
   const byName = new Map<string, number>();
   inner.actions.forEach((a, i) => byName.set(a.name, i));
   const lanes = new Map<string, number[]>();
   schedule.forEach((name, k) => {
     const a = byName.get(name);
+    if (a === undefined && isPromiseStep(name)) return; // a model without promises (SC, TSO, PSO)
     if (a === undefined) {
       throw new UserError({
         code: 'MC_GUIDE',
@@ -107,14 +120,14 @@ export function guidedSystem(
       try {
         inner.successors(view(s), (a, next) => {
           const l = laneOf[a]!;
-          if (!free && !(allowPromises && isPromise[a]!)) {
+          if (!free) {
             if (l === -1) return;
             const pos = s[n + l]!;
             if (laneSteps[l]![pos] !== a) return;
           }
           out.set(next);
           out.set(s.subarray(n), n);
-          if (!free && !(allowPromises && isPromise[a]!)) out[n + l] = s[n + l]! + 1;
+          if (!free) out[n + l] = s[n + l]! + 1;
           emit(a, out);
         });
       } catch (e) {

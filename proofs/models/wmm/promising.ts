@@ -16,7 +16,8 @@
 // forward bank (other-multi-copy atomicity).
 //
 // State (all in the engine's u32 vector): a message count; MAX_MESSAGES messages of three words
-// [value, meta, coh mask]; per PD two words (six 5-bit views; four 5-bit dependency registers).
+// [value, meta, coh mask]; per PD two words of five 6-bit slots (six views, then four dependency
+// registers).
 // After every transition the list is garbage-collected and renumbered (canonicalize): messages no
 // PD between handlers can still read merge into the base words, which are the model's memory
 // (`s[addr]`), so quiescent states carry no messages at all.
@@ -38,11 +39,15 @@ import { FULL, ISB, RR, RW, WR, WW, fenceBits } from './fences.ts';
 import type { AccessLog, BufferRef, MemorySystem, PdRunner, PdSharedMem } from './system.ts';
 
 /**
- * Messages in flight at once (timestamps are 5 bits). Exceeding it is never a cut: the search stops
- * as `incomplete` (ModelLimitReached, reason `modelLimit`).
+ * Messages in flight at once (timestamps are 6 bits). Exceeding it is never a cut: the search stops
+ * as `incomplete` (ModelLimitReached, reason `modelLimit`). 24 (5-bit views) was too few for the
+ * net pipeline with two frames: a guided ARMv8 run dropped 1 255 branches there; 63 drops none
+ * (docs/weak-memory.md "The net pipeline"), for ~10 % more bytes per stored state.
  */
-export const MAX_MESSAGES = 24;
-const VIEW_BITS = 5;
+export const MAX_MESSAGES = 63;
+const VIEW_BITS = 6;
+/** View/dependency slots per word (five 6-bit fields in 30 bits). */
+const SLOTS_PER_WORD = 5;
 const VIEW_MASK = (1 << VIEW_BITS) - 1;
 const MSG_WORDS = 3;
 const ADDR_MASK = 0xffff;
@@ -151,25 +156,31 @@ export class PromisingSystem implements MemorySystem {
     s[this.w(t - 1, 1)] = meta >>> 0;
   }
 
+  /** Slot i of p's two words: views 0..5, then dependency registers at 6..9. */
+  private slot(s: State, p: number, i: number): number {
+    const word = this.viewWord[p]! + Math.floor(i / SLOTS_PER_WORD);
+    return ((s[word] ?? 0) >>> (VIEW_BITS * (i % SLOTS_PER_WORD))) & VIEW_MASK;
+  }
+  private setSlot(s: State, p: number, i: number, v: number): void {
+    const word = this.viewWord[p]! + Math.floor(i / SLOTS_PER_WORD);
+    const sh = VIEW_BITS * (i % SLOTS_PER_WORD);
+    s[word] = (((s[word] ?? 0) & ~(VIEW_MASK << sh)) | ((v & VIEW_MASK) << sh)) >>> 0;
+  }
   view(s: State, p: number, k: number): number {
-    return ((s[this.viewWord[p]!] ?? 0) >>> (VIEW_BITS * k)) & VIEW_MASK;
+    return this.slot(s, p, k);
   }
   setView(s: State, p: number, k: number, v: number): void {
-    const word = this.viewWord[p]!;
-    const sh = VIEW_BITS * k;
-    s[word] = (((s[word] ?? 0) & ~(VIEW_MASK << sh)) | ((v & VIEW_MASK) << sh)) >>> 0;
+    this.setSlot(s, p, k, v);
   }
   raise(s: State, p: number, k: number, v: number): void {
     if (v > this.view(s, p, k)) this.setView(s, p, k, v);
   }
   dep(s: State, p: number, r: number): number {
-    return ((s[this.viewWord[p]! + 1] ?? 0) >>> (VIEW_BITS * r)) & VIEW_MASK;
+    return this.slot(s, p, VIEWS + r);
   }
   setDep(s: State, p: number, r: number, v: number): void {
     assert(r >= 0 && r < DEP_REGISTERS, `dependency register ${r} (0..${DEP_REGISTERS - 1})`);
-    const word = this.viewWord[p]! + 1;
-    const sh = VIEW_BITS * r;
-    s[word] = (((s[word] ?? 0) & ~(VIEW_MASK << sh)) | ((v & VIEW_MASK) << sh)) >>> 0;
+    this.setSlot(s, p, VIEWS + r, v);
   }
   /** Join of the dependency registers in `mask`. */
   deps(s: State, p: number, mask: number | undefined): number {
@@ -444,12 +455,7 @@ export class PromisingSystem implements MemorySystem {
 
   /** Sets every view and dependency of p to `t` and forgets its coherence marks. */
   private resetPd(s: State, p: number, t: number): void {
-    let views = 0;
-    for (let k = 0; k < VIEWS; k++) views |= t << (VIEW_BITS * k);
-    let deps = 0;
-    for (let r = 0; r < DEP_REGISTERS; r++) deps |= t << (VIEW_BITS * r);
-    s[this.viewWord[p]!] = views >>> 0;
-    s[this.viewWord[p]! + 1] = deps >>> 0;
+    for (let i = 0; i < VIEWS + DEP_REGISTERS; i++) this.setSlot(s, p, i, t);
     const bit = 1 << p;
     const n = this.count(s);
     for (let u = 1; u <= n; u++) s[this.w(u - 1, 2)] = ((s[this.w(u - 1, 2)] ?? 0) & ~bit) >>> 0;

@@ -3,7 +3,7 @@
 // counterexample in the corpus; the trace found replays on the unguided model; a guided search
 // that finds nothing is `incomplete`, never `holds`; a branch that ends because the schedule's next
 // step is not enabled is not a lost wakeup; bad guides are located errors.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,19 @@ import type { State, TransitionSystem } from '../../../spec/common/transition.ts
 import { captureIo } from '../../helpers/io.ts';
 
 const O1_TSO = new URL('../../../traces/corpus/net-pipeline-O1.itf.json', import.meta.url).pathname;
+// O1 under ARMv8 on drv.RxA (docs/weak-memory.md "The net pipeline"): found guided by the RVWMO
+// trace of that shape with `--guide-promise driver@50`; its own schedule names the promise.
+const O1_ARMV8 = new URL('../../../traces/corpus/net-pipeline-O1-armv8.itf.json', import.meta.url)
+  .pathname;
+const RXA_BOUNDS = {
+  clients: 1,
+  frames: 2,
+  rxBuffers: 2,
+  clientRxBuffers: 2,
+  hwRing: 1,
+  scheduling: 2,
+  acquire: 1,
+};
 // The corpus trace's configuration (its #meta), with the consumer acquire of net-1 in place so
 // that the message-passing bug is not what the weak models find first (docs/weak-memory.md).
 const O1_BOUNDS = {
@@ -78,6 +91,102 @@ describe('guided search on net-pipeline (O1 under the weak models)', () => {
   });
 });
 
+describe('guided search with a promise: O1 under ARMv8 on drv.RxA', () => {
+  /** The ARMv8 trace's schedule file without its promise step (state 17), and that step's place. */
+  function withoutPromise(): { file: string; after: number } {
+    const itf = JSON.parse(readFileSync(O1_ARMV8, 'utf8')) as {
+      states: { '#meta': { action?: string } }[];
+    };
+    const k = itf.states.findIndex((st) => st['#meta'].action === 'driver.promise');
+    expect(k).toBe(17);
+    itf.states.splice(k, 1);
+    const file = join(dir, 'armv8-no-promise.itf.json');
+    writeFileSync(file, JSON.stringify(itf));
+    return { file, after: k - 1 };
+  }
+
+  it('HEAD: the lost wakeup, no branch cut, and the trace replays on the unguided model', async () => {
+    const run = modelCheck({
+      model: 'net-pipeline',
+      memoryModel: 'armv8',
+      bounds: { ...RXA_BOUNDS, fences: 0 },
+      guideFile: O1_ARMV8,
+      outDir: join(dir, 'armv8'),
+    });
+    expect(run.result.verdict).toBe('violated');
+    expect(run.result.property).toBe('no-lost-wakeup');
+    expect(run.result.message).toMatch(/drv_rx\.active holds frames, virt_rx blocked/);
+    expect(run.guide).toMatchObject({ steps: 59, cut: 0 });
+    const replay = await replayFile(run.tracePath!);
+    expect(replay.replay.ok).toBe(true);
+    expect(replay.violationCheck).toBeNull();
+    expect(replay.itf['#meta']?.options.memoryModel).toBe('armv8');
+  });
+
+  it('without the promise the same schedule finds nothing: net_enqueue’s DMB ISH orders the slot store before the flag load', () => {
+    const run = modelCheck({
+      model: 'net-pipeline',
+      memoryModel: 'armv8',
+      bounds: { ...RXA_BOUNDS, fences: 0 },
+      guideFile: withoutPromise().file,
+    });
+    expect(run.result.verdict).toBe('incomplete');
+    expect(run.result.incompleteReason).toBe('guided');
+    expect(run.guide?.cut).toBe(0);
+  });
+
+  it('with the fix (seq_cst fences): incomplete, no branch cut', () => {
+    const run = modelCheck({
+      model: 'net-pipeline',
+      memoryModel: 'armv8',
+      bounds: { ...RXA_BOUNDS, fences: 1 },
+      guideFile: O1_ARMV8,
+    });
+    expect(run.result.verdict).toBe('incomplete');
+    expect(run.result.incompleteReason).toBe('guided');
+    expect(run.guide).toMatchObject({ steps: 59, cut: 0 });
+  });
+
+  it('sddf mc --guide-promise puts the promise back; bad uses are exit 2', async () => {
+    const { file, after } = withoutPromise();
+    const bounds = Object.entries({ ...RXA_BOUNDS, fences: 0 }).flatMap(([k, v]) => [
+      '--bound',
+      `${k}=${v}`,
+    ]);
+    const base = ['mc', 'net-pipeline', '--memory-model', 'armv8', ...bounds, '--quiet'];
+    const io = captureIo();
+    const code = await main(
+      [
+        ...base,
+        '--guide',
+        file,
+        '--guide-promise',
+        `driver@${after}`,
+        '--format',
+        'json',
+        '--out',
+        join(dir, 'cli-promise'),
+      ],
+      io,
+    );
+    expect(code).toBe(1);
+    expect(JSON.parse(io.stdout.join('\n'))).toMatchObject({
+      verdict: 'violated',
+      property: 'no-lost-wakeup',
+      guide: { steps: 59, cut: 0 },
+    });
+    for (const bad of [
+      [...base, '--guide-promise', 'driver@3'],
+      [...base, '--guide', file, '--guide-promise', 'driver'],
+      [...base, '--guide', file, '--guide-promise', 'driver@59'],
+    ]) {
+      const e = captureIo();
+      expect(await main(bad, e)).toBe(2);
+      expect(e.stderr.join('\n')).toMatch(/--guide-promise/);
+    }
+  });
+});
+
 /** Two PDs, each taking two steps (`a.1`, `a.2`, `b.1`, `b.2`); `stuck` flags a quiescent state. */
 function twoPds(stuck: (s: State) => string | null): TransitionSystem {
   const actions = [
@@ -130,7 +239,7 @@ describe('guidedSystem', () => {
     expect(checkModel(dead, { search: 'bfs' }).verdict).toBe('holds');
   });
 
-  it('scheduleOf drops the memory-system steps of TSO and Promising', () => {
+  it('scheduleOf drops TSO’s flushes and keeps Promising’s promise steps', () => {
     expect(
       scheduleOf([
         'd.recv',
@@ -139,7 +248,15 @@ describe('guidedSystem', () => {
         'v.process(RxF)',
         'd.store_buffer.flush12',
       ]),
-    ).toEqual(['d.recv', 'v.process(RxF)']);
+    ).toEqual(['d.recv', 'v.promise', 'v.process(RxF)']);
+  });
+
+  it('a promise step is skipped under a model without promises', () => {
+    const ts = guidedSystem(
+      twoPds(() => null),
+      ['a.1', 'b.promise', 'b.1', 'a.2'],
+    );
+    expect(checkModel(ts, { search: 'bfs' }).states).toBe(7); // as without the promise step
   });
 
   it('a schedule step the model does not have is a MC_GUIDE error naming the step', () => {

@@ -69,7 +69,7 @@ describe('ModelLimitReached ends a search as incomplete (modelLimit)', () => {
     );
   });
 
-  it('sddf mc net-pipeline under armv8 with acquire=1, random: the 24 message slots run out → incomplete, exit 1, no stack trace', async () => {
+  it('sddf mc net-pipeline under armv8 with 4 clients, random: the 63 message slots run out → incomplete, exit 1, no stack trace', async () => {
     const io = captureIo();
     const status = await main(
       [
@@ -79,6 +79,12 @@ describe('ModelLimitReached ends a search as incomplete (modelLimit)', () => {
         'armv8',
         '--bound',
         'acquire=1',
+        '--bound',
+        'clients=4',
+        '--bound',
+        'frames=4',
+        '--bound',
+        'rxBuffers=4',
         '--search',
         'random',
         '--format',
@@ -95,6 +101,6 @@ describe('ModelLimitReached ends a search as incomplete (modelLimit)', () => {
       verdict: 'incomplete',
       incompleteReason: 'modelLimit',
     });
-    expect(doc['message']).toMatch(/more than 24 stores in flight/);
+    expect(doc['message']).toMatch(/more than 63 stores in flight/);
   });
 });

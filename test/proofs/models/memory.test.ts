@@ -166,19 +166,26 @@ describe('Promising (armv8, rvwmo)', () => {
   });
 
   it('running out of message slots ends the search incomplete (modelLimit) naming the bound, never a silent cut', () => {
-    // P1 sits in its handler with its read view at 0, so no store of P0 can be merged.
-    const stores: Instr[] = Array.from({ length: MAX_MESSAGES + 1 }, () => ({
-      op: 'st',
-      at: 'x',
-      v: 1,
-    }));
-    const t = { name: 'overflow', threads: [stores, [{ op: 'ld', r: 'r0', at: 'x' } as Instr]] };
+    // P2 sits in its handler with its read view at 0, so no store of P0 or P1 can be merged. A
+    // litmus thread holds at most 63 instructions: P0 makes 63 stores and P1 the rest (one
+    // thread of one store keeps the interleavings few; two long ones would not finish).
+    const stores = (at: string, n: number): Instr[] =>
+      Array.from({ length: n }, () => ({ op: 'st', at, v: 1 }));
+    const first = Math.min(MAX_MESSAGES, 63);
+    const t = {
+      name: 'overflow',
+      threads: [
+        stores('x', first),
+        stores('y', MAX_MESSAGES + 1 - first),
+        [{ op: 'ld', r: 'r0', at: 'x' } as Instr],
+      ],
+    };
     const { ts } = buildLitmus(t, 'armv8');
     for (const search of ['bfs', 'dfs'] as const) {
       const r = checkModel(ts, { search });
       expect(r.verdict).toBe('incomplete');
       expect(r.incompleteReason).toBe('modelLimit');
-      expect(r.message).toMatch(/more than 24 stores in flight/);
+      expect(r.message).toMatch(new RegExp(`more than ${MAX_MESSAGES} stores in flight`));
     }
     expect(isAbandonedRun(new Error('x'))).toBe(false);
   });
