@@ -341,7 +341,7 @@ class I2cRespPublishFirst extends I2cRespQueue {
     Atomics.store(me.words, 0, (tail + 1) >>> 0); // seeded: published before written
     const o = 8 + (tail % this.capacity) * 16;
     me.view.setBigUint64(o, r.errCmd, true);
-    me.view.setUint16(o + 8, r.busAddress, true);
+    me.view.setUint8(o + 8, r.busAddress);
     me.view.setInt32(o + 12, r.error, true);
     return true;
   }
@@ -356,7 +356,7 @@ class I2cRespHandBackFirst extends I2cRespQueue {
     const o = 8 + (head % this.capacity) * 16;
     return {
       errCmd: me.view.getBigUint64(o, true),
-      busAddress: me.view.getUint16(o + 8, true),
+      busAddress: me.view.getUint8(o + 8),
       error: me.view.getInt32(o + 12, true) as I2cErr,
     };
   }
@@ -423,7 +423,7 @@ export const I2C_RESP: QueueClass<I2cRespQueue, I2cResponse> = {
   take: (q) => q.dequeue(),
   record: fc.record({
     errCmd: fc.bigInt({ min: 1n, max: (1n << 64n) - 1n }),
-    busAddress: fc.integer({ min: 0, max: 0xffff }),
+    busAddress: fc.integer({ min: 0, max: 0xff }), // i2c_addr_t is a uint8_t
     error: fc.constantFrom<I2cErr>(-1, 0, 1, 2, 3, 4, 5, 6, 7, 8),
   }),
   fixed: (i) => ({

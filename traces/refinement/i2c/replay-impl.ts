@@ -165,7 +165,7 @@ function writeRespQueue(
       I2C_RESP_QUEUE_HEADER_BYTES +
       (((ix.head + k) >>> 0) % I2C_CAPACITY) * I2C_RESPONSE_SIZE_BYTES;
     v.setBigUint64(o, r?.errCmd ?? 0n, true);
-    v.setUint16(o + 8, r?.busAddress ?? 0, true);
+    v.setUint8(o + 8, r?.busAddress ?? 0); // i2c_addr_t is a uint8_t; bytes 9-11 padding
     v.setInt32(o + 12, r?.error ?? 0, true);
   });
 }
