@@ -489,6 +489,15 @@ describe('virtio init (eth_setup) and the entry points', () => {
     expect(r.s[d.rx.ready]).toBe(0);
   });
 
+  it('U10 on a device that accepts the legacy negotiation: 10-byte headers in the Rx chains', () => {
+    const { r, d } = virtio({ boot: 1, virtioStrict: 0 }, 'U10');
+    r.init('driver');
+    expect(r.fails).toEqual([]);
+    r.enq(r.cfg.drvRx.free, RX_IO_BASE);
+    r.notified('driver', DRIVER_CH_VIRT_RX);
+    expect(r.s[d.rx.descLen + 0]).toBe(10);
+  });
+
   it('virtioInitialLocals: ialloc_init of both queues (idxlist[i] = i + 1), used_head given, nothing else', () => {
     const { r } = virtio();
     const out = virtioInitialLocals(r.cfg, 7);
@@ -534,11 +543,15 @@ describe('virtio header slots and the posted buffers', () => {
   });
 
   it('virtioPostedBuffers: the buffers of chains published from used_head up to avail.idx, skipping bad heads', () => {
-    const { r, d } = virtio({ rxBuffers: 2 });
+    const { r, d } = virtio({ rxBuffers: 2, txBuffers: 2 });
     const read = (a: number) => r.s[a]!;
     expect(virtioPostedBuffers(read, d.rx, 0)).toEqual([]);
     r.notified('driver', DRIVER_CH_VIRT_RX);
     expect(virtioPostedBuffers(read, d.rx, 1)).toEqual([RX_IO_BASE + BUF]);
+    clientSends(r, 2);
+    r.notified('driver', DRIVER_CH_VIRT_TX);
+    expect(virtioPostedBuffers(read, d.tx, 0)).toEqual([TX_IO_BASE, TX_IO_BASE + BUF]);
+    expect(virtioPostedBuffers(read, d.tx, 1)).toEqual([TX_IO_BASE + BUF]);
     r.s[d.rx.availRing + 1] = NUM; // a head the driver never wrote
     expect(virtioPostedBuffers(read, d.rx, 0)).toEqual([RX_IO_BASE]);
   });
