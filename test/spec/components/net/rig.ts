@@ -140,8 +140,12 @@ export function netRig(bounds: Record<string, number>, bug?: string): NetRig {
       }
       return ran;
     },
-    notified: (pd, ch) => rig.runFrom(pd, program(pd).entry(ch)),
+    notified(pd, ch) {
+      rig.deferredCurr = -1; // the runtime flushed the slot when the last handler returned
+      return rig.runFrom(pd, program(pd).entry(ch));
+    },
     init(pd) {
+      rig.deferredCurr = -1;
       const pc = program(pd).initPc;
       if (pc === PC_DONE) throw new Error(`${pd}: the instance starts after init (boot=0)`);
       return rig.runFrom(pd, pc);
