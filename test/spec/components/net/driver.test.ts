@@ -14,6 +14,7 @@ import {
   DRIVER_CH_VIRT_RX,
   DRIVER_CH_VIRT_TX,
   enetPostedBuffers,
+  netDriver,
 } from '../../../../spec/components/net/driver.ts';
 import {
   ENET_BD_WRAP,
@@ -265,6 +266,8 @@ describe('ENET init and entry points', () => {
     expect(p.steps[p.entry(DRIVER_CH_VIRT_RX)]).toBe('rx_provide.process(RxF)');
     expect(p.steps[p.entry(DRIVER_CH_VIRT_TX)]).toBe('tx_provide.process(TxA)');
     expect(() => p.entry(3)).toThrow(/unknown channel 3/);
+    const virtioCfg = netRig({ clients: 1, driver: 1 }).cfg;
+    expect(() => netDriver(virtioCfg)).toThrow(/needs an ENET-like NIC/);
     expect(() => p.step(77, r.ctx('driver'))).toThrow(/bad pc 77/);
   });
 });
