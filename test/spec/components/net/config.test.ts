@@ -51,5 +51,10 @@ describe('notifyIf', () => {
     expect(notifyIf(ctx, { f: r.cfg.flavour, q, work: false, ch: 3, deferred: false })).toBe(false);
     expect(notifyIf(ctx, { f: r.cfg.flavour, q, work: true, ch: 4, deferred: false })).toBe(true);
     expect(r.calls).toEqual(['deferred 3', 'notify 4']);
+    // 'deferred' uses the slot whatever it holds (unlike lib_sddf_lwip's deferred-if-free).
+    r.deferredCurr = 7;
+    r.mem.store(q.consumerSignalled, 0);
+    notifyIf(ctx, { f: r.cfg.flavour, q, work: true, ch: 5, deferred: true });
+    expect(r.calls.at(-1)).toBe('deferred 5');
   });
 });
