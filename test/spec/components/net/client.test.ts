@@ -183,6 +183,7 @@ describe('client echo and transmit', () => {
     const { r, q } = client({ sends: 1, txBuffers: 1 });
     r.drain(q.tx.free);
     r.setGhost(cg(0, NGC_REQUESTED), 1);
+    r.mem.store(q.tx.free.consumerSignalled, 1); // not yet waiting for TxF
     const ran = r.notified('client0', CLIENT_CH_APP);
     expect(ran).toContain('transmit.request_signal(TxF)');
     expect(netRequireSignal(r.mem, q.tx.free, r.cfg.flavour)).toBe(true);

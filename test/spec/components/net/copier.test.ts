@@ -103,6 +103,10 @@ describe('copier rx_return', () => {
     frame(r, q, 0, 1);
     expect(p.step(pc('rx_return.recheck(virt.RxA)'), ctx)).toBe(pc('rx_return.process(virt.RxA)'));
     expect(netRequireSignal(r.mem, q.virt.active, r.cfg.flavour)).toBe(false);
+    // With no free client buffer too: a waiting frame is still taken (to be dropped, 7d69d7ba).
+    r.drain(q.cli.free);
+    netRequestSignal(r.mem, q.virt.active, r.cfg.flavour);
+    expect(p.step(pc('rx_return.recheck(virt.RxA)'), ctx)).toBe(pc('rx_return.process(virt.RxA)'));
   });
 
   it('doubleReturn (the U15 rig): copier 0 returns its first DMA buffer twice, once only', () => {
