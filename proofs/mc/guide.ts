@@ -71,10 +71,13 @@ export function guidedSystem(
   const n = inner.stateWords;
   const byName = new Map<string, number>();
   inner.actions.forEach((a, i) => byName.set(a.name, i));
+  const hasPromises = inner.actions.some((a) => isPromiseStep(a.name));
   const lanes = new Map<string, number[]>();
   schedule.forEach((name, k) => {
     const a = byName.get(name);
-    if (a === undefined && isPromiseStep(name)) return; // a model without promises (SC, TSO, PSO)
+    // A model without promises (SC, TSO, PSO) skips a promise step; under Promising a promise of
+    // a PD the model lacks is a bad guide like any other unknown step.
+    if (a === undefined && isPromiseStep(name) && !hasPromises) return;
     if (a === undefined) {
       throw new UserError({
         code: 'MC_GUIDE',

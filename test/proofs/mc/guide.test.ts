@@ -184,6 +184,10 @@ describe('guided search with a promise: O1 under ARMv8 on drv.RxA', () => {
       expect(await main(bad, e)).toBe(2);
       expect(e.stderr.join('\n')).toMatch(/--guide-promise/);
     }
+    // A PD the model does not have is an error under Promising, not a silently skipped step.
+    const typo = captureIo();
+    expect(await main([...base, '--guide', file, '--guide-promise', 'drvier@3'], typo)).toBe(2);
+    expect(typo.stderr.join('\n')).toMatch(/'drvier\.promise' is not an action/);
   });
 });
 
