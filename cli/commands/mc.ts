@@ -69,6 +69,7 @@ function renderList(io: Io, format: string, entries: readonly ModelEntry[]): voi
       description: b.description,
       expectedProperty: b.expectedProperty,
       memoryModel: b.memoryModel ?? 'sc',
+      bounds: b.bounds ?? {},
     })),
   }));
   if (format === 'json') {
@@ -84,7 +85,10 @@ function renderList(io: Io, format: string, entries: readonly ModelEntry[]): voi
       lines.push(`    ${`${k}=${v}`.padEnd(20)} ${range.padEnd(14)} ${r?.doc ?? ''}`.trimEnd());
     }
     for (const b of m.bugs) {
-      lines.push(`  --bug ${b.id}: ${b.description} (caught by ${b.expectedProperty})`);
+      // The variant's own bounds, which a run takes unless --bound sets them (proofs/models/common.ts).
+      const own = Object.entries(b.bounds).map(([k, v]) => `${k}=${v}`);
+      const at = own.length > 0 ? `; runs at ${own.join(' ')} unless --bound says otherwise` : '';
+      lines.push(`  --bug ${b.id}: ${b.description} (caught by ${b.expectedProperty}${at})`);
     }
   }
   io.out(lines.join('\n'));

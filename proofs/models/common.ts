@@ -77,18 +77,17 @@ export function validateBounds(
 }
 
 /**
- * Bounds of a run: defaults, then the bug variant's own small configuration, then what the user
- * set. `sddf mc` passes every default explicitly, so a bound equal to its default counts as unset.
+ * Bounds of a run: defaults, then the bug variant's own small configuration for the keys the
+ * caller did not set, then what the caller set. `sddf mc` (`resolveModel`) and the catalogue
+ * merge the variant's bounds before building, so a bound the user gave always wins, also one
+ * equal to its default: `--bug U15 --bound clients=2` checks 2 clients, as it prints. (Until
+ * 2026-12-08 a bound equal to its default counted as unset and the variant's value replaced it
+ * silently, while the printed options said otherwise.)
  */
 export function effectiveBounds(
   opts: ModelOptions,
   defaults: Readonly<Record<string, number>>,
   bugBounds: Readonly<Record<string, number>>,
 ): Record<string, number> {
-  const out: Record<string, number> = { ...defaults, ...bugBounds };
-  for (const [k, v] of Object.entries(opts.bounds)) {
-    if (k in bugBounds && v === defaults[k]) continue;
-    out[k] = v;
-  }
-  return out;
+  return { ...defaults, ...bugBounds, ...opts.bounds };
 }

@@ -27,6 +27,13 @@ describe('sddf mc', () => {
     expect(spsc.bugs.map((b) => b.id)).toEqual(
       expect.arrayContaining(['no-recheck', 'flag-first', 'relaxed']),
     );
+    // Each variant's own bounds are listed (a run takes them unless --bound sets a key).
+    const timer = doc.models.find((m) => m.name === 'timer') as unknown as {
+      bugs: { id: string; bounds: Record<string, number> }[];
+    };
+    expect(timer.bugs.find((b) => b.id === 'F37')?.bounds).toEqual({ nearWrap: 1 });
+    const text = await mc(['--list']);
+    expect(text.stdout).toMatch(/--bug F37: .*runs at nearWrap=1 unless --bound says otherwise/);
   });
 
   it('holds → exit 0, JSON exactly one document with the contract fields', async () => {

@@ -7,7 +7,7 @@ const run = (bounds: Record<string, number>, bug?: string, seeded?: I2cSeeded) =
     buildI2c(
       {
         memoryModel: 'sc',
-        bounds: { ...i2cEntry.defaultBounds, ...bounds },
+        bounds,
         ...(bug === undefined ? {} : { bug }),
       },
       seeded,

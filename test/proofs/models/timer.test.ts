@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { checkModel } from '../../../proofs/mc/engine.ts';
-import { buildTimer, timerEntry, type TimerSeeded } from '../../../proofs/models/timer.ts';
+import { runModelCheck } from '../../../proofs/mc/run.ts';
+import { buildTimer, type TimerSeeded } from '../../../proofs/models/timer.ts';
 
 const run = (bounds: Record<string, number>, bug?: string, seeded?: TimerSeeded) =>
   checkModel(
     buildTimer(
       {
         memoryModel: 'sc',
-        bounds: { ...timerEntry.defaultBounds, ...bounds },
+        bounds,
         ...(bug === undefined ? {} : { bug }),
       },
       seeded,
@@ -26,6 +27,18 @@ describe('timer model', () => {
     const r = run({}, 'F37');
     expect(r.verdict).toBe('violated');
     expect(r.property).toBe('time-monotonic');
+  });
+
+  it('a bound the user sets wins over the variant bounds, also when it equals the default', () => {
+    // F37's own configuration is nearWrap=1; `--bug F37 --bound nearWrap=0` (0 is the default)
+    // must check nearWrap=0, as the run prints: far from the wrap the bug cannot show. Until
+    // 2026-12-08 the model replaced a bound equal to its default by the variant's silently.
+    const asked = runModelCheck({ model: 'timer', bug: 'F37', bounds: { nearWrap: 0 } });
+    expect(asked.options.bounds['nearWrap']).toBe(0);
+    expect(asked.result.verdict).toBe('holds');
+    const own = runModelCheck({ model: 'timer', bug: 'F37' });
+    expect(own.options.bounds['nearWrap']).toBe(1);
+    expect(own.result.verdict).toBe('violated');
   });
 
   it.each([
