@@ -37,9 +37,12 @@ export function netOffsetIn(off: number, r: DataRegion): boolean {
   return netOffsetValid(off, r.count);
 }
 
-/** A driver-side `io_or_offset` (an IO address) that names a buffer of `r`. */
+/**
+ * A driver-side `io_or_offset` (an IO address) that names a buffer of `r`. An address below the
+ * region gives a negative offset, which netOffsetValid rejects (exact integers, no wrap).
+ */
 export function netIoIn(io: number, r: DataRegion): boolean {
-  return io >= r.ioBase && netOffsetIn(io - r.ioBase, r);
+  return netOffsetIn(io - r.ioBase, r);
 }
 
 /** The buffer index an offset names in its region. */

@@ -90,7 +90,9 @@ export function netDriver(c: NetConfig): ComponentProgram {
   ];
   // hw_ring_full / hw_ring_empty: `tail - head == capacity` / `== 0` on uint32_t (75e2eef9).
   // F18, before 75e2eef9: indices bounded by `% capacity` and `!((tail - head + 1) % cap)` for
-  // full, `!((tail - head) % cap)` for empty: one BD of the ring is never used.
+  // full, `!((tail - head) % cap)` for empty: one BD of the ring is never used. The subtraction is
+  // on unsigned int and wraps at 2^32, so at a capacity that does not divide 2^32 (3 here; not
+  // upstream's 256) a full ring whose tail has wrapped below its head reads as empty.
   const full = (ctx: PdContext, tail: number, head: number, capacity: number) =>
     c.bug === 'F18'
       ? U32.sub(U32.add(ctx.local(tail), 1), ctx.local(head)) % capacity === 0
@@ -273,8 +275,8 @@ export function netDriver(c: NetConfig): ComponentProgram {
 
 /**
  * The buffers the driver has posted to a HW ring and not taken back: the addresses of BDs
- * `head … tail−1` of its private ring indices, whoever owns them now (F18's bounded indices
- * count the same way modulo the capacity).
+ * `head … tail−1` of its free-running u32 ring indices, whoever owns them now (at most the
+ * capacity; F18's bounded indices are netHwRingBuffers' business).
  */
 export function enetPostedBuffers(
   read: (addr: number) => number,
@@ -282,7 +284,7 @@ export function enetPostedBuffers(
   tail: number,
   head: number,
 ): number[] {
-  const n = Math.min(U32.sub(tail, head) % (ring.capacity === 1 ? 2 : 2 ** 32), ring.capacity);
+  const n = Math.min(U32.sub(tail, head), ring.capacity);
   const out: number[] = [];
   for (let i = 0; i < n; i++)
     out.push(read(ring.addr + ringSlotOf(U32, U32.add(head, i), ring.capacity)));

@@ -55,7 +55,9 @@ export function netDomainProblem(c: NetConfig, read: Read): string | null {
  * The buffers the driver has posted to a HW ring and not taken back: the addresses of BDs
  * `head … tail−1` of its private u32 ring indices (`hw_ring_t`), whoever owns them now.
  * `bounded`: indices kept below the capacity by `% capacity` (the drivers before 75e2eef9, F18),
- * so the count is `(tail − head) % capacity`.
+ * so the count is `(tail − head) mod capacity` taken as integers: the u32 subtraction wraps at 2^32,
+ * which a capacity such as 3 does not divide (the old driver's own empty test does wrap, and
+ * misreads such a ring, see driver.ts; the BDs are posted all the same).
  */
 export function netHwRingBuffers(
   read: Read,
@@ -64,10 +66,9 @@ export function netHwRingBuffers(
   head: number,
   bounded = false,
 ): number[] {
-  const length = bounded
-    ? U32.sub(tail, head) % ring.capacity
+  const n = bounded
+    ? (tail + ring.capacity - head) % ring.capacity
     : Math.min(ringLengthOf(U32, tail, head), ring.capacity);
-  const n = length;
   const out: number[] = [];
   for (let i = 0; i < n; i++)
     out.push(read(ring.addr + ringSlotOf(U32, U32.add(head, i), ring.capacity)));

@@ -169,6 +169,33 @@ describe('ENET D1 rx_provide / D3 tx_provide', () => {
     fixed.r.notified('driver', DRIVER_CH_VIRT_RX);
     expect(fixed.r.len(fixed.r.cfg.drvRx.free)).toBe(1);
   });
+
+  it('F18 at a 3-BD ring: once the bounded tail wraps below the head, the old empty test reads the full ring as empty', () => {
+    // `!((tail - head) % capacity)` on unsigned int (ethernet.c at 75e2eef9^): tail 0, head 1 gives
+    // 2^32 − 1, a multiple of 3, so rx_return takes nothing although both posted BDs completed.
+    // Upstream's 256 divides 2^32, where the test is exact; at 2 or 4 BDs the model's is too.
+    const { r, nic } = enet({ rxBuffers: 3, hwRing: 3 }, 'F18');
+    r.notified('driver', DRIVER_CH_VIRT_RX);
+    expect(idx(r)).toMatchObject({ rxTail: 2, rxHead: 0 }); // two BDs: full at (2 + 1 − 0) % 3
+    enetRxComplete(r.dev, nic, 0);
+    r.notified('driver', DRIVER_CH_IRQ); // takes BD 0, posts the third buffer in BD 2
+    expect(r.drain(r.cfg.drvRx.active)).toEqual([RX_IO_BASE]);
+    expect(idx(r)).toMatchObject({ rxTail: 0, rxHead: 1 });
+    enetRxComplete(r.dev, nic, 1);
+    enetRxComplete(r.dev, nic, 2);
+    r.notified('driver', DRIVER_CH_IRQ);
+    expect(r.drain(r.cfg.drvRx.active)).toEqual([]);
+    expect(idx(r)).toMatchObject({ rxTail: 0, rxHead: 1 });
+    expect(r.fails).toEqual([]);
+    // The fixed driver's free-running indices take both.
+    const fixed = enet({ rxBuffers: 3, hwRing: 3 });
+    fixed.r.notified('driver', DRIVER_CH_VIRT_RX);
+    for (const i of [0, 1, 2]) enetRxComplete(fixed.r.dev, fixed.nic, i);
+    fixed.r.notified('driver', DRIVER_CH_IRQ);
+    expect(fixed.r.drain(fixed.r.cfg.drvRx.active)).toEqual(
+      [0, 1, 2].map((i) => RX_IO_BASE + BUF * i),
+    );
+  });
 });
 
 describe('ENET D2 rx_return / D4 tx_return and D5 the IRQ', () => {

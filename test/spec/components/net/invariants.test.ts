@@ -206,4 +206,12 @@ describe('netHwRingBuffers', () => {
     expect(netHwRingBuffers(mem, ring, 1, 3, true)).toEqual([1300, 1000]);
     expect(netHwRingBuffers(mem, ring, 3, 3, true)).toEqual([]);
   });
+  it('F18 at a capacity that does not divide 2^32: the count is modulo the capacity, not the u32 wrap', () => {
+    // Bounded tail 0, head 1 of 3 BDs: BDs 1 and 2 are posted (what the F18 driver's own empty
+    // test, wrapping at 2^32, misreads as none; driver.test.ts "F18 at a 3-BD ring").
+    const three = { addr: 10, capacity: 3 };
+    expect(netHwRingBuffers(mem, three, 0, 1, true)).toEqual([1100, 1200]);
+    expect(netHwRingBuffers(mem, three, 2, 0, true)).toEqual([1000, 1100]);
+    expect(netHwRingBuffers(mem, three, 1, 1, true)).toEqual([]);
+  });
 });

@@ -4,6 +4,7 @@
 // published in the available ring; the return paths walk a u16 used_head up to used.idx; the IRQ
 // path is tx_return, tx_provide, rx_return; init negotiates VERSION_1 and MAC as masks.
 import { describe, expect, it } from 'vitest';
+import { InvariantError } from '../../../../spec/common/assert.ts';
 import {
   RX_IO_BASE,
   TX_IO_BASE,
@@ -199,6 +200,23 @@ describe('virtio rx_provide (notified by virt_rx)', () => {
       { property: 'no-assert-failure', message: 'virtio rx_provide: ialloc_alloc failed' },
     ]);
     expect(v.r.s[v.d.rx.availIdx]).toBe(0);
+  });
+
+  it('ialloc: a corrupt allocator whose head is past idxlist (size < num) is our bug, not a write past it', () => {
+    // Unreachable from ialloc_init (a free list of num − size indices below num); the guard keeps
+    // idxlist[num], the tx queue's used_head among the locals, from being overwritten.
+    const { r } = virtio({ rxBuffers: 1 });
+    const l = virtioQueueLocals(r.cfg, 'rx');
+    r.setLocal('driver', l.iaHead, NUM);
+    let err: unknown = null;
+    try {
+      r.notified('driver', DRIVER_CH_VIRT_RX);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InvariantError);
+    expect((err as Error).message).toBe(`ialloc head ${NUM}`);
+    expect(r.local('driver', virtioQueueLocals(r.cfg, 'tx').usedHead)).toBe(0);
   });
 });
 
@@ -439,6 +457,20 @@ describe('virtio rx_return / tx_return and the IRQ (handle_irq)', () => {
     expect(r.drain(r.cfg.drvRx.active)).toEqual([RX_IO_BASE, RX_IO_BASE + BUF]);
     expect(ialloc(r, 'rx').usedHead).toBe(1);
     expect(ialloc(r, 'tx').usedHead).toBe(0);
+  });
+
+  it("the fixed walk keeps no loop counter: after handle_irq the words of F19's i and curr_idx stay 0", () => {
+    // The refinement checker compares every local after a handler with the implementation's view,
+    // which has no such counter; F19's size_t i and curr_idx live in locals 3 and 4.
+    const handlerWords = (r: NetRig) => [0, 1, 2, 3, 4].map((i) => r.local('driver', i));
+    const fixed = traffic(2, 1, { virtqBase: 5 });
+    fixed.r.notified('driver', DRIVER_CH_IRQ);
+    expect(ialloc(fixed.r, 'rx').usedHead).toBe(7);
+    expect(handlerWords(fixed.r)).toEqual([0, 0, 0, 0, 0]);
+    // F19 leaves rx_return's i = curr_idx = used.idx = 7 behind.
+    const old = traffic(2, 1, { virtqBase: 5 }, 'F19');
+    old.r.notified('driver', DRIVER_CH_IRQ);
+    expect(handlerWords(old.r)).toEqual([0, 0, 0, 7, 7]);
   });
 
   it('F19: the wider counter returns what the fixed walk returns away from the wrap', () => {
