@@ -92,6 +92,10 @@ describe('MBR partition edges', () => {
     expect(code(mbrAssign(five, [4], SECTORS))).toBe('mbr-partition');
     expect(code(mbrAssign(five, [-1], SECTORS))).toBe('mbr-partition');
     expect(mbrAssign(five, [1], SECTORS)).toEqual([{ startSector: 4096n, sectors: 2048n }]);
+    // A table value holding fewer entries, or a configured index that is not an integer.
+    const two: Mbr = { ...mbr, partitions: mbr.partitions.slice(0, 2) };
+    expect(code(mbrAssign(two, [2], SECTORS))).toBe('mbr-partition');
+    expect(code(mbrAssign(mbr, [0.5], SECTORS))).toBe('mbr-partition');
   });
 });
 
