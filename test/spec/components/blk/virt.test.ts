@@ -98,3 +98,60 @@ describe('blkVirtAdmit (U7) and the driver capacity (U8)', () => {
     expect(blkDriverQueueCapacity([1])).toBe(1);
   });
 });
+
+describe('blkVirtTranslate and blkForwardProblem at their edges', () => {
+  const fwd = (driverBlock: bigint, ioAddr: bigint, count: number) =>
+    ({ kind: 'forward', code: BlkReqCode.WRITE, ioAddr, driverBlock, count }) as const;
+  // client: partition blocks [256, 356), data [0x5fa00000, +0x20000).
+  const ioEnd = client.dataIoAddr + client.dataSizeBytes;
+
+  it('a request ending exactly at the end of the data region is forwarded; one block more is not', () => {
+    const last = client.dataSizeBytes - 4096n;
+    expect(blkVirtTranslate(req({ ioOrOffset: last }), client)).toMatchObject({
+      kind: 'forward',
+      ioAddr: ioEnd - 4096n,
+    });
+    expect(blkVirtTranslate(req({ ioOrOffset: last, count: 2 }), client).kind).toBe('reject');
+  });
+
+  it('alignment is of the address the virt computes (data vaddr + offset), as upstream virt.c:174', () => {
+    // A data region mapped at a vaddr that is not 4 KiB aligned: offset 0xc00 lands aligned.
+    const odd: BlkVirtClientView = { ...client, dataVaddr: client.dataVaddr + 0x400n };
+    expect(blkVirtTranslate(req({ ioOrOffset: 0xc00n }), odd).kind).toBe('forward');
+    expect(blkVirtTranslate(req({ ioOrOffset: 0x1000n }), odd).kind).toBe('reject');
+  });
+
+  it('U6: a block number that wraps below the partition start is still refused (block < start)', () => {
+    const t = blkVirtTranslate(req({ blockNumber: (1n << 64n) - 1n }), client, { u6: true });
+    expect(t).toMatchObject({ kind: 'reject', status: BlkRespStatus.ERR_INVALID_PARAM });
+  });
+
+  it('blkForwardProblem: blocks exactly inside the partition pass; one before or past do not', () => {
+    expect(blkForwardProblem(fwd(256n, client.dataIoAddr, 1), client)).toBeNull();
+    expect(blkForwardProblem(fwd(355n, client.dataIoAddr, 1), client)).toBeNull();
+    expect(blkForwardProblem(fwd(255n, client.dataIoAddr, 1), client)).toMatch(/\[256, 356\)/);
+    expect(blkForwardProblem(fwd(356n, client.dataIoAddr, 1), client)).toMatch(
+      /outside the partition/,
+    );
+    expect(blkForwardProblem(fwd(355n, client.dataIoAddr, 2), client)).toMatch(
+      /outside the partition/,
+    );
+  });
+
+  it('blkForwardProblem: DMA exactly inside the data region passes; one byte before or past not', () => {
+    expect(blkForwardProblem(fwd(256n, ioEnd - 4096n, 1), client)).toBeNull();
+    expect(blkForwardProblem(fwd(256n, ioEnd - 8192n, 2), client)).toBeNull();
+    expect(blkForwardProblem(fwd(256n, ioEnd - 4096n, 2), client)).toBe(
+      `DMA [0x${(ioEnd - 4096n).toString(16)}, +8192) outside the client's data region`,
+    );
+    expect(blkForwardProblem(fwd(256n, client.dataIoAddr - 1n, 1), client)).toMatch(/DMA/);
+  });
+
+  it('blkForwardProblem judges only forwarded data requests', () => {
+    const rej = blkVirtTranslate(req({ count: 0 }), client);
+    expect(rej.kind).toBe('reject');
+    expect(blkForwardProblem(rej, client)).toBeNull();
+    const barrier = { ...fwd(0n, 0n, 0), code: BlkReqCode.BARRIER };
+    expect(blkForwardProblem(barrier, client)).toBeNull();
+  });
+});
