@@ -14,17 +14,7 @@ import {
   type GptHeader,
 } from '../../../../spec/components/blk/partition.ts';
 import { buildGptImage, buildMbrImage } from '../../../../impl/systems/blk/disk.ts';
-
-const SIZE = 4 * 1024 * 1024;
-const SECTORS = BigInt(SIZE / SECTOR_BYTES);
-const PARTS = [
-  { startSector: 2048, sectors: 2048 },
-  { startSector: 4096, sectors: 2048 },
-];
-
-function code(x: unknown): string | null {
-  return isPartitionProblem(x) ? x.code : null;
-}
+import { PARTS, SECTORS, SIZE, code } from './fixture.ts';
 
 describe('crc32', () => {
   it('is the standard reflected CRC-32 (check value of "123456789")', () => {
