@@ -103,7 +103,12 @@ export function initial(c: I2cVirtConfig): I2cVirtState {
 }
 
 /** Client `c` commits `cmds` to its request queue. */
-export function submit(s: I2cVirtState, c: number, cmds: readonly I2cCmd[], capacity = CAP) {
+export function submit(
+  s: I2cVirtState,
+  c: number,
+  cmds: readonly I2cCmd[],
+  capacity = CAP,
+): I2cVirtState {
   const clientReq = [...s.clientReq];
   clientReq[c] = push(clientReq[c]!, cmds, capacity);
   return { ...s, clientReq };
@@ -125,7 +130,11 @@ function txnFill(n: number): I2cCmd[] {
 }
 
 /** The driver answers `responses` (as if it had finished that many transactions). */
-export function driverAnswers(s: I2cVirtState, responses: readonly I2cResponse[], capacity = CAP) {
+export function driverAnswers(
+  s: I2cVirtState,
+  responses: readonly I2cResponse[],
+  capacity = CAP,
+): I2cVirtState {
   let q: I2cRespQueueState = s.driverResp;
   for (const r of responses) {
     const e = i2cStateEnqueueResponse(capacity, q, r);
