@@ -215,6 +215,14 @@ describe('i2c virt: deferred work', () => {
     expect(r.effects.notifiedDriver).toBe(true);
   });
 
+  it('... and a client notifying then still waits its turn, though its transaction would fit', () => {
+    const s = drained(twoWaiting());
+    const r = virtNotified(c2, s, fromClient(1));
+    expect(r.effects.committed).toBe(1);
+    expect(r.state.deferred.map((e) => e.client)).toEqual([1, 0]);
+    expect(clientItems(c2, r.state, 1)).toEqual(txn(0x11, 1));
+  });
+
   it('ownership is checked again when a deferred transaction resumes', () => {
     let s = drained(twoWaiting());
     const security = [...s.security];
