@@ -107,7 +107,9 @@ function verdictText(io: Io, run: McRun): string {
           ? 'a state the model cannot represent was reached (below); that proves nothing'
           : r.incompleteReason === 'guided'
             ? 'no violation on the runs that follow the guide; that proves nothing'
-            : `${r.incompleteReason ?? 'bound'} reached`;
+            : r.incompleteReason === 'promiseFree'
+              ? 'no violation on the runs without promises (no load buffering); that proves nothing'
+              : `${r.incompleteReason ?? 'bound'} reached`;
   return paint(io, 'yellow', `incomplete (${why})`);
 }
 
@@ -261,6 +263,10 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
       (v: string, acc: string[]) => [...acc, v],
       [] as string[],
     )
+    .option(
+      '--no-promises',
+      'armv8/rvwmo: search without Promising promises (no load buffering): a fast bug hunt that finds, never proves',
+    )
     .option('--no-minimise', 'keep a DFS counterexample as found')
     .option('--max-states <n>', 'stop after n states (verdict incomplete)')
     .option('--max-seconds <s>', 'stop after s seconds (verdict incomplete)')
@@ -352,6 +358,7 @@ export function registerMc(program: Command, io: Io, setStatus: SetStatus): void
           ? { workers: parseIntOption('--workers', String(opts['workers'])) }
           : {}),
         ...(opts['minimise'] === false ? { minimise: false } : {}),
+        ...(opts['promises'] === false ? { promises: false } : {}),
         outDir: String(opts['out']),
         ...(opts['guide'] !== undefined ? { guideFile: String(opts['guide']) } : {}),
         ...(guidePromises.length > 0 ? { guidePromises } : {}),

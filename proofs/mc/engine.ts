@@ -42,7 +42,9 @@ export type IncompleteReason =
   /** The model could not represent a successor (ModelLimitReached; `message` says which limit). */
   | 'modelLimit'
   /** A schedule-guided search (guide.ts) explored only the runs that follow its schedule. */
-  | 'guided';
+  | 'guided'
+  /** A promise-free search (promise-free.ts) left out the runs that need a Promising promise. */
+  | 'promiseFree';
 
 /** Property name the quiescence oracle reports (verification-tools.md §9.4). */
 export const NO_LOST_WAKEUP = 'no-lost-wakeup';

@@ -21,6 +21,7 @@ import {
   type StoreMode,
 } from './engine.ts';
 import { guidedSystem, type GuideStats } from './guide.ts';
+import { promiseFreeSystem } from './promise-free.ts';
 import { checkModelParallel, MAX_WORKERS, parallelProblem, type ModelSource } from './parallel.ts';
 import { simulate, type SimulateOptions } from './simulate.ts';
 import { MAX_SHARDS, shardPlan, type ShardPlan, type ShardSpec } from './swarm.ts';
@@ -81,6 +82,12 @@ export interface ModelRunOptions extends ModelChoice {
    * model; otherwise the verdict is `incomplete` (reason `guided`), never `holds`.
    */
   readonly guide?: readonly string[];
+  /**
+   * false: search without Promising's `promise` steps (./promise-free.ts; ARMv8/RVWMO only). A
+   * violation is a run of the model; otherwise the verdict is `incomplete` (reason
+   * `promiseFree`), never `holds`.
+   */
+  readonly promises?: boolean;
   /** Check every partial-order hint of the model instead of trusting it (engine.ts). */
   readonly checkHints?: boolean;
   readonly maxStates?: number;
@@ -238,6 +245,10 @@ function checkSearchOptions(o: ModelRunOptions): void {
     if (o.liveness === true) fail('USAGE', 'a guided search checks safety only (no liveness)');
     if (o.guide.length === 0) fail('MC_GUIDE', 'the guide has no steps');
   }
+  if (o.promises === false && (o.workers ?? 1) > 1) {
+    // The workers build the model from its name and would have the promises back.
+    fail('USAGE', 'a promise-free search runs in one thread (no --workers)');
+  }
   const mem = o.maxMemoryBytes;
   if (mem !== undefined && !(Number.isSafeInteger(mem) && mem > 0)) {
     fail('USAGE', `the memory bound must be a positive number of bytes (got ${mem})`);
@@ -255,7 +266,8 @@ export function runModelCheck(o: ModelRunOptions): ModelRun {
   checkSearchOptions(o);
   const { entry, options } = resolveModel(o);
   const guideStats: GuideStats = { cut: 0 };
-  const built = entry.build(options);
+  const full = entry.build(options);
+  const built = o.promises === false ? promiseFreeSystem(full, options.memoryModel) : full;
   const ts = o.guide === undefined ? built : guidedSystem(built, o.guide, guideStats);
   const seed = o.seed ?? 1;
   const plan =
@@ -303,11 +315,15 @@ export function runModelCheck(o: ModelRunOptions): ModelRun {
       : workers > 1
         ? checkModelParallel(ts, sourceOf(o), options, { ...checkOptions, workers })
         : checkModel(ts, checkOptions);
-  // A guided search saw a subset of the runs: finding nothing there proves nothing.
+  // A guided or promise-free search saw a subset of the runs: finding nothing there proves nothing.
   const result: McResult =
-    o.guide !== undefined && searched.verdict === 'holds'
-      ? { ...searched, verdict: 'incomplete', incompleteReason: 'guided' }
-      : searched;
+    searched.verdict !== 'holds'
+      ? searched
+      : o.guide !== undefined
+        ? { ...searched, verdict: 'incomplete', incompleteReason: 'guided' }
+        : o.promises === false
+          ? { ...searched, verdict: 'incomplete', incompleteReason: 'promiseFree' }
+          : searched;
   return {
     ...(plan !== undefined ? { shard: { ...o.shard!, seed, ...plan } } : {}),
     entry,

@@ -36,6 +36,12 @@ describe('sddf mc', () => {
     expect(text.stdout).toMatch(/--bug F37: .*runs at nearWrap=1 unless --bound says otherwise/);
   });
 
+  it('--no-promises: usage error (exit 2) under a memory model without promises', async () => {
+    const r = await mc(['spsc', '--memory-model', 'tso', '--no-promises', '--format', 'json']);
+    expect(r.status).toBe(2);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'USAGE' } });
+  });
+
   it('holds → exit 0, JSON exactly one document with the contract fields', async () => {
     const r = await mc(['spsc', '--format', 'json', '--out', out]);
     expect(r.status).toBe(0);
