@@ -143,6 +143,25 @@ describe('virt_tx F11 split (ADR 023)', () => {
   });
 });
 
+describe('virt_tx on an inconsistent tx_pending (our bug)', () => {
+  // One entry queued, yet the client's bit clear: the push finds the FIFO full.
+  const broken: TxPending = { queue: [0, 0], pending: [false], head: 0, tail: 1 };
+  it('a push that the C would assert on is an InvariantError with its reason', () => {
+    const s: AbsVirtTx = {
+      ...absVirtTxInitial(q([0, 0, 0], 4), [q([1, 2], 4)], false),
+      pending: broken,
+    };
+    expect(() => virtTxNotified(s, 1, chs)).toThrow('tx_pending_push: 1 clients already pending');
+  });
+  it('the same on the split path', () => {
+    const s: AbsVirtTx = {
+      ...absVirtTxInitial(q([], 10), [q([1, 2], 8)], true),
+      pending: broken,
+    };
+    expect(() => virtTxNotified(s, 1, chs)).toThrow('tx_pending_push: 1 clients already pending');
+  });
+});
+
 describe('virt_tx tx_return', () => {
   it('retries the clients pending at entry in FIFO order, notifies the driver once, then clients in index order', () => {
     const s: AbsVirtTx = {

@@ -301,14 +301,16 @@ describe('serial virt_tx (HEAD)', () => {
     expect(r.local(vt, 0)).toBe(1);
   });
 
-  it('moves the length measured at the check, not what arrived since', () => {
-    const { r, vt, client, driver } = setup({ capacity: 4 });
-    r.put(client, 1, 2);
-    r.step(vt, 'process_tx_queue.length');
-    r.put(client, 3);
-    r.step(vt, 'process_tx_queue.transfer_all');
-    expect(r.peek(driver)).toEqual([1, 2]);
-    expect(r.peek(client)).toEqual([3]);
+  it('moves the length measured at the check, not what arrived since (byte or batch)', () => {
+    for (const batch of [false, true]) {
+      const { r, vt, client, driver } = setup({ capacity: 4, batch });
+      r.put(client, 1, 2);
+      r.step(vt, 'process_tx_queue.length');
+      r.put(client, 3);
+      r.step(vt, 'process_tx_queue.transfer_all');
+      expect(r.peek(driver)).toEqual([1, 2]);
+      expect(r.peek(client)).toEqual([3]);
+    }
   });
 
   it('a measured length larger than the queue holds stops at the empty queue', () => {
