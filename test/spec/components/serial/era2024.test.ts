@@ -337,6 +337,45 @@ describe('2024 virt_tx tx_provide', () => {
     expect(r.local(vt, VL_PENDING)).toBe(0);
   });
 
+  it('the re-check counts the colour codes: free == needed fits, free == needed - 1 does not', () => {
+    for (const [drained, pending] of [
+      [2, 0],
+      [1, 1],
+    ] as const) {
+      const { r, vt, clients, driver } = setup({ colour: true, capacity: 4, driverCapacity: 4 });
+      r.put(driver, 1, 2);
+      r.put(clients[0]!, 3, 4); // needs 4 with the codes, 2 free
+      expect(r.run(vt, vt.entry(1), 3)).toEqual([
+        'tx_provide(client0)',
+        'process_tx_queue.length',
+        'process_tx_queue.pending.request_consumer_signal(driver)',
+      ]);
+      for (let i = 0; i < drained; i++) r.mem.store(driver.head, r.mem.load(driver.head) + 1);
+      r.step(vt, 'process_tx_queue.recheck(driver)');
+      expect(r.local(vt, VL_PENDING)).toBe(pending);
+    }
+  });
+
+  it('client 1 pending: its bit and its id in the FIFO; it is not re-processed while pending', () => {
+    const { r, vt, clients, driver } = setup({ n: 2, capacity: 2 });
+    r.put(driver, 1, 2);
+    r.put(clients[1]!, 3);
+    r.notified(vt, 2);
+    expect([VL_PTAIL, VL_PENDING, VL_FIFO].map((i) => r.local(vt, i))).toEqual([1, 2, 1]);
+    r.put(clients[0]!, 4);
+    r.notified(vt, 1);
+    expect([VL_PTAIL, VL_PENDING, VL_FIFO, VL_FIFO + 1].map((i) => r.local(vt, i))).toEqual([
+      2, 3, 1, 0,
+    ]);
+    // The driver drains: tx_return takes client 1 first, then client 0.
+    r.drain(driver);
+    r.calls.length = 0;
+    r.notified(vt, 0);
+    expect(r.peek(driver)).toEqual([3, 4]);
+    expect(r.local(vt, VL_PENDING)).toBe(0);
+    expect(r.calls).toEqual(['virt_tx: notify 0', 'virt_tx: notify 1', 'virt_tx: notify 2']);
+  });
+
   it('without the re-check (before 334e9be8): push, then request', () => {
     const { r, vt, clients, driver } = setup({ capacity: 2, recheck: false });
     r.put(driver, 1, 2);
@@ -459,6 +498,29 @@ describe('2024 virt_tx tx_return', () => {
     ]);
     expect(r.local(vt, VL_PENDING)).toBe(1);
     expect(r.calls).toEqual([]);
+  });
+
+  it('the notify marks of one tx_return do not leak into the next', () => {
+    const { r, vt, clients, driver } = setup({ n: 1, capacity: 4 });
+    r.put(clients[0]!, 3);
+    pend(r, vt, 0);
+    r.notified(vt, 0);
+    expect(r.calls).toEqual(['virt_tx: notify 0', 'virt_tx: notify 1']);
+    r.setFlag(clients[0]!, true);
+    r.setFlag(driver, true, true);
+    r.calls.length = 0;
+    r.notified(vt, 0); // nothing pending: nobody transferred
+    expect(r.calls).toEqual([]);
+  });
+
+  it('a transfer with the driver not asking: no driver notify', () => {
+    const { r, vt, clients, driver } = setup({ n: 1, capacity: 4 });
+    r.put(clients[0]!, 3);
+    r.setFlag(driver, false, true);
+    pend(r, vt, 0);
+    r.notified(vt, 0);
+    expect(r.calls).toEqual(['virt_tx: notify 1']);
+    expect(r.peek(driver)).toEqual([3]);
   });
 
   it('F12: the driver notify of tx_return is deferred', () => {
