@@ -225,11 +225,19 @@ describe('producer', () => {
 
   it('U1: an untrusted producer republishes its last descriptor once (and a failed one is no assert)', () => {
     const { r, prod, free, active, enq, drain } = setup({ capacity: 4, untrusted: true });
-    enq(free, 0, 2048);
+    enq(free, 2048, 4096);
     r.ghosts[G_REQUESTED] = 2;
     r.notified(prod, 0);
-    expect(drain(active)).toEqual([0, 0, 2048]);
+    expect(drain(active)).toEqual([2048, 2048, 4096]);
     expect(r.local(prod, 2)).toBe(1);
+    // The last descriptor is at slot (tail - 1) mod 2^16 mod capacity: tail 0 reads slot 3.
+    const w = setup({ capacity: 4, untrusted: true });
+    w.r.mem.store(w.active.head, 0xfffe);
+    w.r.mem.store(w.active.slots + 2, 2048);
+    w.r.mem.store(w.active.slots + 3, 4096);
+    w.r.ghosts[G_SENT] = 2;
+    expect(w.r.step(w.prod, 'tx.process')).toBe('tx.process');
+    expect(w.drain(w.active)).toEqual([2048, 4096, 4096]);
     // Not before anything was sent.
     const t = setup({ capacity: 4, untrusted: true });
     expect(t.r.step(t.prod, 'tx.process')).toBe('tx.notify_if(active)');
