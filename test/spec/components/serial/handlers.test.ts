@@ -212,6 +212,16 @@ describe('virt_tx tx_return', () => {
     expect(r.events).toEqual(['transfer', 'corruptQueue']);
   });
 
+  it('a client that was not pending is not notified, though it asked', () => {
+    const s: AbsVirtTx = {
+      ...absVirtTxInitial(q([], 8), [q([], 4, { wantsSignal: true }), q([2], 4)], false),
+      pending: pendingOf(2, 1),
+    };
+    const r = virtTxNotified(s, 0, chs);
+    expect(r.notified).toEqual([0]);
+    expect(r.state.clients[0]!.wantsSignal).toBe(true);
+  });
+
   it('nothing pending: nothing', () => {
     const s = absVirtTxInitial(q([], 8), [q([1], 4, { wantsSignal: true })], false);
     expect(virtTxNotified(s, 0, chs)).toEqual({ state: s, notified: [], events: [] });
