@@ -115,6 +115,7 @@ describe('2024 putchar (client)', () => {
     expect(r.armedOld(clients[0]!)).toBe(false); // cancelled
     expect(r.ghost(s24Ghost(0, S24_ACCEPTED))).toBe(3);
     expect(r.ghost(s24Ghost(0, S24_DROPPED))).toBe(0);
+    expect(r.fails).toEqual([]);
   });
 
   it('nothing published until the line ends (the tail stays while writing)', () => {
@@ -256,6 +257,7 @@ describe('2024 virt_tx tx_provide', () => {
     expect(r.armedOld(driver)).toBe(false);
     expect(r.armed(clients[1]!)).toBe(false);
     expect([VL_C, VL_XFERRED, 2].map((i) => r.local(vt, i))).toEqual([0, 0, 0]);
+    expect(r.fails).toEqual([]);
     // A second transfer: neither the driver nor the client asked any more.
     r.put(clients[1]!, 7);
     r.calls.length = 0;
@@ -281,8 +283,11 @@ describe('2024 virt_tx tx_provide', () => {
   it('colour: data + 2 == free fits; one more does not', () => {
     const fits = setup({ colour: true, capacity: 4, driverCapacity: 4 });
     fits.r.put(fits.clients[0]!, 1, 2);
+    fits.r.setFlag(fits.driver, false);
     fits.r.notified(fits.vt, 1);
     expect(fits.r.peek(fits.driver)).toHaveLength(4);
+    expect(fits.r.armed(fits.driver)).toBe(false); // fits at the first check: no request
+    expect(fits.r.fails).toEqual([]);
     const not = setup({ colour: true, capacity: 4, driverCapacity: 4 });
     not.r.put(not.clients[0]!, 1, 2, 3);
     not.r.notified(not.vt, 1);
