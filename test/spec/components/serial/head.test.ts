@@ -341,6 +341,22 @@ describe('serial virt_tx (HEAD)', () => {
     }
   });
 
+  it('without room: byte by byte, each byte is an assert (and lost); a batch asserts once', () => {
+    for (const [batch, fails] of [
+      [false, 2],
+      [true, 1],
+    ] as const) {
+      const { r, vt, client, driver } = setup({ capacity: 2, batch });
+      r.put(driver, 1, 2);
+      r.put(client, 3, 4);
+      r.setLocal(vt, 1, 2);
+      r.step(vt, 'process_tx_queue.transfer_all');
+      expect(r.fails).toHaveLength(fails);
+      expect(r.peek(client)).toEqual([]);
+      expect(r.peek(driver)).toEqual([1, 2]);
+    }
+  });
+
   it('batch: one serial_enqueue_batch across the driver queue wrap keeps the order', () => {
     const { r, vt, client, driver } = setup({ capacity: 4, batch: true });
     r.at(driver, 3);
