@@ -148,6 +148,7 @@ describe('producer', () => {
     const one = setup({ capacity: 1, flavour: wasted, oldBuffersInit: true });
     expect(one.r.init(one.prod)).toEqual(['init.net_buffers_init']);
     expect(netLength(one.r.mem, one.free)).toBe(0);
+    expect(one.r.fails).toEqual([]); // no enqueue attempted
   });
 
   it('sends what was requested, stamping each buffer, then notifies the consumer if it asked', () => {

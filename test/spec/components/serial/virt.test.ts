@@ -299,6 +299,8 @@ describe("virt_rx's switch machine", () => {
     expect(step(at('normal'), 0).action).toEqual({ kind: 'deliver', byte: 0 });
     expect(() => step(at('normal', '', 3), 'a')).toThrow(/current client 3/);
     expect(() => step(at('normal', '', -1), 'a')).toThrow(/current client -1/);
+    expect(step(at('normal', '', 0), 'a').action).toEqual({ kind: 'deliver', byte: 97 });
+    expect(step(at('normal', '', 2), 'a').next.current).toBe(2);
     expect(() => rxSwitchStep(at('normal'), 1.5, cfg)).toThrow(/is a byte/);
   });
 });
