@@ -153,6 +153,15 @@ describe('virt_tx on an inconsistent tx_pending (our bug)', () => {
     };
     expect(() => virtTxNotified(s, 1, chs)).toThrow('tx_pending_push: 1 clients already pending');
   });
+  it('a pop past the entries (head beyond the array) is an InvariantError with its reason', () => {
+    const s: AbsVirtTx = {
+      ...absVirtTxInitial(q([], 4), [q([1], 4)], false),
+      pending: { queue: [0, 0], pending: [true], head: 2, tail: 1 },
+    };
+    expect(() => virtTxNotified(s, 0, chs)).toThrow(
+      'tx_pending_pop: queue[2] is past the 2 entries',
+    );
+  });
   it('the same on the split path', () => {
     const s: AbsVirtTx = {
       ...absVirtTxInitial(q([], 10), [q([1, 2], 8)], true),

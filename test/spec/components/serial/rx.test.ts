@@ -293,6 +293,17 @@ describe('serial virt_rx (rx_return)', () => {
     expect(r.local(vrx, 0)).toBe(0); // normal mode
   });
 
+  it('a switch back from client 1 notifies channel 2, then client 0 on channel 1', () => {
+    const { r, vrx, driver, clients } = setup({ clients: 2, capacity: 8 });
+    r.setLocal(vrx, 1, 1); // current client 1
+    r.put(driver, ...chars('a'), 28, ...chars('0\rb'));
+    r.setFlag(driver, false);
+    r.notified(vrx, 0);
+    expect(r.peek(clients[1]!)).toEqual(chars('a'));
+    expect(r.peek(clients[0]!)).toEqual(chars('b'));
+    expect(r.calls).toEqual(['virt_rx: notify 2', 'virt_rx: notify 1']);
+  });
+
   it('a switch without data before it notifies nobody for the old client', () => {
     const { r, vrx, driver, clients } = setup({ clients: 2, capacity: 8 });
     r.put(clients[1]!, 9); // the new client's tail is read at the switch
