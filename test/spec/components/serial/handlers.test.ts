@@ -135,6 +135,18 @@ describe('virt_tx F11 split (ADR 023)', () => {
     }
   });
 
+  it('a corrupt driver queue (a lying driver) is never "empty": no split, the client pends', () => {
+    // The abstraction gives a corrupt queue no bytes; impl/components/serial/virt_tx.ts splits
+    // only when free() equals the capacity, and a corrupt queue has no free space.
+    const s = absVirtTxInitial(q([], 12, { corrupt: true }), [q(big, 8)], true);
+    const r = virtTxNotified(s, 1, chs);
+    expect(r.events).toEqual([]);
+    expect(r.state.driver).toEqual(q([], 12, { corrupt: true, wantsSignal: true }));
+    expect(r.state.clients[0]!.bytes).toEqual(big);
+    expect(r.state.pending).toStrictEqual(pendingOf(1, 0));
+    expect(r.notified).toEqual([]);
+  });
+
   it('just inside: 10 bytes of capacity take one byte per chunk', () => {
     const s = absVirtTxInitial(q([], 10), [q([1, 2], 8)], true);
     const r = virtTxNotified(s, 1, chs);
