@@ -1,6 +1,7 @@
 // The serial virtualisers' handlers on abstract state (spec/components/serial-handlers.ts;
 // virt_tx.c and virt_rx.c at au-ts/sddf 650ace5d, ADR 023's hardening): one `notified(ch)` on a
 // hand-set state, its post-state, the notifications in order and the counted events.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   absVirtTxInitial,
@@ -13,6 +14,7 @@ import {
   COLOUR_END,
   RX_SWITCH_INITIAL,
   colourBegin,
+  rxSwitchStep,
   txPendingInitial,
   txPendingPush,
   type TxPending,
@@ -318,5 +320,113 @@ describe('virt_rx rx_return', () => {
     const r = virtRxNotified(s, 1, chs, sw);
     expect(r).toEqual({ state: s, notified: [], events: ['unknownChannel'] });
     expect(r.state).toBe(s);
+  });
+});
+
+describe('properties of one handler run (consistent pre-states)', () => {
+  const byte = fc.integer({ min: 0, max: 255 });
+  const queue = (cap: number) =>
+    fc.record({
+      bytes: fc.array(byte, { maxLength: cap }),
+      capacity: fc.constant(cap),
+      wantsSignal: fc.boolean(),
+      corrupt: fc.constant(false),
+    });
+
+  it('virt_tx tx_provide: bytes are conserved, in order, within capacity; notifies are earned', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 24 }),
+        fc.array(queue(8), { minLength: 1, maxLength: 3 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.nat(),
+        fc.array(fc.nat(), { maxLength: 3 }),
+        (drvCap, clients, colour, split, pick, pend) => {
+          const n = clients.length;
+          const k = pick % n;
+          const driver = {
+            bytes: [] as number[],
+            capacity: drvCap,
+            wantsSignal: false,
+            corrupt: false,
+          };
+          const s: AbsVirtTx = {
+            ...absVirtTxInitial(driver, clients, colour, split),
+            pending: pendingOf(n, ...pend.map((x) => x % n)),
+          };
+          const r = virtTxNotified(s, chs.clients[k]!, chs);
+          const before = s.clients[k]!.bytes;
+          const after = r.state.clients[k]!.bytes;
+          const moved = before.slice(0, before.length - after.length);
+          // The client's queue lost a prefix, which the driver queue gained (inside colour codes).
+          expect([...moved, ...after]).toEqual(before);
+          const wrap =
+            colour && moved.length > 0 ? [...colourBegin(k), ...moved, ...COLOUR_END] : moved;
+          expect(r.state.driver.bytes).toEqual(wrap);
+          expect(r.state.driver.bytes.length).toBeLessThanOrEqual(drvCap);
+          // Only client k changed.
+          r.state.clients.forEach((c, i) => {
+            if (i !== k) expect(c).toBe(s.clients[i]);
+          });
+          // Notifications: the driver iff something moved, first; client k iff it moved and asked.
+          const transferred = moved.length > 0;
+          const asked = s.clients[k]!.wantsSignal;
+          expect(r.notified).toEqual([
+            ...(transferred ? [chs.driver] : []),
+            ...(transferred && asked ? [chs.clients[k]!] : []),
+          ]);
+          expect(r.state.clients[k]!.wantsSignal).toBe(asked && !transferred);
+          // Bytes left behind wait in tx_pending for the driver's signal, and the driver was asked.
+          if (after.length > 0) {
+            expect(r.state.pending.pending[k]).toBe(true);
+            expect(r.state.driver.wantsSignal).toBe(true);
+          }
+        },
+      ),
+    );
+  });
+
+  it('virt_rx rx_return: the driver queue empties; each byte delivered, dropped or consumed', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(byte, fc.constantFrom(28, 13, 0x30, 0x31, 0x32)), { maxLength: 16 }),
+        fc.array(queue(4), { minLength: 1, maxLength: 3 }),
+        fc.nat(),
+        (input, clients, cur) => {
+          const n = clients.length;
+          const sw0 = { ...RX_SWITCH_INITIAL, current: cur % n };
+          const s = {
+            driver: { bytes: input, capacity: 16, wantsSignal: false, corrupt: false },
+            clients,
+            sw: sw0,
+          };
+          const cfg = { switchChar: 28, terminateChar: 13 };
+          const r = virtRxNotified(s, 0, chs, cfg);
+          expect(r.state.driver.bytes).toEqual([]);
+          // The switch machine folded over the input, as virt_rx.c runs it.
+          let sw = sw0;
+          const delivered: number[][] = clients.map(() => []);
+          for (const c of input) {
+            const step = rxSwitchStep(sw, c, { ...cfg, numClients: n });
+            sw = step.next;
+            if (step.action.kind === 'deliver') delivered[sw.current]!.push(step.action.byte);
+          }
+          expect(r.state.sw).toEqual(sw);
+          let dropped = 0;
+          r.state.clients.forEach((c, i) => {
+            const before = clients[i]!.bytes;
+            expect(c.bytes.slice(0, before.length)).toEqual(before);
+            const added = c.bytes.slice(before.length);
+            // What arrived is a prefix of what was meant for it: the rest met a full queue.
+            expect(added).toEqual(delivered[i]!.slice(0, added.length));
+            expect(c.bytes.length).toBeLessThanOrEqual(c.capacity);
+            if (added.length < delivered[i]!.length) expect(c.bytes.length).toBe(c.capacity);
+            dropped += delivered[i]!.length - added.length;
+          });
+          expect(r.events.filter((e) => e === 'dropped')).toHaveLength(dropped);
+        },
+      ),
+    );
   });
 });
