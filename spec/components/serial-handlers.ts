@@ -94,7 +94,7 @@ function processTxQueue(
     const split =
       s.split &&
       txNeverFits(needed, s.driver.capacity) &&
-      s.driver.bytes.length === 0 &&
+      free(s.driver) === s.driver.capacity && // empty; a corrupt queue has no room (impl too)
       chunk !== null;
     if (!split) {
       const r = txPendingPush(s.pending, k);

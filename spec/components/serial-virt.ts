@@ -63,10 +63,10 @@ export function txSplitChunk(driverCapacity: number, colour: boolean): number | 
 // ---------------------------------------------------------------- tx_pending (virt_tx.c)
 
 /**
- * `tx_pending_t`: a FIFO of client ids in an array of `TX_PENDING_MAX = clients + 1` entries (one
- * free slot tells full from empty), `head`/`tail` kept modulo that size (0e60979c; before it they
- * grew without bound and indexed an array of `clients` entries: catalogue F22), and a per-client
- * `clients_pending` bit so a client is queued once.
+ * `tx_pending_t`: a FIFO of client ids in `clients + 1` entries (one free slot tells full from
+ * empty; 0e60979c's `TX_PENDING_LEN`; 650ace5d sizes it `SDDF_SERIAL_MAX_CLIENTS + 1`, the same FIFO
+ * for any size above `clients`), indices modulo that size (before 0e60979c they grew without bound
+ * over `clients` entries: catalogue F22), and a `clients_pending` bit so a client is queued once.
  */
 export interface TxPending {
   readonly queue: readonly number[];
