@@ -3,11 +3,10 @@
 // over words a third party reads (`read`: a model state with every store buffer drained, or any
 // other view of the shared memory), and composed by the net models (proofs/models/net-pipeline).
 // The per-queue bounds are the queue's own (spec/queue/net.ts netBoundsProblem).
-import { U32 } from '../../queue/arith.ts';
 import { netLiveDescriptors, type NetQueueRef } from '../../queue/net.ts';
-import { ringLengthOf, ringSlotOf } from '../../queue/ring.ts';
 import type { EnetRing } from '../../devices/enet.ts';
 import { netBufferIndex, netIoIn, netOffsetIn, type NetConfig } from './config.ts';
+import { enetPostedBuffers } from './driver.ts';
 
 type Read = (addr: number) => number;
 
@@ -66,13 +65,10 @@ export function netHwRingBuffers(
   head: number,
   bounded = false,
 ): number[] {
-  const n = bounded
-    ? (tail + ring.capacity - head) % ring.capacity
-    : Math.min(ringLengthOf(U32, tail, head), ring.capacity);
-  const out: number[] = [];
-  for (let i = 0; i < n; i++)
-    out.push(read(ring.addr + ringSlotOf(U32, U32.add(head, i), ring.capacity)));
-  return out;
+  // Bounded indices name the same BDs as the free-running pair `head + n, head` (head < capacity,
+  // so no wrap), which the driver spec's walk takes.
+  const end = bounded ? head + ((tail + ring.capacity - head) % ring.capacity) : tail;
+  return enetPostedBuffers(read, ring, end, head);
 }
 
 function twice(list: readonly number[]): boolean {
