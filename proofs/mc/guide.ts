@@ -33,7 +33,7 @@ function isFlush(name: string): boolean {
 }
 
 /** A PD's Promising `promise` step (the PD promises one of the stores it may promise). */
-function isPromiseStep(name: string): boolean {
+export function isPromiseStep(name: string): boolean {
   return /\.promise$/.test(name);
 }
 

@@ -9,11 +9,7 @@
 // the hardware models that needs no guide trace.
 import { UserError } from '../../spec/common/diagnostic.ts';
 import type { State, TransitionSystem } from '../../spec/common/transition.ts';
-
-/** A PD's Promising `promise` step (guide.ts names them the same way). */
-function isPromiseStep(name: string): boolean {
-  return /\.promise$/.test(name);
-}
+import { isPromiseStep } from './guide.ts';
 
 /** `inner` without its `promise` steps; a UserError when it has none (SC, TSO, PSO). */
 export function promiseFreeSystem(inner: TransitionSystem, memoryModel: string): TransitionSystem {
