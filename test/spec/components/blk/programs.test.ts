@@ -354,28 +354,18 @@ describe('blkModelVirt', () => {
     return { s, v, forwarded: forwardedOf(s, v), waiting: peek(s.mem, s.cfg.cReq) };
   };
 
-  it('takes no request whose answer would have no slot in the response queue (U7 fixed)', () => {
-    const { v, forwarded, waiting } = leftWaiting({ cRespCapacity: 2, driverIds: 4 });
-    expect(forwarded).toEqual([
-      { code: BlkReqCode.WRITE, client: 1 },
-      { code: BlkReqCode.BARRIER, client: 2 },
-    ]);
-    expect(waiting).toEqual([3]);
-    expect(v.locals[IN_FLIGHT]).toBe(2);
-  });
-
-  it('takes no request while every driver id is in use', () => {
-    const { v, forwarded, waiting } = leftWaiting({ capacity: 4, driverIds: 2 });
-    expect(forwarded).toEqual([
-      { code: BlkReqCode.WRITE, client: 1 },
-      { code: BlkReqCode.BARRIER, client: 2 },
-    ]);
-    expect(waiting).toEqual([3]);
-    expect(v.locals[IN_FLIGHT]).toBe(2);
-  });
-
-  it('takes no request while the driver queue is full (none is dequeued and lost)', () => {
-    const { v, forwarded, waiting } = leftWaiting({ capacity: 4, dReqCapacity: 2, driverIds: 4 });
+  it.each([
+    [
+      'whose answer would have no slot in the response queue (U7 fixed)',
+      { cRespCapacity: 2, driverIds: 4 },
+    ],
+    ['while every driver id is in use', { capacity: 4, driverIds: 2 }],
+    [
+      'while the driver queue is full (none is dequeued and lost)',
+      { capacity: 4, dReqCapacity: 2, driverIds: 4 },
+    ],
+  ] as const)('takes no request %s', (_, limits) => {
+    const { v, forwarded, waiting } = leftWaiting(limits);
     expect(forwarded).toEqual([
       { code: BlkReqCode.WRITE, client: 1 },
       { code: BlkReqCode.BARRIER, client: 2 },
