@@ -78,7 +78,7 @@ export function classReplayer(replay: (input: ClassReplayInput) => ImplReplayRes
       ...(meta.options.bug !== undefined ? { bug: meta.options.bug } : {}),
     });
     const variant = entry.bugs.find((b) => b.id === options.bug);
-    const bounds = effectiveBounds(options, entry.defaultBounds, variant?.bounds ?? {});
+    const bounds = effectiveBounds(options.bounds, entry.defaultBounds, variant?.bounds ?? {});
     const ts = entry.build(options);
     const states = modelItfStates(ts, itf, file);
     const bug = implBug === undefined ? options.bug : (implBug ?? undefined);

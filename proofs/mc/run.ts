@@ -6,7 +6,7 @@
 // minimisation and ITF traces are the traces layer's (api/mc.ts composes them).
 import { UserError, type ErrorCode } from '../../spec/common/diagnostic.ts';
 import type { TransitionSystem } from '../../spec/common/transition.ts';
-import { boundsProblem } from '../models/common.ts';
+import { boundsProblem, effectiveBounds } from '../models/common.ts';
 import { findModel, listModels } from '../models/registry.ts';
 import type { MemoryModel, ModelEntry, ModelOptions } from '../models/types.ts';
 import { memoryModelProblem } from '../models/types.ts';
@@ -164,7 +164,7 @@ export function resolveModel(o: ModelChoice): { entry: ModelEntry; options: Mode
   // `#meta.options` is what was checked (the model applies the same bounds again: no change).
   const options: ModelOptions = {
     memoryModel: o.memoryModel ?? bug?.memoryModel ?? 'sc',
-    bounds: { ...entry.defaultBounds, ...(bug?.bounds ?? {}), ...(o.bounds ?? {}) },
+    bounds: effectiveBounds(o.bounds ?? {}, entry.defaultBounds, bug?.bounds ?? {}),
     ...(o.bug !== undefined ? { bug: o.bug } : {}),
   };
   return { entry, options };

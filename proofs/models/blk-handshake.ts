@@ -127,7 +127,7 @@ export const blkHandshakeEntry: ModelEntry = {
 
 export function buildBlkHandshake(opts: ModelOptions): BuiltSystem {
   const extra = blkHandshakeBugs.find((v) => v.id === opts.bug)?.bounds ?? {};
-  const bounds = effectiveBounds(opts, blkHandshakeEntry.defaultBounds, extra);
+  const bounds = effectiveBounds(opts.bounds, blkHandshakeEntry.defaultBounds, extra);
   validateBounds(blkHandshakeEntry, bounds);
   const b = (k: string) => boundOf({ ...opts, bounds }, blkHandshakeEntry.defaultBounds, k);
   const capacity = b('capacity');

@@ -140,7 +140,7 @@ export function buildBlkVirt(opts: ModelOptions): BuiltSystem {
 
 export function buildBlkVirtInstance(opts: ModelOptions): BlkVirtInstance {
   const extra = blkVirtBugs.find((v) => v.id === opts.bug)?.bounds ?? {};
-  const bounds = effectiveBounds(opts, blkVirtEntry.defaultBounds, extra);
+  const bounds = effectiveBounds(opts.bounds, blkVirtEntry.defaultBounds, extra);
   validateBounds(blkVirtEntry, bounds);
   const b = (k: string) => boundOf({ ...opts, bounds }, blkVirtEntry.defaultBounds, k);
   const capacity = b('capacity');

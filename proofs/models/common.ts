@@ -85,9 +85,9 @@ export function validateBounds(
  * silently, while the printed options said otherwise.)
  */
 export function effectiveBounds(
-  opts: ModelOptions,
+  given: Readonly<Record<string, number>>,
   defaults: Readonly<Record<string, number>>,
   bugBounds: Readonly<Record<string, number>>,
 ): Record<string, number> {
-  return { ...defaults, ...bugBounds, ...opts.bounds };
+  return { ...defaults, ...bugBounds, ...given };
 }

@@ -194,7 +194,7 @@ export type I2cSeeded = 'replay' | 'double' | 'silent';
 
 export function buildI2c(opts: ModelOptions, seeded?: I2cSeeded): TransitionSystem {
   const extra = i2cBugs.find((v) => v.id === opts.bug)?.bounds ?? {};
-  const bounds = effectiveBounds(opts, i2cEntry.defaultBounds, extra);
+  const bounds = effectiveBounds(opts.bounds, i2cEntry.defaultBounds, extra);
   validateBounds(i2cEntry, bounds);
   const b = (k: string) => boundOf({ ...opts, bounds }, i2cEntry.defaultBounds, k);
   const clients = b('clients');

@@ -130,7 +130,7 @@ export function buildNetPipeline(
   const bug = opts.bug;
   const list = model === 'net-virtio' ? netVirtioBugs : netPipelineBugs;
   const defaults = model === 'net-virtio' ? netVirtioEntry.defaultBounds : PIPELINE_DEFAULTS;
-  const bounds = effectiveBounds(opts, defaults, bugBounds(list, bug));
+  const bounds = effectiveBounds(opts.bounds, defaults, bugBounds(list, bug));
   validateBounds(model === 'net-virtio' ? netVirtioEntry : netPipelineEntry, bounds);
   const b = (k: string) => boundOf({ ...opts, bounds }, defaults, k);
   assert(b('clients') >= 1 && b('clients') <= 4, 'net-pipeline: 1 to 4 clients');

@@ -125,7 +125,7 @@ export function serialRxScript(chars: number, clients: number): number[] {
 
 export function buildSerialRx(opts: ModelOptions): BuiltSystem {
   const extra = serialRxBugs.find((v) => v.id === opts.bug)?.bounds ?? {};
-  const bounds = effectiveBounds(opts, serialRxEntry.defaultBounds, extra);
+  const bounds = effectiveBounds(opts.bounds, serialRxEntry.defaultBounds, extra);
   validateBounds(serialRxEntry, bounds);
   const b = (k: string) => boundOf({ ...opts, bounds }, serialRxEntry.defaultBounds, k);
   const n = b('clients');

@@ -275,7 +275,7 @@ function serialQueue(layout: Layout, name: string, capacity: number): SerialQueu
 
 export function buildSerialTx(opts: ModelOptions): BuiltSystem {
   const extra = serialTxBugs.find((v) => v.id === opts.bug)?.bounds ?? {};
-  const bounds = effectiveBounds(opts, serialTxEntry.defaultBounds, extra);
+  const bounds = effectiveBounds(opts.bounds, serialTxEntry.defaultBounds, extra);
   validateBounds(serialTxEntry, bounds);
   const b = (k: string) => boundOf({ ...opts, bounds }, serialTxEntry.defaultBounds, k);
   return b('era') === 1 ? buildSerial2024(opts, b) : buildSerialHead(opts, b);

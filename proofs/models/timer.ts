@@ -98,7 +98,7 @@ export type TimerSeeded = 'early' | 'spurious' | 'lost';
 
 export function buildTimer(opts: ModelOptions, seeded?: TimerSeeded): TransitionSystem {
   const extra = timerBugs.find((v) => v.id === opts.bug)?.bounds ?? {};
-  const bounds = effectiveBounds(opts, timerEntry.defaultBounds, extra);
+  const bounds = effectiveBounds(opts.bounds, timerEntry.defaultBounds, extra);
   validateBounds(timerEntry, bounds);
   const b = (k: string) => boundOf({ ...opts, bounds }, timerEntry.defaultBounds, k);
   const clients = b('clients');
